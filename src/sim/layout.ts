@@ -1,0 +1,38 @@
+/**
+ * Where every simulated instrument listens, relative to the base port (default 5000).
+ *
+ * The DomNet part mirrors the real FAT station: 4 wire pairs of 4 D-Eggs on base..base+15, each wire
+ * pair's ICM command port at its first device port + 1000. The peripherals that are serial devices
+ * in a real lab (filter wheels, thermometer, humidity sensors, freezer controller) are served as raw
+ * TCP byte streams, as a serial-to-Ethernet server would; `socat` turns any of them into a
+ * pseudo-terminal for the serial driver.
+ *
+ * icefat's default station file (src/lab/station-defaults.ts) encodes the same offsets; the two
+ * must agree, as a real station file must agree with the cabling.
+ */
+export const WIRE_PAIRS = 4;
+export const DEVICES_PER_WIRE_PAIR = 4;
+
+export const simPorts = (base = 5000) => ({
+  base,
+  /** first device port of wire pair `wp` (0..3) */
+  wirePairBase: (wp: number) => base + wp * DEVICES_PER_WIRE_PAIR,
+  /** mainboard of wire pair `wp`, address `dev` */
+  mainboard: (wp: number, dev: number) => base + wp * DEVICES_PER_WIRE_PAIR + dev,
+  /** ICM command port (ZeroMQ REP) of wire pair `wp` */
+  icm: (wp: number) => base + wp * DEVICES_PER_WIRE_PAIR + 1000,
+  /** the tabletop reference mainboard that sees the laser sync */
+  tabletop: base + 16,
+  /** function generator, raw SCPI socket */
+  scpi: base + 25,
+  /** Prologix GPIB-Ethernet adapter with the function generator at GPIB address 10 */
+  prologix: base + 1234,
+  filterWheel: (i: number) => base + 30 + i,
+  thermometer: base + 32,
+  humidity: (i: number) => base + 33 + i,
+  freezer: base + 40,
+  /** HTTP control of the simulator: truth, faults, DomNet attach (used by the stand-in `domnet`) */
+  control: base + 99,
+});
+
+export type SimPorts = ReturnType<typeof simPorts>;
