@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+
+/** The git state that a measurement records, and that `--force` overrides when dirty. */
+export interface GitState {
+  repo: string;
+  available: boolean;
+  branch?: string;
+  sha?: string;
+  dirty?: boolean;
+  /** uncommitted paths (first few), for the refusal message */
+  changes?: string[];
+}
+
+function git(dir: string, args: string[]): string {
+  return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+}
+
+/** State of the repository containing `dir`; `paths` limits the dirtiness check to those files. */
+export function gitState(dir: string, paths: string[] = []): GitState {
+  try {
+    const top = git(dir, ['rev-parse', '--show-toplevel']);
+    let sha: string | undefined;
+    try {
+      sha = git(dir, ['rev-parse', '--short', 'HEAD']);
+    } catch {
+      sha = undefined; // a repository without commits yet
+    }
+    const branch = git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']).replace(/^HEAD$/, 'detached');
+    const status = git(dir, ['status', '--porcelain', '--', ...paths]);
+    const changes = status ? status.split('\n').map((l) => l.slice(3)) : [];
+    return { repo: top, available: true, branch, sha, dirty: changes.length > 0, changes: changes.slice(0, 10) };
+  } catch {
+    return { repo: dir, available: false };
+  }
+}

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadStation, type Station } from '../lab/station.js';
+import { simStationToml } from '../lab/station-defaults.js';
+import { openStore, type Db } from '../store/open.js';
+
+/**
+ * All state of a station lives under one home folder: `--home DIR`, else $FAT_HOME, else
+ * ./fat-home. Layout:
+ *   station.toml        instruments by address
+ *   modules.toml        the D-Egg registry (serials of PMTs, glass, mainboard, ...)
+ *   fat.db              the store (unless station.toml or FAT_DB names PostgreSQL)
+ *   json/run/run_NNNNN.json, json/run_NNNNN/<DEggSerial>.json   exports in the original layout
+ *   data/<type>/YYYYMMDD_NN/                                   raw data
+ *   logs/                                                       run logs, DomNet supervisor log
+ */
+export interface Home {
+  dir: string;
+  stationFile: string;
+  registryFile: string;
+  jsonDir: string;
+  dataDir: string;
+  logsDir: string;
+  /** state of the DomNet supervisor started by `fat setup` */
+  domnetStatusFile: string;
+}
+
+export function resolveHomeDir(explicit?: string): string {
+  return path.resolve(explicit ?? process.env.FAT_HOME ?? 'fat-home');
+}
+
+export function homePaths(dir: string): Home {
+  return {
+    dir,
+    stationFile: path.join(dir, 'station.toml'),
+    registryFile: path.join(dir, 'modules.toml'),
+    jsonDir: path.join(dir, 'json'),
+    dataDir: path.join(dir, 'data'),
+    logsDir: path.join(dir, 'logs'),
+    domnetStatusFile: path.join(dir, 'domnet-status.json'),
+  };
+}
+
+/**
+ * Makes sure the home folder exists; a fresh one gets a station file that points at the simulated
+ * lab (seed and base port as given), so `fat sim start` and the checklist work out of the box.
+ */
+export function ensureHome(dir: string, sim: { seed: number; basePort: number; timeScale: number } = { seed: 1, basePort: 5000, timeScale: 1 }): Home {
+  const home = homePaths(dir);
+  for (const d of [home.dir, home.jsonDir, home.dataDir, home.logsDir]) fs.mkdirSync(d, { recursive: true });
+  if (!fs.existsSync(home.stationFile)) fs.writeFileSync(home.stationFile, simStationToml(sim));
+  return home;
+}
+
+export function storeUrl(home: Home, station: Station): string {
+  const url = process.env.FAT_DB ?? station.store.url;
+  if (url.startsWith('postgres')) return url;
+  const file = url.replace(/^sqlite:(\/\/)?/, '');
+  return `sqlite:${path.resolve(home.dir, file)}`;
+}
+
+export interface Workspace {
+  home: Home;
+  station: Station;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** Opens the home folder, its station file and its store (creating what a fresh home lacks). */
+export async function openWorkspace(dir: string): Promise<Workspace> {
+  const home = ensureHome(dir);
+  const station = loadStation(home.stationFile);
+  const db = await openStore(storeUrl(home, station));
+  await db.insertInto('stations').values({ name: station.name }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  return { home, station, db, close: () => db.destroy() };
+}

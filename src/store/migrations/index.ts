@@ -1,0 +1,9 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_init.js';
+
+/** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async (): Promise<Record<string, Migration>> => ({
+    '0001_init': m0001,
+  }),
+};
