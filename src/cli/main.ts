@@ -1,0 +1,28 @@
+import { Command } from '@commander-js/extra-typings';
+import { registerCheck } from './check.js';
+import { registerDemo } from './demo.js';
+import { registerRun } from './run.js';
+import { registerSetup } from './setup.js';
+import { registerSim } from './sim.js';
+
+const program = new Command()
+  .name('fat')
+  .description('icefat: the Final Acceptance Test of IceCube Upgrade D-Egg modules')
+  .option('--home <dir>', 'home folder of the station (default: $FAT_HOME or ./fat-home)')
+  .showHelpAfterError('(run `fat --help` for the commands, or `fat <command> --help`)')
+  .configureHelp({ sortSubcommands: false });
+
+registerDemo(program);
+registerSim(program);
+registerSetup(program);
+registerRun(program);
+registerCheck(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as Error & { exitCode?: number };
+  process.stderr.write(`error: ${err.message}\n`);
+  if (process.env.FAT_DEBUG && err.stack) process.stderr.write(err.stack + '\n');
+  process.exitCode = err.exitCode ?? 1;
+}

@@ -1,0 +1,79 @@
+import type { Workspace } from './home.js';
+import { gitState } from './git-state.js';
+import { nowIso } from '../store/open.js';
+import { REPO_ROOT } from '../lab/station-defaults.js';
+
+/**
+ * One item of the pre-run checklist: what was read, what was allowed, and the verdict. Every
+ * item is stored with the run (or with the station when no run exists yet).
+ */
+export interface CheckItem {
+  check: string;
+  subject: string;
+  reading: unknown;
+  tolerance: string;
+  verdict: 'pass' | 'fail' | 'warn' | 'info';
+  message: string;
+}
+
+export function provenance(ws: Workspace): Record<string, unknown> {
+  return {
+    icefat: gitState(REPO_ROOT),
+    station: gitState(ws.home.dir, ['station.toml', 'modules.toml']),
+    stationName: ws.station.name,
+    operator: process.env.FAT_OPERATOR ?? process.env.USER ?? 'unknown',
+  };
+}
+
+export async function recordChecks(ws: Workspace, runId: number | null, items: CheckItem[], prov = provenance(ws)): Promise<void> {
+  if (!items.length) return;
+  const created = nowIso();
+  await ws.db
+    .insertInto('check_results')
+    .values(
+      items.map((i) => ({
+        station: ws.station.name,
+        run_id: runId,
+        check_name: i.check,
+        subject: i.subject,
+        reading: JSON.stringify(i.reading),
+        tolerance: i.tolerance,
+        verdict: i.verdict,
+        message: i.message,
+        provenance: JSON.stringify(prov),
+        created_at: created,
+      })),
+    )
+    .execute();
+}
+
+export async function recordEvent(
+  ws: Workspace,
+  runId: number | null,
+  level: 'debug' | 'info' | 'warn' | 'error' | 'critical',
+  kind: string,
+  message: string,
+  data: unknown = {},
+): Promise<void> {
+  await ws.db
+    .insertInto('events')
+    .values({ station: ws.station.name, run_id: runId, time: nowIso(), level, kind, message, data: JSON.stringify(data) })
+    .execute();
+}
+
+/** The station's latest run, which checks attach their results to. */
+export async function latestRun(ws: Workspace) {
+  return ws.db
+    .selectFrom('runs')
+    .selectAll()
+    .where('station', '=', ws.station.name)
+    .orderBy('run_number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+const mark = { pass: 'OK  ', fail: 'FAIL', warn: 'WARN', info: 'INFO' } as const;
+
+export function formatItem(i: CheckItem): string {
+  return `  [${mark[i.verdict]}] ${i.subject}: ${i.message}`;
+}

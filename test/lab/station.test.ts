@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadStation, modulePorts, wirePairOf } from '../../src/lab/station.js';
+import { simStationToml } from '../../src/lab/station-defaults.js';
+
+function tmpFile(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-station-'));
+  const f = path.join(dir, 'station.toml');
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+describe('station file', () => {
+  it('the default simulated station names 16 D-Egg ports on 4 wire pairs', () => {
+    const st = loadStation(tmpFile(simStationToml({ seed: 3, basePort: 7000, timeScale: 10 })));
+    expect(modulePorts(st)).toEqual(Array.from({ length: 16 }, (_, i) => 7000 + i));
+    expect(wirePairOf(st, 7006)).toEqual({ wirePair: 1, address: 2, icmPort: 8004 });
+    expect(st.clock.time_scale).toBe(10);
+    expect(st.sim).toEqual({ seed: 3, base_port: 7000 });
+  });
+
+  it('a TOML syntax error names the file and the line', () => {
+    const f = tmpFile('name = "x"\n[clock\ntime_scale = 1\n');
+    expect(() => loadStation(f)).toThrow(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2`));
+  });
+
+  it('a wrong field names the field and what was expected', () => {
+    const good = simStationToml({ seed: 1, basePort: 5000, timeScale: 1 });
+    const f = tmpFile(good.replace(/address = "prologix:[^"]*"/, 'address = "10.0.0.1:1234"'));
+    expect(() => loadStation(f)).toThrow(/function_generator\.address: .*tcp:\/\/host:port/);
+  });
+
+  it('an unknown key is refused rather than silently ignored', () => {
+    const f = tmpFile(simStationToml({ seed: 1, basePort: 5000, timeScale: 1 }) + '\ntime_scael = 3\n');
+    expect(() => loadStation(f)).toThrow(/time_scael|Unrecognized key/);
+  });
+
+  it('a missing station file says how to make one', () => {
+    expect(() => loadStation('/nonexistent/station.toml')).toThrow(/fat sim start/);
+  });
+});
