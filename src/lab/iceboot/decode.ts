@@ -115,8 +115,10 @@ function scanBlock(w: Uint16Array, byteStart: number, byteEnd: number, out: Reco
  */
 export function decodeWaveformBlock(buf: Uint8Array, blockBytes?: number): WaveformBlock {
   const w = words16(buf);
-  const size = blockBytes && blockBytes > 0 ? blockBytes : buf.length;
-  if (size % 2 !== 0) throw new WaveformFormatError(`waveform block size must be even, got ${size} bytes`);
+  if (blockBytes !== undefined && (!Number.isInteger(blockBytes) || blockBytes <= 0 || blockBytes % 2 !== 0)) {
+    throw new WaveformFormatError(`waveform block size must be a positive even number of bytes, got ${blockBytes}`);
+  }
+  const size = blockBytes ?? Math.max(buf.length, 1);
   const refs: RecordRef[] = [];
   let truncated = false;
   for (let start = 0; start < buf.length; start += size) {

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import type { Command } from '@commander-js/extra-typings';
+import { ensureHome } from '../fat/home.js';
+import { registryToml } from '../fat/registry.js';
+import { loadStation } from '../lab/station.js';
+import { parseFault, type Fault } from '../sim/faults.js';
+import { startSimLab } from '../sim/lab.js';
+import { simPorts } from '../sim/layout.js';
+import { buildLabTruth, truthJson } from '../sim/physics.js';
+import { runStandinDomnet } from '../sim/domnet/standin.js';
+import { homeDir, CliError } from './common.js';
+import { simRegistry } from './sim-registry.js';
+import { intOption, numberOption } from './parse.js';
+
+export function registerSim(program: Command<[], { home?: string }>): void {
+  const sim = program.command('sim').description('the simulated FAT lab (same wire protocols as the real instruments)');
+
+  sim
+    .command('start')
+    .description('serve the simulated lab on loopback until Ctrl+C')
+    .option('--seed <n>', 'the same seed gives the same lab', intOption('--seed'))
+    .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'))
+    .option('--base-port <p>', 'moves every port (default 5000)', intOption('--base-port'))
+    .option('--fault <kind[:target]>', 'inject a fault (repeatable), e.g. dead-module:5006', (v: string, acc: Fault[]) => [...acc, parseFault(v)], [] as Fault[])
+    .option('--domnet <mode>', '"standin": D-Egg ports open when `fat setup` starts DomNet (default); "auto": open at once', 'standin')
+    .action(async (opts, cmd) => {
+      if (opts.domnet !== 'standin' && opts.domnet !== 'auto') throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
+      const dir = homeDir(cmd);
+      const fresh = !fs.existsSync(`${dir}/station.toml`);
+      const seed = opts.seed ?? 1;
+      const basePort = opts.basePort ?? 5000;
+      const timeScale = opts.timeScale ?? 1;
+      const home = ensureHome(dir, { seed, basePort, timeScale });
+      const station = loadStation(home.stationFile);
+      const warnings: string[] = [];
+      if (!fresh && station.sim && (station.sim.base_port !== basePort || station.sim.seed !== seed)) {
+        warnings.push(`note: ${home.stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`);
+      }
+      if (station.clock.time_scale !== timeScale) {
+        warnings.push(`note: ${home.stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`);
+      }
+      const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.fault, domnet: opts.domnet });
+      if (!fs.existsSync(home.registryFile)) fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
+      const p = lab.ports;
+      const lines = [
+        `Simulated FAT lab, seed ${seed}, lab time x${timeScale}, on 127.0.0.1 (home ${home.dir})`,
+        ...[0, 1, 2, 3].map((wp) => `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`),
+        `  tabletop board ${p.tabletop}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
+        `  filter wheels ${p.filterWheel(0)}, ${p.filterWheel(1)}; thermometer ${p.thermometer}; humidity ${p.humidity(0)}, ${p.humidity(1)}; freezer ${p.freezer}`,
+        `  control http://127.0.0.1:${p.control}/ (truth, faults, state)`,
+        ...(opts.fault.length ? [`  faults: ${opts.fault.map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind)).join(', ')}`] : []),
+        ...warnings,
+        'Press Ctrl+C to stop.',
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await lab.close();
+      process.stdout.write('simulated lab stopped\n');
+    });
+
+  sim
+    .command('truth')
+    .description("the simulator's ground truth: gain law, dark rate law, fibre transmission per PMT")
+    .option('--json', 'print JSON')
+    .option('--seed <n>', 'seed (default: the running lab, else the station file, else 1)', intOption('--seed'))
+    .option('--base-port <p>', 'base port of the running lab', intOption('--base-port'))
+    .action(async (opts, cmd) => {
+      const { seed, basePort } = simIdentity(homeDir(cmd), opts.seed, opts.basePort);
+      let truth: unknown;
+      if (opts.seed === undefined) truth = await fetchJson(`http://127.0.0.1:${simPorts(basePort).control}/truth`);
+      truth ??= truthJson(buildLabTruth(seed, simPorts(basePort)));
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(truth, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatTruth(truth) + '\n');
+    });
+
+  sim
+    .command('domnet')
+    .description('stand-in for the `domnet` program, run by `fat setup` against the simulated lab')
+    .argument('[args...]', '<tty> -c <domnet.ini> -p <base_port> -n <n_devices>')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      process.exitCode = await runStandinDomnet(args);
+    });
+}
+
+function simIdentity(dir: string, seed?: number, basePort?: number): { seed: number; basePort: number } {
+  let st: ReturnType<typeof loadStation> | undefined;
+  try {
+    st = fs.existsSync(`${dir}/station.toml`) ? loadStation(`${dir}/station.toml`) : undefined;
+  } catch {
+    st = undefined;
+  }
+  return { seed: seed ?? st?.sim?.seed ?? 1, basePort: basePort ?? st?.sim?.base_port ?? 5000 };
+}
+
+async function fetchJson(url: string): Promise<unknown> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return r.ok ? await r.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function formatTruth(truth: unknown): string {
+  return JSON.stringify(truth, null, 2);
+}

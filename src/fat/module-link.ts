@@ -1,0 +1,74 @@
+import { IcebootSession } from '../lab/iceboot/session.js';
+import { IcmClient } from '../lab/icm-client.js';
+import type { ModuleIdentity } from './run-files.js';
+
+/**
+ * The few things the checklist asks of a module or an ICM, each in its own short session, so a
+ * module that fails cannot hold up the others.
+ */
+export const UNCONFIGURED_FPGA = 65535;
+
+export interface ModuleCheck {
+  port: number;
+  ok: boolean;
+  message: string;
+  fpgaVersion?: number;
+  softwareVersion?: number;
+  flashed?: boolean;
+}
+
+export async function withSession<T>(host: string, port: number, fn: (s: IcebootSession) => Promise<T>): Promise<T> {
+  const s = await IcebootSession.open(host, port);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** The interlocks the FAT needs on every device of a wire pair (HV, and LID for the flasher). */
+export async function enableInterlocks(host: string, icmPort: number, devices: number): Promise<void> {
+  const icm = new IcmClient(host, icmPort, { timeoutMs: 3000 });
+  try {
+    for (let d = 0; d < devices; d++) {
+      await icm.pmtHvEnable(d);
+      await icm.lidEnable(d);
+    }
+  } finally {
+    icm.close();
+  }
+}
+
+/** Does the module answer, with a configured FPGA of the expected version? Flashes it once if not. */
+export async function verifyModule(host: string, port: number, expectedFpga: number): Promise<ModuleCheck> {
+  try {
+    return await withSession(host, port, async (s) => {
+      let fpga = s.info.fpgaVersion;
+      let flashed = false;
+      if (fpga !== expectedFpga) {
+        await s.flashConfigureFPGA();
+        fpga = await s.fpgaVersion();
+        flashed = true;
+      }
+      const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed };
+      if (fpga !== expectedFpga) {
+        const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
+        return { ...base, ok: false, message: `${what} after flashing, expected ${expectedFpga}: contact an expert` };
+      }
+      return { ...base, ok: true, message: `answers, FPGA ${fpga}${flashed ? ' (flashed)' : ''}, iceboot ${s.info.softwareVersion}` };
+    });
+  } catch (e) {
+    return { port, ok: false, message: (e as Error).message };
+  }
+}
+
+export async function readIdentity(host: string, port: number): Promise<ModuleIdentity> {
+  return withSession(host, port, async (s) => ({
+    port,
+    icmId: await s.icmId(),
+    fpgaVersion: s.info.fpgaVersion,
+    softwareVersion: s.info.softwareVersion,
+    flashId: await s.flashId(),
+    mainboardId: await s.mainboardId(),
+  }));
+}

@@ -1,0 +1,215 @@
+import { TransportClosed, TransportTimeout, type Transport } from '../transport/transport.js';
+import { IcebootError, showReply } from './errors.js';
+
+/**
+ * The iceboot console framing (iceboot-protocol.md §2.2-2.3) over one device port.
+ *
+ * Each line sent comes back as: its echo (the exact bytes sent, `\r\n` included), the output, then
+ * the prompt `\r\n> `. Reads time out on silence (wall time), not on total duration.
+ *
+ * Unlike the original Python client, a timeout or a malformed reply marks the console "dirty":
+ * before the next command it waits for the late reply's prompt (or for the line to go quiet) and
+ * throws away whatever arrived, so one slow answer does not shift every later reply by one.
+ */
+export const EOL = '\r\n';
+export const PROMPT = '\r\n> ';
+const PROMPT_BYTES = Buffer.from(PROMPT, 'latin1');
+const SHORT_PROMPT = Buffer.from('> ', 'latin1');
+
+export interface ConsoleOptions {
+  /** how the module is named in errors, e.g. "D-Egg DEgg2021-3-085"; default "D-Egg" */
+  name?: string;
+  /** how long a resynchronisation waits for a late reply's prompt (wall ms); default 1000 */
+  resyncMs?: number;
+}
+
+const endsWith = (b: Buffer, tail: Buffer): boolean =>
+  b.length >= tail.length && b.subarray(b.length - tail.length).equals(tail);
+
+export class IcebootConsole {
+  /** e.g. `D-Egg at tcp://127.0.0.1:5006` */
+  readonly module: string;
+  private dirty = false;
+  private readonly resyncMs: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    protected readonly transport: Transport,
+    opts: ConsoleOptions = {},
+  ) {
+    this.module = `${opts.name ?? 'D-Egg'} at ${transport.address}`;
+    this.resyncMs = opts.resyncMs ?? 1000;
+  }
+
+  get address(): string {
+    return this.transport.address;
+  }
+
+  get closed(): boolean {
+    return this.transport.closed;
+  }
+
+  /** Sends one line and returns its output, echo and prompt stripped (`""` for a silent word). */
+  cmd(line: string, timeoutMs = 1000): Promise<string> {
+    return this.exclusive(async () => {
+      const echo = Buffer.from(withoutEol(line) + EOL, 'latin1');
+      const shown = withoutEol(line);
+      await this.send(echo, shown);
+      const minLen = echo.length + PROMPT_BYTES.length;
+      let reply: Buffer;
+      try {
+        reply = await this.transport.readUntil((b) => (b.length >= minLen && endsWith(b, PROMPT_BYTES) ? b.length : 0), timeoutMs);
+      } catch (e) {
+        throw this.readFailure(e, shown, timeoutMs);
+      }
+      if (!reply.subarray(0, echo.length).equals(echo)) {
+        this.dirty = true;
+        const at = reply.indexOf(echo);
+        const what = at > 0 ? `${at} unexpected bytes before the echo` : 'a reply that does not start with the echo of the command';
+        throw new IcebootError(
+          'unexpected',
+          this.module,
+          shown,
+          `${this.module} answered "${shown}" with ${what}: ${showReply(reply.toString('latin1'))}; the line may be noisy or another program may be talking to the module`,
+        );
+      }
+      return reply.subarray(echo.length, reply.length - PROMPT_BYTES.length).toString('latin1');
+    });
+  }
+
+  /**
+   * Sends a line whose reply framing is not known yet (`boot`, `true setecho` before echo is on, a
+   * bootloader) and returns everything up to and including the first `> ` that ends the input.
+   */
+  loose(line: string, timeoutMs: number): Promise<string> {
+    return this.exclusive(async () => {
+      const shown = withoutEol(line);
+      await this.send(Buffer.from(shown + EOL, 'latin1'), shown);
+      try {
+        const reply = await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
+        return reply.toString('latin1');
+      } catch (e) {
+        throw this.readFailure(e, shown, timeoutMs);
+      }
+    });
+  }
+
+  /**
+   * `receiveRawCmd`: the echo, exactly `nBytes` of binary payload, then anything up to `> `.
+   * `timeoutMs` is the longest silence allowed (a charge block may take minutes to fill).
+   */
+  rawCmd(line: string, nBytes: number, timeoutMs: number): Promise<Buffer> {
+    return this.exclusive(async () => {
+      const shown = withoutEol(line);
+      const echo = Buffer.from(shown + EOL, 'latin1');
+      await this.send(echo, shown);
+      try {
+        const gotEcho = await this.transport.readExactly(echo.length, timeoutMs);
+        if (!gotEcho.equals(echo)) {
+          this.dirty = true;
+          throw new IcebootError(
+            'unexpected',
+            this.module,
+            shown,
+            `${this.module} answered "${shown}" with ${showReply(gotEcho.toString('latin1'))} where the echo of the command belongs; binary data is not trusted after that`,
+          );
+        }
+        const payload = await this.transport.readExactly(nBytes, timeoutMs);
+        await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
+        return payload;
+      } catch (e) {
+        if (e instanceof IcebootError) throw e;
+        throw this.readFailure(e, shown, timeoutMs, `${nBytes} bytes of data`);
+      }
+    });
+  }
+
+  /**
+   * Sends a line and swallows the silence that follows (`reboot` never returns a prompt). The
+   * console is left dirty so the next command first clears whatever the reboot printed.
+   */
+  sendExpectingSilence(line: string, waitMs: number): Promise<string> {
+    return this.exclusive(async () => {
+      const shown = withoutEol(line);
+      await this.send(Buffer.from(shown + EOL, 'latin1'), shown);
+      this.dirty = true;
+      try {
+        const reply = await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), waitMs);
+        return reply.toString('latin1');
+      } catch (e) {
+        if (e instanceof TransportTimeout) return e.received.toString('latin1');
+        throw this.readFailure(e, shown, waitMs);
+      }
+    });
+  }
+
+  /** Discards pending input after `settleMs` of wall time (the session-open drain). */
+  async settle(settleMs: number): Promise<void> {
+    await this.exclusive(async () => {
+      await new Promise((r) => setTimeout(r, settleMs));
+      await this.transport.drain(0);
+    });
+  }
+
+  async closeTransport(): Promise<void> {
+    await this.transport.close();
+  }
+
+  /** Commands run one at a time even when callers do not wait for each other. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async send(bytes: Buffer, shown: string): Promise<void> {
+    if (this.dirty) await this.resync();
+    try {
+      await this.transport.write(bytes);
+    } catch (e) {
+      throw new IcebootError(
+        'closed',
+        this.module,
+        shown,
+        `${this.module}: cannot send "${shown}": ${(e as Error).message}; reopen the session (is its DomNet instance still running?)`,
+      );
+    }
+  }
+
+  /** Waits for a late reply to finish (its trailing prompt), then for the line to go quiet. */
+  private async resync(): Promise<void> {
+    try {
+      await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), this.resyncMs);
+    } catch {
+      // silence or a closed port: either way nothing stale is left to read
+    }
+    if (!this.transport.closed) await this.transport.drain(50);
+    this.dirty = false;
+  }
+
+  private readFailure(e: unknown, shown: string, timeoutMs: number, expected = 'a reply'): IcebootError {
+    this.dirty = true;
+    if (e instanceof TransportTimeout) {
+      const got = e.received.length ? ` (it sent only ${showReply(e.received.toString('latin1'))})` : '';
+      return new IcebootError(
+        'timeout',
+        this.module,
+        shown,
+        `${this.module} did not answer "${shown}" within ${timeoutMs} ms${expected === 'a reply' ? '' : ` (expected ${expected})`}${got}: check that the module is powered and its DomNet instance runs (fat setup)`,
+      );
+    }
+    if (e instanceof TransportClosed) {
+      return new IcebootError(
+        'closed',
+        this.module,
+        shown,
+        `${this.module} closed the connection while answering "${shown}": check its DomNet instance (fat setup) and reopen the session`,
+      );
+    }
+    return new IcebootError('unexpected', this.module, shown, `${this.module}: "${shown}" failed: ${(e as Error).message}`);
+  }
+}
+
+function withoutEol(line: string): string {
+  return line.endsWith(EOL) ? line.slice(0, -EOL.length) : line;
+}

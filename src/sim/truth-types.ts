@@ -1,0 +1,87 @@
+/**
+ * The simulated lab's ground truth: what every D-Egg "really" is, so that a measurement made
+ * through the real drivers can be checked against it (`fat sim truth --json`).
+ */
+
+export type PmtName = 'LowerPmt' | 'UpperPmt';
+
+export interface PmtTruth {
+  /** 0 = LowerPmt, 1 = UpperPmt (the mainboard channel) */
+  channel: 0 | 1;
+  name: PmtName;
+  serial: string;
+  hvb: string;
+  /** gain = gainA · V^gainK */
+  gainA: number;
+  gainK: number;
+  /** HV that gives gain 1e7 */
+  hv1e7Volts: number;
+  /** sigma/mean of the single-photoelectron charge */
+  speResolution: number;
+  /** baseline in ADC counts at DAC 30000; other DACs shift it by BASELINE_ADC_PER_DAC per DAC step */
+  baselineAtDac30000Adc: number;
+  baselineNoiseAdc: number;
+  /** dark rate above 0.25 PE: r40Hz · exp(slopePerC · (T + 40)) */
+  darkRate: { r40Hz: number; slopePerC: number };
+  /** fraction of the laser light reaching this PMT through its fibre */
+  fibreTransmission: number;
+  /** laser-to-pulse delay and its jitter (transit time and TTS) */
+  transitTimeNs: number;
+  ttsSigmaNs: number;
+}
+
+export interface FlasherTruth {
+  /** LED light starts above this bias (DAC units of setFlasherBias) */
+  biasThreshold: number;
+  /** photoelectrons at the lower PMT per 1024 bias steps above threshold, per LED (12 LEDs) */
+  pePerKiloBias: number[];
+}
+
+export interface ModuleTruth {
+  role: 'degg' | 'tabletop';
+  port: number;
+  /** wire pair 0..3 and address 0..3; -1 for the tabletop board, which is not in the freezer */
+  wirePair: number;
+  address: number;
+  deggSerial: string;
+  /** 16 lowercase hex characters, as `icmID` prints it */
+  icmId: string;
+  /** what `mainboardID` prints ("4.1-019"); also the logbook's MainboardNumber */
+  mainboardId: string;
+  mainboardNumber: string;
+  /** 24 hex characters, as `stmid` prints it */
+  stmUuid: string;
+  /** 32 characters, as `flashID` prints it */
+  flashId: string;
+  fpgaVersion: number;
+  softwareVersion: number;
+  softwareId: string;
+  fpgaChipId: string;
+  icm: string;
+  flasherId: string;
+  cameraNumber: string;
+  upperGlass: string;
+  lowerGlass: string;
+  upperGlassSerial: string;
+  lowerGlassSerial: string;
+  penetrator: string;
+  sealingDate: string;
+  arrivalDate: string;
+  /** internal pressure at 20 °C; it follows the gas law with temperature */
+  pressureHpa: number;
+  /** LVS_SLO_IMON 1V1, 1V35, 1V8, 2V5, 3V3 */
+  supplyCurrentsMa: [number, number, number, number, number];
+  /** +1V8_A, +1V1, +1V35, +2V5, +3V3 rail monitors */
+  supplyVoltagesV: [number, number, number, number, number];
+  /** mainboard temperature above the air around it, once warmed up */
+  selfHeatingC: number;
+  flasher: FlasherTruth;
+  /** [LowerPmt, UpperPmt]; on the tabletop board channel 0 carries the laser sync instead of a PMT */
+  pmts: [PmtTruth, PmtTruth];
+}
+
+export interface LabTruth {
+  seed: number;
+  modules: ModuleTruth[];
+  tabletop: ModuleTruth;
+}
