@@ -109,6 +109,23 @@ async function fetchJson(url: string): Promise<unknown> {
   }
 }
 
+interface TruthView {
+  seed: number;
+  modules: Array<{ port: number; deggSerial: string; pmts: Array<{ name: string; A: number; k: number; hvAt1e7Volts: number; darkRate: { rateAt: Record<string, number> }; fibreTransmission: number }> }>;
+}
+
 function formatTruth(truth: unknown): string {
-  return JSON.stringify(truth, null, 2);
+  const t = truth as TruthView;
+  const rows = t.modules.flatMap((m) =>
+    m.pmts.map(
+      (p) =>
+        `${String(m.port).padEnd(6)}${m.deggSerial.padEnd(16)}${p.name.padEnd(10)}${p.A.toExponential(2).padStart(10)}${p.k.toFixed(2).padStart(6)}${p.hvAt1e7Volts.toFixed(0).padStart(7)}` +
+        `${p.darkRate.rateAt['-40'].toFixed(0).padStart(8)}${p.darkRate.rateAt['-20'].toFixed(0).padStart(8)}${p.darkRate.rateAt['20'].toFixed(0).padStart(8)}${p.fibreTransmission.toFixed(2).padStart(7)}`,
+    ),
+  );
+  return [
+    `Simulated lab truth (seed ${t.seed}); gain = A·V^k, dark rate at 0.25 PE in Hz`,
+    `port  D-Egg           PMT                A     k  V@1e7  DR-40°C DR-20°C  DR20°C  fibre`,
+    ...rows,
+  ].join('\n');
 }

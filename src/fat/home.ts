@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ScaledClock, type Clock } from '../clock/clock.js';
 import { loadStation, type Station } from '../lab/station.js';
 import { simStationToml } from '../lab/station-defaults.js';
 import { openStore, type Db } from '../store/open.js';
@@ -63,14 +64,16 @@ export interface Workspace {
   home: Home;
   station: Station;
   db: Db;
+  /** lab time of this station (scaled when it drives a simulated lab that runs faster) */
+  clock: Clock;
   close(): Promise<void>;
 }
 
 /** Opens the home folder, its station file and its store (creating what a fresh home lacks). */
-export async function openWorkspace(dir: string): Promise<Workspace> {
+export async function openWorkspace(dir: string, clock?: Clock): Promise<Workspace> {
   const home = ensureHome(dir);
   const station = loadStation(home.stationFile);
   const db = await openStore(storeUrl(home, station));
   await db.insertInto('stations').values({ name: station.name }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  return { home, station, db, close: () => db.destroy() };
+  return { home, station, db, clock: clock ?? new ScaledClock(station.clock.time_scale), close: () => db.destroy() };
 }

@@ -126,7 +126,7 @@ describe('DomNet attach (stand-in domnet)', () => {
     const abort = new AbortController();
     const res = await fetch(`${control()}/domnet/attach?wp=2`, { method: 'POST', signal: abort.signal });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let text = '';
     while (text.split('\n').length <= 3) {
       const { value, done } = await reader.read();

@@ -50,22 +50,17 @@ interface Layout {
   step: number;
 }
 
+const LAYOUTS: Record<number, Layout> = {
+  0x80: { first: 7, step: 2 },
+  0x81: { first: 13, step: 1 },
+  0x82: { first: 17, step: 1 },
+  0x90: { first: 6, step: 2 },
+  0x91: { first: 8, step: 2 },
+  0x92: { first: 8, step: 2 },
+};
+
 function layoutOf(version: number): Layout | undefined {
-  switch (version) {
-    case 0x80:
-      return { first: 7, step: 2 };
-    case 0x81:
-      return { first: 13, step: 1 };
-    case 0x82:
-      return { first: 17, step: 1 };
-    case 0x90:
-      return { first: 6, step: 2 };
-    case 0x91:
-    case 0x92:
-      return { first: 8, step: 2 };
-    default:
-      return undefined;
-  }
+  return LAYOUTS[version];
 }
 
 /** Samples of a record of `nWords` words: the words from `first` (stepping) up to the two footer words. */
@@ -85,17 +80,31 @@ function words16(buf: Uint8Array): Uint16Array {
   return out;
 }
 
-interface RecordRef {
-  /** word index of the record's w0 in the whole buffer */
-  word: number;
-  nWords: number;
+/** Where each record's words start and how many there are; grows as records are found. */
+class RecordIndex {
+  word = new Uint32Array(256);
+  nWords = new Uint32Array(256);
+  count = 0;
+
+  push(word: number, nWords: number): void {
+    if (this.count === this.word.length) {
+      const w = new Uint32Array(this.count * 2);
+      w.set(this.word);
+      this.word = w;
+      const n = new Uint32Array(this.count * 2);
+      n.set(this.nWords);
+      this.nWords = n;
+    }
+    this.word[this.count] = word;
+    this.nWords[this.count++] = nWords;
+  }
 }
 
 /**
  * Walks one block the way the original client does: records until a zero length word, or until
- * fewer than 5 bytes remain.
+ * fewer than 5 bytes remain. Returns true when a record runs past the end of the block.
  */
-function scanBlock(w: Uint16Array, byteStart: number, byteEnd: number, out: RecordRef[]): boolean {
+function scanBlock(w: Uint16Array, byteStart: number, byteEnd: number, out: RecordIndex): boolean {
   let idx = byteStart;
   while (idx + 4 < byteEnd) {
     const wi = idx >>> 1;
@@ -103,7 +112,7 @@ function scanBlock(w: Uint16Array, byteStart: number, byteEnd: number, out: Reco
     idx += 4;
     if (nWords === 0) return false;
     if (idx + 2 * nWords > byteEnd) return true;
-    out.push({ word: idx >>> 1, nWords });
+    out.push(idx >>> 1, nWords);
     idx += 2 * nWords;
   }
   return false;
@@ -119,24 +128,25 @@ export function decodeWaveformBlock(buf: Uint8Array, blockBytes?: number): Wavef
     throw new WaveformFormatError(`waveform block size must be a positive even number of bytes, got ${blockBytes}`);
   }
   const size = blockBytes ?? Math.max(buf.length, 1);
-  const refs: RecordRef[] = [];
+  const refs = new RecordIndex();
   let truncated = false;
   for (let start = 0; start < buf.length; start += size) {
     if (scanBlock(w, start, Math.min(start + size, buf.length), refs)) truncated = true;
   }
 
-  const count = refs.length;
+  const count = refs.count;
+  const starts = refs.word;
   const channel = new Uint8Array(count);
   const version = new Uint8Array(count);
   const timestamp = new Float64Array(count);
   const chargeStamp = new Uint32Array(count);
   const sampleCount = new Uint32Array(count);
   const adcOffset = new Uint32Array(count + 1);
-  const layouts: Layout[] = new Array<Layout>(count);
   let total = 0;
   let common = count ? -2 : 0;
   for (let r = 0; r < count; r++) {
-    const { word, nWords } = refs[r];
+    const word = starts[r];
+    const nWords = refs.nWords[r];
     const w0 = w[word];
     const v = w0 >>> 8;
     const l = layoutOf(v);
@@ -150,7 +160,6 @@ export function decodeWaveformBlock(buf: Uint8Array, blockBytes?: number): Wavef
         `waveform record at byte ${2 * word - 4} has ${nWords} words, fewer than the ${l.first}-word header of version 0x${v.toString(16)}`,
       );
     }
-    layouts[r] = l;
     version[r] = v;
     channel[r] = w0 & 0xff;
     const n = samplesIn(l, nWords);
@@ -164,34 +173,35 @@ export function decodeWaveformBlock(buf: Uint8Array, blockBytes?: number): Wavef
   const adc = new Uint16Array(total);
   const thresholdFlags = new Uint8Array(total);
   for (let r = 0; r < count; r++) {
-    const base = refs[r].word;
+    const base = starts[r];
     const v = version[r];
-    const { first, step } = layouts[r];
     const w2 = w[base + 2];
     const w3 = w[base + 3];
     const w4 = w[base + 4];
     const w5 = w[base + 5];
+    let o = adcOffset[r];
+    const end = adcOffset[r + 1];
     if (v === 0x82) {
       timestamp[r] = ((w2 >>> 6) & 3) + w5 * 4 + w4 * 2 ** 18 + w3 * 2 ** 34;
       chargeStamp[r] = (w[base + 7] + w[base + 6] * TWO16) >>> 0;
-    } else if (v >= 0x90) {
-      timestamp[r] = ((w2 >>> 2) & 1) + w5 * 2 + w4 * 2 ** 17 + w3 * 2 ** 33;
-    } else {
-      timestamp[r] = w5 + w4 * TWO16 + w3 * TWO32;
-    }
-    let o = adcOffset[r];
-    const end = adcOffset[r + 1];
-    let i = base + first;
-    if (v >= 0x90) {
-      for (; o < end; o++, i += step) adc[o] = w[i] & 0xfff;
-    } else if (v === 0x81) {
-      for (; o < end; o++, i += step) adc[o] = w[i] >>> 2;
-    } else {
-      for (; o < end; o++, i += step) {
+      for (let i = base + 17; o < end; o++, i++) {
         const s = w[i];
         adc[o] = s >>> 2;
         thresholdFlags[o] = (s >>> 1) & 1;
       }
+    } else if (v === 0x81) {
+      timestamp[r] = w5 + w4 * TWO16 + w3 * TWO32;
+      for (let i = base + 13; o < end; o++, i++) adc[o] = w[i] >>> 2;
+    } else if (v === 0x80) {
+      timestamp[r] = w5 + w4 * TWO16 + w3 * TWO32;
+      for (let i = base + 7; o < end; o++, i += 2) {
+        const s = w[i];
+        adc[o] = s >>> 2;
+        thresholdFlags[o] = (s >>> 1) & 1;
+      }
+    } else {
+      timestamp[r] = ((w2 >>> 2) & 1) + w5 * 2 + w4 * 2 ** 17 + w3 * 2 ** 33;
+      for (let i = base + (v === 0x90 ? 6 : 8); o < end; o++, i += 2) adc[o] = w[i] & 0xfff;
     }
   }
   return {

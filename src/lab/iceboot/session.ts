@@ -94,7 +94,10 @@ export class IcebootSession extends IcebootConsole {
 
   private async startUp(opts: IcebootSessionOptions): Promise<void> {
     await this.boot(opts.bootTimeoutMs ?? 3000, 1);
+    // a bootloader banner may come in pieces; whatever trails the first prompt is not a reply
+    await this.quiet(50);
     await this.loose('true setecho', 1000);
+    await this.quiet(20);
     const log = (await this.cmd('disableLogOutput')).trim();
     await this.settle(100);
     await this.cmd('sdrop');

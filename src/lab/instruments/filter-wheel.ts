@@ -45,8 +45,10 @@ export class FilterWheel {
    * from the wheel becomes an error naming the command.
    */
   async command(cmd: string, timeoutMs?: number): Promise<string[]> {
-    await this.link.write(cmd + '\r');
-    const raw = await this.link.readUntil(PROMPT, cmd, timeoutMs);
+    const raw = await this.link.exclusive(async () => {
+      await this.link.write(cmd + '\r');
+      return this.link.readUntil(PROMPT, cmd, timeoutMs);
+    });
     const lines = raw
       .slice(0, -PROMPT.length)
       .split(/[\r\n]+/)

@@ -70,31 +70,41 @@ export class FunctionGenerator {
   }
 
   /** Sends a command without waiting for anything. */
-  async write(command: string): Promise<void> {
-    await this.link.write(command + '\n');
+  write(command: string): Promise<void> {
+    return this.link.exclusive(() => this.link.write(command + '\n'));
   }
 
   /** Sends a query and returns its response message, without the terminator. */
-  async query(command: string): Promise<string> {
+  query(command: string): Promise<string> {
+    return this.link.exclusive(() => this.ask(command));
+  }
+
+  private async ask(command: string): Promise<string> {
     await this.link.write(this.viaPrologix ? `${command}\n++read eoi\n` : `${command}\n`);
     return (await this.link.readUntil('\n', command)).trim();
   }
 
   /** Sends a setting, then reads the error queue; throws naming the setting and the instrument's errors. */
-  async set(command: string): Promise<void> {
-    await this.write(command);
-    const errs = await this.errors();
-    if (errs.length) {
-      const list = errs.map((e) => `${e.code},"${e.message}"`).join('; ');
-      throw this.link.error(`rejected \`${command}\`: ${list}`);
-    }
+  set(command: string): Promise<void> {
+    return this.link.exclusive(async () => {
+      await this.link.write(command + '\n');
+      const errs = await this.readErrors();
+      if (errs.length) {
+        const list = errs.map((e) => `${e.code},"${e.message}"`).join('; ');
+        throw this.link.error(`rejected \`${command}\`: ${list}`);
+      }
+    });
   }
 
   /** Reads the SCPI error queue until `0,"No error"`; an empty array means all is well. */
-  async errors(): Promise<ScpiQueueEntry[]> {
+  errors(): Promise<ScpiQueueEntry[]> {
+    return this.link.exclusive(() => this.readErrors());
+  }
+
+  private async readErrors(): Promise<ScpiQueueEntry[]> {
     const out: ScpiQueueEntry[] = [];
     for (let i = 0; i < MAX_ERRORS_READ; i++) {
-      const r = await this.query('SYST:ERR?');
+      const r = await this.ask('SYST:ERR?');
       const m = /^([+-]?\d+)\s*,\s*"?(.*?)"?$/.exec(r);
       if (!m) throw this.link.error(`answered \`SYST:ERR?\` with "${r}", expected <code>,"<message>"`);
       const code = Number(m[1]);

@@ -25,8 +25,10 @@ export class HumiditySensor {
   }
 
   private async query(cmd: string): Promise<string> {
-    await this.link.write(cmd + '\r\n');
-    const r = (await this.link.readUntil('\n', cmd)).trim();
+    const r = await this.link.exclusive(async () => {
+      await this.link.write(cmd + '\r\n');
+      return (await this.link.readUntil('\n', cmd)).trim();
+    });
     if (r.startsWith('ERR')) throw this.link.error(`refused \`${cmd}\`: ${r}`);
     return r;
   }

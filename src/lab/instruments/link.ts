@@ -32,6 +32,9 @@ export const DEFAULT_TIMEOUT_MS = 2000;
  * prologix://host:1234/10 over tcp://host:1234).
  */
 export class InstrumentLink {
+  /** the end of the chain of exchanges; see exclusive() */
+  private tail: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly transport: Transport,
     readonly name: string,
@@ -53,6 +56,16 @@ export class InstrumentLink {
     } catch (e) {
       throw new InstrumentError(name, address, `${name} at ${address}: cannot connect (${(e as Error).message}): ${hint}`);
     }
+  }
+
+  /**
+   * Runs one exchange (a command and its answer) after every earlier one has finished, so two
+   * callers sharing a driver (a task and the status check) never read each other's answers.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   error(message: string): InstrumentError {

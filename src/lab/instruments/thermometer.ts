@@ -95,7 +95,11 @@ export class Thermometer {
    * Listens until every channel has reported once after this call, and returns °C per channel.
    * Words that arrived earlier are discarded, so the answer is fresh.
    */
-  async readAll(timeoutMs = 3 * DEFAULT_TIMEOUT_MS): Promise<ThermometerReadings> {
+  readAll(timeoutMs = 3 * DEFAULT_TIMEOUT_MS): Promise<ThermometerReadings> {
+    return this.link.exclusive(() => this.listen(timeoutMs));
+  }
+
+  private async listen(timeoutMs: number): Promise<ThermometerReadings> {
     const seen = new Float64Array(5).fill(NaN);
     let missing = 4;
     await this.discardBuffered();
@@ -110,7 +114,15 @@ export class Thermometer {
           `did not send ${waitingFor} within ${timeoutMs} ms (heard from ${got.length ? `channel ${got.join(', ')}` : 'no channel'}): ${this.link.hint}`,
         );
       }
-      const chunk = await this.link.readBytes((b) => b.length, waitingFor, Math.min(left, this.link.timeoutMs));
+      const idleMs = Math.min(left, this.link.timeoutMs);
+      let chunk: Buffer;
+      try {
+        chunk = await this.link.transport.readUntil((b) => b.length, idleMs);
+      } catch (e) {
+        if (!(e instanceof TransportTimeout)) throw this.link.translate(e, waitingFor, idleMs);
+        if (idleMs < this.link.timeoutMs) continue; // the overall deadline, reported above
+        throw this.link.error(`sent nothing for ${idleMs} ms (expected ${waitingFor}): ${this.link.hint}`);
+      }
       this.parser.push(chunk, (ch, c) => {
         if (Number.isNaN(seen[ch])) missing--;
         seen[ch] = c;

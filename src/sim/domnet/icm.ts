@@ -122,7 +122,7 @@ export function decodeRequest(raw: string): IcmRequest | undefined {
   if (typeof parsed === 'string') return parseTextRequest(parsed);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const o = parsed as Record<string, unknown>;
-  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
   const command = str(o.command);
   if (!command) return undefined;
   return { command: command.toLowerCase(), device: str(o.device), register: str(o.register)?.toLowerCase(), value: str(o.value) };

@@ -102,7 +102,7 @@ function startPrologix(ctx: SimContext, afg: Afg3021b): Promise<RunningServer> {
       'data',
       lineSplitter('\r\n', (rawLine) => {
         // ESC quotes a literal CR/LF/ESC/'+' meant for the instrument; our commands never need one
-        const line = rawLine.replace(/\x1b/g, '');
+        const line = rawLine.split(String.fromCharCode(0x1b)).join('');
         if (line.startsWith('++')) {
           const m = /^\+\+(\S+)\s*(.*)$/.exec(line);
           const handler = m ? adapterCommands[m[1].toLowerCase()] : undefined;

@@ -1,0 +1,99 @@
+import type { Command } from '@commander-js/extra-typings';
+import { formatItem, latestRun, provenance, recordChecks, recordEvent } from '../fat/check-results.js';
+import { gitGuard } from '../fat/checks/git-guard.js';
+import { checkLaserFrequency } from '../fat/checks/laser-freq.js';
+import { checkPeripherals } from '../fat/checks/peripherals.js';
+import { checkVisibility } from '../fat/checks/visibility.js';
+import type { Workspace } from '../fat/home.js';
+import { CliError, emit, withWorkspace } from './common.js';
+import { intOption, numberOption } from './parse.js';
+
+export function registerCheck(program: Command<[], { home?: string }>): void {
+  const check = program.command('check').description('the pre-run checks of the FAT checklist');
+
+  check
+    .command('peripherals')
+    .description('thermometer, humidity sensors, filter wheels, function generator (the original simple_check.py)')
+    .option('--json', 'print JSON')
+    .action(async (opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const run = await latestRun(ws);
+        const items = await checkPeripherals(ws, (ms) => ws.clock.sleep(ms));
+        await recordChecks(ws, run?.id ?? null, items);
+        const failed = items.filter((i) => i.verdict === 'fail');
+        await recordEvent(ws, run?.id ?? null, failed.length ? 'warn' : 'info', 'check.peripherals', `peripherals: ${items.length - failed.length}/${items.length} OK`);
+        emit(opts.json, { ok: !failed.length, run: run?.run_number ?? null, items }, () => [
+          `Peripherals check${run ? ` (run ${run.run_number})` : ''}:`,
+          ...items.map(formatItem),
+          failed.length ? `${failed.length} peripheral check(s) FAILED: ${failed.map((f) => f.subject).join(', ')}` : 'All peripherals OK.',
+        ]);
+        if (failed.length) throw new CliError(`${failed.length} peripheral check(s) failed`);
+      }),
+    );
+
+  check
+    .command('laser-freq')
+    .description('laser sync seen by the tabletop board at the laser frequency (one automatic retry)')
+    .option('--freq <hz>', 'laser frequency', numberOption('--freq'))
+    .option('--json', 'print JSON')
+    .action(async (opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const freq = opts.freq ?? ws.station.laser.frequency_hz;
+        if (!(freq > 0 && freq <= 10000)) throw new CliError(`--freq must be between 0 and 10000 Hz, got ${freq}`);
+        const run = await latestRun(ws);
+        const r = await checkLaserFrequency(ws, freq, (l) => process.stderr.write(l + '\n'));
+        await recordChecks(ws, run?.id ?? null, [r.item]);
+        await recordEvent(ws, run?.id ?? null, r.pass ? 'info' : 'warn', 'check.laser-freq', r.item.message);
+        emit(opts.json, r, () => formatItem(r.item));
+        if (!r.pass) throw new CliError('laser frequency check failed');
+      }),
+    );
+
+  check
+    .command('visibility')
+    .description('can every PMT of the run see the laser? (the original check_laser_visibility.py)')
+    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
+    .argument('[comment]', 'comment for the record', 'laser visibility check')
+    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 1)
+    .option('--events <n>', 'waveforms per PMT', intOption('--events'), 1000)
+    .option('--force', 'run even with uncommitted changes in icefat or the station configuration')
+    .option('--json', 'print JSON')
+    .action(async (runArg, comment, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
+        if (opts.events < 10) throw new CliError(`--events must be at least 10, got ${opts.events}`);
+        const git = gitGuard(ws, Boolean(opts.force));
+        const run = await findRun(ws, runArg);
+        const modules = await ws.db.selectFrom('modules').selectAll().where('run_id', '=', run.id).where('state', '=', 'active').orderBy('port').execute();
+        if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
+        if (git.forced) process.stderr.write('warning: running with uncommitted changes (--force); the git state is recorded with the results\n');
+        const r = await checkVisibility(
+          ws,
+          modules.map((m) => ({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file })),
+          { jobs: opts.jobs, events: opts.events, comment, progress: (l) => process.stderr.write(l + '\n') },
+        );
+        await recordChecks(ws, run.id, r.items, { ...provenance(ws), git });
+        const failed = r.items.filter((i) => i.verdict === 'fail');
+        await recordEvent(ws, run.id, failed.length ? 'warn' : 'info', 'check.visibility', `visibility: ${r.items.length - failed.length}/${r.items.length} OK`);
+        emit(opts.json, { run: run.run_number, git, ...r }, () => [
+          `Laser visibility, run ${run.run_number}:`,
+          ...r.items.map(formatItem),
+          failed.length ? `${failed.length} PMT(s) or module(s) FAILED` : `All ${r.pmts.length} PMTs see the laser.`,
+        ]);
+        if (failed.length) throw new CliError(`laser visibility check failed for ${failed.map((f) => f.subject).join('; ')}`);
+      }),
+    );
+}
+
+async function findRun(ws: Workspace, arg: string | undefined) {
+  if (arg === undefined) {
+    const run = await latestRun(ws);
+    if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
+    return run;
+  }
+  const m = /^(?:.*\/)?(?:run_)?0*(\d+)(?:\.json)?$/.exec(arg.trim());
+  if (!m) throw new CliError(`"${arg}" is neither a run number nor a run_NNNNN.json file`);
+  const run = await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_number', '=', Number(m[1])).executeTakeFirst();
+  if (!run) throw new CliError(`run ${m[1]} does not exist on station ${ws.station.name}`);
+  return run;
+}

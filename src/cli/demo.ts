@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from '@commander-js/extra-typings';
+import { ensureHome } from '../fat/home.js';
+import { registryToml } from '../fat/registry.js';
+import { REPO_ROOT } from '../lab/station-defaults.js';
+import { startSimLab } from '../sim/lab.js';
+import { CliError } from './common.js';
+import { intOption, numberOption } from './parse.js';
+import { simRegistry } from './sim-registry.js';
+
+/**
+ * `fat demo`: the simulated lab in-process, a fresh home folder, and every step of the shifter's
+ * checklist run through the real `fat` commands, exactly as a shifter would type them.
+ */
+export function registerDemo(program: Command<[], { home?: string }>): void {
+  program
+    .command('demo')
+    .description('the FAT checklist on the simulated lab, in a fresh temporary home')
+    .option('--seed <n>', 'seed of the simulated lab', intOption('--seed'), 1)
+    .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'), 20)
+    .option('--base-port <p>', 'base port of the simulated lab (default: the first free of 5000, 15000, 25000)', intOption('--base-port'))
+    .option('--keep', 'leave the DomNet instances and the lab running until Ctrl+C')
+    .action(async (opts) => {
+      const basePort = opts.basePort ?? (await firstFreeBase([5000, 15000, 25000, 35000]));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
+      const home = ensureHome(dir, { seed: opts.seed, basePort, timeScale: opts.timeScale });
+      const lab = await startSimLab({ seed: opts.seed, basePort, timeScale: opts.timeScale });
+      fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
+      say(`icefat demo: simulated FAT lab (seed ${opts.seed}, lab time x${opts.timeScale}) on 127.0.0.1:${basePort}..${basePort + 1234}`);
+      say(`home folder: ${dir}\n`);
+      const failed: string[] = [];
+      try {
+        const steps: Array<[string, string[]]> = [
+          ['1-2. Start the four DomNet instances and check that every D-Egg answers', ['setup']],
+          ['3. New run number and module records (create_configs.py)', ['run', 'new', '--comment', 'icefat demo batch, room temperature']],
+          ['4. Are all peripherals working? (simple_check.py)', ['check', 'peripherals']],
+          ['   Laser sync seen by the tabletop board (check_laser_freq.py)', ['check', 'laser-freq', '--freq', '100']],
+          ['   Can every PMT see the laser? (check_laser_visibility.py)', ['check', 'visibility', '1', 'demo visibility', '-j', '4', '--events', '300', '--force']],
+        ];
+        for (const [title, args] of steps) {
+          say(`\n=== ${title}\n$ fat ${args.map(quote).join(' ')}`);
+          const code = await runFat(dir, args);
+          if (code !== 0) failed.push(`fat ${args.join(' ')}`);
+        }
+        say('\n=== What was written');
+        say(`  run file:     ${path.join(dir, 'json/run/run_00001.json')}`);
+        say(`  D-Egg files:  ${path.join(dir, 'json/run_00001/')} (${fs.existsSync(path.join(dir, 'json/run_00001')) ? fs.readdirSync(path.join(dir, 'json/run_00001')).length : 0} files)`);
+        say(`  store:        ${path.join(dir, 'fat.db')} (runs, modules, check results, events)`);
+        say(`  DomNet log:   ${path.join(dir, 'logs/domnet.log')}`);
+        if (opts.keep) {
+          say(`\nThe lab and DomNet keep running; try: FAT_HOME=${dir} npx fat check peripherals   (Ctrl+C to stop)`);
+          await new Promise<void>((r) => process.once('SIGINT', () => r()));
+        }
+      } finally {
+        await runFat(dir, ['setup', '--stop'], true);
+        await lab.close();
+      }
+      if (failed.length) throw new CliError(`demo: ${failed.length} step(s) failed: ${failed.join('; ')}`);
+      say('\nThe checklist is complete: the station is ready for the master (coming with the schedule issue).');
+    });
+}
+
+const say = (s: string) => process.stdout.write(s + '\n');
+const quote = (a: string) => (/\s/.test(a) ? `"${a}"` : a);
+
+function runFat(home: string, args: string[], quiet = false): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
+      stdio: quiet ? 'ignore' : 'inherit',
+      env: { ...process.env, FAT_OPERATOR: process.env.FAT_OPERATOR ?? 'demo-shifter' },
+    });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function firstFreeBase(candidates: number[]): Promise<number> {
+  for (const b of candidates) {
+    const probes = await Promise.all([b, b + 16, b + 99, b + 1000, b + 1234].map(portFree));
+    if (probes.every(Boolean)) return b;
+  }
+  throw new CliError(`no free base port among ${candidates.join(', ')}: pass --base-port`);
+}

@@ -1,0 +1,29 @@
+import { REPO_ROOT } from '../../lab/station-defaults.js';
+import { gitState, type GitState } from '../git-state.js';
+import type { Workspace } from '../home.js';
+
+/**
+ * Measurements refuse to run from a modified icefat or station configuration unless forced, as
+ * the original did ("Commit changes to the repository before running a measurement! Or use
+ * --force to run it anyways."), and record the state either way.
+ */
+export interface GitGuard {
+  icefat: GitState;
+  station: GitState;
+  dirty: boolean;
+  forced: boolean;
+}
+
+export function gitGuard(ws: Workspace, force: boolean): GitGuard {
+  const icefat = gitState(REPO_ROOT);
+  const station = gitState(ws.home.dir, ['station.toml', 'modules.toml']);
+  const dirty = Boolean(icefat.dirty || station.dirty);
+  if (dirty && !force) {
+    const where = [
+      icefat.dirty ? `icefat (${icefat.repo}): ${icefat.changes?.join(', ')}` : '',
+      station.dirty ? `station configuration (${station.repo}): ${station.changes?.join(', ')}` : '',
+    ].filter(Boolean);
+    throw new Error(`Commit changes to the repository before running a measurement! Or use --force to run it anyway.\n  uncommitted: ${where.join('; ')}`);
+  }
+  return { icefat, station, dirty, forced: dirty && force };
+}

@@ -1,0 +1,139 @@
+import { FilterWheel } from '../../lab/instruments/filter-wheel.js';
+import { FreezerController } from '../../lab/instruments/freezer.js';
+import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
+import { HumiditySensor } from '../../lab/instruments/humidity.js';
+import { Thermometer } from '../../lab/instruments/thermometer.js';
+import type { CheckItem } from '../check-results.js';
+import type { Workspace } from '../home.js';
+
+/**
+ * `fat check peripherals` (the original simple_check.py): thermometer, both humidity sensors, both
+ * filter wheels, the function generator, and the freezer controller when there is one. Each item
+ * has a reading, a tolerance and a verdict.
+ */
+export const THERMOMETER_RANGE_C = [-60, 45] as const;
+
+const CHECK = 'peripherals';
+
+async function item(subject: string, tolerance: string, fn: () => Promise<{ reading: unknown; ok: boolean; message: string; warn?: boolean }>): Promise<CheckItem> {
+  try {
+    const r = await fn();
+    return { check: CHECK, subject, tolerance, reading: r.reading, verdict: r.ok ? (r.warn ? 'warn' : 'pass') : 'fail', message: r.message };
+  } catch (e) {
+    return { check: CHECK, subject, tolerance, reading: null, verdict: 'fail', message: (e as Error).message };
+  }
+}
+
+async function using<T extends { close(): Promise<void> }, R>(open: Promise<T>, fn: (x: T) => Promise<R>): Promise<R> {
+  const x = await open;
+  try {
+    return await fn(x);
+  } finally {
+    await x.close();
+  }
+}
+
+export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) => Promise<void>): Promise<CheckItem[]> {
+  const st = ws.station;
+  const [lo, hi] = THERMOMETER_RANGE_C;
+  const items: Array<Promise<CheckItem>> = [];
+
+  items.push(
+    item('thermometer (TM-947SD)', `4 channels, each ${lo}..${hi} °C`, () =>
+      using(Thermometer.connect(st.thermometer.address), async (t) => {
+        const r = await t.readAll();
+        const bad = Object.entries(r).filter(([, c]) => !(c >= lo && c <= hi));
+        const names = (ch: string) => st.thermometer.channels[ch] ?? `channel ${ch}`;
+        return {
+          reading: r,
+          ok: Object.keys(r).length === 4 && bad.length === 0,
+          message:
+            Object.entries(r).map(([ch, c]) => `${names(ch)} ${c.toFixed(1)} °C`).join(', ') +
+            (bad.length ? `; implausible: ${bad.map(([ch]) => names(ch)).join(', ')}` : ''),
+        };
+      }),
+    ),
+  );
+
+  st.humidity.forEach((h) =>
+    items.push(
+      item(`humidity sensor ${h.name}`, 'relative humidity 0..100 %, temperature -60..45 °C', () =>
+        using(HumiditySensor.connect(h.address, { name: `humidity sensor ${h.name}` }), async (s) => {
+          const r = await s.read();
+          const ok = r.relativeHumidityPct >= 0 && r.relativeHumidityPct <= 100 && r.temperatureC >= lo && r.temperatureC <= hi;
+          return { reading: r, ok, message: `${r.relativeHumidityPct.toFixed(1)} %RH at ${r.temperatureC.toFixed(1)} °C` };
+        }),
+      ),
+    ),
+  );
+
+  st.filter_wheels.forEach((w, i) =>
+    items.push(
+      item(`filter wheel ${i}`, `answers; ${w.strengths.length} positions as in station.toml`, () =>
+        using(FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths }), async (fw) => {
+          const id = await fw.identify();
+          const count = await fw.positionCount();
+          const pos = await fw.position();
+          const strength = await fw.strength();
+          const ok = count === w.strengths.length;
+          return {
+            reading: { identity: id, positions: count, position: pos, strength, strengths: fw.validStrengths() },
+            ok,
+            message: ok
+              ? `${id}; position ${pos} (transmission ${strength}); strengths [${fw.validStrengths().join(', ')}]`
+              : `the wheel has ${count} positions but station.toml lists ${w.strengths.length} strengths`,
+          };
+        }),
+      ),
+    ),
+  );
+
+  items.push(
+    item('function generator (laser trigger)', 'identifies; output switches on and off; empty error queue', () =>
+      using(FunctionGenerator.connect(st.function_generator.address), async (fg) => {
+        const id = await fg.identify();
+        await fg.startup();
+        await clockSleep(2000);
+        const onAfterStartup = await fg.outputOn();
+        await fg.disableOutput();
+        const offAtEnd = !(await fg.outputOn());
+        const errors = await fg.errors();
+        const ok = onAfterStartup && offAtEnd && errors.length === 0;
+        return {
+          reading: { identity: id, onAfterStartup, offAtEnd, errors },
+          ok,
+          message: ok
+            ? `${id}; output switched on and off; laser left off`
+            : `${id}; ${!onAfterStartup ? 'output did not switch on; ' : ''}${!offAtEnd ? 'output did not switch off; ' : ''}${errors.map((e) => `error ${e.code} "${e.message}"`).join(', ')}`,
+        };
+      }),
+    ),
+  );
+
+  if (st.freezer.mode === 'controller' && st.freezer.address) {
+    const address = st.freezer.address;
+    items.push(
+      item('freezer controller', 'answers with a set point and an air temperature', () =>
+        using(FreezerController.connect(address), async (f) => {
+          const sp = await f.setpoint();
+          const t = await f.temperature();
+          return { reading: { setpointC: sp, temperatureC: t }, ok: true, message: `set point ${sp.toFixed(1)} °C, air ${t.toFixed(1)} °C` };
+        }),
+      ),
+    );
+  }
+
+  const results = await Promise.all(items);
+  results.push({
+    check: CHECK,
+    subject: 'laser power supply',
+    tolerance: 'on (checked by hand)',
+    reading: null,
+    verdict: 'info',
+    message: 'confirm by hand that the laser power supply is ON, then note it in the FAT logbook',
+  });
+  if (st.freezer.mode === 'manual') {
+    results.push({ check: CHECK, subject: 'freezer', tolerance: 'on', reading: null, verdict: 'info', message: 'Please TURN ON the freezer if it is not already!' });
+  }
+  return results;
+}

@@ -1,0 +1,172 @@
+import { analyseVisibility, meanBaseline, waveformCharges, type VisibilityResult } from '../../analysis/visibility.js';
+import type { IcebootSession, PmtChannel } from '../../lab/iceboot/session.js';
+import { FilterWheel } from '../../lab/instruments/filter-wheel.js';
+import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
+import type { CheckItem } from '../check-results.js';
+import type { Workspace } from '../home.js';
+import { withSession } from '../module-link.js';
+import { addMeasurementEntry, readJsonFile } from '../run-files.js';
+import { wirePairLanes, runLanes } from '../wire-pair-jobs.js';
+
+/**
+ * `fat check visibility` (check_laser_visibility.py): can every PMT of the run see the laser?
+ * Filters 0.25 × 1.0, laser at 100 Hz, HV at the module's set point (1500 V until a gain scan has
+ * found HV1e7Gain), a trigger threshold 150 ADC above the baseline: a PMT that sees the laser
+ * triggers once per shot.
+ */
+export const VISIBILITY = {
+  filters: [0.25, 1.0] as const,
+  laserHz: 100,
+  dac: 5000,
+  samples: 128,
+  thresholdOverBaselineAdc: 150,
+  defaultHvVolts: 1500,
+  hvRampS: 40,
+  baselineWaveforms: 20,
+};
+
+export interface PmtVisibility extends VisibilityResult {
+  port: number;
+  serial: string;
+  channel: PmtChannel;
+  pmt: 'LowerPmt' | 'UpperPmt';
+  hvVolts: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+}
+
+export interface VisibilityModule {
+  port: number;
+  serial: string;
+  wirePair: number;
+  jsonFile: string;
+}
+
+const PMTS = ['LowerPmt', 'UpperPmt'] as const;
+
+function setPoint(jsonFile: string, pmt: (typeof PMTS)[number]): number {
+  const hv = Number((readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined)?.HV1e7Gain ?? -1);
+  return hv > 0 ? hv : VISIBILITY.defaultHvVolts;
+}
+
+async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch: PmtChannel, events: number): Promise<PmtVisibility> {
+  const pmt = PMTS[ch];
+  await s.setBaselineDac(ch, VISIBILITY.dac);
+  await s.setConstReadout(ch, VISIBILITY.samples);
+  // baseline from software-triggered waveforms, then a threshold well above the dark pulses
+  await s.startSwTrigStream(ch, 10);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < VISIBILITY.baselineWaveforms; i++) {
+    const w = await s.readWaveformFromStream();
+    if (w.count) {
+      sum += meanBaseline(w.adc, w.count, w.samplesPerRecord, Math.min(w.samplesPerRecord, 10));
+      n++;
+    }
+  }
+  if (!n) throw new Error(`${m.serial} on port ${m.port}, channel ${ch}: no software-triggered waveform for the baseline`);
+  const baselineAdc = sum / n;
+  const thresholdAdc = Math.round(baselineAdc + VISIBILITY.thresholdOverBaselineAdc);
+  await s.startThresholdTrigStream(ch, thresholdAdc);
+
+  // collect until `events` waveforms, or until three times the lab time the laser needs for them
+  const ts: number[] = [];
+  const charges: number[] = [];
+  const deadline = ws.clock.now() + (3 * events * 1000) / VISIBILITY.laserHz;
+  while (ts.length < events && ws.clock.now() < deadline) {
+    const b = await s.readWaveformBlock(66000, { expectChannel: ch });
+    const q = waveformCharges(b.adc, b.count, b.samplesPerRecord > 0 ? b.samplesPerRecord : VISIBILITY.samples, baselineAdc);
+    for (let i = 0; i < b.count; i++) {
+      ts.push(b.timestamp[i]);
+      charges.push(q[i]);
+    }
+  }
+  await s.disableTriggers(ch);
+  const r = analyseVisibility(Float64Array.from(ts.slice(0, events)), Float64Array.from(charges.slice(0, events)));
+  return { ...r, port: m.port, serial: m.serial, channel: ch, pmt, hvVolts: setPoint(m.jsonFile, pmt), baselineAdc, thresholdAdc };
+}
+
+export async function checkVisibility(
+  ws: Workspace,
+  modules: VisibilityModule[],
+  opts: { jobs: number; events: number; comment: string; progress?: (l: string) => void },
+): Promise<{ pmts: PmtVisibility[]; failures: Array<{ port: number; serial: string; error: string }>; items: CheckItem[] }> {
+  const host = ws.station.daq_host;
+  const progress = opts.progress ?? (() => {});
+  const wheels = await Promise.all(ws.station.filter_wheels.map((w, i) => FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths })));
+  const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
+  const pmts: PmtVisibility[] = [];
+  const failures: Array<{ port: number; serial: string; error: string }> = [];
+  try {
+    await Promise.all(wheels.map((w, i) => w.setStrength(VISIBILITY.filters[i])));
+    // HV up on every module at once, then one ramp wait, instead of one wait per module
+    progress(`setting HV on ${modules.length} D-Eggs and waiting ${VISIBILITY.hvRampS} s for the ramp`);
+    await Promise.all(
+      modules.map((m) =>
+        withSession(host, m.port, async (s) => {
+          for (const ch of [0, 1] as const) {
+            await s.enableHV(ch);
+            await s.setHV(ch, setPoint(m.jsonFile, PMTS[ch]));
+          }
+        }).catch((e: Error) => failures.push({ port: m.port, serial: m.serial, error: e.message })),
+      ),
+    );
+    await ws.clock.sleep(VISIBILITY.hvRampS * 1000);
+    await fg.setShape('SQU');
+    await fg.setAmplitude(3);
+    await fg.setFrequency(VISIBILITY.laserHz);
+    await fg.enableOutput();
+
+    const todo = modules.filter((m) => !failures.some((f) => f.port === m.port));
+    await runLanes(wirePairLanes(todo), opts.jobs, async (m) => {
+      try {
+        await withSession(host, m.port, async (s) => {
+          for (const ch of [0, 1] as const) {
+            const r = await acquire(ws, s, m, ch, opts.events);
+            pmts.push(r);
+            progress(`${m.serial} (port ${m.port}) ${r.pmt}: ${r.visible ? 'sees the laser' : 'does NOT see the laser'}, ${r.events} events, ${r.rateHz.toFixed(1)} Hz, <${r.meanNpe.toFixed(1)}> PE`);
+          }
+        });
+      } catch (e) {
+        failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
+        progress(`${m.serial} (port ${m.port}): ${(e as Error).message}`);
+      }
+    });
+  } finally {
+    await fg.disableOutput().catch(() => undefined);
+    await fg.close();
+    await Promise.all(wheels.map((w) => w.close()));
+  }
+
+  pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
+  for (const p of pmts) {
+    const m = modules.find((x) => x.port === p.port)!;
+    addMeasurementEntry(
+      m.jsonFile,
+      'LaserVisibilityMeasurement',
+      { Folder: 'None', Comment: opts.comment, HV: p.hvVolts, Threshold: p.thresholdAdc, Baseline: p.baselineAdc, Events: p.events, MeanDeltaT: p.meanDtS, Visible: p.visible, NPE: p.meanNpe },
+      p.pmt,
+    );
+  }
+  const items: CheckItem[] = [
+    ...pmts.map((p) => ({
+      check: 'visibility',
+      subject: `${p.serial} port ${p.port} channel ${p.channel} (${p.pmt})`,
+      reading: p,
+      tolerance: `mean trigger spacing < 15 ms with the laser at ${VISIBILITY.laserHz} Hz`,
+      verdict: p.visible ? ('pass' as const) : ('fail' as const),
+      message: p.visible
+        ? `Port ${p.port}, Channel ${p.channel} can see the laser: <${p.meanNpe.toFixed(1)}> PE, ${p.rateHz.toFixed(1)} Hz`
+        : `Port ${p.port}, Channel ${p.channel} can not see the laser! (${p.events} triggers, ${p.rateHz.toFixed(2)} Hz) Please investigate the fibre to this PMT.`,
+    })),
+    ...failures.map((f) => ({
+      check: 'visibility',
+      subject: `${f.serial} port ${f.port}`,
+      reading: null,
+      tolerance: 'module answers',
+      verdict: 'fail' as const,
+      message: f.error,
+    })),
+  ];
+  return { pmts, failures, items };
+}

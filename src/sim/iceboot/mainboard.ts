@@ -1,0 +1,443 @@
+import type net from 'node:net';
+import type { SimContext } from '../context.js';
+import { LASER_PE_AT_FULL_STRENGTH } from '../lab-state.js';
+import {
+  baselineAdc,
+  darkFractionAbove,
+  gainAt,
+  peakAdcPerPe,
+  TICKS_PER_MS,
+  totalDarkRateHz,
+} from '../physics.js';
+import { Rng } from '../rng.js';
+import type { ModuleTruth } from '../truth-types.js';
+import { Acquisition, type AcqHost, type CalTrig, type Ch, type ChannelView, type LaserView } from './acquisition.js';
+import { ForthError, ForthStack, tokenize } from './forth.js';
+import { HvChannel } from './hv.js';
+import { WORDS, type WordIO } from './words.js';
+
+/** ICM CTRL2 bits the mainboard can read back (reference/iceboot-protocol.md §3.2, §5.3) */
+export const CTRL2_FLASH = 0x0001;
+export const CTRL2_FPGA_CONFIG = 0x0002;
+export const CTRL2_LID = 0x0004;
+export const CTRL2_HV = 0x0008;
+export const CTRL2_INTLK_ENA = 0x0010;
+/**
+ * CTRL2 as after `fat setup`: the ICM's reset value 0x0012 plus the HV, LID and flash interlocks
+ * that the setup enables. The ICM simulator overwrites it when it is reconfigured or told otherwise.
+ */
+export const CTRL2_AFTER_SETUP = CTRL2_INTLK_ENA | CTRL2_FPGA_CONFIG | CTRL2_HV | CTRL2_LID | CTRL2_FLASH;
+
+export const FPGA_VERSION_UNCONFIGURED = 65535;
+export const DAC_DEFAULT = 30000;
+/** the "no answer after a few commands" faults strike after this many lines */
+const FAULT_AFTER_COMMANDS = 5;
+const SLOW_REPLY_WALL_MS = 1500;
+const PROMPT = Buffer.from('\r\n> ');
+
+export type McuState = 'off' | 'bootloader' | 'iceboot';
+
+export interface MainboardOptions {
+  tabletop?: boolean;
+}
+
+export interface ScalerConfig {
+  periodUs: number;
+  deadtimeCycles: number;
+  startMs: number;
+}
+
+export interface FlashFile {
+  name: string;
+  size: number;
+}
+
+export class MainboardSim {
+  readonly port: number;
+  readonly tabletop: boolean;
+  /** ICM CTRL2 interlock bits; the ICM simulator owns it (see CTRL2_AFTER_SETUP) */
+  ctrl2 = CTRL2_AFTER_SETUP;
+  state: McuState = 'iceboot';
+  echo = false;
+  logEnabled = true;
+  readonly logLines: string[] = [];
+  logLevel = 2;
+  readonly stack = new ForthStack();
+  /** FPGA holds a configuration (false after reboot/power-on until flashConfigureFPGA) */
+  fpgaLoaded = true;
+  /** flashConfigureFPGA ran since the last boot (the fpga-unconfigured fault waits for it) */
+  fpgaFlashedSinceBoot = false;
+  /** lab time of the last power-on/boot: tick 0 of the 240 MHz counter */
+  t0Ms: number;
+  readonly hv: [HvChannel, HvChannel];
+  readonly dac = new Array<number>(8).fill(0);
+  readonly acq: Acquisition;
+  readonly trig: Array<{ adcThreshold: number; firThreshold: number; use: 'adc' | 'fir' | null }> = [];
+  readonly scalers: Array<ScalerConfig | null> = [null, null];
+  calPower = false;
+  calSlaveMask = 0;
+  flasherBias = 0;
+  flasherMask = 0;
+  calTrigState: CalTrig | null = null;
+  extSource: 'icm' | 'sma' = 'sma';
+  pressureReadingHpa: number | null = null;
+  sensorTempC: number | null = null;
+  /** laser-sync-late: the generator-on time the tabletop's sync has locked to */
+  syncLockedForOnMs: number | null = null;
+  syncIrregular = false;
+  cameraMask = 0;
+  readonly flashFiles: FlashFile[] = [
+    { name: 'degg_fw_v0x10e.rbf', size: 2_490_368 },
+    { name: 'degg_fw_v0x110.rbf', size: 2_498_560 },
+  ];
+  readonly rng: Rng;
+  /** lines executed since power-on (hang-module counts them) */
+  commandsSincePowerOn = 0;
+  rxLines = 0;
+  txReplies = 0;
+  private generation = new AbortController();
+  private readonly sockets = new Set<net.Socket>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly ctx: SimContext,
+    readonly truth: ModuleTruth,
+    opts: MainboardOptions = {},
+  ) {
+    this.port = truth.port;
+    this.tabletop = opts.tabletop ?? truth.role === 'tabletop';
+    this.rng = Rng.derive(ctx.seed, `mainboard/${truth.port}`);
+    this.t0Ms = ctx.clock.now();
+    this.hv = [new HvChannel(this.t0Ms), new HvChannel(this.t0Ms)];
+    this.acq = new Acquisition(this.acqHost());
+    this.resetDaq();
+    this.log('iceboot started');
+  }
+
+  // ------------------------------------------------------------------ power and boot
+
+  powerOff(): void {
+    this.state = 'off';
+    this.abortWork();
+    this.resetDaq();
+  }
+
+  powerOn(): void {
+    this.abortWork();
+    this.state = 'bootloader';
+    this.echo = false;
+    this.logEnabled = true;
+    this.commandsSincePowerOn = 0;
+    this.coldStart();
+  }
+
+  /** `reboot`: the MCU restarts into the bootloader; echo survives (the FAT flows rely on it) */
+  reboot(): void {
+    this.abortWork();
+    this.state = 'bootloader';
+    this.coldStart();
+  }
+
+  private coldStart(): void {
+    this.t0Ms = this.ctx.clock.now();
+    this.fpgaLoaded = false;
+    this.fpgaFlashedSinceBoot = false;
+    this.stack.clear();
+    this.resetDaq();
+  }
+
+  private resetDaq(): void {
+    const now = this.ctx.clock.now();
+    for (const h of this.hv) h.reset(now);
+    this.dac.fill(0);
+    this.dac[0] = this.dac[1] = DAC_DEFAULT;
+    this.acq.reset();
+    this.trig.length = 0;
+    for (let i = 0; i < 2; i++) this.trig.push({ adcThreshold: 16383, firThreshold: 16383 * 16, use: null });
+    this.scalers[0] = this.scalers[1] = null;
+    this.calPower = false;
+    this.calSlaveMask = 0;
+    this.flasherBias = 0;
+    this.flasherMask = 0;
+    this.calTrigState = null;
+    this.extSource = 'sma';
+    this.cameraMask = 0;
+  }
+
+  private abortWork(): void {
+    this.generation.abort(new Error('mainboard restarted'));
+    this.generation = new AbortController();
+    this.acq.setStreamTransfer(null);
+  }
+
+  get fpgaVersion(): number {
+    const faulty = this.ctx.faults.has('fpga-unconfigured', this.port, `wp${this.truth.wirePair}`);
+    if (!this.fpgaLoaded || (faulty && !this.fpgaFlashedSinceBoot)) return FPGA_VERSION_UNCONFIGURED;
+    return this.truth.fpgaVersion;
+  }
+
+  get fpgaConfigured(): boolean {
+    return this.fpgaVersion !== FPGA_VERSION_UNCONFIGURED;
+  }
+
+  interlock(bit: number): boolean {
+    return (this.ctrl2 & bit) !== 0;
+  }
+
+  log(msg: string): void {
+    const s = (this.ctx.clock.now() - this.t0Ms) / 1000;
+    this.logLines.push(`[${s.toFixed(3)}] ${msg}`);
+    if (this.logLines.length > 50) this.logLines.shift();
+  }
+
+  // ------------------------------------------------------------------ physics views
+
+  nowMs(): number {
+    return this.ctx.clock.now();
+  }
+
+  nowTick(): number {
+    return (this.ctx.clock.now() - this.t0Ms) * TICKS_PER_MS;
+  }
+
+  hvVolts(ch: Ch): number {
+    return this.hv[ch].voltsAt(this.nowMs(), this.interlock(CTRL2_HV));
+  }
+
+  /** temperature of the PMTs: the air around the module */
+  pmtTemperatureC(atMs = this.nowMs()): number {
+    return this.tabletop ? this.ctx.lab.roomTemperatureC : this.ctx.lab.freezer.temperatureC(atMs);
+  }
+
+  /** mainboard sensor: the air half an hour ago (thermal lag) plus self-heating since boot */
+  mainboardTemperatureC(): number {
+    const now = this.nowMs();
+    const warm = 1 - Math.exp(-(now - this.t0Ms) / 600_000);
+    return this.pmtTemperatureC(now - 1_800_000) + this.truth.selfHeatingC * warm;
+  }
+
+  fibreBroken(ch: Ch): boolean {
+    return this.ctx.faults.has('broken-fibre', this.port, `${this.port}/${ch}`);
+  }
+
+  flasherMeanPe(ch: Ch): number {
+    if (!this.calPower || !(this.calSlaveMask & 2) || !this.interlock(CTRL2_LID) || !this.flasherMask) return 0;
+    const f = this.truth.flasher;
+    const steps = Math.max(0, this.flasherBias - f.biasThreshold) / 1024;
+    let pe = 0;
+    for (let i = 0; i < 12; i++) if (this.flasherMask & (1 << i)) pe += f.pePerKiloBias[i] * steps;
+    // the ring sits in the lower half; the upper PMT sees a little through the gel
+    return ch === 0 ? pe : 0.15 * pe;
+  }
+
+  view(ch: Ch): ChannelView {
+    const pmt = this.truth.pmts[ch];
+    const isSync = this.tabletop && ch === 0;
+    const gain = isSync ? 0 : gainAt(pmt, this.hvVolts(ch));
+    const lab = this.ctx.lab;
+    const light = this.tabletop || this.fibreBroken(ch) ? 0 : pmt.fibreTransmission;
+    return {
+      baselineAdc: baselineAdc(pmt, this.dac[ch]),
+      noiseAdc: pmt.baselineNoiseAdc,
+      peakAdcPerPe: peakAdcPerPe(gain),
+      speResolution: pmt.speResolution,
+      darkRateHz: gain > 0 ? totalDarkRateHz(pmt, this.pmtTemperatureC()) : 0,
+      laserMeanPe: LASER_PE_AT_FULL_STRENGTH * lab.filterTransmission() * light,
+      transitTicks: (pmt.transitTimeNs * TICKS_PER_MS) / 1e6,
+      ttsTicks: (pmt.ttsSigmaNs * TICKS_PER_MS) / 1e6,
+      flasherMeanPe: isSync ? 0 : this.flasherMeanPe(ch),
+      isSync,
+    };
+  }
+
+  laser(): LaserView {
+    const lab = this.ctx.lab;
+    return {
+      firing: lab.laserFiring,
+      onTick: (lab.laserOnSinceMs - this.t0Ms) * TICKS_PER_MS,
+      periodTicks: lab.fg.frequencyHz > 0 ? 240e6 / lab.fg.frequencyHz : Infinity,
+      pulsesPerShot: lab.fg.burstOn ? Math.max(1, Math.min(200, lab.fg.burstCycles)) : 1,
+    };
+  }
+
+  private acqHost(): AcqHost {
+    return {
+      rng: this.rng,
+      nowTick: () => this.nowTick(),
+      sleepUntilTick: async (tick, signal) => {
+        const ms = this.t0Ms + tick / TICKS_PER_MS - this.ctx.clock.now();
+        if (ms > 0) await this.ctx.clock.sleep(ms, signal);
+      },
+      view: (ch) => this.view(ch),
+      laser: () => this.laser(),
+      syncState: () =>
+        this.ctx.faults.has('no-laser-sync', this.port) ? 'none' : this.syncIrregular ? 'irregular' : 'ok',
+      calTrig: () => this.calTrigState,
+      extSource: () => this.extSource,
+    };
+  }
+
+  /** expected scaler rate on `ch` above the configured trigger threshold, before dead time */
+  scalerRateHz(ch: Ch): number {
+    const v = this.view(ch);
+    const t = this.trig[ch];
+    const excess = t.use === 'fir' ? this.acq.firExcessAdc(ch, t.firThreshold) : t.adcThreshold - v.baselineAdc;
+    let rate = 0;
+    if (v.peakAdcPerPe > 0) rate += v.darkRateHz * darkFractionAbove(excess / v.peakAdcPerPe, v.speResolution);
+    rate += Math.min(2e5, 60e6 * normalTail(excess / Math.max(0.1, v.noiseAdc)));
+    const laser = this.laser();
+    if (laser.firing && v.peakAdcPerPe > 0 && v.laserMeanPe > 0) {
+      rate += (240e6 / laser.periodTicks) * laser.pulsesPerShot * poissonAtLeast(v.laserMeanPe, Math.ceil(excess / v.peakAdcPerPe));
+    }
+    if (v.isSync && laser.firing && !this.ctx.faults.has('no-laser-sync', this.port) && excess < 3000) {
+      rate += 240e6 / laser.periodTicks;
+    }
+    const cal = this.calTrigState;
+    if (cal && v.flasherMeanPe > 0 && v.peakAdcPerPe > 0) {
+      rate += (240e6 / cal.periodTicks) * poissonAtLeast(v.flasherMeanPe, Math.ceil(excess / v.peakAdcPerPe));
+    }
+    return rate;
+  }
+
+  // ------------------------------------------------------------------ console
+
+  /** Serves one client on this console; the device-port layer closes earlier clients. */
+  attach(socket: net.Socket): void {
+    this.sockets.add(socket);
+    const conn = new AbortController();
+    let pending = Buffer.alloc(0);
+    let linesOnThisConnection = 0;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const nl = pending.indexOf(0x0a);
+        if (nl < 0) break;
+        const line = pending.subarray(0, nl + 1);
+        pending = pending.subarray(nl + 1);
+        linesOnThisConnection++;
+        const n = linesOnThisConnection;
+        this.queue = this.queue.then(() => this.serveLine(socket, line, n, conn.signal)).catch((e: unknown) => {
+          this.ctx.log(`mainboard ${this.port}: ${String(e)}`);
+        });
+      }
+    });
+    const done = () => {
+      this.sockets.delete(socket);
+      conn.abort(new Error('client disconnected'));
+    };
+    socket.on('close', done);
+    socket.on('error', done);
+  }
+
+  detachAll(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  private faultOn(kind: Parameters<SimContext['faults']['has']>[0]): boolean {
+    return this.ctx.faults.has(kind, this.port, `wp${this.truth.wirePair}`);
+  }
+
+  private async serveLine(socket: net.Socket, line: Buffer, nOnConnection: number, connSignal: AbortSignal): Promise<void> {
+    if (socket.destroyed || connSignal.aborted) return;
+    if (this.faultOn('dead-module')) return;
+    if (this.state !== 'off') this.commandsSincePowerOn++;
+    if (this.faultOn('hang-module') && this.commandsSincePowerOn > FAULT_AFTER_COMMANDS) return;
+    if (this.faultOn('drop-module') && nOnConnection > FAULT_AFTER_COMMANDS) {
+      socket.destroy();
+      return;
+    }
+    this.rxLines++;
+    const signal = AbortSignal.any([connSignal, this.generation.signal]);
+    let reply: Buffer | null;
+    try {
+      reply = await this.execute(line, signal);
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e;
+    }
+    if (!reply) return;
+    if (this.faultOn('garbage-module')) reply = Buffer.concat([garbage(this.rng), reply]);
+    if (this.faultOn('slow-module')) await new Promise((r) => setTimeout(r, SLOW_REPLY_WALL_MS));
+    if (socket.destroyed || connSignal.aborted) return;
+    this.txReplies++;
+    socket.write(reply);
+  }
+
+  /**
+   * Runs one received line (with its EOL) and returns the bytes to send back, or null for
+   * silence (powered off, bootloader ignoring a line, reboot).
+   */
+  async execute(line: Buffer, signal?: AbortSignal): Promise<Buffer | null> {
+    if (this.state === 'off') return null;
+    const text = line.toString('latin1');
+    const echo = this.echo ? line : Buffer.alloc(0);
+    if (this.state === 'bootloader') {
+      if (!text.split(/\s+/).includes('boot')) return null;
+      this.state = 'iceboot';
+      this.log('boot');
+      return Buffer.concat([echo, PROMPT]);
+    }
+    const out: Buffer[] = [];
+    const io: WordIO = {
+      stack: this.stack,
+      signal,
+      print: (s) => out.push(Buffer.from(s, 'latin1')),
+      printBytes: (b) => out.push(b),
+    };
+    let rebooted = false;
+    try {
+      for (const tok of tokenize(text)) {
+        if (tok.kind !== 'word') {
+          this.stack.push(tok.value);
+          continue;
+        }
+        if (tok.name === 'reboot') {
+          this.reboot();
+          rebooted = true;
+          break;
+        }
+        const fn = WORDS.get(tok.name);
+        if (!fn) throw new ForthError(`${tok.name}: unknown word`);
+        await fn(this, io);
+      }
+    } catch (e) {
+      if (!(e instanceof ForthError)) {
+        if (signal?.aborted) throw e;
+        throw e;
+      }
+      out.push(Buffer.from(e.message, 'latin1'));
+    }
+    if (rebooted) return echo.length ? Buffer.from(echo) : null;
+    return Buffer.concat([echo, ...out, PROMPT]);
+  }
+}
+
+/** bytes that cannot be mistaken for a prompt or an EOL */
+function garbage(rng: Rng): Buffer {
+  const n = rng.int(3, 24);
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = rng.int(0x80, 0xfe);
+  return b;
+}
+
+function normalTail(z: number): number {
+  if (z <= 0) return 0.5;
+  const t = 1 / (1 + 0.2316419 * z);
+  const d = 0.3989422804 * Math.exp((-z * z) / 2);
+  return d * t * (0.3193815 + t * (-0.3565638 + t * (1.781478 + t * (-1.821256 + t * 1.330274))));
+}
+
+/** P(N >= k) for N ~ Poisson(mean) */
+function poissonAtLeast(mean: number, k: number): number {
+  if (k <= 0) return 1;
+  if (mean > 50) return normalTail((k - 0.5 - mean) / Math.sqrt(mean));
+  let term = Math.exp(-mean);
+  let below = 0;
+  for (let i = 0; i < k; i++) {
+    below += term;
+    term *= mean / (i + 1);
+  }
+  return Math.max(0, 1 - below);
+}
