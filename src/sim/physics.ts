@@ -58,7 +58,7 @@ export function baselineAdc(pmt: PmtTruth, dac: number): number {
  * double-PE pulses and a tail of large (muon and scintillation) pulses. The tail is what keeps a
  * gain-scan trigger rate low but non-zero when the HV is far too low.
  */
-const DARK_MIX = { sub: 0.08, one: 0.83, two: 0.07, big: 0.02 };
+const DARK_MIX = { sub: 0.08, one: 0.87, two: 0.04, big: 0.01 };
 const SUB_MEAN_PE = 0.3;
 const BIG_MEAN_PE = 10;
 
@@ -68,6 +68,11 @@ function erfc(x: number): number {
   const t = 1 / (1 + 0.3275911 * z);
   const y = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z);
   return x >= 0 ? y : 2 - y;
+}
+
+/** upper tail of the standard normal, P(Z > z) */
+export function normalTail(z: number): number {
+  return 0.5 * erfc(z / Math.SQRT2);
 }
 
 const gaussAbove = (x: number, mean: number, sigma: number) => 0.5 * erfc((x - mean) / (sigma * Math.SQRT2));
@@ -114,11 +119,12 @@ const hex = (rng: Rng, n: number) => {
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** log-space least squares: the single exponential nearest to 3 kHz at -20 °C and r20 at +20 °C */
+/**
+ * One exponential through r40Hz at -40 °C and r20Hz at +20 °C; -20 °C then lands at
+ * r40^(2/3)·r20^(1/3), about 1.8-4 kHz (median near 3 kHz) for the ranges drawn below.
+ */
 function darkSlopePerC(r40Hz: number, r20Hz: number): number {
-  const y1 = Math.log(3000 / r40Hz);
-  const y2 = Math.log(r20Hz / r40Hz);
-  return (20 * y1 + 60 * y2) / (20 * 20 + 60 * 60);
+  return Math.log(r20Hz / r40Hz) / 60;
 }
 
 function buildPmt(rng: Rng, channel: 0 | 1, serialNo: number): PmtTruth {

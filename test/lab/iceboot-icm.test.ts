@@ -10,7 +10,7 @@ describe('ICM command-port client', () => {
   let icm: IcmClient;
 
   beforeAll(async () => {
-    lab = await startSimLab({ seed: 13, basePort: 22400, timeScale: 1000, domnet: 'auto' });
+    lab = await startSimLab({ seed: 13, basePort: 22900, timeScale: 1000, domnet: 'auto' });
     icm = new IcmClient(HOST, lab.ports.icm(0), { timeoutMs: 3000 });
   });
   afterAll(async () => {
@@ -25,6 +25,7 @@ describe('ICM command-port client', () => {
   it('pmt_hv_enable sets the interlock the mainboard reports', async () => {
     const s = await IcebootSession.open(HOST, lab.ports.mainboard(0, 2));
     try {
+      await icm.pmtHvDisable(2);
       expect(await s.hvInterlock()).toBe(false);
       await icm.pmtHvEnable(2);
       expect(await s.hvInterlock()).toBe(true);
@@ -37,11 +38,11 @@ describe('ICM command-port client', () => {
   it('an unknown device gives an error status, a silent port ?NOREPLY, and the client recovers', async () => {
     const r = await icm.command('pmt_hv_enable', 6);
     expect(r.status).toMatch(/^\?/);
-    const silent = new IcmClient(HOST, 22399, { timeoutMs: 200 });
+    const silent = new IcmClient(HOST, 22899, { timeoutMs: 200 });
     try {
       expect((await silent.command('devlist')).status).toBe('?NOREPLY');
       expect((await silent.command('devlist')).status).toBe('?NOREPLY');
-      await expect(silent.devlist()).rejects.toThrow(/tcp:\/\/127\.0\.0\.1:22399 answered \?NOREPLY to devlist/);
+      await expect(silent.devlist()).rejects.toThrow(/tcp:\/\/127\.0\.0\.1:22899 answered \?NOREPLY to devlist/);
     } finally {
       silent.close();
     }

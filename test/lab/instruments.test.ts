@@ -77,6 +77,9 @@ describe('function generator driver', () => {
       expect(await fg.identify()).toMatch(/AFG3021B/);
       await fg.setFrequency(500);
       expect(await fg.frequency()).toBe(500);
+      // two callers sharing the driver get their own answers
+      const [idn, hz, on] = await Promise.all([fg.identify(), fg.frequency(), fg.outputOn(), fg.setShape('SQU')]);
+      expect([idn.slice(0, 9), hz, on]).toEqual(['TEKTRONIX', 500, false]);
       await fg.enableOutput();
       expect(ctx.lab.laserFiring).toBe(true);
       await fg.disableOutput();

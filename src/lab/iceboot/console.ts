@@ -65,7 +65,7 @@ export class IcebootConsole {
       if (!reply.subarray(0, echo.length).equals(echo)) {
         this.dirty = true;
         const at = reply.indexOf(echo);
-        const what = at > 0 ? `${at} unexpected bytes before the echo` : 'a reply that does not start with the echo of the command';
+        const what = at > 0 ? `${at} unexpected bytes before the echo (expected the echo first)` : 'a reply that does not start with the echo of the command';
         throw new IcebootError(
           'unexpected',
           this.module,
@@ -114,7 +114,19 @@ export class IcebootConsole {
             `${this.module} answered "${shown}" with ${showReply(gotEcho.toString('latin1'))} where the echo of the command belongs; binary data is not trusted after that`,
           );
         }
-        const payload = await this.transport.readExactly(nBytes, timeoutMs);
+        // a word that fails prints `<word>: FAIL` instead of its data; catch that rather than
+        // wait out a long timeout for bytes that will never come
+        const payload = await this.transport.readUntil((b) => (isErrorText(b) ? b.length : b.length >= nBytes ? nBytes : 0), timeoutMs);
+        if (payload.length < nBytes || isErrorText(payload)) {
+          const text = payload.toString('latin1').replace(/\r\n> $/, '');
+          this.dirty = true;
+          throw new IcebootError(
+            /: FAIL/.test(text) ? 'failed' : 'unexpected',
+            this.module,
+            shown,
+            `${this.module} answered "${shown}" with ${showReply(text)} instead of ${nBytes} bytes of data${/: FAIL/.test(text) ? ' (is the FPGA configured?)' : ''}`,
+          );
+        }
         await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
         return payload;
       } catch (e) {
@@ -208,6 +220,12 @@ export class IcebootConsole {
     }
     return new IcebootError('unexpected', this.module, shown, `${this.module}: "${shown}" failed: ${(e as Error).message}`);
   }
+}
+
+/** A short console error (`<word>: FAIL`, `<word>: unknown word`) and its prompt, where binary data was expected. */
+function isErrorText(b: Buffer): boolean {
+  if (b.length > 200 || !endsWith(b, PROMPT_BYTES)) return false;
+  return /^[\x21-\x7e]+: [\x20-\x7e]*\r\n> $/.test(b.toString('latin1'));
 }
 
 function withoutEol(line: string): string {

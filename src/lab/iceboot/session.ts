@@ -522,8 +522,8 @@ export class IcebootSession extends IcebootConsole {
   }
 
   /**
-   * `s" <file>" flashConfigureFPGA` (output ignored, as in the original); without a file, the last
-   * file of flashLS. Returns the file used.
+   * `s" <file>" flashConfigureFPGA`; without a file, the last file of flashLS. Returns the file
+   * used. The original ignored the output; a `FAIL` here means the image did not load.
    */
   async flashConfigureFPGA(file?: string, timeoutMs = 10000): Promise<string> {
     let name = file;
@@ -533,7 +533,11 @@ export class IcebootSession extends IcebootConsole {
       if (!name) throw new IcebootError('failed', this.module, 'flashLS', `${this.module}: flashLS lists no FPGA image to configure from`);
     }
     if (name.includes('"')) throw new Error(`flash file name ${JSON.stringify(name)} cannot contain a double quote`);
-    await this.cmd(`s" ${name}" flashConfigureFPGA`, timeoutMs);
+    const line = `s" ${name}" flashConfigureFPGA`;
+    const out = await this.cmd(line, timeoutMs);
+    if (/: FAIL/.test(out)) {
+      throw new IcebootError('failed', this.module, line, `${this.module} could not configure its FPGA from ${name} (${showReply(out.trim())}): check flashLS for the file name`);
+    }
     return name;
   }
 

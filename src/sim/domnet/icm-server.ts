@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Reply } from 'zeromq';
 import type { SimContext } from '../context.js';
 import { decodeRequest, type IcmReply, type WirePairIcm } from './icm.js';
@@ -47,14 +48,25 @@ export async function startIcmServer(ctx: SimContext, port: number, icm: WirePai
     port,
     async close() {
       if (sock.closed) return;
-      // unbind first and wait for it, so the port is free the moment close() resolves
-      try {
-        await sock.unbind(address);
-      } catch {
-        /* already unbound */
-      }
+      // No unbind(): unbinding a REP socket with live peers trips a libzmq assertion (pipe.cpp:355)
+      // that aborts the process. close() alone frees the port a moment later, in libzmq's own
+      // thread; wait for that, so the port is free the moment close() resolves.
       sock.close();
       await loop;
+      await waitUntilBindable(ctx.host, port);
     },
   };
+}
+
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function waitUntilBindable(host: string, port: number, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await canBind(host, port)) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
 }

@@ -101,7 +101,7 @@ export async function runStandinDomnet(argv: string[], opts: StandinOptions = {}
       finish(0);
     };
 
-    const req = http.request({ host: args.host, port: args.controlPort, method: 'POST', path: `/domnet/attach?${query}` });
+    const req = http.request({ host: args.host, port: args.controlPort, method: 'POST', path: `/domnet/attach?${query.toString()}` });
     req.on('response', (res) => {
       res.setEncoding('utf8');
       if (res.statusCode !== 200) {

@@ -1,4 +1,4 @@
-import { CHARGE_PER_ADC_SAMPLE_C, TICKS_PER_MS, pulseShape } from '../physics.js';
+import { CHARGE_PER_ADC_SAMPLE_C, normalTail, pulseShape, TICKS_PER_MS } from '../physics.js';
 import type { Rng } from '../rng.js';
 import { addDarkPulses, addLightPulse, addNoiseCrossings, PulseTrain, renderWindow } from './pulses.js';
 
@@ -92,6 +92,7 @@ export class Acquisition {
   readonly firCoeffs: [number[], number[]] = [defaultFir(), defaultFir()];
   private readonly firGain: [number, number] = [firGainOf(defaultFir()), firGainOf(defaultFir())];
   private cursorTick = 0;
+  /** a channel reading out a window cannot trigger again until it ends */
   private readonly deadUntil = [0, 0];
   private readonly trains: [PulseTrain, PulseTrain] = [new PulseTrain(), new PulseTrain()];
   private scratch = new Float64Array(4096);
@@ -108,6 +109,9 @@ export class Acquisition {
     this.firCoeffs[1] = defaultFir();
     this.firGain[0] = this.firGain[1] = firGainOf(defaultFir());
     this.streamWords = null;
+    // tick 0 restarts at every boot
+    this.cursorTick = 0;
+    this.deadUntil[0] = this.deadUntil[1] = 0;
   }
 
   setFir(ch: Ch, coeffs: number[]): void {
@@ -140,52 +144,76 @@ export class Acquisition {
   }
 
   /**
-   * Collects triggers from now on (plus what the FPGA buffered), calling `onTrigger` for each with
-   * the chunk's pulses, until `want` triggers or, with `idleStopTicks`, that long without one.
+   * Collects triggers from now on (plus what the FPGA buffered), calling `onTrigger` with each
+   * trigger's rendered window (at least `minSamples(ch)` long), until it returns false or, with
+   * `idleStopTicks`, that long passes without a trigger. Waits lab time up to the last trigger.
    */
   async collect(
-    want: number,
     signal: AbortSignal | undefined,
     idleStopTicks: number | undefined,
-    onTrigger: (t: Trigger, train: PulseTrain, view: ChannelView) => void,
+    minSamples: (ch: Ch) => number,
+    onTrigger: (t: Trigger, samples: Float64Array, nSamples: number, view: ChannelView) => boolean,
   ): Promise<number> {
     let got = 0;
+    let more = true;
     const now = this.host.nowTick();
     let cursor = Math.max(this.cursorTick, now - BACKLOG_TICKS, this.stream?.armTick ?? 0);
     let lastTrigger = cursor;
-    while (got < want) {
+    while (more) {
       signal?.throwIfAborted();
       const s = this.stream;
       const from = cursor;
       const to = cursor + CHUNK_TICKS;
-      const dead0 = [this.deadUntil[0], this.deadUntil[1]];
-      const found = s ? this.triggersIn(s, from, to) : [];
       let endTick = to;
-      for (const t of found) {
-        onTrigger(t, this.trains[t.ch], this.views[t.ch]);
+      for (const t of s ? this.candidatesIn(s, from, to) : []) {
+        if (t.startTick < this.deadUntil[t.ch]) continue;
+        const v = this.views[t.ch];
+        const ns = Math.max(this.nSamples[t.ch], minSamples(t.ch));
+        const samples = this.render(t, this.trains[t.ch], v, ns);
+        // the FPGA triggers on the digitised samples: a candidate the noise kept below threshold did not fire
+        if (s && !this.fires(s, t.ch, samples, ns, v)) continue;
+        this.deadUntil[t.ch] = t.startTick + this.nSamples[t.ch];
+        more = onTrigger(t, samples, ns, v);
         got++;
         lastTrigger = t.startTick;
-        dead0[t.ch] = t.startTick + this.nSamples[t.ch];
-        if (got >= want) {
-          // triggers after this one were not read: they must not hold the channels dead
+        if (!more) {
           endTick = t.startTick + 1;
-          this.deadUntil[0] = dead0[0];
-          this.deadUntil[1] = dead0[1];
           break;
         }
       }
       cursor = endTick;
       this.cursorTick = cursor;
       await this.host.sleepUntilTick(cursor, signal);
-      if (idleStopTicks !== undefined && got < want && cursor - lastTrigger >= idleStopTicks) break;
+      if (idleStopTicks !== undefined && more && cursor - lastTrigger >= idleStopTicks) break;
     }
     return got;
   }
 
+  private fires(s: StreamConfig, ch: Ch, samples: Float64Array, ns: number, v: ChannelView): boolean {
+    const thr = s.thresholds[s.channels.length > 1 ? ch : 0];
+    if (s.kind === 'threshold') {
+      const lo = Math.max(0, PRETRIGGER_SAMPLES - 4);
+      const hi = Math.min(ns, PRETRIGGER_SAMPLES + 5);
+      for (let i = lo; i < hi; i++) if (samples[i] > thr) return true;
+      return false;
+    }
+    if (s.kind === 'fir') {
+      const c = this.firCoeffs[ch];
+      const bl = Math.round(v.baselineAdc);
+      for (let n = 0; n + c.length <= ns; n++) {
+        let y = 0;
+        for (let i = 0; i < c.length; i++) y += c[i] * (samples[n + i] - bl);
+        if (16 * y >= thr) return true;
+      }
+      return false;
+    }
+    return true;
+  }
+
   private views: [ChannelView, ChannelView] = [emptyView(), emptyView()];
 
-  /** pulses of both channels in [from, to), then the triggers the armed mode makes of them */
-  private triggersIn(s: StreamConfig, from: number, to: number): Trigger[] {
+  /** pulses of both channels in [from, to), then the trigger candidates the armed mode makes of them */
+  private candidatesIn(s: StreamConfig, from: number, to: number): Trigger[] {
     const rng = this.host.rng;
     const laser = this.host.laser();
     const cal = this.host.calTrig();
@@ -205,7 +233,7 @@ export class Acquisition {
       if (idx >= 0 && (s.kind === 'threshold' || s.kind === 'fir')) {
         const excess = this.excessFor(s, ch, v);
         // the baseline itself crosses a threshold set within a few sigma of it
-        const noiseRate = Math.min(2e5, 60e6 * gaussTail(excess / Math.max(0.1, v.noiseAdc))) / 240e6;
+        const noiseRate = Math.min(2e5, 60e6 * normalTail(excess / Math.max(0.1, v.noiseAdc))) / 240e6;
         if (noiseRate * 240e6 > 0.1) addNoiseCrossings(train, rng, from, to, noiseRate, Math.max(0, excess));
       }
       train.sort();
@@ -256,12 +284,7 @@ export class Acquisition {
     to: number,
     out: Trigger[],
   ): void {
-    const n = this.nSamples[ch];
-    const push = (start: number) => {
-      if (start < this.deadUntil[ch]) return;
-      out.push({ ch, startTick: start });
-      this.deadUntil[ch] = start + n;
-    };
+    const push = (start: number) => void out.push({ ch, startTick: start });
     if (s.kind === 'sw') {
       const k0 = Math.max(0, Math.ceil((from - s.armTick) / s.swPeriodTicks));
       for (let k = k0; s.armTick + k * s.swPeriodTicks < to; k++) push(Math.floor(s.armTick + k * s.swPeriodTicks));
@@ -273,10 +296,11 @@ export class Acquisition {
       if (src === 'sma' && laser.firing) for (const t of shotTicks(laser, from, to)) push(Math.floor(t));
       return;
     }
-    const excess = this.excessFor(s, ch, v);
+    // generous cut: the rendered samples decide (see `fires`)
+    const cut = this.excessFor(s, ch, v) - 4 * v.noiseAdc;
     const train = this.trains[ch];
     for (let i = 0; i < train.n; i++) {
-      if (train.amp[i] >= excess && train.amp[i] > 0) push(Math.floor(train.tick[i]) - PRETRIGGER_SAMPLES);
+      if (train.amp[i] >= cut && train.amp[i] > 0) push(Math.floor(train.tick[i]) - PRETRIGGER_SAMPLES);
     }
   }
 
@@ -353,14 +377,6 @@ export function firGainOf(coeffs: number[]): number {
     total += best;
   }
   return total / phases;
-}
-
-/** upper tail of the standard normal (for noise crossings) */
-function gaussTail(z: number): number {
-  if (z <= 0) return 0.5;
-  const t = 1 / (1 + 0.2316419 * z);
-  const d = 0.3989422804 * Math.exp((-z * z) / 2);
-  return d * t * (0.3193815 + t * (-0.3565638 + t * (1.781478 + t * (-1.821256 + t * 1.330274))));
 }
 
 function* shotTicks(laser: LaserView, from: number, to: number): Generator<number> {

@@ -5,6 +5,7 @@ import {
   baselineAdc,
   darkFractionAbove,
   gainAt,
+  normalTail,
   peakAdcPerPe,
   TICKS_PER_MS,
   totalDarkRateHz,
@@ -14,19 +15,12 @@ import type { ModuleTruth } from '../truth-types.js';
 import { Acquisition, type AcqHost, type CalTrig, type Ch, type ChannelView, type LaserView } from './acquisition.js';
 import { ForthError, ForthStack, tokenize } from './forth.js';
 import { HvChannel } from './hv.js';
+import { CTRL2_AFTER_SETUP, CTRL2_HV, CTRL2_LID } from './interlocks.js';
 import { WORDS, type WordIO } from './words.js';
 
-/** ICM CTRL2 bits the mainboard can read back (reference/iceboot-protocol.md §3.2, §5.3) */
-export const CTRL2_FLASH = 0x0001;
-export const CTRL2_FPGA_CONFIG = 0x0002;
-export const CTRL2_LID = 0x0004;
-export const CTRL2_HV = 0x0008;
-export const CTRL2_INTLK_ENA = 0x0010;
-/**
- * CTRL2 as after `fat setup`: the ICM's reset value 0x0012 plus the HV, LID and flash interlocks
- * that the setup enables. The ICM simulator overwrites it when it is reconfigured or told otherwise.
- */
-export const CTRL2_AFTER_SETUP = CTRL2_INTLK_ENA | CTRL2_FPGA_CONFIG | CTRL2_HV | CTRL2_LID | CTRL2_FLASH;
+// the device-port listener lives next door; re-exported so `iceboot/mainboard.js` is the one entry point
+export { startDevicePort, type DevicePort } from './device-port.js';
+export * from './interlocks.js';
 
 export const FPGA_VERSION_UNCONFIGURED = 65535;
 export const DAC_DEFAULT = 30000;
@@ -52,6 +46,19 @@ export interface FlashFile {
   size: number;
 }
 
+/**
+ * One simulated D-Egg mainboard: the MCU console (iceboot Forth), its FPGA digitiser and HV.
+ *
+ * Choices where the protocol reference leaves the firmware open:
+ * - A new MainboardSim is already running iceboot with its FPGA configured (the state after
+ *   `fat setup`), echo off, log output on. `powerOn()` (ICM mb_on) starts it in the bootloader.
+ * - In the bootloader only a line containing `boot` is answered (echo if on, then the prompt).
+ * - `reboot` sends its echo (if on) but never a prompt; echo stays on through it.
+ * - Errors end the rest of the line: `<word>: unknown word` (stack kept), `<word>: stack underflow`,
+ *   `<word>: FAIL`. The whole reply (echo, output, prompt) goes out in one write, so a word that
+ *   blocks (a charge block waiting for triggers) sends nothing until it is done.
+ * - Lines are executed one at a time, as on the real single-threaded MCU.
+ */
 export class MainboardSim {
   readonly port: number;
   readonly tabletop: boolean;
@@ -67,6 +74,8 @@ export class MainboardSim {
   fpgaLoaded = true;
   /** flashConfigureFPGA ran since the last boot (the fpga-unconfigured fault waits for it) */
   fpgaFlashedSinceBoot = false;
+  /** version of the image in the FPGA (from the flash file name, e.g. degg_fw_v0x110.rbf = 272) */
+  loadedFpgaVersion: number;
   /** lab time of the last power-on/boot: tick 0 of the 240 MHz counter */
   t0Ms: number;
   readonly hv: [HvChannel, HvChannel];
@@ -105,6 +114,7 @@ export class MainboardSim {
     opts: MainboardOptions = {},
   ) {
     this.port = truth.port;
+    this.loadedFpgaVersion = truth.fpgaVersion;
     this.tabletop = opts.tabletop ?? truth.role === 'tabletop';
     this.rng = Rng.derive(ctx.seed, `mainboard/${truth.port}`);
     this.t0Ms = ctx.clock.now();
@@ -173,7 +183,7 @@ export class MainboardSim {
   get fpgaVersion(): number {
     const faulty = this.ctx.faults.has('fpga-unconfigured', this.port, `wp${this.truth.wirePair}`);
     if (!this.fpgaLoaded || (faulty && !this.fpgaFlashedSinceBoot)) return FPGA_VERSION_UNCONFIGURED;
-    return this.truth.fpgaVersion;
+    return this.loadedFpgaVersion;
   }
 
   get fpgaConfigured(): boolean {
@@ -403,10 +413,8 @@ export class MainboardSim {
         await fn(this, io);
       }
     } catch (e) {
-      if (!(e instanceof ForthError)) {
-        if (signal?.aborted) throw e;
-        throw e;
-      }
+      // an error ends the line; aborts (disconnect, power off) and bugs go up to serveLine
+      if (!(e instanceof ForthError)) throw e;
       out.push(Buffer.from(e.message, 'latin1'));
     }
     if (rebooted) return echo.length ? Buffer.from(echo) : null;
@@ -420,13 +428,6 @@ function garbage(rng: Rng): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = rng.int(0x80, 0xfe);
   return b;
-}
-
-function normalTail(z: number): number {
-  if (z <= 0) return 0.5;
-  const t = 1 / (1 + 0.2316419 * z);
-  const d = 0.3989422804 * Math.exp((-z * z) / 2);
-  return d * t * (0.3193815 + t * (-0.3565638 + t * (1.781478 + t * (-1.821256 + t * 1.330274))));
 }
 
 /** P(N >= k) for N ~ Poisson(mean) */

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { registryToml } from '../../src/fat/registry.js';
+import { ensureHome } from '../../src/fat/home.js';
+import { simRegistry } from '../../src/cli/sim-registry.js';
+import { startSimLab } from '../../src/sim/lab.js';
+import type { Fault } from '../../src/sim/faults.js';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
+
+export interface FatResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `fat` binary against a home folder, as a shifter's terminal would. */
+export function fat(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<FatResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--home', home, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fat ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** A simulated lab in this process and a fresh home whose station file points at it. */
+export async function labWithHome(basePort: number, opts: { faults?: Fault[]; timeScale?: number; seed?: number } = {}) {
+  const seed = opts.seed ?? 7;
+  const timeScale = opts.timeScale ?? 50;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-e2e-'));
+  const home = ensureHome(dir, { seed, basePort, timeScale });
+  const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.faults });
+  fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
+  return {
+    dir,
+    lab,
+    run: (args: string[], env?: Record<string, string>) => fat(dir, args, env),
+    close: async () => {
+      await fat(dir, ['setup', '--stop']);
+      await lab.close();
+    },
+  };
+}
