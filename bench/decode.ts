@@ -43,7 +43,7 @@ interface Data {
 async function fromSimulator(nBlocks: number, nStamps: number): Promise<Data> {
   // bench code may start the simulator; src/lab never imports it
   const { startSimLab } = await import('../src/sim/lab.js');
-  const basePort = Number(process.env.BENCH_BASE_PORT ?? 24600);
+  const basePort = Number(process.env.BENCH_BASE_PORT ?? 28600);
   const lab = await startSimLab({ seed: 7, basePort, timeScale: 1000, domnet: 'auto' });
   const icm = new IcmClient('127.0.0.1', lab.ports.icm(0), { timeoutMs: 5000 });
   let s: IcebootSession | undefined;

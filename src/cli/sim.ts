@@ -86,7 +86,8 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .allowUnknownOption()
     .helpOption(false)
     .action(async (args: string[]) => {
-      process.exitCode = await runStandinDomnet(args);
+      // exit at once: nothing else in this process may keep a stopped DomNet alive
+      process.exit(await runStandinDomnet(args));
     });
 }
 

@@ -29,14 +29,47 @@ describe('laser sync analysis', () => {
 });
 
 describe('visibility analysis', () => {
-  it('a PMT triggering every 10 ms sees the laser; one triggering every 50 ms does not', () => {
-    const seen = analyseVisibility(ticks(Array.from({ length: 300 }, (_, i) => i * 0.01)), new Float64Array(300).fill(16.02));
-    expect(seen.visible).toBe(true);
-    expect(seen.rateHz).toBeCloseTo(100, 6);
-    expect(seen.meanNpe).toBeCloseTo(10, 6);
-    const blind = analyseVisibility(ticks(Array.from({ length: 20 }, (_, i) => i * 0.05)), new Float64Array(20));
-    expect(blind.visible).toBe(false);
+  const laserHz = 100;
+  /** laser shots every 10 ms for `shots` shots (a fraction `seen` of them triggering), plus dark pulses at `darkHz` */
+  function triggers(shots: number, seen: number, darkHz: number): Float64Array {
+    const t: number[] = [];
+    let x = 0.123;
+    const rnd = () => ((x = (x * 9301 + 49297) % 233280) / 233280);
+    for (let i = 0; i < shots; i++) if (rnd() < seen) t.push(3.0007 + i / laserHz + rnd() * 2e-9);
+    const spanS = shots / laserHz;
+    for (let k = 0; k < darkHz * spanS; k++) t.push(3 + rnd() * spanS);
+    return ticks(t.sort((a, b) => a - b));
+  }
+
+  it('sees the laser when most shots trigger, even under a dark rate 50 times the laser rate', () => {
+    const t = triggers(100, 0.95, 5000);
+    const r = analyseVisibility(t, new Float64Array(t.length).fill(16.02), laserHz);
+    expect(r.visible).toBe(true);
+    expect(r.efficiency).toBeGreaterThan(0.85);
+    expect(r.darkRateHz).toBeGreaterThan(4000);
+    expect(r.darkRateHz).toBeLessThan(6000);
   });
+
+  it('does not see it through a broken fibre, however many dark pulses cross the threshold', () => {
+    const t = triggers(100, 0, 10000);
+    const r = analyseVisibility(t, new Float64Array(t.length), laserHz);
+    expect(r.visible).toBe(false);
+    expect(r.efficiency).toBeLessThan(0.25);
+  });
+
+  it('keeps seeing the laser when the generator runs 20 ppm off the mainboard clock', () => {
+    const t = ticks(Array.from({ length: 200 }, (_, i) => 1 + (i / laserHz) * (1 + 20e-6)));
+    expect(analyseVisibility(t, new Float64Array(200), laserHz).efficiency).toBeGreaterThan(0.98);
+  });
+
+  it('reports the charge of the laser-locked triggers only', () => {
+    const t = triggers(60, 1, 0);
+    const q = new Float64Array(t.length).fill(16.02);
+    const r = analyseVisibility(t, q, laserHz);
+    expect(r.meanNpe).toBeCloseTo(10, 6);
+    expect(r.laserEvents).toBe(60);
+  });
+
   it('integrates charge over samples 13..28 above the baseline', () => {
     const samples = 32;
     const adc = new Uint16Array(2 * samples).fill(8000);

@@ -9,7 +9,7 @@ describe('iceboot session on faulty modules', () => {
   let lab: SimLab;
 
   beforeAll(async () => {
-    lab = await startSimLab({ seed: 12, basePort: 22700, timeScale: 1000, domnet: 'auto' });
+    lab = await startSimLab({ seed: 12, basePort: 26200, timeScale: 1000, domnet: 'auto' });
   });
   afterAll(async () => {
     await lab?.close();
@@ -34,7 +34,7 @@ describe('iceboot session on faulty modules', () => {
   });
 
   it('nothing listening gives a connect error naming the address', async () => {
-    await expect(IcebootSession.open(HOST, 22699)).rejects.toThrow(/D-Egg at tcp:\/\/127\.0\.0\.1:22699 cannot be reached/);
+    await expect(IcebootSession.open(HOST, 26199)).rejects.toThrow(/D-Egg at tcp:\/\/127\.0\.0\.1:26199 cannot be reached/);
   });
 
   it('garbage in a reply gives a clear error and the session recovers for the next command', async () => {

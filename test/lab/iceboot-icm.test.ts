@@ -10,7 +10,7 @@ describe('ICM command-port client', () => {
   let icm: IcmClient;
 
   beforeAll(async () => {
-    lab = await startSimLab({ seed: 13, basePort: 22900, timeScale: 1000, domnet: 'auto' });
+    lab = await startSimLab({ seed: 13, basePort: 26400, timeScale: 1000, domnet: 'auto' });
     icm = new IcmClient(HOST, lab.ports.icm(0), { timeoutMs: 3000 });
   });
   afterAll(async () => {
@@ -38,11 +38,11 @@ describe('ICM command-port client', () => {
   it('an unknown device gives an error status, a silent port ?NOREPLY, and the client recovers', async () => {
     const r = await icm.command('pmt_hv_enable', 6);
     expect(r.status).toMatch(/^\?/);
-    const silent = new IcmClient(HOST, 22899, { timeoutMs: 200 });
+    const silent = new IcmClient(HOST, 26399, { timeoutMs: 200 });
     try {
       expect((await silent.command('devlist')).status).toBe('?NOREPLY');
       expect((await silent.command('devlist')).status).toBe('?NOREPLY');
-      await expect(silent.devlist()).rejects.toThrow(/tcp:\/\/127\.0\.0\.1:22899 answered \?NOREPLY to devlist/);
+      await expect(silent.devlist()).rejects.toThrow(/tcp:\/\/127\.0\.0\.1:26399 answered \?NOREPLY to devlist/);
     } finally {
       silent.close();
     }

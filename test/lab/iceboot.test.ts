@@ -22,7 +22,7 @@ describe('iceboot session on a simulated D-Egg', () => {
   let port: number;
 
   beforeAll(async () => {
-    lab = await startSimLab({ seed: 11, basePort: 22500, timeScale: 1000, domnet: 'auto' });
+    lab = await startSimLab({ seed: 11, basePort: 26000, timeScale: 1000, domnet: 'auto' });
     port = lab.ports.mainboard(wp, dev);
     icm = new IcmClient(HOST, lab.ports.icm(wp), { timeoutMs: 3000 });
     s = await IcebootSession.open(HOST, port);

@@ -1,4 +1,4 @@
-import { analyseVisibility, meanBaseline, waveformCharges, type VisibilityResult } from '../../analysis/visibility.js';
+import { analyseVisibility, meanBaseline, MIN_EFFICIENCY, waveformCharges, type VisibilityResult } from '../../analysis/visibility.js';
 import type { IcebootSession, PmtChannel } from '../../lab/iceboot/session.js';
 import { FilterWheel } from '../../lab/instruments/filter-wheel.js';
 import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
@@ -43,6 +43,11 @@ export interface VisibilityModule {
 }
 
 const PMTS = ['LowerPmt', 'UpperPmt'] as const;
+/** laser shots to cover at least, so that a high dark rate cannot fill the sample by itself */
+const MIN_LASER_SHOTS = 50;
+
+const describe = (r: VisibilityResult) =>
+  `laser seen in ${r.laserEvents}/${r.laserShots} shots (${(100 * r.efficiency).toFixed(0)}%), <${r.meanNpe.toFixed(1)}> PE, dark ${(r.darkRateHz / 1000).toFixed(1)} kHz`;
 
 function setPoint(jsonFile: string, pmt: (typeof PMTS)[number]): number {
   const hv = Number((readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined)?.HV1e7Gain ?? -1);
@@ -69,11 +74,14 @@ async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch
   const thresholdAdc = Math.round(baselineAdc + VISIBILITY.thresholdOverBaselineAdc);
   await s.startThresholdTrigStream(ch, thresholdAdc);
 
-  // collect until `events` waveforms, or until three times the lab time the laser needs for them
+  // collect `events` waveforms spanning at least MIN_LASER_SHOTS laser periods, or give up after
+  // three times the lab time the laser needs for them
   const ts: number[] = [];
   const charges: number[] = [];
-  const deadline = ws.clock.now() + (3 * events * 1000) / VISIBILITY.laserHz;
-  while (ts.length < events && ws.clock.now() < deadline) {
+  const minSpanTicks = (MIN_LASER_SHOTS / VISIBILITY.laserHz) * 240e6;
+  const deadline = ws.clock.now() + (3 * Math.max(events, MIN_LASER_SHOTS) * 1000) / VISIBILITY.laserHz;
+  const enough = () => ts.length >= events && ts[ts.length - 1] - ts[0] >= minSpanTicks;
+  while (!enough() && ws.clock.now() < deadline) {
     const b = await s.readWaveformBlock(66000, { expectChannel: ch });
     const q = waveformCharges(b.adc, b.count, b.samplesPerRecord > 0 ? b.samplesPerRecord : VISIBILITY.samples, baselineAdc);
     for (let i = 0; i < b.count; i++) {
@@ -82,7 +90,7 @@ async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch
     }
   }
   await s.disableTriggers(ch);
-  const r = analyseVisibility(Float64Array.from(ts.slice(0, events)), Float64Array.from(charges.slice(0, events)));
+  const r = analyseVisibility(Float64Array.from(ts), Float64Array.from(charges), VISIBILITY.laserHz);
   return { ...r, port: m.port, serial: m.serial, channel: ch, pmt, hvVolts: setPoint(m.jsonFile, pmt), baselineAdc, thresholdAdc };
 }
 
@@ -124,7 +132,7 @@ export async function checkVisibility(
           for (const ch of [0, 1] as const) {
             const r = await acquire(ws, s, m, ch, opts.events);
             pmts.push(r);
-            progress(`${m.serial} (port ${m.port}) ${r.pmt}: ${r.visible ? 'sees the laser' : 'does NOT see the laser'}, ${r.events} events, ${r.rateHz.toFixed(1)} Hz, <${r.meanNpe.toFixed(1)}> PE`);
+            progress(`${m.serial} (port ${m.port}) ${r.pmt}: ${r.visible ? 'sees the laser' : 'does NOT see the laser'} (${describe(r)})`);
           }
         });
       } catch (e) {
@@ -144,7 +152,7 @@ export async function checkVisibility(
     addMeasurementEntry(
       m.jsonFile,
       'LaserVisibilityMeasurement',
-      { Folder: 'None', Comment: opts.comment, HV: p.hvVolts, Threshold: p.thresholdAdc, Baseline: p.baselineAdc, Events: p.events, MeanDeltaT: p.meanDtS, Visible: p.visible, NPE: p.meanNpe },
+      { Folder: 'None', Comment: opts.comment, HV: p.hvVolts, Threshold: p.thresholdAdc, Baseline: p.baselineAdc, Events: p.events, LaserEvents: p.laserEvents, Efficiency: p.efficiency, DarkRate: p.darkRateHz, Visible: p.visible, NPE: p.meanNpe },
       p.pmt,
     );
   }
@@ -153,11 +161,11 @@ export async function checkVisibility(
       check: 'visibility',
       subject: `${p.serial} port ${p.port} channel ${p.channel} (${p.pmt})`,
       reading: p,
-      tolerance: `mean trigger spacing < 15 ms with the laser at ${VISIBILITY.laserHz} Hz`,
+      tolerance: `a trigger locked to the laser on at least ${MIN_EFFICIENCY * 100}% of the ${VISIBILITY.laserHz} Hz shots`,
       verdict: p.visible ? ('pass' as const) : ('fail' as const),
       message: p.visible
-        ? `Port ${p.port}, Channel ${p.channel} can see the laser: <${p.meanNpe.toFixed(1)}> PE, ${p.rateHz.toFixed(1)} Hz`
-        : `Port ${p.port}, Channel ${p.channel} can not see the laser! (${p.events} triggers, ${p.rateHz.toFixed(2)} Hz) Please investigate the fibre to this PMT.`,
+        ? `Port ${p.port}, Channel ${p.channel} can see the laser: ${describe(p)}`
+        : `Port ${p.port}, Channel ${p.channel} can not see the laser! (${describe(p)}) Please investigate the fibre to this PMT.`,
     })),
     ...failures.map((f) => ({
       check: 'visibility',
