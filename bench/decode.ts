@@ -152,7 +152,7 @@ const sumMod64 = (a: Float64Array) => {
 async function main(): Promise<number> {
   const nBlocks = arg('blocks', 40);
   const nStamps = arg('stamps', 20000);
-  const reps = arg('reps', 7);
+  const reps = arg('reps', 20);
   let data: Data;
   try {
     data = await fromSimulator(nBlocks, nStamps);

@@ -94,19 +94,33 @@ export function laserLockedMask(timestampsTicks: Float64Array, laserHz: number, 
   return mask;
 }
 
-export function analyseVisibility(timestampsTicks: Float64Array, charges: Float64Array, laserHz: number): VisibilityResult {
+/**
+ * `blockStarts` lists where each separately read block begins: time between two reads is not
+ * covered (the module drops what comes while nobody reads), so laser shots are counted within
+ * blocks only.
+ */
+export function analyseVisibility(timestampsTicks: Float64Array, charges: Float64Array, laserHz: number, blockStarts: number[] = [0]): VisibilityResult {
   const n = timestampsTicks.length;
-  const spanS = n > 1 ? (timestampsTicks[n - 1] - timestampsTicks[0]) / TICKS_PER_SECOND : 0;
-  const laserShots = Math.max(1, Math.round(spanS * laserHz) + 1);
-  const mask = laserLockedMask(timestampsTicks, laserHz);
+  const bounds = [...blockStarts.filter((b) => b > 0 && b < n), n];
+  let laserShots = 0;
+  let spanS = 0;
   let locked = 0;
   let q = 0;
-  for (let i = 0; i < n; i++) {
-    if (mask[i]) {
-      locked++;
-      q += charges[i];
+  for (let b = 0, start = 0; b < bounds.length; start = bounds[b++]) {
+    const ts = timestampsTicks.subarray(start, bounds[b]);
+    if (!ts.length) continue;
+    const span = (ts[ts.length - 1] - ts[0]) / TICKS_PER_SECOND;
+    spanS += span;
+    laserShots += Math.round(span * laserHz) + 1;
+    const mask = laserLockedMask(ts, laserHz);
+    for (let i = 0; i < ts.length; i++) {
+      if (mask[i]) {
+        locked++;
+        q += charges[start + i];
+      }
     }
   }
+  laserShots = Math.max(1, laserShots);
   const efficiency = Math.min(1, locked / laserShots);
   const meanChargePc = locked ? q / locked : 0;
   return {

@@ -83,3 +83,16 @@ describe('visibility analysis', () => {
     expect(1.602 / PC_PER_ADC_SAMPLE).toBeLessThan(195);
   });
 });
+
+describe('visibility across separately read blocks', () => {
+  it('counts laser shots only within the blocks, not in the gaps between reads', () => {
+    // two blocks of 50 shots each, 3 s apart: every shot seen
+    const a = Array.from({ length: 50 }, (_, i) => 1 + i * 0.01);
+    const b = Array.from({ length: 50 }, (_, i) => 4.5 + i * 0.01);
+    const t = ticks([...a, ...b]);
+    const q = new Float64Array(100);
+    expect(analyseVisibility(t, q, 100, [0, 50]).efficiency).toBeGreaterThan(0.98);
+    // read as one block, the gap would look like 300 missed shots
+    expect(analyseVisibility(t, q, 100).efficiency).toBeLessThan(0.3);
+  });
+});

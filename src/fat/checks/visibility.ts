@@ -78,19 +78,23 @@ async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch
   // three times the lab time the laser needs for them
   const ts: number[] = [];
   const charges: number[] = [];
+  const blockStarts: number[] = [];
   const minSpanTicks = (MIN_LASER_SHOTS / VISIBILITY.laserHz) * 240e6;
   const deadline = ws.clock.now() + (3 * Math.max(events, MIN_LASER_SHOTS) * 1000) / VISIBILITY.laserHz;
-  const enough = () => ts.length >= events && ts[ts.length - 1] - ts[0] >= minSpanTicks;
+  let coveredTicks = 0;
+  const enough = () => ts.length >= events && coveredTicks >= minSpanTicks;
   while (!enough() && ws.clock.now() < deadline) {
     const b = await s.readWaveformBlock(66000, { expectChannel: ch });
     const q = waveformCharges(b.adc, b.count, b.samplesPerRecord > 0 ? b.samplesPerRecord : VISIBILITY.samples, baselineAdc);
+    blockStarts.push(ts.length);
     for (let i = 0; i < b.count; i++) {
       ts.push(b.timestamp[i]);
       charges.push(q[i]);
     }
+    if (b.count > 1) coveredTicks += b.timestamp[b.count - 1] - b.timestamp[0];
   }
   await s.disableTriggers(ch);
-  const r = analyseVisibility(Float64Array.from(ts), Float64Array.from(charges), VISIBILITY.laserHz);
+  const r = analyseVisibility(Float64Array.from(ts), Float64Array.from(charges), VISIBILITY.laserHz, blockStarts);
   return { ...r, port: m.port, serial: m.serial, channel: ch, pmt, hvVolts: setPoint(m.jsonFile, pmt), baselineAdc, thresholdAdc };
 }
 
