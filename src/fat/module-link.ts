@@ -26,17 +26,27 @@ export async function withSession<T>(host: string, port: number, fn: (s: Iceboot
   }
 }
 
-/** The interlocks the FAT needs on every device of a wire pair (HV, and LID for the flasher). */
-export async function enableInterlocks(host: string, icmPort: number, devices: number): Promise<void> {
+/**
+ * The interlocks the FAT needs on every device of a wire pair (HV, and LID for the flasher).
+ * Returns, per device address, why it could not be enabled; a device that fails here is reported
+ * by the module check that follows, so one bad module does not stop the others.
+ */
+export async function enableInterlocks(host: string, icmPort: number, devices: number): Promise<Map<number, string>> {
   const icm = new IcmClient(host, icmPort, { timeoutMs: 3000 });
+  const failed = new Map<number, string>();
   try {
     for (let d = 0; d < devices; d++) {
-      await icm.pmtHvEnable(d);
-      await icm.lidEnable(d);
+      try {
+        await icm.pmtHvEnable(d);
+        await icm.lidEnable(d);
+      } catch (e) {
+        failed.set(d, (e as Error).message);
+      }
     }
   } finally {
     icm.close();
   }
+  return failed;
 }
 
 /** Does the module answer, with a configured FPGA of the expected version? Flashes it once if not. */

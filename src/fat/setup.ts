@@ -62,9 +62,15 @@ export async function runSetup(ws: Workspace, progress: (line: string) => void =
   const host = ws.station.daq_host;
   const n = ws.station.domnet.devices_per_wire_pair;
 
-  for (const i of up) await enableInterlocks(host, i.icmPort, n);
+  const interlockFailures = new Map<number, string>();
+  for (const i of up) {
+    for (const [d, why] of await enableInterlocks(host, i.icmPort, n)) interlockFailures.set(i.basePort + d, why);
+  }
   const ports = modulePorts(ws.station).filter((p) => up.some((i) => p >= i.basePort && p < i.basePort + n));
-  const modules = await Promise.all(ports.map((p) => verifyModule(host, p, ws.station.expected.fpga_version)));
+  const modules = (await Promise.all(ports.map((p) => verifyModule(host, p, ws.station.expected.fpga_version)))).map((m) => {
+    const why = interlockFailures.get(m.port);
+    return why && m.ok ? { ...m, ok: false, message: `answers, but its interlocks could not be enabled: ${why}` } : m;
+  });
   const answering = modules.filter((m) => m.ok).length;
   const total = modulePorts(ws.station).length;
   const ok = up.length === st.instances.length && answering === total;

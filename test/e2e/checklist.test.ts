@@ -3,13 +3,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
+import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
  * The seed's Quick Check list, through the real `fat` binary against the simulated lab: each step
  * exits 0 and prints what the shifter needs, and the run is stored and exported.
  */
 describe('pre-run checklist on a healthy simulated lab', () => {
-  const BASE = 40000;
+  const BASE = TEST_PORTS.checklist;
   let env: Awaited<ReturnType<typeof labWithHome>>;
 
   beforeAll(async () => {

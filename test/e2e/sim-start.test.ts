@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fat } from '../helpers/fat-cli.js';
+import { TEST_PORTS } from '../helpers/ports.js';
+
+const BASE = TEST_PORTS.simStart;
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
 
@@ -11,7 +14,7 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
 describe('fat sim start in its own process', () => {
   it('serves a lab that fat setup and fat sim truth reach, and stops on Ctrl+C', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-simstart-'));
-    const sim = spawn(process.execPath, [BIN, '--home', home, 'sim', 'start', '--base-port', '52000', '--seed', '11', '--time-scale', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sim = spawn(process.execPath, [BIN, '--home', home, 'sim', 'start', '--base-port', String(BASE), '--seed', '11', '--time-scale', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     sim.stdout.on('data', (d: Buffer) => (out += d.toString()));
     sim.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -26,7 +29,7 @@ describe('fat sim start in its own process', () => {
           }
         }, 50);
       });
-      expect(out).toContain('DomNet 1: D-Eggs on 52004-52007, ICM 53004');
+      expect(out).toContain(`DomNet 1: D-Eggs on ${BASE + 4}-${BASE + 7}, ICM ${BASE + 1004}`);
       expect(fs.existsSync(path.join(home, 'modules.toml'))).toBe(true);
 
       const truth = await fat(home, ['sim', 'truth', '--json']);

@@ -10,7 +10,7 @@ const get = async (url: string): Promise<unknown> => {
 
 describe('simulated lab assembly', () => {
   it('serves truth, registry and state; wire pairs open only when attached; close() frees every port', async () => {
-    const lab = await startSimLab({ basePort: 21800, seed: 7 });
+    const lab = await startSimLab({ basePort: 19000, seed: 7 });
     const p = lab.ports;
     const control = `http://127.0.0.1:${p.control}`;
     try {
@@ -62,13 +62,13 @@ describe('simulated lab assembly', () => {
       expect(await listening(port), `port ${port} still open after close()`).toBe(false);
     }
     // and the same ports can be taken again at once
-    const again = await startSimLab({ basePort: 21800, domnet: 'auto' });
+    const again = await startSimLab({ basePort: 19000, domnet: 'auto' });
     await again.close();
   });
 
   it('two labs on different base ports run side by side with their own seeds', async () => {
-    const a = await startSimLab({ basePort: 21800, seed: 1, domnet: 'auto' });
-    const b = await startSimLab({ basePort: 21850, seed: 2, domnet: 'auto' });
+    const a = await startSimLab({ basePort: 19000, seed: 1, domnet: 'auto' });
+    const b = await startSimLab({ basePort: 19500, seed: 2, domnet: 'auto' });
     try {
       const ia = new IcmClient(a.ports.icm(0));
       const ib = new IcmClient(b.ports.icm(0));
@@ -79,7 +79,7 @@ describe('simulated lab assembly', () => {
       expect(ra.value).toBe('0x' + a.truth.modules[0].icmId);
       expect(rb.value).toBe('0x' + b.truth.modules[0].icmId);
       expect(ra.value).not.toBe(rb.value);
-      await expect(startSimLab({ basePort: 21850 })).rejects.toThrow(/215|in use|EADDRINUSE/);
+      await expect(startSimLab({ basePort: 19500 })).rejects.toThrow(/215|in use|EADDRINUSE/);
     } finally {
       await a.close();
       await b.close();
@@ -89,7 +89,7 @@ describe('simulated lab assembly', () => {
   });
 
   it('faults set through the control port reach the instruments', async () => {
-    const lab = await startSimLab({ basePort: 21800, domnet: 'auto' });
+    const lab = await startSimLab({ basePort: 19000, domnet: 'auto' });
     try {
       const control = `http://127.0.0.1:${lab.ports.control}`;
       const port = lab.ports.mainboard(0, 2);

@@ -1,0 +1,26 @@
+/**
+ * Base ports of the simulated labs that tests start, so that test files running in parallel never
+ * collide. A whole lab takes base..base+99, base+1000..base+1016 and base+1234; peripherals alone
+ * take base+25..base+40 and base+1234. Everything stays below 32768, where Linux hands out
+ * ephemeral ports for outgoing connections.
+ *
+ * In use elsewhere (literal in their files):
+ *   test/sim/iceboot.test.ts      21000
+ *   test/sim/domnet.test.ts       21400, 21600, 21650
+ *   test/sim/lab.test.ts          19000, 19500
+ *   test/sim/peripherals.test.ts  23000, 23100, 23150
+ *   test/lab/instruments.test.ts  23200, 23250, 23300, 23390
+ *   test/lab/serial-pty.test.ts   23400
+ *   test/lab/iceboot*.test.ts     26000, 26200, 26400
+ *   bench/decode.ts               28600
+ */
+export const TEST_PORTS = {
+  checklist: 8000,
+  deadModule: 10000,
+  domnetFail: 12000,
+  noSync: 14000,
+  lateSync: 16000,
+  brokenFibre: 30000,
+  simStart: 2000,
+  visibilityGit: 6500,
+} as const;
