@@ -62,7 +62,7 @@ async function fromSimulator(nBlocks: number, nStamps: number): Promise<Data> {
     const blocks: Buffer[] = [];
     for (let i = 0; i < nBlocks; i++) blocks.push(await s.readWaveformBlockRaw(BLOCK_BYTES, 30_000));
     const chunks: Buffer[] = [];
-    for (let left = nStamps; left > 0; ) {
+    for (let left = nStamps; left > 0;) {
       const n = Math.min(left, 5000);
       chunks.push(await s.rawCmd(`${14 * n} 10 15 readDEggChargeBlock`, 14 * n, 60_000));
       left -= n;
@@ -81,7 +81,7 @@ async function fromSimulator(nBlocks: number, nStamps: number): Promise<Data> {
 
 function generate(nBlocks: number, nStamps: number, why: string): Data {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const nSamples = 128;
   const recBytes = 4 + 2 * (17 + nSamples + 2);
   const perBlock = Math.floor(BLOCK_BYTES / recBytes);
@@ -93,9 +93,17 @@ function generate(nBlocks: number, nStamps: number, why: string): Data {
       ts += Math.floor(rand() * 1e6);
       wf.writeUInt32LE(17 + nSamples + 2, o);
       o += 4;
-      const words = [0x8200, nSamples, 0x100 | ((ts % 4) << 6), Math.floor(ts / 2 ** 34) % 65536, Math.floor(ts / 2 ** 18) % 65536, Math.floor(ts / 4) % 65536];
+      const words = [
+        0x8200,
+        nSamples,
+        0x100 | ((ts % 4) << 6),
+        Math.floor(ts / 2 ** 34) % 65536,
+        Math.floor(ts / 2 ** 18) % 65536,
+        Math.floor(ts / 4) % 65536,
+      ];
       for (let i = 0; i < 17; i++, o += 2) wf.writeUInt16LE(words[i] ?? 0, o);
-      for (let i = 0; i < nSamples; i++, o += 2) wf.writeUInt16LE(((8027 + Math.round((rand() - 0.5) * 8)) << 2) | (i > 40 && i < 50 ? 2 : 0), o);
+      for (let i = 0; i < nSamples; i++, o += 2)
+        wf.writeUInt16LE(((8027 + Math.round((rand() - 0.5) * 8)) << 2) | (i > 40 && i < 50 ? 2 : 0), o);
       o += 4;
     }
   }
@@ -108,7 +116,12 @@ function generate(nBlocks: number, nStamps: number, why: string): Data {
     st.writeUIntLE(ts % 2 ** 48, p + 4, 6);
     st.writeFloatLE(1.6e-12 * (0.5 + rand()), p + 10);
   }
-  return { source: 'generator', note: `simulated lab not available (${why}); data encoded by the bench's own generator`, waveforms: wf, stamps: st };
+  return {
+    source: 'generator',
+    note: `simulated lab not available (${why}); data encoded by the bench's own generator`,
+    waveforms: wf,
+    stamps: st,
+  };
 }
 
 // ---- timing -----------------------------------------------------------------------------------
@@ -186,7 +199,8 @@ async function main(): Promise<number> {
     const refReps = Math.min(reps, 3);
     const refW = reference('waveforms', wfFile, refReps);
     const refS = reference('stamps', stFile, refReps);
-    const wAgree = refW.records === ours.waveforms.records && refW.adcSum === ours.waveforms.adcSum && refW.timestampSum === ours.waveforms.timestampSum;
+    const wAgree =
+      refW.records === ours.waveforms.records && refW.adcSum === ours.waveforms.adcSum && refW.timestampSum === ours.waveforms.timestampSum;
     const sAgree =
       refS.records === ours.stamps.records &&
       refS.timestampSum === ours.stamps.timestampSum &&
@@ -201,7 +215,10 @@ async function main(): Promise<number> {
         bytes,
         icefatRecordsPerSecond,
         referenceRecordsPerSecond,
-        ratio: icefatRecordsPerSecond && referenceRecordsPerSecond ? Number((icefatRecordsPerSecond / referenceRecordsPerSecond).toFixed(1)) : null,
+        ratio:
+          icefatRecordsPerSecond && referenceRecordsPerSecond
+            ? Number((icefatRecordsPerSecond / referenceRecordsPerSecond).toFixed(1))
+            : null,
         checksumsAgree: agree,
         icefat: ourSums,
         reference: { records: ref.records, adcSum: ref.adcSum, timestampSum: ref.timestampSum, chargeSumPc: ref.chargeSumPc },

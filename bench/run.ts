@@ -22,11 +22,17 @@ for (const file of benches) {
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24,
   });
-  const lines = (r.stdout ?? '').trim().split('\n').filter((l) => l.trim().startsWith('{'));
+  const lines = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'));
   for (const l of lines) console.log(l);
   if (r.status !== 0 || lines.length === 0) {
     failed++;
-    if (lines.length === 0) console.log(JSON.stringify({ benchmark: path.basename(file, '.ts'), error: `exited with ${r.status ?? r.signal} and printed no result` }));
+    if (lines.length === 0)
+      console.log(
+        JSON.stringify({ benchmark: path.basename(file, '.ts'), error: `exited with ${r.status ?? r.signal} and printed no result` }),
+      );
   }
 }
 process.exit(failed ? 1 : 0);

@@ -99,7 +99,12 @@ export function laserLockedMask(timestampsTicks: Float64Array, laserHz: number, 
  * covered (the module drops what comes while nobody reads), so laser shots are counted within
  * blocks only.
  */
-export function analyseVisibility(timestampsTicks: Float64Array, charges: Float64Array, laserHz: number, blockStarts: number[] = [0]): VisibilityResult {
+export function analyseVisibility(
+  timestampsTicks: Float64Array,
+  charges: Float64Array,
+  laserHz: number,
+  blockStarts: number[] = [0],
+): VisibilityResult {
   const n = timestampsTicks.length;
   const bounds = [...blockStarts.filter((b) => b > 0 && b < n), n];
   let laserShots = 0;

@@ -21,7 +21,13 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
         const items = await checkPeripherals(ws, (ms) => ws.clock.sleep(ms));
         await recordChecks(ws, run?.id ?? null, items);
         const failed = items.filter((i) => i.verdict === 'fail');
-        await recordEvent(ws, run?.id ?? null, failed.length ? 'warn' : 'info', 'check.peripherals', `peripherals: ${items.length - failed.length}/${items.length} OK`);
+        await recordEvent(
+          ws,
+          run?.id ?? null,
+          failed.length ? 'warn' : 'info',
+          'check.peripherals',
+          `peripherals: ${items.length - failed.length}/${items.length} OK`,
+        );
         emit(opts.json, { ok: !failed.length, run: run?.run_number ?? null, items }, () => [
           `Peripherals check${run ? ` (run ${run.run_number})` : ''}:`,
           ...items.map(formatItem),
@@ -64,9 +70,16 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
         if (opts.events < 10) throw new CliError(`--events must be at least 10, got ${opts.events}`);
         const git = gitGuard(ws, Boolean(opts.force));
         const run = await findRun(ws, runArg);
-        const modules = await ws.db.selectFrom('modules').selectAll().where('run_id', '=', run.id).where('state', '=', 'active').orderBy('port').execute();
+        const modules = await ws.db
+          .selectFrom('modules')
+          .selectAll()
+          .where('run_id', '=', run.id)
+          .where('state', '=', 'active')
+          .orderBy('port')
+          .execute();
         if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
-        if (git.forced) process.stderr.write('warning: running with uncommitted changes (--force); the git state is recorded with the results\n');
+        if (git.forced)
+          process.stderr.write('warning: running with uncommitted changes (--force); the git state is recorded with the results\n');
         const r = await checkVisibility(
           ws,
           modules.map((m) => ({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file })),
@@ -74,7 +87,13 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
         );
         await recordChecks(ws, run.id, r.items, { ...provenance(ws), git });
         const failed = r.items.filter((i) => i.verdict === 'fail');
-        await recordEvent(ws, run.id, failed.length ? 'warn' : 'info', 'check.visibility', `visibility: ${r.items.length - failed.length}/${r.items.length} OK`);
+        await recordEvent(
+          ws,
+          run.id,
+          failed.length ? 'warn' : 'info',
+          'check.visibility',
+          `visibility: ${r.items.length - failed.length}/${r.items.length} OK`,
+        );
         emit(opts.json, { run: run.run_number, git, ...r }, () => [
           `Laser visibility, run ${run.run_number}:`,
           ...r.items.map(formatItem),
@@ -93,7 +112,12 @@ async function findRun(ws: Workspace, arg: string | undefined) {
   }
   const m = /^(?:.*\/)?(?:run_)?0*(\d+)(?:\.json)?$/.exec(arg.trim());
   if (!m) throw new CliError(`"${arg}" is neither a run number nor a run_NNNNN.json file`);
-  const run = await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_number', '=', Number(m[1])).executeTakeFirst();
+  const run = await ws.db
+    .selectFrom('runs')
+    .selectAll()
+    .where('station', '=', ws.station.name)
+    .where('run_number', '=', Number(m[1]))
+    .executeTakeFirst();
   if (!run) throw new CliError(`run ${m[1]} does not exist on station ${ws.station.name}`);
   return run;
 }

@@ -39,7 +39,10 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
           ['3. New run number and module records (create_configs.py)', ['run', 'new', '--comment', 'icefat demo batch, room temperature']],
           ['4. Are all peripherals working? (simple_check.py)', ['check', 'peripherals']],
           ['   Laser sync seen by the tabletop board (check_laser_freq.py)', ['check', 'laser-freq', '--freq', '100']],
-          ['   Can every PMT see the laser? (check_laser_visibility.py)', ['check', 'visibility', '1', 'demo visibility', '-j', '4', '--events', '300', '--force']],
+          [
+            '   Can every PMT see the laser? (check_laser_visibility.py)',
+            ['check', 'visibility', '1', 'demo visibility', '-j', '4', '--events', '300', '--force'],
+          ],
         ];
         for (const [title, args] of steps) {
           say(`\n=== ${title}\n$ fat ${args.map(quote).join(' ')}`);
@@ -48,7 +51,9 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
         }
         say('\n=== What was written');
         say(`  run file:     ${path.join(dir, 'json/run/run_00001.json')}`);
-        say(`  D-Egg files:  ${path.join(dir, 'json/run_00001/')} (${fs.existsSync(path.join(dir, 'json/run_00001')) ? fs.readdirSync(path.join(dir, 'json/run_00001')).length : 0} files)`);
+        say(
+          `  D-Egg files:  ${path.join(dir, 'json/run_00001/')} (${fs.existsSync(path.join(dir, 'json/run_00001')) ? fs.readdirSync(path.join(dir, 'json/run_00001')).length : 0} files)`,
+        );
         say(`  store:        ${path.join(dir, 'fat.db')} (runs, modules, check results, events)`);
         say(`  DomNet log:   ${path.join(dir, 'logs/domnet.log')}`);
         if (opts.keep) {

@@ -16,7 +16,10 @@ export function registerRun(program: Command<[], { home?: string }>): void {
         let comment = opts.comment;
         const tty = process.stdin.isTTY && process.stdout.isTTY;
         if (comment === undefined && tty) {
-          const answer = await text({ message: 'Please provide a short comment about this run:', validate: (v) => (v?.trim() ? undefined : 'a comment is needed') });
+          const answer = await text({
+            message: 'Please provide a short comment about this run:',
+            validate: (v) => (v?.trim() ? undefined : 'a comment is needed'),
+          });
           if (isCancel(answer)) throw new CliError('no run created');
           comment = answer;
         }
@@ -27,7 +30,10 @@ export function registerRun(program: Command<[], { home?: string }>): void {
           confirmMissing: tty
             ? async (missing) => {
                 process.stdout.write(missing.map((m) => `No connection to port ${m.port}: ${m.error}`).join('\n') + '\n');
-                const ok = await confirm({ message: `${missing.length} D-Egg(s) did not answer. Create the run without them?`, initialValue: false });
+                const ok = await confirm({
+                  message: `${missing.length} D-Egg(s) did not answer. Create the run without them?`,
+                  initialValue: false,
+                });
                 return ok === true;
               }
             : undefined,

@@ -9,7 +9,9 @@ export function registerSetup(program: Command<[], { home?: string }>): void {
     .description('start and verify the four DomNet instances (the original setup_deggs.py)')
     .option('--json', 'print JSON')
     .option('--stop', 'stop the DomNet instances started by an earlier `fat setup`')
-    .addOption(new Option('--supervise', 'run the DomNet supervisor in the foreground (what `fat setup` starts in the background)').hideHelp())
+    .addOption(
+      new Option('--supervise', 'run the DomNet supervisor in the foreground (what `fat setup` starts in the background)').hideHelp(),
+    )
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         if (opts.supervise) {
@@ -29,9 +31,13 @@ export function registerSetup(program: Command<[], { home?: string }>): void {
               : `  DomNet ${i.index} (${i.tty}): FAILED: ${i.error ?? i.state} (ports ${i.basePort}-${i.basePort + 3})`,
           ),
           ...r.modules.filter((m) => !m.ok).map((m) => `  D-Egg on port ${m.port}: NOT ANSWERING: ${m.message}`),
-          ...r.modules.filter((m) => m.ok && m.flashed).map((m) => `  D-Egg on port ${m.port}: FPGA was unconfigured, flashed (version ${m.fpgaVersion})`),
+          ...r.modules
+            .filter((m) => m.ok && m.flashed)
+            .map((m) => `  D-Egg on port ${m.port}: FPGA was unconfigured, flashed (version ${m.fpgaVersion})`),
           r.summary,
-          r.ok ? 'DomNet instances keep running in the background (`fat setup --stop` ends them).' : 'Fix what failed and run `fat setup` again.',
+          r.ok
+            ? 'DomNet instances keep running in the background (`fat setup --stop` ends them).'
+            : 'Fix what failed and run `fat setup` again.',
         ]);
         if (!r.ok) throw new CliError(r.summary);
       }),

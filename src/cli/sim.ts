@@ -21,10 +21,16 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .option('--seed <n>', 'the same seed gives the same lab', intOption('--seed'))
     .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'))
     .option('--base-port <p>', 'moves every port (default 5000)', intOption('--base-port'))
-    .option('--fault <kind[:target]>', 'inject a fault (repeatable), e.g. dead-module:5006', (v: string, acc: Fault[]) => [...acc, parseFault(v)], [] as Fault[])
+    .option(
+      '--fault <kind[:target]>',
+      'inject a fault (repeatable), e.g. dead-module:5006',
+      (v: string, acc: Fault[]) => [...acc, parseFault(v)],
+      [] as Fault[],
+    )
     .option('--domnet <mode>', '"standin": D-Egg ports open when `fat setup` starts DomNet (default); "auto": open at once', 'standin')
     .action(async (opts, cmd) => {
-      if (opts.domnet !== 'standin' && opts.domnet !== 'auto') throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
+      if (opts.domnet !== 'standin' && opts.domnet !== 'auto')
+        throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
       const dir = homeDir(cmd);
       const fresh = !fs.existsSync(`${dir}/station.toml`);
       const seed = opts.seed ?? 1;
@@ -34,17 +40,24 @@ export function registerSim(program: Command<[], { home?: string }>): void {
       const station = loadStation(home.stationFile);
       const warnings: string[] = [];
       if (!fresh && station.sim && (station.sim.base_port !== basePort || station.sim.seed !== seed)) {
-        warnings.push(`note: ${home.stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`);
+        warnings.push(
+          `note: ${home.stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`,
+        );
       }
       if (station.clock.time_scale !== timeScale) {
-        warnings.push(`note: ${home.stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`);
+        warnings.push(
+          `note: ${home.stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`,
+        );
       }
       const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.fault, domnet: opts.domnet });
       if (!fs.existsSync(home.registryFile)) fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
       const p = lab.ports;
       const lines = [
         `Simulated FAT lab, seed ${seed}, lab time x${timeScale}, on 127.0.0.1 (home ${home.dir})`,
-        ...[0, 1, 2, 3].map((wp) => `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`),
+        ...[0, 1, 2, 3].map(
+          (wp) =>
+            `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`,
+        ),
         `  tabletop board ${p.tabletop}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
         `  filter wheels ${p.filterWheel(0)}, ${p.filterWheel(1)}; thermometer ${p.thermometer}; humidity ${p.humidity(0)}, ${p.humidity(1)}; freezer ${p.freezer}`,
         `  control http://127.0.0.1:${p.control}/ (truth, faults, state)`,
@@ -112,7 +125,18 @@ async function fetchJson(url: string): Promise<unknown> {
 
 interface TruthView {
   seed: number;
-  modules: Array<{ port: number; deggSerial: string; pmts: Array<{ name: string; A: number; k: number; hvAt1e7Volts: number; darkRate: { rateAt: Record<string, number> }; fibreTransmission: number }> }>;
+  modules: Array<{
+    port: number;
+    deggSerial: string;
+    pmts: Array<{
+      name: string;
+      A: number;
+      k: number;
+      hvAt1e7Volts: number;
+      darkRate: { rateAt: Record<string, number> };
+      fibreTransmission: number;
+    }>;
+  }>;
 }
 
 function formatTruth(truth: unknown): string {

@@ -20,8 +20,9 @@ export interface Clock {
   readonly scale: number;
 }
 
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new Error('aborted');
+function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new Error(typeof r === 'string' ? r : 'aborted');
 }
 
 function wallSleep(wallMs: number, signal?: AbortSignal): Promise<void> {

@@ -13,7 +13,8 @@ export interface DomnetReport {
 
 export function parseDomnetReport(lines: string[], nDevices: number): DomnetReport {
   const line = lines.find((l) => l.startsWith('ICMs detected at address'));
-  if (!line) return { ok: false, addresses: [], reason: `no "ICMs detected at address" line in its report: ${JSON.stringify(lines.join(' | '))}` };
+  if (!line)
+    return { ok: false, addresses: [], reason: `no "ICMs detected at address" line in its report: ${JSON.stringify(lines.join(' | '))}` };
   const addresses = (line.split(':')[1] ?? '')
     .split(' ')
     .filter((t) => /^\d+$/.test(t))

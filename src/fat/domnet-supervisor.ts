@@ -90,7 +90,7 @@ export async function runSupervisor(station: Station, statusFile: string, log: (
       save();
       child.kill('SIGTERM');
     }, station.domnet.start_timeout_s * 1000);
-    const rl = readline.createInterface({ input: child.stderr! });
+    const rl = readline.createInterface({ input: child.stderr });
     rl.on('line', (line) => {
       log(`[domnet ${i.index}] ${line}`);
       if (i.report.length >= REPORT_LINES) return;

@@ -46,7 +46,10 @@ export function homePaths(dir: string): Home {
  * Makes sure the home folder exists; a fresh one gets a station file that points at the simulated
  * lab (seed and base port as given), so `fat sim start` and the checklist work out of the box.
  */
-export function ensureHome(dir: string, sim: { seed: number; basePort: number; timeScale: number } = { seed: 1, basePort: 5000, timeScale: 1 }): Home {
+export function ensureHome(
+  dir: string,
+  sim: { seed: number; basePort: number; timeScale: number } = { seed: 1, basePort: 5000, timeScale: 1 },
+): Home {
   const home = homePaths(dir);
   for (const d of [home.dir, home.jsonDir, home.dataDir, home.logsDir]) fs.mkdirSync(d, { recursive: true });
   if (!fs.existsSync(home.stationFile)) fs.writeFileSync(home.stationFile, simStationToml(sim));
@@ -74,6 +77,10 @@ export async function openWorkspace(dir: string, clock?: Clock): Promise<Workspa
   const home = ensureHome(dir);
   const station = loadStation(home.stationFile);
   const db = await openStore(storeUrl(home, station));
-  await db.insertInto('stations').values({ name: station.name }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('stations')
+    .values({ name: station.name })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   return { home, station, db, clock: clock ?? new ScaledClock(station.clock.time_scale), close: () => db.destroy() };
 }

@@ -91,7 +91,7 @@ export function readJsonFile(file: string): Record<string, unknown> {
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}); it was left untouched: restore it from the store with \`fat export\` or from a backup`);
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); it was left untouched: restore it from a backup`, { cause: e });
   }
 }
 

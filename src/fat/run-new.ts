@@ -37,7 +37,12 @@ export class RunSetupError extends Error {}
 
 export async function createRun(
   ws: Workspace,
-  opts: { comment: string; operator?: string; allowMissing?: boolean; confirmMissing?: (missing: Array<{ port: number; error: string }>) => Promise<boolean> },
+  opts: {
+    comment: string;
+    operator?: string;
+    allowMissing?: boolean;
+    confirmMissing?: (missing: Array<{ port: number; error: string }>) => Promise<boolean>;
+  },
 ): Promise<NewRunResult> {
   const comment = opts.comment.trim();
   if (!comment) throw new RunSetupError('a run needs a comment (--comment TEXT): it goes into the run file and the FAT logbook');
@@ -48,8 +53,12 @@ export async function createRun(
   const probes = await Promise.allSettled(ports.map((p) => readIdentity(host, p)));
   const found: ModuleIdentity[] = [];
   const missing: Array<{ port: number; error: string }> = [];
-  probes.forEach((r, i) => (r.status === 'fulfilled' ? found.push(r.value) : missing.push({ port: ports[i], error: (r.reason as Error).message })));
-  for (const p of ws.station.domnet.instances.flatMap((inst) => Array.from({ length: ws.station.domnet.devices_per_wire_pair }, (_, d) => inst.base_port + d))) {
+  probes.forEach((r, i) =>
+    r.status === 'fulfilled' ? found.push(r.value) : missing.push({ port: ports[i], error: (r.reason as Error).message }),
+  );
+  for (const p of ws.station.domnet.instances.flatMap((inst) =>
+    Array.from({ length: ws.station.domnet.devices_per_wire_pair }, (_, d) => inst.base_port + d),
+  )) {
     if (!ports.includes(p)) missing.push({ port: p, error: 'its DomNet instance is not running (fat setup)' });
   }
   missing.sort((a, b) => a.port - b.port);
@@ -69,7 +78,9 @@ export async function createRun(
     if (!e) problems.push(`port ${m.port}: ICM ID ${m.icmId} is not in ${ws.home.registryFile}; add the module to the registry`);
     else entries.set(m.port, e);
     if (m.fpgaVersion !== ws.station.expected.fpga_version) {
-      problems.push(`port ${m.port}: FPGA version ${m.fpgaVersion}, expected ${ws.station.expected.fpga_version}; run \`fat setup\` to reflash`);
+      problems.push(
+        `port ${m.port}: FPGA version ${m.fpgaVersion}, expected ${ws.station.expected.fpga_version}; run \`fat setup\` to reflash`,
+      );
     }
   }
   if (problems.length) throw new RunSetupError(`no run was created:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -91,7 +102,15 @@ export async function createRun(
       const e = entries.get(m.port)!;
       const jsonFile = deggFilePath(ws.home.jsonDir, runNumber, e.serial);
       writeJsonAtomic(jsonFile, freshDeggJson(m, e));
-      return { port: m.port, wirePair: wirePairOf(ws.station, m.port).wirePair, serial: e.serial, icmId: m.icmId, fpgaVersion: m.fpgaVersion, softwareVersion: m.softwareVersion, jsonFile };
+      return {
+        port: m.port,
+        wirePair: wirePairOf(ws.station, m.port).wirePair,
+        serial: e.serial,
+        icmId: m.icmId,
+        fpgaVersion: m.fpgaVersion,
+        softwareVersion: m.softwareVersion,
+        jsonFile,
+      };
     });
   writeRunJson(runFile, Object.fromEntries(modules.map((m) => [m.serial, m.jsonFile])), comment, date);
 
@@ -126,6 +145,13 @@ export async function createRun(
       .execute();
     return run.id;
   });
-  await recordEvent(ws, runId, missing.length ? 'warn' : 'info', 'run.created', `run ${runNumber} created with ${modules.length} D-Eggs: ${comment}`, { missing });
+  await recordEvent(
+    ws,
+    runId,
+    missing.length ? 'warn' : 'info',
+    'run.created',
+    `run ${runNumber} created with ${modules.length} D-Eggs: ${comment}`,
+    { missing },
+  );
   return { runNumber, runId, runFile, date, comment, modules, missing };
 }

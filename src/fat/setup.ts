@@ -49,7 +49,10 @@ async function waitForReports(ws: Workspace, pid: number): Promise<SupervisorSta
     const st = readSupervisorStatus(ws.home.domnetStatusFile);
     if (st && st.supervisorPid === pid && st.instances.every((i) => i.state !== 'starting' && i.state !== 'restarting')) return st;
     if (!processAlive(pid)) throw new Error(`the DomNet supervisor exited at start: see ${path.join(ws.home.logsDir, 'domnet.log')}`);
-    if (Date.now() > until) throw new Error(`DomNet instances did not report within ${ws.station.domnet.start_timeout_s + 10} s: see ${path.join(ws.home.logsDir, 'domnet.log')}`);
+    if (Date.now() > until)
+      throw new Error(
+        `DomNet instances did not report within ${ws.station.domnet.start_timeout_s + 10} s: see ${path.join(ws.home.logsDir, 'domnet.log')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -98,7 +101,15 @@ export async function runSetup(ws: Workspace, progress: (line: string) => void =
   await recordEvent(ws, null, ok ? 'info' : 'warn', 'setup', summary, { instances: st.instances });
   return {
     ok,
-    instances: st.instances.map(({ index, tty, basePort, icmPort, state, error, addresses }) => ({ index, tty, basePort, icmPort, state, error, addresses })),
+    instances: st.instances.map(({ index, tty, basePort, icmPort, state, error, addresses }) => ({
+      index,
+      tty,
+      basePort,
+      icmPort,
+      state,
+      error,
+      addresses,
+    })),
     modules,
     summary,
   };

@@ -69,7 +69,11 @@ export class IcmClient {
    * Sends one request; never throws for a device-side error (see `status`). `extra` carries
    * `register` and `value`. Every value goes on the wire as a string, as the original sends it.
    */
-  command(command: string, device?: number | string, extra: { register?: string | number; value?: string | number } = {}): Promise<IcmReply> {
+  command(
+    command: string,
+    device?: number | string,
+    extra: { register?: string | number; value?: string | number } = {},
+  ): Promise<IcmReply> {
     const msg: Record<string, string> = { command: command.toLowerCase() };
     if (device !== undefined) msg.device = String(device);
     if (extra.register !== undefined) msg.register = String(extra.register);
@@ -114,7 +118,11 @@ export class IcmClient {
   async devlist(): Promise<number[]> {
     const v = await this.ok('devlist');
     const r = z.array(z.coerce.number().int()).safeParse(v);
-    if (!r.success) throw new IcmError('?BADREPLY', `ICM command port ${this.address} answered devlist with ${JSON.stringify(v)}, expected a list of device numbers`);
+    if (!r.success)
+      throw new IcmError(
+        '?BADREPLY',
+        `ICM command port ${this.address} answered devlist with ${JSON.stringify(v)}, expected a list of device numbers`,
+      );
     return r.data;
   }
 
@@ -156,7 +164,11 @@ export class IcmClient {
   /** A register as the hex string the ICM prints (e.g. "0x454e"; the ICM ID has 16 digits). */
   async readRegister(device: number, register: string | number): Promise<string> {
     const v = await this.ok('read', device, { register });
-    if (typeof v !== 'string') throw new IcmError('?BADREPLY', `ICM command port ${this.address} answered read ${register} for device ${device} with ${JSON.stringify(v)}, expected a string`);
+    if (typeof v !== 'string')
+      throw new IcmError(
+        '?BADREPLY',
+        `ICM command port ${this.address} answered read ${register} for device ${device} with ${JSON.stringify(v)}, expected a string`,
+      );
     return v;
   }
   async writeRegister(device: number, register: string | number, value: string | number): Promise<void> {

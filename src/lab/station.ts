@@ -7,13 +7,21 @@ import { z } from 'zod';
  * by address. A fresh home gets one that points at the simulated lab; a real lab changes only
  * the addresses (and the DomNet program and ttys).
  */
-const address = z.string().regex(/^(tcp|serial|prologix):\/\//, 'an address like tcp://host:port, serial:///dev/ttyUSB0?baud=9600 or prologix://host:1234/10');
+const address = z
+  .string()
+  .regex(/^(tcp|serial|prologix):\/\//, 'an address like tcp://host:port, serial:///dev/ttyUSB0?baud=9600 or prologix://host:1234/10');
 
 export const stationSchema = z
   .object({
     name: z.string().min(1),
-    clock: z.object({ time_scale: z.number().positive().default(1) }).strict().default({ time_scale: 1 }),
-    store: z.object({ url: z.string().min(1).default('sqlite:fat.db') }).strict().default({ url: 'sqlite:fat.db' }),
+    clock: z
+      .object({ time_scale: z.number().positive().default(1) })
+      .strict()
+      .default({ time_scale: 1 }),
+    store: z
+      .object({ url: z.string().min(1).default('sqlite:fat.db') })
+      .strict()
+      .default({ url: 'sqlite:fat.db' }),
     domnet: z
       .object({
         /** the program and its fixed leading arguments; `<tty> -c <config> -p <base_port> -n <n>` follow */
@@ -22,9 +30,7 @@ export const stationSchema = z
         devices_per_wire_pair: z.number().int().min(1).max(8).default(4),
         /** seconds to wait for each instance's report lines */
         start_timeout_s: z.number().positive().default(15),
-        instances: z
-          .array(z.object({ tty: z.string().min(1), base_port: z.number().int().min(1).max(65535) }).strict())
-          .min(1),
+        instances: z.array(z.object({ tty: z.string().min(1), base_port: z.number().int().min(1).max(65535) }).strict()).min(1),
       })
       .strict(),
     /** host on which DomNet's device and command ports listen */
@@ -35,17 +41,14 @@ export const stationSchema = z
       .default({ fpga_version: 272, software_version: 62 }),
     tabletop: z.object({ address }).strict(),
     function_generator: z.object({ address }).strict(),
-    filter_wheels: z
-      .array(z.object({ address, strengths: z.array(z.number().min(0).max(1)).min(1) }).strict())
-      .length(2),
-    thermometer: z
-      .object({ address, channels: z.record(z.string(), z.string()).default({}) })
-      .strict(),
+    filter_wheels: z.array(z.object({ address, strengths: z.array(z.number().min(0).max(1)).min(1) }).strict()).length(2),
+    thermometer: z.object({ address, channels: z.record(z.string(), z.string()).default({}) }).strict(),
     humidity: z.array(z.object({ address, name: z.string() }).strict()).min(1),
-    freezer: z
-      .object({ mode: z.enum(['controller', 'manual']).default('controller'), address: address.optional() })
-      .strict(),
-    laser: z.object({ frequency_hz: z.number().positive().default(100) }).strict().default({ frequency_hz: 100 }),
+    freezer: z.object({ mode: z.enum(['controller', 'manual']).default('controller'), address: address.optional() }).strict(),
+    laser: z
+      .object({ frequency_hz: z.number().positive().default(100) })
+      .strict()
+      .default({ frequency_hz: 100 }),
     /** present when the station is icefat's simulated lab */
     sim: z.object({ seed: z.number().int(), base_port: z.number().int() }).strict().optional(),
   })
@@ -66,7 +69,9 @@ export function loadStation(file: string): Station {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`station file ${file} cannot be read: run \`fat sim start\` or \`fat demo\` once to create one, or write it by hand (see README)`);
+    throw new ConfigError(
+      `station file ${file} cannot be read: run \`fat sim start\` or \`fat demo\` once to create one, or write it by hand (see README)`,
+    );
   }
   let raw: unknown;
   try {
@@ -85,9 +90,7 @@ export function loadStation(file: string): Station {
 
 /** Every D-Egg port the station's DomNet instances serve. */
 export function modulePorts(st: Station): number[] {
-  return st.domnet.instances.flatMap((i) =>
-    Array.from({ length: st.domnet.devices_per_wire_pair }, (_, d) => i.base_port + d),
-  );
+  return st.domnet.instances.flatMap((i) => Array.from({ length: st.domnet.devices_per_wire_pair }, (_, d) => i.base_port + d));
 }
 
 /** The wire pair (index of its DomNet instance) a port belongs to, and the ICM command port. */

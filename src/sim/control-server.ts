@@ -90,7 +90,11 @@ export async function startControlServer(target: ControlTarget): Promise<Control
     const wpText = url.searchParams.get('wp') ?? '';
     const wp = /^\d+$/.test(wpText) ? Number(wpText) : NaN;
     const pair = target.wirePairs[wp];
-    if (!pair) throw new HttpError(400, `domnet: no wire pair "${wpText}" in the simulated lab; wire pairs are 0-${target.wirePairs.length - 1} (tty sim://HOST:PORT/wpN)`);
+    if (!pair)
+      throw new HttpError(
+        400,
+        `domnet: no wire pair "${wpText}" in the simulated lab; wire pairs are 0-${target.wirePairs.length - 1} (tty sim://HOST:PORT/wpN)`,
+      );
     const base = pair.basePort;
     const portText = url.searchParams.get('port');
     if (portText !== null && Number(portText) !== base) {
@@ -102,19 +106,26 @@ export async function startControlServer(target: ControlTarget): Promise<Control
     }
     const nText = url.searchParams.get('n');
     if (nText !== null && Number(nText) !== pair.modules.length) {
-      throw new HttpError(400, `domnet: -n ${nText} does not match wire pair ${wp} of the simulated lab, which has ${pair.modules.length} D-Eggs; run it with -n ${pair.modules.length}`);
+      throw new HttpError(
+        400,
+        `domnet: -n ${nText} does not match wire pair ${wp} of the simulated lab, which has ${pair.modules.length} D-Eggs; run it with -n ${pair.modules.length}`,
+      );
     }
     const tty = `/dev/ttyUSB${wp}`;
     if (ctx.faults.has('domnet-fail', wp, base, `wp${wp}`)) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`DomNet starting on ${tty} (simulated wire pair ${wp})\nFailed to open ${tty}: ICM not responding\nICMs detected at address: 8 \n`);
+      res.end(
+        `DomNet starting on ${tty} (simulated wire pair ${wp})\nFailed to open ${tty}: ICM not responding\nICMs detected at address: 8 \n`,
+      );
       ctx.log(`wire pair ${wp}: domnet refused (fault domnet-fail)`);
       return;
     }
     const others = pair.otherHolders().filter((h) => h.startsWith('domnet'));
     if (others.length) {
       res.writeHead(409, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`DomNet starting on ${tty} (simulated wire pair ${wp})\nFailed to open ${tty}: device or resource busy (another domnet already serves wire pair ${wp})\nICMs detected at address: \n`);
+      res.end(
+        `DomNet starting on ${tty} (simulated wire pair ${wp})\nFailed to open ${tty}: device or resource busy (another domnet already serves wire pair ${wp})\nICMs detected at address: \n`,
+      );
       return;
     }
     const holder = `domnet-${nextHolder++}`;
@@ -132,7 +143,10 @@ export async function startControlServer(target: ControlTarget): Promise<Control
     res.write(
       `DomNet starting on ${tty} (simulated wire pair ${wp})\n` +
         `device ports ${base}-${base + pair.modules.length - 1}, ICM command port ${pair.icmPort}\n` +
-        `ICMs detected at address: ${pair.icm.devlist().map((d) => `${d} `).join('')}\n`,
+        `ICMs detected at address: ${pair.icm
+          .devlist()
+          .map((d) => `${d} `)
+          .join('')}\n`,
     );
     ctx.log(`wire pair ${wp}: held by ${holder} (${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'})`);
   };
@@ -170,7 +184,14 @@ export async function startControlServer(target: ControlTarget): Promise<Control
         } catch (err) {
           throw new HttpError(400, (err as Error).message);
         }
-        ctx.log(`faults now: ${ctx.faults.list().map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind)).join(', ') || 'none'}`);
+        ctx.log(
+          `faults now: ${
+            ctx.faults
+              .list()
+              .map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind))
+              .join(', ') || 'none'
+          }`,
+        );
         return sendJson(res, 200, { faults: ctx.faults.list() });
       }
       case 'POST /domnet/attach':
@@ -194,7 +215,11 @@ export async function startControlServer(target: ControlTarget): Promise<Control
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
-      reject(new Error(`simulated lab control port ${ctx.ports.control} could not listen on ${ctx.host}: ${err.message} (is another simulated lab running? use another base port)`)),
+      reject(
+        new Error(
+          `simulated lab control port ${ctx.ports.control} could not listen on ${ctx.host}: ${err.message} (is another simulated lab running? use another base port)`,
+        ),
+      ),
     );
     server.listen(ctx.ports.control, ctx.host, () => resolve());
   });

@@ -55,9 +55,7 @@ export class FaultSet {
 
   /** True when a fault of `kind` applies to any of `targets` (or has no target at all). */
   has(kind: FaultKind, ...targets: Array<string | number>): boolean {
-    return this.faults.some(
-      (f) => f.kind === kind && (f.target === undefined || targets.some((t) => String(t) === f.target)),
-    );
+    return this.faults.some((f) => f.kind === kind && (f.target === undefined || targets.some((t) => String(t) === f.target)));
   }
 
   list(): Fault[] {

@@ -184,7 +184,13 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
     // 380-560 hPa at 20 °C stays inside the 300-600 hPa window down to -40 °C
     pressureHpa: rng.uniform(380, 560),
     supplyCurrentsMa: [rng.uniform(380, 520), rng.uniform(150, 230), rng.uniform(120, 190), rng.uniform(180, 260), rng.uniform(100, 150)],
-    supplyVoltagesV: [1.8 + rng.normal(0, 0.01), 1.1 + rng.normal(0, 0.005), 1.35 + rng.normal(0, 0.006), 2.5 + rng.normal(0, 0.01), 3.3 + rng.normal(0, 0.015)],
+    supplyVoltagesV: [
+      1.8 + rng.normal(0, 0.01),
+      1.1 + rng.normal(0, 0.005),
+      1.35 + rng.normal(0, 0.006),
+      2.5 + rng.normal(0, 0.01),
+      3.3 + rng.normal(0, 0.015),
+    ],
     selfHeatingC: rng.uniform(2, 5),
     flasher: {
       biasThreshold: rng.int(0x4400, 0x4c00),

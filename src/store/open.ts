@@ -51,6 +51,6 @@ export function parseJson<T = unknown>(text: string, what: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`corrupt JSON in ${what}: ${(e as Error).message}`);
+    throw new Error(`corrupt JSON in ${what}: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -34,7 +34,7 @@ describe('visibility analysis', () => {
   function triggers(shots: number, seen: number, darkHz: number): Float64Array {
     const t: number[] = [];
     let x = 0.123;
-    const rnd = () => ((x = (x * 9301 + 49297) % 233280) / 233280);
+    const rnd = () => (x = (x * 9301 + 49297) % 233280) / 233280;
     for (let i = 0; i < shots; i++) if (rnd() < seen) t.push(3.0007 + i / laserHz + rnd() * 2e-9);
     const spanS = shots / laserHz;
     for (let k = 0; k < darkHz * spanS; k++) t.push(3 + rnd() * spanS);

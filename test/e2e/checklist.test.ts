@@ -34,7 +34,13 @@ describe('pre-run checklist on a healthy simulated lab', () => {
     expect(runJson.comment).toBe('batch 1');
     const first = env.lab.truth.modules[0];
     const degg = JSON.parse(fs.readFileSync(runJson[first.deggSerial], 'utf8')) as Record<string, unknown>;
-    expect(degg).toMatchObject({ DEggSerialNumber: first.deggSerial, ICMID: first.icmId, Port: first.port, fpgaVersion: 272, IcebootVersion: 62 });
+    expect(degg).toMatchObject({
+      DEggSerialNumber: first.deggSerial,
+      ICMID: first.icmId,
+      Port: first.port,
+      fpgaVersion: 272,
+      IcebootVersion: 62,
+    });
     expect((degg.LowerPmt as Record<string, unknown>).SerialNumber).toBe(first.pmts[0].serial);
     expect((degg.UpperPmt as Record<string, unknown>).HV1e7Gain).toBe(-1);
 
@@ -44,7 +50,7 @@ describe('pre-run checklist on a healthy simulated lab', () => {
 
     const again = await env.run(['run', 'new', '--comment', 'batch 2', '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).runNumber).toBe(2);
+    expect((JSON.parse(again.stdout) as { runNumber: number }).runNumber).toBe(2);
   }, 60_000);
 
   it('fat check peripherals reads every instrument and passes', async () => {
@@ -68,7 +74,10 @@ describe('pre-run checklist on a healthy simulated lab', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('All 32 PMTs see the laser.');
     const runJson = JSON.parse(fs.readFileSync(path.join(env.dir, 'json/run/run_00002.json'), 'utf8')) as Record<string, string>;
-    const degg = JSON.parse(fs.readFileSync(runJson[env.lab.truth.modules[5].deggSerial], 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    const degg = JSON.parse(fs.readFileSync(runJson[env.lab.truth.modules[5].deggSerial], 'utf8')) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >;
     expect(degg.UpperPmt.LaserVisibilityMeasurement_00).toMatchObject({ Comment: 'visibility check', Visible: true });
   }, 120_000);
 });

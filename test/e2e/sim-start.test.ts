@@ -14,7 +14,11 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
 describe('fat sim start in its own process', () => {
   it('serves a lab that fat setup and fat sim truth reach, and stops on Ctrl+C', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-simstart-'));
-    const sim = spawn(process.execPath, [BIN, '--home', home, 'sim', 'start', '--base-port', String(BASE), '--seed', '11', '--time-scale', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sim = spawn(
+      process.execPath,
+      [BIN, '--home', home, 'sim', 'start', '--base-port', String(BASE), '--seed', '11', '--time-scale', '50'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     sim.stdout.on('data', (d: Buffer) => (out += d.toString()));
     sim.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -34,15 +38,19 @@ describe('fat sim start in its own process', () => {
 
       const truth = await fat(home, ['sim', 'truth', '--json']);
       expect(truth.code).toBe(0);
-      const t = JSON.parse(truth.stdout) as { seed: number; modules: Array<{ port: number; pmts: Array<{ k: number; hvAt1e7Volts: number }> }> };
+      const t = JSON.parse(truth.stdout) as {
+        seed: number;
+        modules: Array<{ port: number; pmts: Array<{ k: number; hvAt1e7Volts: number }> }>;
+      };
       expect(t.seed).toBe(11);
       expect(t.modules).toHaveLength(16);
-      for (const m of t.modules) for (const p of m.pmts) {
-        expect(p.k).toBeGreaterThanOrEqual(6.5);
-        expect(p.k).toBeLessThanOrEqual(8.5);
-        expect(p.hvAt1e7Volts).toBeGreaterThanOrEqual(1250);
-        expect(p.hvAt1e7Volts).toBeLessThanOrEqual(1550);
-      }
+      for (const m of t.modules)
+        for (const p of m.pmts) {
+          expect(p.k).toBeGreaterThanOrEqual(6.5);
+          expect(p.k).toBeLessThanOrEqual(8.5);
+          expect(p.hvAt1e7Volts).toBeGreaterThanOrEqual(1250);
+          expect(p.hvAt1e7Volts).toBeLessThanOrEqual(1550);
+        }
 
       const setup = await fat(home, ['setup']);
       expect(setup.stdout).toContain('DomNet 4/4 OK, D-Eggs 16/16 answering');

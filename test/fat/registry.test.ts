@@ -5,9 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { findByIcmId, loadRegistry, registryToml, type RegistryEntry } from '../../src/fat/registry.js';
 
 const entry = (serial: string, icm: string): RegistryEntry => ({
-  serial, icm_id: icm, icm: '0086', box: 3, mainboard: '4.1-019', flasher: 'REV2-017', camera: 'R214', upper_glass: 'u', lower_glass: 'l',
-  penetrator: 'p', sealing_date: '2026-01-01', arrival_date: '2026-02-01', electrical_inspection: 'Pass',
-  lower_pmt: { serial: 'SQ0300', hvb: 'h0' }, upper_pmt: { serial: 'SQ0301', hvb: 'h1' },
+  serial,
+  icm_id: icm,
+  icm: '0086',
+  box: 3,
+  mainboard: '4.1-019',
+  flasher: 'REV2-017',
+  camera: 'R214',
+  upper_glass: 'u',
+  lower_glass: 'l',
+  penetrator: 'p',
+  sealing_date: '2026-01-01',
+  arrival_date: '2026-02-01',
+  electrical_inspection: 'Pass',
+  lower_pmt: { serial: 'SQ0300', hvb: 'h0' },
+  upper_pmt: { serial: 'SQ0301', hvb: 'h1' },
 });
 
 describe('module registry', () => {

@@ -19,7 +19,10 @@ export interface FatResult {
 /** Runs the real `fat` binary against a home folder, as a shifter's terminal would. */
 export function fat(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<FatResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--home', home, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -131,7 +131,9 @@ describe('decodeWaveformBlock', () => {
   });
 
   it('names the unknown version and where the record starts', () => {
-    expect(() => decodeWaveformBlock(block([[0x7700, 0, 0, 0, 0, 0, 0, 0, 0]]))).toThrow(/unknown waveform version 0x77 in the record at byte 0/);
+    expect(() => decodeWaveformBlock(block([[0x7700, 0, 0, 0, 0, 0, 0, 0, 0]]))).toThrow(
+      /unknown waveform version 0x77 in the record at byte 0/,
+    );
   });
 
   it('returns an empty result for an all-zero block', () => {

@@ -29,7 +29,9 @@ describe('iceboot session on faulty modules', () => {
     lab.ctx.faults.add({ kind: 'drop-module', target: String(port) });
     await expect(IcebootSession.open(HOST, port)).rejects.toMatchObject({
       kind: 'closed',
-      message: expect.stringMatching(new RegExp(`D-Egg at tcp://127\\.0\\.0\\.1:${port} closed the connection while answering "`)) as unknown,
+      message: expect.stringMatching(
+        new RegExp(`D-Egg at tcp://127\\.0\\.0\\.1:${port} closed the connection while answering "`),
+      ) as unknown,
     });
   });
 

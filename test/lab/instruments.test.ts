@@ -125,7 +125,9 @@ describe('function generator driver', () => {
   });
 
   it('an address nobody listens on says so', async () => {
-    await expect(FunctionGenerator.connect(tcp(BASE + 98))).rejects.toThrow(/function generator at tcp:\/\/127\.0\.0\.1:\d+: cannot connect .*connection refused/);
+    await expect(FunctionGenerator.connect(tcp(BASE + 98))).rejects.toThrow(
+      /function generator at tcp:\/\/127\.0\.0\.1:\d+: cannot connect .*connection refused/,
+    );
   });
 });
 
@@ -150,7 +152,9 @@ describe('filter wheel driver', () => {
       await w0.setStrength(1.0);
       await w1.setStrength(1.0);
       expect(ctx.lab.filterTransmission()).toBe(1);
-      await expect(w0.setStrength(0.5)).rejects.toThrow(/filter wheel 0 at tcp:\/\/127\.0\.0\.1:\d+ has no filter with transmission 0\.5 \(it has 0\.01, 0\.05, 0\.1, 0\.25, 0\.32, 1\)/);
+      await expect(w0.setStrength(0.5)).rejects.toThrow(
+        /filter wheel 0 at tcp:\/\/127\.0\.0\.1:\d+ has no filter with transmission 0\.5 \(it has 0\.01, 0\.05, 0\.1, 0\.25, 0\.32, 1\)/,
+      );
       await expect(w1.command('pos=9')).rejects.toThrow(/filter wheel 1 at .* refused `pos=9`: Command error CMD_ARG_INVALID/);
     } finally {
       await w0.close();
@@ -162,7 +166,9 @@ describe('filter wheel driver', () => {
     const w0 = await FilterWheel.connect(tcp(ctx.ports.filterWheel(0)), { ...FAST, name: 'filter wheel 0' });
     ctx.faults.add({ kind: 'instrument-timeout', target: 'fw0' });
     try {
-      await expect(w0.position()).rejects.toThrow(`filter wheel 0 at ${tcp(ctx.ports.filterWheel(0))} did not answer \`pos?\` within 300 ms`);
+      await expect(w0.position()).rejects.toThrow(
+        `filter wheel 0 at ${tcp(ctx.ports.filterWheel(0))} did not answer \`pos?\` within 300 ms`,
+      );
     } finally {
       ctx.faults.remove('instrument-timeout');
       await w0.close();
@@ -240,7 +246,9 @@ describe('thermometer, humidity and freezer drivers', () => {
     try {
       await expect(th.readAll(2000)).rejects.toThrow(`thermometer at ${tcp(ctx.ports.thermometer)} sent nothing for 300 ms`);
       await expect(h1.read()).rejects.toThrow(`humidity sensor H1 at ${tcp(ctx.ports.humidity(0))} did not answer \`READ?\` within 300 ms`);
-      await expect(fz.temperature()).rejects.toThrow(`freezer controller at ${tcp(ctx.ports.freezer)} did not answer \`PV?\` within 300 ms`);
+      await expect(fz.temperature()).rejects.toThrow(
+        `freezer controller at ${tcp(ctx.ports.freezer)} did not answer \`PV?\` within 300 ms`,
+      );
     } finally {
       ctx.faults.remove('instrument-timeout');
       await Promise.all([th.close(), h1.close(), fz.close()]);

@@ -38,7 +38,15 @@ async function ptyFor(port: number, tag: string): Promise<string> {
 describe('drivers over a real serial port (socat pseudo-terminal)', () => {
   // lab time 10x wall time: a wheel step of 0.7 s takes 70 ms, so moves really take time
   const clock = new ScaledClock(10);
-  const ctx: SimContext = { clock, seed: 1, ports: simPorts(BASE), faults: new FaultSet(), lab: new LabState(clock), host: '127.0.0.1', log: () => {} };
+  const ctx: SimContext = {
+    clock,
+    seed: 1,
+    ports: simPorts(BASE),
+    faults: new FaultSet(),
+    lab: new LabState(clock),
+    host: '127.0.0.1',
+    log: () => {},
+  };
   let lab: { close(): Promise<void> } | undefined;
 
   beforeAll(async () => {
@@ -55,7 +63,10 @@ describe('drivers over a real serial port (socat pseudo-terminal)', () => {
 
   it('the FW102C driver sets and reads back the position through a tty', async () => {
     const tty = await ptyFor(ctx.ports.filterWheel(1), 'fw1');
-    const wheel = await FilterWheel.connect(`serial://${tty}?baud=115200`, { strengths: [1.0, 0.5, 0.32, 0.1, 0.05, 0.01], name: 'filter wheel 1' });
+    const wheel = await FilterWheel.connect(`serial://${tty}?baud=115200`, {
+      strengths: [1.0, 0.5, 0.32, 0.1, 0.05, 0.01],
+      name: 'filter wheel 1',
+    });
     try {
       expect(wheel.address).toBe(`serial://${tty}?baud=115200`);
       expect(await wheel.identify()).toMatch(/FW102C/);
@@ -65,7 +76,9 @@ describe('drivers over a real serial port (socat pseudo-terminal)', () => {
       await wheel.setStrength(0.5);
       expect(await wheel.position()).toBe(2);
       expect(ctx.lab.filterTransmission()).toBeCloseTo(0.5);
-      await expect(wheel.command('pos=0')).rejects.toThrow(/filter wheel 1 at serial:\/\/.* refused `pos=0`: Command error CMD_ARG_INVALID/);
+      await expect(wheel.command('pos=0')).rejects.toThrow(
+        /filter wheel 1 at serial:\/\/.* refused `pos=0`: Command error CMD_ARG_INVALID/,
+      );
     } finally {
       await wheel.close();
     }

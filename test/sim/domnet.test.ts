@@ -207,7 +207,10 @@ describe('DomNet attach (stand-in domnet)', () => {
     } finally {
       lab.ctx.faults.remove('domnet-fail');
     }
-    const res = await fetch(`${control()}/faults`, { method: 'POST', body: JSON.stringify({ add: `domnet-fail:${lab.ports.wirePairBase(0)}` }) });
+    const res = await fetch(`${control()}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ add: `domnet-fail:${lab.ports.wirePairBase(0)}` }),
+    });
     expect(res.status).toBe(200);
     const r2 = await fetch(`${control()}/domnet/attach?wp=0`, { method: 'POST' });
     expect(r2.status).toBe(503);

@@ -376,7 +376,10 @@ describe('reboot and faults', () => {
     const ls = (await c.cmd('flashLS')).split('\r\n');
     const header = ls[0].trim().split(/\s+/);
     expect(header).toContain('Name');
-    const rows = ls.slice(2).map((l) => l.trim().split(/\s+/)).filter((t) => t.length === header.length);
+    const rows = ls
+      .slice(2)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((t) => t.length === header.length);
     const newest = rows[rows.length - 1][header.indexOf('Name')];
     expect(newest).toBe('degg_fw_v0x110.rbf');
     await c.cmd(`s" ${newest}" flashConfigureFPGA`, 5000);

@@ -35,7 +35,12 @@ describe('simulated lab assembly', () => {
       expect(e5.upper_pmt.serial).toBe(m5.pmts[1].serial);
       expect(registry.ports[String(p.mainboard(1, 1))]).toBe(m5.deggSerial);
 
-      const state = (await get(`${control}/state`)) as { timeScale: number; freezer: { temperatureC: number }; filterWheels: unknown[]; laser: { firing: boolean } };
+      const state = (await get(`${control}/state`)) as {
+        timeScale: number;
+        freezer: { temperatureC: number };
+        filterWheels: unknown[];
+        laser: { firing: boolean };
+      };
       expect(state.timeScale).toBe(1);
       expect(state.filterWheels).toHaveLength(2);
       expect(state.laser.firing).toBe(false);

@@ -214,7 +214,9 @@ describe('starting and stopping the peripherals', () => {
     const ctx = makeCtx(BASE + 150);
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(ctx.ports.thermometer, '127.0.0.1', () => r()));
-    await expect(startPeripherals(ctx)).rejects.toThrow(`simulated thermometer cannot listen on 127.0.0.1:${ctx.ports.thermometer}: the port is in use`);
+    await expect(startPeripherals(ctx)).rejects.toThrow(
+      `simulated thermometer cannot listen on 127.0.0.1:${ctx.ports.thermometer}: the port is in use`,
+    );
     await new Promise<void>((r) => blocker.close(() => r()));
     const again = await startPeripherals(ctx); // nothing from the failed start holds a port
     await again.close();

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simPorts } from '../../src/sim/layout.js';
-import {
-  buildLabTruth,
-  darkFractionAbove,
-  darkRateHz,
-  gainAt,
-  peakAdcPerPe,
-  speChargeC,
-  truthJson,
-} from '../../src/sim/physics.js';
+import { buildLabTruth, darkFractionAbove, darkRateHz, gainAt, peakAdcPerPe, speChargeC, truthJson } from '../../src/sim/physics.js';
 
 const ports = simPorts(5000);
 

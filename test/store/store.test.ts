@@ -12,20 +12,41 @@ describe('store (SQLite)', () => {
     await db.insertInto('stations').values({ name: 'lab-a' }).execute();
     const run = await db
       .insertInto('runs')
-      .values({ station: 'lab-a', run_number: 1, comment: 'batch 1', date: '2026-11-27', operator: 'shifter', run_file: '/x/run_00001.json' })
+      .values({
+        station: 'lab-a',
+        run_number: 1,
+        comment: 'batch 1',
+        date: '2026-11-27',
+        operator: 'shifter',
+        run_file: '/x/run_00001.json',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await db
       .insertInto('modules')
       .values({
-        run_id: run.id, port: 5000, wire_pair: 0, degg_serial: 'DEgg2026-1-001', icm_id: 'a400000f18a1722d',
-        fpga_version: 272, software_version: 62, flash_id: 'f'.repeat(32), mainboard_id: 'mb', registry: '{}', json_file: '/x.json', state: 'active',
+        run_id: run.id,
+        port: 5000,
+        wire_pair: 0,
+        degg_serial: 'DEgg2026-1-001',
+        icm_id: 'a400000f18a1722d',
+        fpga_version: 272,
+        software_version: 62,
+        flash_id: 'f'.repeat(32),
+        mainboard_id: 'mb',
+        registry: '{}',
+        json_file: '/x.json',
+        state: 'active',
       })
       .execute();
     await db.destroy();
 
     db = await openStore(url); // reopening runs no migration twice and loses nothing
-    const mods = await db.selectFrom('modules').innerJoin('runs', 'runs.id', 'modules.run_id').select(['degg_serial', 'run_number']).execute();
+    const mods = await db
+      .selectFrom('modules')
+      .innerJoin('runs', 'runs.id', 'modules.run_id')
+      .select(['degg_serial', 'run_number'])
+      .execute();
     expect(mods).toEqual([{ degg_serial: 'DEgg2026-1-001', run_number: 1 }]);
     // the same run number twice on one station is refused
     await expect(

@@ -23,7 +23,9 @@ export function gitGuard(ws: Workspace, force: boolean): GitGuard {
       icefat.dirty ? `icefat (${icefat.repo}): ${icefat.changes?.join(', ')}` : '',
       station.dirty ? `station configuration (${station.repo}): ${station.changes?.join(', ')}` : '',
     ].filter(Boolean);
-    throw new Error(`Commit changes to the repository before running a measurement! Or use --force to run it anyway.\n  uncommitted: ${where.join('; ')}`);
+    throw new Error(
+      `Commit changes to the repository before running a measurement! Or use --force to run it anyway.\n  uncommitted: ${where.join('; ')}`,
+    );
   }
   return { icefat, station, dirty, forced: dirty && force };
 }

@@ -55,7 +55,11 @@ async function oneAttempt(ws: Workspace, frequencyHz: number, attempt: number): 
   }
 }
 
-export async function checkLaserFrequency(ws: Workspace, frequencyHz: number, progress: (l: string) => void = () => {}): Promise<LaserFreqResult> {
+export async function checkLaserFrequency(
+  ws: Workspace,
+  frequencyHz: number,
+  progress: (l: string) => void = () => {},
+): Promise<LaserFreqResult> {
   const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
   const attempts: LaserFreqAttempt[] = [];
   try {
@@ -67,7 +71,10 @@ export async function checkLaserFrequency(ws: Workspace, frequencyHz: number, pr
       const a = await oneAttempt(ws, frequencyHz, attempt);
       attempts.push(a);
       if (a.seen?.pass) break;
-      if (attempt === 1) progress(`laser sync not confirmed on the first try (${describe(a)}); retrying once, as is normal right after the generator starts`);
+      if (attempt === 1)
+        progress(
+          `laser sync not confirmed on the first try (${describe(a)}); retrying once, as is normal right after the generator starts`,
+        );
     }
   } finally {
     await fg.disableOutput().catch(() => undefined);

@@ -15,10 +15,21 @@ export const THERMOMETER_RANGE_C = [-60, 45] as const;
 
 const CHECK = 'peripherals';
 
-async function item(subject: string, tolerance: string, fn: () => Promise<{ reading: unknown; ok: boolean; message: string; warn?: boolean }>): Promise<CheckItem> {
+async function item(
+  subject: string,
+  tolerance: string,
+  fn: () => Promise<{ reading: unknown; ok: boolean; message: string; warn?: boolean }>,
+): Promise<CheckItem> {
   try {
     const r = await fn();
-    return { check: CHECK, subject, tolerance, reading: r.reading, verdict: r.ok ? (r.warn ? 'warn' : 'pass') : 'fail', message: r.message };
+    return {
+      check: CHECK,
+      subject,
+      tolerance,
+      reading: r.reading,
+      verdict: r.ok ? (r.warn ? 'warn' : 'pass') : 'fail',
+      message: r.message,
+    };
   } catch (e) {
     return { check: CHECK, subject, tolerance, reading: null, verdict: 'fail', message: (e as Error).message };
   }
@@ -48,8 +59,9 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
           reading: r,
           ok: Object.keys(r).length === 4 && bad.length === 0,
           message:
-            Object.entries(r).map(([ch, c]) => `${names(ch)} ${c.toFixed(1)} °C`).join(', ') +
-            (bad.length ? `; implausible: ${bad.map(([ch]) => names(ch)).join(', ')}` : ''),
+            Object.entries(r)
+              .map(([ch, c]) => `${names(ch)} ${c.toFixed(1)} °C`)
+              .join(', ') + (bad.length ? `; implausible: ${bad.map(([ch]) => names(ch)).join(', ')}` : ''),
         };
       }),
     ),
@@ -117,7 +129,11 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
         using(FreezerController.connect(address), async (f) => {
           const sp = await f.setpoint();
           const t = await f.temperature();
-          return { reading: { setpointC: sp, temperatureC: t }, ok: true, message: `set point ${sp.toFixed(1)} °C, air ${t.toFixed(1)} °C` };
+          return {
+            reading: { setpointC: sp, temperatureC: t },
+            ok: true,
+            message: `set point ${sp.toFixed(1)} °C, air ${t.toFixed(1)} °C`,
+          };
         }),
       ),
     );
@@ -133,7 +149,14 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
     message: 'confirm by hand that the laser power supply is ON, then note it in the FAT logbook',
   });
   if (st.freezer.mode === 'manual') {
-    results.push({ check: CHECK, subject: 'freezer', tolerance: 'on', reading: null, verdict: 'info', message: 'Please TURN ON the freezer if it is not already!' });
+    results.push({
+      check: CHECK,
+      subject: 'freezer',
+      tolerance: 'on',
+      reading: null,
+      verdict: 'info',
+      message: 'Please TURN ON the freezer if it is not already!',
+    });
   }
   return results;
 }

@@ -105,7 +105,9 @@ export async function checkVisibility(
 ): Promise<{ pmts: PmtVisibility[]; failures: Array<{ port: number; serial: string; error: string }>; items: CheckItem[] }> {
   const host = ws.station.daq_host;
   const progress = opts.progress ?? (() => {});
-  const wheels = await Promise.all(ws.station.filter_wheels.map((w, i) => FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths })));
+  const wheels = await Promise.all(
+    ws.station.filter_wheels.map((w, i) => FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths })),
+  );
   const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
   const pmts: PmtVisibility[] = [];
   const failures: Array<{ port: number; serial: string; error: string }> = [];
@@ -156,7 +158,19 @@ export async function checkVisibility(
     addMeasurementEntry(
       m.jsonFile,
       'LaserVisibilityMeasurement',
-      { Folder: 'None', Comment: opts.comment, HV: p.hvVolts, Threshold: p.thresholdAdc, Baseline: p.baselineAdc, Events: p.events, LaserEvents: p.laserEvents, Efficiency: p.efficiency, DarkRate: p.darkRateHz, Visible: p.visible, NPE: p.meanNpe },
+      {
+        Folder: 'None',
+        Comment: opts.comment,
+        HV: p.hvVolts,
+        Threshold: p.thresholdAdc,
+        Baseline: p.baselineAdc,
+        Events: p.events,
+        LaserEvents: p.laserEvents,
+        Efficiency: p.efficiency,
+        DarkRate: p.darkRateHz,
+        Visible: p.visible,
+        NPE: p.meanNpe,
+      },
       p.pmt,
     );
   }

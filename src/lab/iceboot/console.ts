@@ -23,8 +23,7 @@ export interface ConsoleOptions {
   resyncMs?: number;
 }
 
-const endsWith = (b: Buffer, tail: Buffer): boolean =>
-  b.length >= tail.length && b.subarray(b.length - tail.length).equals(tail);
+const endsWith = (b: Buffer, tail: Buffer): boolean => b.length >= tail.length && b.subarray(b.length - tail.length).equals(tail);
 
 export class IcebootConsole {
   /** e.g. `D-Egg at tcp://127.0.0.1:5006` */
@@ -65,7 +64,10 @@ export class IcebootConsole {
       if (!reply.subarray(0, echo.length).equals(echo)) {
         this.dirty = true;
         const at = reply.indexOf(echo);
-        const what = at > 0 ? `${at} unexpected bytes before the echo (expected the echo first)` : 'a reply that does not start with the echo of the command';
+        const what =
+          at > 0
+            ? `${at} unexpected bytes before the echo (expected the echo first)`
+            : 'a reply that does not start with the echo of the command';
         throw new IcebootError(
           'unexpected',
           this.module,

@@ -253,8 +253,7 @@ export function decodeChargeStamps(buf: Uint8Array): ChargeStamps {
     channel[r] = b1 & 0x03;
     flags[r] = b1 & 0xe0;
     discriminatorOffset[r] = buf[p + 2] | (buf[p + 3] << 8);
-    timestamp[r] =
-      dv.getUint32(p + 4, true) + (buf[p + 8] | (buf[p + 9] << 8)) * TWO32 + ((buf[p] >>> 6) & 3) * TWO48;
+    timestamp[r] = dv.getUint32(p + 4, true) + (buf[p + 8] | (buf[p + 9] << 8)) * TWO32 + ((buf[p] >>> 6) & 3) * TWO48;
     chargePc[r] = dv.getFloat32(p + 10, true) * 1e12;
   }
   return { count, channel, flags, discriminatorOffset, timestamp, chargePc };

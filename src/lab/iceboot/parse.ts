@@ -54,7 +54,10 @@ export function parseSloAdcLine(line: string): SloAdcReading {
 
 /** A float as the first token (pressure, sensor temperatures). */
 export function firstFloat(text: string): number {
-  const tok = text.trim().split(/[\s,()]+/).find((x) => x !== '');
+  const tok = text
+    .trim()
+    .split(/[\s,()]+/)
+    .find((x) => x !== '');
   const v = tok === undefined ? NaN : Number(tok);
   if (!Number.isFinite(v)) throw new ReplyFormatError('a number');
   return v;

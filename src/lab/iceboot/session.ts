@@ -72,7 +72,12 @@ export class IcebootSession extends IcebootConsole {
     try {
       transport = await TcpTransport.connect(host, port, opts.connectTimeoutMs ?? 3000);
     } catch (e) {
-      throw new IcebootError('connect', module, undefined, `${module} cannot be reached: ${(e as Error).message}; check that its DomNet instance runs (fat setup)`);
+      throw new IcebootError(
+        'connect',
+        module,
+        undefined,
+        `${module} cannot be reached: ${(e as Error).message}; check that its DomNet instance runs (fat setup)`,
+      );
     }
     const placeholder: SessionInfo = { boardType: 0, boardName: '', softwareVersion: 0, softwareId: '', fpgaVersion: 0, logState: 0 };
     const s = new IcebootSession(transport, opts, placeholder);
@@ -104,7 +109,12 @@ export class IcebootSession extends IcebootConsole {
     const boardType = await this.intCmd('getBoardType .s drop');
     const boardName = BOARD_TYPES[boardType] ?? `unknown board type ${boardType}`;
     if ((opts.requireDEgg ?? true) && boardType !== DEGG_BOARD_TYPE) {
-      throw new IcebootError('unexpected', this.module, 'getBoardType', `${this.module} is a ${boardName} board (type ${boardType}), not a D-Egg (113): check the port in the station file`);
+      throw new IcebootError(
+        'unexpected',
+        this.module,
+        'getBoardType',
+        `${this.module} is a ${boardName} board (type ${boardType}), not a D-Egg (113): check the port in the station file`,
+      );
     }
     const softwareVersion = await this.intCmd('softwareVersion .s drop');
     const softwareId = (await this.cmd('printSoftwareId')).trim();
@@ -151,7 +161,12 @@ export class IcebootSession extends IcebootConsole {
   /** Applies `parse` to a reply; a malformed reply becomes an error naming module and command. */
   protected parsed<T>(line: string, out: string, parse: (text: string) => T): T {
     if (out.trim() === SLO_ADC_FAIL) {
-      throw new IcebootError('failed', this.module, line, `${this.module} answered "${line}" with "${SLO_ADC_FAIL}": the FPGA is not configured (configure it with flashConfigureFPGA)`);
+      throw new IcebootError(
+        'failed',
+        this.module,
+        line,
+        `${this.module} answered "${line}" with "${SLO_ADC_FAIL}": the FPGA is not configured (configure it with flashConfigureFPGA)`,
+      );
     }
     try {
       return parse(out);
@@ -244,7 +259,8 @@ export class IcebootSession extends IcebootConsole {
 
   async enableHV(ch: PmtChannel): Promise<void> {
     const line = `${pmt(ch)} enableHV`;
-    if (!(await this.hvInterlock())) this.refuse(line, 'the HV interlock is off (send pmt_hv_enable for this device on its ICM command port)');
+    if (!(await this.hvInterlock()))
+      this.refuse(line, 'the HV interlock is off (send pmt_hv_enable for this device on its ICM command port)');
     await this.exec(line);
   }
 
@@ -254,11 +270,13 @@ export class IcebootSession extends IcebootConsole {
 
   /** Sets the HV (integer volts; 0 = off). The firmware ramps; read back after about 40 s of lab time. */
   async setHV(ch: PmtChannel, hvVolts: number): Promise<void> {
-    if (!Number.isFinite(hvVolts) || hvVolts < 0 || hvVolts > 3000) throw new Error(`setHV: ${hvVolts} V is not a valid PMT high voltage (0-3000 V)`);
+    if (!Number.isFinite(hvVolts) || hvVolts < 0 || hvVolts > 3000)
+      throw new Error(`setHV: ${hvVolts} V is not a valid PMT high voltage (0-3000 V)`);
     const volts = Math.round(hvVolts);
     const line = `${pmt(ch)} ${volts} setDEggHV`;
     if (volts > 0) {
-      if (!(await this.lightSensorPmtHvEnable())) this.refuse(line, 'the light sensor reports PMT HV disabled (pmt_hv_enable on the ICM, and check the module is dark)');
+      if (!(await this.lightSensorPmtHvEnable()))
+        this.refuse(line, 'the light sensor reports PMT HV disabled (pmt_hv_enable on the ICM, and check the module is dark)');
       const enabledLine = `${pmt(ch)} DEggHVEnabled .s drop`;
       const out = await this.cmd(enabledLine);
       const state = parseStack(out);
@@ -327,7 +345,8 @@ export class IcebootSession extends IcebootConsole {
   }
 
   async setConstReadout(ch: PmtChannel, nSamples: number, preConfig = 1): Promise<void> {
-    if (!Number.isInteger(nSamples) || nSamples < 16 || nSamples % 4 !== 0) throw new Error(`readout length must be a multiple of 4 and at least 16 samples, got ${nSamples}`);
+    if (!Number.isInteger(nSamples) || nSamples < 16 || nSamples % 4 !== 0)
+      throw new Error(`readout length must be a multiple of 4 and at least 16 samples, got ${nSamples}`);
     await this.exec(`${pmt(ch)} ${preConfig} ${nSamples} setDEggConstReadout`);
   }
 
@@ -405,10 +424,20 @@ export class IcebootSession extends IcebootConsole {
     const block = this.decoded(line, () => decodeWaveformBlock(raw));
     for (let i = 0; i < block.count; i++) {
       if (opts.expectChannel !== undefined && block.channel[i] !== opts.expectChannel) {
-        throw new IcebootError('unexpected', this.module, line, `${this.module}: waveform record ${i} of "${line}" is from channel ${block.channel[i]}, expected channel ${opts.expectChannel}`);
+        throw new IcebootError(
+          'unexpected',
+          this.module,
+          line,
+          `${this.module}: waveform record ${i} of "${line}" is from channel ${block.channel[i]}, expected channel ${opts.expectChannel}`,
+        );
       }
       if (opts.expectSamples !== undefined && block.sampleCount[i] !== opts.expectSamples) {
-        throw new IcebootError('unexpected', this.module, line, `${this.module}: waveform record ${i} of "${line}" has ${block.sampleCount[i]} samples, expected ${opts.expectSamples} (check setDEggConstReadout)`);
+        throw new IcebootError(
+          'unexpected',
+          this.module,
+          line,
+          `${this.module}: waveform record ${i} of "${line}" has ${block.sampleCount[i]} samples, expected ${opts.expectSamples} (check setDEggConstReadout)`,
+        );
       }
     }
     return block;
@@ -422,10 +451,16 @@ export class IcebootSession extends IcebootConsole {
     const line = 'readDEggWfmStream';
     const head = await this.rawCmd(line, 4, timeoutMs);
     const nWords = head.readUInt32LE(0);
-    if (nWords > 1 << 20) throw new IcebootError('unexpected', this.module, line, `${this.module}: "${line}" announced ${nWords} words, more than any waveform has`);
+    if (nWords > 1 << 20)
+      throw new IcebootError(
+        'unexpected',
+        this.module,
+        line,
+        `${this.module}: "${line}" announced ${nWords} words, more than any waveform has`,
+      );
     const record = Buffer.alloc(4 + 2 * nWords);
     head.copy(record, 0);
-    for (let done = 0; done < nWords; ) {
+    for (let done = 0; done < nWords;) {
       const n = Math.min(nWords - done, 2048);
       const chunk = await this.rawCmd(line, 2 * n, timeoutMs);
       chunk.copy(record, 4 + 2 * done);
@@ -452,7 +487,12 @@ export class IcebootSession extends IcebootConsole {
     try {
       return decode();
     } catch (e) {
-      throw new IcebootError('unexpected', this.module, line, `${this.module}: the data of "${line}" is malformed: ${(e as Error).message}`);
+      throw new IcebootError(
+        'unexpected',
+        this.module,
+        line,
+        `${this.module}: the data of "${line}" is malformed: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -479,7 +519,8 @@ export class IcebootSession extends IcebootConsole {
   // ---- flasher (LID-gated) -------------------------------------------------------------------
 
   private async needLid(line: string): Promise<void> {
-    if (!(await this.lidInterlock())) this.refuse(line, 'the LID interlock is off (send lid_enable for this device on its ICM command port)');
+    if (!(await this.lidInterlock()))
+      this.refuse(line, 'the LID interlock is off (send lid_enable for this device on its ICM command port)');
   }
   async enableCalibrationPower(): Promise<void> {
     await this.needLid('enableCalibrationPower');
@@ -536,7 +577,12 @@ export class IcebootSession extends IcebootConsole {
     const line = `s" ${name}" flashConfigureFPGA`;
     const out = await this.cmd(line, timeoutMs);
     if (/: FAIL/.test(out)) {
-      throw new IcebootError('failed', this.module, line, `${this.module} could not configure its FPGA from ${name} (${showReply(out.trim())}): check flashLS for the file name`);
+      throw new IcebootError(
+        'failed',
+        this.module,
+        line,
+        `${this.module} could not configure its FPGA from ${name} (${showReply(out.trim())}): check flashLS for the file name`,
+      );
     }
     return name;
   }
@@ -570,5 +616,6 @@ function u16(v: number, what: string): number {
 }
 
 function checkChargeLength(lenBytes: number): void {
-  if (!Number.isInteger(lenBytes) || lenBytes <= 0 || lenBytes % 14 !== 0) throw new Error(`charge block length must be a positive multiple of 14 bytes, got ${lenBytes}`);
+  if (!Number.isInteger(lenBytes) || lenBytes <= 0 || lenBytes % 14 !== 0)
+    throw new Error(`charge block length must be a positive multiple of 14 bytes, got ${lenBytes}`);
 }

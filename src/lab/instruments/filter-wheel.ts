@@ -113,7 +113,8 @@ export class FilterWheel {
   async strength(): Promise<number> {
     const pos = await this.position();
     const s = this.table()[pos - 1];
-    if (s === undefined) throw new Error(`${this.link.name} at ${this.address} stands at position ${pos}, which the strengths table does not list`);
+    if (s === undefined)
+      throw new Error(`${this.link.name} at ${this.address} stands at position ${pos}, which the strengths table does not list`);
     return s;
   }
 
@@ -122,7 +123,9 @@ export class FilterWheel {
     const table = this.table();
     const i = table.findIndex((x) => Math.abs(x - s) <= STRENGTH_TOLERANCE);
     if (i < 0) {
-      throw new Error(`${this.link.name} at ${this.address} has no filter with transmission ${s} (it has ${this.validStrengths().join(', ')})`);
+      throw new Error(
+        `${this.link.name} at ${this.address} has no filter with transmission ${s} (it has ${this.validStrengths().join(', ')})`,
+      );
     }
     await this.setPosition(i + 1);
   }
@@ -132,7 +135,8 @@ export class FilterWheel {
   }
 
   private table(): readonly number[] {
-    if (!this.strengths) throw new Error(`${this.link.name} at ${this.address}: no strengths table given (filter_wheels[].strengths in the station file)`);
+    if (!this.strengths)
+      throw new Error(`${this.link.name} at ${this.address}: no strengths table given (filter_wheels[].strengths in the station file)`);
     return this.strengths;
   }
 }

@@ -45,7 +45,8 @@ export class FreezerController {
 
   /** New set point in °C; the controller refuses values outside its range (-50..+30 °C). */
   async setSetpoint(celsius: number): Promise<void> {
-    if (!Number.isFinite(celsius)) throw new Error(`${this.link.name} at ${this.address}: set point must be a number of °C, got ${celsius}`);
+    if (!Number.isFinite(celsius))
+      throw new Error(`${this.link.name} at ${this.address}: set point must be a number of °C, got ${celsius}`);
     const cmd = `SP ${celsius.toFixed(1)}`;
     const r = await this.query(cmd);
     if (r !== 'OK') throw this.link.error(`answered \`${cmd}\` with "${r}", expected OK`);

@@ -44,13 +44,7 @@ export class InstrumentLink {
     readonly hint: string,
   ) {}
 
-  static async open(
-    name: string,
-    address: string,
-    transportAddress: string,
-    timeoutMs: number,
-    hint: string,
-  ): Promise<InstrumentLink> {
+  static async open(name: string, address: string, transportAddress: string, timeoutMs: number, hint: string): Promise<InstrumentLink> {
     try {
       return new InstrumentLink(await openTransport(transportAddress), name, address, timeoutMs, hint);
     } catch (e) {

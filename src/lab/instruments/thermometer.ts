@@ -86,7 +86,8 @@ export class Thermometer {
   }
 
   static async connect(address: string, opts: LinkOptions = {}): Promise<Thermometer> {
-    const hint = 'check that the thermometer is on, its RS-232 output is enabled (it only sends while it does) and its cable or serial server is connected';
+    const hint =
+      'check that the thermometer is on, its RS-232 output is enabled (it only sends while it does) and its cable or serial server is connected';
     const link = await InstrumentLink.open(opts.name ?? 'thermometer', address, address, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, hint);
     return new Thermometer(link);
   }

@@ -26,7 +26,10 @@ export class TransportTimeout extends Error {
     readonly timeoutMs: number,
     readonly received: Buffer,
   ) {
-    super(`${address}: no reply within ${timeoutMs} ms` + (received.length ? ` (got ${JSON.stringify(received.toString('latin1').slice(0, 80))} so far)` : ''));
+    super(
+      `${address}: no reply within ${timeoutMs} ms` +
+        (received.length ? ` (got ${JSON.stringify(received.toString('latin1').slice(0, 80))} so far)` : ''),
+    );
     this.name = 'TransportTimeout';
   }
 }

@@ -20,9 +20,12 @@ export async function startIcmServer(ctx: SimContext, port: number, icm: WirePai
     await sock.bind(address);
   } catch (err) {
     sock.close();
-    throw new Error(`simulated ICM command port ${port} could not listen on ${ctx.host}: ${(err as Error).message} (is another simulated lab or domnet using it?)`, {
-      cause: err,
-    });
+    throw new Error(
+      `simulated ICM command port ${port} could not listen on ${ctx.host}: ${(err as Error).message} (is another simulated lab or domnet using it?)`,
+      {
+        cause: err,
+      },
+    );
   }
 
   const loop = (async () => {

@@ -144,7 +144,16 @@ export class WirePairIcm {
   ) {
     for (const r of remotes) this.remotes.set(r.address, r);
     for (const a of [...this.remotes.keys(), FH_DEVICE]) {
-      this.regs.set(a, { mbPowered: true, ctrl1: 0, imageId: 2, pendingImageId: 2, adcThresh: 0x0100, tokenCtrl: 0, cerr: 0, running: true });
+      this.regs.set(a, {
+        mbPowered: true,
+        ctrl1: 0,
+        imageId: 2,
+        pendingImageId: 2,
+        adcThresh: 0x0100,
+        tokenCtrl: 0,
+        cerr: 0,
+        running: true,
+      });
     }
     const rng = Rng.derive(ctx.seed, `fh-icm-${wirePair}`);
     this.fhIcmId = Array.from({ length: 8 }, () => rng.int(0, 255).toString(16).padStart(2, '0')).join('');

@@ -98,7 +98,9 @@ export class WirePair {
       throw err;
     }
     this.servers = opened;
-    this.ctx.log(`wire pair ${this.wp}: device ports ${this.basePort}-${this.basePort + this.modules.length - 1} and ICM port ${this.icmPort} open`);
+    this.ctx.log(
+      `wire pair ${this.wp}: device ports ${this.basePort}-${this.basePort + this.modules.length - 1} and ICM port ${this.icmPort} open`,
+    );
   }
 
   private async close(): Promise<void> {

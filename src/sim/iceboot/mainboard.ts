@@ -1,15 +1,7 @@
 import type net from 'node:net';
 import type { SimContext } from '../context.js';
 import { LASER_PE_AT_FULL_STRENGTH } from '../lab-state.js';
-import {
-  baselineAdc,
-  darkFractionAbove,
-  gainAt,
-  normalTail,
-  peakAdcPerPe,
-  TICKS_PER_MS,
-  totalDarkRateHz,
-} from '../physics.js';
+import { baselineAdc, darkFractionAbove, gainAt, normalTail, peakAdcPerPe, TICKS_PER_MS, totalDarkRateHz } from '../physics.js';
 import { Rng } from '../rng.js';
 import type { ModuleTruth } from '../truth-types.js';
 import { Acquisition, type AcqHost, type CalTrig, type Ch, type ChannelView, type LaserView } from './acquisition.js';
@@ -280,8 +272,7 @@ export class MainboardSim {
       },
       view: (ch) => this.view(ch),
       laser: () => this.laser(),
-      syncState: () =>
-        this.ctx.faults.has('no-laser-sync', this.port) ? 'none' : this.syncIrregular ? 'irregular' : 'ok',
+      syncState: () => (this.ctx.faults.has('no-laser-sync', this.port) ? 'none' : this.syncIrregular ? 'irregular' : 'ok'),
       calTrig: () => this.calTrigState,
       extSource: () => this.extSource,
     };
@@ -327,9 +318,11 @@ export class MainboardSim {
         pending = pending.subarray(nl + 1);
         linesOnThisConnection++;
         const n = linesOnThisConnection;
-        this.queue = this.queue.then(() => this.serveLine(socket, line, n, conn.signal)).catch((e: unknown) => {
-          this.ctx.log(`mainboard ${this.port}: ${String(e)}`);
-        });
+        this.queue = this.queue
+          .then(() => this.serveLine(socket, line, n, conn.signal))
+          .catch((e: unknown) => {
+            this.ctx.log(`mainboard ${this.port}: ${String(e)}`);
+          });
       }
     });
     const done = () => {

@@ -74,7 +74,14 @@ export function addDarkPulses(
 }
 
 /** Baseline fluctuations that cross a low threshold, as tiny pulses just above it. */
-export function addNoiseCrossings(train: PulseTrain, rng: Rng, fromTick: number, toTick: number, ratePerTick: number, excessAdc: number): void {
+export function addNoiseCrossings(
+  train: PulseTrain,
+  rng: Rng,
+  fromTick: number,
+  toTick: number,
+  ratePerTick: number,
+  excessAdc: number,
+): void {
   if (!(ratePerTick > 0)) return;
   for (let t = fromTick + rng.exponential(ratePerTick); t < toTick; t += rng.exponential(ratePerTick)) {
     train.add(t, excessAdc + rng.exponential(1));
@@ -82,7 +89,14 @@ export function addNoiseCrossings(train: PulseTrain, rng: Rng, fromTick: number,
 }
 
 /** Photoelectron pulses of light flashes with Poisson statistics (laser, flasher). */
-export function addLightPulse(train: PulseTrain, rng: Rng, tick: number, meanPe: number, peakAdcPerPe: number, speResolution: number): void {
+export function addLightPulse(
+  train: PulseTrain,
+  rng: Rng,
+  tick: number,
+  meanPe: number,
+  peakAdcPerPe: number,
+  speResolution: number,
+): void {
   if (!(meanPe > 0) || !(peakAdcPerPe > 0)) return;
   const n = rng.poisson(meanPe);
   if (n > 0) train.add(tick, multiPeAmplitude(rng, n, speResolution) * peakAdcPerPe);

@@ -18,40 +18,61 @@ export const CORE_WORDS: Array<[string, Word]> = [
   ['sdrop', (_m, io) => io.stack.clear()],
   ['true', (_m, io) => io.stack.push(-1)],
   ['false', (_m, io) => io.stack.push(0)],
-  ['dup', (_m, io) => {
-    const v = io.stack.pop('dup');
-    io.stack.push(v);
-    io.stack.push(v);
-  }],
-  ['swap', (_m, io) => {
-    const [a, b] = io.stack.popN('swap', 2);
-    io.stack.push(b);
-    io.stack.push(a);
-  }],
+  [
+    'dup',
+    (_m, io) => {
+      const v = io.stack.pop('dup');
+      io.stack.push(v);
+      io.stack.push(v);
+    },
+  ],
+  [
+    'swap',
+    (_m, io) => {
+      const [a, b] = io.stack.popN('swap', 2);
+      io.stack.push(b);
+      io.stack.push(a);
+    },
+  ],
   ['.', (_m, io) => io.print(`${io.stack.pop('.')} `)],
-  ['setecho', (m, io) => {
-    m.echo = io.stack.pop('setecho') !== 0;
-  }],
-  ['usleep', async (m, io) => {
-    const us = io.stack.pop('usleep');
-    if (us > 0) await m.ctx.clock.sleep(us / 1000, io.signal);
-  }],
+  [
+    'setecho',
+    (m, io) => {
+      m.echo = io.stack.pop('setecho') !== 0;
+    },
+  ],
+  [
+    'usleep',
+    async (m, io) => {
+      const us = io.stack.pop('usleep');
+      if (us > 0) await m.ctx.clock.sleep(us / 1000, io.signal);
+    },
+  ],
   ['boot', () => undefined],
 
   // ---- log output
-  ['disableLogOutput', (m, io) => {
-    io.print(String(flag(m.logEnabled)));
-    m.logEnabled = false;
-  }],
-  ['enableLogOutput', (m, io) => {
-    io.print(String(flag(m.logEnabled)));
-    m.logEnabled = true;
-  }],
+  [
+    'disableLogOutput',
+    (m, io) => {
+      io.print(String(flag(m.logEnabled)));
+      m.logEnabled = false;
+    },
+  ],
+  [
+    'enableLogOutput',
+    (m, io) => {
+      io.print(String(flag(m.logEnabled)));
+      m.logEnabled = true;
+    },
+  ],
   ['printLogOutput', (m, io) => io.print(m.logLines.join('\r\n'))],
   ['clearLogOutput', (m) => void m.logLines.splice(0)],
-  ['setLogLevel', (m, io) => {
-    m.logLevel = io.stack.pop('setLogLevel');
-  }],
+  [
+    'setLogLevel',
+    (m, io) => {
+      m.logLevel = io.stack.pop('setLogLevel');
+    },
+  ],
   ['getLogLevel', (m, io) => io.print(String(m.logLevel))],
 
   // ---- identity and system
@@ -64,19 +85,25 @@ export const CORE_WORDS: Array<[string, Word]> = [
   ['icmID', (m, io) => io.print(m.truth.icmId)],
   ['mainboardID', (m, io) => io.print(m.truth.mainboardId)],
   ['stmid', (m, io) => io.print(m.truth.stmUuid)],
-  ['domClock', (m, io) => {
-    // a 60 MHz counter: a quarter of the 240 MHz sample clock
-    const t = Math.floor(m.nowTick() / 4);
-    io.stack.push(int32(t));
-    io.stack.push(int32(Math.floor(t / 2 ** 32)));
-  }],
+  [
+    'domClock',
+    (m, io) => {
+      // a 60 MHz counter: a quarter of the 240 MHz sample clock
+      const t = Math.floor(m.nowTick() / 4);
+      io.stack.push(int32(t));
+      io.stack.push(int32(Math.floor(t / 2 ** 32)));
+    },
+  ],
   ['getTick', (m, io) => io.print(String(Math.floor(m.nowMs() - m.t0Ms)))],
   ['heapUtilization', (_m, io) => io.print('heap utilization 23840/131072 = 18%')],
   ['printCommsLogs', (m, io) => io.print(`comms: rx lines ${m.rxLines} tx replies ${m.txReplies} errors 0`)],
-  ['allocate', (_m, io) => {
-    io.stack.pop('allocate');
-    io.stack.push(0x20010000);
-  }],
+  [
+    'allocate',
+    (_m, io) => {
+      io.stack.pop('allocate');
+      io.stack.push(0x20010000);
+    },
+  ],
   ['free', (_m, io) => void io.stack.pop('free')],
   ['memtest', (_m, io) => io.print('memtest: PASS')],
 
@@ -88,46 +115,67 @@ export const CORE_WORDS: Array<[string, Word]> = [
   ['readLightSensorPmtHvEnable', (m, io) => io.stack.push(flag(m.interlock(CTRL2_HV)))],
 
   // ---- flash and FPGA
-  ['flashLS', (m, io) => {
-    const rows = m.flashFiles.map((f) => `${f.name.padEnd(32)} ${String(f.size).padStart(10)}`);
-    io.print(['Name'.padEnd(32) + ' ' + 'Size'.padStart(10), '-'.repeat(32) + ' ' + '-'.repeat(10), ...rows].join('\r\n'));
-  }],
+  [
+    'flashLS',
+    (m, io) => {
+      const rows = m.flashFiles.map((f) => `${f.name.padEnd(32)} ${String(f.size).padStart(10)}`);
+      io.print(['Name'.padEnd(32) + ' ' + 'Size'.padStart(10), '-'.repeat(32) + ' ' + '-'.repeat(10), ...rows].join('\r\n'));
+    },
+  ],
   ['flashConfigureFPGA', configureFpga('flashConfigureFPGA')],
   ['flashConfigureCycloneFPGA', configureFpga('flashConfigureCycloneFPGA')],
-  ['unconfigureFPGA', (m) => {
-    m.fpgaLoaded = false;
-    m.acq.reset();
-  }],
-  ['flashCat', (m, io) => {
-    const name = io.stack.popString('flashCat');
-    if (!m.flashFiles.some((f) => f.name === name)) throw fail('flashCat');
-    io.print(`${name}: binary file`);
-  }],
-  ['flashRemove', (m, io) => {
-    const name = io.stack.popString('flashRemove');
-    const i = m.flashFiles.findIndex((f) => f.name === name);
-    if (i < 0 || !m.interlock(CTRL2_FLASH)) throw fail('flashRemove');
-    m.flashFiles.splice(i, 1);
-  }],
-  ['flashClear', (m) => {
-    if (!m.interlock(CTRL2_FLASH)) throw fail('flashClear');
-    m.flashFiles.splice(0);
-  }],
-  ['ymodemFlashUpload', (_m, io) => {
-    io.stack.popString('ymodemFlashUpload');
-    throw fail('ymodemFlashUpload');
-  }],
+  [
+    'unconfigureFPGA',
+    (m) => {
+      m.fpgaLoaded = false;
+      m.acq.reset();
+    },
+  ],
+  [
+    'flashCat',
+    (m, io) => {
+      const name = io.stack.popString('flashCat');
+      if (!m.flashFiles.some((f) => f.name === name)) throw fail('flashCat');
+      io.print(`${name}: binary file`);
+    },
+  ],
+  [
+    'flashRemove',
+    (m, io) => {
+      const name = io.stack.popString('flashRemove');
+      const i = m.flashFiles.findIndex((f) => f.name === name);
+      if (i < 0 || !m.interlock(CTRL2_FLASH)) throw fail('flashRemove');
+      m.flashFiles.splice(i, 1);
+    },
+  ],
+  [
+    'flashClear',
+    (m) => {
+      if (!m.interlock(CTRL2_FLASH)) throw fail('flashClear');
+      m.flashFiles.splice(0);
+    },
+  ],
+  [
+    'ymodemFlashUpload',
+    (_m, io) => {
+      io.stack.popString('ymodemFlashUpload');
+      throw fail('ymodemFlashUpload');
+    },
+  ],
 
   // ---- ICM pass-through
   ['icmReadCurrentTime', (m, io) => io.print(`0x${Math.floor(m.nowTick() / 4).toString(16)}`)],
   ['icmReadSyncCount', (m, io) => io.print(`0x${Math.floor((m.nowMs() - m.t0Ms) / 1000).toString(16)}`)],
   ['icmMsSinceSync', (m, io) => io.stack.push(Math.floor((m.nowMs() - m.t0Ms) % 1000))],
-  ['icmReadReg', (m, io) => {
-    const reg = io.stack.pop('icmReadReg');
-    // 0xE2: ICM FPGA temperature, °C = (raw >> 4) * 503.975 / 4096 - 273.15
-    const raw = reg === 0xe2 ? Math.round(((m.mainboardTemperatureC() + 6 + 273.15) * 4096) / 503.975) << 4 : reg === 0x01 ? m.ctrl2 : 0;
-    io.stack.push(raw);
-  }],
+  [
+    'icmReadReg',
+    (m, io) => {
+      const reg = io.stack.pop('icmReadReg');
+      // 0xE2: ICM FPGA temperature, °C = (raw >> 4) * 503.975 / 4096 - 273.15
+      const raw = reg === 0xe2 ? Math.round(((m.mainboardTemperatureC() + 6 + 273.15) * 4096) / 503.975) << 4 : reg === 0x01 ? m.ctrl2 : 0;
+      io.stack.push(raw);
+    },
+  ],
   ['icmWriteReg', (_m, io) => void io.stack.popN('icmWriteReg', 2)],
   ['icmTxCnt', (m, io) => io.print(String(m.txReplies))],
   ['icmRxCnt', (m, io) => io.print(String(m.rxLines))],
@@ -135,41 +183,56 @@ export const CORE_WORDS: Array<[string, Word]> = [
   // ---- cameras (LID-gated)
   ['setCalSPIFastMode', () => undefined],
   ['setCalSPISlowMode', () => undefined],
-  ['setCameraEnableMask', (m, io) => {
-    m.cameraMask = io.stack.pop('setCameraEnableMask');
-  }],
+  [
+    'setCameraEnableMask',
+    (m, io) => {
+      m.cameraMask = io.stack.pop('setCameraEnableMask');
+    },
+  ],
   ['initCamera', cameraWord('initCamera', 0)],
   ['setCameraCaptureMode', cameraWord('setCameraCaptureMode', 1)],
   ['setCameraExposureMs', cameraWord('setCameraExposureMs', 1)],
   ['setCameraGain', cameraWord('setCameraGain', 1)],
   ['setCameraSensorStandby', cameraWord('setCameraSensorStandby', 1)],
   ['captureCameraImage', cameraWord('captureCameraImage', 0)],
-  ['getCameraID', (m, io) => {
-    const cam = io.stack.pop('getCameraID');
-    if (!m.interlock(CTRL2_LID)) throw fail('getCameraID');
-    io.print(`${m.truth.cameraNumber}-${cam}`);
-  }],
-  ['cameraImageSize', (_m, io) => {
-    io.stack.pop('cameraImageSize');
-    io.stack.push(CAMERA_W * CAMERA_H * 2);
-  }],
-  ['sendCameraImage', (m, io) => {
-    io.stack.pop('sendCameraImage');
-    io.printBytes(darkImage(m));
-  }],
-  ['sendGZCameraImage', (m, io) => {
-    io.stack.pop('sendGZCameraImage');
-    const gz = gzipSync(darkImage(m));
-    const parts: Buffer[] = [];
-    for (let o = 0; o < gz.length; o += 4096) {
-      const chunk = gz.subarray(o, Math.min(gz.length, o + 4096));
-      const len = Buffer.alloc(2);
-      len.writeUInt16LE(chunk.length, 0);
-      parts.push(len, chunk);
-    }
-    parts.push(Buffer.from([0xff, 0xff]));
-    io.printBytes(Buffer.concat(parts));
-  }],
+  [
+    'getCameraID',
+    (m, io) => {
+      const cam = io.stack.pop('getCameraID');
+      if (!m.interlock(CTRL2_LID)) throw fail('getCameraID');
+      io.print(`${m.truth.cameraNumber}-${cam}`);
+    },
+  ],
+  [
+    'cameraImageSize',
+    (_m, io) => {
+      io.stack.pop('cameraImageSize');
+      io.stack.push(CAMERA_W * CAMERA_H * 2);
+    },
+  ],
+  [
+    'sendCameraImage',
+    (m, io) => {
+      io.stack.pop('sendCameraImage');
+      io.printBytes(darkImage(m));
+    },
+  ],
+  [
+    'sendGZCameraImage',
+    (m, io) => {
+      io.stack.pop('sendGZCameraImage');
+      const gz = gzipSync(darkImage(m));
+      const parts: Buffer[] = [];
+      for (let o = 0; o < gz.length; o += 4096) {
+        const chunk = gz.subarray(o, Math.min(gz.length, o + 4096));
+        const len = Buffer.alloc(2);
+        len.writeUInt16LE(chunk.length, 0);
+        parts.push(len, chunk);
+      }
+      parts.push(Buffer.from([0xff, 0xff]));
+      io.printBytes(Buffer.concat(parts));
+    },
+  ],
 ];
 
 function configureFpga(word: string): Word {

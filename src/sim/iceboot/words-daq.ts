@@ -63,10 +63,15 @@ const readWfmBlock: Word = async (m, io) => {
   const maxRec = s ? Math.max(...s.channels.map((c) => wfmV82RecordBytes(m.acq.nSamples[c]))) : 0;
   let off = 0;
   if (maxRec <= n) {
-    await m.acq.collect(io.signal, IDLE_STOP_TICKS, () => 0, (t, samples, ns) => {
-      off = writeWfmV82Record(buf, off, t.ch, t.startTick, samples, ns, s ? overThresholdFlags(s, t.ch, samples, ns) : undefined);
-      return off + maxRec <= n;
-    });
+    await m.acq.collect(
+      io.signal,
+      IDLE_STOP_TICKS,
+      () => 0,
+      (t, samples, ns) => {
+        off = writeWfmV82Record(buf, off, t.ch, t.startTick, samples, ns, s ? overThresholdFlags(s, t.ch, samples, ns) : undefined);
+        return off + maxRec <= n;
+      },
+    );
   }
   io.printBytes(buf);
 };
@@ -88,11 +93,16 @@ const readWfmStream: Word = async (m, io) => {
   let words: Buffer | null = null;
   const s = m.acq.stream;
   if (s) {
-    await m.acq.collect(io.signal, IDLE_STOP_TICKS, () => 0, (t, samples, ns) => {
-      words = Buffer.alloc(2 * wfmV82Words(ns));
-      writeWfmV82Words(words, 0, t.ch, t.startTick, samples, ns, overThresholdFlags(s, t.ch, samples, ns));
-      return false;
-    });
+    await m.acq.collect(
+      io.signal,
+      IDLE_STOP_TICKS,
+      () => 0,
+      (t, samples, ns) => {
+        words = Buffer.alloc(2 * wfmV82Words(ns));
+        writeWfmV82Words(words, 0, t.ch, t.startTick, samples, ns, overThresholdFlags(s, t.ch, samples, ns));
+        return false;
+      },
+    );
   } else {
     await m.ctx.clock.sleep(1000, io.signal);
   }
@@ -125,12 +135,17 @@ function readChargeBlock(word: string, fixed: boolean): Word {
     try {
       if (nStamps > 0) {
         const minSamples = fixed ? b + 1 : PRETRIGGER_SAMPLES + b + 1;
-        await m.acq.collect(io.signal, undefined, () => minSamples, (t, samples, ns, v) => {
-          const q = m.acq.charge(samples, ns, v.baselineAdc, a, b, fixed);
-          writeChargeStamp(buf, k * CHARGE_STAMP_BYTES, t.ch, t.startTick + PRETRIGGER_SAMPLES, q);
-          k++;
-          return k < nStamps;
-        });
+        await m.acq.collect(
+          io.signal,
+          undefined,
+          () => minSamples,
+          (t, samples, ns, v) => {
+            const q = m.acq.charge(samples, ns, v.baselineAdc, a, b, fixed);
+            writeChargeStamp(buf, k * CHARGE_STAMP_BYTES, t.ch, t.startTick + PRETRIGGER_SAMPLES, q);
+            k++;
+            return k < nStamps;
+          },
+        );
       }
     } finally {
       if (m.syncIrregular) {
@@ -158,83 +173,116 @@ function scalerCount(m: MainboardSim, ch: Ch): number {
 }
 
 export const DAQ_WORDS: Array<[string, Word]> = [
-  ['setDAC', (m, io) => {
-    const [letter, value] = io.stack.popN('setDAC', 2);
-    const i = letter - 65;
-    if (i < 0 || i > 7 || value < 0 || value > 65535) throw fail('setDAC');
-    m.dac[i] = value;
-  }],
-  ['resetDAC', (m) => {
-    m.dac.fill(0);
-    m.dac[0] = m.dac[1] = 30000;
-  }],
-  ['setDEggConstReadout', (m, io) => {
-    const [ch, , n] = io.stack.popN('setDEggConstReadout', 3);
-    if ((ch !== 0 && ch !== 1) || n < 16 || n % 4 !== 0 || n > 4096) throw fail('setDEggConstReadout');
-    m.acq.nSamples[ch] = n;
-  }],
-  ['setDEggVariableReadout', (m, io) => {
-    const [ch, pre, post] = io.stack.popN('setDEggVariableReadout', 3);
-    const n = Math.ceil((pre + post) / 4) * 4;
-    if ((ch !== 0 && ch !== 1) || n < 16 || n > 4096) throw fail('setDEggVariableReadout');
-    m.acq.nSamples[ch] = n;
-  }],
-  ['calibrateDEggBaseline', async (m, io) => {
-    const ch = popCh(io, 'calibrateDEggBaseline');
-    needFpga(m, 'calibrateDEggBaseline');
-    await m.ctx.clock.sleep(2000, io.signal);
-    const pmt = m.truth.pmts[ch];
-    const slope = BASELINE_ADC_PER_DAC * (1 + m.rng.normal(0, 0.002));
-    const intercept = baselineAdc(pmt, 0) + m.rng.normal(0, 0.5);
-    io.print(JSON.stringify({ slope, intercept, isValid: true }));
-  }],
+  [
+    'setDAC',
+    (m, io) => {
+      const [letter, value] = io.stack.popN('setDAC', 2);
+      const i = letter - 65;
+      if (i < 0 || i > 7 || value < 0 || value > 65535) throw fail('setDAC');
+      m.dac[i] = value;
+    },
+  ],
+  [
+    'resetDAC',
+    (m) => {
+      m.dac.fill(0);
+      m.dac[0] = m.dac[1] = 30000;
+    },
+  ],
+  [
+    'setDEggConstReadout',
+    (m, io) => {
+      const [ch, , n] = io.stack.popN('setDEggConstReadout', 3);
+      if ((ch !== 0 && ch !== 1) || n < 16 || n % 4 !== 0 || n > 4096) throw fail('setDEggConstReadout');
+      m.acq.nSamples[ch] = n;
+    },
+  ],
+  [
+    'setDEggVariableReadout',
+    (m, io) => {
+      const [ch, pre, post] = io.stack.popN('setDEggVariableReadout', 3);
+      const n = Math.ceil((pre + post) / 4) * 4;
+      if ((ch !== 0 && ch !== 1) || n < 16 || n > 4096) throw fail('setDEggVariableReadout');
+      m.acq.nSamples[ch] = n;
+    },
+  ],
+  [
+    'calibrateDEggBaseline',
+    async (m, io) => {
+      const ch = popCh(io, 'calibrateDEggBaseline');
+      needFpga(m, 'calibrateDEggBaseline');
+      await m.ctx.clock.sleep(2000, io.signal);
+      const pmt = m.truth.pmts[ch];
+      const slope = BASELINE_ADC_PER_DAC * (1 + m.rng.normal(0, 0.002));
+      const intercept = baselineAdc(pmt, 0) + m.rng.normal(0, 0.5);
+      io.print(JSON.stringify({ slope, intercept, isValid: true }));
+    },
+  ],
 
   // ---- trigger set-up (used by scalers and the hit-buffer modes)
-  ['setDEggADCTriggerThreshold', (m, io) => {
-    const thr = io.stack.pop('setDEggADCTriggerThreshold');
-    m.trig[popCh(io, 'setDEggADCTriggerThreshold')].adcThreshold = thr;
-  }],
+  [
+    'setDEggADCTriggerThreshold',
+    (m, io) => {
+      const thr = io.stack.pop('setDEggADCTriggerThreshold');
+      m.trig[popCh(io, 'setDEggADCTriggerThreshold')].adcThreshold = thr;
+    },
+  ],
   ['enableDEggADCTrigger', (m, io) => void (m.trig[popCh(io, 'enableDEggADCTrigger')].use = 'adc')],
-  ['setDEggFIRTriggerThreshold', (m, io) => {
-    const thr = io.stack.pop('setDEggFIRTriggerThreshold');
-    m.trig[popCh(io, 'setDEggFIRTriggerThreshold')].firThreshold = thr;
-  }],
+  [
+    'setDEggFIRTriggerThreshold',
+    (m, io) => {
+      const thr = io.stack.pop('setDEggFIRTriggerThreshold');
+      m.trig[popCh(io, 'setDEggFIRTriggerThreshold')].firThreshold = thr;
+    },
+  ],
   ['enableDEggFIRTrigger', (m, io) => void (m.trig[popCh(io, 'enableDEggFIRTrigger')].use = 'fir')],
   ['enableDEggExternalTrigger', (m, io) => void (m.trig[popCh(io, 'enableDEggExternalTrigger')].use = null)],
-  ['disableDEggTriggers', (m, io) => {
-    const ch = popCh(io, 'disableDEggTriggers');
-    m.trig[ch].use = null;
-    m.acq.stop(ch);
-  }],
+  [
+    'disableDEggTriggers',
+    (m, io) => {
+      const ch = popCh(io, 'disableDEggTriggers');
+      m.trig[ch].use = null;
+      m.acq.stop(ch);
+    },
+  ],
   ['setDEggExtTrigSourceSMA', (m) => void (m.extSource = 'sma')],
   ['setDEggExtTrigSourceICM', (m) => void (m.extSource = 'icm')],
-  ['setDEggFIRCoefficients', (m, io) => {
-    const [ch, ...coeffs] = io.stack.popN('setDEggFIRCoefficients', 17);
-    if (ch !== 0 && ch !== 1) throw fail('setDEggFIRCoefficients');
-    m.acq.setFir(ch, coeffs);
-  }],
+  [
+    'setDEggFIRCoefficients',
+    (m, io) => {
+      const [ch, ...coeffs] = io.stack.popN('setDEggFIRCoefficients', 17);
+      if (ch !== 0 && ch !== 1) throw fail('setDEggFIRCoefficients');
+      m.acq.setFir(ch, coeffs);
+    },
+  ],
   ['printDEggFIRCoefficients', (m, io) => io.print(m.acq.firCoeffs[popCh(io, 'printDEggFIRCoefficients')].join(' '))],
 
   // ---- acquisition
-  ['startDEggWfmStream', (m, io) => {
-    const [a, b, mode] = io.stack.popN('startDEggWfmStream', 3);
-    needFpga(m, 'startDEggWfmStream');
-    const cfg = streamConfig(m, a, b, mode);
-    if (!cfg) throw fail('startDEggWfmStream');
-    m.acq.arm(cfg);
-  }],
+  [
+    'startDEggWfmStream',
+    (m, io) => {
+      const [a, b, mode] = io.stack.popN('startDEggWfmStream', 3);
+      needFpga(m, 'startDEggWfmStream');
+      const cfg = streamConfig(m, a, b, mode);
+      if (!cfg) throw fail('startDEggWfmStream');
+      m.acq.arm(cfg);
+    },
+  ],
   ['readDEggWfmStream', readWfmStream],
   ['readDEggWfmBlock', readWfmBlock],
   ['readDEggChargeBlock', readChargeBlock('readDEggChargeBlock', false)],
   ['readDEggChargeBlockFixed', readChargeBlock('readDEggChargeBlockFixed', true)],
 
   // ---- scalers
-  ['enableScalers', (m, io) => {
-    const [ch, periodUs, deadtimeCycles] = io.stack.popN('enableScalers', 3);
-    if ((ch !== 0 && ch !== 1) || periodUs <= 0 || deadtimeCycles < 0) throw fail('enableScalers');
-    needFpga(m, 'enableScalers');
-    m.scalers[ch] = { periodUs, deadtimeCycles, startMs: m.nowMs() };
-  }],
+  [
+    'enableScalers',
+    (m, io) => {
+      const [ch, periodUs, deadtimeCycles] = io.stack.popN('enableScalers', 3);
+      if ((ch !== 0 && ch !== 1) || periodUs <= 0 || deadtimeCycles < 0) throw fail('enableScalers');
+      needFpga(m, 'enableScalers');
+      m.scalers[ch] = { periodUs, deadtimeCycles, startMs: m.nowMs() };
+    },
+  ],
   ['disableScalers', (m, io) => void (m.scalers[popCh(io, 'disableScalers')] = null)],
   ['getScalerCount', (m, io) => io.stack.push(scalerCount(m, popCh(io, 'getScalerCount')))],
 
@@ -242,28 +290,40 @@ export const DAQ_WORDS: Array<[string, Word]> = [
   ['enableCalibrationPower', (m) => void (m.calPower = true)],
   ['disableCalibrationPower', (m) => void (m.calPower = false)],
   ['setCalibrationSlavePowerMask', (m, io) => void (m.calSlaveMask = io.stack.pop('setCalibrationSlavePowerMask'))],
-  ['setFlasherBias', (m, io) => {
-    const bias = io.stack.pop('setFlasherBias');
-    if (bias < 0 || bias > 0xffff) throw fail('setFlasherBias');
-    m.flasherBias = bias;
-  }],
-  ['setFlasherMask', (m, io) => {
-    const mask = io.stack.pop('setFlasherMask');
-    if (mask < 0 || mask > 0xfff) throw fail('setFlasherMask');
-    m.flasherMask = mask;
-  }],
-  ['icmStartCalTrig', (m, io) => {
-    const [nPulses, period] = io.stack.popN('icmStartCalTrig', 2);
-    if (period <= 0 || nPulses < 0) throw fail('icmStartCalTrig');
-    m.calTrigState = { startTick: m.nowTick(), periodTicks: period * CAL_TRIG_UNIT_TICKS, nPulses };
-    io.print(`0x${Math.floor(m.nowTick() / 4).toString(16)}`);
-  }],
+  [
+    'setFlasherBias',
+    (m, io) => {
+      const bias = io.stack.pop('setFlasherBias');
+      if (bias < 0 || bias > 0xffff) throw fail('setFlasherBias');
+      m.flasherBias = bias;
+    },
+  ],
+  [
+    'setFlasherMask',
+    (m, io) => {
+      const mask = io.stack.pop('setFlasherMask');
+      if (mask < 0 || mask > 0xfff) throw fail('setFlasherMask');
+      m.flasherMask = mask;
+    },
+  ],
+  [
+    'icmStartCalTrig',
+    (m, io) => {
+      const [nPulses, period] = io.stack.popN('icmStartCalTrig', 2);
+      if (period <= 0 || nPulses < 0) throw fail('icmStartCalTrig');
+      m.calTrigState = { startTick: m.nowTick(), periodTicks: period * CAL_TRIG_UNIT_TICKS, nPulses };
+      io.print(`0x${Math.floor(m.nowTick() / 4).toString(16)}`);
+    },
+  ],
   ['icmStopCalTrig', (m) => void (m.calTrigState = null)],
-  ['enableCalibrationTrigger', (m, io) => {
-    const us = io.stack.pop('enableCalibrationTrigger');
-    if (us <= 0) throw fail('enableCalibrationTrigger');
-    m.calTrigState = { startTick: m.nowTick(), periodTicks: us * 240, nPulses: 0 };
-  }],
+  [
+    'enableCalibrationTrigger',
+    (m, io) => {
+      const us = io.stack.pop('enableCalibrationTrigger');
+      if (us <= 0) throw fail('enableCalibrationTrigger');
+      m.calTrigState = { startTick: m.nowTick(), periodTicks: us * 240, nPulses: 0 };
+    },
+  ],
   ['disableCalibrationTrigger', (m) => void (m.calTrigState = null)],
   ['enableFEPulser', (_m, io) => void io.stack.popN('enableFEPulser', 2)],
   ['disableFEPulser', (_m, io) => void io.stack.pop('disableFEPulser')],

@@ -50,52 +50,73 @@ const xyz = (v: [number, number, number]) => `(${v.map((x) => x.toFixed(3)).join
 
 export const SLOW_WORDS: Array<[string, Word]> = [
   // ---- HV
-  ['enableHV', (m, io) => {
-    const ch = popCh(io, 'enableHV');
-    if (!m.interlock(CTRL2_HV)) throw fail('enableHV');
-    m.hv[ch].setEnabled(m.nowMs(), true, true);
-    m.log(`HV${ch} enabled`);
-  }],
-  ['disableHV', (m, io) => {
-    const ch = popCh(io, 'disableHV');
-    m.hv[ch].setEnabled(m.nowMs(), m.interlock(CTRL2_HV), false);
-    m.log(`HV${ch} disabled`);
-  }],
+  [
+    'enableHV',
+    (m, io) => {
+      const ch = popCh(io, 'enableHV');
+      if (!m.interlock(CTRL2_HV)) throw fail('enableHV');
+      m.hv[ch].setEnabled(m.nowMs(), true, true);
+      m.log(`HV${ch} enabled`);
+    },
+  ],
+  [
+    'disableHV',
+    (m, io) => {
+      const ch = popCh(io, 'disableHV');
+      m.hv[ch].setEnabled(m.nowMs(), m.interlock(CTRL2_HV), false);
+      m.log(`HV${ch} disabled`);
+    },
+  ],
   ['DEggHVEnabled', (m, io) => io.stack.push(flag(m.hv[popCh(io, 'DEggHVEnabled')].enabled))],
-  ['setDEggHV', (m, io) => {
-    const volts = io.stack.pop('setDEggHV');
-    const ch = popCh(io, 'setDEggHV');
-    if (volts < 0 || volts > 2000) throw fail('setDEggHV');
-    m.hv[ch].set(m.nowMs(), m.interlock(CTRL2_HV), volts);
-    m.log(`HV${ch} set to ${volts} V`);
-  }],
+  [
+    'setDEggHV',
+    (m, io) => {
+      const volts = io.stack.pop('setDEggHV');
+      const ch = popCh(io, 'setDEggHV');
+      if (volts < 0 || volts > 2000) throw fail('setDEggHV');
+      m.hv[ch].set(m.nowMs(), m.interlock(CTRL2_HV), volts);
+      m.log(`HV${ch} set to ${volts} V`);
+    },
+  ],
 
   // ---- slow ADC
-  ['sloAdcReadChannel', (m, io) => {
-    // the slow ADC sits behind the FPGA: without it the word fails whatever its argument
-    if (!m.fpgaConfigured) {
-      if (io.stack.cells.length) io.stack.pop('sloAdcReadChannel');
-      throw fail('sloAdcReadChannel');
-    }
-    const ch = io.stack.pop('sloAdcReadChannel');
-    if (ch < 0 || ch > 15) throw fail('sloAdcReadChannel');
-    io.print(sloLine(m, ch));
-  }],
-  ['sloAdcReadAll', (m, io) => {
-    if (!m.fpgaConfigured) throw fail('sloAdcReadChannel');
-    io.print(SLO_CHANNELS.map((_c, i) => sloLine(m, i)).join('\r\n'));
-  }],
+  [
+    'sloAdcReadChannel',
+    (m, io) => {
+      // the slow ADC sits behind the FPGA: without it the word fails whatever its argument
+      if (!m.fpgaConfigured) {
+        if (io.stack.cells.length) io.stack.pop('sloAdcReadChannel');
+        throw fail('sloAdcReadChannel');
+      }
+      const ch = io.stack.pop('sloAdcReadChannel');
+      if (ch < 0 || ch > 15) throw fail('sloAdcReadChannel');
+      io.print(sloLine(m, ch));
+    },
+  ],
+  [
+    'sloAdcReadAll',
+    (m, io) => {
+      if (!m.fpgaConfigured) throw fail('sloAdcReadChannel');
+      io.print(SLO_CHANNELS.map((_c, i) => sloLine(m, i)).join('\r\n'));
+    },
+  ],
 
   // ---- I2C sensors
-  ['getPressure', (m) => {
-    // gas law: the sealed sphere's pressure follows the temperature inside
-    const tK = m.mainboardTemperatureC() - m.truth.selfHeatingC + 273.15;
-    m.pressureReadingHpa = noisy(m, (m.truth.pressureHpa * tK) / 293.15, 0.3);
-  }],
-  ['printPressure', (m, io) => {
-    if (m.pressureReadingHpa === null) throw new ForthError('printPressure: ERROR no reading');
-    io.print(m.pressureReadingHpa.toFixed(2));
-  }],
+  [
+    'getPressure',
+    (m) => {
+      // gas law: the sealed sphere's pressure follows the temperature inside
+      const tK = m.mainboardTemperatureC() - m.truth.selfHeatingC + 273.15;
+      m.pressureReadingHpa = noisy(m, (m.truth.pressureHpa * tK) / 293.15, 0.3);
+    },
+  ],
+  [
+    'printPressure',
+    (m, io) => {
+      if (m.pressureReadingHpa === null) throw new ForthError('printPressure: ERROR no reading');
+      io.print(m.pressureReadingHpa.toFixed(2));
+    },
+  ],
   ['getAccelerationXYZ', () => undefined],
   ['printAccelerationXYZ', (m, io) => io.print(xyz([noisy(m, 0.01, 0.005), noisy(m, -0.02, 0.005), noisy(m, 9.806, 0.01)]))],
   ['getBFieldXYZ', () => undefined],

@@ -31,7 +31,17 @@ const FREQ_UNITS = { HZ: 1, KHZ: 1e3, MHZ: 1e6 };
 const VOLT_UNITS = { V: 1, MV: 1e-3, VPP: 1 };
 const SHAPES = ['SINusoid', 'SQUare', 'PULSe', 'RAMP', 'PRNoise', 'DC', 'SINC', 'GAUSsian', 'LORentz', 'ERISe', 'EDECay', 'HAVersine'];
 /** the AFG3021B's upper frequency per waveform; anything not listed goes to 25 MHz */
-const MAX_FREQ_HZ: Record<string, number> = { PULS: 12.5e6, RAMP: 250e3, PRN: 25e6, SINC: 200e3, GAUS: 200e3, LOR: 200e3, ERIS: 200e3, EDEC: 200e3, HAV: 200e3 };
+const MAX_FREQ_HZ: Record<string, number> = {
+  PULS: 12.5e6,
+  RAMP: 250e3,
+  PRN: 25e6,
+  SINC: 200e3,
+  GAUS: 200e3,
+  LOR: 200e3,
+  ERIS: 200e3,
+  EDEC: 200e3,
+  HAV: 200e3,
+};
 /** output range into 50 Ω */
 const MAX_LEVEL_V = 5;
 

@@ -48,11 +48,21 @@ interface AdapterConfig {
 }
 
 function startPrologix(ctx: SimContext, afg: Afg3021b): Promise<RunningServer> {
-  const cfg: AdapterConfig = { addr: GENERATOR_GPIB_ADDRESS, auto: false, mode: 1, eoi: 1, eos: 0, eotEnable: 0, eotChar: 0, readTmoMs: 500 };
+  const cfg: AdapterConfig = {
+    addr: GENERATOR_GPIB_ADDRESS,
+    auto: false,
+    mode: 1,
+    eoi: 1,
+    eos: 0,
+    eotEnable: 0,
+    eotChar: 0,
+    readTmoMs: 500,
+  };
   /** the generator's output queue: a response waits here until the controller reads it */
   let outputBuffer: string | undefined;
 
-  const numeric = (key: 'mode' | 'eoi' | 'eos' | 'eotEnable' | 'eotChar' | 'readTmoMs', lo: number, hi: number) =>
+  const numeric =
+    (key: 'mode' | 'eoi' | 'eos' | 'eotEnable' | 'eotChar' | 'readTmoMs', lo: number, hi: number) =>
     (arg: string): string | undefined => {
       if (!arg) return String(cfg[key]);
       const v = Number(arg);

@@ -36,17 +36,12 @@ export function tm947Frame(channel: number, tempC: number): Buffer {
   const tenths = Math.round(Math.abs(tempC) * 10);
   const digits = String(Math.min(tenths, 99_999_999)).padStart(8, '0');
   const negative = tempC < 0 && tenths > 0;
-  return Buffer.concat([
-    Buffer.from([0x02]),
-    Buffer.from(`4${channel}01${negative ? '1' : '0'}1${digits}`, 'latin1'),
-    Buffer.from([0x0d]),
-  ]);
+  return Buffer.concat([Buffer.from([0x02]), Buffer.from(`4${channel}01${negative ? '1' : '0'}1${digits}`, 'latin1'), Buffer.from([0x0d])]);
 }
 
 export function startThermometer(ctx: SimContext): Promise<RunningServer> {
   const rng = Rng.derive(ctx.seed, 'thermometer');
-  const reading = (channel: number) =>
-    ctx.lab.freezer.temperatureC() + TM947_CHANNEL_OFFSETS_C[channel - 1] + rng.normal(0, NOISE_C);
+  const reading = (channel: number) => ctx.lab.freezer.temperatureC() + TM947_CHANNEL_OFFSETS_C[channel - 1] + rng.normal(0, NOISE_C);
   const intervalMs = Math.min(MAX_WORD_WALL_MS, Math.max(MIN_WORD_WALL_MS, wallMs(ctx.clock, WORD_LAB_MS)));
 
   return listen(ctx.host, ctx.ports.thermometer, 'thermometer', (socket) => {

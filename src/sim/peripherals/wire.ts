@@ -12,12 +12,7 @@ export interface RunningServer {
 }
 
 /** Listens for one simulated instrument; close() also drops open connections so the port is free at once. */
-export function listen(
-  host: string,
-  port: number,
-  what: string,
-  onConnection: (socket: net.Socket) => void,
-): Promise<RunningServer> {
+export function listen(host: string, port: number, what: string, onConnection: (socket: net.Socket) => void): Promise<RunningServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
