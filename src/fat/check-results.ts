@@ -14,6 +14,8 @@ export interface CheckItem {
   tolerance: string;
   verdict: 'pass' | 'fail' | 'warn' | 'info';
   message: string;
+  /** the instrument this item talked to, recorded with the identity it reported */
+  instrument?: { kind: string; address: string; identity: string };
 }
 
 export function provenance(ws: Workspace): Record<string, unknown> {
@@ -45,6 +47,23 @@ export async function recordChecks(ws: Workspace, runId: number | null, items: C
       })),
     )
     .execute();
+  const seen = items.filter((i) => i.instrument);
+  if (seen.length) {
+    await ws.db
+      .insertInto('instruments')
+      .values(
+        seen.map((i) => ({
+          station: ws.station.name,
+          run_id: runId,
+          kind: i.instrument!.kind,
+          name: i.subject,
+          address: i.instrument!.address,
+          identity: i.instrument!.identity,
+          seen_at: created,
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function recordEvent(

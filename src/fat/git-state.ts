@@ -26,8 +26,15 @@ export function gitState(dir: string, paths: string[] = []): GitState {
       sha = undefined; // a repository without commits yet
     }
     const branch = git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']).replace(/^HEAD$/, 'detached');
-    const status = git(dir, ['status', '--porcelain', '--', ...paths]);
-    const changes = status ? status.split('\n').map((l) => l.slice(3)) : [];
+    // not trimmed: the first column of `--porcelain` is significant (" M file")
+    const status = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--', ...paths], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const changes = status
+      .split('\n')
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3));
     return { repo: top, available: true, branch, sha, dirty: changes.length > 0, changes: changes.slice(0, 10) };
   } catch {
     return { repo: dir, available: false };

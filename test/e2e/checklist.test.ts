@@ -60,6 +60,19 @@ describe('pre-run checklist on a healthy simulated lab', () => {
     expect(r.stdout).toMatch(/filter wheel 0: .*strengths \[0.01, 0.05, 0.1, 0.25, 0.32, 1\]/);
     expect(r.stdout).toMatch(/function generator.*output switched on and off/);
     expect(r.stdout).toContain('laser power supply');
+    const db = new Database(path.join(env.dir, 'fat.db'), { readonly: true });
+    const kinds = db.prepare('select kind, identity from instruments order by kind').all() as Array<{ kind: string; identity: string }>;
+    db.close();
+    expect(kinds.map((k) => k.kind)).toEqual([
+      'filter-wheel',
+      'filter-wheel',
+      'freezer',
+      'function-generator',
+      'humidity',
+      'humidity',
+      'thermometer',
+    ]);
+    expect(kinds.find((k) => k.kind === 'function-generator')?.identity).toMatch(/AFG3021B/);
   }, 60_000);
 
   it('fat check laser-freq passes at 100 Hz and leaves the laser off', async () => {

@@ -23,4 +23,5 @@ export const TEST_PORTS = {
   brokenFibre: 30000,
   simStart: 2000,
   visibilityGit: 6500,
+  supervisor: 24000,
 } as const;

@@ -15,21 +15,18 @@ export const THERMOMETER_RANGE_C = [-60, 45] as const;
 
 const CHECK = 'peripherals';
 
-async function item(
-  subject: string,
-  tolerance: string,
-  fn: () => Promise<{ reading: unknown; ok: boolean; message: string; warn?: boolean }>,
-): Promise<CheckItem> {
+interface Outcome {
+  reading: unknown;
+  ok: boolean;
+  message: string;
+  instrument?: CheckItem['instrument'];
+}
+
+async function item(subject: string, tolerance: string, fn: () => Promise<Outcome>): Promise<CheckItem> {
   try {
     const r = await fn();
-    return {
-      check: CHECK,
-      subject,
-      tolerance,
-      reading: r.reading,
-      verdict: r.ok ? (r.warn ? 'warn' : 'pass') : 'fail',
-      message: r.message,
-    };
+    const verdict = r.ok ? 'pass' : 'fail';
+    return { check: CHECK, subject, tolerance, reading: r.reading, verdict, message: r.message, instrument: r.instrument };
   } catch (e) {
     return { check: CHECK, subject, tolerance, reading: null, verdict: 'fail', message: (e as Error).message };
   }
@@ -57,6 +54,7 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
         const names = (ch: string) => st.thermometer.channels[ch] ?? `channel ${ch}`;
         return {
           reading: r,
+          instrument: { kind: 'thermometer', address: st.thermometer.address, identity: 'Lutron TM-947SD' },
           ok: Object.keys(r).length === 4 && bad.length === 0,
           message:
             Object.entries(r)
@@ -71,9 +69,15 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
     items.push(
       item(`humidity sensor ${h.name}`, 'relative humidity 0..100 %, temperature -60..45 °C', () =>
         using(HumiditySensor.connect(h.address, { name: `humidity sensor ${h.name}` }), async (s) => {
+          const identity = await s.identify();
           const r = await s.read();
           const ok = r.relativeHumidityPct >= 0 && r.relativeHumidityPct <= 100 && r.temperatureC >= lo && r.temperatureC <= hi;
-          return { reading: r, ok, message: `${r.relativeHumidityPct.toFixed(1)} %RH at ${r.temperatureC.toFixed(1)} °C` };
+          return {
+            reading: r,
+            ok,
+            message: `${r.relativeHumidityPct.toFixed(1)} %RH at ${r.temperatureC.toFixed(1)} °C`,
+            instrument: { kind: 'humidity', address: h.address, identity },
+          };
         }),
       ),
     ),
@@ -90,6 +94,7 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
           const ok = count === w.strengths.length;
           return {
             reading: { identity: id, positions: count, position: pos, strength, strengths: fw.validStrengths() },
+            instrument: { kind: 'filter-wheel', address: w.address, identity: id },
             ok,
             message: ok
               ? `${id}; position ${pos} (transmission ${strength}); strengths [${fw.validStrengths().join(', ')}]`
@@ -113,6 +118,7 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
         const ok = onAfterStartup && offAtEnd && errors.length === 0;
         return {
           reading: { identity: id, onAfterStartup, offAtEnd, errors },
+          instrument: { kind: 'function-generator', address: st.function_generator.address, identity: id },
           ok,
           message: ok
             ? `${id}; output switched on and off; laser left off`
@@ -127,10 +133,12 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
     items.push(
       item('freezer controller', 'answers with a set point and an air temperature', () =>
         using(FreezerController.connect(address), async (f) => {
+          const identity = await f.identify();
           const sp = await f.setpoint();
           const t = await f.temperature();
           return {
             reading: { setpointC: sp, temperatureC: t },
+            instrument: { kind: 'freezer', address, identity },
             ok: true,
             message: `set point ${sp.toFixed(1)} °C, air ${t.toFixed(1)} °C`,
           };
