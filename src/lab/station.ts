@@ -49,6 +49,49 @@ export const stationSchema = z
       .object({ frequency_hz: z.number().positive().default(100) })
       .strict()
       .default({ frequency_hz: 100 }),
+    /** where the run stops: what the master leaves the lab in when the run ends for any reason */
+    safe_state: z
+      .object({ hv: z.enum(['keep', 'ramp_down']).default('keep'), laser_off: z.boolean().default(true) })
+      .strict()
+      .default({ hv: 'keep', laser_off: true }),
+    /** per-task snapshots: a folder (local or a network mount) or an rsync target (host:/path) */
+    backup: z
+      .object({
+        destination: z.string().min(1).default('backups'),
+        retry_s: z.number().positive().default(300),
+      })
+      .strict()
+      .default({ destination: 'backups', retry_s: 300 }),
+    /** Slack: the token comes from $SLACK_BOT_TOKEN or token_file, never from this file */
+    slack: z
+      .object({
+        channel: z.string().min(1),
+        shifter: z.string().default(''),
+        expert: z.string().default(''),
+        token_file: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** suspenders: the master pauses between tasks while a reading is out of its band */
+    conditions: z
+      .object({
+        humidity_max_pct: z.number().min(0).max(100).default(60),
+        /** allowed distance of the freezer air from its set point once it has been reached */
+        freezer_band_c: z.number().positive().default(5),
+        /** how long a reading must be back in band before the master resumes */
+        resume_after_s: z.number().nonnegative().default(600),
+      })
+      .strict()
+      .default({ humidity_max_pct: 60, freezer_band_c: 5, resume_after_s: 600 }),
+    master: z
+      .object({
+        /** run a status check between measurement tasks */
+        status_check_between: z.boolean().default(true),
+        /** a task silent for longer than this many times its estimate raises one alert */
+        watchdog_factor: z.number().positive().default(2),
+      })
+      .strict()
+      .default({ status_check_between: true, watchdog_factor: 2 }),
     /** present when the station is icefat's simulated lab */
     sim: z.object({ seed: z.number().int(), base_port: z.number().int() }).strict().optional(),
   })

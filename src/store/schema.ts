@@ -39,7 +39,9 @@ export interface ModuleTable {
   registry: string;
   /** absolute path of the exported D-Egg JSON file */
   json_file: string;
+  /** 'active' or 'excluded' */
   state: string;
+  state_reason: string | null;
 }
 
 export interface InstrumentTable {
@@ -79,7 +81,130 @@ export interface EventTable {
   data: string;
 }
 
+export interface ScheduleTable {
+  id: Id;
+  run_id: number;
+  /** the run JSON's MasterFAT_NN key this schedule writes */
+  master_key: string;
+  config_path: string;
+  /** sha256 of the schedule file */
+  config_hash: string;
+  archived_path: string;
+  /** 'active', 'completed', 'stopped' */
+  state: string;
+  created_at: CreatedAt;
+  ended_at: string | null;
+  end_reason: string | null;
+}
+
+export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface TaskTable {
+  id: Id;
+  schedule_id: number;
+  idx: number;
+  section: string;
+  kind: string;
+  params: string;
+  run_backup: number;
+  state: TaskState;
+  attempts: number;
+  estimate_s: number;
+  started_at: string | null;
+  ended_at: string | null;
+  progress: number;
+  progress_note: string;
+  progress_at: string | null;
+  error: string | null;
+  trace: string | null;
+  result: string | null;
+}
+
+export interface TaskAttemptTable {
+  id: Id;
+  task_id: number;
+  attempt: number;
+  started_at: string;
+  ended_at: string | null;
+  /** 'running', 'done', 'failed', 'superseded' (abandoned by a crash, re-run on recovery) */
+  outcome: string;
+  error: string | null;
+}
+
+export interface PromptTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  task_id: number | null;
+  kind: string;
+  message: string;
+  opened_at: string;
+  answered_at: string | null;
+  answer: 'yes' | 'no' | null;
+  reason: string | null;
+  answered_by: string | null;
+  via: string | null;
+}
+
+export interface LeaseTable {
+  station: string;
+  holder: string;
+  pid: number;
+  host: string;
+  acquired_at: string;
+  heartbeat_at: string;
+}
+
+export interface CommandTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  command: string;
+  args: string;
+  requested_by: string;
+  requested_at: string;
+  handled_at: string | null;
+}
+
+export interface OutboxTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  /** 'channel', or 'dm:<user id>' */
+  target: string;
+  text: string;
+  created_at: string;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  sent_at: string | null;
+  last_error: string | null;
+}
+
+export interface BackupTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  task_id: number | null;
+  created_at: string;
+  state: 'pending' | 'done' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  snapshot_path: string;
+  destination: string;
+  last_error: string | null;
+  done_at: string | null;
+}
+
 export interface Database {
+  schedules: ScheduleTable;
+  tasks: TaskTable;
+  task_attempts: TaskAttemptTable;
+  prompts: PromptTable;
+  leases: LeaseTable;
+  commands: CommandTable;
+  outbox: OutboxTable;
+  backups: BackupTable;
   stations: StationTable;
   runs: RunTable;
   modules: ModuleTable;
