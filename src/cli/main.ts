@@ -1,9 +1,13 @@
 import { Command } from '@commander-js/extra-typings';
+import { registerAnswer } from './answer.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
+import { registerMaster } from './master.js';
 import { registerRun } from './run.js';
+import { registerSchedule } from './schedule.js';
 import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
+import { registerStatus } from './status.js';
 
 const program = new Command()
   .name('fat')
@@ -17,6 +21,10 @@ registerSim(program);
 registerSetup(program);
 registerRun(program);
 registerCheck(program);
+registerMaster(program);
+registerAnswer(program);
+registerStatus(program);
+registerSchedule(program);
 
 try {
   await program.parseAsync(process.argv);

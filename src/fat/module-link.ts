@@ -72,6 +72,47 @@ export async function verifyModule(host: string, port: number, expectedFpga: num
   }
 }
 
+export interface ModuleStatus extends ModuleCheck {
+  temperatureC?: number;
+  hvVolts?: [number, number];
+}
+
+/** The status check of one module (the original's degg_check + get_info): answers, FPGA, temperature, HV. */
+export async function moduleStatus(host: string, port: number, expectedFpga: number): Promise<ModuleStatus> {
+  const check = await verifyModule(host, port, expectedFpga);
+  if (!check.ok) return check;
+  try {
+    return await withSession(host, port, async (s) => {
+      const temperatureC = await s.temperatureC();
+      const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
+      return { ...check, temperatureC, hvVolts, message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V` };
+    });
+  } catch (e) {
+    return { ...check, ok: false, message: (e as Error).message };
+  }
+}
+
+/**
+ * Power-cycles one mainboard through its ICM (mb_off, mb_on), boots it out of the bootloader,
+ * configures its FPGA and re-enables its interlocks: the one reboot a failing module gets.
+ */
+export async function powerCycle(host: string, icmPort: number, address: number, port: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  const icm = new IcmClient(host, icmPort, { timeoutMs: 5000 });
+  try {
+    await icm.mbOff(address);
+    await sleep(1000);
+    await icm.mbOn(address);
+    await sleep(5000);
+    await icm.pmtHvEnable(address);
+    await icm.lidEnable(address);
+  } finally {
+    icm.close();
+  }
+  await withSession(host, port, async (s) => {
+    if (s.info.fpgaVersion === UNCONFIGURED_FPGA) await s.flashConfigureFPGA();
+  });
+}
+
 export async function readIdentity(host: string, port: number): Promise<ModuleIdentity> {
   return withSession(host, port, async (s) => ({
     port,

@@ -110,3 +110,10 @@ export function addMeasurementEntry(file: string, name: string, entry: Record<st
   writeJsonAtomic(file, doc);
   return key;
 }
+
+/** Reads, changes and atomically rewrites a run or D-Egg JSON file. */
+export function updateJsonFile(file: string, mutate: (doc: Record<string, unknown>) => void): void {
+  const doc = readJsonFile(file);
+  mutate(doc);
+  writeJsonAtomic(file, doc);
+}

@@ -91,7 +91,7 @@ export interface ScheduleTable {
   config_hash: string;
   archived_path: string;
   /** 'active', 'completed', 'stopped' */
-  state: string;
+  state: Generated<string>;
   created_at: CreatedAt;
   ended_at: string | null;
   end_reason: string | null;
@@ -106,14 +106,14 @@ export interface TaskTable {
   section: string;
   kind: string;
   params: string;
-  run_backup: number;
-  state: TaskState;
-  attempts: number;
-  estimate_s: number;
+  run_backup: Generated<number>;
+  state: Generated<TaskState>;
+  attempts: Generated<number>;
+  estimate_s: Generated<number>;
   started_at: string | null;
   ended_at: string | null;
-  progress: number;
-  progress_note: string;
+  progress: Generated<number>;
+  progress_note: Generated<string>;
   progress_at: string | null;
   error: string | null;
   trace: string | null;
@@ -127,7 +127,7 @@ export interface TaskAttemptTable {
   started_at: string;
   ended_at: string | null;
   /** 'running', 'done', 'failed', 'superseded' (abandoned by a crash, re-run on recovery) */
-  outcome: string;
+  outcome: Generated<string>;
   error: string | null;
 }
 
@@ -160,7 +160,7 @@ export interface CommandTable {
   station: string;
   run_id: number | null;
   command: string;
-  args: string;
+  args: Generated<string>;
   requested_by: string;
   requested_at: string;
   handled_at: string | null;
@@ -174,8 +174,8 @@ export interface OutboxTable {
   target: string;
   text: string;
   created_at: string;
-  state: 'pending' | 'sent' | 'failed';
-  attempts: number;
+  state: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
   next_attempt_at: string;
   sent_at: string | null;
   last_error: string | null;
@@ -187,8 +187,8 @@ export interface BackupTable {
   run_id: number | null;
   task_id: number | null;
   created_at: string;
-  state: 'pending' | 'done' | 'failed';
-  attempts: number;
+  state: Generated<'pending' | 'done' | 'failed'>;
+  attempts: Generated<number>;
   next_attempt_at: string;
   snapshot_path: string;
   destination: string;

@@ -1,0 +1,34 @@
+import type { Command } from '@commander-js/extra-typings';
+import { answerPrompt, openPromptOf, operatorName } from '../engine/prompts.js';
+import { recordEvent } from '../fat/check-results.js';
+import { CliError, withWorkspace } from './common.js';
+import { text, isCancel } from '@clack/prompts';
+
+export function registerAnswer(program: Command<[], { home?: string }>): void {
+  program
+    .command('answer')
+    .description('answer the open prompt of the master from any terminal')
+    .argument('<answer>', 'yes or no')
+    .option('--reason <text>', 'why (needed for "no": the run stops)')
+    .action(async (answer, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const a = answer.trim().toLowerCase();
+        if (!['yes', 'y', 'no', 'n'].includes(a)) throw new CliError(`answer "yes" or "no", not "${answer}"`);
+        const yes = a.startsWith('y');
+        const prompt = await openPromptOf(ws);
+        if (!prompt) throw new CliError(`no prompt is open on station ${ws.station.name}: nothing was answered`);
+        let reason = opts.reason?.trim() || null;
+        if (!yes && !reason) {
+          if (!process.stdin.isTTY) throw new CliError('"no" stops the run: give a reason with --reason TEXT');
+          const r = await text({ message: 'Stopping the run. Please provide a reason:', validate: (v) => (v?.trim() ? undefined : 'a reason is needed') });
+          if (isCancel(r)) throw new CliError('nothing was answered');
+          reason = r.trim();
+        }
+        const by = operatorName();
+        const ok = await answerPrompt(ws, prompt.id, { answer: yes ? 'yes' : 'no', reason, answeredBy: by, via: 'cli' });
+        if (!ok) throw new CliError('the prompt was answered by someone else a moment ago; nothing changed');
+        await recordEvent(ws, prompt.run_id, 'info', 'prompt.answer-cli', `${by} answered ${yes ? 'yes' : 'no'} to "${prompt.message}" with fat answer`, { reason });
+        process.stdout.write(`Answered ${yes ? 'yes' : 'no'} to: ${prompt.message}\n${yes ? 'The master goes on.' : 'The master stops the run cleanly.'}\n`);
+      }),
+    );
+}

@@ -1,0 +1,66 @@
+import readline from 'node:readline/promises';
+import type { Command } from '@commander-js/extra-typings';
+import { runMaster } from '../engine/master.js';
+import { createNotifier } from '../notify/index.js';
+import { CliError, withWorkspace } from './common.js';
+import { intOption } from './parse.js';
+
+export function registerMaster(program: Command<[], { home?: string }>): void {
+  program
+    .command('master')
+    .description('run the FAT schedule unattended (the original fat_master.py)')
+    .argument('<config>', 'schedule file (INI)')
+    .option('--recover', 'continue an interrupted run at its first unfinished task')
+    .option('--from <n>', 'restart from task N', intOption('--from'))
+    .option('--force', 'go on despite a changed schedule file or modules that do not answer (they are excluded)')
+    .option('--dry-run', 'validate and print the schedule with its time estimate, run nothing')
+    .action(async (config, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        if (opts.dryRun) {
+          throw new CliError('--dry-run: use `fat schedule check` for the estimate; a dry run against the simulated lab on virtual time is not available yet');
+        }
+        const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+        const ac = new AbortController();
+        let interrupts = 0;
+        const onSignal = (sig: NodeJS.Signals) => {
+          interrupts++;
+          if (interrupts > 2) process.exit(130);
+          if (!ac.signal.aborted) {
+            process.stderr.write(`\n${sig}: stopping after the current step; the run stays recoverable\n`);
+            ac.abort(new Error(sig === 'SIGTERM' ? 'stopped by SIGTERM (service stop)' : 'interrupted with Ctrl+C'));
+          }
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          const outcome = await runMaster(ws, {
+            configPath: config,
+            recover: Boolean(opts.recover),
+            from: opts.from,
+            force: Boolean(opts.force),
+            interactive,
+            signal: ac.signal,
+            notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber }),
+            askReason: interactive ? () => askReason() : undefined,
+          });
+          process.stdout.write(`${outcome.message}\n`);
+          if (outcome.state !== 'completed') throw new CliError(`run ${outcome.runNumber} ${outcome.state}: ${outcome.message}`, outcome.state === 'interrupted' ? 130 : 1);
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      }),
+    );
+}
+
+async function askReason(): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    for (;;) {
+      const r = (await rl.question('DAQ Stopped by Manual Interrupt. Please provide a reason: ')).trim();
+      if (r) return r;
+    }
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from '@commander-js/extra-typings';
+import type { Workspace } from '../fat/home.js';
+import { catalogue } from '../fat/schedule/catalogue.js';
+import { checkSchedule, estimateSchedule, formatDurationS, formatProblem, type ScheduleProblem } from '../fat/schedule/parse.js';
+import { scheduleTemplate, TEMPLATE_NAMES, type TemplateName } from '../fat/schedule/templates.js';
+import { CliError, emit, homeDir, withWorkspace, type AnyCommand } from './common.js';
+
+/** Modules assumed when the run file is not known to the store. */
+const DEFAULT_MODULES = 16;
+
+export function registerSchedule(program: Command<[], { home?: string }>): void {
+  const schedule = program.command('schedule').description('FAT schedules: write one from a template, check one (also the original INI files)');
+
+  schedule
+    .command('create')
+    .description('write a schedule file for a run from a template')
+    .argument('<run>', 'run number of this station, or a run_NNNNN.json file')
+    .argument('<config>', 'the schedule file to write (INI)')
+    .addOption(new Option('--template <name>', 'which schedule').choices(TEMPLATE_NAMES).default('standard' as TemplateName))
+    .option('--force', 'overwrite an existing file')
+    .option('--json', 'print JSON')
+    .action(async (runArg, config, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const out = path.resolve(config);
+        if (fs.existsSync(out) && !opts.force) throw new CliError(`${config} already exists; use --force to overwrite it`);
+        const run = await resolveRun(ws, runArg);
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        const tmp = `${out}.tmp-${process.pid}`;
+        fs.writeFileSync(tmp, scheduleTemplate(opts.template, run.runFile));
+        fs.renameSync(tmp, out);
+        const r = checkSchedule(out, catalogue());
+        const est = estimateSchedule(r.schedule, catalogue(), run.modules);
+        emit(opts.json, { file: out, template: opts.template, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS }, () => [
+          `Wrote the ${opts.template} schedule for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
+          `  ${r.schedule.tasks.length} tasks, about ${formatDurationS(est.totalS)} for ${run.modules} modules.`,
+          `Check it with: fat schedule check ${config}`,
+        ]);
+      }),
+    );
+
+  schedule
+    .command('check')
+    .description('validate a schedule and list its tasks with estimated durations; nothing runs')
+    .argument('<config>', 'schedule file (icefat format or the original create_fat_config.py output)')
+    .option('--json', 'print JSON')
+    .action(async (config, opts, cmd) => {
+      const cat = catalogue();
+      const r = checkSchedule(config, cat);
+      const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
+      const nModules = modules ?? DEFAULT_MODULES;
+      const est = estimateSchedule(r.schedule, cat, nModules);
+      const s = r.schedule;
+      const ok = r.problems.length === 0;
+      emit(
+        opts.json,
+        {
+          ok,
+          file: s.file,
+          format: s.format,
+          hash: s.hash,
+          constants: s.constants,
+          modules: nModules,
+          tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS })),
+          totalS: est.totalS,
+          problems: r.problems.map((p) => ({ ...p, text: formatProblem(p) })),
+        },
+        () => {
+          const width = String(Math.max(0, s.tasks.length - 1)).length;
+          const lines = [
+            `Schedule ${config} (${s.format} format, ${s.tasks.length} tasks, run file ${s.constants.runFile || '?'}):`,
+            ...s.tasks.map(
+              (t, i) =>
+                `  [${String(t.index).padStart(width)}] ${t.section} (${t.kind})${t.runBackup ? ' +backup' : ''}  ~${formatDurationS(est.tasks[i].estimateS)}`,
+            ),
+            `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
+          ];
+          if (!ok) lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...summarise(r.problems));
+          else lines.push('The schedule is valid.');
+          return lines;
+        },
+      );
+      if (!ok) throw new CliError(`${config}: ${r.problems.length} problem(s), nothing can run`);
+    });
+}
+
+/** One line per problem, but declared-unavailable kinds grouped (a standard FAT names hundreds). */
+function summarise(problems: ScheduleProblem[]): string[] {
+  const lines: string[] = [];
+  const unavailable = new Map<string, ScheduleProblem[]>();
+  for (const p of problems) {
+    if (p.code === 'unavailable' && p.kind) unavailable.set(p.kind, [...(unavailable.get(p.kind) ?? []), p]);
+    else lines.push('  ' + formatProblem(p));
+  }
+  for (const [kind, ps] of unavailable) {
+    const first = ps[0];
+    const more = ps.length > 1 ? ` (and ${ps.length - 1} more section(s) of ${kind})` : '';
+    lines.push('  ' + formatProblem(first) + more);
+  }
+  return lines;
+}
+
+interface RunRef {
+  runFile: string;
+  number?: number;
+  modules: number;
+}
+
+/** A run of the store by number or run file, or an existing run JSON outside the store. */
+async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
+  const trimmed = arg.trim();
+  if (trimmed.endsWith('.json')) {
+    const abs = path.resolve(trimmed);
+    if (!fs.existsSync(abs)) throw new CliError(`${arg} does not exist`);
+    const run = await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_file', '=', abs).executeTakeFirst();
+    if (run) return { runFile: abs, number: run.run_number, modules: await activeModules(ws, run.id) };
+    return { runFile: abs, modules: DEFAULT_MODULES };
+  }
+  const m = /^(?:run_)?0*(\d+)$/.exec(trimmed);
+  if (!m) throw new CliError(`"${arg}" is neither a run number nor a run_NNNNN.json file`);
+  const run = await ws.db
+    .selectFrom('runs')
+    .selectAll()
+    .where('station', '=', ws.station.name)
+    .where('run_number', '=', Number(m[1]))
+    .executeTakeFirst();
+  if (!run) throw new CliError(`run ${m[1]} does not exist on station ${ws.station.name} (create one with \`fat run new --comment TEXT\`)`);
+  return { runFile: path.resolve(run.run_file), number: run.run_number, modules: await activeModules(ws, run.id) };
+}
+
+async function activeModules(ws: Workspace, runId: number): Promise<number> {
+  const r = await ws.db
+    .selectFrom('modules')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('run_id', '=', runId)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  return Number(r?.n ?? 0) || DEFAULT_MODULES;
+}
+
+/** Active modules of the run whose JSON the schedule names, when this station's store knows it. */
+async function modulesOfRunFile(cmd: AnyCommand, runFile: string): Promise<number | undefined> {
+  // checking a schedule must not create a home folder as a side effect
+  if (!fs.existsSync(path.join(homeDir(cmd), 'station.toml'))) return undefined;
+  return withWorkspace(cmd, async (ws) => {
+    const run = await ws.db.selectFrom('runs').select('id').where('run_file', '=', runFile).executeTakeFirst();
+    return run ? activeModules(ws, run.id) : undefined;
+  });
+}

@@ -1,0 +1,112 @@
+import type { Workspace } from '../fat/home.js';
+import { FreezerController } from '../lab/instruments/freezer.js';
+import { HumiditySensor } from '../lab/instruments/humidity.js';
+import { Thermometer } from '../lab/instruments/thermometer.js';
+import type { FatEvent } from '../notify/types.js';
+
+/**
+ * Suspenders (Bluesky's word): conditions that must hold between tasks. While humidity is above its
+ * limit, or the freezer air has left the band around a set point it had reached, the master waits
+ * at the task boundary, alerts once, and resumes by itself once the readings have been back in
+ * band for `resume_after_s`.
+ */
+export const POLL_MS = 60_000;
+
+export interface ConditionReadings {
+  problems: string[];
+  /** instruments that could not be read (reported, but they do not pause the run) */
+  unreadable: string[];
+  humidityPct: number[];
+  freezerC?: number;
+}
+
+async function freezerAir(ws: Workspace): Promise<number> {
+  const st = ws.station;
+  if (st.freezer.mode === 'controller' && st.freezer.address) {
+    const f = await FreezerController.connect(st.freezer.address);
+    try {
+      return await f.temperature();
+    } finally {
+      await f.close();
+    }
+  }
+  const t = await Thermometer.connect(st.thermometer.address);
+  try {
+    return (await t.readAll())[4];
+  } finally {
+    await t.close();
+  }
+}
+
+export async function readConditions(ws: Workspace, expectedFreezerC: number | undefined): Promise<ConditionReadings> {
+  const c = ws.station.conditions;
+  const out: ConditionReadings = { problems: [], unreadable: [], humidityPct: [] };
+  for (const h of ws.station.humidity) {
+    try {
+      const s = await HumiditySensor.connect(h.address, { name: `humidity sensor ${h.name}` });
+      try {
+        const r = await s.read();
+        out.humidityPct.push(r.relativeHumidityPct);
+        if (r.relativeHumidityPct > c.humidity_max_pct) out.problems.push(`humidity ${h.name} at ${r.relativeHumidityPct.toFixed(1)} % (limit ${c.humidity_max_pct} %)`);
+      } finally {
+        await s.close();
+      }
+    } catch (e) {
+      out.unreadable.push((e as Error).message);
+    }
+  }
+  if (expectedFreezerC !== undefined) {
+    try {
+      out.freezerC = await freezerAir(ws);
+      if (Math.abs(out.freezerC - expectedFreezerC) > c.freezer_band_c) {
+        out.problems.push(`freezer air at ${out.freezerC.toFixed(1)} °C, set point ${expectedFreezerC} °C (band ±${c.freezer_band_c} °C)`);
+      }
+    } catch (e) {
+      out.unreadable.push((e as Error).message);
+    }
+  }
+  return out;
+}
+
+/** Returns once the conditions hold (at once when they already do). */
+export async function holdForConditions(
+  ws: Workspace,
+  expectedFreezerC: number | undefined,
+  emit: (e: Omit<FatEvent, 'timeMs' | 'runId'>) => void,
+  signal: AbortSignal,
+  onPause: (paused: string | null) => void = () => {},
+): Promise<void> {
+  let pausedFor: string | undefined;
+  let goodSince: number | undefined;
+  let warnedUnreadable = false;
+  for (;;) {
+    const r = await readConditions(ws, expectedFreezerC);
+    if (r.unreadable.length && !warnedUnreadable) {
+      warnedUnreadable = true;
+      emit({ level: 'warn', kind: 'conditions.unreadable', message: `condition check could not read: ${r.unreadable.join('; ')}`, audience: 'people' });
+    }
+    const now = ws.clock.now();
+    if (r.problems.length) {
+      goodSince = undefined;
+      if (!pausedFor) {
+        pausedFor = r.problems.join('; ');
+        onPause(pausedFor);
+        emit({
+          level: 'warn',
+          kind: 'conditions.paused',
+          message: `Paused between tasks: ${pausedFor}. The run resumes by itself once back in band for ${ws.station.conditions.resume_after_s} s.`,
+          audience: 'people',
+        });
+      }
+    } else {
+      if (!pausedFor) return;
+      goodSince ??= now;
+      if (now - goodSince >= ws.station.conditions.resume_after_s * 1000) {
+        emit({ level: 'info', kind: 'conditions.resumed', message: `Conditions back in band (was: ${pausedFor}); resuming.`, audience: 'channel' });
+        onPause(null);
+        return;
+      }
+    }
+    await ws.clock.sleep(POLL_MS, signal);
+  }
+}

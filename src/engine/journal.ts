@@ -1,0 +1,157 @@
+import type { Workspace } from '../fat/home.js';
+import type { TaskState } from '../store/schema.js';
+import { nowIso } from '../store/open.js';
+
+/**
+ * The durable journal of a schedule: every task's state, attempts, times, errors and traces live
+ * in the store, and every transition is one transaction. A crash at any instant leaves each task
+ * either as it was or fully moved on.
+ */
+export interface PlannedTask {
+  index: number;
+  section: string;
+  kind: string;
+  params: Record<string, unknown>;
+  runBackup: boolean;
+  estimateS: number;
+}
+
+export async function createSchedule(
+  ws: Workspace,
+  s: { runId: number; masterKey: string; configPath: string; configHash: string; archivedPath: string; tasks: PlannedTask[] },
+): Promise<number> {
+  return ws.db.transaction().execute(async (tx) => {
+    await tx.updateTable('schedules').set({ state: 'superseded', ended_at: nowIso() }).where('run_id', '=', s.runId).where('state', '=', 'active').execute();
+    const row = await tx
+      .insertInto('schedules')
+      .values({ run_id: s.runId, master_key: s.masterKey, config_path: s.configPath, config_hash: s.configHash, archived_path: s.archivedPath })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (s.tasks.length) {
+      await tx
+        .insertInto('tasks')
+        .values(
+          s.tasks.map((t) => ({
+            schedule_id: row.id,
+            idx: t.index,
+            section: t.section,
+            kind: t.kind,
+            params: JSON.stringify(t.params),
+            run_backup: t.runBackup ? 1 : 0,
+            estimate_s: t.estimateS,
+          })),
+        )
+        .execute();
+    }
+    return row.id;
+  });
+}
+
+export async function activeSchedule(ws: Workspace, runId: number) {
+  return ws.db.selectFrom('schedules').selectAll().where('run_id', '=', runId).where('state', '=', 'active').orderBy('id', 'desc').executeTakeFirst();
+}
+
+export async function scheduleTasks(ws: Workspace, scheduleId: number) {
+  return ws.db.selectFrom('tasks').selectAll().where('schedule_id', '=', scheduleId).orderBy('idx').execute();
+}
+
+/** After a crash: a task left `running` was interrupted; its attempt is superseded and it runs again. */
+export async function supersedeInterrupted(ws: Workspace, scheduleId: number): Promise<number> {
+  return ws.db.transaction().execute(async (tx) => {
+    const running = await tx.selectFrom('tasks').select('id').where('schedule_id', '=', scheduleId).where('state', '=', 'running').execute();
+    for (const t of running) {
+      await tx.updateTable('task_attempts').set({ outcome: 'superseded', ended_at: nowIso() }).where('task_id', '=', t.id).where('outcome', '=', 'running').execute();
+      await tx.updateTable('tasks').set({ state: 'pending', progress: 0, progress_note: 'interrupted; will run again' }).where('id', '=', t.id).execute();
+    }
+    return running.length;
+  });
+}
+
+/** `--from N`: every task from index N on is pending again (earlier ones keep their state). */
+export async function resetFrom(ws: Workspace, scheduleId: number, fromIndex: number): Promise<void> {
+  await ws.db
+    .updateTable('tasks')
+    .set({ state: 'pending', progress: 0, progress_note: `reset by --from ${fromIndex}`, error: null, trace: null })
+    .where('schedule_id', '=', scheduleId)
+    .where('idx', '>=', fromIndex)
+    .execute();
+}
+
+export async function markSkippedBefore(ws: Workspace, scheduleId: number, fromIndex: number): Promise<void> {
+  await ws.db
+    .updateTable('tasks')
+    .set({ state: 'skipped', progress_note: `skipped: started at ${fromIndex}` })
+    .where('schedule_id', '=', scheduleId)
+    .where('idx', '<', fromIndex)
+    .where('state', 'in', ['pending', 'failed'])
+    .execute();
+}
+
+export async function startTask(ws: Workspace, taskId: number, labNowMs: number): Promise<number> {
+  return ws.db.transaction().execute(async (tx) => {
+    const t = await tx.selectFrom('tasks').select(['attempts']).where('id', '=', taskId).executeTakeFirstOrThrow();
+    const attempt = t.attempts + 1;
+    const at = nowIso(labNowMs);
+    await tx
+      .updateTable('tasks')
+      .set({ state: 'running', attempts: attempt, started_at: at, ended_at: null, progress: 0, progress_note: '', progress_at: at, error: null, trace: null })
+      .where('id', '=', taskId)
+      .execute();
+    await tx.insertInto('task_attempts').values({ task_id: taskId, attempt, started_at: at }).execute();
+    return attempt;
+  });
+}
+
+export async function finishTask(
+  ws: Workspace,
+  taskId: number,
+  state: Exclude<TaskState, 'running'>,
+  labNowMs: number,
+  outcome: { error?: string; trace?: string; result?: unknown; attemptOutcome?: string } = {},
+): Promise<void> {
+  const at = nowIso(labNowMs);
+  await ws.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('tasks')
+      .set({
+        state,
+        ended_at: state === 'pending' ? null : at,
+        progress: state === 'done' ? 1 : undefined,
+        error: outcome.error ?? null,
+        trace: outcome.trace ?? null,
+        result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      })
+      .where('id', '=', taskId)
+      .execute();
+    await tx
+      .updateTable('task_attempts')
+      .set({ outcome: outcome.attemptOutcome ?? state, ended_at: at, error: outcome.error ?? null })
+      .where('task_id', '=', taskId)
+      .where('outcome', '=', 'running')
+      .execute();
+  });
+}
+
+export async function reportProgress(ws: Workspace, taskId: number, fraction: number, note: string, labNowMs: number): Promise<void> {
+  await ws.db
+    .updateTable('tasks')
+    .set({ progress: Math.max(0, Math.min(1, fraction)), progress_note: note, progress_at: nowIso(labNowMs) })
+    .where('id', '=', taskId)
+    .execute();
+}
+
+/**
+ * A completed schedule is closed; a stopped one stays active (its journal is what --recover
+ * continues) and only records when and why it stopped.
+ */
+export async function endSchedule(ws: Workspace, scheduleId: number, how: 'completed' | 'stopped', reason: string, labNowMs: number): Promise<void> {
+  await ws.db
+    .updateTable('schedules')
+    .set({ state: how === 'completed' ? 'completed' : 'active', ended_at: nowIso(labNowMs), end_reason: reason })
+    .where('id', '=', scheduleId)
+    .execute();
+}
+
+export async function latestSchedule(ws: Workspace, runId: number) {
+  return ws.db.selectFrom('schedules').selectAll().where('run_id', '=', runId).orderBy('id', 'desc').executeTakeFirst();
+}

@@ -1,0 +1,158 @@
+import type { Workspace } from '../fat/home.js';
+import { RunStoppedByOperator } from '../tasks/manual-input.js';
+import type { ActiveModule, TaskContext, TaskKind } from '../tasks/types.js';
+import type { FatEvent } from '../notify/types.js';
+import type { TaskTable } from '../store/schema.js';
+import type { Selectable } from 'kysely';
+import { finishTask, reportProgress, startTask } from './journal.js';
+import { setTaskState } from './master-json.js';
+import { openPrompt, waitForAnswer } from './prompts.js';
+
+/**
+ * Runs one task of the journal: marks it running, gives the kind its context (progress, events,
+ * prompts, module exclusion), watches that it makes progress, and records how it ended.
+ */
+export type Emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => void;
+
+export class Interrupted extends Error {
+  constructor(readonly reason: string) {
+    super(`interrupted: ${reason}`);
+    this.name = 'Interrupted';
+  }
+}
+
+export class TaskFailed extends Error {
+  constructor(
+    readonly task: string,
+    message: string,
+    readonly trace: string,
+  ) {
+    super(message);
+    this.name = 'TaskFailed';
+  }
+}
+
+export interface RunScope {
+  ws: Workspace;
+  run: { id: number; number: number; runFile: string };
+  masterKey: string;
+  modules: ActiveModule[];
+  emit: Emit;
+  interactive: boolean;
+  signal: AbortSignal;
+  recovering: boolean;
+  watchdogFactor: number;
+}
+
+/** Housekeeping kinds are not announced to Slack one by one (the original's list_schedule skip list). */
+export const QUIET_KINDS = new Set(['status_check', 'disable_laser', 'manual_input', 'online_mon', 'bootmon', 'slowmon', 'trigger_remote_wrapper', 'analysis_wrapper', 'set_freezer', 'validate_gain', 'constant_monitor', 'wait_time']);
+
+export async function excludeModule(scope: RunScope, port: number, reason: string): Promise<void> {
+  const m = scope.modules.find((x) => x.port === port);
+  await scope.ws.db.updateTable('modules').set({ state: 'excluded', state_reason: reason }).where('run_id', '=', scope.run.id).where('port', '=', port).execute();
+  const i = scope.modules.findIndex((x) => x.port === port);
+  if (i >= 0) scope.modules.splice(i, 1);
+  scope.emit({
+    level: 'warn',
+    kind: 'module.excluded',
+    message: `D-Egg ${m?.serial ?? '?'} on port ${port} is excluded from the rest of the run: ${reason}`,
+    audience: 'people',
+    data: { port, reason },
+  });
+}
+
+export function contextFor(scope: RunScope, t: { id: number; idx: number; section: string; kind: string }, attempt: number, onProgress: () => void): TaskContext {
+  const { ws } = scope;
+  let lastWrite = 0;
+  return {
+    ws,
+    run: scope.run,
+    modules: scope.modules,
+    task: { id: t.id, index: t.idx, section: t.section, kind: t.kind, attempt },
+    recovering: scope.recovering,
+    signal: scope.signal,
+    progress: (fraction, note = '') => {
+      onProgress();
+      // the store needs no more than one progress write a second
+      if (Date.now() - lastWrite < 1000 && fraction < 1) return;
+      lastWrite = Date.now();
+      void reportProgress(ws, t.id, fraction, note, ws.clock.now()).catch(() => undefined);
+    },
+    emit: scope.emit,
+    prompt: async (kind, message) => {
+      const id = await openPrompt(ws, scope.run.id, t.id, kind, message, ws.clock.now());
+      scope.emit({
+        level: 'warn',
+        kind: 'prompt.open',
+        message: `DAQ is waiting for manual input: ${message} (answer at the master's terminal or with \`fat answer yes|no\`)`,
+        audience: 'people',
+        data: { promptId: id },
+      });
+      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive);
+      onProgress();
+      scope.emit({
+        level: a.answer === 'yes' ? 'info' : 'warn',
+        kind: 'prompt.answered',
+        message: a.answer === 'yes' ? `Manual input received from ${a.answeredBy} (${a.via}), continuing schedule...` : `Manual input from ${a.answeredBy} (${a.via}): NO. Reason given: ${a.reason ?? '-'}`,
+        audience: 'channel',
+        data: { promptId: id, ...a },
+      });
+      return a;
+    },
+    excludeModule: (port, reason) => excludeModule(scope, port, reason),
+  };
+}
+
+export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {
+  const { ws } = scope;
+  if (!kind.run) throw new TaskFailed(t.section, `[${t.idx}] ${t.section}: task kind ${kind.name} cannot run: ${kind.unavailable ?? 'not implemented'}`, '');
+  const attempt = await startTask(ws, t.id, ws.clock.now());
+  scope.emit({
+    level: 'info',
+    kind: 'task.start',
+    message: `[${t.idx}] ${t.section} (${kind.name})${attempt > 1 ? `, attempt ${attempt}` : ''}`,
+    audience: QUIET_KINDS.has(kind.name) ? 'log' : 'channel',
+    data: { taskId: t.id, idx: t.idx },
+  });
+
+  // watchdog: one alert when the task stays silent far longer than its estimate allows
+  let lastProgressLab = ws.clock.now();
+  let alerted = false;
+  const limitMs = Math.max(600, t.estimate_s * scope.watchdogFactor) * 1000;
+  const watchdog = setInterval(() => {
+    if (alerted || ws.clock.now() - lastProgressLab < limitMs) return;
+    alerted = true;
+    scope.emit({
+      level: 'warn',
+      kind: 'task.stalled',
+      message: `[${t.idx}] ${t.section} has made no progress for ${Math.round((ws.clock.now() - lastProgressLab) / 60000)} min (estimate ${Math.round(t.estimate_s / 60)} min): check the master (\`fat status\`); if it hangs, stop it with Ctrl+C and restart with --recover`,
+      audience: 'people',
+    });
+  }, 5000);
+  watchdog.unref();
+
+  const ctx = contextFor(scope, t, attempt, () => (lastProgressLab = ws.clock.now()));
+  try {
+    const params = kind.params.parse(JSON.parse(t.params));
+    const result = await kind.run(ctx, params);
+    await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {} });
+    setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 1);
+    scope.emit({ level: 'info', kind: 'task.done', message: `[${t.idx}] ${t.section} done`, audience: 'log', data: { taskId: t.id, result } });
+    return result;
+  } catch (e) {
+    if (scope.signal.aborted) {
+      // Ctrl+C or a stop: the task runs again on --recover; this attempt is kept as interrupted
+      await finishTask(ws, t.id, 'pending', ws.clock.now(), { attemptOutcome: 'interrupted', error: 'interrupted' });
+      throw new Interrupted(String((scope.signal.reason as Error | undefined)?.message ?? 'interrupted'));
+    }
+    const err = e as Error;
+    const trace = err.stack ?? String(e);
+    await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace });
+    setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 0);
+    if (e instanceof RunStoppedByOperator) throw e;
+    throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace);
+  } finally {
+    clearInterval(watchdog);
+  }
+}
+

@@ -1,0 +1,48 @@
+import { declaredKinds } from '../../tasks/declared.js';
+import { housekeeping } from '../../tasks/housekeeping.js';
+import type { TaskKind } from '../../tasks/types.js';
+
+/** Task kinds by name and by each alias (the same object under several keys). */
+export type Catalogue = Map<string, TaskKind>;
+
+/**
+ * Every task kind a schedule may name. Implemented kinds come first; a declaration is only added
+ * when no implementation of that name exists, so implementing a kind later supersedes it.
+ */
+export function catalogue(extra: TaskKind[] = []): Catalogue {
+  const cat: Catalogue = new Map();
+  for (const k of [...extra, ...housekeeping, ...declaredKinds]) {
+    if (cat.has(k.name)) continue;
+    for (const n of [k.name, ...(k.aliases ?? [])]) if (!cat.has(n)) cat.set(n, k);
+  }
+  return cat;
+}
+
+/** Each kind once, in catalogue order. */
+export function kindsOf(cat: Catalogue): TaskKind[] {
+  return [...new Set(cat.values())];
+}
+
+export function findKind(cat: Catalogue, name: string): TaskKind | undefined {
+  return cat.get(name.trim()) ?? cat.get(name.trim().toLowerCase());
+}
+
+/** Names (and aliases) closest to a misspelt one, for "did you mean". */
+export function closestNames(cat: Catalogue, name: string, n = 3): string[] {
+  const q = name.trim().toLowerCase();
+  return [...cat.keys()]
+    .map((k) => ({ k, d: editDistance(q, k) - (k.includes(q) || q.includes(k) ? 3 : 0) }))
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, n)
+    .map((x) => x.k);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}

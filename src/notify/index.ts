@@ -1,0 +1,163 @@
+import type { Workspace } from '../fat/home.js';
+import { createConsoleSink, type ConsoleSinkOptions } from './console-sink.js';
+import { createRunLogSink, runLogPath } from './runlog-sink.js';
+import { scrub } from './scrub.js';
+import { readSlackConfig, type SlackConfig, type SlackConfigEnv } from './slack-config.js';
+import { enqueueSlack } from './slack-outbox.js';
+import { SlackSender, type SlackSenderOptions } from './slack-sender.js';
+import { createStoreSink } from './store-sink.js';
+import type { EventSink, FatEvent } from './types.js';
+
+/**
+ * One `emit` for the master: every event goes to the console, the run log and the store; those
+ * for people also go to the Slack outbox, which a sender drains in order. `emit` never throws and
+ * never waits: a broken sink is reported once on stderr and the FAT goes on.
+ */
+export interface NotifierOptions {
+  /** false: no console output (e.g. `fat answer`, which prints its own) */
+  console?: ConsoleSinkOptions | false;
+  runLog?: boolean;
+  store?: boolean;
+  /** the run's number for the log file name (default: read from the runs table) */
+  runNumber?: number | null;
+  slack?:
+    | false
+    | {
+        /** default readSlackConfig(ws.station, ...) */
+        config?: SlackConfig;
+        env?: SlackConfigEnv;
+        /** false: only queue (another process, the master, sends); default true */
+        send?: boolean;
+        sender?: Omit<SlackSenderOptions, 'token' | 'onProblem'>;
+      };
+  /** where a failing sink is reported (default process.stderr) */
+  stderr?: (line: string) => void;
+}
+
+export interface Notifier {
+  emit(e: FatEvent): void;
+  /** waits until the Slack outbox is empty (true) or the time is up (false); true without Slack */
+  flush(timeoutMs: number): Promise<boolean>;
+  /** finishes pending writes, gives Slack up to flushMs (default 5 s), stops the sender; unsent messages stay queued */
+  close(opts?: { flushMs?: number }): Promise<void>;
+  readonly slack: SlackConfig;
+  readonly sender: SlackSender | null;
+  readonly runLogFile: string | null;
+}
+
+interface Lane {
+  name: string;
+  sink: EventSink;
+  tail: Promise<void>;
+  broken: boolean;
+}
+
+export async function createNotifier(ws: Workspace, runId: number | null, opts: NotifierOptions = {}): Promise<Notifier> {
+  const stderr = opts.stderr ?? ((line: string) => void process.stderr.write(line));
+  const slackOpts = opts.slack === false ? null : (opts.slack ?? {});
+  const slack: SlackConfig = slackOpts
+    ? (slackOpts.config ?? readSlackConfig(ws.station, { baseDir: ws.home.dir, ...slackOpts.env }))
+    : { state: 'off', note: 'Slack is off for this command' };
+  const secrets = slack.state === 'on' ? [slack.token] : [];
+
+  const lanes: Lane[] = [];
+  const add = (name: string, sink: EventSink) => lanes.push({ name, sink, tail: Promise.resolve(), broken: false });
+  if (opts.console !== false) add('console', createConsoleSink(opts.console ?? {}));
+  let runLogFile: string | null = null;
+  if (opts.runLog !== false) {
+    const runNumber = opts.runNumber !== undefined ? opts.runNumber : await lookUpRunNumber(ws, runId);
+    runLogFile = runLogPath(ws, runNumber);
+    add('run log', createRunLogSink(runLogFile, ws.station.name));
+  }
+  if (opts.store !== false) add('store', createStoreSink(ws));
+
+  let sender: SlackSender | null = null;
+  if (slack.state === 'on' && slackOpts) {
+    add('Slack outbox', {
+      async emit(e) {
+        if (e.audience !== 'channel' && e.audience !== 'people') return;
+        if (e.kind.startsWith('slack.')) return; // reports about Slack itself would loop
+        await enqueueSlack(ws, e.runId, e);
+        sender?.kick();
+      },
+    });
+    if (slackOpts.send !== false) {
+      sender = new SlackSender(ws, {
+        ...slackOpts.sender,
+        token: slack.token,
+        channel: slackOpts.sender?.channel ?? slack.channel,
+        apiUrl: slackOpts.sender?.apiUrl ?? slack.apiUrl,
+        onProblem: (level, message) => emit({ level, kind: 'slack.problem', message, timeMs: ws.clock.now(), runId, audience: 'log' }),
+      });
+    }
+  }
+
+  function emit(e: FatEvent): void {
+    // a token pasted into a message or caught in a trace must not reach any sink
+    const ev: FatEvent = { ...e, runId: e.runId ?? runId, message: scrub(e.message, secrets) };
+    if (e.detail) ev.detail = scrub(e.detail, secrets);
+    for (const lane of lanes) {
+      lane.tail = lane.tail.then(async () => {
+        if (lane.broken) return;
+        try {
+          await lane.sink.emit(ev);
+        } catch (err) {
+          lane.broken = true;
+          try {
+            stderr(
+              `icefat: the ${lane.name} of the run's events failed and is off until the master restarts: ${scrub((err as Error)?.message ?? String(err), secrets)}\n`,
+            );
+          } catch {
+            // nowhere left to report to
+          }
+        }
+      });
+    }
+  }
+
+  const note = slack.note;
+  if (note) emit({ level: slack.state === 'off' ? 'info' : 'warn', kind: 'slack.config', message: note, timeMs: ws.clock.now(), runId, audience: 'log' });
+  sender?.start();
+
+  let closed = false;
+  return {
+    emit(e) {
+      if (closed) return;
+      try {
+        emit(e);
+      } catch {
+        // emit must never throw into the master
+      }
+    },
+    async flush(timeoutMs) {
+      await Promise.all(lanes.map((l) => l.tail));
+      return sender ? sender.flush(timeoutMs) : true;
+    },
+    async close({ flushMs = 5000 } = {}) {
+      if (closed) return;
+      closed = true;
+      await Promise.all(lanes.map((l) => l.tail));
+      if (sender) {
+        if (flushMs > 0) await sender.flush(flushMs);
+        await sender.stop();
+      }
+      // late reports of the sender's stop have been queued by now
+      await Promise.all(lanes.map((l) => l.tail));
+      for (const l of lanes) await l.sink.close?.().catch(() => undefined);
+    },
+    slack,
+    sender,
+    runLogFile,
+  };
+}
+
+async function lookUpRunNumber(ws: Workspace, runId: number | null): Promise<number | null> {
+  if (runId === null) return null;
+  const r = await ws.db.selectFrom('runs').select('run_number').where('id', '=', runId).executeTakeFirst();
+  return r?.run_number ?? null;
+}
+
+export type { FatEvent, EventSink, Level } from './types.js';
+export { enqueueSlack } from './slack-outbox.js';
+export { SlackSender } from './slack-sender.js';
+export { readSlackConfig } from './slack-config.js';

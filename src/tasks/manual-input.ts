@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { updateJsonFile } from '../fat/run-files.js';
+import { text } from './params.js';
+import type { TaskKind } from './types.js';
+
+/**
+ * `manual_input`: pause until a person answers. "Yes" continues; "no" (with a reason) stops the
+ * run cleanly. The original ignored a "no" and carried on; icefat does not.
+ */
+const params = z.object({ message: text('Ready to continue?') });
+type P = z.infer<typeof params>;
+
+export class RunStoppedByOperator extends Error {
+  constructor(readonly reason: string) {
+    super(`stopped by the operator: ${reason}`);
+    this.name = 'RunStoppedByOperator';
+  }
+}
+
+export const kind: TaskKind<P> = {
+  name: 'manual_input',
+  summary: 'pause for a person to confirm',
+  params,
+  positional: ['message'],
+  estimateS: () => 0,
+  needsPerson: (p) => `manual input: ${p.message}`,
+  async run(ctx, p) {
+    const a = await ctx.prompt('manual_input', p.message);
+    if (a.answer === 'no') throw new RunStoppedByOperator(a.reason ?? 'no reason given');
+    // as the original: ManualInputTime<k> at the top level of the run file, k = how many exist
+    updateJsonFile(ctx.run.runFile, (doc) => {
+      const k = Object.keys(doc).filter((key) => /^ManualInputTime\d+$/.test(key)).length;
+      doc[`ManualInputTime${k}`] = new Date(ctx.ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '');
+    });
+    return { answer: a.answer, answeredBy: a.answeredBy, via: a.via };
+  },
+};

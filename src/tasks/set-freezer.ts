@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { FreezerController } from '../lab/instruments/freezer.js';
+import { Thermometer } from '../lab/instruments/thermometer.js';
+import { celsius, flag, seconds } from './params.js';
+import type { TaskContext, TaskKind } from './types.js';
+
+/**
+ * `set_freezer` (the original's dummy_wrapper(fcurrent, fdelta)): the freezer's new set point is
+ * fcurrent + fdelta. With a controller the set point goes through its driver; a manual freezer
+ * becomes a prompt saying which temperature to set. With `wait_reached`, the task then waits until
+ * the air has reached the set point and held it for `hold_s`.
+ */
+const params = z.object({
+  fcurrent: celsius,
+  fdelta: celsius,
+  wait_reached: flag(true),
+  /** how close to the set point counts as reached */
+  band_c: z.coerce.number().positive().default(2),
+  hold_s: seconds(600),
+});
+type P = z.infer<typeof params>;
+
+const POLL_MS = 60_000;
+/** the manual's rates: hours to cool to -40 °C, about a day to warm up */
+const COOL_C_PER_H = 15;
+const WARM_C_PER_H = 3;
+
+const target = (p: P) => p.fcurrent + p.fdelta;
+
+async function airTemperature(ctx: TaskContext): Promise<number> {
+  const st = ctx.ws.station;
+  if (st.freezer.mode === 'controller' && st.freezer.address) {
+    const f = await FreezerController.connect(st.freezer.address);
+    try {
+      return await f.temperature();
+    } finally {
+      await f.close();
+    }
+  }
+  // a manual freezer: the thermometer's freezer-air channel (4)
+  const t = await Thermometer.connect(st.thermometer.address);
+  try {
+    return (await t.readAll())[4];
+  } finally {
+    await t.close();
+  }
+}
+
+export const kind: TaskKind<P> = {
+  name: 'set_freezer',
+  aliases: ['dummy_wrapper', 'freezer'],
+  summary: 'change the freezer set point (fcurrent + fdelta) and wait until it is reached',
+  params,
+  positional: ['fcurrent', 'fdelta'],
+  estimateS: (p) => {
+    const dT = target(p) - p.fcurrent;
+    const hours = Math.abs(dT) / (dT < 0 ? COOL_C_PER_H : WARM_C_PER_H);
+    return 10 + (p.wait_reached ? hours * 3600 + p.hold_s : 0);
+  },
+  needsPerson: (p, ws) => (ws.station.freezer.mode === 'manual' ? `set the freezer to ${target(p)} °C by hand` : undefined),
+  async run(ctx, p) {
+    const sp = target(p);
+    const st = ctx.ws.station;
+    if (st.freezer.mode === 'controller' && st.freezer.address) {
+      const f = await FreezerController.connect(st.freezer.address);
+      try {
+        await f.setSetpoint(sp);
+        const back = await f.setpoint();
+        if (Math.abs(back - sp) > 0.05) throw new Error(`freezer controller at ${f.address} reports set point ${back} °C after being set to ${sp} °C`);
+      } finally {
+        await f.close();
+      }
+      ctx.emit({ level: 'info', kind: 'freezer.setpoint', message: `freezer set point changed to ${sp} °C`, audience: 'channel' });
+    } else {
+      const a = await ctx.prompt('freezer', `Set the freezer to ${sp} °C by hand ("Set" and the arrows), then answer yes.`);
+      if (a.answer === 'no') throw new Error(`the freezer was not set to ${sp} °C: ${a.reason ?? 'no reason given'}`);
+    }
+    if (!p.wait_reached) return { setpointC: sp };
+
+    const start = await airTemperature(ctx);
+    let inBandSince: number | undefined;
+    let t = start;
+    for (;;) {
+      t = await airTemperature(ctx);
+      const now = ctx.ws.clock.now();
+      if (Math.abs(t - sp) <= p.band_c) inBandSince ??= now;
+      else inBandSince = undefined;
+      const held = inBandSince === undefined ? 0 : (now - inBandSince) / 1000;
+      const approach = Math.abs(start - sp) > p.band_c ? Math.min(1, Math.abs(start - t) / Math.max(0.1, Math.abs(start - sp) - p.band_c)) : 1;
+      ctx.progress(0.9 * approach + 0.1 * Math.min(1, held / Math.max(1, p.hold_s)), `air ${t.toFixed(1)} °C, set point ${sp} °C${inBandSince !== undefined ? `, held ${Math.round(held)} s` : ''}`);
+      if (inBandSince !== undefined && held >= p.hold_s) break;
+      await ctx.ws.clock.sleep(POLL_MS, ctx.signal);
+    }
+    return { setpointC: sp, reachedC: t };
+  },
+};
