@@ -31,6 +31,8 @@ try {
 } catch (e) {
   const err = e as Error & { exitCode?: number };
   process.stderr.write(`error: ${err.message}\n`);
+  // 2: the configuration is wrong, restarting cannot help (systemd does not retry it)
+  if (err.name === 'ScheduleError' || err.name === 'ConfigError' || err.name === 'IniError') err.exitCode ??= 2;
   if (process.env.FAT_DEBUG && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = err.exitCode ?? 1;
 }

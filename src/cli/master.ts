@@ -41,10 +41,14 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
             interactive,
             signal: ac.signal,
             notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber }),
-            askReason: interactive ? () => askReason() : undefined,
+            askReason: interactive ? () => (String((ac.signal.reason as Error | undefined)?.message).includes('SIGTERM') ? Promise.resolve('service stop (SIGTERM)') : askReason()) : undefined,
           });
           process.stdout.write(`${outcome.message}\n`);
-          if (outcome.state !== 'completed') throw new CliError(`run ${outcome.runNumber} ${outcome.state}: ${outcome.message}`, outcome.state === 'interrupted' ? 130 : 1);
+          // exit codes for people and for systemd: 0 = nothing to restart (completed, a "no" to a
+          // prompt, a service stop); 130 = Ctrl+C; 1 = failed, restarting with --recover may help
+          const byService = ac.signal.aborted && String((ac.signal.reason as Error).message).includes('SIGTERM');
+          if (outcome.state === 'failed') throw new CliError(`run ${outcome.runNumber} failed: ${outcome.message}`, 1);
+          if (outcome.state === 'interrupted' && !byService) process.exitCode = 130;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);

@@ -2,23 +2,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../fat/home.js';
-import { catalogue } from '../fat/schedule/catalogue.js';
+import { catalogue } from '../tasks/catalogue.js';
 import { checkSchedule, estimateSchedule, formatDurationS, formatProblem, type ScheduleProblem } from '../fat/schedule/parse.js';
-import { scheduleTemplate, TEMPLATE_NAMES, type TemplateName } from '../fat/schedule/templates.js';
+import { scheduleTemplate, TEMPLATE_NAMES } from '../fat/schedule/templates.js';
 import { CliError, emit, homeDir, withWorkspace, type AnyCommand } from './common.js';
 
 /** Modules assumed when the run file is not known to the store. */
 const DEFAULT_MODULES = 16;
 
 export function registerSchedule(program: Command<[], { home?: string }>): void {
-  const schedule = program.command('schedule').description('FAT schedules: write one from a template, check one (also the original INI files)');
+  const schedule = program
+    .command('schedule')
+    .description('FAT schedules: write one from a template, check one (also the original INI files)');
 
   schedule
     .command('create')
     .description('write a schedule file for a run from a template')
     .argument('<run>', 'run number of this station, or a run_NNNNN.json file')
     .argument('<config>', 'the schedule file to write (INI)')
-    .addOption(new Option('--template <name>', 'which schedule').choices(TEMPLATE_NAMES).default('standard' as TemplateName))
+    .addOption(new Option('--template <name>', 'which schedule').choices(TEMPLATE_NAMES).default('standard'))
     .option('--force', 'overwrite an existing file')
     .option('--json', 'print JSON')
     .action(async (runArg, config, opts, cmd) =>
@@ -32,11 +34,15 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
         fs.renameSync(tmp, out);
         const r = checkSchedule(out, catalogue());
         const est = estimateSchedule(r.schedule, catalogue(), run.modules);
-        emit(opts.json, { file: out, template: opts.template, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS }, () => [
-          `Wrote the ${opts.template} schedule for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
-          `  ${r.schedule.tasks.length} tasks, about ${formatDurationS(est.totalS)} for ${run.modules} modules.`,
-          `Check it with: fat schedule check ${config}`,
-        ]);
+        emit(
+          opts.json,
+          { file: out, template: opts.template, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS },
+          () => [
+            `Wrote the ${opts.template} schedule for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
+            `  ${r.schedule.tasks.length} tasks, about ${formatDurationS(est.totalS)} for ${run.modules} modules.`,
+            `Check it with: fat schedule check ${config}`,
+          ],
+        );
       }),
     );
 
@@ -113,7 +119,12 @@ async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
   if (trimmed.endsWith('.json')) {
     const abs = path.resolve(trimmed);
     if (!fs.existsSync(abs)) throw new CliError(`${arg} does not exist`);
-    const run = await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_file', '=', abs).executeTakeFirst();
+    const run = await ws.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('station', '=', ws.station.name)
+      .where('run_file', '=', abs)
+      .executeTakeFirst();
     if (run) return { runFile: abs, number: run.run_number, modules: await activeModules(ws, run.id) };
     return { runFile: abs, modules: DEFAULT_MODULES };
   }

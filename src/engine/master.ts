@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Workspace } from '../fat/home.js';
 import { verifyModule } from '../fat/module-link.js';
-import { catalogue, findKind, type Catalogue } from '../fat/schedule/catalogue.js';
+import { catalogue, findKind, type Catalogue } from '../tasks/catalogue.js';
 import { parseSchedule, type Schedule } from '../fat/schedule/parse.js';
 import { runName } from '../fat/run-files.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
@@ -94,6 +94,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
   const runRef = { id: run.id, number: run.run_number, runFile: run.run_file };
   let sched = await activeSchedule(ws, run.id);
   let recovering = false;
+  let started = false;
   try {
     // ---- which schedule runs: a fresh one, or the journal of an interrupted one ----
     const existing = sched ? await scheduleTasks(ws, sched.id) : [];
@@ -106,11 +107,11 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     }
     if (opts.recover && !sched) {
       const last = await latestSchedule(ws, run.id);
-      throw new MasterError(
-        last?.state === 'completed'
-          ? `No need to run in recovery mode: run ${run.run_number}'s schedule (${last.master_key}) completed at ${last.ended_at}`
-          : `run ${run.run_number} has no schedule to recover: start it without --recover`,
-      );
+      if (last?.state === 'completed') {
+        // the service passes --recover on every start: a finished run is nothing to do, not an error
+        return { runNumber: run.run_number, state: 'completed', message: `No need to run in recovery mode: run ${run.run_number}'s schedule (${last.master_key}) completed at ${last.ended_at}` };
+      }
+      emit({ level: 'info', kind: 'run.recover', message: `run ${run.run_number} has no schedule yet: starting it from the beginning`, audience: 'log' });
     }
     if (opts.recover && sched) {
       if (sched.config_hash !== schedule.hash && !opts.force) {
@@ -173,6 +174,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     });
 
     // ---- the loop ----
+    started = true;
+    await ws.db.updateTable('schedules').set({ ended_at: null, end_reason: null }).where('id', '=', s.id).execute();
     let lastDigest = ws.clock.now();
     let expectedFreezerC: number | undefined;
     let previousKind: string | undefined;
@@ -228,6 +231,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     });
     return { runNumber: run.run_number, state: 'completed', message: 'All actions completed - master script terminating' };
   } catch (e) {
+    // a refusal before the first task touched nothing: no stop to record, no safe state to restore
+    if (!started && e instanceof MasterError) throw e;
     return await stopRun(ws, opts, run, sched?.id, sched?.master_key, e, emit);
   } finally {
     await notifier.close();
@@ -253,7 +258,6 @@ async function stopRun(
   e: unknown,
   emit: (e: Omit<FatEvent, 'timeMs' | 'runId'>) => void,
 ): Promise<MasterOutcome> {
-  if (e instanceof MasterError && scheduleId === undefined) throw e;
   const interrupted = e instanceof Interrupted || opts.signal.aborted;
   let state: MasterOutcome['state'];
   let reason: string;

@@ -1,5 +1,5 @@
 import type { Workspace } from '../fat/home.js';
-import { catalogue } from '../fat/schedule/catalogue.js';
+import { catalogue } from '../tasks/catalogue.js';
 import { backupLag } from './backup.js';
 import { formatDuration, formatTime } from './forecast.js';
 import { leaseHolder } from './lease.js';

@@ -116,7 +116,15 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
   }
 
   const note = slack.note;
-  if (note) emit({ level: slack.state === 'off' ? 'info' : 'warn', kind: 'slack.config', message: note, timeMs: ws.clock.now(), runId, audience: 'log' });
+  if (note)
+    emit({
+      level: slack.state === 'off' ? 'info' : 'warn',
+      kind: 'slack.config',
+      message: note,
+      timeMs: ws.clock.now(),
+      runId,
+      audience: 'log',
+    });
   sender?.start();
 
   let closed = false;

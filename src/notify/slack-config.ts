@@ -59,7 +59,10 @@ export function readSlackConfig(station: Station, opts: SlackConfigEnv = {}): Sl
   try {
     token = fs.readFileSync(file, 'utf8').trim();
   } catch (e) {
-    return { state: 'off', note: `Slack is off: cannot read slack.token_file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${SLACK_OFF_NOTE}` };
+    return {
+      state: 'off',
+      note: `Slack is off: cannot read slack.token_file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${SLACK_OFF_NOTE}`,
+    };
   }
   if (!token) return { state: 'off', note: `Slack is off: slack.token_file ${file} is empty; ${SLACK_OFF_NOTE}` };
   const loose = (fs.statSync(file).mode & 0o077) !== 0;

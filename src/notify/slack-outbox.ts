@@ -21,7 +21,8 @@ export function slackText(station: string, e: FatEvent): string {
   let text = `${mention}[${escapeSlack(station)}] ${escapeSlack(e.message)}`;
   if (e.detail && e.detail.trim() !== '') {
     let detail = e.detail.replace(/\s+$/, '');
-    if (detail.length > MAX_DETAIL_CHARS) detail = `${detail.slice(0, MAX_DETAIL_CHARS)}\n… (${detail.length - MAX_DETAIL_CHARS} more characters in the run log)`;
+    if (detail.length > MAX_DETAIL_CHARS)
+      detail = `${detail.slice(0, MAX_DETAIL_CHARS)}\n… (${detail.length - MAX_DETAIL_CHARS} more characters in the run log)`;
     // a ``` inside the trace would end the code block early
     text += `\n\`\`\`\n${escapeSlack(detail).replace(/```/g, "'''")}\n\`\`\``;
   }
@@ -66,7 +67,16 @@ export async function enqueueSlack(
     for (const target of targets) {
       const row = await tx
         .insertInto('outbox')
-        .values({ station: ws.station.name, run_id: runId, target, text, created_at: now, state: 'pending', attempts: 0, next_attempt_at: now })
+        .values({
+          station: ws.station.name,
+          run_id: runId,
+          target,
+          text,
+          created_at: now,
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       ids.push(row.id);

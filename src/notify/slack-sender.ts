@@ -71,7 +71,16 @@ const PERMANENT = new Set([
   'messages_tab_disabled',
 ]);
 /** fixed by a new token and a restart: keep the messages until then */
-const AUTH = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'missing_scope', 'no_permission', 'not_allowed_token_type']);
+const AUTH = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'missing_scope',
+  'no_permission',
+  'not_allowed_token_type',
+]);
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 const quietLogger: Logger = {
@@ -96,6 +105,8 @@ export class SlackSender {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
+  /** a kick that came while no one slept: the next sleep is skipped */
+  private kicked = false;
   private pauseUntil = 0;
   private failing = false;
   private readonly reported = new Set<string>();
@@ -133,6 +144,7 @@ export class SlackSender {
 
   /** new rows are waiting: look now instead of at the next poll */
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
@@ -192,6 +204,10 @@ export class SlackSender {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.kicked) {
+      this.kicked = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
@@ -200,6 +216,7 @@ export class SlackSender {
       }
       this.wake = () => {
         this.wake = null;
+        this.kicked = false;
         done();
       };
     });
@@ -209,19 +226,25 @@ export class SlackSender {
   private async step(): Promise<number> {
     const now = this.now();
     if (now < this.pauseUntil) return this.pauseUntil - now;
-    const rows = await this.ws.db
+    // only the oldest pending row of each target may go: a long outage can leave thousands waiting
+    const station = this.ws.station.name;
+    const heads = await this.ws.db
       .selectFrom('outbox')
       .select(['id', 'target', 'text', 'attempts', 'next_attempt_at'])
-      .where('station', '=', this.ws.station.name)
-      .where('state', '=', 'pending')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('outbox')
+          .select((e) => e.fn.min('id').as('id'))
+          .where('station', '=', station)
+          .where('state', '=', 'pending')
+          .groupBy('target'),
+      )
       .orderBy('id')
       .execute();
-    if (rows.length === 0) return this.pollMs;
-    const heads = new Map<string, (typeof rows)[number]>();
-    for (const r of rows) if (!heads.has(r.target)) heads.set(r.target, r);
+    if (heads.length === 0) return this.pollMs;
     let next = Infinity;
-    let due: (typeof rows)[number] | undefined;
-    for (const h of heads.values()) {
+    let due: (typeof heads)[number] | undefined;
+    for (const h of heads) {
       const at = Date.parse(h.next_attempt_at);
       if (at <= now) {
         if (!due || h.id < due.id) due = h;
@@ -248,7 +271,11 @@ export class SlackSender {
     const error = outcome.error;
     if (outcome.kind === 'failed' || (outcome.kind === 'unknown' && attempts >= this.maxAttempts)) {
       await update.set({ state: 'failed', attempts, last_error: error }).execute();
-      this.problem('error', `Slack refused a message for ${row.target} for good (${error}); it stays in the run log and the store`, `${row.target}:${error}`);
+      this.problem(
+        'error',
+        `Slack refused a message for ${row.target} for good (${error}); it stays in the run log and the store`,
+        `${row.target}:${error}`,
+      );
       return;
     }
     let retryAt: number;
@@ -260,7 +287,11 @@ export class SlackSender {
     }
     await update.set({ attempts, next_attempt_at: nowIso(retryAt), last_error: error }).execute();
     if (outcome.kind === 'auth') {
-      this.problem('error', `Slack rejects the token (${error}): messages wait in the outbox until icefat restarts with a valid SLACK_BOT_TOKEN`, 'auth');
+      this.problem(
+        'error',
+        `Slack rejects the token (${error}): messages wait in the outbox until icefat restarts with a valid SLACK_BOT_TOKEN`,
+        'auth',
+      );
     } else if (!this.failing) {
       this.failing = true;
       this.problem('warn', `Slack did not take a message (${error}); messages wait in the outbox and are retried`, null);
@@ -290,7 +321,11 @@ export class SlackSender {
   private classify(e: unknown): Outcome {
     const clean = (s: string) => scrub(s, [this.opts.token]).slice(0, 500);
     if (e instanceof WebAPIRateLimitedError) {
-      return { kind: 'rate', retryAfterMs: Math.max(0, e.retryAfter) * 1000, error: `rate limited by Slack, retry after ${e.retryAfter} s` };
+      return {
+        kind: 'rate',
+        retryAfterMs: Math.max(0, e.retryAfter) * 1000,
+        error: `rate limited by Slack, retry after ${e.retryAfter} s`,
+      };
     }
     if (e instanceof WebAPIPlatformError) {
       const code = String(e.data.error);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { iniBool, iniChoice, iniInt, iniNumber, iniRequiredText, iniText } from '../fat/schedule/values.js';
+import { iniBool, iniChoice, iniInt, iniNumber, iniRequiredText, iniText } from './values.js';
 import type { TaskKind } from './types.js';
 
 /**
@@ -24,7 +24,7 @@ const comment = (def: string) => iniText().default(def);
 
 /** Erases the parameter type so kinds of different shapes fit one list. */
 function declare<P extends Record<string, unknown>>(k: Omit<TaskKind<P>, 'unavailable' | 'run'>): TaskKind {
-  return { ...k, unavailable: UNAVAILABLE } as unknown as TaskKind;
+  return { ...k, unavailable: UNAVAILABLE };
 }
 
 const stf = z.object({ comment: comment(''), n_jobs: nJobs() });

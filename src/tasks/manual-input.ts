@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { updateJsonFile } from '../fat/run-files.js';
-import { text } from './params.js';
+import { iniText } from './values.js';
 import type { TaskKind } from './types.js';
 
 /**
  * `manual_input`: pause until a person answers. "Yes" continues; "no" (with a reason) stops the
  * run cleanly. The original ignored a "no" and carried on; icefat does not.
  */
-const params = z.object({ message: text('Ready to continue?') });
+const params = z.object({ message: iniText().default('Ready to continue?') });
 type P = z.infer<typeof params>;
 
 export class RunStoppedByOperator extends Error {

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { addMeasurementEntry } from '../fat/run-files.js';
-import { seconds, text } from './params.js';
+import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { iniNumber, iniText } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 
 /**
@@ -13,7 +14,7 @@ import type { ActiveModule, TaskContext, TaskKind } from './types.js';
  * configured again) and all its slow-control sensors are appended to a CSV per D-Egg, as the
  * original's deprecated monitoring did (ReadoutReboot_NN in the D-Egg file).
  */
-const params = z.object({ comment: text(''), set_time: seconds(0) });
+const params = z.object({ comment: iniText().default(''), set_time: iniNumber({ min: 0, unit: 's' }).default(0) });
 type P = z.infer<typeof params>;
 
 const SETTLE_MS = 3000;
@@ -44,7 +45,7 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
     summary: reboot ? 'reboot each module in turn and read its sensors' : 'read each module\'s sensors',
     params,
     positional: ['comment', 'set_time'],
-    estimateS: (p, n) => Math.max(p.set_time, n * (reboot ? 10 : 4)),
+    estimateS: (p, n) => Math.max(p.set_time, Math.ceil(n / 4) * (reboot ? 12 : 5)),
     async run(ctx, p) {
       const type = reboot ? 'ReadoutReboot' : 'ReadoutOnly';
       const dir = newDataDir(ctx.ws.home.dataDir, type, ctx.ws.clock.now());
@@ -52,12 +53,14 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
       let passes = 0;
       const firmware = new Map<number, number>();
       do {
-        for (const [i, m] of ctx.modules.entries()) {
+        let done = 0;
+        // one module per wire pair at a time, the wire pairs in parallel
+        await runLanes(wirePairLanes(ctx.modules), 4, async (m) => {
           ctx.signal.throwIfAborted();
           firmware.set(m.port, await readoutOnce(ctx, m, reboot, path.join(dir, `${m.serial}.csv`)));
           const elapsed = ctx.ws.clock.now() - start;
-          ctx.progress(p.set_time > 0 ? Math.min(1, elapsed / (p.set_time * 1000)) : (i + 1) / ctx.modules.length, `pass ${passes + 1}, ${m.serial}`);
-        }
+          ctx.progress(p.set_time > 0 ? Math.min(1, elapsed / (p.set_time * 1000)) : ++done / ctx.modules.length, `pass ${passes + 1}, ${m.serial}`);
+        });
         passes++;
       } while (ctx.ws.clock.now() - start < p.set_time * 1000);
       for (const m of ctx.modules) {

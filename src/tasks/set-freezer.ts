@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FreezerController } from '../lab/instruments/freezer.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
-import { celsius, flag, seconds } from './params.js';
+import { iniBool, iniNumber } from './values.js';
 import type { TaskContext, TaskKind } from './types.js';
 
 /**
@@ -11,12 +11,12 @@ import type { TaskContext, TaskKind } from './types.js';
  * the air has reached the set point and held it for `hold_s`.
  */
 const params = z.object({
-  fcurrent: celsius,
-  fdelta: celsius,
-  wait_reached: flag(true),
+  fcurrent: iniNumber({ min: -60, max: 40, unit: '°C' }),
+  fdelta: iniNumber({ min: -100, max: 100, unit: '°C' }),
+  wait_reached: iniBool(true),
   /** how close to the set point counts as reached */
-  band_c: z.coerce.number().positive().default(2),
-  hold_s: seconds(600),
+  band_c: iniNumber({ min: 0.1, unit: '°C' }).default(2),
+  hold_s: iniNumber({ min: 0, unit: 's' }).default(600),
 });
 type P = z.infer<typeof params>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { wirePairOf } from '../lab/station.js';
 import { moduleStatus, powerCycle, type ModuleStatus } from '../fat/module-link.js';
-import { flag } from './params.js';
+import { iniBool } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 
 /**
@@ -10,7 +10,7 @@ import type { ActiveModule, TaskContext, TaskKind } from './types.js';
  * if it still fails it is excluded from the rest of the run and the run goes on for the others.
  * With `reboot`, every module is power-cycled first (the original's warm reboot of all D-Eggs).
  */
-const params = z.object({ verbose: flag(true), reboot: flag(false) });
+const params = z.object({ verbose: iniBool(true), reboot: iniBool(false) });
 type P = z.infer<typeof params>;
 
 async function cycle(ctx: TaskContext, m: ActiveModule): Promise<void> {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { seconds } from './params.js';
+import { iniNumber } from './values.js';
 import type { TaskKind } from './types.js';
 
 /** `wait_time`: wait a number of lab seconds, showing progress (the original's tqdm sleep). */
-const params = z.object({ pause: seconds(10) });
+const params = z.object({ pause: iniNumber({ min: 0, unit: 's' }).default(10) });
 type P = z.infer<typeof params>;
 
 export const kind: TaskKind<P> = {

@@ -3,7 +3,9 @@ import { IniError, parseIni, readIni } from '../../src/fat/schedule/ini.js';
 
 describe('INI reader (configparser subset)', () => {
   it('keeps sections and entries in file order, with line numbers', () => {
-    const text = ['# a schedule', '[constants]', 'run_file = /x/run_00001.json', '', '[b]', 'Z: 5', 'a = 1', '10 = ten', '2 = two'].join('\n');
+    const text = ['# a schedule', '[constants]', 'run_file = /x/run_00001.json', '', '[b]', 'Z: 5', 'a = 1', '10 = ten', '2 = two'].join(
+      '\n',
+    );
     const s = parseIni(text, 'f.ini');
     expect(s.map((x) => [x.name, x.line])).toEqual([
       ['constants', 2],

@@ -21,6 +21,8 @@ export interface FakeSlackOptions {
   echoToken?: boolean;
   /** answer every call with { ok: false, error } (e.g. 'invalid_auth') */
   platformError?: string;
+  /** users conversations.open does not know (user_not_found) */
+  unknownUsers?: string[];
 }
 
 export interface FakeSlack {
@@ -46,7 +48,7 @@ export async function startFakeSlack(initial: FakeSlackOptions = {}): Promise<Fa
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
+      const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       const body = parseBody(req.headers['content-type'] ?? '', Buffer.concat(chunks).toString('utf8'));
       const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -65,11 +67,12 @@ export async function startFakeSlack(initial: FakeSlackOptions = {}): Promise<Fa
       }
       if (opts.platformError) return answer(200, { ok: false, error: opts.platformError, detail: echo });
       if (method === 'chat.postMessage') {
-        messages.push({ channel: String(body.channel ?? ''), text: String(body.text ?? ''), token });
+        messages.push({ channel: body.channel ?? '', text: body.text ?? '', token });
         return answer(200, { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` });
       }
       if (method === 'conversations.open') {
-        const user = String(body.users ?? '');
+        const user = body.users ?? '';
+        if (opts.unknownUsers?.includes(user)) return answer(200, { ok: false, error: 'user_not_found' });
         opened.push(user);
         return answer(200, { ok: true, channel: { id: `D-${user}` } });
       }
@@ -97,7 +100,8 @@ export async function startFakeSlack(initial: FakeSlackOptions = {}): Promise<Fa
   };
 }
 
-function parseBody(contentType: string, raw: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return JSON.parse(raw || '{}') as Record<string, unknown>;
-  return Object.fromEntries(new URLSearchParams(raw));
+function parseBody(contentType: string, raw: string): Record<string, string | undefined> {
+  if (!contentType.includes('application/json')) return Object.fromEntries(new URLSearchParams(raw));
+  const json = JSON.parse(raw || '{}') as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }

@@ -22,7 +22,14 @@ export async function tempWorkspace(
   const ws = await openWorkspace(dir, new VirtualClock(Date.UTC(2026, 2, 1, 12, 34, 56)));
   const run = await ws.db
     .insertInto('runs')
-    .values({ station: ws.station.name, run_number: runNumber, comment: 'test', date: '2026-03-01', operator: 'test', run_file: path.join(dir, 'run.json') })
+    .values({
+      station: ws.station.name,
+      run_number: runNumber,
+      comment: 'test',
+      date: '2026-03-01',
+      operator: 'test',
+      run_file: path.join(dir, 'run.json'),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return { ws, runId: run.id, dir };

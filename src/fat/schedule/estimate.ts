@@ -1,4 +1,4 @@
-import { findKind, type Catalogue } from './catalogue.js';
+import { findKind, type Catalogue } from '../../tasks/catalogue.js';
 import type { Schedule } from './parse.js';
 
 export interface TaskEstimate {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { iniInt, iniNumber, iniText } from './values.js';
+import { iniInt, iniNumber, iniText } from '../../tasks/values.js';
 
 /**
  * Fragments of the original's INI files (`fragment = NAME`): functions that added several tasks

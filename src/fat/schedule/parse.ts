@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TaskKind } from '../../tasks/types.js';
-import { closestNames, findKind, type Catalogue } from './catalogue.js';
+import { closestNames, findKind, kindsOf, type Catalogue } from '../../tasks/catalogue.js';
 import { findFragment, fragments } from './fragments.js';
 import { readIni, type IniEntry, type IniProblem, type IniSection } from './ini.js';
-import { iniBool, iniInt, parseIniBool } from './values.js';
+import { iniBool, iniInt, parseIniBool } from '../../tasks/values.js';
 
 export { estimateSchedule, formatDurationS, type TaskEstimate } from './estimate.js';
 
@@ -42,15 +42,7 @@ export interface Schedule {
 }
 
 export type ProblemCode =
-  | 'file'
-  | 'ini'
-  | 'constants'
-  | 'structure'
-  | 'unknown-task'
-  | 'unavailable'
-  | 'unknown-parameter'
-  | 'bad-value'
-  | 'too-many-arguments';
+  'file' | 'ini' | 'constants' | 'structure' | 'unknown-task' | 'unavailable' | 'unknown-parameter' | 'bad-value' | 'too-many-arguments';
 
 export interface ScheduleProblem extends IniProblem {
   code: ProblemCode;
@@ -104,7 +96,8 @@ export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedul
   const taskSections = ini.sections.filter((s) => s !== constants);
   schedule.format = taskSections.some((s) => s.entries.some((e) => e.key === 'package' || e.key === 'fragment')) ? 'original' : 'icefat';
   for (const s of taskSections) readTaskSection(file, s, schedule, cat, problems);
-  if (!taskSections.length && !ini.problems.length) problems.push({ file, line: 1, code: 'structure', message: 'the schedule has no tasks' });
+  if (!taskSections.length && !ini.problems.length)
+    problems.push({ file, line: 1, code: 'structure', message: 'the schedule has no tasks' });
 
   const startAt = schedule.constants.startAt;
   if (startAt !== undefined && schedule.tasks.length && startAt >= schedule.tasks.length) {
@@ -118,6 +111,8 @@ export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedul
       message: `there are tasks 0..${schedule.tasks.length - 1}, got ${startAt}`,
     });
   }
+  // stable: problems of one line keep the order they were found in
+  problems.sort((a, b) => a.line - b.line);
   return { schedule, problems };
 }
 
@@ -189,7 +184,8 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
     const parts = frag.expand(p);
     parts.forEach((part, i) => {
       const kind = findKind(cat, part.kind);
-      if (!kind) return void problem('unknown-task', `fragment ${frag.name} needs task kind ${part.kind}, which icefat does not have`, fragE);
+      if (!kind)
+        return void problem('unknown-task', `fragment ${frag.name} needs task kind ${part.kind}, which icefat does not have`, fragE);
       const params = readParams(kind.name, kind.params, kind.positional, toEntries(part.params, fragE.line), false, s.line, problem);
       if (!params) return;
       if (kind.unavailable) problem('unavailable', `${kind.name}: ${kind.unavailable}`, fragE, kind.name);
@@ -203,7 +199,12 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
   const kind = findKind(cat, name);
   if (!kind) {
     const near = closestNames(cat, name);
-    return void problem('unknown-task', `unknown task "${name}"; closest known: ${near.join(', ')}`, taskE);
+    const hint = near.length
+      ? `did you mean ${near.join(', ')}?`
+      : `known tasks: ${kindsOf(cat)
+          .map((k) => k.name)
+          .join(', ')}`;
+    return void problem('unknown-task', `unknown task "${name}"; ${hint}`, taskE);
   }
   const params = readParams(kind.name, kind.params, kind.positional, args, positional, s.line, problem);
   if (kind.unavailable) problem('unavailable', `${kind.name}: ${kind.unavailable}`, taskE, kind.name);
@@ -262,10 +263,11 @@ function readParams(
       const name = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
       const e = name === undefined ? undefined : entryOf.get(name);
       const as = e && e.key !== name ? ` (argument ${name} of ${kindName})` : '';
-      if (name !== undefined && !e) problem('bad-value', `missing, ${kindName} needs it`, { key: name, value: '', line: sectionLine }, kindName);
+      if (name !== undefined && !e)
+        problem('bad-value', `missing, ${kindName} needs it`, { key: name, value: '', line: sectionLine }, kindName);
       else problem('bad-value', issue.message + as, e, kindName);
     }
     return undefined;
   }
-  return ok ? (r.data as Record<string, unknown>) : undefined;
+  return ok ? r.data : undefined;
 }

@@ -31,8 +31,7 @@ class Plan {
     const key = opts.tag === undefined ? task : `${task}/${opts.tag}`;
     const n = this.counts.get(key) ?? 0;
     this.counts.set(key, n + 1);
-    const section =
-      opts.tag === undefined ? `${task}_${n}` : opts.tagFirst ? `${task}_${opts.tag}_${n}` : `${task}_${n}_${opts.tag}`;
+    const section = opts.tag === undefined ? `${task}_${n}` : opts.tagFirst ? `${task}_${opts.tag}_${n}` : `${task}_${n}_${opts.tag}`;
     this.out.push('', `[${section}]`, `task = ${task}`);
     for (const [k, v] of Object.entries(params)) this.out.push(`${k} = ${String(v)}`);
     if (opts.backup) this.out.push('run_backup = true');
@@ -50,7 +49,11 @@ const stf = (p: Plan, comment: string) => p.add('measure_stf', { comment, n_jobs
 const stfAna = (p: Plan) => p.add('stf_ana');
 const gain = (p: Plan, comment: string) => p.add('measure_gain', { comment, n_jobs: 4, resume: false });
 const gainAna = (p: Plan) =>
-  p.add('analysis_wrapper', { pdf: false, mode: 'gain_scan', measurement_number: 'latest', offline: false, simple: false }, { backup: true });
+  p.add(
+    'analysis_wrapper',
+    { pdf: false, mode: 'gain_scan', measurement_number: 'latest', offline: false, simple: false },
+    { backup: true },
+  );
 const gainReady = (p: Plan) => p.add('validate_gain', { verbose: true });
 const manInput = (p: Plan, message: string) => p.add('manual_input', { message });
 const freezer = (p: Plan, fcurrent: number, fdelta: number) => p.add('set_freezer', { fcurrent, fdelta }, { backup: true });

@@ -1,6 +1,6 @@
-import { declaredKinds } from '../../tasks/declared.js';
-import { housekeeping } from '../../tasks/housekeeping.js';
-import type { TaskKind } from '../../tasks/types.js';
+import { declaredKinds } from './declared.js';
+import { housekeeping } from './housekeeping.js';
+import type { TaskKind } from './types.js';
 
 /** Task kinds by name and by each alias (the same object under several keys). */
 export type Catalogue = Map<string, TaskKind>;
@@ -27,11 +27,13 @@ export function findKind(cat: Catalogue, name: string): TaskKind | undefined {
   return cat.get(name.trim()) ?? cat.get(name.trim().toLowerCase());
 }
 
-/** Names (and aliases) closest to a misspelt one, for "did you mean". */
+/** Names (and aliases) close to a misspelt one, for "did you mean"; empty when nothing is close. */
 export function closestNames(cat: Catalogue, name: string, n = 3): string[] {
   const q = name.trim().toLowerCase();
+  const limit = Math.max(2, Math.floor(q.length / 3));
   return [...cat.keys()]
-    .map((k) => ({ k, d: editDistance(q, k) - (k.includes(q) || q.includes(k) ? 3 : 0) }))
+    .map((k) => ({ k, d: editDistance(q, k) - (q.length > 2 && (k.includes(q) || q.includes(k)) ? limit : 0) }))
+    .filter((x) => x.d <= limit)
     .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
     .slice(0, n)
     .map((x) => x.k);

@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/lab/station-defaults.js';
+import { createConsoleSink, formatConsoleLine } from '../../src/notify/console-sink.js';
+import { createNotifier } from '../../src/notify/index.js';
+import { readSlackConfig } from '../../src/notify/slack-config.js';
+import { enqueueSlack } from '../../src/notify/slack-outbox.js';
+import type { FatEvent } from '../../src/notify/types.js';
+import { captureStream, tempWorkspace } from './workspace.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(...args: Parameters<typeof tempWorkspace>) {
+  const t = await tempWorkspace(...args);
+  cleanups.push(() => t.ws.close());
+  return t;
+}
+
+const at = new Date(2026, 2, 1, 7, 5, 9).getTime(); // local 07:05:09
+
+function ev(over: Partial<FatEvent> = {}): FatEvent {
+  return { level: 'info', kind: 'task.start', message: '[3] measure_gain', timeMs: at, runId: null, ...over };
+}
+
+describe('console sink', () => {
+  it('prints one line per event with the lab time, and the trace indented for warnings only', () => {
+    const out = captureStream();
+    const sink = createConsoleSink({ stream: out.stream });
+    void sink.emit(ev({ detail: 'not shown for info' }));
+    void sink.emit(ev({ level: 'warn', message: 'D-Egg at port 5001 did not answer', detail: 'Error: timeout\n  at x\n' }));
+    void sink.emit(ev({ level: 'debug', message: 'too chatty' }));
+    expect(out.text()).toBe(
+      '07:05:09      [3] measure_gain\n' +
+        '07:05:09 WARN D-Egg at port 5001 did not answer\n' +
+        '         Error: timeout\n' +
+        '           at x\n',
+    );
+  });
+
+  it('colours only when asked or on a terminal', () => {
+    expect(formatConsoleLine(ev({ level: 'error', message: 'x' }), true)).toContain('\x1b[31m');
+    const out = captureStream();
+    void createConsoleSink({ stream: out.stream }).emit(ev({ level: 'error' }));
+    expect(out.text()).not.toContain('\x1b[');
+  });
+});
+
+describe('run log and store', () => {
+  it('appends JSON lines to logs/run_NNNNN.log across two notifiers of the same run', async () => {
+    const { ws, runId } = await setup(null, 7);
+    for (const message of ['first master', 'recovered master']) {
+      const n = await createNotifier(ws, runId, { console: false, slack: false });
+      n.emit(ev({ message, level: 'warn', detail: 'trace', data: { port: 5002 } }));
+      await n.close();
+    }
+    const file = path.join(ws.home.logsDir, 'run_00007.log');
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // each notifier also notes once that Slack is off
+    const ours = lines.filter((l) => l.kind === 'task.start');
+    expect(ours.map((l) => l.msg)).toEqual(['first master', 'recovered master']);
+    expect(ours[0]).toMatchObject({
+      level: 'warn',
+      time: new Date(at).toISOString(),
+      runId,
+      station: 'sim-station',
+      detail: 'trace',
+      data: { port: 5002 },
+    });
+  });
+
+  it('records every event in the store with lab time, level, kind and the trace in data', async () => {
+    const { ws, runId } = await setup(null);
+    const n = await createNotifier(ws, runId, { console: false, runLog: false, slack: false });
+    n.emit(
+      ev({ level: 'error', kind: 'task.failed', message: 'gain scan failed', detail: 'Error: x', data: { task: 3 }, audience: 'people' }),
+    );
+    await n.close();
+    const rows = await ws.db.selectFrom('events').selectAll().where('kind', '=', 'task.failed').execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      station: 'sim-station',
+      run_id: runId,
+      time: new Date(at).toISOString(),
+      level: 'error',
+      message: 'gain scan failed',
+    });
+    expect(JSON.parse(rows[0].data)).toEqual({ task: 3, detail: 'Error: x', audience: 'people' });
+  });
+
+  it('a failing sink is reported once on stderr and the others go on', async () => {
+    const { ws, runId } = await setup(null);
+    const errors: string[] = [];
+    const out = captureStream();
+    const n = await createNotifier(ws, runId, { console: { stream: out.stream }, slack: false, stderr: (l) => errors.push(l) });
+    await ws.db.destroy(); // the store goes away under the master
+    expect(() => n.emit(ev({ message: 'one' }))).not.toThrow();
+    n.emit(ev({ message: 'two' }));
+    await n.close();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/the store of the run's events failed/);
+    expect(out.text()).toMatch(/one\n.*two\n$/);
+    cleanups.length = 0; // the store is closed already
+  });
+});
+
+describe('Slack outbox rows', () => {
+  it('queues one channel row, or the channel and a DM per person, in order and with the station name', async () => {
+    const { ws, runId } = await setup({ channel: 'C1', shifter: 'U1', expert: 'U1' });
+    expect(await enqueueSlack(ws, runId, ev({ audience: 'log' }))).toEqual([]);
+    await enqueueSlack(ws, runId, ev({ audience: 'channel', message: 'a & <b>' }));
+    await enqueueSlack(ws, runId, ev({ audience: 'people', level: 'critical', message: 'stopped' }));
+    const rows = await ws.db.selectFrom('outbox').selectAll().orderBy('id').execute();
+    // shifter and expert are the same person here: one DM
+    expect(rows.map((r) => [r.target, r.text, r.state])).toEqual([
+      ['channel', '[sim-station] a &amp; &lt;b&gt;', 'pending'],
+      ['channel', '<!channel> [sim-station] stopped', 'pending'],
+      ['dm:U1', '<!channel> [sim-station] stopped', 'pending'],
+    ]);
+  });
+});
+
+describe('Slack configuration', () => {
+  const station = (slack?: { token_file?: string }) =>
+    ({ name: 's', slack: slack ? { channel: 'C1', shifter: '', expert: '', ...slack } : undefined }) as unknown as Parameters<
+      typeof readSlackConfig
+    >[0];
+
+  it('prefers SLACK_BOT_TOKEN, then a token file outside the repository (with ~), else is off', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-home-'));
+    fs.mkdirSync(path.join(home, '.config'));
+    fs.writeFileSync(path.join(home, '.config', 'slack-token'), 'xoxb-from-file\n', { mode: 0o600 });
+    const oldHome = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      expect(readSlackConfig(station({ token_file: '~/.config/slack-token' }), { env: { SLACK_BOT_TOKEN: 'xoxb-env' } })).toMatchObject({
+        state: 'on',
+        token: 'xoxb-env',
+      });
+      const fromFile = readSlackConfig(station({ token_file: '~/.config/slack-token' }), {
+        env: { SLACK_API_URL: 'http://127.0.0.1:9/api' },
+      });
+      expect(fromFile).toMatchObject({ state: 'on', token: 'xoxb-from-file', apiUrl: 'http://127.0.0.1:9/api/' });
+      expect(fromFile.note).toBeUndefined();
+    } finally {
+      process.env.HOME = oldHome;
+    }
+    expect(readSlackConfig(station({}), { env: {} })).toEqual({
+      state: 'off',
+      note: 'Slack is off: set SLACK_BOT_TOKEN or slack.token_file',
+    });
+    expect(readSlackConfig(station(), { env: { SLACK_BOT_TOKEN: 'x' } }).state).toBe('off');
+  });
+
+  it('refuses a token file inside the icefat repository', () => {
+    const c = readSlackConfig(station({ token_file: path.join(REPO_ROOT, 'slack-token') }), { env: {} });
+    expect(c.state).toBe('refused');
+    expect(c.state !== 'on' && c.note).toMatch(/inside the icefat repository/);
+  });
+});
