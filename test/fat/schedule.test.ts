@@ -243,7 +243,7 @@ describe('errors name file, section, key and line, all of them at once', () => {
     const r = checkSchedule(f, cat);
     const text = r.problems.map(formatProblem);
     expect(text.filter((t) => !t.includes('arrives with'))).toEqual([
-      `${f} line 6, [wait_time_0] pause: expected a number of seconds`,
+      `${f} line 6, [wait_time_0] pause: expected a number, got "soon"`,
       `${f} line 9, [measure_gian_0] task: unknown task "measure_gian"; did you mean measure_gain, measure_hv, measure_spe?`,
       `${f} line 14, [measure_gain_0] n_jobs: expected a whole number, got "four"`,
       `${f} line 18, [status_check_0] verbose: expected True or False, got "maybe"`,
