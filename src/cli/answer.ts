@@ -20,15 +20,27 @@ export function registerAnswer(program: Command<[], { home?: string }>): void {
         let reason = opts.reason?.trim() || null;
         if (!yes && !reason) {
           if (!process.stdin.isTTY) throw new CliError('"no" stops the run: give a reason with --reason TEXT');
-          const r = await text({ message: 'Stopping the run. Please provide a reason:', validate: (v) => (v?.trim() ? undefined : 'a reason is needed') });
+          const r = await text({
+            message: 'Stopping the run. Please provide a reason:',
+            validate: (v) => (v?.trim() ? undefined : 'a reason is needed'),
+          });
           if (isCancel(r)) throw new CliError('nothing was answered');
           reason = r.trim();
         }
         const by = operatorName();
         const ok = await answerPrompt(ws, prompt.id, { answer: yes ? 'yes' : 'no', reason, answeredBy: by, via: 'cli' });
         if (!ok) throw new CliError('the prompt was answered by someone else a moment ago; nothing changed');
-        await recordEvent(ws, prompt.run_id, 'info', 'prompt.answer-cli', `${by} answered ${yes ? 'yes' : 'no'} to "${prompt.message}" with fat answer`, { reason });
-        process.stdout.write(`Answered ${yes ? 'yes' : 'no'} to: ${prompt.message}\n${yes ? 'The master goes on.' : 'The master stops the run cleanly.'}\n`);
+        await recordEvent(
+          ws,
+          prompt.run_id,
+          'info',
+          'prompt.answer-cli',
+          `${by} answered ${yes ? 'yes' : 'no'} to "${prompt.message}" with fat answer`,
+          { reason },
+        );
+        process.stdout.write(
+          `Answered ${yes ? 'yes' : 'no'} to: ${prompt.message}\n${yes ? 'The master goes on.' : 'The master stops the run cleanly.'}\n`,
+        );
       }),
     );
 }

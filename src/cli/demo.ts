@@ -49,12 +49,26 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
           const code = await runFat(dir, args);
           if (code !== 0) failed.push(`fat ${args.join(' ')}`);
         }
+
+        // the master on a schedule of the housekeeping tasks (the measurements arrive with #4)
+        const schedule = path.join(dir, 'demo_schedule.ini');
+        fs.writeFileSync(schedule, demoSchedule(path.join(dir, 'json/run/run_00001.json')));
+        say(`\n=== The master script (fat_master.py), on ${schedule}\n$ fat schedule check ${schedule}`);
+        if ((await runFat(dir, ['schedule', 'check', schedule])) !== 0) failed.push('fat schedule check');
+        say(`\n$ fat master ${schedule}      (the shifter's screen; a second terminal answers its prompt)`);
+        const master = runFat(dir, ['master', schedule]);
+        await answerWhenAsked(dir);
+        if ((await master) !== 0) failed.push('fat master');
+        say('\n$ fat status');
+        await runFat(dir, ['status']);
         say('\n=== What was written');
         say(`  run file:     ${path.join(dir, 'json/run/run_00001.json')}`);
         say(
           `  D-Egg files:  ${path.join(dir, 'json/run_00001/')} (${fs.existsSync(path.join(dir, 'json/run_00001')) ? fs.readdirSync(path.join(dir, 'json/run_00001')).length : 0} files)`,
         );
-        say(`  store:        ${path.join(dir, 'fat.db')} (runs, modules, check results, events)`);
+        say(`  store:        ${path.join(dir, 'fat.db')} (runs, modules, checks, the master's journal, events)`);
+        say(`  run log:      ${path.join(dir, 'logs/run_00001.log')}`);
+        say(`  backups:      ${path.join(dir, 'backups/run_00001/')}`);
         say(`  DomNet log:   ${path.join(dir, 'logs/domnet.log')}`);
         if (opts.keep) {
           say(`\nThe lab and DomNet keep running; try: FAT_HOME=${dir} npx fat check peripherals   (Ctrl+C to stop)`);
@@ -65,11 +79,54 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
         await lab.close();
       }
       if (failed.length) throw new CliError(`demo: ${failed.length} step(s) failed: ${failed.join('; ')}`);
-      say('\nThe checklist is complete: the station is ready for the master (coming with the schedule issue).');
+      say('\nThe checklist and the master ran; the measurements (gain, dark rate, linearity...) join the schedule with issue #4.');
     });
 }
 
 const say = (s: string) => process.stdout.write(s + '\n');
+
+function demoSchedule(runFile: string): string {
+  return [
+    '[constants]',
+    `run_file = ${runFile}`,
+    'verbose = True',
+    '',
+    '[wait_time_0]\ntask = wait_time\npause = 300\n',
+    '[status_check_0]\ntask = status_check\nrun_backup = True\n',
+    '[readout_and_reboot_0]\ntask = readout_and_reboot\ncomment = demo warm reboot\n',
+    '[set_freezer_0]\ntask = set_freezer\nfcurrent = 20\nfdelta = -60\nwait_reached = False\n',
+    '[manual_input_0]\ntask = manual_input\nmessage = The freezer is set to -40 C. Continue the schedule?\n',
+    '[disable_laser_0]\ntask = disable_laser\n',
+  ].join('\n');
+}
+
+/** Plays the second terminal: waits for the master's prompt, then answers it with `fat answer yes`. */
+async function answerWhenAsked(home: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, 'status', '--json'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('exit', () => resolve(text));
+    });
+    let status: { prompt: unknown; master: unknown } | undefined;
+    try {
+      status = JSON.parse(out) as { prompt: unknown; master: unknown };
+    } catch {
+      continue;
+    }
+    if (status.prompt) {
+      say('\n--- second terminal ---\n$ fat answer yes');
+      await runFat(home, ['answer', 'yes']);
+      say('--- back to the master ---');
+      return;
+    }
+    if (!status.master && i > 20) return;
+  }
+}
 const quote = (a: string) => (/\s/.test(a) ? `"${a}"` : a);
 
 function runFat(home: string, args: string[], quiet = false): Promise<number> {

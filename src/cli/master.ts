@@ -17,7 +17,9 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
     .action(async (config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         if (opts.dryRun) {
-          throw new CliError('--dry-run: use `fat schedule check` for the estimate; a dry run against the simulated lab on virtual time is not available yet');
+          throw new CliError(
+            '--dry-run: use `fat schedule check` for the estimate; a dry run against the simulated lab on virtual time is not available yet',
+          );
         }
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
         const ac = new AbortController();
@@ -41,7 +43,12 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
             interactive,
             signal: ac.signal,
             notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber }),
-            askReason: interactive ? () => (String((ac.signal.reason as Error | undefined)?.message).includes('SIGTERM') ? Promise.resolve('service stop (SIGTERM)') : askReason()) : undefined,
+            askReason: interactive
+              ? () =>
+                  String((ac.signal.reason as Error | undefined)?.message).includes('SIGTERM')
+                    ? Promise.resolve('service stop (SIGTERM)')
+                    : askReason()
+              : undefined,
           });
           process.stdout.write(`${outcome.message}\n`);
           // exit codes for people and for systemd: 0 = nothing to restart (completed, a "no" to a

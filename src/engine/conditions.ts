@@ -47,7 +47,8 @@ export async function readConditions(ws: Workspace, expectedFreezerC: number | u
       try {
         const r = await s.read();
         out.humidityPct.push(r.relativeHumidityPct);
-        if (r.relativeHumidityPct > c.humidity_max_pct) out.problems.push(`humidity ${h.name} at ${r.relativeHumidityPct.toFixed(1)} % (limit ${c.humidity_max_pct} %)`);
+        if (r.relativeHumidityPct > c.humidity_max_pct)
+          out.problems.push(`humidity ${h.name} at ${r.relativeHumidityPct.toFixed(1)} % (limit ${c.humidity_max_pct} %)`);
       } finally {
         await s.close();
       }
@@ -83,7 +84,12 @@ export async function holdForConditions(
     const r = await readConditions(ws, expectedFreezerC);
     if (r.unreadable.length && !warnedUnreadable) {
       warnedUnreadable = true;
-      emit({ level: 'warn', kind: 'conditions.unreadable', message: `condition check could not read: ${r.unreadable.join('; ')}`, audience: 'people' });
+      emit({
+        level: 'warn',
+        kind: 'conditions.unreadable',
+        message: `condition check could not read: ${r.unreadable.join('; ')}`,
+        audience: 'people',
+      });
     }
     const now = ws.clock.now();
     if (r.problems.length) {
@@ -102,7 +108,12 @@ export async function holdForConditions(
       if (!pausedFor) return;
       goodSince ??= now;
       if (now - goodSince >= ws.station.conditions.resume_after_s * 1000) {
-        emit({ level: 'info', kind: 'conditions.resumed', message: `Conditions back in band (was: ${pausedFor}); resuming.`, audience: 'channel' });
+        emit({
+          level: 'info',
+          kind: 'conditions.resumed',
+          message: `Conditions back in band (was: ${pausedFor}); resuming.`,
+          audience: 'channel',
+        });
         onPause(null);
         return;
       }

@@ -21,10 +21,21 @@ export async function createSchedule(
   s: { runId: number; masterKey: string; configPath: string; configHash: string; archivedPath: string; tasks: PlannedTask[] },
 ): Promise<number> {
   return ws.db.transaction().execute(async (tx) => {
-    await tx.updateTable('schedules').set({ state: 'superseded', ended_at: nowIso() }).where('run_id', '=', s.runId).where('state', '=', 'active').execute();
+    await tx
+      .updateTable('schedules')
+      .set({ state: 'superseded', ended_at: nowIso() })
+      .where('run_id', '=', s.runId)
+      .where('state', '=', 'active')
+      .execute();
     const row = await tx
       .insertInto('schedules')
-      .values({ run_id: s.runId, master_key: s.masterKey, config_path: s.configPath, config_hash: s.configHash, archived_path: s.archivedPath })
+      .values({
+        run_id: s.runId,
+        master_key: s.masterKey,
+        config_path: s.configPath,
+        config_hash: s.configHash,
+        archived_path: s.archivedPath,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     if (s.tasks.length) {
@@ -48,7 +59,13 @@ export async function createSchedule(
 }
 
 export async function activeSchedule(ws: Workspace, runId: number) {
-  return ws.db.selectFrom('schedules').selectAll().where('run_id', '=', runId).where('state', '=', 'active').orderBy('id', 'desc').executeTakeFirst();
+  return ws.db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('state', '=', 'active')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
 }
 
 export async function scheduleTasks(ws: Workspace, scheduleId: number) {
@@ -58,10 +75,24 @@ export async function scheduleTasks(ws: Workspace, scheduleId: number) {
 /** After a crash: a task left `running` was interrupted; its attempt is superseded and it runs again. */
 export async function supersedeInterrupted(ws: Workspace, scheduleId: number): Promise<number> {
   return ws.db.transaction().execute(async (tx) => {
-    const running = await tx.selectFrom('tasks').select('id').where('schedule_id', '=', scheduleId).where('state', '=', 'running').execute();
+    const running = await tx
+      .selectFrom('tasks')
+      .select('id')
+      .where('schedule_id', '=', scheduleId)
+      .where('state', '=', 'running')
+      .execute();
     for (const t of running) {
-      await tx.updateTable('task_attempts').set({ outcome: 'superseded', ended_at: nowIso() }).where('task_id', '=', t.id).where('outcome', '=', 'running').execute();
-      await tx.updateTable('tasks').set({ state: 'pending', progress: 0, progress_note: 'interrupted; will run again' }).where('id', '=', t.id).execute();
+      await tx
+        .updateTable('task_attempts')
+        .set({ outcome: 'superseded', ended_at: nowIso() })
+        .where('task_id', '=', t.id)
+        .where('outcome', '=', 'running')
+        .execute();
+      await tx
+        .updateTable('tasks')
+        .set({ state: 'pending', progress: 0, progress_note: 'interrupted; will run again' })
+        .where('id', '=', t.id)
+        .execute();
     }
     return running.length;
   });
@@ -94,7 +125,17 @@ export async function startTask(ws: Workspace, taskId: number, labNowMs: number)
     const at = nowIso(labNowMs);
     await tx
       .updateTable('tasks')
-      .set({ state: 'running', attempts: attempt, started_at: at, ended_at: null, progress: 0, progress_note: '', progress_at: at, error: null, trace: null })
+      .set({
+        state: 'running',
+        attempts: attempt,
+        started_at: at,
+        ended_at: null,
+        progress: 0,
+        progress_note: '',
+        progress_at: at,
+        error: null,
+        trace: null,
+      })
       .where('id', '=', taskId)
       .execute();
     await tx.insertInto('task_attempts').values({ task_id: taskId, attempt, started_at: at }).execute();
@@ -144,7 +185,13 @@ export async function reportProgress(ws: Workspace, taskId: number, fraction: nu
  * A completed schedule is closed; a stopped one stays active (its journal is what --recover
  * continues) and only records when and why it stopped.
  */
-export async function endSchedule(ws: Workspace, scheduleId: number, how: 'completed' | 'stopped', reason: string, labNowMs: number): Promise<void> {
+export async function endSchedule(
+  ws: Workspace,
+  scheduleId: number,
+  how: 'completed' | 'stopped',
+  reason: string,
+  labNowMs: number,
+): Promise<void> {
   await ws.db
     .updateTable('schedules')
     .set({ state: how === 'completed' ? 'completed' : 'active', ended_at: nowIso(labNowMs), end_reason: reason })

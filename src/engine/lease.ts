@@ -42,7 +42,10 @@ export async function acquireLease(ws: Workspace): Promise<Lease> {
       if (!dead && row.pid !== me.pid) return row;
       await tx.deleteFrom('leases').where('station', '=', ws.station.name).execute();
     }
-    await tx.insertInto('leases').values({ station: ws.station.name, ...me, acquired_at: now, heartbeat_at: now }).execute();
+    await tx
+      .insertInto('leases')
+      .values({ station: ws.station.name, ...me, acquired_at: now, heartbeat_at: now })
+      .execute();
     return undefined;
   });
   if (won) {

@@ -17,7 +17,13 @@ export function nextMasterKey(runFile: string): string {
 
 export const taskKey = (index: number, section: string) => `[${index}] ${section}`;
 
-export function writeMasterEntry(runFile: string, key: string, tasks: Array<{ index: number; section: string; state: number }>, configPath: string, date: string): void {
+export function writeMasterEntry(
+  runFile: string,
+  key: string,
+  tasks: Array<{ index: number; section: string; state: number }>,
+  configPath: string,
+  date: string,
+): void {
   updateJsonFile(runFile, (doc) => {
     const entry: Record<string, unknown> = {};
     for (const t of tasks) entry[taskKey(t.index, t.section)] = t.state;
@@ -35,7 +41,12 @@ export function setTaskState(runFile: string, key: string, index: number, sectio
   });
 }
 
-export function setMasterFields(runFile: string, key: string | undefined, fields: Record<string, unknown>, top: Record<string, unknown> = {}): void {
+export function setMasterFields(
+  runFile: string,
+  key: string | undefined,
+  fields: Record<string, unknown>,
+  top: Record<string, unknown> = {},
+): void {
   updateJsonFile(runFile, (doc) => {
     if (key) doc[key] = { ...((doc[key] ?? {}) as Record<string, unknown>), ...fields };
     Object.assign(doc, top);

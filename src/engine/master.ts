@@ -12,7 +12,16 @@ import type { FatEvent } from '../notify/types.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
 import { holdForConditions } from './conditions.js';
 import { forecast, formatDuration, formatTime, type ForecastTask } from './forecast.js';
-import { activeSchedule, createSchedule, endSchedule, latestSchedule, markSkippedBefore, resetFrom, scheduleTasks, supersedeInterrupted } from './journal.js';
+import {
+  activeSchedule,
+  createSchedule,
+  endSchedule,
+  latestSchedule,
+  markSkippedBefore,
+  resetFrom,
+  scheduleTasks,
+  supersedeInterrupted,
+} from './journal.js';
 import { acquireLease } from './lease.js';
 import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from './master-json.js';
 import { bringToSafeState } from './safe-state.js';
@@ -54,9 +63,19 @@ async function runOfFile(ws: Workspace, runFile: string) {
     (await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_file', '=', abs).executeTakeFirst()) ??
     (await (async () => {
       const m = /run_0*(\d+)\.json$/.exec(abs);
-      return m ? ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_number', '=', Number(m[1])).executeTakeFirst() : undefined;
+      return m
+        ? ws.db
+            .selectFrom('runs')
+            .selectAll()
+            .where('station', '=', ws.station.name)
+            .where('run_number', '=', Number(m[1]))
+            .executeTakeFirst()
+        : undefined;
     })());
-  if (!run) throw new MasterError(`the schedule's run_file ${abs} is not a run of station ${ws.station.name}: create the run with \`fat run new\` and the schedule with \`fat schedule create\``);
+  if (!run)
+    throw new MasterError(
+      `the schedule's run_file ${abs} is not a run of station ${ws.station.name}: create the run with \`fat run new\` and the schedule with \`fat schedule create\``,
+    );
   return run;
 }
 
@@ -109,22 +128,39 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       const last = await latestSchedule(ws, run.id);
       if (last?.state === 'completed') {
         // the service passes --recover on every start: a finished run is nothing to do, not an error
-        return { runNumber: run.run_number, state: 'completed', message: `No need to run in recovery mode: run ${run.run_number}'s schedule (${last.master_key}) completed at ${last.ended_at}` };
+        return {
+          runNumber: run.run_number,
+          state: 'completed',
+          message: `No need to run in recovery mode: run ${run.run_number}'s schedule (${last.master_key}) completed at ${last.ended_at}`,
+        };
       }
-      emit({ level: 'info', kind: 'run.recover', message: `run ${run.run_number} has no schedule yet: starting it from the beginning`, audience: 'log' });
+      emit({
+        level: 'info',
+        kind: 'run.recover',
+        message: `run ${run.run_number} has no schedule yet: starting it from the beginning`,
+        audience: 'log',
+      });
     }
     if (opts.recover && sched) {
       if (sched.config_hash !== schedule.hash && !opts.force) {
-        throw new MasterError(`${opts.configPath} changed since run ${run.run_number} started (${sched.archived_path} is what ran): recover with --force to go on with the journal as it was, or restart with --from N`);
+        throw new MasterError(
+          `${opts.configPath} changed since run ${run.run_number} started (${sched.archived_path} is what ran): recover with --force to go on with the journal as it was, or restart with --from N`,
+        );
       }
       recovering = true;
       const interrupted = await supersedeInterrupted(ws, sched.id);
       if (from !== undefined) await resetFrom(ws, sched.id, from);
-      emit({ level: 'warn', kind: 'run.recover', message: `Attempting to recover run ${run.run_number} (${sched.master_key})${interrupted ? `: ${interrupted} interrupted task(s) will run again` : ''}${from !== undefined ? `, from task ${from}` : ''}`, audience: 'channel' });
+      emit({
+        level: 'warn',
+        kind: 'run.recover',
+        message: `Attempting to recover run ${run.run_number} (${sched.master_key})${interrupted ? `: ${interrupted} interrupted task(s) will run again` : ''}${from !== undefined ? `, from task ${from}` : ''}`,
+        audience: 'channel',
+      });
     } else {
       const masterKey = nextMasterKey(run.run_file);
       const archived = archiveConfig(opts.configPath, path.join(ws.home.jsonDir, runName(run.run_number)));
-      const nModules = (await ws.db.selectFrom('modules').select('id').where('run_id', '=', run.id).where('state', '=', 'active').execute()).length;
+      const nModules = (await ws.db.selectFrom('modules').select('id').where('run_id', '=', run.id).where('state', '=', 'active').execute())
+        .length;
       const scheduleId = await createSchedule(ws, {
         runId: run.id,
         masterKey,
@@ -146,14 +182,38 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     const s = sched!;
 
     // ---- connectivity test: every module of the run answers ----
-    const rows = await ws.db.selectFrom('modules').selectAll().where('run_id', '=', run.id).where('state', '=', 'active').orderBy('port').execute();
-    const modules: ActiveModule[] = rows.map((m) => ({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file }));
-    const scope: RunScope = { ws, run: runRef, masterKey: s.master_key, modules, emit, interactive: opts.interactive, signal: opts.signal, recovering, watchdogFactor: ws.station.master.watchdog_factor };
+    const rows = await ws.db
+      .selectFrom('modules')
+      .selectAll()
+      .where('run_id', '=', run.id)
+      .where('state', '=', 'active')
+      .orderBy('port')
+      .execute();
+    const modules: ActiveModule[] = rows.map((m) => ({
+      port: m.port,
+      serial: m.degg_serial,
+      wirePair: m.wire_pair,
+      jsonFile: m.json_file,
+    }));
+    const scope: RunScope = {
+      ws,
+      run: runRef,
+      masterKey: s.master_key,
+      modules,
+      emit,
+      interactive: opts.interactive,
+      signal: opts.signal,
+      recovering,
+      watchdogFactor: ws.station.master.watchdog_factor,
+    };
     const checks = await Promise.all(modules.map((m) => verifyModule(ws.station.daq_host, m.port, ws.station.expected.fpga_version)));
     const dead = checks.filter((c) => !c.ok);
     if (dead.length) {
       const lines = dead.map((c) => `  port ${c.port} (${modules.find((m) => m.port === c.port)?.serial}): ${c.message}`);
-      if (!opts.force) throw new MasterError(`Connectivity test: ${dead.length} D-Egg(s) of run ${run.run_number} do not answer:\n${lines.join('\n')}\nCheck them (fat setup), or start with --force to exclude them and run with the others.`);
+      if (!opts.force)
+        throw new MasterError(
+          `Connectivity test: ${dead.length} D-Egg(s) of run ${run.run_number} do not answer:\n${lines.join('\n')}\nCheck them (fat setup), or start with --force to exclude them and run with the others.`,
+        );
       for (const c of dead) await excludeModule(scope, c.port, `did not answer the connectivity test: ${c.message}`);
     }
 
@@ -167,8 +227,12 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         ' -- D-Egg IDs:',
         ...modules.map((m) => `${m.port}: ${m.serial}`),
         'Condensed Schedule:',
-        ...all.filter((t) => !HOUSEKEEPING.has(t.kind) || t.kind === 'manual_input' || t.kind === 'set_freezer').map((t) => `[${t.idx}] ${t.kind}`),
-        fc.nextPerson ? `Next time a person is needed: ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}` : 'No person needed until the end.',
+        ...all
+          .filter((t) => !HOUSEKEEPING.has(t.kind) || t.kind === 'manual_input' || t.kind === 'set_freezer')
+          .map((t) => `[${t.idx}] ${t.kind}`),
+        fc.nextPerson
+          ? `Next time a person is needed: ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}`
+          : 'No person needed until the end.',
       ].join('\n'),
       audience: 'channel',
     });
@@ -192,11 +256,21 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       if (ws.clock.now() - lastDigest >= DIGEST_MS) {
         lastDigest = ws.clock.now();
         const { forecast: f } = await forecastOf(ws, cat, s.id);
-        emit({ level: 'info', kind: 'run.digest', message: `Daily digest, run ${run.run_number}: ${f.done}/${f.total} tasks done, about ${formatDuration(f.remainingS)} to go` + (f.nextPerson ? `; a person is next needed around ${formatTime(f.nextPerson.atMs)} for ${f.nextPerson.what}` : ''), audience: 'channel' });
+        emit({
+          level: 'info',
+          kind: 'run.digest',
+          message:
+            `Daily digest, run ${run.run_number}: ${f.done}/${f.total} tasks done, about ${formatDuration(f.remainingS)} to go` +
+            (f.nextPerson ? `; a person is next needed around ${formatTime(f.nextPerson.atMs)} for ${f.nextPerson.what}` : ''),
+          audience: 'channel',
+        });
       }
       // a status check before a measurement, unless the schedule just ran one
       if (ws.station.master.status_check_between && !HOUSEKEEPING.has(kind.name) && previousKind !== 'status_check') {
-        await checkModules(contextFor(scope, next, next.attempts, () => undefined), false);
+        await checkModules(
+          contextFor(scope, next, next.attempts, () => undefined),
+          false,
+        );
         if (!modules.length) throw new MasterError('no D-Egg is left in the run: every module was excluded');
       }
 
@@ -208,7 +282,13 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         await queueBackup(ws, run.id, next.id, snap);
       }
       const b = await processBackups(ws);
-      if (b.failed) emit({ level: 'warn', kind: 'backup.failed', message: `${b.failed} backup(s) could not reach ${ws.station.backup.destination}; queued and retried (${b.pending} pending)`, audience: 'people' });
+      if (b.failed)
+        emit({
+          level: 'warn',
+          kind: 'backup.failed',
+          message: `${b.failed} backup(s) could not reach ${ws.station.backup.destination}; queued and retried (${b.pending} pending)`,
+          audience: 'people',
+        });
     }
 
     // ---- the end ----
@@ -216,12 +296,23 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
     await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
     setMasterFields(run.run_file, s.master_key, { end_time: new Date(ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '') });
-    const safe = await bringToSafeState(ws, modules.map((m) => m.port));
-    const excluded = await ws.db.selectFrom('modules').select(['port', 'degg_serial', 'state_reason']).where('run_id', '=', run.id).where('state', '=', 'excluded').execute();
+    const safe = await bringToSafeState(
+      ws,
+      modules.map((m) => m.port),
+    );
+    const excluded = await ws.db
+      .selectFrom('modules')
+      .select(['port', 'degg_serial', 'state_reason'])
+      .where('run_id', '=', run.id)
+      .where('state', '=', 'excluded')
+      .execute();
     emit({
       level: unfinished.length || excluded.length ? 'warn' : 'info',
       kind: 'run.complete',
-      message: `Schedule Completed: run ${run.run_number}, ${final.length - unfinished.length}/${final.length} tasks done` + (excluded.length ? `, ${excluded.length} D-Egg(s) excluded` : '') + (unfinished.length ? '' : ' - All tasks in schedule completed successfully'),
+      message:
+        `Schedule Completed: run ${run.run_number}, ${final.length - unfinished.length}/${final.length} tasks done` +
+        (excluded.length ? `, ${excluded.length} D-Egg(s) excluded` : '') +
+        (unfinished.length ? '' : ' - All tasks in schedule completed successfully'),
       detail: [
         ...unfinished.map((t) => `Completed, but [${t.idx}] ${t.section} = ${t.state}`),
         ...excluded.map((m) => `Excluded: ${m.degg_serial} (port ${m.port}): ${m.state_reason}`),
@@ -264,12 +355,23 @@ async function stopRun(
   if (e instanceof RunStoppedByOperator) {
     state = 'stopped';
     reason = e.reason;
-    emit({ level: 'warn', kind: 'run.stopped', message: `@channel - DAQ stopped by manual input. Reason given: ${reason}`, audience: 'people' });
+    emit({
+      level: 'warn',
+      kind: 'run.stopped',
+      message: `@channel - DAQ stopped by manual input. Reason given: ${reason}`,
+      audience: 'people',
+    });
   } else if (interrupted) {
     state = 'interrupted';
     emit({ level: 'warn', kind: 'run.interrupted', message: 'DAQ Stopped by Manual Interrupt', audience: 'log' });
-    reason = (await opts.askReason?.().catch(() => undefined)) || String((opts.signal.reason as Error | undefined)?.message ?? 'interrupted');
-    emit({ level: 'warn', kind: 'run.stopped', message: `@channel - DAQ stopped by manual input. Reason given: ${reason}. Continue with \`fat master ${opts.configPath} --recover\`.`, audience: 'people' });
+    reason =
+      (await opts.askReason?.().catch(() => undefined)) || String((opts.signal.reason as Error | undefined)?.message ?? 'interrupted');
+    emit({
+      level: 'warn',
+      kind: 'run.stopped',
+      message: `@channel - DAQ stopped by manual input. Reason given: ${reason}. Continue with \`fat master ${opts.configPath} --recover\`.`,
+      audience: 'people',
+    });
   } else if (e instanceof MasterError) {
     state = 'failed';
     reason = e.message;
@@ -290,11 +392,16 @@ async function stopRun(
   // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
   if (state === 'stopped' || state === 'interrupted') setMasterFields(run.run_file, masterKey, {}, { RunTerminated: reason });
   const mods = await ws.db.selectFrom('modules').select('port').where('run_id', '=', run.id).where('state', '=', 'active').execute();
-  const safe = await bringToSafeState(ws, mods.map((m) => m.port));
+  const safe = await bringToSafeState(
+    ws,
+    mods.map((m) => m.port),
+  );
   emit({
     level: safe.problems.length ? 'warn' : 'info',
     kind: 'run.safe-state',
-    message: `Lab left in its safe state: laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}` + (safe.problems.length ? `; could not: ${safe.problems.join('; ')}` : ''),
+    message:
+      `Lab left in its safe state: laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}` +
+      (safe.problems.length ? `; could not: ${safe.problems.join('; ')}` : ''),
     audience: safe.problems.length ? 'people' : 'log',
   });
   return { runNumber: run.run_number, state, message: reason };

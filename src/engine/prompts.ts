@@ -16,7 +16,14 @@ export function operatorName(): string {
 }
 
 /** Opens a prompt for a task, or returns the one it already had open before a restart. */
-export async function openPrompt(ws: Workspace, runId: number, taskId: number, kind: string, message: string, labNowMs: number): Promise<number> {
+export async function openPrompt(
+  ws: Workspace,
+  runId: number,
+  taskId: number,
+  kind: string,
+  message: string,
+  labNowMs: number,
+): Promise<number> {
   const existing = await ws.db
     .selectFrom('prompts')
     .select(['id'])
@@ -66,14 +73,24 @@ async function askAtTerminal(ws: Workspace, promptId: number, message: string, s
   if (isCancel(yes) || signal.aborted) return;
   let reason: string | null = null;
   if (!yes) {
-    const r = await text({ message: 'Stopping the run. Please provide a reason:', validate: (v) => (v?.trim() ? undefined : 'a reason is needed'), signal });
+    const r = await text({
+      message: 'Stopping the run. Please provide a reason:',
+      validate: (v) => (v?.trim() ? undefined : 'a reason is needed'),
+      signal,
+    });
     if (isCancel(r) || signal.aborted) return;
     reason = r.trim();
   }
   await answerPrompt(ws, promptId, { answer: yes ? 'yes' : 'no', reason, answeredBy: operatorName(), via: 'terminal' });
 }
 
-export async function waitForAnswer(ws: Workspace, promptId: number, message: string, signal: AbortSignal, interactive: boolean): Promise<PromptAnswer> {
+export async function waitForAnswer(
+  ws: Workspace,
+  promptId: number,
+  message: string,
+  signal: AbortSignal,
+  interactive: boolean,
+): Promise<PromptAnswer> {
   const stopAsking = new AbortController();
   const onAbort = () => stopAsking.abort();
   signal.addEventListener('abort', onAbort, { once: true });

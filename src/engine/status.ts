@@ -10,14 +10,33 @@ import { latestSchedule } from './journal.js';
 /** What the station is doing now: the answer of `fat status` (and later GET /api/status). */
 export async function stationStatus(ws: Workspace) {
   const lease = await leaseHolder(ws);
-  const run = await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).orderBy('run_number', 'desc').limit(1).executeTakeFirst();
+  const run = await ws.db
+    .selectFrom('runs')
+    .selectAll()
+    .where('station', '=', ws.station.name)
+    .orderBy('run_number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const sched = run ? await latestSchedule(ws, run.id) : undefined;
   const cat = catalogue();
   const fc = sched ? await forecastOf(ws, cat, sched.id) : undefined;
   const current = fc?.tasks.find((t) => t.state === 'running');
-  const modules = run ? await ws.db.selectFrom('modules').select(['port', 'degg_serial', 'state', 'state_reason']).where('run_id', '=', run.id).orderBy('port').execute() : [];
+  const modules = run
+    ? await ws.db
+        .selectFrom('modules')
+        .select(['port', 'degg_serial', 'state', 'state_reason'])
+        .where('run_id', '=', run.id)
+        .orderBy('port')
+        .execute()
+    : [];
   const prompt = await openPromptOf(ws);
-  const events = await ws.db.selectFrom('events').select(['time', 'level', 'message']).where('station', '=', ws.station.name).orderBy('id', 'desc').limit(5).execute();
+  const events = await ws.db
+    .selectFrom('events')
+    .select(['time', 'level', 'message'])
+    .where('station', '=', ws.station.name)
+    .orderBy('id', 'desc')
+    .limit(5)
+    .execute();
   return {
     station: ws.station.name,
     master: lease ? { holder: lease.holder, since: lease.acquired_at, alive: !lease.dead } : null,
@@ -33,9 +52,20 @@ export async function stationStatus(ws: Workspace) {
           total: fc!.forecast.total,
           remainingS: fc!.forecast.remainingS,
           eta: new Date(fc!.forecast.etaMs).toISOString(),
-          current: current ? { index: current.idx, section: current.section, kind: current.kind, progress: current.progress, note: current.progress_note, startedAt: current.started_at } : null,
+          current: current
+            ? {
+                index: current.idx,
+                section: current.section,
+                kind: current.kind,
+                progress: current.progress,
+                note: current.progress_note,
+                startedAt: current.started_at,
+              }
+            : null,
           failed: fc!.tasks.filter((t) => t.state === 'failed').map((t) => ({ index: t.idx, section: t.section, error: t.error })),
-          nextPerson: fc!.forecast.nextPerson ? { ...fc!.forecast.nextPerson, at: new Date(fc!.forecast.nextPerson.atMs).toISOString() } : null,
+          nextPerson: fc!.forecast.nextPerson
+            ? { ...fc!.forecast.nextPerson, at: new Date(fc!.forecast.nextPerson.atMs).toISOString() }
+            : null,
         }
       : null,
     modules,
@@ -49,20 +79,33 @@ export type StationStatus = Awaited<ReturnType<typeof stationStatus>>;
 
 export function formatStatus(s: StationStatus): string[] {
   const out = [`Station ${s.station}`];
-  out.push(s.master ? `  master: ${s.master.alive ? 'running' : 'DEAD (crashed?)'} (${s.master.holder}, since ${s.master.since})${s.master.alive ? '' : ': restart it with --recover'}` : '  master: not running');
+  out.push(
+    s.master
+      ? `  master: ${s.master.alive ? 'running' : 'DEAD (crashed?)'} (${s.master.holder}, since ${s.master.since})${s.master.alive ? '' : ': restart it with --recover'}`
+      : '  master: not running',
+  );
   if (!s.run) return [...out, '  no run yet: `fat run new --comment TEXT`'];
   out.push(`  run ${s.run.number} (${s.run.date}): ${s.run.comment}`);
   const sc = s.schedule;
   if (sc) {
-    out.push(`  schedule ${sc.key} (${sc.file}): ${sc.done}/${sc.total} tasks done, ${sc.state}${sc.endReason && sc.state === 'active' ? `, stopped: ${sc.endReason}` : ''}`);
-    if (sc.current) out.push(`  now: [${sc.current.index}] ${sc.current.section} (${sc.current.kind}) ${(100 * sc.current.progress).toFixed(0)}% ${sc.current.note}`);
+    out.push(
+      `  schedule ${sc.key} (${sc.file}): ${sc.done}/${sc.total} tasks done, ${sc.state}${sc.endReason && sc.state === 'active' ? `, stopped: ${sc.endReason}` : ''}`,
+    );
+    if (sc.current)
+      out.push(
+        `  now: [${sc.current.index}] ${sc.current.section} (${sc.current.kind}) ${(100 * sc.current.progress).toFixed(0)}% ${sc.current.note}`,
+      );
     if (sc.state !== 'completed') out.push(`  remaining about ${formatDuration(sc.remainingS)} (ETA ${formatTime(Date.parse(sc.eta))})`);
     for (const f of sc.failed) out.push(`  FAILED: [${f.index}] ${f.section}: ${f.error}`);
-    if (sc.nextPerson) out.push(`  a person is next needed around ${formatTime(sc.nextPerson.atMs)} for [${sc.nextPerson.idx}] ${sc.nextPerson.what}`);
+    if (sc.nextPerson)
+      out.push(`  a person is next needed around ${formatTime(sc.nextPerson.atMs)} for [${sc.nextPerson.idx}] ${sc.nextPerson.what}`);
   }
   if (s.prompt) out.push(`  OPEN PROMPT: ${s.prompt.message}  (answer with \`fat answer yes\` or \`fat answer no --reason ...\`)`);
   const excluded = s.modules.filter((m) => m.state !== 'active');
-  out.push(`  D-Eggs: ${s.modules.length - excluded.length}/${s.modules.length} active` + (excluded.length ? `; excluded: ${excluded.map((m) => `${m.degg_serial} (port ${m.port}): ${m.state_reason}`).join('; ')}` : ''));
+  out.push(
+    `  D-Eggs: ${s.modules.length - excluded.length}/${s.modules.length} active` +
+      (excluded.length ? `; excluded: ${excluded.map((m) => `${m.degg_serial} (port ${m.port}): ${m.state_reason}`).join('; ')}` : ''),
+  );
   if (s.backupLagS > 0) out.push(`  backups: oldest pending for ${formatDuration(s.backupLagS)}`);
   if (s.events.length) out.push('  last events:', ...s.events.map((e) => `    ${e.time.slice(0, 19)} ${e.level.padEnd(5)} ${e.message}`));
   return out;

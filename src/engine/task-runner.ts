@@ -45,11 +45,29 @@ export interface RunScope {
 }
 
 /** Housekeeping kinds are not announced to Slack one by one (the original's list_schedule skip list). */
-export const QUIET_KINDS = new Set(['status_check', 'disable_laser', 'manual_input', 'online_mon', 'bootmon', 'slowmon', 'trigger_remote_wrapper', 'analysis_wrapper', 'set_freezer', 'validate_gain', 'constant_monitor', 'wait_time']);
+export const QUIET_KINDS = new Set([
+  'status_check',
+  'disable_laser',
+  'manual_input',
+  'online_mon',
+  'bootmon',
+  'slowmon',
+  'trigger_remote_wrapper',
+  'analysis_wrapper',
+  'set_freezer',
+  'validate_gain',
+  'constant_monitor',
+  'wait_time',
+]);
 
 export async function excludeModule(scope: RunScope, port: number, reason: string): Promise<void> {
   const m = scope.modules.find((x) => x.port === port);
-  await scope.ws.db.updateTable('modules').set({ state: 'excluded', state_reason: reason }).where('run_id', '=', scope.run.id).where('port', '=', port).execute();
+  await scope.ws.db
+    .updateTable('modules')
+    .set({ state: 'excluded', state_reason: reason })
+    .where('run_id', '=', scope.run.id)
+    .where('port', '=', port)
+    .execute();
   const i = scope.modules.findIndex((x) => x.port === port);
   if (i >= 0) scope.modules.splice(i, 1);
   scope.emit({
@@ -61,7 +79,12 @@ export async function excludeModule(scope: RunScope, port: number, reason: strin
   });
 }
 
-export function contextFor(scope: RunScope, t: { id: number; idx: number; section: string; kind: string }, attempt: number, onProgress: () => void): TaskContext {
+export function contextFor(
+  scope: RunScope,
+  t: { id: number; idx: number; section: string; kind: string },
+  attempt: number,
+  onProgress: () => void,
+): TaskContext {
   const { ws } = scope;
   let lastWrite = 0;
   return {
@@ -93,7 +116,10 @@ export function contextFor(scope: RunScope, t: { id: number; idx: number; sectio
       scope.emit({
         level: a.answer === 'yes' ? 'info' : 'warn',
         kind: 'prompt.answered',
-        message: a.answer === 'yes' ? `Manual input received from ${a.answeredBy} (${a.via}), continuing schedule...` : `Manual input from ${a.answeredBy} (${a.via}): NO. Reason given: ${a.reason ?? '-'}`,
+        message:
+          a.answer === 'yes'
+            ? `Manual input received from ${a.answeredBy} (${a.via}), continuing schedule...`
+            : `Manual input from ${a.answeredBy} (${a.via}): NO. Reason given: ${a.reason ?? '-'}`,
         audience: 'channel',
         data: { promptId: id, ...a },
       });
@@ -105,7 +131,12 @@ export function contextFor(scope: RunScope, t: { id: number; idx: number; sectio
 
 export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {
   const { ws } = scope;
-  if (!kind.run) throw new TaskFailed(t.section, `[${t.idx}] ${t.section}: task kind ${kind.name} cannot run: ${kind.unavailable ?? 'not implemented'}`, '');
+  if (!kind.run)
+    throw new TaskFailed(
+      t.section,
+      `[${t.idx}] ${t.section}: task kind ${kind.name} cannot run: ${kind.unavailable ?? 'not implemented'}`,
+      '',
+    );
   const attempt = await startTask(ws, t.id, ws.clock.now());
   scope.emit({
     level: 'info',
@@ -137,7 +168,13 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     const result = await kind.run(ctx, params);
     await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {} });
     setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 1);
-    scope.emit({ level: 'info', kind: 'task.done', message: `[${t.idx}] ${t.section} done`, audience: 'log', data: { taskId: t.id, result } });
+    scope.emit({
+      level: 'info',
+      kind: 'task.done',
+      message: `[${t.idx}] ${t.section} done`,
+      audience: 'log',
+      data: { taskId: t.id, result },
+    });
     return result;
   } catch (e) {
     if (scope.signal.aborted) {
@@ -155,4 +192,3 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     clearInterval(watchdog);
   }
 }
-

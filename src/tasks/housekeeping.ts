@@ -7,4 +7,12 @@ import type { TaskKind } from './types.js';
 import { kind as waitTime } from './wait-time.js';
 
 /** The task kinds that keep a FAT going between measurements. */
-export const housekeeping = [waitTime, statusCheck, manualInput, setFreezer, disableLaser, readoutAndReboot, readoutOnlyKind] as unknown as TaskKind[];
+export const housekeeping = [
+  waitTime,
+  statusCheck,
+  manualInput,
+  setFreezer,
+  disableLaser,
+  readoutAndReboot,
+  readoutOnlyKind,
+] as unknown as TaskKind[];

@@ -29,11 +29,15 @@ async function readoutOnce(ctx: TaskContext, m: ActiveModule, reboot: boolean, c
       await s.flashConfigureFPGA();
       reflashes = 1;
       const v = await s.fpgaVersion();
-      if (v !== ctx.ws.station.expected.fpga_version) throw new Error(`D-Egg ${m.serial} (port ${m.port}) has FPGA version ${v} after its reboot, expected ${ctx.ws.station.expected.fpga_version}`);
+      if (v !== ctx.ws.station.expected.fpga_version)
+        throw new Error(
+          `D-Egg ${m.serial} (port ${m.port}) has FPGA version ${v} after its reboot, expected ${ctx.ws.station.expected.fpga_version}`,
+        );
     }
     const slo = await s.readAllSloAdc();
     const pressure = await s.pressure();
-    if (!fs.existsSync(csv)) fs.writeFileSync(csv, ['Local time', ...slo.map((r) => `${r.name} [${r.unit}]`), 'pressure', 'reflash_count'].join(',') + '\n');
+    if (!fs.existsSync(csv))
+      fs.writeFileSync(csv, ['Local time', ...slo.map((r) => `${r.name} [${r.unit}]`), 'pressure', 'reflash_count'].join(',') + '\n');
     fs.appendFileSync(csv, [new Date(ctx.ws.clock.now()).toISOString(), ...slo.map((r) => r.value), pressure, reflashes].join(',') + '\n');
     return s.info.fpgaVersion;
   });
@@ -42,7 +46,7 @@ async function readoutOnce(ctx: TaskContext, m: ActiveModule, reboot: boolean, c
 function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: boolean): TaskKind<P> {
   return {
     name,
-    summary: reboot ? 'reboot each module in turn and read its sensors' : 'read each module\'s sensors',
+    summary: reboot ? 'reboot each module in turn and read its sensors' : "read each module's sensors",
     params,
     positional: ['comment', 'set_time'],
     estimateS: (p, n) => Math.max(p.set_time, Math.ceil(n / 4) * (reboot ? 12 : 5)),
@@ -59,12 +63,20 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
           ctx.signal.throwIfAborted();
           firmware.set(m.port, await readoutOnce(ctx, m, reboot, path.join(dir, `${m.serial}.csv`)));
           const elapsed = ctx.ws.clock.now() - start;
-          ctx.progress(p.set_time > 0 ? Math.min(1, elapsed / (p.set_time * 1000)) : ++done / ctx.modules.length, `pass ${passes + 1}, ${m.serial}`);
+          ctx.progress(
+            p.set_time > 0 ? Math.min(1, elapsed / (p.set_time * 1000)) : ++done / ctx.modules.length,
+            `pass ${passes + 1}, ${m.serial}`,
+          );
         });
         passes++;
       } while (ctx.ws.clock.now() - start < p.set_time * 1000);
       for (const m of ctx.modules) {
-        addMeasurementEntry(m.jsonFile, type, { Filename: path.join(dir, `${m.serial}.csv`), Comment: p.comment, Time: p.set_time, FirmwareVersion: firmware.get(m.port) ?? -1 });
+        addMeasurementEntry(m.jsonFile, type, {
+          Filename: path.join(dir, `${m.serial}.csv`),
+          Comment: p.comment,
+          Time: p.set_time,
+          FirmwareVersion: firmware.get(m.port) ?? -1,
+        });
       }
       return { folder: dir, passes };
     },

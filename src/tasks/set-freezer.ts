@@ -66,7 +66,8 @@ export const kind: TaskKind<P> = {
       try {
         await f.setSetpoint(sp);
         const back = await f.setpoint();
-        if (Math.abs(back - sp) > 0.05) throw new Error(`freezer controller at ${f.address} reports set point ${back} °C after being set to ${sp} °C`);
+        if (Math.abs(back - sp) > 0.05)
+          throw new Error(`freezer controller at ${f.address} reports set point ${back} °C after being set to ${sp} °C`);
       } finally {
         await f.close();
       }
@@ -86,8 +87,12 @@ export const kind: TaskKind<P> = {
       if (Math.abs(t - sp) <= p.band_c) inBandSince ??= now;
       else inBandSince = undefined;
       const held = inBandSince === undefined ? 0 : (now - inBandSince) / 1000;
-      const approach = Math.abs(start - sp) > p.band_c ? Math.min(1, Math.abs(start - t) / Math.max(0.1, Math.abs(start - sp) - p.band_c)) : 1;
-      ctx.progress(0.9 * approach + 0.1 * Math.min(1, held / Math.max(1, p.hold_s)), `air ${t.toFixed(1)} °C, set point ${sp} °C${inBandSince !== undefined ? `, held ${Math.round(held)} s` : ''}`);
+      const approach =
+        Math.abs(start - sp) > p.band_c ? Math.min(1, Math.abs(start - t) / Math.max(0.1, Math.abs(start - sp) - p.band_c)) : 1;
+      ctx.progress(
+        0.9 * approach + 0.1 * Math.min(1, held / Math.max(1, p.hold_s)),
+        `air ${t.toFixed(1)} °C, set point ${sp} °C${inBandSince !== undefined ? `, held ${Math.round(held)} s` : ''}`,
+      );
       if (inBandSince !== undefined && held >= p.hold_s) break;
       await ctx.ws.clock.sleep(POLL_MS, ctx.signal);
     }

@@ -18,7 +18,10 @@ async function cycle(ctx: TaskContext, m: ActiveModule): Promise<void> {
   await powerCycle(ctx.ws.station.daq_host, icmPort, address, m.port, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
 }
 
-export async function checkModules(ctx: TaskContext, reboot: boolean): Promise<{ ok: ModuleStatus[]; excluded: Array<{ port: number; serial: string; reason: string }> }> {
+export async function checkModules(
+  ctx: TaskContext,
+  reboot: boolean,
+): Promise<{ ok: ModuleStatus[]; excluded: Array<{ port: number; serial: string; reason: string }> }> {
   const host = ctx.ws.station.daq_host;
   const expected = ctx.ws.station.expected.fpga_version;
   const ok: ModuleStatus[] = [];
@@ -29,7 +32,12 @@ export async function checkModules(ctx: TaskContext, reboot: boolean): Promise<{
       if (reboot) await cycle(ctx, m).catch(() => undefined);
       let s = await moduleStatus(host, m.port, expected);
       if (!s.ok) {
-        ctx.emit({ level: 'warn', kind: 'module.check-failed', message: `D-Egg ${m.serial} (port ${m.port}) failed its status check: ${s.message}; power-cycling it once`, audience: 'people' });
+        ctx.emit({
+          level: 'warn',
+          kind: 'module.check-failed',
+          message: `D-Egg ${m.serial} (port ${m.port}) failed its status check: ${s.message}; power-cycling it once`,
+          audience: 'people',
+        });
         try {
           await cycle(ctx, m);
           s = await moduleStatus(host, m.port, expected);
@@ -58,10 +66,32 @@ export const kind: TaskKind<P> = {
   async run(ctx, p) {
     const total = ctx.modules.length;
     const { ok, excluded } = await checkModules(ctx, p.reboot);
-    if (!ok.length) throw new Error(`no D-Egg answers any more (${excluded.length} excluded): check the DomNet instances (fat setup) and the mini field hub`);
-    const message = `D-Eggs Responsive: ${ok.length} / ${total}` + (excluded.length ? `; excluded: ${excluded.map((e) => `${e.serial} (port ${e.port})`).join(', ')}` : '');
+    if (!ok.length)
+      throw new Error(
+        `no D-Egg answers any more (${excluded.length} excluded): check the DomNet instances (fat setup) and the mini field hub`,
+      );
+    const message =
+      `D-Eggs Responsive: ${ok.length} / ${total}` +
+      (excluded.length ? `; excluded: ${excluded.map((e) => `${e.serial} (port ${e.port})`).join(', ')}` : '');
     const detail = p.verbose ? ok.map((s) => `  ${s.port}: ${s.message}`).join('\n') : undefined;
-    ctx.emit({ level: excluded.length ? 'warn' : 'info', kind: 'status-check', message, detail, audience: excluded.length ? 'people' : 'log' });
-    return { responsive: ok.length, total, excluded, modules: ok.map((s) => ({ port: s.port, fpgaVersion: s.fpgaVersion, temperatureC: s.temperatureC, hvVolts: s.hvVolts, reflashed: s.flashed })) };
+    ctx.emit({
+      level: excluded.length ? 'warn' : 'info',
+      kind: 'status-check',
+      message,
+      detail,
+      audience: excluded.length ? 'people' : 'log',
+    });
+    return {
+      responsive: ok.length,
+      total,
+      excluded,
+      modules: ok.map((s) => ({
+        port: s.port,
+        fpgaVersion: s.fpgaVersion,
+        temperatureC: s.temperatureC,
+        hvVolts: s.hvVolts,
+        reflashed: s.flashed,
+      })),
+    };
   },
 };

@@ -17,7 +17,10 @@ export const kind: TaskKind<P> = {
     const end = ctx.ws.clock.now() + p.pause * 1000;
     for (let left = end - ctx.ws.clock.now(); left > 0; left = end - ctx.ws.clock.now()) {
       await ctx.ws.clock.sleep(Math.min(stepMs, left), ctx.signal);
-      ctx.progress(1 - Math.max(0, end - ctx.ws.clock.now()) / (p.pause * 1000), `${Math.ceil(Math.max(0, end - ctx.ws.clock.now()) / 1000)} s left`);
+      ctx.progress(
+        1 - Math.max(0, end - ctx.ws.clock.now()) / (p.pause * 1000),
+        `${Math.ceil(Math.max(0, end - ctx.ws.clock.now()) / 1000)} s left`,
+      );
     }
     return { waitedS: p.pause };
   },

@@ -24,4 +24,14 @@ export const TEST_PORTS = {
   simStart: 2000,
   visibilityGit: 6500,
   supervisor: 24000,
+  // test/e2e/master*.test.ts: one lab each (master-crash two), checked against every range above
+  // and each other's +1000..+1016 and +1234 offsets
+  masterComplete: 17300,
+  masterPrompts: 17500,
+  masterSigint: 17700,
+  masterRefusals: 18200,
+  masterDeadModule: 25500,
+  masterCrash: 28000,
+  masterCrashReference: 28200,
+  masterSlack: 28300,
 } as const;
