@@ -80,7 +80,7 @@ export const kind: TaskKind<P> = {
 
     const start = await airTemperature(ctx);
     let inBandSince: number | undefined;
-    let t = start;
+    let t: number;
     for (;;) {
       t = await airTemperature(ctx);
       const now = ctx.ws.clock.now();

@@ -83,7 +83,7 @@ describe('fat master runs a housekeeping schedule to the end', () => {
     expect(snaps).toHaveLength(1);
     expect(snaps[0]).toMatch(/readout_and_readout_0/);
     expect(fs.existsSync(path.join(backups, snaps[0], 'manifest.json'))).toBe(true);
-    expect(query(env.dir, "select state from backups")).toEqual([{ state: 'sent' }]);
+    expect(query(env.dir, 'select state from backups')).toEqual([{ state: 'done' }]);
 
     // the lab is left safe
     expect(env.lab.ctx.lab.laserFiring).toBe(false);
