@@ -1,6 +1,8 @@
 import readline from 'node:readline/promises';
 import type { Command } from '@commander-js/extra-typings';
+import { formatDuration } from '../engine/forecast.js';
 import { runMaster } from '../engine/master.js';
+import { dryRun } from './dry-run.js';
 import { createNotifier } from '../notify/index.js';
 import { CliError, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
@@ -13,13 +15,26 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
     .option('--recover', 'continue an interrupted run at its first unfinished task')
     .option('--from <n>', 'restart from task N', intOption('--from'))
     .option('--force', 'go on despite a changed schedule file or modules that do not answer (they are excluded)')
-    .option('--dry-run', 'validate and print the schedule with its time estimate, run nothing')
+    .option('--dry-run', 'run the whole schedule against a simulated lab on virtual time and print how long each task takes')
     .action(async (config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         if (opts.dryRun) {
-          throw new CliError(
-            '--dry-run: use `fat schedule check` for the estimate; a dry run against the simulated lab on virtual time is not available yet',
+          process.stderr.write(
+            'dry run: the whole schedule on a simulated lab, on virtual time, in a throw-away home; prompts answered yes\n',
           );
+          const r = await dryRun(config);
+          process.stdout.write(
+            [
+              `Dry run of ${config} (${r.outcome}; ${r.wallS.toFixed(0)} s of wall time)`,
+              ...r.tasks.map(
+                (t) =>
+                  `  [${t.index}] ${t.section} (${t.kind})  ${t.state}  ${formatDuration(t.labS)}  (estimate ${formatDuration(t.estimateS)})`,
+              ),
+              `Total: ${formatDuration(r.totalLabS)} of lab time (estimate ${formatDuration(r.totalEstimateS)})`,
+            ].join('\n') + '\n',
+          );
+          if (!r.outcome.startsWith('completed')) throw new CliError(`the dry run did not complete: ${r.outcome}`);
+          return;
         }
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
         const ac = new AbortController();

@@ -98,6 +98,20 @@ export async function supersedeInterrupted(ws: Workspace, scheduleId: number): P
   });
 }
 
+/**
+ * On --recover: a task that failed, or that a "no" to its prompt stopped, is unfinished and runs
+ * again (its failed attempt stays in task_attempts).
+ */
+export async function reopenFailed(ws: Workspace, scheduleId: number): Promise<number> {
+  const r = await ws.db
+    .updateTable('tasks')
+    .set({ state: 'pending', progress: 0, progress_note: 'failed; will run again', ended_at: null })
+    .where('schedule_id', '=', scheduleId)
+    .where('state', '=', 'failed')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** `--from N`: every task from index N on is pending again (earlier ones keep their state). */
 export async function resetFrom(ws: Workspace, scheduleId: number, fromIndex: number): Promise<void> {
   await ws.db

@@ -18,6 +18,7 @@ import {
   endSchedule,
   latestSchedule,
   markSkippedBefore,
+  reopenFailed,
   resetFrom,
   scheduleTasks,
   supersedeInterrupted,
@@ -38,6 +39,8 @@ export interface MasterOptions {
   from?: number;
   force: boolean;
   interactive: boolean;
+  /** dry runs: the run file to use instead of the schedule's, and prompts answered "yes" at once */
+  dryRun?: { runFile: string; answeredBy: string };
   /** the event fan-out (console, run log, store, Slack) for this run */
   notifier: (runId: number, runNumber: number) => Promise<{ emit(e: FatEvent): void; close(): Promise<void> }>;
   /** aborted by Ctrl+C or a service stop; its reason (an Error) is recorded */
@@ -98,7 +101,7 @@ export async function forecastOf(ws: Workspace, cat: Catalogue, scheduleId: numb
 export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<MasterOutcome> {
   const cat = catalogue();
   const schedule: Schedule = parseSchedule(opts.configPath, cat);
-  const run = await runOfFile(ws, schedule.constants.runFile);
+  const run = await runOfFile(ws, opts.dryRun?.runFile ?? schedule.constants.runFile);
   const from = opts.from ?? schedule.constants.startAt;
   if (from !== undefined && (from < 0 || from >= schedule.tasks.length)) {
     throw new MasterError(`--from ${from}: the schedule has tasks 0..${schedule.tasks.length - 1}`);
@@ -149,7 +152,13 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       }
       recovering = true;
       const interrupted = await supersedeInterrupted(ws, sched.id);
-      if (from !== undefined) await resetFrom(ws, sched.id, from);
+      if (from !== undefined) {
+        // earlier tasks left unfinished are not run: the run restarts at task N
+        await resetFrom(ws, sched.id, from);
+        await markSkippedBefore(ws, sched.id, from);
+      } else {
+        await reopenFailed(ws, sched.id);
+      }
       emit({
         level: 'warn',
         kind: 'run.recover',
@@ -202,6 +211,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       modules,
       emit,
       interactive: opts.interactive,
+      autoAnswer: opts.dryRun?.answeredBy,
       signal: opts.signal,
       recovering,
       watchdogFactor: ws.station.master.watchdog_factor,

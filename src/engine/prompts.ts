@@ -15,7 +15,12 @@ export function operatorName(): string {
   return process.env.FAT_OPERATOR ?? process.env.USER ?? os.userInfo().username ?? 'unknown';
 }
 
-/** Opens a prompt for a task, or returns the one it already had open before a restart. */
+/**
+ * Opens a prompt for a task, or returns the one it already had before a restart: still open, or
+ * answered "yes" (e.g. with `fat answer` while no master ran) for an attempt that a crash or a
+ * stop cut short, so the person is not asked twice. A "no", or a "yes" the task went on to finish
+ * with, is never reused: the question is asked again.
+ */
 export async function openPrompt(
   ws: Workspace,
   runId: number,
@@ -24,14 +29,19 @@ export async function openPrompt(
   message: string,
   labNowMs: number,
 ): Promise<number> {
-  const existing = await ws.db
+  const latest = await ws.db
     .selectFrom('prompts')
-    .select(['id'])
+    .select(['id', 'answered_at', 'answer'])
     .where('task_id', '=', taskId)
-    .where('answered_at', 'is', null)
     .orderBy('id', 'desc')
     .executeTakeFirst();
-  if (existing) return existing.id;
+  if (latest && !latest.answered_at) return latest.id;
+  if (latest?.answer === 'yes') {
+    // attempts, newest first: [0] is the one running now, [1] the one before it
+    const attempts = await ws.db.selectFrom('task_attempts').select(['outcome']).where('task_id', '=', taskId).orderBy('attempt', 'desc').limit(2).execute();
+    const previous = attempts[1]?.outcome;
+    if (previous === 'superseded' || previous === 'interrupted') return latest.id;
+  }
   const row = await ws.db
     .insertInto('prompts')
     .values({ station: ws.station.name, run_id: runId, task_id: taskId, kind, message, opened_at: nowIso(labNowMs) })

@@ -6,7 +6,7 @@ import type { TaskTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import { finishTask, reportProgress, startTask } from './journal.js';
 import { setTaskState } from './master-json.js';
-import { openPrompt, waitForAnswer } from './prompts.js';
+import { answerPrompt, openPrompt, waitForAnswer } from './prompts.js';
 
 /**
  * Runs one task of the journal: marks it running, gives the kind its context (progress, events,
@@ -39,6 +39,8 @@ export interface RunScope {
   modules: ActiveModule[];
   emit: Emit;
   interactive: boolean;
+  /** dry runs: every prompt is answered "yes" at once by this name */
+  autoAnswer?: string;
   signal: AbortSignal;
   recovering: boolean;
   watchdogFactor: number;
@@ -104,14 +106,19 @@ export function contextFor(
     emit: scope.emit,
     prompt: async (kind, message) => {
       const id = await openPrompt(ws, scope.run.id, t.id, kind, message, ws.clock.now());
-      scope.emit({
-        level: 'warn',
-        kind: 'prompt.open',
-        message: `DAQ is waiting for manual input: ${message} (answer at the master's terminal or with \`fat answer yes|no\`)`,
-        audience: 'people',
-        data: { promptId: id },
-      });
-      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive);
+      // a prompt answered while no master ran (after a crash) is not announced again
+      const answeredBefore = await ws.db.selectFrom('prompts').select('answered_at').where('id', '=', id).executeTakeFirst();
+      if (!answeredBefore?.answered_at) {
+        scope.emit({
+          level: 'warn',
+          kind: 'prompt.open',
+          message: `DAQ is waiting for manual input: ${message} (answer at the master's terminal or with \`fat answer yes|no\`)`,
+          audience: 'people',
+          data: { promptId: id },
+        });
+      }
+      if (scope.autoAnswer) await answerPrompt(ws, id, { answer: 'yes', reason: null, answeredBy: scope.autoAnswer, via: 'dry-run' });
+      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive && !scope.autoAnswer);
       onProgress();
       scope.emit({
         level: a.answer === 'yes' ? 'info' : 'warn',

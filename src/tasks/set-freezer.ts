@@ -21,9 +21,13 @@ const params = z.object({
 type P = z.infer<typeof params>;
 
 const POLL_MS = 60_000;
-/** the manual's rates: hours to cool to -40 °C, about a day to warm up */
-const COOL_C_PER_H = 15;
-const WARM_C_PER_H = 3;
+/**
+ * The freezer approaches its set point roughly exponentially: a time constant of about 3 h when
+ * cooling ("several hours to cool down") and about 10 h when warming ("a very long time to warm
+ * up (~days)"), so reaching the band takes tau·ln(|ΔT| / band).
+ */
+const COOL_TAU_H = 3;
+const WARM_TAU_H = 10;
 
 const target = (p: P) => p.fcurrent + p.fdelta;
 
@@ -54,7 +58,7 @@ export const kind: TaskKind<P> = {
   positional: ['fcurrent', 'fdelta'],
   estimateS: (p) => {
     const dT = target(p) - p.fcurrent;
-    const hours = Math.abs(dT) / (dT < 0 ? COOL_C_PER_H : WARM_C_PER_H);
+    const hours = (dT < 0 ? COOL_TAU_H : WARM_TAU_H) * Math.log(Math.max(1, Math.abs(dT) / p.band_c));
     return 10 + (p.wait_reached ? hours * 3600 + p.hold_s : 0);
   },
   needsPerson: (p, ws) => (ws.station.freezer.mode === 'manual' ? `set the freezer to ${target(p)} °C by hand` : undefined),
