@@ -1,10 +1,10 @@
 import type { Command } from '@commander-js/extra-typings';
-import { formatItem, latestRun, provenance, recordChecks, recordEvent } from '../fat/check-results.js';
+import { formatItem, provenance, recordChecks, recordEvent } from '../fat/check-results.js';
+import { activeModules, findRun, latestRun } from '../fat/runs.js';
 import { gitGuard } from '../fat/checks/git-guard.js';
 import { checkLaserFrequency } from '../fat/checks/laser-freq.js';
 import { checkPeripherals } from '../fat/checks/peripherals.js';
 import { checkVisibility } from '../fat/checks/visibility.js';
-import type { Workspace } from '../fat/home.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption, numberOption } from './parse.js';
 
@@ -69,14 +69,9 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
         if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
         if (opts.events < 10) throw new CliError(`--events must be at least 10, got ${opts.events}`);
         const git = gitGuard(ws, Boolean(opts.force));
-        const run = await findRun(ws, runArg);
-        const modules = await ws.db
-          .selectFrom('modules')
-          .selectAll()
-          .where('run_id', '=', run.id)
-          .where('state', '=', 'active')
-          .orderBy('port')
-          .execute();
+        const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
+        const modules = await activeModules(ws, run.id);
         if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
         if (git.forced)
           process.stderr.write('warning: running with uncommitted changes (--force); the git state is recorded with the results\n');
@@ -102,22 +97,4 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
         if (failed.length) throw new CliError(`laser visibility check failed for ${failed.map((f) => f.subject).join('; ')}`);
       }),
     );
-}
-
-async function findRun(ws: Workspace, arg: string | undefined) {
-  if (arg === undefined) {
-    const run = await latestRun(ws);
-    if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
-    return run;
-  }
-  const m = /^(?:.*\/)?(?:run_)?0*(\d+)(?:\.json)?$/.exec(arg.trim());
-  if (!m) throw new CliError(`"${arg}" is neither a run number nor a run_NNNNN.json file`);
-  const run = await ws.db
-    .selectFrom('runs')
-    .selectAll()
-    .where('station', '=', ws.station.name)
-    .where('run_number', '=', Number(m[1]))
-    .executeTakeFirst();
-  if (!run) throw new CliError(`run ${m[1]} does not exist on station ${ws.station.name}`);
-  return run;
 }

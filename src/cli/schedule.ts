@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../fat/home.js';
+import { activeModules, findRun } from '../fat/runs.js';
 import { catalogue } from '../tasks/catalogue.js';
 import { checkSchedule, estimateSchedule, formatDurationS, formatProblem, type ScheduleProblem } from '../fat/schedule/parse.js';
 import { scheduleTemplate, TEMPLATE_NAMES } from '../fat/schedule/templates.js';
@@ -116,38 +117,18 @@ interface RunRef {
 /** A run of the store by number or run file, or an existing run JSON outside the store. */
 async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
   const trimmed = arg.trim();
-  if (trimmed.endsWith('.json')) {
-    const abs = path.resolve(trimmed);
-    if (!fs.existsSync(abs)) throw new CliError(`${arg} does not exist`);
-    const run = await ws.db
-      .selectFrom('runs')
-      .selectAll()
-      .where('station', '=', ws.station.name)
-      .where('run_file', '=', abs)
-      .executeTakeFirst();
-    if (run) return { runFile: abs, number: run.run_number, modules: await activeModules(ws, run.id) };
-    return { runFile: abs, modules: DEFAULT_MODULES };
+  if (trimmed.endsWith('.json') && !fs.existsSync(path.resolve(trimmed))) throw new CliError(`${arg} does not exist`);
+  try {
+    const run = await findRun(ws, trimmed);
+    return { runFile: path.resolve(run.run_file), number: run.run_number, modules: await moduleCount(ws, run.id) };
+  } catch (e) {
+    if (trimmed.endsWith('.json')) return { runFile: path.resolve(trimmed), modules: DEFAULT_MODULES };
+    throw new CliError((e as Error).message);
   }
-  const m = /^(?:run_)?0*(\d+)$/.exec(trimmed);
-  if (!m) throw new CliError(`"${arg}" is neither a run number nor a run_NNNNN.json file`);
-  const run = await ws.db
-    .selectFrom('runs')
-    .selectAll()
-    .where('station', '=', ws.station.name)
-    .where('run_number', '=', Number(m[1]))
-    .executeTakeFirst();
-  if (!run) throw new CliError(`run ${m[1]} does not exist on station ${ws.station.name} (create one with \`fat run new --comment TEXT\`)`);
-  return { runFile: path.resolve(run.run_file), number: run.run_number, modules: await activeModules(ws, run.id) };
 }
 
-async function activeModules(ws: Workspace, runId: number): Promise<number> {
-  const r = await ws.db
-    .selectFrom('modules')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('run_id', '=', runId)
-    .where('state', '=', 'active')
-    .executeTakeFirst();
-  return Number(r?.n ?? 0) || DEFAULT_MODULES;
+async function moduleCount(ws: Workspace, runId: number): Promise<number> {
+  return (await activeModules(ws, runId)).length || DEFAULT_MODULES;
 }
 
 /** Active modules of the run whose JSON the schedule names, when this station's store knows it. */
@@ -156,6 +137,6 @@ async function modulesOfRunFile(cmd: AnyCommand, runFile: string): Promise<numbe
   if (!fs.existsSync(path.join(homeDir(cmd), 'station.toml'))) return undefined;
   return withWorkspace(cmd, async (ws) => {
     const run = await ws.db.selectFrom('runs').select('id').where('run_file', '=', runFile).executeTakeFirst();
-    return run ? activeModules(ws, run.id) : undefined;
+    return run ? moduleCount(ws, run.id) : undefined;
   });
 }

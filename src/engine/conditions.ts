@@ -1,7 +1,6 @@
 import type { Workspace } from '../fat/home.js';
-import { FreezerController } from '../lab/instruments/freezer.js';
+import { freezerAirC } from '../fat/freezer-air.js';
 import { HumiditySensor } from '../lab/instruments/humidity.js';
-import { Thermometer } from '../lab/instruments/thermometer.js';
 import type { FatEvent } from '../notify/types.js';
 
 /**
@@ -18,24 +17,6 @@ export interface ConditionReadings {
   unreadable: string[];
   humidityPct: number[];
   freezerC?: number;
-}
-
-async function freezerAir(ws: Workspace): Promise<number> {
-  const st = ws.station;
-  if (st.freezer.mode === 'controller' && st.freezer.address) {
-    const f = await FreezerController.connect(st.freezer.address);
-    try {
-      return await f.temperature();
-    } finally {
-      await f.close();
-    }
-  }
-  const t = await Thermometer.connect(st.thermometer.address);
-  try {
-    return (await t.readAll())[4];
-  } finally {
-    await t.close();
-  }
 }
 
 export async function readConditions(ws: Workspace, expectedFreezerC: number | undefined): Promise<ConditionReadings> {
@@ -58,7 +39,7 @@ export async function readConditions(ws: Workspace, expectedFreezerC: number | u
   }
   if (expectedFreezerC !== undefined) {
     try {
-      out.freezerC = await freezerAir(ws);
+      out.freezerC = await freezerAirC(ws);
       if (Math.abs(out.freezerC - expectedFreezerC) > c.freezer_band_c) {
         out.problems.push(`freezer air at ${out.freezerC.toFixed(1)} °C, set point ${expectedFreezerC} °C (band ±${c.freezer_band_c} °C)`);
       }

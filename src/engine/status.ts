@@ -1,4 +1,5 @@
 import type { Workspace } from '../fat/home.js';
+import { latestRun } from '../fat/runs.js';
 import { catalogue } from '../tasks/catalogue.js';
 import { backupLag } from './backup.js';
 import { formatDuration, formatTime } from './forecast.js';
@@ -10,13 +11,7 @@ import { latestSchedule } from './journal.js';
 /** What the station is doing now: the answer of `fat status` (and later GET /api/status). */
 export async function stationStatus(ws: Workspace) {
   const lease = await leaseHolder(ws);
-  const run = await ws.db
-    .selectFrom('runs')
-    .selectAll()
-    .where('station', '=', ws.station.name)
-    .orderBy('run_number', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const run = await latestRun(ws);
   const sched = run ? await latestSchedule(ws, run.id) : undefined;
   const cat = catalogue();
   const fc = sched ? await forecastOf(ws, cat, sched.id) : undefined;

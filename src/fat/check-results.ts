@@ -80,17 +80,6 @@ export async function recordEvent(
     .execute();
 }
 
-/** The station's latest run, which checks attach their results to. */
-export async function latestRun(ws: Workspace) {
-  return ws.db
-    .selectFrom('runs')
-    .selectAll()
-    .where('station', '=', ws.station.name)
-    .orderBy('run_number', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
-
 const mark = { pass: 'OK  ', fail: 'FAIL', warn: 'WARN', info: 'INFO' } as const;
 
 export function formatItem(i: CheckItem): string {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { FreezerController } from '../lab/instruments/freezer.js';
-import { Thermometer } from '../lab/instruments/thermometer.js';
+import { freezerAirC } from '../fat/freezer-air.js';
 import { iniBool, iniNumber } from './values.js';
-import type { TaskContext, TaskKind } from './types.js';
+import type { TaskKind } from './types.js';
 
 /**
  * `set_freezer` (the original's dummy_wrapper(fcurrent, fdelta)): the freezer's new set point is
@@ -30,25 +30,6 @@ const COOL_TAU_H = 3;
 const WARM_TAU_H = 10;
 
 const target = (p: P) => p.fcurrent + p.fdelta;
-
-async function airTemperature(ctx: TaskContext): Promise<number> {
-  const st = ctx.ws.station;
-  if (st.freezer.mode === 'controller' && st.freezer.address) {
-    const f = await FreezerController.connect(st.freezer.address);
-    try {
-      return await f.temperature();
-    } finally {
-      await f.close();
-    }
-  }
-  // a manual freezer: the thermometer's freezer-air channel (4)
-  const t = await Thermometer.connect(st.thermometer.address);
-  try {
-    return (await t.readAll())[4];
-  } finally {
-    await t.close();
-  }
-}
 
 export const kind: TaskKind<P> = {
   name: 'set_freezer',
@@ -82,11 +63,11 @@ export const kind: TaskKind<P> = {
     }
     if (!p.wait_reached) return { setpointC: sp };
 
-    const start = await airTemperature(ctx);
+    const start = await freezerAirC(ctx.ws);
     let inBandSince: number | undefined;
     let t: number;
     for (;;) {
-      t = await airTemperature(ctx);
+      t = await freezerAirC(ctx.ws);
       const now = ctx.ws.clock.now();
       if (Math.abs(t - sp) <= p.band_c) inBandSince ??= now;
       else inBandSince = undefined;
