@@ -112,6 +112,39 @@ export async function reopenFailed(ws: Workspace, scheduleId: number): Promise<n
   return Number(r.numUpdatedRows);
 }
 
+/**
+ * Prompts nobody needs to answer any more: open ones of tasks that will not run (skipped by
+ * --from, done, or in a schedule a new one replaced). They are closed without an answer, so
+ * `fat status` and `fat answer` do not offer a question whose master is gone.
+ */
+export async function closeStalePrompts(ws: Workspace, runId: number, labNowMs: number): Promise<number> {
+  const stale = await ws.db
+    .selectFrom('prompts')
+    .innerJoin('tasks', 'tasks.id', 'prompts.task_id')
+    .innerJoin('schedules', 'schedules.id', 'tasks.schedule_id')
+    .select('prompts.id')
+    .where('prompts.run_id', '=', runId)
+    .where('prompts.answered_at', 'is', null)
+    .where((eb) => eb.or([eb('schedules.state', '!=', 'active'), eb('tasks.state', 'in', ['skipped', 'done'])]))
+    .execute();
+  if (!stale.length) return 0;
+  await ws.db
+    .updateTable('prompts')
+    .set({
+      answered_at: nowIso(labNowMs),
+      answered_by: 'icefat',
+      via: 'closed',
+      reason: 'not needed any more: its task will not run (the schedule was restarted)',
+    })
+    .where(
+      'id',
+      'in',
+      stale.map((p) => p.id),
+    )
+    .execute();
+  return stale.length;
+}
+
 /** `--from N`: every task from index N on is pending again (earlier ones keep their state). */
 export async function resetFrom(ws: Workspace, scheduleId: number, fromIndex: number): Promise<void> {
   await ws.db

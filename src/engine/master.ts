@@ -14,6 +14,7 @@ import { holdForConditions } from './conditions.js';
 import { forecast, formatDuration, formatTime, type ForecastTask } from './forecast.js';
 import {
   activeSchedule,
+  closeStalePrompts,
   createSchedule,
   endSchedule,
   latestSchedule,
@@ -189,6 +190,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       sched = await activeSchedule(ws, run.id);
     }
     const s = sched!;
+    await closeStalePrompts(ws, run.id, ws.clock.now());
 
     // ---- connectivity test: every module of the run answers ----
     const rows = await ws.db

@@ -38,7 +38,13 @@ export async function openPrompt(
   if (latest && !latest.answered_at) return latest.id;
   if (latest?.answer === 'yes') {
     // attempts, newest first: [0] is the one running now, [1] the one before it
-    const attempts = await ws.db.selectFrom('task_attempts').select(['outcome']).where('task_id', '=', taskId).orderBy('attempt', 'desc').limit(2).execute();
+    const attempts = await ws.db
+      .selectFrom('task_attempts')
+      .select(['outcome'])
+      .where('task_id', '=', taskId)
+      .orderBy('attempt', 'desc')
+      .limit(2)
+      .execute();
     const previous = attempts[1]?.outcome;
     if (previous === 'superseded' || previous === 'interrupted') return latest.id;
   }

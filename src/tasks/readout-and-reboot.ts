@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { updateJsonFile } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import { iniNumber, iniText } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -43,6 +43,27 @@ async function readoutOnce(ctx: TaskContext, m: ActiveModule, reboot: boolean, c
   });
 }
 
+/**
+ * One `<type>_NN` entry per task in a D-Egg file, however often the task ran: a master killed
+ * between writing the entries and recording the task as done runs it again on --recover, and that
+ * attempt replaces the entry of the one cut short instead of adding a second.
+ */
+function recordEntry(file: string, type: string, taskId: number, entry: Record<string, unknown>): void {
+  updateJsonFile(file, (doc) => {
+    const name = (n: number) => `${type}_${String(n).padStart(2, '0')}`;
+    let key = Object.keys(doc).find(
+      (k) =>
+        k.startsWith(`${type}_`) && /^\d\d$/.test(k.slice(type.length + 1)) && (doc[k] as { TaskId?: unknown } | null)?.TaskId === taskId,
+    );
+    if (!key) {
+      let n = 0;
+      while (name(n) in doc) n++;
+      key = name(n);
+    }
+    doc[key] = { ...entry, TaskId: taskId };
+  });
+}
+
 function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: boolean): TaskKind<P> {
   return {
     name,
@@ -71,7 +92,7 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
         passes++;
       } while (ctx.ws.clock.now() - start < p.set_time * 1000);
       for (const m of ctx.modules) {
-        addMeasurementEntry(m.jsonFile, type, {
+        recordEntry(m.jsonFile, type, ctx.task.id, {
           Filename: path.join(dir, `${m.serial}.csv`),
           Comment: p.comment,
           Time: p.set_time,

@@ -56,7 +56,11 @@ describe('fat master runs a housekeeping schedule to the end', () => {
     // fat status: the schedule completed, no master running
     const st = await env.run(['status', '--json']);
     expect(st.code, st.stderr).toBe(0);
-    const s = JSON.parse(st.stdout) as { master: unknown; schedule: { state: string; done: number; total: number; key: string }; prompt: unknown };
+    const s = JSON.parse(st.stdout) as {
+      master: unknown;
+      schedule: { state: string; done: number; total: number; key: string };
+      prompt: unknown;
+    };
     expect(s.master).toBeNull();
     expect(s.schedule).toMatchObject({ state: 'completed', done: 5, total: 5, key: 'MasterFAT_00' });
     expect(s.prompt).toBeNull();

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { entryCounts, masterStates, query, setupRun, spawnFat, waitFor, writeSchedule, type Background, type Section } from '../helpers/master.js';
+import {
+  entryCounts,
+  masterStates,
+  query,
+  setupRun,
+  spawnFat,
+  waitFor,
+  writeSchedule,
+  type Background,
+  type Section,
+} from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -56,7 +66,6 @@ describe('fat master killed with kill -9 and recovered', () => {
       master = spawnFat(crashed.dir, ['master', ini, '--recover']);
     }
     const last = await master.done;
-    console.log(kills.join("\n"));
     expect(last.code, `${kills.join('\n')}\n${last.stdout}${last.stderr}`).toBe(0);
     expect(last.stdout + last.stderr).toContain('Schedule Completed');
     expect(kills.length, kills.join('\n')).toBeGreaterThan(0);
@@ -67,8 +76,14 @@ describe('fat master killed with kill -9 and recovered', () => {
     const attempts = query<{ task_id: number; outcome: string }>(crashed.dir, 'select task_id, outcome from task_attempts order by id');
     for (const t of tasks) {
       const mine = attempts.filter((a) => a.task_id === t.id).map((a) => a.outcome);
-      expect(mine.filter((o) => o === 'done'), `[${t.idx}] ${kills.join('; ')}`).toHaveLength(1);
-      expect(mine.filter((o) => o !== 'done' && o !== 'superseded' && o !== 'interrupted'), `[${t.idx}]`).toEqual([]);
+      expect(
+        mine.filter((o) => o === 'done'),
+        `[${t.idx}] ${kills.join('; ')}`,
+      ).toHaveLength(1);
+      expect(
+        mine.filter((o) => o !== 'done' && o !== 'superseded' && o !== 'interrupted'),
+        `[${t.idx}]`,
+      ).toEqual([]);
       expect(mine[mine.length - 1]).toBe('done');
     }
     expect(query(crashed.dir, "select count(*) n from schedules where state = 'completed'")).toEqual([{ n: 1 }]);
@@ -77,7 +92,14 @@ describe('fat master killed with kill -9 and recovered', () => {
     // the same measurements as the uninterrupted run: as many ReadoutOnly entries per D-Egg
     const ref = await referenceDone;
     expect(ref.code, ref.output).toBe(0);
-    const counts = (env: typeof crashed) => Object.values(entryCounts(env.dir, 'ReadoutOnly', env.lab.truth.modules.map((m) => m.deggSerial)));
+    const counts = (env: typeof crashed) =>
+      Object.values(
+        entryCounts(
+          env.dir,
+          'ReadoutOnly',
+          env.lab.truth.modules.map((m) => m.deggSerial),
+        ),
+      );
     expect(counts(reference)).toEqual(Array(16).fill(3));
     expect(counts(crashed), kills.join('\n')).toEqual(counts(reference));
     expect(Object.values(masterStates(reference.dir))).toEqual(SCHEDULE.map(() => 1));

@@ -1,6 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { masterStates, openPrompt, query, runJson, spawnFat, type Background, waitFor, writeSchedule, type Section } from '../helpers/master.js';
+import {
+  masterStates,
+  openPrompt,
+  query,
+  runJson,
+  spawnFat,
+  type Background,
+  waitFor,
+  writeSchedule,
+  type Section,
+} from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -59,7 +69,12 @@ describe('fat master prompts and fat answer', () => {
 
     // it really waits: the next task has not started, fat status shows the prompt
     await new Promise((r) => setTimeout(r, 1500));
-    expect(query(env.dir, 'select t.state from tasks t join schedules s on s.id = t.schedule_id where s.run_id = (select id from runs where run_number = 1) and t.idx = 2')).toEqual([{ state: 'pending' }]);
+    expect(
+      query(
+        env.dir,
+        'select t.state from tasks t join schedules s on s.id = t.schedule_id where s.run_id = (select id from runs where run_number = 1) and t.idx = 2',
+      ),
+    ).toEqual([{ state: 'pending' }]);
     const st = await env.run(['status']);
     expect(st.stdout).toContain('OPEN PROMPT: Is the freezer door closed?');
     expect(st.stdout).toMatch(/master: running/);
@@ -73,7 +88,9 @@ describe('fat master prompts and fat answer', () => {
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect(done.stdout + done.stderr).toContain('Manual input received from alice (cli)');
     expect(done.stdout + done.stderr).toContain('Schedule Completed');
-    expect(query(env.dir, 'select answer, answered_by, via from prompts where id = ?', prompt.id)).toEqual([{ answer: 'yes', answered_by: 'alice', via: 'cli' }]);
+    expect(query(env.dir, 'select answer, answered_by, via from prompts where id = ?', prompt.id)).toEqual([
+      { answer: 'yes', answered_by: 'alice', via: 'cli' },
+    ]);
     const doc = runJson(env.dir, 1);
     expect(doc.ManualInputTime0).toMatch(/^\d{4}-\d\d-\d\d /);
     expect(Object.values(masterStates(env.dir, 'MasterFAT_00', 1))).toEqual([1, 1, 1, 1]);
@@ -116,10 +133,14 @@ describe('fat master prompts and fat answer', () => {
 
     // --recover asks the question again (the "no" is not reused), and a "yes" finishes the run
     const again = start(['master', ini, '--recover']);
-    const second = await waitFor('a new prompt', () => {
-      const p = openPrompt(env.dir);
-      return p && p.id !== prompt.id ? p : undefined;
-    }, 60_000);
+    const second = await waitFor(
+      'a new prompt',
+      () => {
+        const p = openPrompt(env.dir);
+        return p && p.id !== prompt.id ? p : undefined;
+      },
+      60_000,
+    );
     expect(second.message).toBe('Ready to cool down?');
     expect((await env.run(['answer', 'yes'], operator)).code).toBe(0);
     const recovered = await again.done;
@@ -154,7 +175,9 @@ describe('fat master prompts and fat answer', () => {
     expect(recovered.stdout + recovered.stderr).toContain('Schedule Completed');
     expect(recovered.stdout + recovered.stderr).not.toContain('DAQ is waiting for manual input');
     expect(query<{ n: number }>(env.dir, 'select count(*) n from prompts')[0].n).toBe(before);
-    expect(query(env.dir, 'select answer, answered_by, via from prompts where id = ?', prompt.id)).toEqual([{ answer: 'yes', answered_by: 'alice', via: 'cli' }]);
+    expect(query(env.dir, 'select answer, answered_by, via from prompts where id = ?', prompt.id)).toEqual([
+      { answer: 'yes', answered_by: 'alice', via: 'cli' },
+    ]);
     expect(Object.values(masterStates(env.dir, 'MasterFAT_00', 3))).toEqual([1, 1, 1, 1]);
   }, 120_000);
 });

@@ -15,7 +15,12 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
 export type Section = { name: string; task: string; backup?: boolean } & Record<string, string | number | boolean | undefined>;
 
 /** Writes `<home>/<name>.ini` for run 1 (or `runFile`) and returns its path. */
-export function writeSchedule(home: string, name: string, sections: Section[], runFile = path.join(home, 'json/run/run_00001.json')): string {
+export function writeSchedule(
+  home: string,
+  name: string,
+  sections: Section[],
+  runFile = path.join(home, 'json/run/run_00001.json'),
+): string {
   const lines = ['[constants]', `run_file = ${runFile}`, 'verbose = True'];
   for (const s of sections) {
     lines.push('', `[${s.name}]`, `task = ${s.task}`);
@@ -45,9 +50,11 @@ export function spawnFat(home: string, args: string[], env: Record<string, strin
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<FatResult>((resolve) => child.on('exit', (code, sig) => resolve({ code: code ?? (sig === 'SIGKILL' ? 137 : 1), stdout, stderr })));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<FatResult>((resolve) =>
+    child.on('exit', (code, sig) => resolve({ code: code ?? (sig === 'SIGKILL' ? 137 : 1), stdout, stderr })),
+  );
   return { child, output: () => stdout + stderr, done };
 }
 
@@ -78,7 +85,10 @@ export function query<T = Record<string, unknown>>(home: string, sql: string, ..
 }
 
 export function runJson(home: string, run = 1): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(home, `json/run/run_${String(run).padStart(5, '0')}.json`), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(fs.readFileSync(path.join(home, `json/run/run_${String(run).padStart(5, '0')}.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 export function deggJson(home: string, serial: string, run = 1): Record<string, unknown> {
@@ -107,5 +117,8 @@ export async function setupRun(run: (args: string[]) => Promise<FatResult>): Pro
 
 /** The open prompt of the store, if any. */
 export function openPrompt(home: string): { id: number; message: string; task_id: number } | undefined {
-  return query<{ id: number; message: string; task_id: number }>(home, 'select id, message, task_id from prompts where answered_at is null order by id desc limit 1')[0];
+  return query<{ id: number; message: string; task_id: number }>(
+    home,
+    'select id, message, task_id from prompts where answered_at is null order by id desc limit 1',
+  )[0];
 }
