@@ -1,5 +1,6 @@
 import { declaredKinds } from './declared.js';
 import { housekeeping } from './housekeeping.js';
+import { measurements } from './measurements.js';
 import type { TaskKind } from './types.js';
 
 /** Task kinds by name and by each alias (the same object under several keys). */
@@ -11,7 +12,7 @@ export type Catalogue = Map<string, TaskKind>;
  */
 export function catalogue(extra: TaskKind[] = []): Catalogue {
   const cat: Catalogue = new Map();
-  for (const k of [...extra, ...housekeeping, ...declaredKinds]) {
+  for (const k of [...extra, ...housekeeping, ...measurements, ...declaredKinds]) {
     if (cat.has(k.name)) continue;
     for (const n of [k.name, ...(k.aliases ?? [])]) if (!cat.has(n)) cat.set(n, k);
   }

@@ -34,4 +34,6 @@ export const TEST_PORTS = {
   masterCrash: 28000,
   masterCrashReference: 28200,
   masterSlack: 28300,
+  // test/e2e/measure-scaler.test.ts: 25600..25699, 26600..26616, 26834
+  measureScaler: 25600,
 } as const;

@@ -1,0 +1,94 @@
+import type { Command } from '@commander-js/extra-typings';
+import { standaloneContext } from '../engine/standalone.js';
+import { activeModules, findRun, latestRun } from '../fat/runs.js';
+import { kind as measureScaler } from '../tasks/measure-scaler.js';
+import { CliError, emit, withWorkspace } from './common.js';
+import { intOption } from './parse.js';
+
+interface ScalerSummary {
+  folder: string;
+  trigger: string;
+  nRuns: number;
+  pmts: Array<{
+    port: number;
+    serial: string;
+    pmt: string;
+    pmtSerial: string;
+    darkRateHz: number;
+    stdHz: number;
+    temperatureC: number;
+    thresholdAdc: number;
+    aboveWarning: boolean;
+    note: string;
+  }>;
+  failures: Array<{ port: number; serial: string; error: string }>;
+}
+
+/** `fat measure <kind>`: one measurement of issue #4 on its own, outside a schedule, with the same records. */
+export function registerMeasure(program: Command<[], { home?: string }>): void {
+  const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
+
+  measure
+    .command('scaler')
+    .description('dark rate at 0.25 PE from 100 ms scaler windows, laser off (the original measure_scaler.py)')
+    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
+    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+    .option('--comment <text>', 'comment for the record', 'FAT')
+    .option('--runs <n>', 'scaler windows of 100 ms per PMT', intOption('--runs'), 5000)
+    .option('--fir', 'use the FIR trigger instead of the ADC threshold trigger')
+    .option('--no-hv', 'leave the HV as it is')
+    .option('--json', 'print JSON')
+    .action(async (runArg, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
+        const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
+        const modules = (await activeModules(ws, run.id)).map((m) => ({
+          port: m.port,
+          serial: m.degg_serial,
+          wirePair: m.wire_pair,
+          jsonFile: m.json_file,
+        }));
+        if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
+        const parsed = measureScaler.params.safeParse({
+          comment: opts.comment,
+          n_jobs: opts.jobs,
+          n_runs: opts.runs,
+          use_fir: Boolean(opts.fir),
+          no_hv: opts.hv === false,
+        });
+        if (!parsed.success) throw new CliError(`measure scaler: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const ac = new AbortController();
+        const onSigint = () => ac.abort(new Error('interrupted by Ctrl+C'));
+        process.once('SIGINT', onSigint);
+        let lastNote = '';
+        const ctx = standaloneContext(ws, {
+          run: { id: run.id, number: run.run_number, runFile: run.run_file },
+          modules,
+          kind: measureScaler.name,
+          signal: ac.signal,
+          onProgress: (f, note) => {
+            if (note === lastNote || /scaler windows$/.test(note)) return;
+            lastNote = note;
+            process.stderr.write(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}\n`);
+          },
+        });
+        let r: ScalerSummary;
+        try {
+          r = (await measureScaler.run!(ctx, parsed.data)) as unknown as ScalerSummary;
+        } finally {
+          process.off('SIGINT', onSigint);
+          await ctx.flush();
+        }
+        emit(opts.json, { run: run.run_number, ...r }, () => [
+          `Dark rate (${r.trigger.toUpperCase()} trigger, ${r.nRuns} windows of 100 ms), run ${run.run_number}, data in ${r.folder}:`,
+          ...r.pmts.map(
+            (x) =>
+              `  ${x.aboveWarning ? '[HIGH]' : '[OK]  '} port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.darkRateHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.temperatureC.toFixed(1)} °C (threshold ${x.thresholdAdc} ADC; ${x.note})`,
+          ),
+          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+        ]);
+        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+      }),
+    );
+}

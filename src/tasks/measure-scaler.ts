@@ -1,0 +1,399 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  analyseScaler,
+  darkRateWarning,
+  FIR_COEFFICIENTS,
+  firThreshold,
+  median,
+  medianOfWaveformMeans,
+  scalerThreshold,
+  type ScalerThreshold,
+  type TriggerType,
+} from '../analysis/dark-rate.js';
+import { newDataDir } from '../fat/data-dirs.js';
+import { withSession } from '../fat/module-link.js';
+import { addMeasurementEntry, readJsonFile } from '../fat/run-files.js';
+import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import { Thermometer } from '../lab/instruments/thermometer.js';
+import { rounds } from './declared.js';
+import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { iniBool, iniInt, iniText } from './values.js';
+
+/**
+ * `measure_scaler` (measure_scaler.py, original-system.md §6.4): the dark rate of every PMT at
+ * 0.25 PE with the laser off. HV at the module's set point, the baseline from software-triggered
+ * waveforms, then n_runs scaler windows of 100 ms on both PMTs of a module at once, dead-time
+ * corrected; one module per wire pair at a time, n_jobs wire pairs in parallel.
+ */
+export const SCALER = {
+  periodUs: 100_000,
+  deadtimeCycles: 24,
+  dac: 30000,
+  baselineSamples: 1024,
+  baselineWaveforms: 50,
+  /** software trigger period for the baseline waveforms */
+  baselineSwPeriodMs: 10,
+  defaultHvVolts: 1500,
+  hvRampS: 40,
+  /** readback above this counts as "HV on" (checkHV) */
+  hvOnVolts: 1000,
+  /** a FIR median count per window above this means the threshold is wrong (the original raised) */
+  maxFirMedianCount: 10000,
+};
+
+const params = z.object({
+  comment: iniText().default('FAT'),
+  n_jobs: iniInt({ min: 1, max: 16 }).default(4),
+  use_alt_thresholds: iniBool(false),
+  no_hv: iniBool(false),
+  use_fir: iniBool(false),
+  n_runs: iniInt({ min: 10, max: 100_000 }).default(5000),
+});
+type P = z.infer<typeof params>;
+
+const PMTS = ['LowerPmt', 'UpperPmt'] as const;
+type PmtName = (typeof PMTS)[number];
+
+export interface PmtDarkRate {
+  port: number;
+  serial: string;
+  pmt: PmtName;
+  pmtSerial: string;
+  channel: PmtChannel;
+  hvVolts: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+  thresholdNote: string;
+  meanHz: number;
+  stdHz: number;
+  medianHz: number;
+  windows: number;
+  mainboardTempC: number;
+  deggSurfaceTempC: number;
+  boxSurfaceTempC: number;
+  warnHz: number;
+  aboveWarning: boolean;
+  file: string;
+  key: string;
+}
+
+function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
+  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
+}
+
+function setPoint(jsonFile: string, pmt: PmtName): number {
+  const hv = Number(pmtSection(jsonFile, pmt).HV1e7Gain ?? -1);
+  return hv > 0 ? hv : SCALER.defaultHvVolts;
+}
+
+/** Sets the HV where it is not on yet; true when at least one channel had to ramp. */
+async function hvUp(s: IcebootSession, m: ActiveModule): Promise<boolean> {
+  let set = false;
+  for (const ch of [0, 1] as const) {
+    const on = (await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > SCALER.hvOnVolts;
+    if (on) continue;
+    await s.enableHV(ch);
+    await s.setHV(ch, setPoint(m.jsonFile, PMTS[ch]));
+    set = true;
+  }
+  return set;
+}
+
+async function baseline(s: IcebootSession, ch: PmtChannel, m: ActiveModule): Promise<number> {
+  await s.setBaselineDac(ch, SCALER.dac);
+  await s.setConstReadout(ch, SCALER.baselineSamples);
+  await s.startSwTrigStream(ch, SCALER.baselineSwPeriodMs);
+  const means: number[] = [];
+  try {
+    for (let i = 0; i < SCALER.baselineWaveforms; i++) {
+      const w = await s.readWaveformFromStream();
+      if (w.count) means.push(medianOfWaveformMeans(w.adc, w.adcOffset, w.count));
+    }
+  } finally {
+    await s.disableTriggers(ch);
+  }
+  if (!means.length) throw new Error(`${m.serial} on port ${m.port}, channel ${ch}: no software-triggered waveform for the baseline`);
+  return median(means);
+}
+
+async function setTrigger(s: IcebootSession, ch: PmtChannel, baselineAdc: number, thresholdAdc: number, trigger: TriggerType) {
+  if (trigger === 'fir') {
+    await s.setFirCoefficients(ch, FIR_COEFFICIENTS);
+    await s.setFirTriggerThreshold(ch, firThreshold(thresholdAdc));
+    await s.enableFirTrigger(ch);
+  } else {
+    await s.setAdcTriggerThreshold(ch, Math.round(baselineAdc + thresholdAdc));
+    await s.enableAdcTrigger(ch);
+  }
+}
+
+/** The rate series of one PMT as CSV, written under a temporary name and renamed. */
+function writeSeries(file: string, counts: Uint32Array, rates: Float64Array, header: Record<string, string | number>): void {
+  const lines = Object.entries(header).map(([k, v]) => `# ${k}: ${v}`);
+  lines.push('window,count,rate_hz');
+  for (let i = 0; i < counts.length; i++) lines.push(`${i},${counts[i]},${rates[i].toFixed(3)}`);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, lines.join('\n') + '\n');
+  fs.renameSync(tmp, file);
+}
+
+interface ModuleTemps {
+  mainboardC: number;
+  deggSurfaceC: number;
+  boxSurfaceC: number;
+}
+
+async function measureModule(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  dir: string,
+  thermometer: Thermometer | null,
+  onWindow: () => void,
+): Promise<PmtDarkRate[]> {
+  const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
+  const periodS = SCALER.periodUs / 1e6;
+  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+    const thresholds: ScalerThreshold[] = PMTS.map((pmt) => {
+      const spe = Number(pmtSection(m.jsonFile, pmt).SPEPeakHeight ?? -1);
+      try {
+        return scalerThreshold(spe);
+      } catch (e) {
+        throw new Error(`${m.serial} (port ${m.port}) ${pmt}: ${(e as Error).message}`, { cause: e });
+      }
+    });
+    const hv: number[] = [];
+    for (const ch of [0, 1] as const) hv.push((await s.hvReadback(ch)).hvVolts);
+    const baselines: number[] = [];
+    for (const ch of [0, 1] as const) baselines.push(await baseline(s, ch, m));
+    for (const ch of [0, 1] as const) await setTrigger(s, ch, baselines[ch], thresholds[ch].thresholdAdc, trigger);
+
+    const room = thermometer ? await thermometer.readAll() : null;
+    const mbBefore = await s.temperatureC();
+    for (const ch of [0, 1] as const) await s.enableScalers(ch, SCALER.periodUs, SCALER.deadtimeCycles);
+    // the first window after enabling is incomplete: wait one period before the first read
+    const counts = [new Uint32Array(p.n_runs), new Uint32Array(p.n_runs)];
+    for (let i = 0; i < p.n_runs; i++) {
+      await ctx.ws.clock.sleep(SCALER.periodUs / 1000, ctx.signal);
+      counts[0][i] = await s.getScalerCount(0);
+      counts[1][i] = await s.getScalerCount(1);
+      onWindow();
+    }
+    for (const ch of [0, 1] as const) await s.disableTriggers(ch);
+    const temps: ModuleTemps = {
+      mainboardC: (mbBefore + (await s.temperatureC())) / 2,
+      deggSurfaceC: room ? room[1] : NaN,
+      boxSurfaceC: room ? room[2] : NaN,
+    };
+
+    const out: PmtDarkRate[] = [];
+    for (const ch of [0, 1] as const) {
+      const pmt = PMTS[ch];
+      const pmtSerial = String(pmtSection(m.jsonFile, pmt).SerialNumber ?? `${m.serial}-${pmt}`);
+      const a = analyseScaler(counts[ch], periodS, SCALER.deadtimeCycles);
+      if (trigger === 'fir' && a.medianCount > SCALER.maxFirMedianCount)
+        throw new Error(
+          `${m.serial} (port ${m.port}) ${pmt}: median scaler count ${a.medianCount} per ${periodS * 1000} ms window is above ${SCALER.maxFirMedianCount} with the FIR trigger: the threshold (${thresholds[ch].thresholdAdc} ADC) is wrong or the PMT is not dark`,
+        );
+      const file = path.join(dir, `${pmtSerial}.csv`);
+      writeSeries(file, counts[ch], a.rates, {
+        degg: m.serial,
+        port: m.port,
+        pmt,
+        pmt_serial: pmtSerial,
+        period_us: SCALER.periodUs,
+        deadtime_cycles: SCALER.deadtimeCycles,
+        trigger,
+        baseline_adc: baselines[ch].toFixed(2),
+        threshold_adc_over_baseline: thresholds[ch].thresholdAdc,
+        mainboard_temp_c: temps.mainboardC.toFixed(2),
+      });
+      const w = darkRateWarning(temps.mainboardC, trigger);
+      const key = addMeasurementEntry(
+        m.jsonFile,
+        'DarkrateScalerMeasurement',
+        {
+          Folder: dir,
+          Comment: p.comment,
+          Constants: {
+            period: SCALER.periodUs,
+            deadtime: SCALER.deadtimeCycles,
+            n_runs: p.n_runs,
+            threshold: thresholds[ch].thresholdAdc,
+          },
+          use_fir: p.use_fir,
+          Baseline: baselines[ch],
+          BaselineFilename: 'AltMethod',
+          DEggSurfaceTemp: temps.deggSurfaceC,
+          BoxSurfaceTemp: temps.boxSurfaceC,
+          MainboardTemp: temps.mainboardC,
+          HV: hv[ch],
+          DarkRateMeanHz: a.meanHz,
+          DarkRateStdHz: a.stdHz,
+          DarkRateMedianHz: a.medianHz,
+          ThresholdNote: thresholds[ch].note,
+          Filename: file,
+          TaskId: ctx.task.id,
+        },
+        pmt,
+      );
+      out.push({
+        port: m.port,
+        serial: m.serial,
+        pmt,
+        pmtSerial,
+        channel: ch,
+        hvVolts: hv[ch],
+        baselineAdc: baselines[ch],
+        thresholdAdc: thresholds[ch].thresholdAdc,
+        thresholdNote: thresholds[ch].note,
+        meanHz: a.meanHz,
+        stdHz: a.stdHz,
+        medianHz: a.medianHz,
+        windows: a.windows,
+        mainboardTempC: temps.mainboardC,
+        deggSurfaceTempC: temps.deggSurfaceC,
+        boxSurfaceTempC: temps.boxSurfaceC,
+        warnHz: w.warnHz,
+        aboveWarning: a.meanHz > w.warnHz,
+        file,
+        key,
+      });
+    }
+    return out;
+  });
+}
+
+export const kind: TaskKind<P> = {
+  name: 'measure_scaler',
+  summary: 'dark rate from scalers at 0.25 PE (5000 windows of 100 ms per PMT)',
+  params,
+  positional: ['comment', 'n_jobs', 'use_alt_thresholds', 'no_hv', 'use_fir'],
+  estimateS: (p, m) => SCALER.hvRampS + rounds(m, p.n_jobs) * (p.n_runs * (SCALER.periodUs / 1e6) + 40),
+  async run(ctx, p) {
+    const ws = ctx.ws;
+    const modules = [...ctx.modules];
+    if (!modules.length) throw new Error('measure_scaler: the run has no active modules');
+    const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
+    if (p.use_alt_thresholds)
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.scaler.alt-thresholds',
+        message: 'measure_scaler: use_alt_thresholds is not implemented in icefat; every PMT is measured at 0.25 PE',
+        audience: 'log',
+      });
+
+    // the laser off: dark means dark
+    const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
+    try {
+      await fg.disableOutput();
+    } finally {
+      await fg.close();
+    }
+
+    const failures: Array<{ port: number; serial: string; error: string }> = [];
+    const fail = (m: ActiveModule, e: unknown) => {
+      const error = (e as Error).message;
+      failures.push({ port: m.port, serial: m.serial, error });
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.scaler.module-failed',
+        message: `measure_scaler: ${m.serial} (port ${m.port}) was not measured: ${error}`,
+        audience: 'channel',
+        data: { port: m.port },
+      });
+    };
+
+    if (!p.no_hv) {
+      ctx.progress(0, `HV on ${modules.length} D-Eggs`);
+      const ramped = await Promise.all(
+        modules.map((m) =>
+          withSession(ws.station.daq_host, m.port, (s) => hvUp(s, m)).catch((e: unknown) => {
+            fail(m, e);
+            return false;
+          }),
+        ),
+      );
+      if (ramped.some(Boolean)) {
+        ctx.progress(0, `HV was enabled & set - waiting ${SCALER.hvRampS} s`);
+        await ws.clock.sleep(SCALER.hvRampS * 1000, ctx.signal);
+      }
+    }
+
+    const dir = newDataDir(ws.home.dataDir, 'scaler', ws.clock.now());
+    let thermometer: Thermometer | null = null;
+    try {
+      thermometer = await Thermometer.connect(ws.station.thermometer.address);
+    } catch (e) {
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.scaler.thermometer',
+        message: `measure_scaler: no thermometer (${(e as Error).message}); DEggSurfaceTemp and BoxSurfaceTemp are recorded as null`,
+        audience: 'channel',
+      });
+    }
+
+    const todo = modules.filter((m) => !failures.some((f) => f.port === m.port));
+    const totalWindows = todo.length * p.n_runs;
+    let windows = 0;
+    const onWindow = () => {
+      windows++;
+      if (windows % 50 === 0 || windows === totalWindows) ctx.progress(windows / totalWindows, `${windows}/${totalWindows} scaler windows`);
+    };
+    const pmts: PmtDarkRate[] = [];
+    try {
+      await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
+        ctx.signal.throwIfAborted();
+        try {
+          const r = await measureModule(ctx, p, m, dir, thermometer, onWindow);
+          pmts.push(...r);
+          for (const x of r) {
+            ctx.progress(windows / totalWindows, `${x.serial} ${x.pmt}: ${x.meanHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C`);
+            if (x.aboveWarning)
+              ctx.emit({
+                level: 'warn',
+                kind: 'measure.scaler.high-rate',
+                message: `Dark rate of ${x.serial} (port ${x.port}) ${x.pmt} ${x.pmtSerial} is ${x.meanHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C (${trigger.toUpperCase()} trigger). If > ${x.warnHz} Hz or consistently the same module, contact an expert`,
+                audience: 'people',
+                data: { port: x.port, pmt: x.pmt, rateHz: x.meanHz, warnHz: x.warnHz, temperatureC: x.mainboardTempC },
+              });
+          }
+        } catch (e) {
+          if (ctx.signal.aborted) throw e;
+          fail(m, e);
+        }
+      });
+    } finally {
+      await thermometer?.close();
+    }
+
+    if (!pmts.length) throw new Error(`measure_scaler measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
+    return {
+      folder: dir,
+      trigger,
+      nRuns: p.n_runs,
+      pmts: pmts.map((x) => ({
+        port: x.port,
+        serial: x.serial,
+        pmt: x.pmt,
+        pmtSerial: x.pmtSerial,
+        darkRateHz: x.meanHz,
+        stdHz: x.stdHz,
+        medianHz: x.medianHz,
+        temperatureC: x.mainboardTempC,
+        thresholdAdc: x.thresholdAdc,
+        baselineAdc: x.baselineAdc,
+        hvVolts: x.hvVolts,
+        aboveWarning: x.aboveWarning,
+        note: x.thresholdNote,
+        key: x.key,
+      })),
+      failures,
+    };
+  },
+};
