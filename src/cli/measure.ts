@@ -57,7 +57,8 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
           use_fir: Boolean(opts.fir),
           no_hv: opts.hv === false,
         });
-        if (!parsed.success) throw new CliError(`measure scaler: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        if (!parsed.success)
+          throw new CliError(`measure scaler: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         const ac = new AbortController();
         const onSigint = () => ac.abort(new Error('interrupted by Ctrl+C'));
         process.once('SIGINT', onSigint);

@@ -42,15 +42,21 @@ function wallSleep(wallMs: number, signal?: AbortSignal): Promise<void> {
 }
 
 export class ScaledClock implements Clock {
-  private readonly wallOrigin = Date.now();
+  private readonly wallOrigin: number;
   private readonly labOrigin: number;
 
+  /**
+   * Lab time is `originMs` at wall time `originMs` and runs `scale` times faster from there.
+   * Processes of one station pass the same origin (from its station file), so the lab times that
+   * a master, a restarted master and `fat status` write and read agree.
+   */
   constructor(
     readonly scale: number,
-    labOriginMs = Date.now(),
+    originMs = Date.now(),
   ) {
     if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`time scale must be a positive number, got ${scale}`);
-    this.labOrigin = labOriginMs;
+    this.labOrigin = originMs;
+    this.wallOrigin = originMs;
   }
 
   now(): number {

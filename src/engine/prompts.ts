@@ -70,7 +70,7 @@ export async function openPromptOf(ws: Workspace) {
 export async function answerPrompt(ws: Workspace, promptId: number, a: PromptAnswer): Promise<boolean> {
   const r = await ws.db
     .updateTable('prompts')
-    .set({ answer: a.answer, reason: a.reason, answered_by: a.answeredBy, via: a.via, answered_at: nowIso() })
+    .set({ answer: a.answer, reason: a.reason, answered_by: a.answeredBy, via: a.via, answered_at: nowIso(ws.clock.now()) })
     .where('id', '=', promptId)
     .where('answered_at', 'is', null)
     .executeTakeFirst();

@@ -56,7 +56,13 @@ export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskCont
         .execute();
       const i = modules.findIndex((m) => m.port === port);
       if (i >= 0) modules.splice(i, 1);
-      emit({ level: 'warn', kind: 'module.excluded', message: `D-Egg on port ${port} is excluded from the rest of the run: ${reason}`, audience: 'people', data: { port, reason } });
+      emit({
+        level: 'warn',
+        kind: 'module.excluded',
+        message: `D-Egg on port ${port} is excluded from the rest of the run: ${reason}`,
+        audience: 'people',
+        data: { port, reason },
+      });
     },
   };
 }

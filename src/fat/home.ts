@@ -82,5 +82,11 @@ export async function openWorkspace(dir: string, clock?: Clock): Promise<Workspa
     .values({ name: station.name })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  return { home, station, db, clock: clock ?? new ScaledClock(station.clock.time_scale), close: () => db.destroy() };
+  return {
+    home,
+    station,
+    db,
+    clock: clock ?? new ScaledClock(station.clock.time_scale, station.clock.origin ? Date.parse(station.clock.origin) : Date.now()),
+    close: () => db.destroy(),
+  };
 }

@@ -15,7 +15,7 @@ export function simStationToml(opts: { seed: number; basePort: number; timeScale
   const station = {
     name: opts.name ?? 'sim-station',
     daq_host: host,
-    clock: { time_scale: opts.timeScale },
+    clock: { time_scale: opts.timeScale, origin: new Date().toISOString() },
     store: { url: 'sqlite:fat.db' },
     domnet: {
       program: [process.execPath, path.join(REPO_ROOT, 'bin/fat.js'), 'sim', 'domnet'],

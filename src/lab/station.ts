@@ -15,7 +15,11 @@ export const stationSchema = z
   .object({
     name: z.string().min(1),
     clock: z
-      .object({ time_scale: z.number().positive().default(1) })
+      .object({
+        time_scale: z.number().positive().default(1),
+        /** when lab time and wall time were equal (ISO); lab time runs time_scale times faster since */
+        origin: z.iso.datetime({ offset: true }).optional(),
+      })
       .strict()
       .default({ time_scale: 1 }),
     store: z

@@ -193,7 +193,8 @@ async function measureModule(
     const out: PmtDarkRate[] = [];
     for (const ch of [0, 1] as const) {
       const pmt = PMTS[ch];
-      const pmtSerial = String(pmtSection(m.jsonFile, pmt).SerialNumber ?? `${m.serial}-${pmt}`);
+      const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
+      const pmtSerial = typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
       const a = analyseScaler(counts[ch], periodS, SCALER.deadtimeCycles);
       if (trigger === 'fir' && a.medianCount > SCALER.maxFirMedianCount)
         throw new Error(
@@ -352,7 +353,10 @@ export const kind: TaskKind<P> = {
           const r = await measureModule(ctx, p, m, dir, thermometer, onWindow);
           pmts.push(...r);
           for (const x of r) {
-            ctx.progress(windows / totalWindows, `${x.serial} ${x.pmt}: ${x.meanHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C`);
+            ctx.progress(
+              windows / totalWindows,
+              `${x.serial} ${x.pmt}: ${x.meanHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C`,
+            );
             if (x.aboveWarning)
               ctx.emit({
                 level: 'warn',

@@ -12,7 +12,15 @@ import { TEST_PORTS } from '../helpers/ports.js';
  */
 interface Summary {
   folder: string;
-  pmts: Array<{ port: number; serial: string; pmt: 'LowerPmt' | 'UpperPmt'; darkRateHz: number; stdHz: number; temperatureC: number; note: string }>;
+  pmts: Array<{
+    port: number;
+    serial: string;
+    pmt: 'LowerPmt' | 'UpperPmt';
+    darkRateHz: number;
+    stdHz: number;
+    temperatureC: number;
+    note: string;
+  }>;
   failures: unknown[];
 }
 
