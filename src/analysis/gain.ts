@@ -148,15 +148,21 @@ export const SCAN_DEFAULTS: Required<ScanOptions> = {
 
 export type ScanDoneReason = 'converged' | 'repeated-hv' | 'unpredictable' | 'max-points';
 
-export type ScanStep =
-  | { done: false; hvVolts: number }
-  | { done: true; reason: ScanDoneReason; hvAt1e7Volts: number; fit: PowerLawFit };
+export type ScanStep = { done: false; hvVolts: number } | { done: true; reason: ScanDoneReason; hvAt1e7Volts: number; fit: PowerLawFit };
+
+/** options over the defaults; an option given as undefined keeps its default */
+function withDefaults(opts: ScanOptions): Required<ScanOptions> {
+  const o = { ...SCAN_DEFAULTS };
+  for (const [k, v] of Object.entries(opts) as [keyof ScanOptions, number | undefined][]) if (v !== undefined) o[k] = v;
+  return o;
+}
 
 /** the first HV of a scan: the stored HV at 1e7, or 1500 V when there is none */
 export function scanStartHv(hv1e7GainVolts: number | undefined | null, opts: ScanOptions = {}): number {
-  const o = { ...SCAN_DEFAULTS, ...opts };
-  const v = hv1e7GainVolts && hv1e7GainVolts > 0 ? hv1e7GainVolts : o.startHvVolts;
-  return Math.min(o.maxHvVolts, Math.max(o.minHvVolts, v));
+  const o = withDefaults(opts);
+  const v = hv1e7GainVolts && hv1e7GainVolts > 0 ? hv1e7GainVolts : SCAN_DEFAULTS.startHvVolts;
+  const rounded = Math.round(v / o.hvResolutionVolts) * o.hvResolutionVolts;
+  return Math.min(o.maxHvVolts, Math.max(o.minHvVolts, rounded));
 }
 
 /**
@@ -165,7 +171,7 @@ export function scanStartHv(hv1e7GainVolts: number | undefined | null, opts: Sca
  * over all points (falling back to the last point's HV if the law cannot be fitted).
  */
 export function nextScanHv(points: readonly GainPoint[], opts: ScanOptions = {}): ScanStep {
-  const o = { ...SCAN_DEFAULTS, ...opts };
+  const o = withDefaults(opts);
   if (points.length === 0) return { done: false, hvVolts: scanStartHv(opts.startHvVolts, o) };
   const last = points[points.length - 1];
   const stop = (reason: ScanDoneReason): ScanStep => {
@@ -179,26 +185,31 @@ export function nextScanHv(points: readonly GainPoint[], opts: ScanOptions = {})
   if (points.length >= o.minPointsToConverge && Math.abs(last.gain - TARGET_GAIN) / last.gain < o.tolerance) return stop('converged');
   if (points.length >= o.maxPoints) return stop('max-points');
 
-  let next: number;
-  if (points.length < o.stepPoints) {
-    next = last.hvVolts + (last.gain < TARGET_GAIN ? o.stepVolts : -o.stepVolts);
-  } else {
-    const fit = fitPowerLaw(points);
+  const settle = (v: number) => Math.min(o.maxHvVolts, Math.max(o.minHvVolts, Math.round(v / o.hvResolutionVolts) * o.hvResolutionVolts));
+  const measured = (v: number) => points.some((p) => Math.abs(p.hvVolts - v) < o.hvResolutionVolts / 2);
+  // the power law's V(1e7), trusted only as far beyond the measured HVs as the original's brentq bracket
+  const predict = (): number => {
     let vmin = Infinity;
     let vmax = -Infinity;
     for (const p of points) {
       vmin = Math.min(vmin, p.hvVolts);
       vmax = Math.max(vmax, p.hvVolts);
     }
-    const lo = Math.max(1000, vmin - o.extrapolateVolts);
-    const hi = Math.min(2000, vmax + o.extrapolateVolts);
-    const v = fit.hvAt1e7Volts;
-    if (!(v >= lo && v <= hi)) return stop('unpredictable');
-    next = v;
+    const v = fitPowerLaw(points).hvAt1e7Volts;
+    return v >= Math.max(1000, vmin - o.extrapolateVolts) && v <= Math.min(2000, vmax + o.extrapolateVolts) ? v : NaN;
+  };
+
+  // fixed steps until 1e7 is bracketed (or the step points are used up), then the law's prediction
+  const bracketed = points.some((p) => p.gain < TARGET_GAIN) && points.some((p) => p.gain >= TARGET_GAIN);
+  let next: number;
+  if (points.length < o.stepPoints && !bracketed) {
+    next = settle(last.hvVolts + (last.gain < TARGET_GAIN ? o.stepVolts : -o.stepVolts));
+  } else {
+    const v = predict();
+    if (!Number.isFinite(v)) return stop('unpredictable');
+    next = settle(v);
   }
-  next = Math.round(next / o.hvResolutionVolts) * o.hvResolutionVolts;
-  next = Math.min(o.maxHvVolts, Math.max(o.minHvVolts, next));
-  if (points.some((p) => Math.abs(p.hvVolts - next) < o.hvResolutionVolts / 2)) return stop('repeated-hv');
+  if (measured(next)) return stop('repeated-hv');
   return { done: false, hvVolts: next };
 }
 

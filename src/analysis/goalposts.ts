@@ -28,7 +28,11 @@ export interface Judged {
 const ORDER: Record<Verdict, number> = { pass: 0, marginal: 1, fail: 2 };
 
 function fmt(v: number, units?: string): string {
-  const s = Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  const s = Number.isInteger(v)
+    ? String(v)
+    : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3
+      ? v.toExponential(3)
+      : String(Number(v.toPrecision(4)));
   return units ? `${s} ${units}` : s;
 }
 
@@ -43,11 +47,16 @@ function limits(g: Goalpost): string {
 export function judge(value: number | null | undefined, g: Goalpost, name = 'value'): Judged {
   if (value === null || value === undefined || !Number.isFinite(value))
     return { verdict: 'fail', reason: `${name} was not measured (got ${String(value)}); goalpost ${limits(g)}` };
-  if ((g.low !== undefined && value < g.low) || (g.high !== undefined && value > g.high))
-    return { verdict: 'fail', reason: `${name} ${fmt(value, g.units)} is outside ${limits(g)}` };
+  if (g.low !== undefined && value < g.low)
+    return { verdict: 'fail', reason: `${name} ${fmt(value, g.units)} is below ${fmt(g.low, g.units)} (goalpost: ${limits(g)})` };
+  if (g.high !== undefined && value > g.high)
+    return { verdict: 'fail', reason: `${name} ${fmt(value, g.units)} is above ${fmt(g.high, g.units)} (goalpost: ${limits(g)})` };
   const band = g.marginalBand ?? 0;
   if (band > 0 && ((g.low !== undefined && value < g.low + band) || (g.high !== undefined && value > g.high - band)))
-    return { verdict: 'marginal', reason: `${name} ${fmt(value, g.units)} is within ${fmt(band, g.units)} of the limit (${limits(g)})` };
+    return {
+      verdict: 'marginal',
+      reason: `${name} ${fmt(value, g.units)} is within ${fmt(band, g.units)} of a limit (goalpost: ${limits(g)})`,
+    };
   return { verdict: 'pass', reason: '' };
 }
 

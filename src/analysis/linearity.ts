@@ -70,7 +70,12 @@ export function analyseLinearity(
   const points: LinearityPoint[] = [];
   for (let i = 0; i < n; i++) {
     const expectedPe = perUnit * transmission[i];
-    points.push({ transmission: transmission[i], observedPe: observedPe[i], expectedPe, ratio: expectedPe > 0 ? observedPe[i] / expectedPe : NaN });
+    points.push({
+      transmission: transmission[i],
+      observedPe: observedPe[i],
+      expectedPe,
+      ratio: expectedPe > 0 ? observedPe[i] / expectedPe : NaN,
+    });
   }
   return { points, referenceIndex: ref, ratioAtPe: ratioAt(points, atPe), atPe };
 }

@@ -46,6 +46,9 @@ export interface RunScope {
   watchdogFactor: number;
 }
 
+/** how often the watchdog looks (wall time) */
+export const WATCHDOG_POLL_MS = 5000;
+
 /** Housekeeping kinds are not announced to Slack one by one (the original's list_schedule skip list). */
 export const QUIET_KINDS = new Set([
   'status_check',
@@ -86,6 +89,8 @@ export function contextFor(
   t: { id: number; idx: number; section: string; kind: string },
   attempt: number,
   onProgress: () => void,
+  /** told while the task waits for a person, which is not a stall */
+  waitingForPerson: (waiting: boolean) => void = () => {},
 ): TaskContext {
   const { ws } = scope;
   let lastWrite = 0;
@@ -118,7 +123,8 @@ export function contextFor(
         });
       }
       if (scope.autoAnswer) await answerPrompt(ws, id, { answer: 'yes', reason: null, answeredBy: scope.autoAnswer, via: 'dry-run' });
-      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive && !scope.autoAnswer);
+      waitingForPerson(true);
+      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive && !scope.autoAnswer).finally(() => waitingForPerson(false));
       onProgress();
       scope.emit({
         level: a.answer === 'yes' ? 'info' : 'warn',
@@ -156,9 +162,10 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
   // watchdog: one alert when the task stays silent far longer than its estimate allows
   let lastProgressLab = ws.clock.now();
   let alerted = false;
+  let waitingForPerson = false;
   const limitMs = Math.max(600, t.estimate_s * scope.watchdogFactor) * 1000;
   const watchdog = setInterval(() => {
-    if (alerted || ws.clock.now() - lastProgressLab < limitMs) return;
+    if (alerted || waitingForPerson || ws.clock.now() - lastProgressLab < limitMs) return;
     alerted = true;
     scope.emit({
       level: 'warn',
@@ -166,10 +173,19 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
       message: `[${t.idx}] ${t.section} has made no progress for ${Math.round((ws.clock.now() - lastProgressLab) / 60000)} min (estimate ${Math.round(t.estimate_s / 60)} min): check the master (\`fat status\`); if it hangs, stop it with Ctrl+C and restart with --recover`,
       audience: 'people',
     });
-  }, 5000);
+  }, WATCHDOG_POLL_MS);
   watchdog.unref();
 
-  const ctx = contextFor(scope, t, attempt, () => (lastProgressLab = ws.clock.now()));
+  const ctx = contextFor(
+    scope,
+    t,
+    attempt,
+    () => (lastProgressLab = ws.clock.now()),
+    (waiting) => {
+      waitingForPerson = waiting;
+      lastProgressLab = ws.clock.now();
+    },
+  );
   try {
     const params = kind.params.parse(JSON.parse(t.params));
     const result = await kind.run(ctx, params);
