@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { VirtualClock } from '../../src/clock/clock.js';
+import { createSchedule, scheduleTasks } from '../../src/engine/journal.js';
+import { answerPrompt, openPromptOf } from '../../src/engine/prompts.js';
+import { runTask, WATCHDOG_POLL_MS, type RunScope } from '../../src/engine/task-runner.js';
+import type { FatEvent } from '../../src/notify/types.js';
+import type { TaskKind } from '../../src/tasks/types.js';
+import { tempWorkspace } from '../notify/workspace.js';
+
+/** A task that stays silent far past its estimate raises one alert; one waiting for a person raises none. */
+describe('watchdog', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of closers) await c();
+  });
+
+  async function setup(kind: TaskKind) {
+    const { ws, runId, dir } = await tempWorkspace(null);
+    closers.push(() => ws.close());
+    fs.writeFileSync(`${dir}/run.json`, JSON.stringify({ comment: 'x', date: '2026-03-01' }));
+    const sid = await createSchedule(ws, {
+      runId,
+      masterKey: 'MasterFAT_00',
+      configPath: 'x.ini',
+      configHash: 'h',
+      archivedPath: 'x_0.ini',
+      tasks: [{ index: 0, section: 'k_0', kind: kind.name, params: {}, runBackup: false, estimateS: 60 }],
+    });
+    const [task] = await scheduleTasks(ws, sid);
+    const events: FatEvent[] = [];
+    const ac = new AbortController();
+    const scope: RunScope = {
+      ws,
+      run: { id: runId, number: 42, runFile: `${dir}/run.json` },
+      masterKey: 'MasterFAT_00',
+      modules: [],
+      emit: (e) => events.push({ ...e, timeMs: ws.clock.now(), runId }),
+      interactive: false,
+      signal: ac.signal,
+      recovering: false,
+      watchdogFactor: 2,
+    };
+    return { ws, clock: ws.clock as VirtualClock, task, events, ac, scope };
+  }
+
+  it('alerts once when a task makes no progress for longer than its estimate allows, not a flood', async () => {
+    const hang: TaskKind = {
+      name: 'hang',
+      summary: 'never progresses',
+      params: z.object({}),
+      positional: [],
+      estimateS: () => 60,
+      run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    };
+    const { clock, task, events, ac, scope } = await setup(hang);
+    const running = runTask(scope, task, hang).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 300)); // the task has started
+    await clock.advance(3 * 3600_000); // three lab hours of silence against a one-minute estimate
+    await new Promise((r) => setTimeout(r, 2 * WATCHDOG_POLL_MS + 500));
+    const stalls = events.filter((e) => e.kind === 'task.stalled');
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0].audience).toBe('people');
+    expect(stalls[0].message).toMatch(/\[0\] k_0 has made no progress for 180 min .*--recover/);
+    ac.abort(new Error('test over'));
+    expect(await running).toMatchObject({ name: 'Interrupted' });
+  }, 20_000);
+
+  it('does not alert while the task waits for a person at a prompt', async () => {
+    const ask: TaskKind = {
+      name: 'ask',
+      summary: 'asks a person',
+      params: z.object({}),
+      positional: [],
+      estimateS: () => 0,
+      run: async (ctx) => {
+        await ctx.prompt('manual_input', 'continue?');
+        return { ok: true };
+      },
+    };
+    const { ws, clock, task, events, scope } = await setup(ask);
+    const running = runTask(scope, task, ask);
+    await new Promise((r) => setTimeout(r, 300));
+    await clock.advance(12 * 3600_000); // the shifter is asleep for twelve lab hours
+    await new Promise((r) => setTimeout(r, WATCHDOG_POLL_MS + 500));
+    expect(events.filter((e) => e.kind === 'task.stalled')).toHaveLength(0);
+    const p = await openPromptOf(ws);
+    await answerPrompt(ws, p!.id, { answer: 'yes', reason: null, answeredBy: 'test', via: 'cli' });
+    expect(await running).toEqual({ ok: true });
+  }, 20_000);
+});
