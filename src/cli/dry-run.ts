@@ -36,8 +36,10 @@ export interface DryRunResult {
   home: string;
 }
 
+/** The first base port whose lab ports are all free ($FAT_DRY_RUN_BASE pins it, e.g. for tests). */
 async function freeBase(): Promise<number> {
-  for (let b = 27000; b < 32000; b += 250) {
+  const pinned = Number(process.env.FAT_DRY_RUN_BASE);
+  for (let b = pinned || 27000; b < (pinned ? pinned + 1 : 32000); b += 250) {
     const ok = await Promise.all(
       [b, b + 16, b + 40, b + 99, b + 1000, b + 1012, b + 1234].map(
         (p) =>

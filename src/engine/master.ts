@@ -60,6 +60,7 @@ export class MasterError extends Error {}
 
 const HOUSEKEEPING = new Set(housekeeping.map((k) => k.name));
 const DIGEST_MS = 24 * 3600_000;
+const UNSUSPENDED = new Set(['set_freezer', 'manual_input', 'disable_laser']);
 
 async function runOfFile(ws: Workspace, runFile: string) {
   const abs = path.resolve(runFile);
@@ -264,7 +265,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
       expectedFreezerC = freezerTarget(tasks, next.idx) ?? expectedFreezerC;
 
-      await holdForConditions(ws, expectedFreezerC, emit, opts.signal);
+      // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
+      if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, opts.signal);
       if (ws.clock.now() - lastDigest >= DIGEST_MS) {
         lastDigest = ws.clock.now();
         const { forecast: f } = await forecastOf(ws, cat, s.id);

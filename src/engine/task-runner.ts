@@ -124,7 +124,9 @@ export function contextFor(
       }
       if (scope.autoAnswer) await answerPrompt(ws, id, { answer: 'yes', reason: null, answeredBy: scope.autoAnswer, via: 'dry-run' });
       waitingForPerson(true);
-      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive && !scope.autoAnswer).finally(() => waitingForPerson(false));
+      const a = await waitForAnswer(ws, id, message, scope.signal, scope.interactive && !scope.autoAnswer).finally(() =>
+        waitingForPerson(false),
+      );
       onProgress();
       scope.emit({
         level: a.answer === 'yes' ? 'info' : 'warn',

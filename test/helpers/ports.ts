@@ -36,4 +36,6 @@ export const TEST_PORTS = {
   masterSlack: 28300,
   // test/e2e/measure-scaler.test.ts: 25600..25699, 26600..26616, 26834
   measureScaler: 25600,
+  masterConditions: 2200,
+  dryRun: 4100,
 } as const;
