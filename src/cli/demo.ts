@@ -19,7 +19,7 @@ import { simRegistry } from './sim-registry.js';
 export function registerDemo(program: Command<[], { home?: string }>): void {
   program
     .command('demo')
-    .description('the FAT checklist on the simulated lab, in a fresh temporary home')
+    .description('the pre-run checklist and the master on the simulated lab, in a fresh temporary home')
     .option('--seed <n>', 'seed of the simulated lab', intOption('--seed'), 1)
     .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'), 20)
     .option('--base-port <p>', 'base port of the simulated lab (default: the first free of 5000, 15000, 25000)', intOption('--base-port'))
