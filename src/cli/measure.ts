@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { standaloneContext } from '../engine/standalone.js';
 import { activeModules, findRun, latestRun } from '../fat/runs.js';
+import { kind as measureGain } from '../tasks/measure-gain.js';
 import { kind as measureScaler } from '../tasks/measure-scaler.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
@@ -24,9 +25,86 @@ interface ScalerSummary {
   failures: Array<{ port: number; serial: string; error: string }>;
 }
 
+interface GainSummary {
+  folder: string;
+  events: number;
+  pmts: Array<{
+    port: number;
+    serial: string;
+    pmt: string;
+    pmtSerial: string;
+    hv1e7GainVolts: number;
+    hv1e7GainErrorVolts: number;
+    gainFitNorm: number;
+    gainFitExp: number;
+    spePeakHeightVolts: number;
+    reason: string;
+    points: Array<{ hvVolts: number; gain: number }>;
+  }>;
+  failures: Array<{ port: number; serial: string; error: string }>;
+}
+
 /** `fat measure <kind>`: one measurement of issue #4 on its own, outside a schedule, with the same records. */
 export function registerMeasure(program: Command<[], { home?: string }>): void {
   const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
+
+  measure
+    .command('gain')
+    .description('online HV scan of every PMT to gain 1e7 from SPE charge fits (the original measure_gain_online.py)')
+    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
+    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+    .option('--comment <text>', 'comment for the record', '')
+    .option('--events <n>', 'waveforms per HV point', intOption('--events'), 10000)
+    .option('-r, --resume', 'continue the latest gain measurement: skip modules already measured in its folder')
+    .option('--json', 'print JSON')
+    .action(async (runArg, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
+        const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
+        const modules = (await activeModules(ws, run.id)).map((m) => ({
+          port: m.port,
+          serial: m.degg_serial,
+          wirePair: m.wire_pair,
+          jsonFile: m.json_file,
+        }));
+        if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
+        const parsed = measureGain.params.safeParse({
+          comment: opts.comment,
+          n_jobs: opts.jobs,
+          n_events: opts.events,
+          resume: Boolean(opts.resume),
+        });
+        if (!parsed.success)
+          throw new CliError(`measure gain: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const ac = new AbortController();
+        const onSigint = () => ac.abort(new Error('interrupted by Ctrl+C'));
+        process.once('SIGINT', onSigint);
+        const ctx = standaloneContext(ws, {
+          run: { id: run.id, number: run.run_number, runFile: run.run_file },
+          modules,
+          kind: measureGain.name,
+          signal: ac.signal,
+          onProgress: (f, note) => process.stderr.write(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}\n`),
+        });
+        let r: GainSummary;
+        try {
+          r = (await measureGain.run!(ctx, parsed.data)) as unknown as GainSummary;
+        } finally {
+          process.off('SIGINT', onSigint);
+          await ctx.flush();
+        }
+        emit(opts.json, { run: run.run_number, ...r }, () => [
+          `Gain scan (${r.events} waveforms per point), run ${run.run_number}, data in ${r.folder}:`,
+          ...r.pmts.map(
+            (x) =>
+              `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V, G = ${x.gainFitNorm.toExponential(3)}·V^${x.gainFitExp.toFixed(3)}, SPE peak ${(x.spePeakHeightVolts * 1e3).toFixed(2)} mV (${x.points.length} points, ${x.reason})`,
+          ),
+          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+        ]);
+        if (r.failures.length) throw new CliError(`${r.failures.length} PMT scan(s) failed`);
+      }),
+    );
 
   measure
     .command('scaler')

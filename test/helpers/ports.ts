@@ -38,4 +38,6 @@ export const TEST_PORTS = {
   measureScaler: 25600,
   masterConditions: 2200,
   dryRun: 4100,
+  // test/e2e/measure-gain.test.ts: 4300..4399, 5300..5316, 5534
+  measureGain: 4300,
 } as const;

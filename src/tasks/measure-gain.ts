@@ -1,0 +1,570 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { median, medianOfWaveformMeans } from '../analysis/dark-rate.js';
+import { fitGaussian, fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
+import {
+  lowRateAction,
+  nextScanHv,
+  scanStartHv,
+  TARGET_GAIN,
+  type GainPoint,
+  type PowerLawFit,
+  type ScanDoneReason,
+} from '../analysis/gain.js';
+import { histogram } from '../analysis/histogram.js';
+import { ADC_VOLTS, PC_PER_ADC_SAMPLE, waveformCharges } from '../analysis/visibility.js';
+import { newDataDir } from '../fat/data-dirs.js';
+import { withSession } from '../fat/module-link.js';
+import { addMeasurementEntry, readJsonFile, updateJsonFile } from '../fat/run-files.js';
+import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import { rounds } from './declared.js';
+import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { iniBool, iniChoice, iniInt, iniText } from './values.js';
+
+/**
+ * `measure_gain` (measure_gain_online.py, original-system.md §6.3): the online HV scan of every
+ * PMT to gain 1e7. At each HV: the baseline from software-triggered waveforms, a threshold trigger
+ * at baseline + 25 ADC, `n_events` waveforms of 128 samples, the trigger-rate check (< 200 Hz: HV
+ * too low), the charges' 80-bin histogram and its Gaussian SPE fit; the next HV from
+ * analysis/gain.ts until the scan converges. Both PMTs of a module are scanned together (their
+ * HVs ramp at the same time, their waveforms are read one channel after the other); one module per
+ * wire pair at a time, n_jobs wire pairs in parallel. The HV is left at the found V(1e7).
+ */
+export const GAIN = {
+  samples: 128,
+  dac: 30000,
+  thresholdOverBaselineAdc: 25,
+  blockBytes: 66000,
+  baselineSamples: 1024,
+  baselineWaveforms: 20,
+  baselineSwPeriodMs: 10,
+  /** lab seconds to wait after enabling the HV from off, and after a step of a running scan */
+  hvRampFromOffS: 40,
+  hvStepWaitS: 15,
+  /** readback further than this from the set point after the wait: wait again (5 s at a time, 6 times) */
+  hvSettledVolts: 10,
+  hvOnVolts: 1000,
+  /** wall ms a waveform block may take to fill (a low rate at a low HV is slow) */
+  blockTimeoutMs: 60_000,
+  /** the offline analysis's sanity windows (analyze_gain.analysis_wrapper) */
+  hv1e7RangeVolts: [1000, 2000] as const,
+  spePeakHeightRangeVolts: [0.001, 0.01] as const,
+  /**
+   * samples of pulse area per unit of peak height, for the fallback SPE peak height from the SPE
+   * charge when the amplitude fit fails (a pulse of ~1.3 / 1.9 samples rise / fall σ)
+   */
+  pulseAreaSamplesPerPeak: 3.95,
+};
+
+const params = z.object({
+  comment: iniText().default(''),
+  n_jobs: iniInt({ min: 1, max: 16 }).default(4),
+  resume: iniBool(false),
+  mode: iniChoice(['scan', 'check']).default('scan'),
+  n_checks: iniInt({ min: 1 }).default(1),
+  configuration: iniChoice(['waveform', 'chargestamp']).default('waveform'),
+  /** waveforms per HV point (the original's Events: 10000) */
+  n_events: iniInt({ min: 100, max: 1_000_000 }).default(10000),
+});
+type P = z.infer<typeof params>;
+
+const PMTS = ['LowerPmt', 'UpperPmt'] as const;
+type PmtName = (typeof PMTS)[number];
+
+export interface ScanPointRecord {
+  hvVolts: number;
+  gain: number;
+  gainError: number;
+  peakPc: number;
+  sigmaPc: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+  rateHz: number;
+  events: number;
+  /** fitted SPE amplitude in ADC counts above the baseline, NaN when the fit failed */
+  peakHeightAdc: number;
+  file: string;
+}
+
+export interface PmtGainResult {
+  port: number;
+  serial: string;
+  pmt: PmtName;
+  pmtSerial: string;
+  channel: PmtChannel;
+  reason: ScanDoneReason;
+  hv1e7GainVolts: number;
+  hv1e7GainErrorVolts: number;
+  fit: PowerLawFit;
+  spePeakHeightVolts: number;
+  spePeakHeightMethod: 'amplitude-fit' | 'charge';
+  baselineAdc: number;
+  points: ScanPointRecord[];
+  warnings: string[];
+  key: string;
+}
+
+function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
+  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
+}
+
+function pmtSerialOf(m: ActiveModule, pmt: PmtName): string {
+  const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
+  return typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
+}
+
+const where = (m: ActiveModule, pmt: PmtName) => `${m.serial} (port ${m.port}) ${pmt}`;
+
+async function baseline(s: IcebootSession, ch: PmtChannel, m: ActiveModule): Promise<number> {
+  await s.setBaselineDac(ch, GAIN.dac);
+  await s.setConstReadout(ch, GAIN.baselineSamples);
+  await s.startSwTrigStream(ch, GAIN.baselineSwPeriodMs);
+  const means: number[] = [];
+  try {
+    for (let i = 0; i < GAIN.baselineWaveforms; i++) {
+      const w = await s.readWaveformFromStream();
+      if (w.count) means.push(medianOfWaveformMeans(w.adc, w.adcOffset, w.count));
+    }
+  } finally {
+    await s.disableTriggers(ch);
+  }
+  if (!means.length) throw new Error(`${m.serial} on port ${m.port}, channel ${ch}: no software-triggered waveform for the baseline`);
+  return median(means);
+}
+
+interface Acquisition {
+  charges: Float64Array;
+  amplitudesAdc: Float64Array;
+  timestampsTicks: Float64Array;
+  rateHz: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+}
+
+/**
+ * Threshold-triggered waveforms on one channel. The rate is counted within blocks only
+ * ((records − 1) over the span of their timestamps), since the gaps between reads are not live time.
+ * `firstBlockOnly` stops after one block: enough for the rate check.
+ */
+async function acquire(
+  s: IcebootSession,
+  ch: PmtChannel,
+  m: ActiveModule,
+  events: number,
+  ctx: TaskContext,
+  firstBlockOnly: boolean,
+): Promise<Acquisition> {
+  const baselineAdc = await baseline(s, ch, m);
+  const thresholdAdc = Math.round(baselineAdc + GAIN.thresholdOverBaselineAdc);
+  await s.setConstReadout(ch, GAIN.samples);
+  await s.startThresholdTrigStream(ch, thresholdAdc);
+  const charges: number[] = [];
+  const amps: number[] = [];
+  const ts: number[] = [];
+  let liveTicks = 0;
+  let liveRecords = 0;
+  try {
+    while (ts.length < events) {
+      ctx.signal.throwIfAborted();
+      const b = await s.readWaveformBlock(GAIN.blockBytes, {
+        expectChannel: ch,
+        expectSamples: GAIN.samples,
+        timeoutMs: GAIN.blockTimeoutMs,
+      });
+      if (!b.count) continue;
+      const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
+      for (let i = 0; i < b.count && ts.length < events; i++) {
+        charges.push(q[i]);
+        ts.push(b.timestamp[i]);
+        let max = -Infinity;
+        const off = i * GAIN.samples;
+        for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
+        amps.push(max - baselineAdc);
+      }
+      if (b.count > 1) {
+        liveTicks += b.timestamp[b.count - 1] - b.timestamp[0];
+        liveRecords += b.count - 1;
+      }
+      if (firstBlockOnly) break;
+    }
+  } finally {
+    await s.disableTriggers(ch);
+  }
+  const rateHz = liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0;
+  return {
+    charges: Float64Array.from(charges),
+    amplitudesAdc: Float64Array.from(amps),
+    timestampsTicks: Float64Array.from(ts),
+    rateHz,
+    baselineAdc,
+    thresholdAdc,
+  };
+}
+
+/** The SPE amplitude: Gaussian over an 80-bin histogram of the waveforms' maxima above baseline, like the charge fit. */
+function fitPeakHeightAdc(amplitudesAdc: Float64Array): number {
+  const med = median(amplitudesAdc);
+  if (!(med > 0)) return NaN;
+  const h = histogram(amplitudesAdc, 80, 0, 3 * med);
+  const f = fitGaussian(h.centres, h.counts, { weighting: 'none', medianX: med });
+  return f.converged && f.mu > 0 && f.mu < 3 * med ? f.mu : NaN;
+}
+
+/** One HV point's raw data as CSV, under a temporary name then renamed. */
+function writePoint(file: string, a: Acquisition, header: Record<string, string | number>): void {
+  const lines = Object.entries(header).map(([k, v]) => `# ${k}: ${v}`);
+  lines.push('event,timestamp_ticks,charge_pc,amplitude_adc');
+  for (let i = 0; i < a.charges.length; i++)
+    lines.push(`${i},${a.timestampsTicks[i]},${a.charges[i].toFixed(5)},${a.amplitudesAdc[i].toFixed(2)}`);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, lines.join('\n') + '\n');
+  fs.renameSync(tmp, file);
+}
+
+interface ScanState {
+  ch: PmtChannel;
+  pmt: PmtName;
+  pmtSerial: string;
+  startHvVolts: number;
+  hvVolts: number;
+  points: ScanPointRecord[];
+  lowRateHvs: number[];
+  done: { reason: ScanDoneReason; hvAt1e7Volts: number; fit: PowerLawFit } | null;
+  error: string | null;
+  warnings: string[];
+}
+
+async function setAndWait(ctx: TaskContext, s: IcebootSession, scans: ScanState[]): Promise<void> {
+  let fromOff = false;
+  for (const x of scans) {
+    const rb = (await s.hvReadback(x.ch)).hvVolts;
+    if (!(await s.hvEnabled(x.ch)) || rb <= GAIN.hvOnVolts) {
+      fromOff = true;
+      await s.enableHV(x.ch);
+    }
+    await s.setHV(x.ch, x.hvVolts);
+  }
+  await ctx.ws.clock.sleep((fromOff ? GAIN.hvRampFromOffS : GAIN.hvStepWaitS) * 1000, ctx.signal);
+  for (let tries = 0; tries < 6; tries++) {
+    let settled = true;
+    for (const x of scans) if (Math.abs((await s.hvReadback(x.ch)).hvVolts - x.hvVolts) > GAIN.hvSettledVolts) settled = false;
+    if (settled) return;
+    await ctx.ws.clock.sleep(5000, ctx.signal);
+  }
+}
+
+async function measureModule(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  dir: string,
+  onPoint: (note: string) => void,
+): Promise<{ results: PmtGainResult[]; errors: string[] }> {
+  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+    const scans: ScanState[] = PMTS.map((pmt, ch) => {
+      const stored = Number(pmtSection(m.jsonFile, pmt).HV1e7Gain ?? -1);
+      const start = scanStartHv(stored);
+      return {
+        ch: ch as PmtChannel,
+        pmt,
+        pmtSerial: pmtSerialOf(m, pmt),
+        startHvVolts: start,
+        hvVolts: start,
+        points: [],
+        lowRateHvs: [],
+        done: null,
+        error: null,
+        warnings: [],
+      };
+    });
+    const active = () => scans.filter((x) => !x.done && !x.error);
+    while (active().length) {
+      ctx.signal.throwIfAborted();
+      const now = active();
+      await setAndWait(ctx, s, now);
+      for (const x of now) {
+        // the rate check on the first block, then the rest of the point
+        const first = await acquire(s, x.ch, m, p.n_events, ctx, true);
+        const act = lowRateAction(first.rateHz, x.hvVolts, x.lowRateHvs);
+        if (act.action === 'give-up') {
+          x.error = `${where(m, x.pmt)}: ${act.reason}`;
+          continue;
+        }
+        if (act.action === 'raise') {
+          x.lowRateHvs.push(x.hvVolts);
+          const msg = `${where(m, x.pmt)}: trigger rate ${first.rateHz.toFixed(0)} Hz at ${x.hvVolts} V is below 200 Hz (HV too low); raising to ${act.hvVolts} V`;
+          x.warnings.push(msg);
+          ctx.emit({
+            level: 'warn',
+            kind: 'measure.gain.low-rate',
+            message: `measure_gain: ${msg}`,
+            audience: 'log',
+            data: { port: m.port, pmt: x.pmt },
+          });
+          x.hvVolts = act.hvVolts;
+          if (!x.points.length) x.startHvVolts = act.hvVolts;
+          continue;
+        }
+        const a = first.charges.length >= p.n_events ? first : await acquire(s, x.ch, m, p.n_events, ctx, false);
+        let spe: SpeFit;
+        try {
+          spe = fitSpe(a.charges);
+        } catch (e) {
+          x.error = `${where(m, x.pmt)}: SPE fit at ${x.hvVolts} V failed: ${(e as Error).message}`;
+          continue;
+        }
+        const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.csv`);
+        writePoint(file, a, {
+          degg: m.serial,
+          port: m.port,
+          pmt: x.pmt,
+          pmt_serial: x.pmtSerial,
+          hv_volts: x.hvVolts,
+          dac: GAIN.dac,
+          samples: GAIN.samples,
+          baseline_adc: a.baselineAdc.toFixed(2),
+          threshold_adc: a.thresholdAdc,
+          trigger_rate_hz: a.rateHz.toFixed(1),
+          charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm',
+        });
+        const ok = spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
+        if (!ok) {
+          x.error = `${where(m, x.pmt)}: the SPE fit at ${x.hvVolts} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`;
+          continue;
+        }
+        x.points.push({
+          hvVolts: x.hvVolts,
+          gain: spe.gain,
+          gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
+          peakPc: spe.peakPc,
+          sigmaPc: spe.sigmaPc,
+          baselineAdc: a.baselineAdc,
+          thresholdAdc: a.thresholdAdc,
+          rateHz: a.rateHz,
+          events: a.charges.length,
+          peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
+          file,
+        });
+        onPoint(`${where(m, x.pmt)}: gain ${(spe.gain / 1e7).toFixed(3)}e7 at ${x.hvVolts} V (${a.rateHz.toFixed(0)} Hz)`);
+        const gp: GainPoint[] = x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError }));
+        const step = nextScanHv(gp, { startHvVolts: x.startHvVolts });
+        if (step.done) x.done = { reason: step.reason, hvAt1e7Volts: step.hvAt1e7Volts, fit: step.fit };
+        else x.hvVolts = step.hvVolts;
+      }
+    }
+
+    // leave the HV at the found V(1e7)
+    const out: PmtGainResult[] = [];
+    const errors: string[] = [];
+    for (const x of scans) {
+      if (x.error || !x.done) {
+        errors.push(x.error ?? `${where(m, x.pmt)}: the scan ended without a result`);
+        continue;
+      }
+      const hv = x.done.hvAt1e7Volts;
+      if (!(hv >= GAIN.hv1e7RangeVolts[0] && hv <= GAIN.hv1e7RangeVolts[1])) {
+        errors.push(
+          `${where(m, x.pmt)}: V(1e7) = ${hv.toFixed(1)} V is outside ${GAIN.hv1e7RangeVolts.join('-')} V (should be around 1500 V)`,
+        );
+        continue;
+      }
+      await s.setHV(x.ch, Math.round(hv));
+      out.push(record(ctx, p, m, dir, x));
+    }
+    if (errors.length && !out.length) throw new Error(errors.join('; '));
+    return { results: out, errors };
+  });
+}
+
+/**
+ * The SPE peak height at gain 1e7 in V: the fitted amplitude at the point closest to 1e7, scaled
+ * by 1e7 / its gain. When no amplitude fit worked, from the SPE charge: 1.602 pC at 1e7 divided by
+ * the charge of one ADC count for one sample and by the pulse's area per unit height (3.95 samples).
+ */
+function spePeakHeight(points: ScanPointRecord[]): { volts: number; method: 'amplitude-fit' | 'charge' } {
+  let best: ScanPointRecord | null = null;
+  for (const q of points)
+    if (
+      Number.isFinite(q.peakHeightAdc) &&
+      (!best || Math.abs(Math.log(q.gain / TARGET_GAIN)) < Math.abs(Math.log(best.gain / TARGET_GAIN)))
+    )
+      best = q;
+  if (best) return { volts: best.peakHeightAdc * (TARGET_GAIN / best.gain) * ADC_VOLTS, method: 'amplitude-fit' };
+  const speAt1e7Pc = (TARGET_GAIN * 1.602176634e-19) / 1e-12;
+  return { volts: (speAt1e7Pc / PC_PER_ADC_SAMPLE / GAIN.pulseAreaSamplesPerPeak) * ADC_VOLTS, method: 'charge' };
+}
+
+function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanState): PmtGainResult {
+  const done = x.done!;
+  const hv = done.hvAt1e7Volts;
+  const peak = spePeakHeight(x.points);
+  const warnings = [...x.warnings];
+  if (!(peak.volts >= GAIN.spePeakHeightRangeVolts[0] && peak.volts <= GAIN.spePeakHeightRangeVolts[1]))
+    warnings.push(`SPE peak height ${(peak.volts * 1e3).toFixed(2)} mV is outside 1-10 mV (should be around 3 mV)`);
+  const last = x.points[x.points.length - 1];
+  const key = addMeasurementEntry(
+    m.jsonFile,
+    'GainMeasurement',
+    {
+      Folder: dir,
+      Comment: p.comment,
+      mode: 'scan',
+      config: 'waveform',
+      Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
+      BaselineFilename: 'None',
+      Baseline: last.baselineAdc,
+      GainFitNorm: done.fit.normA,
+      GainFitNormError: done.fit.normAError,
+      GainFitExp: done.fit.exponent,
+      GainFitExpError: done.fit.exponentError,
+      HV1e7Gain: hv,
+      HV1e7GainError: done.fit.hvAt1e7ErrorVolts,
+      SPEPeakHeight: peak.volts,
+      SPEPeakHeightMethod: peak.method,
+      ScanEnd: done.reason,
+      points: x.points.map((q) => ({ hv: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz, file: path.basename(q.file) })),
+      TaskId: ctx.task.id,
+    },
+    x.pmt,
+  );
+  updateJsonFile(m.jsonFile, (doc) => {
+    const sec = (doc[x.pmt] ?? {}) as Record<string, unknown>;
+    sec.HV1e7Gain = hv;
+    sec.SPEPeakHeight = peak.volts;
+    doc[x.pmt] = sec;
+  });
+  for (const w of warnings)
+    if (!x.warnings.includes(w))
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.gain.spe-height',
+        message: `measure_gain: ${where(m, x.pmt)}: ${w}`,
+        audience: 'channel',
+        data: { port: m.port },
+      });
+  return {
+    port: m.port,
+    serial: m.serial,
+    pmt: x.pmt,
+    pmtSerial: x.pmtSerial,
+    channel: x.ch,
+    reason: done.reason,
+    hv1e7GainVolts: hv,
+    hv1e7GainErrorVolts: done.fit.hvAt1e7ErrorVolts,
+    fit: done.fit,
+    spePeakHeightVolts: peak.volts,
+    spePeakHeightMethod: peak.method,
+    baselineAdc: last.baselineAdc,
+    points: x.points,
+    warnings,
+    key,
+  };
+}
+
+/** The folder of the latest GainMeasurement of a PMT, and whether it has a result. */
+function latestEntry(jsonFile: string, pmt: PmtName): { folder: string; done: boolean } | null {
+  const sec = pmtSection(jsonFile, pmt);
+  const keys = Object.keys(sec)
+    .filter((k) => /^GainMeasurement_\d+$/.test(k))
+    .sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
+  if (!keys.length) return null;
+  const e = sec[keys[keys.length - 1]] as Record<string, unknown>;
+  return { folder: typeof e.Folder === 'string' ? e.Folder : '', done: Number(e.HV1e7Gain) > 0 };
+}
+
+export const kind: TaskKind<P> = {
+  name: 'measure_gain',
+  summary: 'gain scan to the HV at gain 1e7 (or a gain check at the set HV)',
+  params,
+  positional: ['comment', 'n_jobs', 'resume', 'mode', 'n_checks', 'configuration'],
+  // about 6-8 points per PMT, both PMTs of a module together; a point is n_events at ~1 kHz plus the ramp
+  estimateS: (p, m) => GAIN.hvRampFromOffS + rounds(m, p.n_jobs) * 7 * (GAIN.hvStepWaitS + 2 * (p.n_events / 1000 + 5)),
+  async run(ctx, p) {
+    const ws = ctx.ws;
+    if (p.mode !== 'scan') throw new Error(`measure_gain: mode '${p.mode}' is not implemented in icefat yet; only mode 'scan'`);
+    if (p.configuration !== 'waveform')
+      throw new Error(`measure_gain: configuration '${p.configuration}' is not implemented in icefat yet; only 'waveform'`);
+    let modules = [...ctx.modules];
+    if (!modules.length) throw new Error('measure_gain: the run has no active modules');
+
+    // resume: the folder of the latest measurement, skipping modules whose two PMTs have a result there
+    let dir: string | null = null;
+    if (p.resume) {
+      const latest = latestEntry(modules[0].jsonFile, 'LowerPmt');
+      if (latest && latest.folder && fs.existsSync(latest.folder)) {
+        dir = latest.folder;
+        modules = modules.filter(
+          (m) =>
+            !PMTS.every((pmt) => {
+              const e = latestEntry(m.jsonFile, pmt);
+              return e && e.folder === dir && e.done;
+            }),
+        );
+      }
+    }
+    const folder = dir ?? newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());
+
+    const failures: Array<{ port: number; serial: string; error: string }> = [];
+    const fail = (m: ActiveModule, error: string) => {
+      failures.push({ port: m.port, serial: m.serial, error });
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.gain.module-failed',
+        message: `measure_gain: ${m.serial} (port ${m.port}): ${error}`,
+        audience: 'channel',
+        data: { port: m.port },
+      });
+    };
+    const expectedPoints = Math.max(1, modules.length * 2 * 7);
+    let nPoints = 0;
+    const pmts: PmtGainResult[] = [];
+    await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
+      ctx.signal.throwIfAborted();
+      try {
+        const { results, errors } = await measureModule(ctx, p, m, folder, (note) => {
+          nPoints++;
+          ctx.progress(Math.min(0.99, nPoints / expectedPoints), note);
+        });
+        pmts.push(...results);
+        for (const e of errors) fail(m, e);
+        for (const x of results)
+          ctx.progress(
+            Math.min(0.99, nPoints / expectedPoints),
+            `${x.serial} ${x.pmt}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V after ${x.points.length} points (${x.reason})`,
+          );
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        fail(m, (e as Error).message);
+      }
+    });
+
+    if (!pmts.length && modules.length)
+      throw new Error(`measure_gain measured no PMT: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
+    ctx.progress(1, `${pmts.length} PMTs scanned`);
+    return {
+      folder,
+      events: p.n_events,
+      pmts: pmts.map((x) => ({
+        port: x.port,
+        serial: x.serial,
+        pmt: x.pmt,
+        pmtSerial: x.pmtSerial,
+        hv1e7GainVolts: x.hv1e7GainVolts,
+        hv1e7GainErrorVolts: x.hv1e7GainErrorVolts,
+        gainFitNorm: x.fit.normA,
+        gainFitExp: x.fit.exponent,
+        spePeakHeightVolts: x.spePeakHeightVolts,
+        spePeakHeightMethod: x.spePeakHeightMethod,
+        baselineAdc: x.baselineAdc,
+        reason: x.reason,
+        points: x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz })),
+        warnings: x.warnings,
+        key: x.key,
+      })),
+      failures,
+    };
+  },
+};

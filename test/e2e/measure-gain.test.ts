@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labWithHome } from '../helpers/fat-cli.js';
+import { deggJson, setupRun } from '../helpers/master.js';
+import { TEST_PORTS } from '../helpers/ports.js';
+
+/**
+ * `measure_gain` through the real binary against the simulated lab: the online HV scan of all 32
+ * PMTs must find the HV at gain 1e7 the simulator knows, and write it into the D-Egg files.
+ */
+interface Summary {
+  folder: string;
+  pmts: Array<{
+    port: number;
+    serial: string;
+    pmt: 'LowerPmt' | 'UpperPmt';
+    hv1e7GainVolts: number;
+    spePeakHeightVolts: number;
+    points: Array<{ hvVolts: number; gain: number }>;
+  }>;
+  failures: unknown[];
+}
+
+describe('measure_gain on the simulated lab', () => {
+  let env: Awaited<ReturnType<typeof labWithHome>>;
+
+  beforeAll(async () => {
+    env = await labWithHome(TEST_PORTS.measureGain, { timeScale: 1000 });
+    await setupRun(env.run);
+  }, 90_000);
+  afterAll(async () => env?.close(), 30_000);
+
+  it('fat measure gain: every PMT gets V(1e7) within 3% of the truth, the fit and its points', async () => {
+    const r = await env.run(['measure', 'gain', '-j', '4', '--events', '2000', '--comment', 'scan', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.failures).toEqual([]);
+    expect(s.pmts).toHaveLength(32);
+    for (const m of env.lab.truth.modules) {
+      const doc = deggJson(env.dir, m.deggSerial);
+      for (const [ch, pmt] of (['LowerPmt', 'UpperPmt'] as const).entries()) {
+        const truthVolts = m.pmts[ch].hv1e7Volts;
+        const sec = doc[pmt] as Record<string, unknown>;
+        const hv = sec.HV1e7Gain as number;
+        expect(Math.abs(hv / truthVolts - 1), `${m.deggSerial} ${pmt}: ${hv} V vs truth ${truthVolts} V`).toBeLessThan(0.03);
+        const spe = sec.SPEPeakHeight as number;
+        expect(spe, `${m.deggSerial} ${pmt} SPEPeakHeight`).toBeGreaterThan(0.001);
+        expect(spe).toBeLessThan(0.01);
+        const e = sec.GainMeasurement_00 as Record<string, unknown>;
+        expect(e, `${m.deggSerial} ${pmt}`).toMatchObject({
+          Folder: s.folder,
+          Comment: 'scan',
+          mode: 'scan',
+          config: 'waveform',
+          HV1e7Gain: hv,
+        });
+        expect(e.GainFitNorm as number).toBeGreaterThan(0);
+        expect(e.GainFitExp as number).toBeGreaterThan(4);
+        expect(e.GainFitExp as number).toBeLessThan(11);
+        expect(e.Baseline as number).toBeGreaterThan(7900);
+        const points = e.points as Array<{ hv: number; gain: number; gainError: number; file: string }>;
+        expect(points.length).toBeGreaterThanOrEqual(2);
+        for (const q of points) {
+          expect(q.hv).toBeGreaterThanOrEqual(1050);
+          expect(q.hv).toBeLessThanOrEqual(1950);
+          expect(q.gain).toBeGreaterThan(0);
+          expect(fs.existsSync(`${s.folder}/${q.file}`), q.file).toBe(true);
+        }
+      }
+    }
+    expect(fs.readdirSync(s.folder).filter((f) => f.includes('.tmp'))).toEqual([]);
+  }, 150_000);
+});
