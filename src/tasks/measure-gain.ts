@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { median, medianOfWaveformMeans } from '../analysis/dark-rate.js';
+import { median } from '../analysis/dark-rate.js';
 import { fitGaussian, fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
 import {
   lowRateAction,
@@ -20,6 +20,7 @@ import { addMeasurementEntry, readJsonFile, updateJsonFile } from '../fat/run-fi
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './declared.js';
+import { measureBaseline } from './pmt-baseline.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
 
@@ -117,22 +118,7 @@ function pmtSerialOf(m: ActiveModule, pmt: PmtName): string {
 
 const where = (m: ActiveModule, pmt: PmtName) => `${m.serial} (port ${m.port}) ${pmt}`;
 
-async function baseline(s: IcebootSession, ch: PmtChannel, m: ActiveModule): Promise<number> {
-  await s.setBaselineDac(ch, GAIN.dac);
-  await s.setConstReadout(ch, GAIN.baselineSamples);
-  await s.startSwTrigStream(ch, GAIN.baselineSwPeriodMs);
-  const means: number[] = [];
-  try {
-    for (let i = 0; i < GAIN.baselineWaveforms; i++) {
-      const w = await s.readWaveformFromStream();
-      if (w.count) means.push(medianOfWaveformMeans(w.adc, w.adcOffset, w.count));
-    }
-  } finally {
-    await s.disableTriggers(ch);
-  }
-  if (!means.length) throw new Error(`${m.serial} on port ${m.port}, channel ${ch}: no software-triggered waveform for the baseline`);
-  return median(means);
-}
+const baseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule) => measureBaseline(s, ch, m, GAIN);
 
 interface Acquisition {
   charges: Float64Array;

@@ -6,8 +6,6 @@ import {
   darkRateWarning,
   FIR_COEFFICIENTS,
   firThreshold,
-  median,
-  medianOfWaveformMeans,
   scalerThreshold,
   type ScalerThreshold,
   type TriggerType,
@@ -20,6 +18,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './declared.js';
+import { measureBaseline } from './pmt-baseline.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniInt, iniText } from './values.js';
 
@@ -103,22 +102,7 @@ async function hvUp(s: IcebootSession, m: ActiveModule): Promise<boolean> {
   return set;
 }
 
-async function baseline(s: IcebootSession, ch: PmtChannel, m: ActiveModule): Promise<number> {
-  await s.setBaselineDac(ch, SCALER.dac);
-  await s.setConstReadout(ch, SCALER.baselineSamples);
-  await s.startSwTrigStream(ch, SCALER.baselineSwPeriodMs);
-  const means: number[] = [];
-  try {
-    for (let i = 0; i < SCALER.baselineWaveforms; i++) {
-      const w = await s.readWaveformFromStream();
-      if (w.count) means.push(medianOfWaveformMeans(w.adc, w.adcOffset, w.count));
-    }
-  } finally {
-    await s.disableTriggers(ch);
-  }
-  if (!means.length) throw new Error(`${m.serial} on port ${m.port}, channel ${ch}: no software-triggered waveform for the baseline`);
-  return median(means);
-}
+const baseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule) => measureBaseline(s, ch, m, SCALER);
 
 async function setTrigger(s: IcebootSession, ch: PmtChannel, baselineAdc: number, thresholdAdc: number, trigger: TriggerType) {
   if (trigger === 'fir') {
