@@ -1,9 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
-import { standaloneContext } from '../engine/standalone.js';
-import { activeModules, findRun, latestRun } from '../fat/runs.js';
 import { kind as measureGain } from '../tasks/measure-gain.js';
 import { kind as measureScaler } from '../tasks/measure-scaler.js';
 import { CliError, emit, withWorkspace } from './common.js';
+import { checkJobs, runMeasurement } from './measure-run.js';
 import { intOption } from './parse.js';
 
 interface ScalerSummary {
@@ -59,43 +58,16 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
-        const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
-        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
-        const modules = (await activeModules(ws, run.id)).map((m) => ({
-          port: m.port,
-          serial: m.degg_serial,
-          wirePair: m.wire_pair,
-          jsonFile: m.json_file,
-        }));
-        if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
-        const parsed = measureGain.params.safeParse({
+        checkJobs(opts.jobs);
+        const { run, result } = await runMeasurement(ws, runArg, measureGain, {
           comment: opts.comment,
           n_jobs: opts.jobs,
           n_events: opts.events,
           resume: Boolean(opts.resume),
         });
-        if (!parsed.success)
-          throw new CliError(`measure gain: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        const ac = new AbortController();
-        const onSigint = () => ac.abort(new Error('interrupted by Ctrl+C'));
-        process.once('SIGINT', onSigint);
-        const ctx = standaloneContext(ws, {
-          run: { id: run.id, number: run.run_number, runFile: run.run_file },
-          modules,
-          kind: measureGain.name,
-          signal: ac.signal,
-          onProgress: (f, note) => process.stderr.write(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}\n`),
-        });
-        let r: GainSummary;
-        try {
-          r = (await measureGain.run!(ctx, parsed.data)) as unknown as GainSummary;
-        } finally {
-          process.off('SIGINT', onSigint);
-          await ctx.flush();
-        }
-        emit(opts.json, { run: run.run_number, ...r }, () => [
-          `Gain scan (${r.events} waveforms per point), run ${run.run_number}, data in ${r.folder}:`,
+        const r = result as GainSummary;
+        emit(opts.json, { run: run.number, ...r }, () => [
+          `Gain scan (${r.events} waveforms per point), run ${run.number}, data in ${r.folder}:`,
           ...r.pmts.map(
             (x) =>
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V, G = ${x.gainFitNorm.toExponential(3)}·V^${x.gainFitExp.toFixed(3)}, SPE peak ${(x.spePeakHeightVolts * 1e3).toFixed(2)} mV (${x.points.length} points, ${x.reason})`,
@@ -118,49 +90,17 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
-        const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
-        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
-        const modules = (await activeModules(ws, run.id)).map((m) => ({
-          port: m.port,
-          serial: m.degg_serial,
-          wirePair: m.wire_pair,
-          jsonFile: m.json_file,
-        }));
-        if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
-        const parsed = measureScaler.params.safeParse({
-          comment: opts.comment,
-          n_jobs: opts.jobs,
-          n_runs: opts.runs,
-          use_fir: Boolean(opts.fir),
-          no_hv: opts.hv === false,
-        });
-        if (!parsed.success)
-          throw new CliError(`measure scaler: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        const ac = new AbortController();
-        const onSigint = () => ac.abort(new Error('interrupted by Ctrl+C'));
-        process.once('SIGINT', onSigint);
-        let lastNote = '';
-        const ctx = standaloneContext(ws, {
-          run: { id: run.id, number: run.run_number, runFile: run.run_file },
-          modules,
-          kind: measureScaler.name,
-          signal: ac.signal,
-          onProgress: (f, note) => {
-            if (note === lastNote || /scaler windows$/.test(note)) return;
-            lastNote = note;
-            process.stderr.write(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}\n`);
-          },
-        });
-        let r: ScalerSummary;
-        try {
-          r = (await measureScaler.run!(ctx, parsed.data)) as unknown as ScalerSummary;
-        } finally {
-          process.off('SIGINT', onSigint);
-          await ctx.flush();
-        }
-        emit(opts.json, { run: run.run_number, ...r }, () => [
-          `Dark rate (${r.trigger.toUpperCase()} trigger, ${r.nRuns} windows of 100 ms), run ${run.run_number}, data in ${r.folder}:`,
+        checkJobs(opts.jobs);
+        const { run, result } = await runMeasurement(
+          ws,
+          runArg,
+          measureScaler,
+          { comment: opts.comment, n_jobs: opts.jobs, n_runs: opts.runs, use_fir: Boolean(opts.fir), no_hv: opts.hv === false },
+          (note) => /scaler windows$/.test(note),
+        );
+        const r = result as ScalerSummary;
+        emit(opts.json, { run: run.number, ...r }, () => [
+          `Dark rate (${r.trigger.toUpperCase()} trigger, ${r.nRuns} windows of 100 ms), run ${run.number}, data in ${r.folder}:`,
           ...r.pmts.map(
             (x) =>
               `  ${x.aboveWarning ? '[HIGH]' : '[OK]  '} port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.darkRateHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.temperatureC.toFixed(1)} °C (threshold ${x.thresholdAdc} ADC; ${x.note})`,

@@ -196,7 +196,37 @@ export interface BackupTable {
   done_at: string | null;
 }
 
+/** One measured quantity of one module (or one of its PMTs), judged against its goalpost. */
+export interface ResultTable {
+  id: Id;
+  station: string;
+  run_id: number;
+  /** the master's task, or null for `fat measure` */
+  task_id: number | null;
+  /** the task kind that measured it */
+  kind: string;
+  port: number;
+  degg_serial: string;
+  /** 'LowerPmt', 'UpperPmt', or null for a module-level quantity */
+  pmt: string | null;
+  /** the goalpost name, e.g. 'gain.hv1e7' */
+  name: string;
+  value: number | null;
+  units: Generated<string>;
+  verdict: 'pass' | 'marginal' | 'fail' | 'info';
+  reason: Generated<string>;
+  goalposts_version: string;
+  /** raw data folder */
+  folder: string | null;
+  /** JSON: what else a reader needs (fit errors, points, counts) */
+  detail: Generated<string>;
+  /** JSON: git commit and dirtiness, schedule hash, firmware, station, operator */
+  provenance: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  results: ResultTable;
   schedules: ScheduleTable;
   tasks: TaskTable;
   task_attempts: TaskAttemptTable;

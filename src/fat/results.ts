@@ -1,0 +1,128 @@
+import { judge } from '../analysis/goalposts.js';
+import type { Workspace } from './home.js';
+import { gitState } from './git-state.js';
+import { goalpostsFile, loadGoalposts } from './goalposts-file.js';
+import { REPO_ROOT } from '../lab/station-defaults.js';
+
+/**
+ * Results: every measured quantity a task kind reports, judged against the goalposts file and
+ * stored with its provenance. Kinds call `recordResults` once per module (or once per task) after
+ * the raw data and the JSON entry are written.
+ */
+export interface ResultInput {
+  port: number;
+  serial: string;
+  /** 'LowerPmt' | 'UpperPmt', or absent for the module as a whole */
+  pmt?: string | null;
+  /** goalpost name, e.g. 'gain.hv1e7' (config/goalposts.toml) */
+  name: string;
+  value: number | null;
+  /** what a reader needs besides the value (fit errors, counts...) */
+  detail?: Record<string, unknown>;
+  /** set when the quantity could not be measured here (e.g. no timing hardware): recorded as info with this reason */
+  notMeasured?: string;
+}
+
+export interface RecordedResult extends ResultInput {
+  verdict: 'pass' | 'marginal' | 'fail' | 'info';
+  reason: string;
+  units: string;
+}
+
+export interface ResultOrigin {
+  runId: number;
+  /** the master's task id; 0 or null outside a schedule */
+  taskId: number | null;
+  kind: string;
+  folder: string | null;
+}
+
+export interface Provenance {
+  icefatCommit: string | null;
+  icefatDirty: boolean | null;
+  scheduleHash: string | null;
+  station: string;
+  operator: string;
+  goalpostsVersion: string;
+  goalpostsFile: string;
+  firmware: { fpga: number; software: number } | null;
+}
+
+let git: { sha: string | null; dirty: boolean | null } | null = null;
+function icefatGit() {
+  if (!git) {
+    const g = gitState(REPO_ROOT, ['src', 'config', 'package.json', 'package-lock.json']);
+    git = g.available ? { sha: g.sha ?? null, dirty: g.dirty ?? null } : { sha: null, dirty: null };
+  }
+  return git;
+}
+
+export async function recordResults(ws: Workspace, o: ResultOrigin, rows: ResultInput[]): Promise<RecordedResult[]> {
+  if (!rows.length) return [];
+  const gp = loadGoalposts(goalpostsFile(ws.home.dir));
+  const run = await ws.db.selectFrom('runs').select(['operator']).where('id', '=', o.runId).executeTakeFirstOrThrow();
+  const taskId = o.taskId || null;
+  const schedule = taskId
+    ? await ws.db
+        .selectFrom('tasks')
+        .innerJoin('schedules', 'schedules.id', 'tasks.schedule_id')
+        .select(['schedules.config_hash'])
+        .where('tasks.id', '=', taskId)
+        .executeTakeFirst()
+    : undefined;
+  const modules = await ws.db
+    .selectFrom('modules')
+    .select(['port', 'fpga_version', 'software_version'])
+    .where('run_id', '=', o.runId)
+    .execute();
+  const g = icefatGit();
+  const out: RecordedResult[] = [];
+  const now = new Date(ws.clock.now()).toISOString();
+  await ws.db.transaction().execute(async (tx) => {
+    for (const r of rows) {
+      const goal = gp.entries.get(r.name);
+      if (!goal) throw new Error(`result ${r.name} has no goalpost in ${gp.file}: add a [${JSON.stringify(r.name)}] section`);
+      const judged = r.notMeasured
+        ? { verdict: 'info' as const, reason: `${r.name} not measured: ${r.notMeasured}` }
+        : goal.low === undefined && goal.high === undefined
+          ? { verdict: 'info' as const, reason: '' }
+          : judge(r.value, goal, `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}`);
+      const mod = modules.find((m) => m.port === r.port);
+      const provenance: Provenance = {
+        icefatCommit: g.sha,
+        icefatDirty: g.dirty,
+        scheduleHash: schedule?.config_hash ?? null,
+        station: ws.station.name,
+        operator: run.operator,
+        goalpostsVersion: gp.version,
+        goalpostsFile: gp.file,
+        firmware: mod ? { fpga: mod.fpga_version, software: mod.software_version } : null,
+      };
+      const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
+      await tx
+        .insertInto('results')
+        .values({
+          station: ws.station.name,
+          run_id: o.runId,
+          task_id: taskId,
+          kind: o.kind,
+          port: r.port,
+          degg_serial: r.serial,
+          pmt: r.pmt ?? null,
+          name: r.name,
+          value,
+          units: goal.units,
+          verdict: judged.verdict,
+          reason: judged.reason,
+          goalposts_version: gp.version,
+          folder: o.folder,
+          detail: JSON.stringify(r.detail ?? {}),
+          provenance: JSON.stringify(provenance),
+          created_at: now,
+        })
+        .execute();
+      out.push({ ...r, value, verdict: judged.verdict, reason: judged.reason, units: goal.units });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import h5wasm from 'h5wasm/node';
+
+/**
+ * Raw data files in HDF5 (through h5wasm, the HDF5 C library compiled to WebAssembly), readable by
+ * h5py and h5dump. A file is a tree of groups; each group has attributes (numbers and strings)
+ * and datasets (typed arrays with a shape, or lists of strings). The layout of each measurement's
+ * file is documented in docs/raw-data.md.
+ *
+ * Files are written under a temporary name and renamed, so a crash never leaves a half file
+ * under the final name.
+ */
+export type H5Attr = number | string | number[];
+export type H5Array = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array | BigInt64Array;
+
+export interface H5Dataset {
+  data: H5Array | string[];
+  /** for multi-dimensional data (row-major); default: one dimension */
+  shape?: number[];
+  attrs?: Record<string, H5Attr>;
+}
+
+export interface H5Group {
+  attrs?: Record<string, H5Attr>;
+  datasets?: Record<string, H5Dataset>;
+  groups?: Record<string, H5Group>;
+}
+
+let ready: Promise<unknown> | null = null;
+function init(): Promise<unknown> {
+  ready ??= h5wasm.ready;
+  return ready;
+}
+
+type Node = InstanceType<typeof h5wasm.Group>;
+
+function fill(node: Node, g: H5Group): void {
+  for (const [k, v] of Object.entries(g.attrs ?? {})) node.create_attribute(k, v);
+  for (const [k, d] of Object.entries(g.datasets ?? {})) {
+    const length = d.data.length;
+    const shape = d.shape ?? [length];
+    if (shape.reduce((a, b) => a * b, 1) !== length)
+      throw new Error(`HDF5 dataset ${k}: shape ${shape.join('x')} does not hold ${length} values`);
+    const ds = node.create_dataset({
+      name: k,
+      data: d.data as Parameters<Node['create_dataset']>[0]['data'],
+      shape,
+      ...(length > 4096 && !Array.isArray(d.data) ? { chunks: chunkOf(shape), compression: 'gzip' as const, compression_opts: 4 } : {}),
+    });
+    for (const [ak, av] of Object.entries(d.attrs ?? {})) ds.create_attribute(ak, av);
+  }
+  for (const [k, sub] of Object.entries(g.groups ?? {})) fill(node.create_group(k), sub);
+}
+
+/** chunks of about 64k values along the first dimension */
+function chunkOf(shape: number[]): number[] {
+  const row = shape.slice(1).reduce((a, b) => a * b, 1);
+  return [Math.max(1, Math.min(shape[0], Math.floor(65536 / Math.max(1, row)))), ...shape.slice(1)];
+}
+
+/** Writes `root` as the HDF5 file `file` (atomically). */
+export async function writeHdf5(file: string, root: H5Group): Promise<void> {
+  await init();
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  const f = new h5wasm.File(tmp, 'w');
+  try {
+    fill(f, root);
+  } catch (e) {
+    f.close();
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  f.close();
+  fs.renameSync(tmp, file);
+}
+
+export interface ReadDataset {
+  value: unknown;
+  shape: number[];
+  attrs: Record<string, unknown>;
+}
+export interface ReadGroup {
+  attrs: Record<string, unknown>;
+  datasets: Record<string, ReadDataset>;
+  groups: Record<string, ReadGroup>;
+}
+
+function readNode(node: Node): ReadGroup {
+  const out: ReadGroup = { attrs: {}, datasets: {}, groups: {} };
+  for (const [k, a] of Object.entries(node.attrs)) out.attrs[k] = a.value;
+  for (const k of node.keys()) {
+    const e = node.get(k);
+    if (e instanceof h5wasm.Group) out.groups[k] = readNode(e);
+    else if (e instanceof h5wasm.Dataset) {
+      const attrs: Record<string, unknown> = {};
+      for (const [ak, a] of Object.entries(e.attrs)) attrs[ak] = a.value;
+      out.datasets[k] = { value: e.value, shape: e.shape ?? [], attrs };
+    }
+  }
+  return out;
+}
+
+/** Reads a whole HDF5 file (for analyses over recorded data and for tests). */
+export async function readHdf5(file: string): Promise<ReadGroup> {
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such HDF5 file`);
+  await init();
+  const f = new h5wasm.File(file, 'r');
+  try {
+    return readNode(f);
+  } finally {
+    f.close();
+  }
+}
