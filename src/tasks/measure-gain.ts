@@ -17,6 +17,8 @@ import { ADC_VOLTS, PC_PER_ADC_SAMPLE, waveformCharges } from '../analysis/visib
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { addMeasurementEntry, readJsonFile, updateJsonFile } from '../fat/run-files.js';
+import { recordResults } from '../fat/results.js';
+import { writeHdf5 } from '../store/hdf5.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './declared.js';
@@ -198,15 +200,16 @@ function fitPeakHeightAdc(amplitudesAdc: Float64Array): number {
   return f.converged && f.mu > 0 && f.mu < 3 * med ? f.mu : NaN;
 }
 
-/** One HV point's raw data as CSV, under a temporary name then renamed. */
-function writePoint(file: string, a: Acquisition, header: Record<string, string | number>): void {
-  const lines = Object.entries(header).map(([k, v]) => `# ${k}: ${v}`);
-  lines.push('event,timestamp_ticks,charge_pc,amplitude_adc');
-  for (let i = 0; i < a.charges.length; i++)
-    lines.push(`${i},${a.timestampsTicks[i]},${a.charges[i].toFixed(5)},${a.amplitudesAdc[i].toFixed(2)}`);
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, lines.join('\n') + '\n');
-  fs.renameSync(tmp, file);
+/** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */
+function writePoint(file: string, a: Acquisition, attrs: Record<string, string | number>): Promise<void> {
+  return writeHdf5(file, {
+    attrs: { ...attrs, charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm' },
+    datasets: {
+      charge_pc: { data: a.charges, attrs: { units: 'pC' } },
+      amplitude_adc: { data: a.amplitudesAdc, attrs: { units: 'ADC counts above baseline' } },
+      timestamp_ticks: { data: a.timestampsTicks, attrs: { units: '240 MHz FPGA clock ticks' } },
+    },
+  });
 }
 
 interface ScanState {
@@ -301,8 +304,8 @@ async function measureModule(
           x.error = `${where(m, x.pmt)}: SPE fit at ${x.hvVolts} V failed: ${(e as Error).message}`;
           continue;
         }
-        const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.csv`);
-        writePoint(file, a, {
+        const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.hdf5`);
+        await writePoint(file, a, {
           degg: m.serial,
           port: m.port,
           pmt: x.pmt,
@@ -310,10 +313,10 @@ async function measureModule(
           hv_volts: x.hvVolts,
           dac: GAIN.dac,
           samples: GAIN.samples,
-          baseline_adc: a.baselineAdc.toFixed(2),
+          baseline_adc: a.baselineAdc,
           threshold_adc: a.thresholdAdc,
-          trigger_rate_hz: a.rateHz.toFixed(1),
-          charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm',
+          trigger_rate_hz: a.rateHz,
+          time: new Date(ctx.ws.clock.now()).toISOString(),
         });
         const ok = spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
         if (!ok) {
@@ -529,6 +532,23 @@ export const kind: TaskKind<P> = {
     if (!pmts.length && modules.length)
       throw new Error(`measure_gain measured no PMT: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
+    await recordResults(
+      ws,
+      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
+      pmts.flatMap((x) => {
+        const at = { port: x.port, serial: x.serial, pmt: x.pmt };
+        return [
+          {
+            ...at,
+            name: 'gain.hv1e7',
+            value: x.hv1e7GainVolts,
+            detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
+          },
+          { ...at, name: 'gain.spe_peak_height', value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } },
+          { ...at, name: 'gain.fit_exponent', value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } },
+        ];
+      }),
+    );
     ctx.progress(1, `${pmts.length} PMTs scanned`);
     return {
       folder,

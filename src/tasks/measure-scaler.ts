@@ -1,3 +1,4 @@
+// NOTE FOR HELPERS (temporary, the lead removes it): read /tmp/briefs/common.md before writing anything; it has the rules and shared APIs (HDF5, recordResults, runMeasurement, registration, commits).
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ import {
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { addMeasurementEntry, readJsonFile } from '../fat/run-files.js';
+import { recordResults } from '../fat/results.js';
+import { writeHdf5 } from '../store/hdf5.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
@@ -115,14 +118,21 @@ async function setTrigger(s: IcebootSession, ch: PmtChannel, baselineAdc: number
   }
 }
 
-/** The rate series of one PMT as CSV, written under a temporary name and renamed. */
-function writeSeries(file: string, counts: Uint32Array, rates: Float64Array, header: Record<string, string | number>): void {
-  const lines = Object.entries(header).map(([k, v]) => `# ${k}: ${v}`);
-  lines.push('window,count,rate_hz');
-  for (let i = 0; i < counts.length; i++) lines.push(`${i},${counts[i]},${rates[i].toFixed(3)}`);
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, lines.join('\n') + '\n');
-  fs.renameSync(tmp, file);
+/** The scaler series of one PMT: `<PMT>.hdf5` (layout in docs/raw-data.md). */
+function writeSeries(file: string, counts: Uint32Array, rates: Float64Array, attrs: Record<string, string | number>): Promise<void> {
+  return writeHdf5(file, {
+    attrs,
+    datasets: {
+      count: { data: counts, attrs: { units: 'triggers per window' } },
+      rate_hz: { data: rates, attrs: { units: 'Hz, dead-time corrected' } },
+    },
+  });
+}
+
+/** The goalpost of a dark rate: by trigger and by the mainboard temperature band of the original's table. */
+export function darkRateGoalpost(trigger: TriggerType, temperatureC: number): string {
+  const band = temperatureC < -12 ? 'cold' : temperatureC < 0 ? 'mid' : 'warm';
+  return `${trigger === 'fir' ? 'darkrate' : 'darkrate_adc'}.${band}`;
 }
 
 interface ModuleTemps {
@@ -184,8 +194,8 @@ async function measureModule(
         throw new Error(
           `${m.serial} (port ${m.port}) ${pmt}: median scaler count ${a.medianCount} per ${periodS * 1000} ms window is above ${SCALER.maxFirMedianCount} with the FIR trigger: the threshold (${thresholds[ch].thresholdAdc} ADC) is wrong or the PMT is not dark`,
         );
-      const file = path.join(dir, `${pmtSerial}.csv`);
-      writeSeries(file, counts[ch], a.rates, {
+      const file = path.join(dir, `${pmtSerial}.hdf5`);
+      await writeSeries(file, counts[ch], a.rates, {
         degg: m.serial,
         port: m.port,
         pmt,
@@ -193,9 +203,11 @@ async function measureModule(
         period_us: SCALER.periodUs,
         deadtime_cycles: SCALER.deadtimeCycles,
         trigger,
-        baseline_adc: baselines[ch].toFixed(2),
+        baseline_adc: baselines[ch],
         threshold_adc_over_baseline: thresholds[ch].thresholdAdc,
-        mainboard_temp_c: temps.mainboardC.toFixed(2),
+        hv_volts: hv[ch],
+        mainboard_temp_c: temps.mainboardC,
+        time: new Date(ctx.ws.clock.now()).toISOString(),
       });
       const w = darkRateWarning(temps.mainboardC, trigger);
       const key = addMeasurementEntry(
@@ -361,6 +373,18 @@ export const kind: TaskKind<P> = {
 
     if (!pmts.length) throw new Error(`measure_scaler measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
+    await recordResults(
+      ws,
+      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_scaler', folder: dir },
+      pmts.map((x) => ({
+        port: x.port,
+        serial: x.serial,
+        pmt: x.pmt,
+        name: darkRateGoalpost(trigger, x.mainboardTempC),
+        value: x.meanHz,
+        detail: { stdHz: x.stdHz, temperatureC: x.mainboardTempC, thresholdAdc: x.thresholdAdc, windows: x.windows },
+      })),
+    );
     return {
       folder: dir,
       trigger,

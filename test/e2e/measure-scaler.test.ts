@@ -1,6 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { darkRateHz } from '../../src/sim/physics.js';
+import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, masterStates, setupRun, writeSchedule } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
@@ -16,6 +19,7 @@ interface Summary {
     port: number;
     serial: string;
     pmt: 'LowerPmt' | 'UpperPmt';
+    pmtSerial: string;
     darkRateHz: number;
     stdHz: number;
     temperatureC: number;
@@ -67,7 +71,27 @@ describe('measure_scaler on the simulated lab', () => {
         expect(fs.existsSync(e.Filename as string)).toBe(true);
       }
     }
-    expect(fs.readdirSync(s.folder).filter((f) => f.endsWith('.csv'))).toHaveLength(32);
+    expect(fs.readdirSync(s.folder).filter((f) => f.endsWith('.hdf5'))).toHaveLength(32);
+    // the raw series in HDF5: one count per window, and the rates they give
+    const first = s.pmts[0];
+    const raw = await readHdf5(path.join(s.folder, `${first.pmtSerial}.hdf5`));
+    expect(raw.attrs).toMatchObject({ degg: first.serial, port: first.port, pmt: first.pmt, period_us: 100000, deadtime_cycles: 24 });
+    expect((raw.datasets.count.value as Uint32Array).length).toBe(50);
+    const rates = raw.datasets.rate_hz.value as Float64Array;
+    expect(rates.reduce((a, b) => a + b, 0) / rates.length).toBeCloseTo(first.darkRateHz, 0);
+
+    // every PMT's dark rate is a judged result in the store, in the band of its temperature
+    const db = new Database(path.join(env.dir, 'fat.db'), { readonly: true });
+    const rows = db.prepare("select * from results where kind = 'measure_scaler'").all() as Array<Record<string, unknown>>;
+    db.close();
+    expect(rows).toHaveLength(32);
+    for (const row of rows) {
+      const p = s.pmts.find((x) => x.serial === row.degg_serial && x.pmt === row.pmt)!;
+      expect(row.value).toBeCloseTo(p.darkRateHz, 3);
+      expect(row.name).toBe(p.temperatureC < -12 ? 'darkrate_adc.cold' : p.temperatureC < 0 ? 'darkrate_adc.mid' : 'darkrate_adc.warm');
+      expect(['pass', 'marginal', 'fail']).toContain(row.verdict);
+      expect(JSON.parse(row.provenance as string)).toMatchObject({ station: expect.any(String), goalpostsVersion: expect.any(String) });
+    }
     expect(fs.readdirSync(s.folder).filter((f) => f.includes('.tmp'))).toEqual([]);
 
     // the human form: rate ± std at its temperature per PMT
