@@ -16,6 +16,8 @@ export const FAULT_KINDS = {
   'instrument-timeout': 'the peripheral TARGET (fg, fw0, fw1, thermometer, humidity0, humidity1, freezer) stops answering',
   'scpi-error': 'the function generator puts an error in its SCPI error queue',
   'broken-fibre': 'the fibre to TARGET port (or port/channel) carries no laser light',
+  'no-reboot-module': 'the mainboard on TARGET port stays silent after its power is cycled (a reboot it does not come back from)',
+  'hv-sag': 'the HV supply of TARGET port (or port/channel) delivers 200 V less than its set point',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;

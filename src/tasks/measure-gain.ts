@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { median } from '../analysis/dark-rate.js';
-import { fitGaussian, fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
+import { fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
 import {
   lowRateAction,
   nextScanHv,
@@ -12,19 +11,21 @@ import {
   type PowerLawFit,
   type ScanDoneReason,
 } from '../analysis/gain.js';
-import { histogram } from '../analysis/histogram.js';
-import { ADC_VOLTS, PC_PER_ADC_SAMPLE, waveformCharges } from '../analysis/visibility.js';
+import { ADC_VOLTS, PC_PER_ADC_SAMPLE } from '../analysis/visibility.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry, readJsonFile, updateJsonFile } from '../fat/run-files.js';
+import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';
 import { recordResults } from '../fat/results.js';
-import { writeHdf5 } from '../store/hdf5.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
-import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import type { PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './declared.js';
-import { measureBaseline } from './pmt-baseline.js';
+import { acquire, fitPeakHeightAdc, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
+import { runGainCheck } from './gain-check.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
+
+export { GAIN } from './gain-acquire.js';
 
 /**
  * `measure_gain` (measure_gain_online.py, original-system.md §6.3): the online HV scan of every
@@ -35,32 +36,6 @@ import { iniBool, iniChoice, iniInt, iniText } from './values.js';
  * HVs ramp at the same time, their waveforms are read one channel after the other); one module per
  * wire pair at a time, n_jobs wire pairs in parallel. The HV is left at the found V(1e7).
  */
-export const GAIN = {
-  samples: 128,
-  dac: 30000,
-  thresholdOverBaselineAdc: 25,
-  blockBytes: 66000,
-  baselineSamples: 1024,
-  baselineWaveforms: 20,
-  baselineSwPeriodMs: 10,
-  /** lab seconds to wait after enabling the HV from off, and after a step of a running scan */
-  hvRampFromOffS: 40,
-  hvStepWaitS: 15,
-  /** readback further than this from the set point after the wait: wait again (5 s at a time, 6 times) */
-  hvSettledVolts: 10,
-  hvOnVolts: 1000,
-  /** wall ms a waveform block may take to fill (a low rate at a low HV is slow) */
-  blockTimeoutMs: 60_000,
-  /** the offline analysis's sanity windows (analyze_gain.analysis_wrapper) */
-  hv1e7RangeVolts: [1000, 2000] as const,
-  spePeakHeightRangeVolts: [0.001, 0.01] as const,
-  /**
-   * samples of pulse area per unit of peak height, for the fallback SPE peak height from the SPE
-   * charge when the amplitude fit fails (a pulse of ~1.3 / 1.9 samples rise / fall σ)
-   */
-  pulseAreaSamplesPerPeak: 3.95,
-};
-
 const params = z.object({
   comment: iniText().default(''),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
@@ -71,10 +46,8 @@ const params = z.object({
   /** waveforms per HV point (the original's Events: 10000) */
   n_events: iniInt({ min: 100, max: 1_000_000 }).default(10000),
 });
-type P = z.infer<typeof params>;
-
-const PMTS = ['LowerPmt', 'UpperPmt'] as const;
-type PmtName = (typeof PMTS)[number];
+export type GainParams = z.infer<typeof params>;
+type P = GainParams;
 
 export interface ScanPointRecord {
   hvVolts: number;
@@ -109,109 +82,6 @@ export interface PmtGainResult {
   key: string;
 }
 
-function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
-  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
-}
-
-function pmtSerialOf(m: ActiveModule, pmt: PmtName): string {
-  const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
-  return typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
-}
-
-const where = (m: ActiveModule, pmt: PmtName) => `${m.serial} (port ${m.port}) ${pmt}`;
-
-const baseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule) => measureBaseline(s, ch, m, GAIN);
-
-interface Acquisition {
-  charges: Float64Array;
-  amplitudesAdc: Float64Array;
-  timestampsTicks: Float64Array;
-  rateHz: number;
-  baselineAdc: number;
-  thresholdAdc: number;
-}
-
-/**
- * Threshold-triggered waveforms on one channel. The rate is counted within blocks only
- * ((records − 1) over the span of their timestamps), since the gaps between reads are not live time.
- * `firstBlockOnly` stops after one block: enough for the rate check.
- */
-async function acquire(
-  s: IcebootSession,
-  ch: PmtChannel,
-  m: ActiveModule,
-  events: number,
-  ctx: TaskContext,
-  firstBlockOnly: boolean,
-): Promise<Acquisition> {
-  const baselineAdc = await baseline(s, ch, m);
-  const thresholdAdc = Math.round(baselineAdc + GAIN.thresholdOverBaselineAdc);
-  await s.setConstReadout(ch, GAIN.samples);
-  await s.startThresholdTrigStream(ch, thresholdAdc);
-  const charges: number[] = [];
-  const amps: number[] = [];
-  const ts: number[] = [];
-  let liveTicks = 0;
-  let liveRecords = 0;
-  try {
-    while (ts.length < events) {
-      ctx.signal.throwIfAborted();
-      const b = await s.readWaveformBlock(GAIN.blockBytes, {
-        expectChannel: ch,
-        expectSamples: GAIN.samples,
-        timeoutMs: GAIN.blockTimeoutMs,
-      });
-      if (!b.count) continue;
-      const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
-      for (let i = 0; i < b.count && ts.length < events; i++) {
-        charges.push(q[i]);
-        ts.push(b.timestamp[i]);
-        let max = -Infinity;
-        const off = i * GAIN.samples;
-        for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
-        amps.push(max - baselineAdc);
-      }
-      if (b.count > 1) {
-        liveTicks += b.timestamp[b.count - 1] - b.timestamp[0];
-        liveRecords += b.count - 1;
-      }
-      if (firstBlockOnly) break;
-    }
-  } finally {
-    await s.disableTriggers(ch);
-  }
-  const rateHz = liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0;
-  return {
-    charges: Float64Array.from(charges),
-    amplitudesAdc: Float64Array.from(amps),
-    timestampsTicks: Float64Array.from(ts),
-    rateHz,
-    baselineAdc,
-    thresholdAdc,
-  };
-}
-
-/** The SPE amplitude: Gaussian over an 80-bin histogram of the waveforms' maxima above baseline, like the charge fit. */
-function fitPeakHeightAdc(amplitudesAdc: Float64Array): number {
-  const med = median(amplitudesAdc);
-  if (!(med > 0)) return NaN;
-  const h = histogram(amplitudesAdc, 80, 0, 3 * med);
-  const f = fitGaussian(h.centres, h.counts, { weighting: 'none', medianX: med });
-  return f.converged && f.mu > 0 && f.mu < 3 * med ? f.mu : NaN;
-}
-
-/** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */
-function writePoint(file: string, a: Acquisition, attrs: Record<string, string | number>): Promise<void> {
-  return writeHdf5(file, {
-    attrs: { ...attrs, charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm' },
-    datasets: {
-      charge_pc: { data: a.charges, attrs: { units: 'pC' } },
-      amplitude_adc: { data: a.amplitudesAdc, attrs: { units: 'ADC counts above baseline' } },
-      timestamp_ticks: { data: a.timestampsTicks, attrs: { units: '240 MHz FPGA clock ticks' } },
-    },
-  });
-}
-
 interface ScanState {
   ch: PmtChannel;
   pmt: PmtName;
@@ -223,25 +93,6 @@ interface ScanState {
   done: { reason: ScanDoneReason; hvAt1e7Volts: number; fit: PowerLawFit } | null;
   error: string | null;
   warnings: string[];
-}
-
-async function setAndWait(ctx: TaskContext, s: IcebootSession, scans: ScanState[]): Promise<void> {
-  let fromOff = false;
-  for (const x of scans) {
-    const rb = (await s.hvReadback(x.ch)).hvVolts;
-    if (!(await s.hvEnabled(x.ch)) || rb <= GAIN.hvOnVolts) {
-      fromOff = true;
-      await s.enableHV(x.ch);
-    }
-    await s.setHV(x.ch, x.hvVolts);
-  }
-  await ctx.ws.clock.sleep((fromOff ? GAIN.hvRampFromOffS : GAIN.hvStepWaitS) * 1000, ctx.signal);
-  for (let tries = 0; tries < 6; tries++) {
-    let settled = true;
-    for (const x of scans) if (Math.abs((await s.hvReadback(x.ch)).hvVolts - x.hvVolts) > GAIN.hvSettledVolts) settled = false;
-    if (settled) return;
-    await ctx.ws.clock.sleep(5000, ctx.signal);
-  }
 }
 
 async function measureModule(
@@ -272,7 +123,7 @@ async function measureModule(
     while (active().length) {
       ctx.signal.throwIfAborted();
       const now = active();
-      await setAndWait(ctx, s, now);
+      await setHvAndWait(ctx, s, now);
       for (const x of now) {
         // the rate check on the first block, then the rest of the point
         const first = await acquire(s, x.ch, m, p.n_events, ctx, true);
@@ -469,14 +320,16 @@ export const kind: TaskKind<P> = {
   params,
   positional: ['comment', 'n_jobs', 'resume', 'mode', 'n_checks', 'configuration'],
   // about 6-8 points per PMT, both PMTs of a module together; a point is n_events at ~1 kHz plus the ramp
-  estimateS: (p, m) => GAIN.hvRampFromOffS + rounds(m, p.n_jobs) * 7 * (GAIN.hvStepWaitS + 2 * (p.n_events / 1000 + 5)),
+  // a check is one point per PMT and check at the set HV
+  estimateS: (p, m) =>
+    GAIN.hvRampFromOffS + rounds(m, p.n_jobs) * (p.mode === 'scan' ? 7 : p.n_checks) * (GAIN.hvStepWaitS + 2 * (p.n_events / 1000 + 5)),
   async run(ctx, p) {
     const ws = ctx.ws;
-    if (p.mode !== 'scan') throw new Error(`measure_gain: mode '${p.mode}' is not implemented in icefat yet; only mode 'scan'`);
     if (p.configuration !== 'waveform')
       throw new Error(`measure_gain: configuration '${p.configuration}' is not implemented in icefat yet; only 'waveform'`);
     let modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_gain: the run has no active modules');
+    if (p.mode === 'check') return runGainCheck(ctx, p);
 
     // resume: the folder of the latest measurement, skipping modules whose two PMTs have a result there
     let dir: string | null = null;

@@ -1,29 +1,22 @@
 // NOTE FOR HELPERS (temporary, the lead removes it): read /tmp/briefs/common.md before writing anything; it has the rules and shared APIs (HDF5, recordResults, runMeasurement, registration, commits).
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  analyseScaler,
-  darkRateWarning,
-  FIR_COEFFICIENTS,
-  firThreshold,
-  scalerThreshold,
-  type ScalerThreshold,
-  type TriggerType,
-} from '../analysis/dark-rate.js';
+import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry, readJsonFile } from '../fat/run-files.js';
+import { addMeasurementEntry } from '../fat/run-files.js';
 import { recordResults } from '../fat/results.js';
-import { writeHdf5 } from '../store/hdf5.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
-import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import type { PmtChannel } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './declared.js';
-import { measureBaseline } from './pmt-baseline.js';
+import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
+import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniInt, iniText } from './values.js';
+
+export { darkRateGoalpost, SCALER } from './scaler-windows.js';
 
 /**
  * `measure_scaler` (measure_scaler.py, original-system.md §6.4): the dark rate of every PMT at
@@ -31,22 +24,6 @@ import { iniBool, iniInt, iniText } from './values.js';
  * waveforms, then n_runs scaler windows of 100 ms on both PMTs of a module at once, dead-time
  * corrected; one module per wire pair at a time, n_jobs wire pairs in parallel.
  */
-export const SCALER = {
-  periodUs: 100_000,
-  deadtimeCycles: 24,
-  dac: 30000,
-  baselineSamples: 1024,
-  baselineWaveforms: 50,
-  /** software trigger period for the baseline waveforms */
-  baselineSwPeriodMs: 10,
-  defaultHvVolts: 1500,
-  hvRampS: 40,
-  /** readback above this counts as "HV on" (checkHV) */
-  hvOnVolts: 1000,
-  /** a FIR median count per window above this means the threshold is wrong (the original raised) */
-  maxFirMedianCount: 10000,
-};
-
 const params = z.object({
   comment: iniText().default('FAT'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
@@ -56,9 +33,6 @@ const params = z.object({
   n_runs: iniInt({ min: 10, max: 100_000 }).default(5000),
 });
 type P = z.infer<typeof params>;
-
-const PMTS = ['LowerPmt', 'UpperPmt'] as const;
-type PmtName = (typeof PMTS)[number];
 
 export interface PmtDarkRate {
   port: number;
@@ -81,58 +55,6 @@ export interface PmtDarkRate {
   aboveWarning: boolean;
   file: string;
   key: string;
-}
-
-function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
-  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
-}
-
-function setPoint(jsonFile: string, pmt: PmtName): number {
-  const hv = Number(pmtSection(jsonFile, pmt).HV1e7Gain ?? -1);
-  return hv > 0 ? hv : SCALER.defaultHvVolts;
-}
-
-/** Sets the HV where it is not on yet; true when at least one channel had to ramp. */
-async function hvUp(s: IcebootSession, m: ActiveModule): Promise<boolean> {
-  let set = false;
-  for (const ch of [0, 1] as const) {
-    const on = (await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > SCALER.hvOnVolts;
-    if (on) continue;
-    await s.enableHV(ch);
-    await s.setHV(ch, setPoint(m.jsonFile, PMTS[ch]));
-    set = true;
-  }
-  return set;
-}
-
-const baseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule) => measureBaseline(s, ch, m, SCALER);
-
-async function setTrigger(s: IcebootSession, ch: PmtChannel, baselineAdc: number, thresholdAdc: number, trigger: TriggerType) {
-  if (trigger === 'fir') {
-    await s.setFirCoefficients(ch, FIR_COEFFICIENTS);
-    await s.setFirTriggerThreshold(ch, firThreshold(thresholdAdc));
-    await s.enableFirTrigger(ch);
-  } else {
-    await s.setAdcTriggerThreshold(ch, Math.round(baselineAdc + thresholdAdc));
-    await s.enableAdcTrigger(ch);
-  }
-}
-
-/** The scaler series of one PMT: `<PMT>.hdf5` (layout in docs/raw-data.md). */
-function writeSeries(file: string, counts: Uint32Array, rates: Float64Array, attrs: Record<string, string | number>): Promise<void> {
-  return writeHdf5(file, {
-    attrs,
-    datasets: {
-      count: { data: counts, attrs: { units: 'triggers per window' } },
-      rate_hz: { data: rates, attrs: { units: 'Hz, dead-time corrected' } },
-    },
-  });
-}
-
-/** The goalpost of a dark rate: by trigger and by the mainboard temperature band of the original's table. */
-export function darkRateGoalpost(trigger: TriggerType, temperatureC: number): string {
-  const band = temperatureC < -12 ? 'cold' : temperatureC < 0 ? 'mid' : 'warm';
-  return `${trigger === 'fir' ? 'darkrate' : 'darkrate_adc'}.${band}`;
 }
 
 interface ModuleTemps {
@@ -163,21 +85,12 @@ async function measureModule(
     const hv: number[] = [];
     for (const ch of [0, 1] as const) hv.push((await s.hvReadback(ch)).hvVolts);
     const baselines: number[] = [];
-    for (const ch of [0, 1] as const) baselines.push(await baseline(s, ch, m));
+    for (const ch of [0, 1] as const) baselines.push(await scalerBaseline(s, ch, m));
     for (const ch of [0, 1] as const) await setTrigger(s, ch, baselines[ch], thresholds[ch].thresholdAdc, trigger);
 
     const room = thermometer ? await thermometer.readAll() : null;
     const mbBefore = await s.temperatureC();
-    for (const ch of [0, 1] as const) await s.enableScalers(ch, SCALER.periodUs, SCALER.deadtimeCycles);
-    // the first window after enabling is incomplete: wait one period before the first read
-    const counts = [new Uint32Array(p.n_runs), new Uint32Array(p.n_runs)];
-    for (let i = 0; i < p.n_runs; i++) {
-      await ctx.ws.clock.sleep(SCALER.periodUs / 1000, ctx.signal);
-      counts[0][i] = await s.getScalerCount(0);
-      counts[1][i] = await s.getScalerCount(1);
-      onWindow();
-    }
-    for (const ch of [0, 1] as const) await s.disableTriggers(ch);
+    const counts = await readScalerWindows(ctx, s, [0, 1], p.n_runs, onWindow);
     const temps: ModuleTemps = {
       mainboardC: (mbBefore + (await s.temperatureC())) / 2,
       deggSurfaceC: room ? room[1] : NaN,

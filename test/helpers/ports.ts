@@ -40,4 +40,9 @@ export const TEST_PORTS = {
   dryRun: 4100,
   // test/e2e/measure-gain.test.ts: 4300..4399, 5300..5316, 5534
   measureGain: 4300,
+  // test/e2e/monitoring*.test.ts, bootmon.test.ts, measure-dt.test.ts: 1700-1999 and 3500-3599 (+1000, +1234 each)
+  monitoring: 1700,
+  bootmon: 1800,
+  measureDt: 1900,
+  monitoringMaster: 3500,
 } as const;

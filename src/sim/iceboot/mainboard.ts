@@ -19,6 +19,8 @@ export const DAC_DEFAULT = 30000;
 /** the "no answer after a few commands" faults strike after this many lines */
 const FAULT_AFTER_COMMANDS = 5;
 const SLOW_REPLY_WALL_MS = 1500;
+/** the hv-sag fault: volts the supply stays below its set point */
+const HV_SAG_VOLTS = 200;
 const PROMPT = Buffer.from('\r\n> ');
 
 export type McuState = 'off' | 'bootloader' | 'iceboot';
@@ -94,6 +96,8 @@ export class MainboardSim {
   readonly rng: Rng;
   /** lines executed since power-on (hang-module counts them) */
   commandsSincePowerOn = 0;
+  /** no-reboot-module: set at a power-on or reboot under that fault; the board stays silent */
+  silentSinceBoot = false;
   rxLines = 0;
   txReplies = 0;
   private generation = new AbortController();
@@ -130,6 +134,7 @@ export class MainboardSim {
     this.echo = false;
     this.logEnabled = true;
     this.commandsSincePowerOn = 0;
+    this.silentSinceBoot = this.faultOn('no-reboot-module');
     this.coldStart();
   }
 
@@ -137,6 +142,7 @@ export class MainboardSim {
   reboot(): void {
     this.abortWork();
     this.state = 'bootloader';
+    this.silentSinceBoot = this.faultOn('no-reboot-module');
     this.coldStart();
   }
 
@@ -203,7 +209,8 @@ export class MainboardSim {
   }
 
   hvVolts(ch: Ch): number {
-    return this.hv[ch].voltsAt(this.nowMs(), this.interlock(CTRL2_HV));
+    const v = this.hv[ch].voltsAt(this.nowMs(), this.interlock(CTRL2_HV));
+    return this.ctx.faults.has('hv-sag', this.port, `${this.port}/${ch}`) ? Math.max(0, v - HV_SAG_VOLTS) : v;
   }
 
   /** temperature of the PMTs: the air around the module */
@@ -344,7 +351,7 @@ export class MainboardSim {
 
   private async serveLine(socket: net.Socket, line: Buffer, nOnConnection: number, connSignal: AbortSignal): Promise<void> {
     if (socket.destroyed || connSignal.aborted) return;
-    if (this.faultOn('dead-module')) return;
+    if (this.faultOn('dead-module') || this.silentSinceBoot) return;
     if (this.state !== 'off') this.commandsSincePowerOn++;
     if (this.faultOn('hang-module') && this.commandsSincePowerOn > FAULT_AFTER_COMMANDS) return;
     if (this.faultOn('drop-module') && nOnConnection > FAULT_AFTER_COMMANDS) {

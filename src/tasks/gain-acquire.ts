@@ -1,0 +1,159 @@
+import { median } from '../analysis/dark-rate.js';
+import { fitGaussian } from '../analysis/gaussian-fit.js';
+import { histogram } from '../analysis/histogram.js';
+import { waveformCharges } from '../analysis/visibility.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import { writeHdf5 } from '../store/hdf5.js';
+import { measureBaseline } from './pmt-baseline.js';
+import type { ActiveModule, TaskContext } from './types.js';
+
+/**
+ * The pieces of the online gain measurement (measure_gain_online.py, original-system.md §6.3)
+ * that the gain scan, the gain check and the monitoring tasks share: threshold-triggered SPE
+ * waveforms at baseline + 25 ADC, the SPE amplitude fit, the HDF5 of one point and the HV
+ * set-and-settle.
+ */
+export const GAIN = {
+  samples: 128,
+  dac: 30000,
+  thresholdOverBaselineAdc: 25,
+  blockBytes: 66000,
+  baselineSamples: 1024,
+  baselineWaveforms: 20,
+  baselineSwPeriodMs: 10,
+  /** lab seconds to wait after enabling the HV from off, and after a step of a running scan */
+  hvRampFromOffS: 40,
+  hvStepWaitS: 15,
+  /** readback further than this from the set point after the wait: wait again (5 s at a time, 6 times) */
+  hvSettledVolts: 10,
+  hvOnVolts: 1000,
+  /** wall ms a waveform block may take to fill (a low rate at a low HV is slow) */
+  blockTimeoutMs: 60_000,
+  /** the offline analysis's sanity windows (analyze_gain.analysis_wrapper) */
+  hv1e7RangeVolts: [1000, 2000] as const,
+  spePeakHeightRangeVolts: [0.001, 0.01] as const,
+  /**
+   * samples of pulse area per unit of peak height, for the fallback SPE peak height from the SPE
+   * charge when the amplitude fit fails (a pulse of ~1.3 / 1.9 samples rise / fall σ)
+   */
+  pulseAreaSamplesPerPeak: 3.95,
+};
+
+export const gainBaseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule) => measureBaseline(s, ch, m, GAIN);
+
+export interface Acquisition {
+  charges: Float64Array;
+  amplitudesAdc: Float64Array;
+  timestampsTicks: Float64Array;
+  rateHz: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+}
+
+/**
+ * Threshold-triggered waveforms on one channel. The rate is counted within blocks only
+ * ((records − 1) over the span of their timestamps), since the gaps between reads are not live time.
+ * `firstBlockOnly` stops after one block: enough for the rate check.
+ */
+export async function acquire(
+  s: IcebootSession,
+  ch: PmtChannel,
+  m: ActiveModule,
+  events: number,
+  ctx: Pick<TaskContext, 'signal'>,
+  firstBlockOnly: boolean,
+): Promise<Acquisition> {
+  const baselineAdc = await gainBaseline(s, ch, m);
+  const thresholdAdc = Math.round(baselineAdc + GAIN.thresholdOverBaselineAdc);
+  await s.setConstReadout(ch, GAIN.samples);
+  await s.startThresholdTrigStream(ch, thresholdAdc);
+  const charges: number[] = [];
+  const amps: number[] = [];
+  const ts: number[] = [];
+  let liveTicks = 0;
+  let liveRecords = 0;
+  try {
+    while (ts.length < events) {
+      ctx.signal.throwIfAborted();
+      const b = await s.readWaveformBlock(GAIN.blockBytes, {
+        expectChannel: ch,
+        expectSamples: GAIN.samples,
+        timeoutMs: GAIN.blockTimeoutMs,
+      });
+      if (!b.count) continue;
+      const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
+      for (let i = 0; i < b.count && ts.length < events; i++) {
+        charges.push(q[i]);
+        ts.push(b.timestamp[i]);
+        let max = -Infinity;
+        const off = i * GAIN.samples;
+        for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
+        amps.push(max - baselineAdc);
+      }
+      if (b.count > 1) {
+        liveTicks += b.timestamp[b.count - 1] - b.timestamp[0];
+        liveRecords += b.count - 1;
+      }
+      if (firstBlockOnly) break;
+    }
+  } finally {
+    await s.disableTriggers(ch);
+  }
+  const rateHz = liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0;
+  return {
+    charges: Float64Array.from(charges),
+    amplitudesAdc: Float64Array.from(amps),
+    timestampsTicks: Float64Array.from(ts),
+    rateHz,
+    baselineAdc,
+    thresholdAdc,
+  };
+}
+
+/** The SPE amplitude: Gaussian over an 80-bin histogram of the waveforms' maxima above baseline, like the charge fit. */
+export function fitPeakHeightAdc(amplitudesAdc: Float64Array): number {
+  const med = median(amplitudesAdc);
+  if (!(med > 0)) return NaN;
+  const h = histogram(amplitudesAdc, 80, 0, 3 * med);
+  const f = fitGaussian(h.centres, h.counts, { weighting: 'none', medianX: med });
+  return f.converged && f.mu > 0 && f.mu < 3 * med ? f.mu : NaN;
+}
+
+/** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */
+export function writePoint(file: string, a: Acquisition, attrs: Record<string, string | number>): Promise<void> {
+  return writeHdf5(file, {
+    attrs: { ...attrs, charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm' },
+    datasets: {
+      charge_pc: { data: a.charges, attrs: { units: 'pC' } },
+      amplitude_adc: { data: a.amplitudesAdc, attrs: { units: 'ADC counts above baseline' } },
+      timestamp_ticks: { data: a.timestampsTicks, attrs: { units: '240 MHz FPGA clock ticks' } },
+    },
+  });
+}
+
+/**
+ * Sets the HV of the given channels (enabling those that are off) and waits: 40 s from off, 15 s
+ * for a step, then 5 s at a time (up to 6 times) until every readback is within 10 V.
+ */
+export async function setHvAndWait(
+  ctx: Pick<TaskContext, 'signal' | 'ws'>,
+  s: IcebootSession,
+  targets: Array<{ ch: PmtChannel; hvVolts: number }>,
+): Promise<void> {
+  let fromOff = false;
+  for (const x of targets) {
+    const rb = (await s.hvReadback(x.ch)).hvVolts;
+    if (!(await s.hvEnabled(x.ch)) || rb <= GAIN.hvOnVolts) {
+      fromOff = true;
+      await s.enableHV(x.ch);
+    }
+    await s.setHV(x.ch, x.hvVolts);
+  }
+  await ctx.ws.clock.sleep((fromOff ? GAIN.hvRampFromOffS : GAIN.hvStepWaitS) * 1000, ctx.signal);
+  for (let tries = 0; tries < 6; tries++) {
+    let settled = true;
+    for (const x of targets) if (Math.abs((await s.hvReadback(x.ch)).hvVolts - x.hvVolts) > GAIN.hvSettledVolts) settled = false;
+    if (settled) return;
+    await ctx.ws.clock.sleep(5000, ctx.signal);
+  }
+}

@@ -1,0 +1,197 @@
+import path from 'node:path';
+import { fitSpe } from '../analysis/gaussian-fit.js';
+import { newDataDir } from '../fat/data-dirs.js';
+import { withSession } from '../fat/module-link.js';
+import { recordResults } from '../fat/results.js';
+import { addMeasurementEntry } from '../fat/run-files.js';
+import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import { acquire, fitPeakHeightAdc, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
+import type { GainParams } from './measure-gain.js';
+import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import type { ActiveModule, TaskContext } from './types.js';
+
+/** One SPE point at the HV the PMT is at: its gain from the charge fit. */
+export interface SpePoint {
+  hvVolts: number;
+  gain: number;
+  gainError: number;
+  peakPc: number;
+  sigmaPc: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+  rateHz: number;
+  events: number;
+  peakHeightAdc: number;
+  file: string;
+}
+
+/**
+ * Acquires `events` SPE waveforms on one channel at its present HV (as one point of the gain
+ * scan), fits the SPE charge and writes the point's HDF5 to `file`. Throws, naming the PMT, when
+ * the fit does not converge.
+ */
+export async function speAtHv(
+  ctx: Pick<TaskContext, 'signal' | 'ws'>,
+  s: IcebootSession,
+  m: ActiveModule,
+  ch: PmtChannel,
+  hvVolts: number,
+  events: number,
+  file: string,
+): Promise<SpePoint> {
+  const pmt = PMTS[ch];
+  const a = await acquire(s, ch, m, events, ctx, false);
+  const spe = fitSpe(a.charges);
+  await writePoint(file, a, {
+    degg: m.serial,
+    port: m.port,
+    pmt,
+    pmt_serial: pmtSerialOf(m, pmt),
+    channel: ch,
+    hv_volts: hvVolts,
+    dac: GAIN.dac,
+    samples: GAIN.samples,
+    baseline_adc: a.baselineAdc,
+    threshold_adc: a.thresholdAdc,
+    trigger_rate_hz: a.rateHz,
+    time: new Date(ctx.ws.clock.now()).toISOString(),
+  });
+  if (!(spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain)))
+    throw new Error(
+      `${where(m, pmt)}: the SPE fit at ${hvVolts.toFixed(0)} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`,
+    );
+  return {
+    hvVolts,
+    gain: spe.gain,
+    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
+    peakPc: spe.peakPc,
+    sigmaPc: spe.sigmaPc,
+    baselineAdc: a.baselineAdc,
+    thresholdAdc: a.thresholdAdc,
+    rateHz: a.rateHz,
+    events: a.charges.length,
+    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
+    file,
+  };
+}
+
+interface CheckRow {
+  port: number;
+  serial: string;
+  pmt: PmtName;
+  pmtSerial: string;
+  channel: PmtChannel;
+  hvVolts: number;
+  checks: SpePoint[];
+  key: string;
+}
+
+/**
+ * `measure_gain` mode `check` (measure_gain_online.py with mode='check'): at the PMT's set HV
+ * (HV1e7Gain), `n_checks` points acquired like one point of the scan; each gives the gain there.
+ * One GainMeasurement_NN entry per PMT with mode "check"; the result `gain.check` per check.
+ */
+export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Record<string, unknown>> {
+  const ws = ctx.ws;
+  const folder = newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());
+  const failures: Array<{ port: number; serial: string; error: string }> = [];
+  const rows: CheckRow[] = [];
+  const total = ctx.modules.length * 2 * p.n_checks;
+  let done = 0;
+  await runLanes(wirePairLanes(ctx.modules), p.n_jobs, async (m) => {
+    ctx.signal.throwIfAborted();
+    try {
+      await withSession(ws.station.daq_host, m.port, async (s) => {
+        const hv = PMTS.map((pmt) => Math.round(hvSetPoint(m.jsonFile, pmt)));
+        await setHvAndWait(
+          ctx,
+          s,
+          [0, 1].map((ch) => ({ ch: ch as PmtChannel, hvVolts: hv[ch] })),
+        );
+        for (const ch of [0, 1] as const) {
+          const pmt = PMTS[ch];
+          const pmtSerial = pmtSerialOf(m, pmt);
+          const checks: SpePoint[] = [];
+          try {
+            for (let i = 0; i < p.n_checks; i++) {
+              const file = path.join(folder, `${pmtSerial}_${hv[ch]}V_check${i}.hdf5`);
+              checks.push(await speAtHv(ctx, s, m, ch, hv[ch], p.n_events, file));
+              done++;
+              ctx.progress(Math.min(0.99, done / total), `${where(m, pmt)}: gain ${(checks[i].gain / 1e7).toFixed(3)}e7 at ${hv[ch]} V`);
+            }
+          } catch (e) {
+            if (ctx.signal.aborted) throw e;
+            failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
+            if (!checks.length) continue;
+          }
+          const key = addMeasurementEntry(
+            m.jsonFile,
+            'GainMeasurement',
+            {
+              Folder: folder,
+              Comment: p.comment,
+              mode: 'check',
+              config: 'waveform',
+              Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
+              HV: hv[ch],
+              n_checks: p.n_checks,
+              Gain: checks.map((c) => c.gain),
+              GainError: checks.map((c) => c.gainError),
+              SPEPeakCharge: checks.map((c) => c.peakPc),
+              Baseline: checks[checks.length - 1].baselineAdc,
+              points: checks.map((c) => ({ hv: c.hvVolts, gain: c.gain, rateHz: c.rateHz, file: path.basename(c.file) })),
+              TaskId: ctx.task.id,
+            },
+            pmt,
+          );
+          rows.push({ port: m.port, serial: m.serial, pmt, pmtSerial, channel: ch, hvVolts: hv[ch], checks, key });
+        }
+      });
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
+    }
+  });
+  for (const f of failures)
+    ctx.emit({
+      level: 'warn',
+      kind: 'measure.gain.module-failed',
+      message: `measure_gain (check): ${f.serial} (port ${f.port}): ${f.error}`,
+      audience: 'channel',
+      data: { port: f.port },
+    });
+  if (!rows.length) throw new Error(`measure_gain (check) measured no PMT: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+  rows.sort((a, b) => a.port - b.port || a.channel - b.channel);
+  await recordResults(
+    ws,
+    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
+    rows.flatMap((r) =>
+      r.checks.map((c, i) => ({
+        port: r.port,
+        serial: r.serial,
+        pmt: r.pmt,
+        name: 'gain.check',
+        value: c.gain,
+        detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz },
+      })),
+    ),
+  );
+  ctx.progress(1, `${rows.length} PMTs checked`);
+  return {
+    folder,
+    mode: 'check',
+    events: p.n_events,
+    pmts: rows.map((r) => ({
+      port: r.port,
+      serial: r.serial,
+      pmt: r.pmt,
+      pmtSerial: r.pmtSerial,
+      hvVolts: r.hvVolts,
+      gains: r.checks.map((c) => c.gain),
+      peakPc: r.checks.map((c) => c.peakPc),
+      key: r.key,
+    })),
+    failures,
+  };
+}

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHdf5 } from '../../src/store/hdf5.js';
+import { labWithHome } from '../helpers/fat-cli.js';
+import { deggJson, masterStates, query, setupRun, writeSchedule } from '../helpers/master.js';
+import { seedGainFromTruth } from '../helpers/monitoring.js';
+import { TEST_PORTS } from '../helpers/ports.js';
+
+/**
+ * `online_mon` and `measure_hv` through `fat master` against the simulated lab: the readings must
+ * be the simulator's truth (HV at the set point, pressure by the gas law, supply currents), and a
+ * module whose HV supply sags is the one the report flags.
+ */
+describe('quick online monitoring and the HV sweep', () => {
+  let env: Awaited<ReturnType<typeof labWithHome>>;
+
+  beforeAll(async () => {
+    env = await labWithHome(TEST_PORTS.monitoring, { timeScale: 1000 });
+    await setupRun(env.run);
+    seedGainFromTruth(env.dir, env.lab.truth);
+  }, 90_000);
+  afterAll(async () => env?.close(), 30_000);
+
+  it('online_mon: reads the truth, and flags the module whose HV sags 200 V below its set point', async () => {
+    const sagging = env.lab.truth.modules[5];
+    env.lab.ctx.faults.add({ kind: 'hv-sag', target: `${sagging.port}/1` });
+    try {
+      const ini = writeSchedule(env.dir, 'bolt', [{ name: 'online_mon_0', task: 'online_mon', n_repeat: 2, hv_status: 'very_cold0' }]);
+      const r = await env.run(['master', ini]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(masterStates(env.dir)).toEqual({ '[0] online_mon_0': 1 });
+    } finally {
+      env.lab.ctx.faults.remove('hv-sag');
+    }
+    const events = query<{ level: string; message: string; data: string }>(
+      env.dir,
+      "select level, message, data from events where kind = 'monitor.online'",
+    );
+    expect(events).toHaveLength(16);
+    const warned = events.filter((e) => e.level === 'warn');
+    expect(warned.map((e) => (JSON.parse(e.data) as { port: number }).port)).toEqual([sagging.port]);
+    expect(warned[0].message).toContain(`${sagging.deggSerial} (${sagging.port})`);
+    expect(warned[0].message).toContain('HV1 Val: FAILED');
+    expect(warned[0].message).toContain('HV0 Val: OK');
+    expect(warned[0].message).toMatch(/I_Mon N Checks: 50\/50 OK/);
+
+    const airC = env.lab.ctx.lab.freezer.temperatureC();
+    for (const m of env.lab.truth.modules) {
+      const doc = deggJson(env.dir, m.deggSerial);
+      const e = doc.OnlineMon_00 as Record<string, number | string | boolean>;
+      expect(e, m.deggSerial).toMatchObject({ HVStatus: 'very_cold0', n_repeat: 2, OK: m.port !== sagging.port });
+      const sag = m.port === sagging.port ? 200 : 0;
+      expect(Math.abs((e.HV0 as number) - Math.round(m.pmts[0].hv1e7Volts))).toBeLessThan(3);
+      expect(Math.abs((e.HV1 as number) - (Math.round(m.pmts[1].hv1e7Volts) - sag))).toBeLessThan(3);
+      // the gas law at the PMTs' temperature, as the sensor sees it (±2 hPa of sensor noise and lag)
+      expect(e.Pressure as number).toBeGreaterThan(300);
+      expect(e.Pressure as number).toBeLessThan((m.pressureHpa * (airC + m.selfHeatingC + 273.15 + 1)) / 293.15);
+      expect(e.Pressure as number).toBeGreaterThan((m.pressureHpa * (airC + 273.15 - 1)) / 293.15);
+      const powerW = m.supplyCurrentsMa.reduce((a, ma, i) => a + ma * [1.1, 1.35, 1.8, 2.5, 3.3][i], 0) / 1000;
+      expect(Math.abs((e.PowerW as number) / powerW - 1)).toBeLessThan(0.02);
+      // FIR scalers at 20 ADC over baseline (about 0.4 PE) see most of the dark pulses
+      expect(e.DarkRate0 as number).toBeGreaterThan(200);
+      expect(e.DarkRate0 as number).toBeLessThan(20000);
+    }
+    const raw = await readHdf5(path.join(String((deggJson(env.dir, sagging.deggSerial).OnlineMon_00 as { Filename: string }).Filename)));
+    expect(raw.attrs).toMatchObject({ degg: sagging.deggSerial, port: sagging.port, hv_status: 'very_cold0' });
+    expect((raw.datasets.slo_adc.value as Float64Array).length).toBe(10 * 16);
+
+    const rows = query<{ name: string; verdict: string; value: number; port: number; pmt: string | null }>(
+      env.dir,
+      "select name, verdict, value, port, pmt from results where kind = 'online_mon' and name = 'monitor.hv_deviation'",
+    );
+    expect(rows).toHaveLength(32);
+    for (const row of rows)
+      expect(row.verdict, `${row.port} ${row.pmt}`).toBe(row.port === sagging.port && row.pmt === 'UpperPmt' ? 'fail' : 'pass');
+  }, 120_000);
+});
