@@ -3,6 +3,7 @@ import { kind as measureGain } from '../tasks/measure-gain.js';
 import { kind as measureScaler } from '../tasks/measure-scaler.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { checkJobs, runMeasurement } from './measure-run.js';
+import { registerModuleTests } from './measure-module-tests.js';
 import { intOption } from './parse.js';
 
 interface ScalerSummary {
@@ -46,6 +47,7 @@ interface GainSummary {
 /** `fat measure <kind>`: one measurement of issue #4 on its own, outside a schedule, with the same records. */
 export function registerMeasure(program: Command<[], { home?: string }>): void {
   const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
+  registerModuleTests(measure);
 
   measure
     .command('gain')

@@ -18,6 +18,8 @@ export const FAULT_KINDS = {
   'broken-fibre': 'the fibre to TARGET port (or port/channel) carries no laser light',
   'no-reboot-module': 'the mainboard on TARGET port stays silent after its power is cycled (a reboot it does not come back from)',
   'hv-sag': 'the HV supply of TARGET port (or port/channel) delivers 200 V less than its set point',
+  'dead-led': 'flasher LED TARGET (port/LED, LED 1-12 = mask bit 0x0001-0x0800; a port alone: all its LEDs) gives no light',
+  'dead-hv': 'the HV supply of TARGET port (or port/channel) never delivers voltage: readback stays at 0 V',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;

@@ -45,4 +45,9 @@ export const TEST_PORTS = {
   bootmon: 1800,
   measureDt: 1900,
   monitoringMaster: 3500,
+  // test/e2e/measure-baseline-flasher.test.ts, measure-stf.test.ts, module-tests-master.test.ts:
+  // 1400..1699, 2400..2416, 2500..2516, 2600..2616, 2634, 2734, 2834
+  moduleTestsBaselineFlasher: 1400,
+  moduleTestsStf: 1500,
+  moduleTestsMaster: 1600,
 } as const;

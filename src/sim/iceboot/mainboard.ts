@@ -210,6 +210,7 @@ export class MainboardSim {
 
   hvVolts(ch: Ch): number {
     const v = this.hv[ch].voltsAt(this.nowMs(), this.interlock(CTRL2_HV));
+    if (this.ctx.faults.has('dead-hv', this.port, `${this.port}/${ch}`)) return 0;
     return this.ctx.faults.has('hv-sag', this.port, `${this.port}/${ch}`) ? Math.max(0, v - HV_SAG_VOLTS) : v;
   }
 
@@ -234,7 +235,10 @@ export class MainboardSim {
     const f = this.truth.flasher;
     const steps = Math.max(0, this.flasherBias - f.biasThreshold) / 1024;
     let pe = 0;
-    for (let i = 0; i < 12; i++) if (this.flasherMask & (1 << i)) pe += f.pePerKiloBias[i] * steps;
+    for (let i = 0; i < 12; i++) {
+      const dead = this.ctx.faults.has('dead-led', this.port, `${this.port}/${i + 1}`);
+      if (this.flasherMask & (1 << i) && !dead) pe += f.pePerKiloBias[i] * steps;
+    }
     // the ring sits in the lower half; the upper PMT sees a little through the gel
     return ch === 0 ? pe : 0.15 * pe;
   }

@@ -1,0 +1,379 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { analyseScaler } from '../analysis/dark-rate.js';
+import { baselineStats } from '../analysis/baseline.js';
+import {
+  communicationItem,
+  darkRateItem,
+  failedItems,
+  hvItem,
+  hvTolerance,
+  rangeItem,
+  skipped,
+  STF_LIMITS,
+  supplyItems,
+  temperatureItem,
+  type StfItem,
+} from '../analysis/stf.js';
+import { newDataDir } from '../fat/data-dirs.js';
+import { freezerAirC } from '../fat/freezer-air.js';
+import { withSession } from '../fat/module-link.js';
+import { recordResults } from '../fat/results.js';
+import { addMeasurementEntry } from '../fat/run-files.js';
+import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import { IcmClient } from '../lab/icm-client.js';
+import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import { wirePairOf } from '../lab/station.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+import { rounds } from './declared.js';
+import { swWaveforms } from './measure-baseline.js';
+import { hvSetPoint, PMTS } from './pmt-json.js';
+import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { iniInt, iniText } from './values.js';
+
+/**
+ * `measure_stf` (measure_stf.py, original-system.md §6.11). The original ran the external Simple
+ * Test Framework's DEgg-FAT set; icefat runs its own quick self-test per module instead: it
+ * answers (identity words, FPGA and iceboot versions), its sensors read plausible values, each
+ * HV channel ramps to its set point and reads back (then the previous HV state is restored), the
+ * baseline sits near 8000 at DAC 30000, the software trigger returns waveforms and the ADC
+ * trigger counts dark noise. Limits: analysis/stf.ts. At the end the HV, LID and flash interlocks
+ * are enabled again on the ICM, as the original did.
+ */
+export const STF = {
+  hvRampS: 40,
+  hvReadbacks: 5,
+  swWaveforms: 10,
+  swSamples: 1024,
+  swPeriodMs: 10,
+  /** 0.25 PE of a 48 ADC SPE pulse */
+  darkThresholdAdc: 12,
+  scalerWindows: 10,
+  scalerPeriodUs: 100_000,
+  scalerDeadtime: 24,
+};
+
+const params = z.object({ comment: iniText().default(''), n_jobs: iniInt({ min: 1, max: 16 }).default(4) });
+type P = z.infer<typeof params>;
+
+/** runs one reading; a driver error becomes a failed item that names it */
+async function item(name: string, limit: string, fn: () => Promise<StfItem | StfItem[]>): Promise<StfItem[]> {
+  try {
+    const r = await fn();
+    return Array.isArray(r) ? r : [r];
+  } catch (e) {
+    return [{ item: name, status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit }];
+  }
+}
+
+async function hvMean(s: IcebootSession, ch: PmtChannel, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await s.hvReadback(ch)).hvVolts);
+  return out;
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null): Promise<StfItem[]> {
+  const ws = ctx.ws;
+  const sleep = (s: number) => ws.clock.sleep(s * 1000, ctx.signal);
+  return withSession(ws.station.daq_host, m.port, async (s) => {
+    const items: StfItem[] = [];
+    const ids: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const [name, read] of [
+      ['ICM', () => s.icmId()],
+      ['flash', () => s.flashId()],
+      ['mainboard', () => s.mainboardId()],
+    ] as const) {
+      try {
+        ids[name] = await read();
+      } catch {
+        missing.push(name === 'ICM' ? 'icmID' : name === 'flash' ? 'flashID' : 'mainboardID');
+      }
+    }
+    items.push(
+      communicationItem({
+        boardType: s.info.boardType,
+        fpgaVersion: await s.fpgaVersion(),
+        expectedFpga: ws.station.expected.fpga_version,
+        softwareVersion: s.info.softwareVersion,
+        expectedSoftware: ws.station.expected.software_version,
+        ids,
+        missing,
+      }),
+    );
+    items.push(
+      ...(await item('temperature', 'plausible against the freezer air', async () => temperatureItem(await s.temperatureC(), airC))),
+    );
+    const [pLo, pHi] = STF_LIMITS.pressureHpa;
+    items.push(...(await item('pressure', `${pLo}-${pHi} hPa`, async () => rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'))));
+    items.push(
+      ...(await item('supplies', 'supply rails', async () => {
+        const all = await s.readAllSloAdc();
+        return supplyItems(
+          STF_LIMITS.rails.map((r) => all[r.currentCh].value),
+          STF_LIMITS.rails.map((r) => all[r.voltageCh].value),
+        );
+      })),
+    );
+
+    // HV: remember the state, ramp to the set point, read back, restore
+    const before: Array<{ enabled: boolean; volts: number } | null> = [null, null];
+    const setPoints = PMTS.map((pmt) => Math.round(hvSetPoint(m.jsonFile, pmt)));
+    const hvOk = [false, false];
+    try {
+      let wait = false;
+      for (const ch of [0, 1] as const) {
+        before[ch] = { enabled: await s.hvEnabled(ch), volts: mean(await hvMean(s, ch, STF.hvReadbacks)) };
+        if (!(before[ch].enabled && Math.abs(before[ch].volts - setPoints[ch]) <= hvTolerance(setPoints[ch]))) wait = true;
+        await s.enableHV(ch);
+        await s.setHV(ch, setPoints[ch]);
+      }
+      if (wait) await sleep(STF.hvRampS);
+      for (const ch of [0, 1] as const) {
+        const it = hvItem(ch, setPoints[ch], await hvMean(s, ch, STF.hvReadbacks));
+        hvOk[ch] = it.status === 'pass';
+        items.push(it);
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      for (const ch of [0, 1] as const)
+        if (!items.some((i) => i.item === `hv_ch${ch}`))
+          items.push({
+            item: `hv_ch${ch}`,
+            status: 'fail',
+            reading: `error: ${(e as Error).message}`,
+            value: null,
+            limit: `${setPoints[ch]} V`,
+          });
+    }
+
+    // software trigger and baseline at DAC 30000
+    const baselines: Array<number | null> = [null, null];
+    for (const ch of [0, 1] as const) {
+      const [lo, hi] = STF_LIMITS.baselineAdc;
+      try {
+        await s.setBaselineDac(ch, STF_LIMITS.baselineDac);
+        const w = await swWaveforms(s, ch, STF.swWaveforms, STF.swSamples, STF.swPeriodMs, `${m.serial} (port ${m.port}) channel ${ch}`);
+        items.push({
+          item: `sw_trigger_ch${ch}`,
+          status: 'pass',
+          reading: `${STF.swWaveforms}/${STF.swWaveforms} waveforms of ${STF.swSamples} samples`,
+          value: STF.swWaveforms,
+          limit: `${STF.swWaveforms} waveforms of channel ${ch}, ${STF.swSamples} samples`,
+        });
+        const b = baselineStats(w.adc).meanAdc;
+        baselines[ch] = b;
+        items.push(rangeItem(`baseline_ch${ch}`, b, lo, hi, 'ADC'));
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        items.push({
+          item: `sw_trigger_ch${ch}`,
+          status: 'fail',
+          reading: `error: ${(e as Error).message}`,
+          value: null,
+          limit: `${STF.swWaveforms} waveforms`,
+        });
+        items.push(skipped(`baseline_ch${ch}`, 'no waveforms'));
+      }
+    }
+
+    // dark noise on the ADC trigger, both channels at once; needs the HV and a baseline
+    const live = ([0, 1] as const).filter((ch) => hvOk[ch] && baselines[ch] !== null);
+    for (const ch of [0, 1] as const)
+      if (!live.includes(ch)) items.push(skipped(`dark_rate_ch${ch}`, !hvOk[ch] ? `needs the HV (hv_ch${ch} failed)` : 'needs a baseline'));
+    if (live.length) {
+      try {
+        for (const ch of live) {
+          await s.setAdcTriggerThreshold(ch, Math.round((baselines[ch] ?? 0) + STF.darkThresholdAdc));
+          await s.enableAdcTrigger(ch);
+          await s.enableScalers(ch, STF.scalerPeriodUs, STF.scalerDeadtime);
+        }
+        const counts = live.map(() => new Uint32Array(STF.scalerWindows));
+        // the first window after enabling is incomplete
+        await sleep(STF.scalerPeriodUs / 1e6);
+        for (let i = 0; i < STF.scalerWindows; i++) {
+          await sleep(STF.scalerPeriodUs / 1e6);
+          for (let k = 0; k < live.length; k++) counts[k][i] = await s.getScalerCount(live[k]);
+        }
+        live.forEach((ch, k) =>
+          items.push(darkRateItem(ch, analyseScaler(counts[k], STF.scalerPeriodUs / 1e6, STF.scalerDeadtime).meanHz)),
+        );
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        for (const ch of live)
+          if (!items.some((i) => i.item === `dark_rate_ch${ch}`))
+            items.push({
+              item: `dark_rate_ch${ch}`,
+              status: 'fail',
+              reading: `error: ${(e as Error).message}`,
+              value: null,
+              limit: `≥ ${STF_LIMITS.minDarkRateHz} Hz`,
+            });
+      } finally {
+        for (const ch of live) await s.disableTriggers(ch).catch(() => undefined);
+      }
+    }
+
+    // the HV as it was: on at its old readback, or off
+    let rampBack = false;
+    for (const ch of [0, 1] as const) {
+      const b = before[ch];
+      if (!b) continue;
+      try {
+        if (b.enabled && b.volts > 50) {
+          await s.setHV(ch, Math.round(b.volts));
+          if (Math.abs(b.volts - setPoints[ch]) > hvTolerance(setPoints[ch])) rampBack = true;
+        } else {
+          await s.setHV(ch, 0);
+          if (!b.enabled) await s.disableHV(ch);
+        }
+      } catch (e) {
+        ctx.emit({
+          level: 'warn',
+          kind: 'measure.stf.hv-restore',
+          message: `measure_stf: ${m.serial} (port ${m.port}) HV channel ${ch} could not be put back (${b.enabled ? `on at ${b.volts.toFixed(0)} V` : 'off'}): ${(e as Error).message}`,
+          audience: 'channel',
+          data: { port: m.port, channel: ch },
+        });
+      }
+    }
+    if (rampBack) await sleep(STF.hvRampS);
+    return items;
+  });
+}
+
+/** the original re-enabled the flash, LID and HV interlocks after STF */
+async function interlocksItem(ctx: TaskContext, m: ActiveModule): Promise<StfItem> {
+  const { icmPort, address } = wirePairOf(ctx.ws.station, m.port);
+  const icm = new IcmClient(ctx.ws.station.daq_host, icmPort, { timeoutMs: 5000 });
+  const limit = 'pmt_hv_enable, lid_enable, mcu_flash_enable answered OK';
+  try {
+    await icm.pmtHvEnable(address);
+    await icm.lidEnable(address);
+    await icm.mcuFlashEnable(address);
+    return {
+      item: 'interlocks',
+      status: 'pass',
+      reading: `HV, LID and flash interlocks enabled (ICM port ${icmPort}, device ${address})`,
+      value: 1,
+      limit,
+    };
+  } catch (e) {
+    return { item: 'interlocks', status: 'fail', reading: `error: ${(e as Error).message}`, value: 0, limit };
+  } finally {
+    icm.close();
+  }
+}
+
+export interface StfModule {
+  port: number;
+  serial: string;
+  passed: boolean;
+  failedItems: string[];
+  items: StfItem[];
+  file: string;
+  key: string;
+}
+
+export const kind: TaskKind<P> = {
+  name: 'measure_stf',
+  aliases: ['stf_wrapper', 'stf'],
+  summary: "icefat's quick self-test per module (in place of the STF DEgg-FAT set)",
+  params,
+  positional: ['comment', 'n_jobs'],
+  estimateS: (p, m) => 60 + rounds(m, p.n_jobs) * (2 * STF.hvRampS + 20),
+  async run(ctx, p) {
+    const ws = ctx.ws;
+    const modules = [...ctx.modules];
+    if (!modules.length) throw new Error('measure_stf: the run has no active modules');
+    const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
+    try {
+      await fg.disableOutput();
+    } finally {
+      await fg.close();
+    }
+    let airC: number | null = null;
+    try {
+      airC = await freezerAirC(ws);
+    } catch (e) {
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.stf.no-air-temperature',
+        message: `measure_stf: no freezer air temperature (${(e as Error).message}); the mainboard temperatures are judged against ${STF_LIMITS.temperatureAbsoluteC.join('..')} °C only`,
+        audience: 'channel',
+      });
+    }
+    const dir = newDataDir(ws.home.dataDir, 'stf', ws.clock.now());
+    const out: StfModule[] = [];
+    let done = 0;
+    await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
+      ctx.signal.throwIfAborted();
+      let items: StfItem[];
+      try {
+        items = await testModule(ctx, m, airC);
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        items = [
+          { item: 'communication', status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit: 'the module answers' },
+        ];
+      }
+      items.push(await interlocksItem(ctx, m));
+      const failed = failedItems(items);
+      const file = path.join(dir, `${m.serial}.json`);
+      const time = new Date(ws.clock.now()).toISOString();
+      writeJsonAtomic(file, {
+        degg: m.serial,
+        port: m.port,
+        time,
+        comment: p.comment,
+        passed: !failed.length,
+        failed_items: failed.map((i) => i.item),
+        items,
+      });
+      const key = addMeasurementEntry(m.jsonFile, 'STF', {
+        Folder: dir,
+        Comment: p.comment,
+        Filename: file,
+        Passed: !failed.length,
+        FailedItems: failed.map((i) => i.item),
+        Items: Object.fromEntries(items.map((i) => [i.item, { Status: i.status, Reading: i.reading, Limit: i.limit }])),
+        TaskId: ctx.task.id,
+      });
+      out.push({ port: m.port, serial: m.serial, passed: !failed.length, failedItems: failed.map((i) => i.item), items, file, key });
+      ctx.progress(
+        ++done / modules.length,
+        `${m.serial}: ${failed.length ? `FAILED ${failed.map((i) => i.item).join(', ')}` : `${items.length} items passed`}`,
+      );
+      if (failed.length)
+        ctx.emit({
+          level: 'warn',
+          kind: 'measure.stf.failed',
+          message: `STF: ${m.serial} (port ${m.port}) failed ${failed.map((i) => `${i.item}: ${i.reading} (limit ${i.limit})`).join('; ')}`,
+          audience: 'people',
+          data: { port: m.port, items: failed.map((i) => i.item) },
+        });
+    });
+    out.sort((a, b) => a.port - b.port);
+    if (out.every((r) => r.items.length <= 2 && r.failedItems.includes('communication')))
+      throw new Error(`measure_stf: no module answered: ${out.map((r) => `${r.serial}: ${r.items[0].reading}`).join('; ')}`);
+    await recordResults(
+      ws,
+      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_stf', folder: dir },
+      out.map((r) => ({
+        port: r.port,
+        serial: r.serial,
+        name: 'stf.failed_items',
+        value: r.failedItems.length,
+        detail: { failed: r.failedItems, items: r.items },
+      })),
+    );
+    return {
+      folder: dir,
+      passed: out.filter((r) => r.passed).length,
+      failed: out.filter((r) => !r.passed).length,
+      modules: out.map(({ port, serial, passed, failedItems: f, items, key }) => ({ port, serial, passed, failedItems: f, items, key })),
+    };
+  },
+};
