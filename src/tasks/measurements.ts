@@ -5,6 +5,10 @@ import { kind as measureBaseline } from './measure-baseline.js';
 import { kind as measureFlasher } from './measure-flasher.js';
 import { kind as measureStf } from './measure-stf.js';
 import { kind as stfAna } from './stf-ana.js';
+import { kind as analysisWrapper } from './analysis-wrapper.js';
+import { noHardwareKinds } from './no-hardware.js';
+import { kind as triggerRemoteWrapper } from './trigger-remote-wrapper.js';
+import { kind as validateGain } from './validate-gain.js';
 import type { TaskKind } from './types.js';
 
 /** The measurement task kinds implemented so far (issue #4); they supersede their declarations. */
@@ -16,4 +20,8 @@ export const measurements = [
   measureStf,
   stfAna,
   ...monitoringKinds,
+  analysisWrapper,
+  validateGain,
+  triggerRemoteWrapper,
+  ...noHardwareKinds,
 ] as unknown as TaskKind[];

@@ -50,4 +50,6 @@ export const TEST_PORTS = {
   moduleTestsBaselineFlasher: 1400,
   moduleTestsStf: 1500,
   moduleTestsMaster: 1600,
+  // test/e2e/analysis-kinds.test.ts: 3600..3699, 4600..4616, 4834 (3700 reserved too)
+  analysisKinds: 3600,
 } as const;

@@ -1,0 +1,84 @@
+import type { Command } from '@commander-js/extra-typings';
+import { findRun, latestRun } from '../fat/runs.js';
+import { runResults, runVerdicts, type ModuleReport, type ResultRecord } from '../fat/verdicts.js';
+import { CliError, emit, withWorkspace } from './common.js';
+
+/**
+ * `fat results [RUN] [--module S] [--json]`: the verdict of every module of a run and why, and with
+ * --module every result row of that module with its provenance. A report: it exits 0 whatever the
+ * verdicts are; only a run or module that does not exist is an error.
+ */
+function fmtValue(r: ResultRecord): string {
+  if (r.value === null) return 'not measured';
+  const v =
+    Math.abs(r.value) >= 1e5 || (Math.abs(r.value) < 1e-3 && r.value !== 0)
+      ? r.value.toExponential(3)
+      : String(Number(r.value.toPrecision(5)));
+  return r.units ? `${v} ${r.units}` : v;
+}
+
+function fmtProvenance(r: ResultRecord): string {
+  const p = r.provenance;
+  const commit = p.icefatCommit ? `${p.icefatCommit.slice(0, 10)}${p.icefatDirty ? '+dirty' : ''}` : 'unknown';
+  const fw = p.firmware ? `fpga ${p.firmware.fpga} / iceboot ${p.firmware.software}` : 'unknown';
+  return `icefat ${commit}, schedule ${p.scheduleHash ? p.scheduleHash.slice(0, 12) : 'none (fat measure)'}, firmware ${fw}, operator ${p.operator || 'unknown'}`;
+}
+
+function moduleLine(m: ModuleReport): string[] {
+  const state = m.state === 'active' ? '' : ` (${m.state}${m.stateReason ? `: ${m.stateReason}` : ''})`;
+  const head = `  port ${m.port} ${m.serial}  ${m.verdict.toUpperCase()}${state}  [${m.judged} judged, ${m.info} info]`;
+  return [head, ...m.reasons.map((r) => `      - ${r}`)];
+}
+
+function resultLines(rows: ResultRecord[]): string[] {
+  return rows.map((r) => {
+    const old = r.superseded ? ' (superseded)' : '';
+    return [
+      `  ${r.name}${r.pmt ? ` ${r.pmt}` : ''}: ${fmtValue(r)}  ${r.verdict.toUpperCase()}${old}${r.reason ? `  ${r.reason}` : ''}`,
+      `      by ${r.kind}${r.taskId ? ` (task ${r.taskId})` : ''} at ${r.createdAt}, goalposts ${r.goalpostsVersion}; ${fmtProvenance(r)}`,
+    ].join('\n');
+  });
+}
+
+export function registerResults(program: Command<[], { home?: string }>): void {
+  program
+    .command('results')
+    .description('the verdict of every module of a run (worst of its latest results) and why; --module lists its results')
+    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
+    .option('--module <serial>', 'one module, by D-Egg serial or port: every result row with its provenance')
+    .option('--json', 'print JSON')
+    .action(async (runArg, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        let run;
+        try {
+          run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
+        const modules = await runVerdicts(ws, run.id);
+        let selected: ModuleReport | undefined;
+        if (opts.module !== undefined) {
+          const want = opts.module.trim();
+          selected = modules.find((m) => m.serial === want || String(m.port) === want);
+          if (!selected)
+            throw new CliError(
+              `module "${want}" is not in run ${run.run_number} (its modules: ${modules.map((m) => `${m.serial} on ${m.port}`).join(', ') || 'none'})`,
+            );
+        }
+        const rows = selected ? await runResults(ws, run.id, selected.serial) : null;
+        const counts = { pass: 0, marginal: 0, fail: 0 };
+        for (const m of modules) counts[m.verdict]++;
+        const shown = selected ? [selected] : modules;
+        emit(
+          opts.json,
+          { run: run.run_number, station: ws.station.name, counts, modules: shown, ...(rows ? { results: rows } : {}) },
+          () => [
+            `Run ${run.run_number} on ${ws.station.name}: ${modules.length} modules, ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail`,
+            ...shown.flatMap(moduleLine),
+            ...(rows ? [`Results of ${selected!.serial} (${rows.length}, oldest first):`, ...resultLines(rows)] : []),
+          ],
+        );
+      }),
+    );
+}

@@ -1,0 +1,121 @@
+import { moduleVerdict, type NamedJudgement, type Verdict } from '../analysis/goalposts.js';
+import { parseJson } from '../store/open.js';
+import type { Workspace } from './home.js';
+import type { Provenance } from './results.js';
+
+/**
+ * A module's verdict for a run: the worst of its latest result per (PMT, quantity), so a re-run or
+ * a re-analysis replaces what it measured again. Info rows (not measured here, or quantities
+ * without limits) do not count against a module; a module with nothing judged fails: no results.
+ */
+export interface ResultRecord {
+  id: number;
+  taskId: number | null;
+  kind: string;
+  port: number;
+  serial: string;
+  pmt: string | null;
+  name: string;
+  value: number | null;
+  units: string;
+  verdict: Verdict | 'info';
+  reason: string;
+  goalpostsVersion: string;
+  folder: string | null;
+  detail: Record<string, unknown>;
+  provenance: Partial<Provenance>;
+  createdAt: string;
+  /** a later result of the same (PMT, quantity) replaced this one */
+  superseded: boolean;
+}
+
+export interface ModuleReport {
+  port: number;
+  serial: string;
+  /** 'active' or 'excluded' (with why) */
+  state: string;
+  stateReason: string | null;
+  verdict: Verdict;
+  reasons: string[];
+  /** latest results that were judged, and those recorded as info */
+  judged: number;
+  info: number;
+}
+
+/** The latest row per (PMT, quantity) of one module's rows (ordered by id). */
+export function latestPerQuantity<T extends { id: number; pmt: string | null; name: string }>(rows: readonly T[]): T[] {
+  const by = new Map<string, T>();
+  for (const r of rows) {
+    const k = `${r.pmt ?? ''}\u0000${r.name}`;
+    const prev = by.get(k);
+    if (!prev || r.id > prev.id) by.set(k, r);
+  }
+  return [...by.values()].sort((a, b) => a.id - b.id);
+}
+
+/** The verdict of one module from all its rows in a run. */
+export function verdictOfRows(rows: readonly Pick<ResultRecord, 'id' | 'pmt' | 'name' | 'verdict' | 'reason'>[]): {
+  verdict: Verdict;
+  reasons: string[];
+  judged: number;
+  info: number;
+} {
+  const latest = latestPerQuantity(rows);
+  const judged: NamedJudgement[] = [];
+  let info = 0;
+  for (const r of latest) {
+    if (r.verdict === 'info') info++;
+    else judged.push({ name: `${r.pmt ? `${r.pmt} ` : ''}${r.name}`, verdict: r.verdict, reason: r.reason });
+  }
+  if (!judged.length) return { verdict: 'fail', reasons: ['no results: nothing was judged for this module in this run'], judged: 0, info };
+  const v = moduleVerdict(judged);
+  return { verdict: v.verdict, reasons: v.reasons, judged: judged.length, info };
+}
+
+/** Every result row of a run (optionally of one module), oldest first, with `superseded` set. */
+export async function runResults(ws: Workspace, runId: number, serial?: string): Promise<ResultRecord[]> {
+  let q = ws.db.selectFrom('results').selectAll().where('run_id', '=', runId);
+  if (serial) q = q.where('degg_serial', '=', serial);
+  const rows = await q.orderBy('id').execute();
+  const out: ResultRecord[] = rows.map((r) => ({
+    id: Number(r.id),
+    taskId: r.task_id,
+    kind: r.kind,
+    port: r.port,
+    serial: r.degg_serial,
+    pmt: r.pmt,
+    name: r.name,
+    value: r.value,
+    units: r.units,
+    verdict: r.verdict,
+    reason: r.reason,
+    goalpostsVersion: r.goalposts_version,
+    folder: r.folder,
+    detail: parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`),
+    provenance: parseJson<Partial<Provenance>>(r.provenance, `results.provenance of result ${r.id}`),
+    createdAt: r.created_at,
+    superseded: false,
+  }));
+  const bySerial = new Map<string, ResultRecord[]>();
+  for (const r of out) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r]);
+  for (const list of bySerial.values()) {
+    const latest = new Set(latestPerQuantity(list).map((r) => r.id));
+    for (const r of list) r.superseded = !latest.has(r.id);
+  }
+  return out;
+}
+
+/** The verdict of every module of a run (excluded ones too, with their state), by port. */
+export async function runVerdicts(ws: Workspace, runId: number): Promise<ModuleReport[]> {
+  const modules = await ws.db
+    .selectFrom('modules')
+    .select(['port', 'degg_serial', 'state', 'state_reason'])
+    .where('run_id', '=', runId)
+    .orderBy('port')
+    .execute();
+  const rows = await runResults(ws, runId);
+  return modules.map((m) => {
+    const v = verdictOfRows(rows.filter((r) => r.serial === m.degg_serial));
+    return { port: m.port, serial: m.degg_serial, state: m.state, stateReason: m.state_reason, ...v };
+  });
+}

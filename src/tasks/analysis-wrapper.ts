@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { analyseGainOfRun, gainAnalysisSummary } from './gain-analysis.js';
+import { parseEntryNumber } from './measurement-entries.js';
+import type { TaskKind } from './types.js';
+import { iniBool, iniText } from './values.js';
+
+/**
+ * `analysis_wrapper` (analysis/gain/analyze_gain.analysis_wrapper, original-system.md §6.3): the
+ * offline analysis of the recorded gain scan. Writes HV1e7Gain, GainFitNorm / GainFitExp and
+ * SPEPeakHeight; fails naming the PMTs whose V(1e7) is outside 1000-2000 V or whose peak height is
+ * outside 1-10 mV, as the original raised (the other PMTs are written all the same).
+ */
+const params = z.object({
+  pdf: iniBool(false),
+  mode: iniText().default('gain_scan'),
+  measurement_number: iniText().default('latest'),
+  offline: iniBool(false),
+  simple: iniBool(false),
+});
+type P = z.infer<typeof params>;
+
+/** Plots and PDF reports arrive with the dashboard (issue #5); until then the record says none was made. */
+export const NO_PDF_YET = 'no PDF was made: plots and reports arrive with the dashboard (issue #5)';
+
+export const kind: TaskKind<P> = {
+  name: 'analysis_wrapper',
+  summary: 'gain analysis: HV at 1e7 gain and SPE peak height into the module files',
+  params,
+  positional: ['pdf', 'mode', 'measurement_number', 'offline', 'simple'],
+  estimateS: (_p, m) => 30 + 10 * m,
+  async run(ctx, p) {
+    if (p.mode !== 'gain_scan')
+      throw new Error(
+        `analysis_wrapper: mode '${p.mode}' is not implemented in icefat; only 'gain_scan' (the analysis of measure_gain's scan)`,
+      );
+    const number = parseEntryNumber(p.measurement_number, 'analysis_wrapper: measurement_number');
+    if (!ctx.modules.length) throw new Error('analysis_wrapper: the run has no active modules');
+    if (p.pdf)
+      ctx.emit({
+        level: 'warn',
+        kind: 'analysis.gain.no-pdf',
+        message: `analysis_wrapper: pdf = True, but ${NO_PDF_YET}; the results are in the D-Egg files and \`fat results\``,
+        audience: 'channel',
+      });
+    // offline / simple chose the original's database upload and plot detail: icefat always analyses
+    // the local files and uploads nothing, so they change nothing; the log says so
+    if (p.offline || p.simple)
+      ctx.emit({
+        level: 'info',
+        kind: 'analysis.gain.options',
+        message: `analysis_wrapper: ${[p.offline && 'offline', p.simple && 'simple'].filter(Boolean).join(' and ')} accepted; icefat always analyses the local files, so they change nothing`,
+        audience: 'log',
+      });
+
+    const r = await analyseGainOfRun(ctx, number, 'analysis_wrapper');
+    for (const f of r.failures)
+      ctx.emit({
+        level: 'warn',
+        kind: 'analysis.gain.pmt-failed',
+        message: `analysis_wrapper: ${f.error}`,
+        audience: 'channel',
+        data: { port: f.port, pmt: f.pmt },
+      });
+    const valid = r.pmts.filter((x) => !x.problem).length;
+    ctx.progress(1, `PMTs with a valid HV at 1e7 Gain: ${valid} / ${ctx.modules.length * 2}`);
+    if (r.failures.length)
+      throw new Error(
+        `analysis_wrapper: ${r.failures.length} PMT(s) without a usable gain result (${valid} written): ${r.failures.map((f) => f.error).join('; ')}`,
+      );
+    return {
+      measurementNumber: p.measurement_number,
+      pdf: p.pdf ? NO_PDF_YET : null,
+      pmts: r.pmts.map(gainAnalysisSummary),
+    };
+  },
+};
