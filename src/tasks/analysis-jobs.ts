@@ -3,9 +3,10 @@ import { analyseScaler, type TriggerType } from '../analysis/dark-rate.js';
 import { readJsonFile } from '../fat/run-files.js';
 import { recordResults } from '../fat/results.js';
 import { readHdf5 } from '../store/hdf5.js';
-import { analyseGainOfRun, gainAnalysisSummary } from './gain-analysis.js';
-import { darkRateGoalpost } from './measure-scaler.js';
-import { describeNumber, pickEntry, pmtSection, pmtSerialOf, PMTS, type EntryNumber, type PmtName } from './measurement-entries.js';
+import { analyseGainOfRun, gainAnalysisSummary, isScan } from './gain-analysis.js';
+import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
+import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
+import { darkRateGoalpost } from './scaler-windows.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -49,9 +50,12 @@ const where = (m: ActiveModule, pmt?: PmtName) => `${m.serial} (port ${m.port})$
 // ---------------------------------------------------------------- gain
 
 const gainJob: AnalysisJob = async (ctx, number) => {
-  const has = ctx.modules.some((m) => PMTS.some((pmt) => pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number)));
+  const has = ctx.modules.some((m) => PMTS.some((pmt) => pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number, isScan)));
   if (!has)
-    return nothing('gain', `no GainMeasurement entry (${describeNumber(number)}) in the run's D-Egg files: measure_gain has not run`);
+    return nothing(
+      'gain',
+      `no GainMeasurement scan entry (${describeNumber(number)}) in the run's D-Egg files: measure_gain (mode scan) has not run`,
+    );
   const r = await analyseGainOfRun(ctx, number, 'trigger_remote_wrapper');
   const ok = r.pmts.filter((x) => !x.problem);
   return {
@@ -89,7 +93,7 @@ async function darkRateOfPmt(m: ActiveModule, pmt: PmtName, number: EntryNumber)
     typeof e.Filename === 'string' && e.Filename
       ? e.Filename
       : typeof e.Folder === 'string'
-        ? path.join(e.Folder, `${pmtSerialOf(m.jsonFile, m.serial, pmt)}.hdf5`)
+        ? path.join(e.Folder, `${pmtSerialOf(m, pmt)}.hdf5`)
         : '';
   if (!file) throw new Error(`${where(m, pmt)} ${found.key} names neither a Filename nor a Folder`);
   const h = await readHdf5(file);

@@ -4,8 +4,9 @@ import { analyseGainScan, type GainPointData, type GainScanAnalysis } from '../a
 import { updateJsonFile } from '../fat/run-files.js';
 import { recordResults } from '../fat/results.js';
 import { readHdf5 } from '../store/hdf5.js';
-import { GAIN } from './measure-gain.js';
-import { describeNumber, pickEntry, pmtSection, pmtSerialOf, PMTS, type EntryNumber, type PmtName } from './measurement-entries.js';
+import { GAIN } from './gain-acquire.js';
+import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
+import { pmtSection, pmtSerialOf, PMTS, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -27,8 +28,6 @@ export interface PmtGainAnalysis {
   /** why the result is not usable (outside the original's windows); null when it is */
   problem: string | null;
 }
-
-const where = (m: ActiveModule, pmt: PmtName) => `${m.serial} (port ${m.port}) ${pmt}`;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -68,15 +67,24 @@ async function readScan(folder: string, pmtSerial: string, m: ActiveModule, pmt:
   return out;
 }
 
+/** A GainMeasurement of the HV scan (the original's mode 'scan'; a check measures one HV only). */
+export const isScan = (e: Record<string, unknown>) => e.mode === undefined || e.mode === 'scan';
+
 /** Analyses one PMT's GainMeasurement entry chosen by `number`; throws with the PMT named when it cannot. */
 export async function analysePmtGain(m: ActiveModule, pmt: PmtName, number: EntryNumber): Promise<PmtGainAnalysis> {
-  const found = pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number);
+  const found = pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number, isScan);
   if (!found)
-    throw new Error(`${where(m, pmt)}: ${m.jsonFile} has no GainMeasurement entry (${describeNumber(number)}): run measure_gain first`);
+    throw new Error(
+      `${where(m, pmt)}: ${m.jsonFile} has no GainMeasurement scan entry (${describeNumber(number)}): run measure_gain first`,
+    );
+  if (!isScan(found.entry))
+    throw new Error(
+      `${where(m, pmt)}: ${found.key} is a gain check (mode ${JSON.stringify(found.entry.mode)}), not a scan: there is no V(1e7) to fit`,
+    );
   const folder = found.entry.Folder;
   if (typeof folder !== 'string' || !folder || folder === 'None')
     throw new Error(`${where(m, pmt)}: ${found.key} has no data folder (the scan did not finish)`);
-  const pmtSerial = pmtSerialOf(m.jsonFile, m.serial, pmt);
+  const pmtSerial = pmtSerialOf(m, pmt);
   let analysis: GainScanAnalysis;
   let files: number;
   try {

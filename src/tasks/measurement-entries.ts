@@ -1,11 +1,7 @@
-import { readJsonFile } from '../fat/run-files.js';
-
 /**
  * Finding a measurement entry `<Name>_NN` in a D-Egg file (original-system.md §4.3) by the
  * original's `measurement_number` / `number`: 'latest' or NN.
  */
-export type PmtName = 'LowerPmt' | 'UpperPmt';
-export const PMTS: readonly PmtName[] = ['LowerPmt', 'UpperPmt'];
 
 export type EntryNumber = 'latest' | number;
 
@@ -30,25 +26,23 @@ export interface FoundEntry {
   entry: Record<string, unknown>;
 }
 
-/** The entry chosen by `number` among `<name>_NN` of `container`, or null when there is none. */
-export function pickEntry(container: Record<string, unknown>, name: string, number: EntryNumber): FoundEntry | null {
-  const keys = entryKeys(container, name);
-  const key = number === 'latest' ? keys[keys.length - 1] : keys.find((k) => Number(k.slice(name.length + 1)) === number);
-  if (!key) return null;
-  const entry = container[key];
-  return entry && typeof entry === 'object' ? { key, entry: entry as Record<string, unknown> } : null;
-}
-
-/** A PMT's section of a D-Egg file (empty when the file has none). */
-export function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
-  const sec = readJsonFile(jsonFile)[pmt];
-  return sec && typeof sec === 'object' ? (sec as Record<string, unknown>) : {};
-}
-
-/** The PMT's serial from its section, or `<DEgg>-<PMT>` as the measurements name files without one. */
-export function pmtSerialOf(jsonFile: string, deggSerial: string, pmt: PmtName): string {
-  const sn = pmtSection(jsonFile, pmt).SerialNumber;
-  return typeof sn === 'string' && sn ? sn : `${deggSerial}-${pmt}`;
+/**
+ * The entry chosen by `number` among `<name>_NN` of `container`, or null when there is none.
+ * 'latest' is the latest that `accept` takes (every entry by default); a numbered entry is
+ * returned as it is, and the caller judges it.
+ */
+export function pickEntry(
+  container: Record<string, unknown>,
+  name: string,
+  number: EntryNumber,
+  accept: (entry: Record<string, unknown>) => boolean = () => true,
+): FoundEntry | null {
+  const entries = entryKeys(container, name)
+    .map((key) => ({ key, entry: container[key] }))
+    .filter((e): e is FoundEntry => !!e.entry && typeof e.entry === 'object');
+  if (number !== 'latest') return entries.find((e) => Number(e.key.slice(name.length + 1)) === number) ?? null;
+  const ok = entries.filter((e) => accept(e.entry));
+  return ok[ok.length - 1] ?? null;
 }
 
 export const describeNumber = (n: EntryNumber) => (n === 'latest' ? 'the latest' : `number ${String(n).padStart(2, '0')}`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addMeasurementEntry } from '../fat/run-files.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
-import { PMTS } from './measurement-entries.js';
+import { PMTS } from './pmt-json.js';
 import type { TaskContext, TaskKind } from './types.js';
 import { iniBool, iniChoice, iniText } from './values.js';
 

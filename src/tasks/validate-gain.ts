@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { updateJsonFile } from '../fat/run-files.js';
 import { RunStoppedByOperator } from './manual-input.js';
-import { GAIN } from './measure-gain.js';
-import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './measurement-entries.js';
+import { GAIN } from './gain-acquire.js';
+import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskKind } from './types.js';
 import { iniBool } from './values.js';
 
@@ -64,7 +64,7 @@ export function invalidGains(modules: readonly ActiveModule[]): { invalid: Inval
 
 function safeSerial(m: ActiveModule, pmt: PmtName): string {
   try {
-    return pmtSerialOf(m.jsonFile, m.serial, pmt);
+    return pmtSerialOf(m, pmt);
   } catch {
     return `${m.serial}-${pmt}`;
   }
