@@ -5,6 +5,7 @@ import { BASELINE_ADC_PER_DAC } from '../../src/sim/physics.js';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, query, runJson } from '../helpers/master.js';
+import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -43,6 +44,7 @@ describe('measure_baseline and measure_baseline_flasher on the simulated lab', (
 
   beforeAll(async () => {
     env = await labWithHome(TEST_PORTS.moduleTestsBaselineFlasher, { timeScale: 1000 });
+    allowSlowDomnet(env.dir);
     const setup = await env.run(['setup']);
     expect(setup.code, setup.stdout + setup.stderr).toBe(0);
     const made = await env.run(['run', 'new', '--comment', 'x']);

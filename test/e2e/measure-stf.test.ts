@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, query } from '../helpers/master.js';
+import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -45,6 +46,7 @@ describe('measure_stf on the simulated lab', () => {
 
   beforeAll(async () => {
     env = await labWithHome(TEST_PORTS.moduleTestsStf, { timeScale: 1000 });
+    allowSlowDomnet(env.dir);
     const setup = await env.run(['setup']);
     expect(setup.code, setup.stdout + setup.stderr).toBe(0);
     const made = await env.run(['run', 'new', '--comment', 'x']);
