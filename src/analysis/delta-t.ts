@@ -9,9 +9,9 @@ export const SHORT_DT_S = 10e-6;
 
 export interface DeltaTAnalysis {
   events: number;
-  /** Δt between successive triggers, in s (events − 1 values) */
+  /** Δt between successive triggers within a stretch of live time, in s */
   dtS: Float64Array;
-  /** triggers per second over the span of the timestamps */
+  /** triggers per second of live time */
   rateHz: number;
   medianDtS: number;
   minDtS: number;
@@ -24,25 +24,40 @@ export interface DeltaTAnalysis {
   correlatedFraction: number;
 }
 
-export function analyseDeltaT(timestampsTicks: ArrayLike<number>, shortWindowS = SHORT_DT_S, clockHz = FPGA_CLOCK_HZ): DeltaTAnalysis {
+/**
+ * `segmentStarts`: indices where a new stretch of live time begins (a new read-out block whose
+ * first trigger may follow a gap the FPGA did not record); Δt is taken within stretches only.
+ */
+export function analyseDeltaT(
+  timestampsTicks: ArrayLike<number>,
+  shortWindowS = SHORT_DT_S,
+  clockHz = FPGA_CLOCK_HZ,
+  segmentStarts: readonly number[] = [],
+): DeltaTAnalysis {
   const n = timestampsTicks.length;
   if (n < 2) throw new Error(`Δt needs at least 2 triggers, got ${n}`);
-  const dt = new Float64Array(n - 1);
+  const starts = new Set(segmentStarts);
+  const all = new Float64Array(n - 1);
+  let k = 0;
   let min = Infinity;
   let short = 0;
+  let liveS = 0;
   for (let i = 1; i < n; i++) {
+    if (starts.has(i)) continue;
     const d = (timestampsTicks[i] - timestampsTicks[i - 1]) / clockHz;
     if (!(d > 0)) throw new Error(`timestamps must increase: trigger ${i} is at or before trigger ${i - 1}`);
-    dt[i - 1] = d;
+    all[k++] = d;
+    liveS += d;
     if (d < min) min = d;
     if (d < shortWindowS) short++;
   }
-  const spanS = (timestampsTicks[n - 1] - timestampsTicks[0]) / clockHz;
-  const rateHz = (n - 1) / spanS;
+  if (!k) throw new Error(`Δt needs two triggers in one stretch of live time, got ${n} triggers in ${starts.size + 1} stretches`);
+  const dt = all.slice(0, k);
+  const rateHz = k / liveS;
   const sorted = Float64Array.from(dt).sort();
   const m = sorted.length;
   const medianDtS = m % 2 ? sorted[(m - 1) / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
-  const shortFraction = short / (n - 1);
+  const shortFraction = short / k;
   // live time after the dead time; the rate of the undisturbed process is rate / (1 − rate·τ)
   const tau = Math.min(min, shortWindowS);
   const trueRate = rateHz / Math.max(1e-9, 1 - rateHz * tau);

@@ -29,7 +29,7 @@ export function failureLog(ctx: TaskContext, task: string) {
   const failures: ModuleFailure[] = [];
   return {
     failures,
-    fail(m: ActiveModule, e: unknown) {
+    fail: (m: ActiveModule, e: unknown) => {
       const error = e instanceof Error ? e.message : String(e);
       failures.push({ port: m.port, serial: m.serial, error });
       ctx.emit({

@@ -1,5 +1,8 @@
+import { kind as bootmon } from './bootmon.js';
+import { kind as measureDt } from './measure-dt.js';
+import { kind as measureHv } from './measure-hv.js';
 import { kind as onlineMon } from './online-mon.js';
 import type { TaskKind } from './types.js';
 
 /** The monitoring kinds of the standard FAT (original-system.md §6.5, §6.12, hvTest). */
-export const monitoringKinds = [onlineMon] as unknown as TaskKind[];
+export const monitoringKinds = [onlineMon, bootmon, measureDt, measureHv] as unknown as TaskKind[];

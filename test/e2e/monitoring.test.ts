@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { darkRateHz } from '../../src/sim/physics.js';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, masterStates, query, setupRun, writeSchedule } from '../helpers/master.js';
@@ -73,5 +74,53 @@ describe('quick online monitoring and the HV sweep', () => {
     expect(rows).toHaveLength(32);
     for (const row of rows)
       expect(row.verdict, `${row.port} ${row.pmt}`).toBe(row.port === sagging.port && row.pmt === 'UpperPmt' ? 'fail' : 'pass');
+  }, 120_000);
+
+  it('measure_spe (dt) and measure_hv in one schedule: Δt rate is the truth dark rate, the sweep reads back its set points', async () => {
+    const ini = writeSchedule(env.dir, 'dt-hv', [
+      { name: 'dt_0', task: 'dt', comment: 'dt', n_jobs: 4, n_events: 3000, use_fir: true },
+      { name: 'measure_hv_0', task: 'measure_hv', span_volts: 3, step_volts: 1, n_reads: 5 },
+    ]);
+    const r = await env.run(['master', ini]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const airC = env.lab.ctx.lab.freezer.temperatureC();
+    for (const m of env.lab.truth.modules) {
+      const doc = deggJson(env.dir, m.deggSerial);
+      for (const p of m.pmts) {
+        const sec = doc[p.name] as Record<string, Record<string, number | string | boolean>>;
+        const dt = sec.DeltaTMeasurement_00;
+        const truth = darkRateHz(p, airC);
+        expect(
+          Math.abs((dt.RateHz as number) / truth - 1),
+          `${m.deggSerial} ${p.name}: ${String(dt.RateHz)} Hz vs ${truth} Hz`,
+        ).toBeLessThan(0.15);
+        expect(dt).toMatchObject({ n_events: 3000, use_fir: true, Comment: 'dt' });
+        // the simulator's dark pulses are Poisson: no correlated excess beyond the statistics
+        expect(dt.CorrelatedFraction as number).toBeLessThan(0.01);
+        const hv = sec.HVMonitoring_00;
+        expect(hv).toMatchObject({ HV1e7Gain: Math.round(p.hv1e7Volts), Span: 3, Step: 1, Reads: 5 });
+        // readback noise of the supply is 1 V: the std of 5 reads stays near it
+        expect(hv.MaxReadbackStd as number).toBeGreaterThan(0.2);
+        expect(hv.MaxReadbackStd as number).toBeLessThan(3);
+        expect(hv.MaxDeviation as number).toBeLessThan(3);
+      }
+    }
+    const first = env.lab.truth.modules[0];
+    const sweep = await readHdf5(
+      (deggJson(env.dir, first.deggSerial).LowerPmt as Record<string, { Filename: string }>).HVMonitoring_00.Filename,
+    );
+    const c = Math.round(first.pmts[0].hv1e7Volts);
+    expect(Array.from(sweep.datasets.set_volts.value as Float64Array)).toEqual([c - 3, c - 2, c - 1, c, c + 1, c + 2, c + 3]);
+    expect((sweep.datasets.readback_volts.value as Float64Array).length).toBe(35);
+    const dtRaw = await readHdf5(
+      (deggJson(env.dir, first.deggSerial).LowerPmt as Record<string, { Filename: string }>).DeltaTMeasurement_00.Filename,
+    );
+    expect((dtRaw.datasets.timestamp_ticks.value as Float64Array).length).toBe(3000);
+    const rows = query<{ name: string; verdict: string }>(
+      env.dir,
+      "select name, verdict from results where kind in ('measure_spe', 'measure_hv')",
+    );
+    expect(rows.filter((x) => x.name === 'dt.rate')).toHaveLength(32);
+    expect(rows.filter((x) => x.name === 'hv.readback_std')).toHaveLength(32);
   }, 120_000);
 });
