@@ -50,7 +50,7 @@ const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digit
 
 export function rangeItem(item: string, value: number, lo: number, hi: number, unit: string, digits = 1): StfItem {
   const ok = Number.isFinite(value) && value >= lo && value <= hi;
-  return { item, status: ok ? 'pass' : 'fail', reading: `${fmt(value, digits)} ${unit}`, value, limit: `${lo}-${hi} ${unit}` };
+  return { item, status: ok ? 'pass' : 'fail', reading: `${fmt(value, digits)} ${unit}`, value, limit: `${lo} to ${hi} ${unit}` };
 }
 
 export function communicationItem(r: {

@@ -89,6 +89,11 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
   const gainNote = known ? 'HV at HV1e7Gain: 1.602 pC per PE' : 'HV1e7Gain unknown: gain assumed 1e7 (1.602 pC per PE)';
   return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
     const hvVolts = (await s.hvReadback(0)).hvVolts;
+    // without HV the PMT sees no LED at all: that is an HV fault, not twelve dead LEDs
+    if (!(hvVolts > FLASHER.hvOnVolts))
+      throw new Error(
+        `${at}: HV readback ${hvVolts.toFixed(0)} V (set point ${hvSetPoint(m.jsonFile, 'LowerPmt').toFixed(0)} V) after the ramp: the PMT cannot see the LEDs; check its HV (fat measure stf)`,
+      );
     const n = p.n_events;
     const charges = new Float64Array(FLASHER_LEDS * FLASHER_BIASES.length * n).fill(NaN);
     let dark: Float64Array;

@@ -107,7 +107,7 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
       ...(await item('temperature', 'plausible against the freezer air', async () => temperatureItem(await s.temperatureC(), airC))),
     );
     const [pLo, pHi] = STF_LIMITS.pressureHpa;
-    items.push(...(await item('pressure', `${pLo}-${pHi} hPa`, async () => rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'))));
+    items.push(...(await item('pressure', `${pLo} to ${pHi} hPa`, async () => rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'))));
     items.push(
       ...(await item('supplies', 'supply rails', async () => {
         const all = await s.readAllSloAdc();

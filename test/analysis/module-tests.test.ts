@@ -86,7 +86,7 @@ describe('STF items', () => {
   it('temperature: judged against the freezer air, or an absolute range without it', () => {
     expect(temperatureItem(-36, -40).status).toBe('pass');
     expect(temperatureItem(20, -40).status).toBe('fail');
-    expect(temperatureItem(20, null)).toMatchObject({ status: 'pass', limit: '-60-45 °C' });
+    expect(temperatureItem(20, null)).toMatchObject({ status: 'pass', limit: '-60 to 45 °C' });
   });
 
   it('communication: a wrong FPGA version or a silent identity word fails', () => {

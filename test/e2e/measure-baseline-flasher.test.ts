@@ -98,7 +98,7 @@ describe('measure_baseline and measure_baseline_flasher on the simulated lab', (
     expect(query(env.dir, "select * from results where name = 'baseline.mean_other_dac' and verdict = 'info'")).toHaveLength(32);
   }, 120_000);
 
-  it('fat measure flasher: all 12 LEDs of every ring work with the truth light; a dead LED is found and named', async () => {
+  it('fat measure flasher: all 12 LEDs of every ring work with the truth light; a dead LED is found and named, a dead HV is not blamed on the LEDs', async () => {
     // HV1e7Gain as a gain scan would have left it, so charges convert to photoelectrons at gain 1e7
     for (const m of env.lab.truth.modules) {
       const file = runJson(env.dir)[m.deggSerial] as string;
@@ -140,24 +140,32 @@ describe('measure_baseline and measure_baseline_flasher on the simulated lab', (
     // LED 4 of one module gives no light: exactly that LED is named, the others still work
     const victim = env.lab.truth.modules[5];
     env.lab.ctx.faults.add({ kind: 'dead-led', target: `${victim.port}/4` });
+    // and one whose lower PMT gets no HV: that is reported as an HV fault, not as twelve dead LEDs
+    const noHv = env.lab.truth.modules[9];
+    env.lab.ctx.faults.add({ kind: 'dead-hv', target: `${noHv.port}/0` });
     try {
       const bad = await env.run(['measure', 'flasher', '--events', '30']);
       expect(bad.code).not.toBe(0);
       expect(bad.stdout).toContain(`port ${victim.port} ${victim.deggSerial} LowerPmt`);
       expect(bad.stdout).toMatch(new RegExp(`port ${victim.port} .*: 11/12 LEDs work`));
       expect(bad.stdout).toMatch(/LED 4 \(mask 0x0008\): no light/);
-      expect(bad.stdout.match(/\[FAIL\]/g)).toHaveLength(1);
+      expect(bad.stdout.match(/\[FAIL\]/g)).toHaveLength(2);
+      expect(bad.stdout).toMatch(
+        new RegExp(`\\[FAIL\\] port ${noHv.port} ${noHv.deggSerial}: .*LowerPmt: HV readback \\d+ V .*the PMT cannot see the LEDs`),
+      );
       expect(bad.stderr).toContain(`Flasher of ${victim.deggSerial} (port ${victim.port}): 1 of 12 LEDs do not work: LED 4`);
       const rows = query<{ degg_serial: string; value: number; verdict: string; detail: string }>(
         env.dir,
-        "select * from results where name = 'flasher.leds_working' order by id desc limit 16",
+        "select * from results where name = 'flasher.leds_working' order by id desc limit 15",
       );
       const row = rows.find((x) => x.degg_serial === victim.deggSerial)!;
       expect(row).toMatchObject({ value: 11, verdict: 'fail' });
       expect(JSON.parse(row.detail)).toMatchObject({ notWorking: [4] });
-      expect(rows.filter((x) => x.verdict === 'pass')).toHaveLength(15);
+      expect(rows.find((x) => x.degg_serial === noHv.deggSerial)).toBeUndefined();
+      expect(rows.filter((x) => x.verdict === 'pass')).toHaveLength(14);
     } finally {
       env.lab.ctx.faults.remove('dead-led');
+      env.lab.ctx.faults.remove('dead-hv');
     }
   }, 120_000);
 });
