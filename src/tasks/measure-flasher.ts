@@ -148,6 +148,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
         dac: FLASHER.dac,
         samples: FLASHER.samples,
         charge_window: `${FLASHER.firstBin}..${FLASHER.lastBin}`,
+        trigger: 'ICM calibration trigger (external, mode 2)',
         cal_trig_period: FLASHER.calTrigPeriod,
         led_frequency_hz: LED_FREQUENCY_HZ,
         events: n,

@@ -54,15 +54,32 @@ export const STF = {
   scalerDeadtime: 24,
 };
 
+/** the items read over the module's iceboot session, after `communication` */
+const SESSION_ITEMS = [
+  'temperature',
+  'pressure',
+  'supply_voltages',
+  'supply_currents',
+  'hv_ch0',
+  'hv_ch1',
+  'sw_trigger_ch0',
+  'baseline_ch0',
+  'sw_trigger_ch1',
+  'baseline_ch1',
+  'dark_rate_ch0',
+  'dark_rate_ch1',
+];
+
 const params = z.object({ comment: iniText().default(''), n_jobs: iniInt({ min: 1, max: 16 }).default(4) });
 type P = z.infer<typeof params>;
 
-/** runs one reading; a driver error becomes a failed item that names it */
-async function item(name: string, limit: string, fn: () => Promise<StfItem | StfItem[]>): Promise<StfItem[]> {
+/** runs one reading; a driver error becomes a failed item that names it (an abort stays an abort) */
+async function item(signal: AbortSignal, name: string, limit: string, fn: () => Promise<StfItem | StfItem[]>): Promise<StfItem[]> {
   try {
     const r = await fn();
     return Array.isArray(r) ? r : [r];
   } catch (e) {
+    if (signal.aborted) throw e;
     return [{ item: name, status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit }];
   }
 }
@@ -95,7 +112,7 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
     items.push(
       communicationItem({
         boardType: s.info.boardType,
-        fpgaVersion: await s.fpgaVersion(),
+        fpgaVersion: s.info.fpgaVersion,
         expectedFpga: ws.station.expected.fpga_version,
         softwareVersion: s.info.softwareVersion,
         expectedSoftware: ws.station.expected.software_version,
@@ -104,12 +121,18 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
       }),
     );
     items.push(
-      ...(await item('temperature', 'plausible against the freezer air', async () => temperatureItem(await s.temperatureC(), airC))),
+      ...(await item(ctx.signal, 'temperature', 'plausible against the freezer air', async () =>
+        temperatureItem(await s.temperatureC(), airC),
+      )),
     );
     const [pLo, pHi] = STF_LIMITS.pressureHpa;
-    items.push(...(await item('pressure', `${pLo} to ${pHi} hPa`, async () => rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'))));
     items.push(
-      ...(await item('supplies', 'supply rails', async () => {
+      ...(await item(ctx.signal, 'pressure', `${pLo} to ${pHi} hPa`, async () =>
+        rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'),
+      )),
+    );
+    items.push(
+      ...(await item(ctx.signal, 'supplies', 'supply rails', async () => {
         const all = await s.readAllSloAdc();
         return supplyItems(
           STF_LIMITS.rails.map((r) => all[r.currentCh].value),
@@ -317,6 +340,7 @@ export const kind: TaskKind<P> = {
         if (ctx.signal.aborted) throw e;
         items = [
           { item: 'communication', status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit: 'the module answers' },
+          ...SESSION_ITEMS.map((name) => skipped(name, 'the module does not answer')),
         ];
       }
       items.push(await interlocksItem(ctx, m));
@@ -356,7 +380,7 @@ export const kind: TaskKind<P> = {
         });
     });
     out.sort((a, b) => a.port - b.port);
-    if (out.every((r) => r.items.length <= 2 && r.failedItems.includes('communication')))
+    if (out.every((r) => r.items.every((i) => i.item === 'communication' || i.item === 'interlocks' || i.status === 'skipped')))
       throw new Error(`measure_stf: no module answered: ${out.map((r) => `${r.serial}: ${r.items[0].reading}`).join('; ')}`);
     await recordResults(
       ws,

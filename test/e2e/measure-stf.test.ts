@@ -7,8 +7,8 @@ import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
  * `fat measure stf` through the real binary: icefat's self-test passes every healthy module and
- * names exactly the item a fault breaks (a dead HV supply), with its reading, and puts the HV back
- * as it found it.
+ * names exactly the item a fault breaks (a dead HV supply, a module that does not answer), with its
+ * reading, and puts the HV back as it found it.
  */
 interface Item {
   item: string;
@@ -54,7 +54,7 @@ describe('measure_stf on the simulated lab', () => {
   }, 90_000);
   afterAll(async () => env?.close(), 30_000);
 
-  it('healthy modules pass every item; a dead HV supply fails exactly hv_ch1 of that module; the HV is put back', async () => {
+  it('healthy modules pass every item; a dead HV supply fails exactly hv_ch1, a silent module communication; the HV is put back', async () => {
     const victim = env.lab.truth.modules[6];
     const mbOf = (port: number) => env.lab.wirePairs.flatMap((w) => w.modules).find((x) => x.truth.port === port)!.mb;
     // one module had its lower PMT on at 1400 V before the STF
@@ -64,14 +64,25 @@ describe('measure_stf on the simulated lab', () => {
     warm.hv[0].set(now, true, 1400);
     await new Promise((r) => setTimeout(r, 100)); // 100 s of lab time: ramped
     env.lab.ctx.faults.add({ kind: 'dead-hv', target: `${victim.port}/1` });
+    // and one module that does not answer at all
+    const silent = env.lab.truth.modules[11];
+    env.lab.ctx.faults.add({ kind: 'dead-module', target: String(silent.port) });
 
     const r = await env.run(['measure', 'stf', '--comment', 'self test', '--json']);
     expect(r.code, r.stdout + r.stderr).not.toBe(0);
     const s = JSON.parse(r.stdout) as StfSummary;
     expect(s.modules).toHaveLength(16);
-    expect(s).toMatchObject({ passed: 15, failed: 1 });
+    expect(s).toMatchObject({ passed: 14, failed: 2 });
     for (const m of s.modules) {
       expect(m.items.map((i) => i.item).sort(), m.serial).toEqual([...ITEMS].sort());
+      if (m.port === silent.port) {
+        // its ICM does not answer either, so the interlocks could not be enabled
+        expect(m.failedItems).toEqual(['communication', 'interlocks']);
+        expect(m.items.find((i) => i.item === 'interlocks')!.reading).toContain('?TIMEOUT');
+        expect(m.items.find((i) => i.item === 'communication')!.reading).toMatch(new RegExp(`:${silent.port} did not answer "boot"`));
+        expect(m.items.filter((i) => i.status === 'skipped')).toHaveLength(ITEMS.length - 2);
+        continue;
+      }
       if (m.port === victim.port) {
         expect(m.failedItems).toEqual(['hv_ch1']);
         expect(m.items.find((i) => i.item === 'hv_ch1')!.reading).toMatch(/^readback 0\.\d V at set point 1500 V$/);
@@ -101,8 +112,8 @@ describe('measure_stf on the simulated lab', () => {
     // people are told which module failed which item, with the reading
     expect(r.stderr).toContain(`STF: ${victim.deggSerial} (port ${victim.port}) failed hv_ch1: readback`);
     const ev = query<{ message: string }>(env.dir, "select message from events where kind = 'measure.stf.failed'");
-    expect(ev).toHaveLength(1);
-    expect(ev[0].message).toContain(victim.deggSerial);
+    expect(ev).toHaveLength(2);
+    expect(ev.map((e) => e.message).join('\n')).toContain(`STF: ${silent.deggSerial} (port ${silent.port}) failed communication: error:`);
 
     // one judged result per module
     const rows = query<{ degg_serial: string; value: number; verdict: string }>(
@@ -110,7 +121,13 @@ describe('measure_stf on the simulated lab', () => {
       "select * from results where name = 'stf.failed_items'",
     );
     expect(rows).toHaveLength(16);
-    expect(rows.filter((x) => x.verdict === 'fail')).toEqual([expect.objectContaining({ degg_serial: victim.deggSerial, value: 1 })]);
+    expect(rows.filter((x) => x.verdict === 'fail')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ degg_serial: victim.deggSerial, value: 1 }),
+        expect.objectContaining({ degg_serial: silent.deggSerial, value: 2 }),
+      ]),
+    );
+    expect(rows.filter((x) => x.verdict === 'fail')).toHaveLength(2);
 
     // the HV as it was found: off where it was off, the warm module's lower PMT on at 1400 V again
     for (const w of env.lab.wirePairs)
@@ -125,6 +142,7 @@ describe('measure_stf on the simulated lab', () => {
 
     // the human form names the failing item and its limit
     env.lab.ctx.faults.remove('dead-hv');
+    env.lab.ctx.faults.remove('dead-module');
     const text = await env.run(['measure', 'stf']);
     expect(text.code, text.stdout + text.stderr).toBe(0);
     expect(text.stdout).toContain('16/16 modules passed');
