@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { deggJson, query } from '../helpers/master.js';
+import { deggJson, query, writeSchedule } from '../helpers/master.js';
 import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
@@ -140,9 +140,20 @@ describe('measure_stf on the simulated lab', () => {
     expect(warm.hv[0].enabled).toBe(true);
     expect(Math.abs(warm.hv[0].setVolts - 1400)).toBeLessThanOrEqual(2);
 
-    // the human form names the failing item and its limit
     env.lab.ctx.faults.remove('dead-hv');
     env.lab.ctx.faults.remove('dead-module');
+
+    // stf_ana in a schedule summarises that STF from the store
+    const ini = writeSchedule(env.dir, 'ana', [{ name: 'stf_ana_0', task: 'stf_ana' }]);
+    const ana = await env.run(['master', ini]);
+    expect(ana.code, ana.stdout + ana.stderr).toBe(0);
+    const summary = query<{ message: string }>(env.dir, "select message from events where kind = 'stf.summary'");
+    expect(summary).toHaveLength(1);
+    expect(summary[0].message).toMatch(/^STF of run 1: 14\/16 modules passed; failing: /);
+    expect(summary[0].message).toContain(`${victim.deggSerial} (port ${victim.port}): hv_ch1 (readback 0.`);
+    expect(summary[0].message).toContain(`${silent.deggSerial} (port ${silent.port}): communication (error:`);
+
+    // a healthy lab passes, in the human form
     const text = await env.run(['measure', 'stf']);
     expect(text.code, text.stdout + text.stderr).toBe(0);
     expect(text.stdout).toContain('16/16 modules passed');
