@@ -202,8 +202,9 @@ export const kind: TaskKind<P> = {
   summary: 'flasher LEDs: 12 LEDs x 10 bias settings, lower PMT',
   params,
   positional: ['comment', 'n_jobs'],
+  // per setting: about 0.5 s of commands (bias, mask, trigger start and stop, the read) plus the flashes
   estimateS: (p, m) =>
-    FLASHER.hvRampS + rounds(m, p.n_jobs) * (20 + (FLASHER_LEDS * FLASHER_BIASES.length + 1) * (2 + p.n_events / LED_FREQUENCY_HZ)),
+    FLASHER.hvRampS + rounds(m, p.n_jobs) * (20 + (FLASHER_LEDS * FLASHER_BIASES.length + 1) * (0.5 + p.n_events / LED_FREQUENCY_HZ)),
   async run(ctx, p) {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
