@@ -4,6 +4,7 @@ import { kind as measureScaler } from '../tasks/measure-scaler.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { checkJobs, runMeasurement } from './measure-run.js';
 import { registerModuleTests } from './measure-module-tests.js';
+import { registerMonitoringMeasurements } from './measure-monitoring.js';
 import { intOption } from './parse.js';
 
 interface ScalerSummary {
@@ -48,6 +49,7 @@ interface GainSummary {
 export function registerMeasure(program: Command<[], { home?: string }>): void {
   const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
   registerModuleTests(measure);
+  registerMonitoringMeasurements(measure);
 
   measure
     .command('gain')

@@ -78,6 +78,7 @@ export async function acquireDeltaT(
   }
   const timestampsTicks = Float64Array.from(ts);
   return {
+    blockStarts,
     timestampsTicks,
     chargesPc: Float64Array.from(q),
     analysis: analyseDeltaT(timestampsTicks, undefined, undefined, blockStarts),

@@ -4,6 +4,7 @@ import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, query, setupRun, writeSchedule } from '../helpers/master.js';
 import { seedGainFromTruth } from '../helpers/monitoring.js';
+import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -16,6 +17,7 @@ describe('bootmon on the simulated lab', () => {
 
   beforeAll(async () => {
     env = await labWithHome(TEST_PORTS.bootmon, { timeScale: 1000 });
+    allowSlowDomnet(env.dir);
     await setupRun(env.run);
     seedGainFromTruth(env.dir, env.lab.truth);
   }, 90_000);
@@ -47,7 +49,12 @@ describe('bootmon on the simulated lab', () => {
       expect(out).toContain('One or more D-Eggs could not be successfully rebooted. DAQ is paused.');
       expect(out).toContain(`${victim.deggSerial} (port ${victim.port})`);
     } finally {
+      // the technician's fix: the fault gone, one more power cycle brings the board back
       env.lab.ctx.faults.remove('no-reboot-module');
+      env.lab.wirePairs
+        .flatMap((w) => w.modules)
+        .find((x) => x.truth.port === victim.port)!
+        .mb.powerOn();
     }
     const warn = query<{ message: string }>(
       env.dir,

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { darkRateHz } from '../../src/sim/physics.js';
+import { darkRateHz, gainAt } from '../../src/sim/physics.js';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, masterStates, query, setupRun, writeSchedule } from '../helpers/master.js';
 import { seedGainFromTruth } from '../helpers/monitoring.js';
+import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -17,6 +18,7 @@ describe('quick online monitoring and the HV sweep', () => {
 
   beforeAll(async () => {
     env = await labWithHome(TEST_PORTS.monitoring, { timeScale: 1000 });
+    allowSlowDomnet(env.dir);
     await setupRun(env.run);
     seedGainFromTruth(env.dir, env.lab.truth);
   }, 90_000);
@@ -123,4 +125,47 @@ describe('quick online monitoring and the HV sweep', () => {
     expect(rows.filter((x) => x.name === 'dt.rate')).toHaveLength(32);
     expect(rows.filter((x) => x.name === 'hv.readback_std')).toHaveLength(32);
   }, 120_000);
+
+  it('constant_monitor warns of the PMT 60 V above its gain-1e7 HV; slowmon finds that HV again from one SPE point', async () => {
+    const off = env.lab.truth.modules[2];
+    seedGainFromTruth(env.dir, env.lab.truth, (port, ch) => (port === off.port && ch === 0 ? 60 : 0));
+    const small = { n_jobs: 4, use_fir: true, n_gain_events: 2000, n_runs: 20, n_dt_events: 1000 };
+    const ini = writeSchedule(env.dir, 'mon', [
+      { name: 'constant_monitor_0', task: 'constant_monitor', max_i: 1, ...small },
+      { name: 'slowmon_0', task: 'slowmon', max_i: 1, n_check_events: 2000, ...small },
+    ]);
+    const r = await env.run(['master', ini]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const warned = query<{ level: string; data: string }>(env.dir, "select level, data from events where kind = 'monitor.spe-charge'");
+    expect(warned.map((w) => [w.level, (JSON.parse(w.data) as { port: number; pmt: string }).port])).toEqual([['warn', off.port]]);
+    const airC = env.lab.ctx.lab.freezer.temperatureC();
+    for (const m of env.lab.truth.modules) {
+      const doc = deggJson(env.dir, m.deggSerial);
+      for (const p of m.pmts) {
+        const sec = doc[p.name] as Record<string, Record<string, number | string | boolean>>;
+        const what = `${m.deggSerial} ${p.name}`;
+        const hv = Math.round(p.hv1e7Volts) + (m.port === off.port && p.channel === 0 ? 60 : 0);
+        const am = sec.AdvancedMonitoring_00;
+        const truthPc = (gainAt(p, hv) * 1.602176634e-19) / 1e-12;
+        expect(Math.abs((am.SPEPeakCharge as number) / truthPc - 1), `${what}: ${String(am.SPEPeakCharge)} pC vs ${truthPc}`).toBeLessThan(
+          0.06,
+        );
+        expect(am.SPEChargeInRange).toBe(!(m.port === off.port && p.channel === 0));
+        const dr = sec.DarkrateTemperature_00;
+        // one SPE point and the known exponent land within a few volts of the truth
+        expect(Math.abs((dr.HV1e7Gain as number) - p.hv1e7Volts), `${what}: ${String(dr.HV1e7Gain)} V vs ${p.hv1e7Volts} V`).toBeLessThan(
+          8,
+        );
+        expect(Math.abs((dr.Gain as number) / 1e7 - 1), what).toBeLessThan(0.06);
+        expect(dr).toMatchObject({ HVBefore: hv, GainFitExpFrom: 'GainMeasurement_00', Iteration: 0 });
+        const truthHz = darkRateHz(p, airC);
+        expect(
+          Math.abs((dr.DarkRateMeanHz as number) / truthHz - 1),
+          `${what}: ${String(dr.DarkRateMeanHz)} Hz vs ${truthHz} Hz`,
+        ).toBeLessThan(0.25);
+        expect(Math.abs((dr.DtRateHz as number) / truthHz - 1), what).toBeLessThan(0.25);
+        expect(typeof dr.MainboardTemp).toBe('number');
+      }
+    }
+  }, 150_000);
 });

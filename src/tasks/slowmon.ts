@@ -1,0 +1,206 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { TriggerType } from '../analysis/dark-rate.js';
+import { TARGET_GAIN } from '../analysis/gain.js';
+import { newDataDir } from '../fat/data-dirs.js';
+import { withSession } from '../fat/module-link.js';
+import { recordResults, type ResultInput } from '../fat/results.js';
+import { addMeasurementEntry } from '../fat/run-files.js';
+import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import type { PmtChannel } from '../lab/iceboot/session.js';
+import { rounds } from './declared.js';
+import { setHvAndWait } from './gain-acquire.js';
+import { speAtHv, type SpePoint } from './gain-check.js';
+import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
+import { darkSteps, thresholdFrom } from './monitor-pmt.js';
+import { hvSetPoint, PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { darkRateGoalpost } from './scaler-windows.js';
+import type { ActiveModule, TaskKind } from './types.js';
+import { iniBool, iniInt } from './values.js';
+
+/**
+ * `slowmon` (monitoring/recall.py, "gain-scan monitoring" while the freezer ramps,
+ * original-system.md §6.12): per PMT the pressure and temperature, a quick gain calibration that
+ * gives a new HV at gain 1e7 which is applied, a gain check there, scalers at 0.25 PE and Δt, all
+ * with the temperature: the dark rate against temperature record of a cool-down.
+ *
+ * The calibration is one SPE point at the present HV and the PMT's own exponent k of G = A·V^k
+ * from its latest gain scan (GainFitExp; 7 when it has none, the scan fit's start value):
+ * V(1e7) = V·(1e7 / G)^(1/k). One point suffices because k barely changes with temperature,
+ * while A does; a few-point power-law fit would cost three more points per PMT and loop.
+ */
+export const SLOWMON = {
+  defaultExponent: 7,
+  hvBoundsVolts: [1050, 1950] as const,
+};
+
+const params = z.object({
+  max_i: iniInt({ min: 1 }).default(1),
+  n_jobs: iniInt({ min: 1, max: 16 }).default(4),
+  use_fir: iniBool(true),
+  n_gain_events: iniInt({ min: 100 }).default(30000),
+  n_check_events: iniInt({ min: 100 }).default(20000),
+  n_runs: iniInt({ min: 10 }).default(1000),
+  n_dt_events: iniInt({ min: 10 }).default(10000),
+});
+type P = z.infer<typeof params>;
+
+/** GainFitExp of the PMT's latest gain scan, or the default. */
+export function knownExponent(m: ActiveModule, pmt: PmtName): { k: number; from: string } {
+  const sec = pmtSection(m.jsonFile, pmt);
+  const keys = Object.keys(sec)
+    .filter((k) => /^GainMeasurement_\d+$/.test(k))
+    .sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
+  for (const key of keys.reverse()) {
+    const e = sec[key] as Record<string, unknown>;
+    const k = Number(e.GainFitExp);
+    if (e.mode !== 'check' && k > 1 && k < 20) return { k, from: key };
+  }
+  return { k: SLOWMON.defaultExponent, from: 'default' };
+}
+
+export function hvFor1e7(hvVolts: number, gain: number, k: number): number {
+  const v = hvVolts * Math.pow(TARGET_GAIN / gain, 1 / k);
+  return Math.round(Math.min(SLOWMON.hvBoundsVolts[1], Math.max(SLOWMON.hvBoundsVolts[0], v)));
+}
+
+export const kind: TaskKind<P> = {
+  name: 'slowmon',
+  summary: 'gain-scan monitoring while the temperature changes (new HV at 1e7, scalers, delta-t)',
+  params,
+  positional: ['max_i', 'n_jobs', 'use_fir'],
+  estimateS: (p, m) =>
+    60 +
+    p.max_i * rounds(m, p.n_jobs) * (15 + 2 * ((p.n_gain_events + p.n_check_events) / 1000 + p.n_runs * 0.1 + p.n_dt_events / 1500 + 10)),
+  async run(ctx, p) {
+    const modules = [...ctx.modules];
+    if (!modules.length) throw new Error('slowmon: the run has no active modules');
+    const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
+    await laserOff(ctx);
+    const log = failureLog(ctx, 'slowmon');
+    await hvToSetPoints(ctx, modules, log.fail);
+    const dir = newDataDir(ctx.ws.home.dataDir, 'slowmon', ctx.ws.clock.now());
+    const todo = modules.filter((m) => !log.has(m));
+    const rows: ResultInput[] = [];
+    const summary: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < p.max_i; i++) {
+      await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
+        ctx.signal.throwIfAborted();
+        try {
+          await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+            const pressureHpa = await s.pressure();
+            const temperatureC = await s.temperatureC();
+            // calibration on both PMTs, then both new HVs at once (one wait)
+            const cal: Array<{ before: SpePoint; hvBefore: number; k: number; kFrom: string; hvNew: number }> = [];
+            for (const ch of [0, 1] as PmtChannel[]) {
+              const pmt = PMTS[ch];
+              const hvBefore = i === 0 ? Math.round(hvSetPoint(m.jsonFile, pmt)) : Math.round((await s.hvReadback(ch)).hvVolts);
+              const before = await speAtHv(
+                ctx,
+                s,
+                m,
+                ch,
+                hvBefore,
+                p.n_gain_events,
+                path.join(dir, `${pmtSerialOf(m, pmt)}_gain_${hvBefore}V_${i}.hdf5`),
+              );
+              const { k, from } = knownExponent(m, pmt);
+              cal.push({ before, hvBefore, k, kFrom: from, hvNew: hvFor1e7(hvBefore, before.gain, k) });
+            }
+            await setHvAndWait(
+              ctx,
+              s,
+              cal.map((c, ch) => ({ ch: ch as PmtChannel, hvVolts: c.hvNew })),
+            );
+            for (const ch of [0, 1] as PmtChannel[]) {
+              const pmt = PMTS[ch];
+              const at = { port: m.port, serial: m.serial, pmt };
+              const c = cal[ch];
+              const after = await speAtHv(
+                ctx,
+                s,
+                m,
+                ch,
+                c.hvNew,
+                p.n_check_events,
+                path.join(dir, `${pmtSerialOf(m, pmt)}_check_${c.hvNew}V_${i}.hdf5`),
+              );
+              const d = await darkSteps(ctx, s, m, ch, {
+                trigger,
+                thresholdAdc: thresholdFrom(m, ch, after),
+                baselineAdc: after.baselineAdc,
+                nRuns: p.n_runs,
+                nDtEvents: p.n_dt_events,
+                dir,
+                tag: `${i}`,
+              });
+              const tempAfterC = await s.temperatureC();
+              const key = addMeasurementEntry(
+                m.jsonFile,
+                'DarkrateTemperature',
+                {
+                  Folder: dir,
+                  Iteration: i,
+                  use_fir: p.use_fir,
+                  MainboardTemp: (temperatureC + tempAfterC) / 2,
+                  Pressure: pressureHpa,
+                  HVBefore: c.hvBefore,
+                  GainBefore: c.before.gain,
+                  GainFitExp: c.k,
+                  GainFitExpFrom: c.kFrom,
+                  HV1e7Gain: c.hvNew,
+                  Gain: after.gain,
+                  SPEPeakCharge: after.peakPc,
+                  Baseline: after.baselineAdc,
+                  Threshold: d.thresholdAdc,
+                  DarkRateMeanHz: d.darkRateHz,
+                  DarkRateStdHz: d.darkRateStdHz,
+                  DtRateHz: d.dt.data.analysis.rateHz,
+                  CorrelatedFraction: d.dt.data.analysis.correlatedFraction,
+                  GainFilename: after.file,
+                  ScalerFilename: d.scalerFile,
+                  DtFilename: d.dt.file,
+                  TaskId: ctx.task.id,
+                },
+                pmt,
+              );
+              const t = (temperatureC + tempAfterC) / 2;
+              rows.push(
+                { ...at, name: 'gain.check', value: after.gain, detail: { hvVolts: c.hvNew, hvBefore: c.hvBefore, temperatureC: t } },
+                { ...at, name: darkRateGoalpost(trigger, t), value: d.darkRateHz, detail: { temperatureC: t, iteration: i } },
+                { ...at, name: 'dt.rate', value: d.dt.data.analysis.rateHz, detail: { temperatureC: t } },
+              );
+              summary.push({
+                ...at,
+                iteration: i,
+                temperatureC: t,
+                hvBefore: c.hvBefore,
+                hvNew: c.hvNew,
+                gain: after.gain,
+                darkRateHz: d.darkRateHz,
+                key,
+              });
+              ctx.progress(
+                summary.length / (2 * todo.length * p.max_i),
+                `${where(m, pmt)}: V(1e7) ${c.hvBefore} -> ${c.hvNew} V, ${d.darkRateHz.toFixed(0)} Hz at ${t.toFixed(1)} °C`,
+              );
+            }
+            rows.push({
+              port: m.port,
+              serial: m.serial,
+              name: 'monitor.pressure',
+              value: pressureHpa,
+              detail: { temperatureC, iteration: i },
+            });
+          });
+        } catch (e) {
+          if (ctx.signal.aborted) throw e;
+          log.fail(m, e);
+        }
+      });
+    }
+    if (!summary.length) throw new Error(`slowmon monitored no PMT: ${log.failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    await recordResults(ctx.ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'slowmon', folder: dir }, rows);
+    return { folder: dir, pmts: summary, failures: log.failures };
+  },
+};
