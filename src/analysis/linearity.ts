@@ -46,6 +46,11 @@ export function chargeToPe(chargePc: number, speChargePc = SPE_CHARGE_PC_AT_1E7)
 export interface LinearityOptions {
   /** the setting taken as linear; default the one with the lowest transmission */
   referenceIndex?: number;
+  /**
+   * several settings taken as linear instead of one: the PE per unit transmission is
+   * Σ observed / Σ transmission over them (referenceIndex then only labels the result)
+   */
+  calibrationIndices?: readonly number[];
   atPe?: number;
 }
 
@@ -66,7 +71,17 @@ export function analyseLinearity(
     for (let i = 0; i < n; i++) if (transmission[i] > 0 && (ref < 0 || transmission[i] < transmission[ref])) ref = i;
   }
   if (ref < 0 || ref >= n) return { points: [], referenceIndex: ref, ratioAtPe: NaN, atPe };
-  const perUnit = observedPe[ref] / transmission[ref];
+  let perUnit = observedPe[ref] / transmission[ref];
+  if (opts.calibrationIndices?.length) {
+    let obs = 0;
+    let t = 0;
+    for (const i of opts.calibrationIndices) {
+      if (i < 0 || i >= n) throw new Error(`analyseLinearity: calibration index ${i} is not one of the ${n} settings`);
+      obs += observedPe[i];
+      t += transmission[i];
+    }
+    perUnit = t > 0 ? obs / t : NaN;
+  }
   const points: LinearityPoint[] = [];
   for (let i = 0; i < n; i++) {
     const expectedPe = perUnit * transmission[i];

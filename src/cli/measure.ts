@@ -5,6 +5,7 @@ import { CliError, emit, withWorkspace } from './common.js';
 import { checkJobs, runMeasurement } from './measure-run.js';
 import { registerModuleTests } from './measure-module-tests.js';
 import { registerMonitoringMeasurements } from './measure-monitoring.js';
+import { registerLaserMeasurements } from './measure-laser.js';
 import { intOption } from './parse.js';
 
 interface ScalerSummary {
@@ -49,6 +50,7 @@ interface GainSummary {
 export function registerMeasure(program: Command<[], { home?: string }>): void {
   const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
   registerModuleTests(measure);
+  registerLaserMeasurements(measure);
   registerMonitoringMeasurements(measure);
 
   measure

@@ -18,6 +18,8 @@ export interface PmtTruth {
   hv1e7Volts: number;
   /** sigma/mean of the single-photoelectron charge */
   speResolution: number;
+  /** space-charge saturation: a pulse of n photoelectrons comes out as n / (1 + n / saturationPe) */
+  saturationPe: number;
   /** baseline in ADC counts at DAC 30000; other DACs shift it by BASELINE_ADC_PER_DAC per DAC step */
   baselineAtDac30000Adc: number;
   baselineNoiseAdc: number;

@@ -9,12 +9,16 @@ import { kind as analysisWrapper } from './analysis-wrapper.js';
 import { noHardwareKinds } from './no-hardware.js';
 import { kind as triggerRemoteWrapper } from './trigger-remote-wrapper.js';
 import { kind as validateGain } from './validate-gain.js';
+import { kind as measureLinearity } from './measure-linearity.js';
+import { kind as measurePulsed } from './measure-pulsed.js';
 import type { TaskKind } from './types.js';
 
 /** The measurement task kinds implemented so far (issue #4); they supersede their declarations. */
 export const measurements = [
   measureGain,
   measureScaler,
+  measureLinearity,
+  measurePulsed,
   measureBaseline,
   measureFlasher,
   measureStf,

@@ -51,4 +51,8 @@ export const TEST_PORTS = {
   moduleTestsMaster: 1600,
   // test/e2e/analysis-kinds.test.ts: 3600..3699, 4600..4616, 4834 (3700 reserved too)
   analysisKinds: 3600,
+  // test/e2e/measure-linearity.test.ts: 1100..1199, 2100..2116, 2334
+  measureLinearity: 1100,
+  // test/e2e/measure-pulsed.test.ts: 1300..1399, 2300..2316, 2534
+  measurePulsed: 1300,
 } as const;

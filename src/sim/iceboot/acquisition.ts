@@ -18,6 +18,8 @@ export interface ChannelView {
   /** 0 when the HV is off */
   peakAdcPerPe: number;
   speResolution: number;
+  /** space-charge saturation scale of the PMT (PE) */
+  saturationPe: number;
   /** all dark pulses, any amplitude */
   darkRateHz: number;
   /** mean photoelectrons per laser shot (0: no light, or this is the sync input) */
@@ -226,7 +228,7 @@ export class Acquisition {
       if (laser.firing) this.addLaser(train, v, laser, from, to);
       if (cal && v.flasherMeanPe > 0) {
         for (const tick of calTicks(cal, from - FLASHER_DELAY_SAMPLES, to - FLASHER_DELAY_SAMPLES)) {
-          addLightPulse(train, rng, tick + FLASHER_DELAY_SAMPLES + rng.normal(0, 0.5), v.flasherMeanPe, v.peakAdcPerPe, v.speResolution);
+          addLightPulse(train, rng, tick + FLASHER_DELAY_SAMPLES + rng.normal(0, 0.5), v.flasherMeanPe, v.peakAdcPerPe, v.speResolution, v.saturationPe);
         }
       }
       const idx = s.channels.indexOf(ch);
@@ -269,7 +271,7 @@ export class Acquisition {
     for (const shot of shotTicks(laser, from - lead, to - v.transitTicks)) {
       for (let b = 0; b < laser.pulsesPerShot; b++) {
         const t = shot + v.transitTicks + b * BURST_SPACING_TICKS + rng.normal(0, v.ttsTicks);
-        if (t >= from && t < to) addLightPulse(train, rng, t, v.laserMeanPe, v.peakAdcPerPe, v.speResolution);
+        if (t >= from && t < to) addLightPulse(train, rng, t, v.laserMeanPe, v.peakAdcPerPe, v.speResolution, v.saturationPe);
       }
     }
   }
@@ -350,6 +352,7 @@ function emptyView(): ChannelView {
     noiseAdc: 0,
     peakAdcPerPe: 0,
     speResolution: 0.3,
+    saturationPe: 3000,
     darkRateHz: 0,
     laserMeanPe: 0,
     transitTicks: 0,

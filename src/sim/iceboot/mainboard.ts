@@ -254,6 +254,7 @@ export class MainboardSim {
       noiseAdc: pmt.baselineNoiseAdc,
       peakAdcPerPe: peakAdcPerPe(gain),
       speResolution: pmt.speResolution,
+      saturationPe: pmt.saturationPe,
       darkRateHz: gain > 0 ? totalDarkRateHz(pmt, this.pmtTemperatureC()) : 0,
       laserMeanPe: LASER_PE_AT_FULL_STRENGTH * lab.filterTransmission() * light,
       transitTicks: (pmt.transitTimeNs * TICKS_PER_MS) / 1e6,

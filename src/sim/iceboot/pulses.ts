@@ -96,10 +96,11 @@ export function addLightPulse(
   meanPe: number,
   peakAdcPerPe: number,
   speResolution: number,
+  saturationPe?: number,
 ): void {
   if (!(meanPe > 0) || !(peakAdcPerPe > 0)) return;
   const n = rng.poisson(meanPe);
-  if (n > 0) train.add(tick, multiPeAmplitude(rng, n, speResolution) * peakAdcPerPe);
+  if (n > 0) train.add(tick, multiPeAmplitude(rng, n, speResolution, saturationPe) * peakAdcPerPe);
 }
 
 /**

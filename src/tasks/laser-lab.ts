@@ -1,0 +1,173 @@
+import { readJsonFile } from '../fat/run-files.js';
+import { withSession } from '../fat/module-link.js';
+import type { WaveformBlock } from '../lab/iceboot/decode.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
+import { FilterWheel } from '../lab/instruments/filter-wheel.js';
+import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import { TICKS_PER_SECOND } from '../analysis/laser-sync.js';
+import { measureBaseline } from './pmt-baseline.js';
+import type { ActiveModule, TaskContext } from './types.js';
+
+/**
+ * What the laser measurements (measure_linearity, measure_pulsed_waveform) share: the laser lab
+ * (function generator and both filter wheels, the generator off again whatever happens), the HV at
+ * the module's set point, baselines at DAC 5000 (the FAT's value for large pulses: the baseline
+ * sits near 1300 ADC, leaving ~15000 ADC for the pulse) and threshold-triggered waveforms read
+ * until a number of laser shots is covered.
+ */
+export const LASER = {
+  laserHz: 100,
+  dac: 5000,
+  baselineSamples: 1024,
+  baselineWaveforms: 20,
+  baselineSwPeriodMs: 10,
+  blockBytes: 66000,
+  defaultHvVolts: 1500,
+  hvOnVolts: 1000,
+  hvRampS: 40,
+  /**
+   * reads in a row without a trigger (each waits a second of idle) before giving up: the laser
+   * does not reach the PMT. Counted in reads, not lab time: the reads, not the clock, cover shots.
+   */
+  emptyBlocks: 10,
+};
+
+export const PMTS = ['LowerPmt', 'UpperPmt'] as const;
+export type PmtName = (typeof PMTS)[number];
+
+function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
+  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
+}
+
+export function pmtSerialOf(m: ActiveModule, pmt: PmtName): string {
+  const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
+  return typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
+}
+
+export function hvSetPoint(m: ActiveModule, pmt: PmtName): number {
+  const hv = Number(pmtSection(m.jsonFile, pmt).HV1e7Gain ?? -1);
+  return hv > 0 ? hv : LASER.defaultHvVolts;
+}
+
+export interface LaserLab {
+  fg: FunctionGenerator;
+  /** both wheels; the effective transmission is s0·s1 */
+  setFilters(s0: number, s1: number): Promise<void>;
+  /** laser on at `hz` with `burst` pulses per shot (1: no burst) */
+  fire(hz: number, burst: number): Promise<void>;
+}
+
+/** Runs `fn` with the generator and wheels connected; the laser is off before and after, also on error. */
+export async function withLaserLab<T>(ctx: TaskContext, fn: (lab: LaserLab) => Promise<T>): Promise<T> {
+  const st = ctx.ws.station;
+  const fg = await FunctionGenerator.connect(st.function_generator.address);
+  const wheels: FilterWheel[] = [];
+  try {
+    await fg.disableOutput();
+    for (const [i, w] of st.filter_wheels.entries())
+      wheels.push(await FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths }));
+    return await fn({
+      fg,
+      setFilters: async (s0, s1) => {
+        await Promise.all([wheels[0].setStrength(s0), wheels[1].setStrength(s1)]);
+      },
+      fire: async (hz, burst) => {
+        await fg.setShape('SQU');
+        await fg.setAmplitude(3);
+        await fg.setFrequency(hz);
+        await fg.setBurst(burst > 1 ? burst : null);
+        await fg.enableOutput();
+      },
+    });
+  } finally {
+    // the laser must not stay on: try each step even if an earlier one failed
+    const off = await fg.disableOutput().then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    await fg.setBurst(null).catch(() => undefined);
+    await fg.close().catch(() => undefined);
+    await Promise.all(wheels.map((w) => w.close().catch(() => undefined)));
+    if (off)
+      ctx.emit({
+        level: 'error',
+        kind: 'measure.laser.not-off',
+        message: `the function generator at ${fg.address} did not turn its output off (${off.message}): the laser may still be firing; turn it off by hand`,
+        audience: 'people',
+      });
+  }
+}
+
+/**
+ * The HV of every module at its set point where it is not on yet (HV1e7Gain, 1500 V without one);
+ * a channel already on is left as it is. One 40 s ramp wait for all. Modules that fail go to `fail`.
+ */
+export async function hvUpAll(ctx: TaskContext, modules: ActiveModule[], fail: (m: ActiveModule, e: unknown) => void): Promise<void> {
+  const ramped = await Promise.all(
+    modules.map((m) =>
+      withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+        let set = false;
+        for (const ch of [0, 1] as const) {
+          if ((await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > LASER.hvOnVolts) continue;
+          await s.enableHV(ch);
+          await s.setHV(ch, hvSetPoint(m, PMTS[ch]));
+          set = true;
+        }
+        return set;
+      }).catch((e: unknown) => {
+        fail(m, e);
+        return false;
+      }),
+    ),
+  );
+  if (ramped.some(Boolean)) {
+    ctx.progress(0, `HV was enabled & set - waiting ${LASER.hvRampS} s`);
+    await ctx.ws.clock.sleep(LASER.hvRampS * 1000, ctx.signal);
+  }
+}
+
+/** The baseline of one channel at DAC 5000 (the DAC stays set for the measurement). */
+export const laserBaseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule) => measureBaseline(s, ch, m, LASER);
+
+/**
+ * Threshold-triggered waveforms of `samples` samples on one channel until the blocks read cover
+ * `shots` laser periods; each block goes to `onBlock` as it comes. Fails, naming the module and
+ * what to check, when the laser does not show up within the deadline.
+ */
+export async function readLaserShots(
+  ctx: TaskContext,
+  s: IcebootSession,
+  m: ActiveModule,
+  ch: PmtChannel,
+  o: { samples: number; thresholdAdc: number; shots: number; laserHz: number },
+  onBlock: (b: WaveformBlock) => void,
+): Promise<{ blocks: number; coveredShots: number }> {
+  await s.setConstReadout(ch, o.samples);
+  await s.startThresholdTrigStream(ch, o.thresholdAdc);
+  let covered = 0;
+  let blocks = 0;
+  let empty = 0;
+  try {
+    while (covered < o.shots) {
+      ctx.signal.throwIfAborted();
+      const b = await s.readWaveformBlock(LASER.blockBytes, { expectChannel: ch, expectSamples: o.samples });
+      if (!b.count) {
+        if (++empty >= LASER.emptyBlocks)
+          throw new Error(
+            `${m.serial} (port ${m.port}) ${PMTS[ch]}: no trigger above ${o.thresholdAdc} ADC in ${empty} reads (${covered.toFixed(0)} of ${o.shots} laser shots recorded): check the laser, the filter wheels and the fibre to this PMT`,
+          );
+        continue;
+      }
+      empty = 0;
+      blocks++;
+      covered += b.count > 1 ? ((b.timestamp[b.count - 1] - b.timestamp[0]) / TICKS_PER_SECOND) * o.laserHz + 1 : 1;
+      onBlock(b);
+    }
+  } finally {
+    await s.disableTriggers(ch);
+  }
+  return { blocks, coveredShots: covered };
+}
+
+/** A number as the original wrote strengths into file names: 0.025, 1.0 */
+export const strengthName = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : String(Number(x.toPrecision(6))));
