@@ -187,7 +187,8 @@ describe('quick online monitoring and the HV sweep', () => {
         const hv = Math.round(p.hv1e7Volts) + (m.port === env.lab.truth.modules[3].port && p.channel === 1 ? -50 : 0);
         expect(e.HV).toBe(hv);
         expect(e.Gain).toHaveLength(2);
-        for (const g of e.Gain) expect(Math.abs(g / gainAt(p, hv) - 1), `${m.deggSerial} ${p.name}`).toBeLessThan(0.06);
+        // 2000 SPE waveforms per check: the Gaussian peak fit scatters by a few per cent
+        for (const g of e.Gain) expect(Math.abs(g / gainAt(p, hv) - 1), `${m.deggSerial} ${p.name}`).toBeLessThan(0.08);
       }
     }
     const rows = query<{ verdict: string; port: number; pmt: string }>(
