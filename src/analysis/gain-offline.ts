@@ -58,8 +58,11 @@ export function fitPeakHeightAdc(amplitudesAdc: Float64Array): number {
  * 1e7 / its gain. Without any amplitude fit, from the SPE charge at 1e7 (1.602 pC) over the charge
  * of one ADC count in one sample and the pulse's area per unit height (`pulseAreaSamplesPerPeak`).
  */
-export function spePeakHeightAt1e7(points: readonly AnalysedGainPoint[], pulseAreaSamplesPerPeak: number): SpePeakHeight {
-  let best: AnalysedGainPoint | null = null;
+export function spePeakHeightAt1e7(
+  points: ReadonlyArray<Pick<AnalysedGainPoint, 'gain' | 'peakHeightAdc'>>,
+  pulseAreaSamplesPerPeak: number,
+): SpePeakHeight {
+  let best: Pick<AnalysedGainPoint, 'gain' | 'peakHeightAdc'> | null = null;
   for (const q of points)
     if (
       Number.isFinite(q.peakHeightAdc) &&

@@ -1,6 +1,3 @@
-import { median } from '../analysis/dark-rate.js';
-import { fitGaussian } from '../analysis/gaussian-fit.js';
-import { histogram } from '../analysis/histogram.js';
 import { waveformCharges } from '../analysis/visibility.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -108,15 +105,6 @@ export async function acquire(
     baselineAdc,
     thresholdAdc,
   };
-}
-
-/** The SPE amplitude: Gaussian over an 80-bin histogram of the waveforms' maxima above baseline, like the charge fit. */
-export function fitPeakHeightAdc(amplitudesAdc: Float64Array): number {
-  const med = median(amplitudesAdc);
-  if (!(med > 0)) return NaN;
-  const h = histogram(amplitudesAdc, 80, 0, 3 * med);
-  const f = fitGaussian(h.centres, h.counts, { weighting: 'none', medianX: med });
-  return f.converged && f.mu > 0 && f.mu < 3 * med ? f.mu : NaN;
 }
 
 /** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */

@@ -6,12 +6,10 @@ import {
   lowRateAction,
   nextScanHv,
   scanStartHv,
-  TARGET_GAIN,
   type GainPoint,
   type PowerLawFit,
   type ScanDoneReason,
 } from '../analysis/gain.js';
-import { ADC_VOLTS, PC_PER_ADC_SAMPLE } from '../analysis/visibility.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';
@@ -19,7 +17,8 @@ import { recordResults } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './declared.js';
-import { acquire, fitPeakHeightAdc, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
+import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
+import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -218,28 +217,10 @@ async function measureModule(
   });
 }
 
-/**
- * The SPE peak height at gain 1e7 in V: the fitted amplitude at the point closest to 1e7, scaled
- * by 1e7 / its gain. When no amplitude fit worked, from the SPE charge: 1.602 pC at 1e7 divided by
- * the charge of one ADC count for one sample and by the pulse's area per unit height (3.95 samples).
- */
-function spePeakHeight(points: ScanPointRecord[]): { volts: number; method: 'amplitude-fit' | 'charge' } {
-  let best: ScanPointRecord | null = null;
-  for (const q of points)
-    if (
-      Number.isFinite(q.peakHeightAdc) &&
-      (!best || Math.abs(Math.log(q.gain / TARGET_GAIN)) < Math.abs(Math.log(best.gain / TARGET_GAIN)))
-    )
-      best = q;
-  if (best) return { volts: best.peakHeightAdc * (TARGET_GAIN / best.gain) * ADC_VOLTS, method: 'amplitude-fit' };
-  const speAt1e7Pc = (TARGET_GAIN * 1.602176634e-19) / 1e-12;
-  return { volts: (speAt1e7Pc / PC_PER_ADC_SAMPLE / GAIN.pulseAreaSamplesPerPeak) * ADC_VOLTS, method: 'charge' };
-}
-
 function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanState): PmtGainResult {
   const done = x.done!;
   const hv = done.hvAt1e7Volts;
-  const peak = spePeakHeight(x.points);
+  const peak = spePeakHeightAt1e7(x.points, GAIN.pulseAreaSamplesPerPeak);
   const warnings = [...x.warnings];
   if (!(peak.volts >= GAIN.spePeakHeightRangeVolts[0] && peak.volts <= GAIN.spePeakHeightRangeVolts[1]))
     warnings.push(`SPE peak height ${(peak.volts * 1e3).toFixed(2)} mV is outside 1-10 mV (should be around 3 mV)`);

@@ -7,6 +7,7 @@ import { ensureHome } from '../../src/fat/home.js';
 import { simRegistry } from '../../src/cli/sim-registry.js';
 import { startSimLab } from '../../src/sim/lab.js';
 import type { Fault } from '../../src/sim/faults.js';
+import { allowSlowDomnet } from './patient-domnet.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
 
@@ -38,12 +39,16 @@ export function fat(home: string, args: string[], env: Record<string, string> = 
   });
 }
 
-/** A simulated lab in this process and a fresh home whose station file points at it. */
+/**
+ * A simulated lab in this process and a fresh home whose station file points at it. The DomNet
+ * stand-ins get 60 s to report: e2e files run in parallel and a loaded machine starts processes slowly.
+ */
 export async function labWithHome(basePort: number, opts: { faults?: Fault[]; timeScale?: number; seed?: number } = {}) {
   const seed = opts.seed ?? 7;
   const timeScale = opts.timeScale ?? 50;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-e2e-'));
   const home = ensureHome(dir, { seed, basePort, timeScale });
+  allowSlowDomnet(dir);
   const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.faults });
   fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
   return {
