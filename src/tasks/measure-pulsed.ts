@@ -9,8 +9,10 @@ import {
   summariseDroop,
   type DoublePulseEvent,
   type DoublePulseSummary,
+  trainFit,
   type DroopSummary,
 } from '../analysis/double-pulse.js';
+import { median } from '../analysis/dark-rate.js';
 import { gateBlock } from '../analysis/laser-charge.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
@@ -45,7 +47,8 @@ import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
  *   (analysis/double-pulse.ts); the mean separation → `double_pulse.separation`, the ratio of the
  *   mean amplitudes → `double_pulse.peak_ratio`; JSON `DoublePulse_NN`.
  * - mode droop: bursts of `bursts` pulses (100 by default; the original used 100 or 150) filling
- *   the window; the spacing is fitted from the first two pulses, the train cut into 10 segments,
+ *   the window; the spacing from a line through all the maxima of the train (median over
+ *   events; it is also the separation reported), the train cut into 10 segments,
  *   droop = 1 − charge per pulse of segment 9 / segment 2 → `double_pulse.droop` (recorded as
  *   information: the original had no goalpost for it); JSON `BurstPulse_NN` (the original's key
  *   for bursts) with the segment charges.
@@ -136,17 +139,32 @@ async function measurePmt(
     return w;
   };
   const minHeight = PULSED.pulseHeightOfThreshold * overBaseline;
+  // pass 1: waveforms whose two pulses both make a maximum; pass 2: the rest (a second pulse much
+  // smaller than the first is only a shoulder) fitted with the spacing of pass 1, so that leaving
+  // them out does not push the peak ratio up
   const fits: Array<DoublePulseEvent | null> = kept.map((wf) => doublePulseOf(above(wf), minHeight));
+  const first = fits.filter((f): f is DoublePulseEvent => f !== null);
+  if (first.length && p.mode === 'double') {
+    const hint = median(first.map((f) => f.t2 - f.t1));
+    kept.forEach((wf, i) => {
+      fits[i] ??= doublePulseOf(above(wf), minHeight, hint);
+    });
+  }
   const ok = fits.filter((f): f is DoublePulseEvent => f !== null);
   const double = summariseDoublePulse(kept.length, ok);
   let droop: DroopSummary | null = null;
+  let trainSpacingNs = NaN;
   if (p.mode === 'droop') {
-    if (!ok.length)
-      throw new Error(`${m.serial} (port ${m.port}) ${pmt}: no waveform with two pulses of the burst: cannot find their spacing`);
-    const acc = newDroopAccumulator(p.bursts, double.separationMedianNs / NS_PER_SAMPLE, PULSED.droopSegments);
+    const trains = kept.map((wf) => trainFit(above(wf), minHeight));
+    const spacings = trains.filter((t) => t !== null).map((t) => t.spacingSamples);
+    if (!spacings.length)
+      throw new Error(`${m.serial} (port ${m.port}) ${pmt}: no waveform shows the pulses of the burst: cannot find their spacing`);
+    const spacing = median(spacings);
+    trainSpacingNs = spacing * NS_PER_SAMPLE;
+    const acc = newDroopAccumulator(p.bursts, spacing, PULSED.droopSegments);
     kept.forEach((wf, i) => {
-      const f = fits[i];
-      if (f) addDroopEvent(acc, above(wf), f.t1);
+      const t = trains[i];
+      if (t) addDroopEvent(acc, above(wf), t.t0);
     });
     droop = summariseDroop(acc);
   }
@@ -173,9 +191,8 @@ async function measurePmt(
       strength: strength,
       laser_hz: LASER.laserHz,
       triggers,
-      separation_ns: double.separationNs,
-      peak_ratio: double.peakRatio,
-      ...(droop ? { droop: droop.droop, droop_segments: droop.segments } : {}),
+      separation_ns: droop ? trainSpacingNs : double.separationNs,
+      ...(droop ? { droop: droop.droop, droop_segments: droop.segments } : { peak_ratio: double.peakRatio }),
       time: new Date(ctx.ws.clock.now()).toISOString(),
     },
     datasets: {
@@ -196,6 +213,8 @@ async function measurePmt(
         : {}),
     },
   });
+  // in a long burst the first two pulses are pulled by the third: the separation is the train's spacing
+  const summary = droop ? { ...double, separationNs: trainSpacingNs, separationMedianNs: trainSpacingNs, separationStdNs: NaN } : double;
   return {
     port: m.port,
     serial: m.serial,
@@ -205,7 +224,7 @@ async function measurePmt(
     baselineAdc,
     thresholdAdc,
     laserEvents: kept.length,
-    double,
+    double: summary,
     droop,
     file,
   };
@@ -308,8 +327,7 @@ export const kind: TaskKind<P> = {
           FittedEvents: x.double.fitted,
           SeparationNs: x.double.separationNs,
           SeparationStdNs: x.double.separationStdNs,
-          PeakRatio: x.double.peakRatio,
-          PeakToValley: x.double.peakToValley,
+          ...(x.droop ? {} : { PeakRatio: x.double.peakRatio, PeakToValley: x.double.peakToValley }),
           ...(x.droop ? { Droop: x.droop.droop, DroopSegmentCharge: x.droop.relativeCharge } : {}),
           Filename: x.file,
           TaskId: ctx.task.id,

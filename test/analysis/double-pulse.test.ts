@@ -7,6 +7,7 @@ import {
   NS_PER_SAMPLE,
   summariseDoublePulse,
   summariseDroop,
+  trainFit,
 } from '../../src/analysis/double-pulse.js';
 import { findPeaks, fitPulses } from '../../src/analysis/pulse-fit.js';
 import { pulseShape } from '../../src/sim/physics.js';
@@ -73,6 +74,37 @@ describe('double-pulse analysis', () => {
     expect(s.peakRatio).toBeCloseTo(0.5, 1);
     expect(s.separationNs).toBeCloseTo(6 * NS_PER_SAMPLE, 0);
     expect(doublePulseOf(waveform(rng, 64, [[20, 800]]), 150)).toBeNull();
+    // a second pulse too small for a maximum of its own is found with the spacing known
+    const shoulder = doublePulseOf(
+      waveform(rng, 64, [
+        [20.2, 900],
+        [25, 200],
+      ]),
+      150,
+      4.8,
+    );
+    expect(shoulder).not.toBeNull();
+    expect(shoulder!.a2 / shoulder!.a1).toBeCloseTo(200 / 900, 1);
+    expect(Number.isNaN(shoulder!.valleyAdc)).toBe(true);
+  });
+
+  it('finds the spacing of a long train from all its maxima, where the first two alone are pulled by the third', () => {
+    const rng = new Rng(4);
+    const spacings: number[] = [];
+    for (let e = 0; e < 20; e++) {
+      const t1 = 16 + rng.uniform(0, 1);
+      const w = waveform(
+        rng,
+        1024,
+        Array.from({ length: 100 }, (_, k) => [t1 + 4.8 * k + rng.normal(0, 0.4), 700 * rng.uniform(0.6, 1.4)] as [number, number]),
+      );
+      const t = trainFit(w, 140)!;
+      // segment boundaries lie half a spacing (2.4 samples) from the pulses
+      expect(Math.abs(t.t0 - t1)).toBeLessThan(1.5);
+      spacings.push(t.spacingSamples);
+    }
+    expect(Math.abs(spacings.reduce((a, b) => a + b, 0) / spacings.length - 4.8)).toBeLessThan(0.01);
+    expect(trainFit(waveform(rng, 64, [[20, 800]]), 140)).toBeNull();
   });
 
   it('integrates the samples as a piecewise-linear signal', () => {
