@@ -34,7 +34,6 @@ export async function runMeasurement<P extends Record<string, unknown>>(
   const parsed = kind.params.safeParse(raw);
   if (!parsed.success)
     throw new CliError(`measure ${kind.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if (!kind.run) throw new CliError(`${kind.name} ${kind.unavailable ?? 'cannot run'}`);
   const ac = new AbortController();
   const onSigint = () => ac.abort(new Error('interrupted by Ctrl+C'));
   process.once('SIGINT', onSigint);

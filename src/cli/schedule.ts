@@ -92,20 +92,8 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     });
 }
 
-/** One line per problem, but declared-unavailable kinds grouped (a standard FAT names hundreds). */
 function summarise(problems: ScheduleProblem[]): string[] {
-  const lines: string[] = [];
-  const unavailable = new Map<string, ScheduleProblem[]>();
-  for (const p of problems) {
-    if (p.code === 'unavailable' && p.kind) unavailable.set(p.kind, [...(unavailable.get(p.kind) ?? []), p]);
-    else lines.push('  ' + formatProblem(p));
-  }
-  for (const [kind, ps] of unavailable) {
-    const first = ps[0];
-    const more = ps.length > 1 ? ` (and ${ps.length - 1} more section(s) of ${kind})` : '';
-    lines.push('  ' + formatProblem(first) + more);
-  }
-  return lines;
+  return problems.map((p) => '  ' + formatProblem(p));
 }
 
 interface RunRef {

@@ -146,12 +146,6 @@ export function contextFor(
 
 export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {
   const { ws } = scope;
-  if (!kind.run)
-    throw new TaskFailed(
-      t.section,
-      `[${t.idx}] ${t.section}: task kind ${kind.name} cannot run: ${kind.unavailable ?? 'not implemented'}`,
-      '',
-    );
   const attempt = await startTask(ws, t.id, ws.clock.now());
   scope.emit({
     level: 'info',

@@ -1,4 +1,3 @@
-import { declaredKinds } from './declared.js';
 import { housekeeping } from './housekeeping.js';
 import { measurements } from './measurements.js';
 import type { TaskKind } from './types.js';
@@ -6,13 +5,10 @@ import type { TaskKind } from './types.js';
 /** Task kinds by name and by each alias (the same object under several keys). */
 export type Catalogue = Map<string, TaskKind>;
 
-/**
- * Every task kind a schedule may name. Implemented kinds come first; a declaration is only added
- * when no implementation of that name exists, so implementing a kind later supersedes it.
- */
+/** Every task kind a schedule may name; `extra` kinds (tests) come first and win a name they share. */
 export function catalogue(extra: TaskKind[] = []): Catalogue {
   const cat: Catalogue = new Map();
-  for (const k of [...extra, ...housekeeping, ...measurements, ...declaredKinds]) {
+  for (const k of [...extra, ...housekeeping, ...measurements]) {
     if (cat.has(k.name)) continue;
     for (const n of [k.name, ...(k.aliases ?? [])]) if (!cat.has(n)) cat.set(n, k);
   }

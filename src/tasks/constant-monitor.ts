@@ -6,7 +6,7 @@ import { withSession } from '../fat/module-link.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
 import { addMeasurementEntry } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { speAtHv } from './gain-check.js';
 import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
 import { darkSteps, thresholdFrom } from './monitor-pmt.js';

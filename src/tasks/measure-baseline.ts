@@ -8,7 +8,7 @@ import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniInt, iniText } from './values.js';

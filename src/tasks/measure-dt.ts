@@ -7,7 +7,7 @@ import { recordResults } from '../fat/results.js';
 import { addMeasurementEntry } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
 import { failureLog, HV_RAMP_S, hvToSetPoints, laserOff } from './monitor-common.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';

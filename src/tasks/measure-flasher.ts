@@ -10,7 +10,7 @@ import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { hvSetPoint, pmtSection, pmtSerialOf, where } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniInt, iniText } from './values.js';

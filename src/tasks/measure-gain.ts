@@ -16,7 +16,7 @@ import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';
 import { recordResults } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
 import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';

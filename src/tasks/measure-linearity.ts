@@ -16,7 +16,7 @@ import { recordResults } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import {
   hvSetPoint,
   hvUpAll,

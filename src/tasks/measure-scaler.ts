@@ -1,4 +1,3 @@
-// NOTE FOR HELPERS (temporary, the lead removes it): read /tmp/briefs/common.md before writing anything; it has the rules and shared APIs (HDF5, recordResults, runMeasurement, registration, commits).
 import path from 'node:path';
 import { z } from 'zod';
 import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
@@ -10,7 +9,7 @@ import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';

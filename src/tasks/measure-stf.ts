@@ -26,7 +26,7 @@ import { IcmClient } from '../lab/icm-client.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { wirePairOf } from '../lab/station.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { swWaveforms } from './measure-baseline.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';

@@ -13,7 +13,7 @@ import { kind as measureLinearity } from './measure-linearity.js';
 import { kind as measurePulsed } from './measure-pulsed.js';
 import type { TaskKind } from './types.js';
 
-/** The measurement task kinds implemented so far (issue #4); they supersede their declarations. */
+/** The measurement, monitoring and analysis task kinds (original-system.md §6). */
 export const measurements = [
   measureGain,
   measureScaler,

@@ -8,7 +8,7 @@ import { recordResults, type ResultInput } from '../fat/results.js';
 import { addMeasurementEntry } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
-import { rounds } from './declared.js';
+import { rounds } from './rounds.js';
 import { setHvAndWait } from './gain-acquire.js';
 import { speAtHv, type SpePoint } from './gain-check.js';
 import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';

@@ -53,8 +53,5 @@ export interface TaskKind<P extends Record<string, unknown> = Record<string, unk
   estimateS(p: P, modules: number): number;
   /** when set, a person is needed: the text says for what (shown in forecasts) */
   needsPerson?(p: P, ws: Workspace): string | undefined;
-  /** absent for kinds that are declared but not implemented yet: schedules naming them fail validation */
-  run?(ctx: TaskContext, p: P): Promise<Record<string, unknown> | void>;
-  /** why a declared kind cannot run yet (shown by validation) */
-  unavailable?: string;
+  run(ctx: TaskContext, p: P): Promise<Record<string, unknown> | void>;
 }

@@ -90,7 +90,9 @@ describe('measure_scaler on the simulated lab', () => {
       expect(row.value).toBeCloseTo(p.darkRateHz, 3);
       expect(row.name).toBe(p.temperatureC < -12 ? 'darkrate_adc.cold' : p.temperatureC < 0 ? 'darkrate_adc.mid' : 'darkrate_adc.warm');
       expect(['pass', 'marginal', 'fail']).toContain(row.verdict);
-      expect(JSON.parse(row.provenance as string)).toMatchObject({ station: expect.any(String), goalpostsVersion: expect.any(String) });
+      const prov = JSON.parse(row.provenance as string) as { station: string; goalpostsVersion: string; operator: string };
+      expect(prov.station).toBe('sim-station');
+      expect(prov.goalpostsVersion).toMatch(/^icefat-/);
     }
     expect(fs.readdirSync(s.folder).filter((f) => f.includes('.tmp'))).toEqual([]);
 

@@ -42,7 +42,7 @@ export interface Schedule {
 }
 
 export type ProblemCode =
-  'file' | 'ini' | 'constants' | 'structure' | 'unknown-task' | 'unavailable' | 'unknown-parameter' | 'bad-value' | 'too-many-arguments';
+  'file' | 'ini' | 'constants' | 'structure' | 'unknown-task' | 'unknown-parameter' | 'bad-value' | 'too-many-arguments';
 
 export interface ScheduleProblem extends IniProblem {
   code: ProblemCode;
@@ -72,8 +72,7 @@ const constantsSchema = {
 
 /**
  * Reads and validates a schedule without throwing: the tasks that could be built and every
- * problem found. Tasks of declared-but-unavailable kinds are included (with a problem each), so
- * a schedule can be listed and estimated before its measurements exist.
+ * problem found.
  */
 export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedule; problems: ScheduleProblem[] } {
   const problems: ScheduleProblem[] = [];
@@ -188,7 +187,6 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
         return void problem('unknown-task', `fragment ${frag.name} needs task kind ${part.kind}, which icefat does not have`, fragE);
       const params = readParams(kind.name, kind.params, kind.positional, toEntries(part.params, fragE.line), false, s.line, problem);
       if (!params) return;
-      if (kind.unavailable) problem('unavailable', `${kind.name}: ${kind.unavailable}`, fragE, kind.name);
       const section = parts.length > 1 ? `${s.name}.${i}` : s.name;
       addTask(schedule, { section, kind: kind.name, params, runBackup: runBackup && i === parts.length - 1, line: s.line });
     });
@@ -207,7 +205,6 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
     return void problem('unknown-task', `unknown task "${name}"; ${hint}`, taskE);
   }
   const params = readParams(kind.name, kind.params, kind.positional, args, positional, s.line, problem);
-  if (kind.unavailable) problem('unavailable', `${kind.name}: ${kind.unavailable}`, taskE, kind.name);
   if (!params) return;
   addTask(schedule, { section: s.name, kind: kind.name, params, runBackup, line: s.line });
 }
