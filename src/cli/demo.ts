@@ -19,7 +19,7 @@ import { simRegistry } from './sim-registry.js';
 export function registerDemo(program: Command<[], { home?: string }>): void {
   program
     .command('demo')
-    .description('the pre-run checklist and the master on the simulated lab, in a fresh temporary home')
+    .description('the pre-run checklist, a gain scan and a short FAT under the master on the simulated lab, in a fresh temporary home')
     .option('--seed <n>', 'seed of the simulated lab', intOption('--seed'), 1)
     .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'), 20)
     .option('--base-port <p>', 'base port of the simulated lab (default: the first free of 5000, 15000, 25000)', intOption('--base-port'))
@@ -43,6 +43,10 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
             '   Can every PMT see the laser? (check_laser_visibility.py)',
             ['check', 'visibility', '1', 'demo visibility', '-j', '4', '--events', '300', '--force'],
           ],
+          [
+            '5. Room-temperature gain scan before the master (measure_gain_online.py)',
+            ['measure', 'gain', '-j', '4', '--events', '1500', '--comment', 'room temperature'],
+          ],
         ];
         for (const [title, args] of steps) {
           say(`\n=== ${title}\n$ fat ${args.map(quote).join(' ')}`);
@@ -50,7 +54,7 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
           if (code !== 0) failed.push(`fat ${args.join(' ')}`);
         }
 
-        // the master on a schedule of the housekeeping tasks (the measurements arrive with #4)
+        // the master on a short FAT: the seed's example schedule with fewer events per measurement
         const schedule = path.join(dir, 'demo_schedule.ini');
         fs.writeFileSync(schedule, demoSchedule(path.join(dir, 'json/run/run_00001.json')));
         say(`\n=== The master script (fat_master.py), on ${schedule}\n$ fat schedule check ${schedule}`);
@@ -61,12 +65,15 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
         if ((await master) !== 0) failed.push('fat master');
         say('\n$ fat status');
         await runFat(dir, ['status']);
+        say('\n=== Verdicts against the goalposts (config/goalposts.toml)\n$ fat results');
+        if ((await runFat(dir, ['results'])) !== 0) failed.push('fat results');
         say('\n=== What was written');
         say(`  run file:     ${path.join(dir, 'json/run/run_00001.json')}`);
         say(
           `  D-Egg files:  ${path.join(dir, 'json/run_00001/')} (${fs.existsSync(path.join(dir, 'json/run_00001')) ? fs.readdirSync(path.join(dir, 'json/run_00001')).length : 0} files)`,
         );
-        say(`  store:        ${path.join(dir, 'fat.db')} (runs, modules, checks, the master's journal, events)`);
+        say(`  raw data:     ${path.join(dir, 'data/')} (HDF5, one folder per measurement; docs/raw-data.md)`);
+        say(`  store:        ${path.join(dir, 'fat.db')} (runs, modules, checks, results, the master's journal, events)`);
         say(`  run log:      ${path.join(dir, 'logs/run_00001.log')}`);
         say(`  backups:      ${path.join(dir, 'backups/run_00001/')}`);
         say(`  DomNet log:   ${path.join(dir, 'logs/domnet.log')}`);
@@ -79,20 +86,27 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
         await lab.close();
       }
       if (failed.length) throw new CliError(`demo: ${failed.length} step(s) failed: ${failed.join('; ')}`);
-      say('\nThe checklist and the master ran; the measurements (gain, dark rate, linearity...) join the schedule with issue #4.');
+      say('\nThe checklist, the gain scan and a short FAT ran; `fat results --module SERIAL` shows one module in detail.');
     });
 }
 
 const say = (s: string) => process.stdout.write(s + '\n');
 
+/** The seed's example schedule, shortened: fewer events and windows per measurement. */
 function demoSchedule(runFile: string): string {
   return [
     '[constants]',
     `run_file = ${runFile}`,
     'verbose = True',
     '',
-    '[wait_time_0]\ntask = wait_time\npause = 300\n',
+    '[wait_time_0]\ntask = wait_time\npause = 60\n',
     '[status_check_0]\ntask = status_check\nrun_backup = True\n',
+    '[measure_stf_0]\ntask = measure_stf\ncomment = demo\n',
+    '[measure_gain_0]\ntask = measure_gain\ncomment = demo check\nmode = check\nn_events = 1500\n',
+    '[measure_scaler_0]\ntask = measure_scaler\ncomment = demo\nn_runs = 100\nrun_backup = True\n',
+    '[measure_linearity_0]\ntask = measure_linearity\ncomment = demo\nn_events = 200\n',
+    '[measure_long_waveform_0]\ntask = measure_long_waveform\ncomment = demo\nn_events = 200\n',
+    '[measure_baseline_flasher_0]\ntask = measure_baseline_flasher\ncomment = demo\nn_events = 50\n',
     '[readout_and_reboot_0]\ntask = readout_and_reboot\ncomment = demo warm reboot\n',
     '[set_freezer_0]\ntask = set_freezer\nfcurrent = 20\nfdelta = -60\nwait_reached = False\n',
     '[manual_input_0]\ntask = manual_input\nmessage = The freezer is set to -40 C. Continue the schedule?\n',

@@ -49,9 +49,6 @@ interface GainSummary {
 /** `fat measure <kind>`: one measurement of issue #4 on its own, outside a schedule, with the same records. */
 export function registerMeasure(program: Command<[], { home?: string }>): void {
   const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
-  registerModuleTests(measure);
-  registerLaserMeasurements(measure);
-  registerMonitoringMeasurements(measure);
 
   measure
     .command('gain')
@@ -116,4 +113,7 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
         if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
       }),
     );
+  registerLaserMeasurements(measure);
+  registerModuleTests(measure);
+  registerMonitoringMeasurements(measure);
 }

@@ -104,8 +104,11 @@ describe('measure_pulsed_waveform on the simulated lab', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Summary;
     expect(s.pmts).toHaveLength(32);
+    // 100 bursts: each PMT's droop scatters by about 2% around the truth (none); their mean much less
+    const mean = s.pmts.reduce((a, p) => a + p.droop!, 0) / s.pmts.length;
+    expect(Math.abs(mean)).toBeLessThan(0.015);
     for (const p of s.pmts) {
-      expect(Math.abs(p.droop!), `${p.serial} ${p.pmt}: droop ${p.droop}`).toBeLessThan(0.03);
+      expect(Math.abs(p.droop!), `${p.serial} ${p.pmt}: droop ${p.droop}`).toBeLessThan(0.06);
       expect(p.droopSegments).toHaveLength(10);
       expect(Math.abs(p.separationNs - SIM_BURST_SPACING_NS)).toBeLessThan(1);
     }

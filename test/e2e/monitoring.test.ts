@@ -193,7 +193,7 @@ describe('quick online monitoring and the HV sweep', () => {
     }
     const rows = query<{ verdict: string; port: number; pmt: string }>(
       env.dir,
-      "select verdict, port, pmt from results where name = 'gain.check'",
+      "select verdict, port, pmt from results where name = 'gain.check' and kind = 'measure_gain'",
     );
     expect(rows).toHaveLength(64);
     // 50 V low is about 25% less gain: outside 0.9e7-1.1e7
