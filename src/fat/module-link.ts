@@ -85,7 +85,12 @@ export async function moduleStatus(host: string, port: number, expectedFpga: num
     return await withSession(host, port, async (s) => {
       const temperatureC = await s.temperatureC();
       const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
-      return { ...check, temperatureC, hvVolts, message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V` };
+      return {
+        ...check,
+        temperatureC,
+        hvVolts,
+        message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V`,
+      };
     });
   } catch (e) {
     return { ...check, ok: false, message: (e as Error).message };
@@ -96,7 +101,13 @@ export async function moduleStatus(host: string, port: number, expectedFpga: num
  * Power-cycles one mainboard through its ICM (mb_off, mb_on), boots it out of the bootloader,
  * configures its FPGA and re-enables its interlocks: the one reboot a failing module gets.
  */
-export async function powerCycle(host: string, icmPort: number, address: number, port: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+export async function powerCycle(
+  host: string,
+  icmPort: number,
+  address: number,
+  port: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
   const icm = new IcmClient(host, icmPort, { timeoutMs: 5000 });
   try {
     await icm.mbOff(address);

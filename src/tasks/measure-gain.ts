@@ -2,14 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
-import {
-  lowRateAction,
-  nextScanHv,
-  scanStartHv,
-  type GainPoint,
-  type PowerLawFit,
-  type ScanDoneReason,
-} from '../analysis/gain.js';
+import { lowRateAction, nextScanHv, scanStartHv, type GainPoint, type PowerLawFit, type ScanDoneReason } from '../analysis/gain.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';

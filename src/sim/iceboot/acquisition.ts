@@ -228,7 +228,15 @@ export class Acquisition {
       if (laser.firing) this.addLaser(train, v, laser, from, to);
       if (cal && v.flasherMeanPe > 0) {
         for (const tick of calTicks(cal, from - FLASHER_DELAY_SAMPLES, to - FLASHER_DELAY_SAMPLES)) {
-          addLightPulse(train, rng, tick + FLASHER_DELAY_SAMPLES + rng.normal(0, 0.5), v.flasherMeanPe, v.peakAdcPerPe, v.speResolution, v.saturationPe);
+          addLightPulse(
+            train,
+            rng,
+            tick + FLASHER_DELAY_SAMPLES + rng.normal(0, 0.5),
+            v.flasherMeanPe,
+            v.peakAdcPerPe,
+            v.speResolution,
+            v.saturationPe,
+          );
         }
       }
       const idx = s.channels.indexOf(ch);
