@@ -101,11 +101,30 @@ function readNode(node: Node): ReadGroup {
   return out;
 }
 
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Files written here (and by h5py) start with the HDF5 signature; a user block would move it, icefat writes none. */
+function hasSignature(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    return fs.readSync(fd, head, 0, 8, 0) === 8 && head.equals(SIGNATURE);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Reads a whole HDF5 file (for analyses over recorded data and for tests). */
 export async function readHdf5(file: string): Promise<ReadGroup> {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such HDF5 file`);
+  if (!hasSignature(file)) throw new Error(`${file}: not an HDF5 file (no HDF5 signature at its start)`);
   await init();
-  const f = new h5wasm.File(file, 'r');
+  let f: InstanceType<typeof h5wasm.File>;
+  try {
+    f = new h5wasm.File(file, 'r');
+  } catch (e) {
+    throw new Error(`${file}: cannot be read as HDF5 (${String(e)})`, { cause: e });
+  }
   try {
     return readNode(f);
   } finally {
