@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { kind as measureLinearity } from '../tasks/measure-linearity.js';
 import { kind as measurePulsed } from '../tasks/measure-pulsed.js';
 import { CliError, emit, withWorkspace } from './common.js';
-import { checkJobs, runMeasurement } from './measure-run.js';
+import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { intOption } from './parse.js';
 
 /** `fat measure linearity | waveform`: the laser measurements, each on its own. */
@@ -55,13 +55,11 @@ const numberOption = (name: string) => (v: string) => {
 };
 
 export function registerLaserMeasurements(measure: Command<[], { home?: string }>): void {
-  measure
-    .command('linearity')
-    .description(
-      'PMT linearity: laser at 100 Hz through the 10 filter settings, charge ratio at 200 PE (the original measure_linearity.py)',
-    )
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(
+    measure,
+    'linearity',
+    'PMT linearity: laser at 100 Hz through the 10 filter settings, charge ratio at 200 PE (the original measure_linearity.py)',
+  )
     .option('--comment <text>', 'comment for the record', '10 fw settings, 100 Hz')
     .option('--events <n>', 'laser shots per filter setting and PMT', intOption('--events'), 5000)
     .option('--json', 'print JSON')
@@ -83,17 +81,17 @@ export function registerLaserMeasurements(measure: Command<[], { home?: string }
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: charge ratio at 200 PE ${Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe.toFixed(3) : 'not reached'}; ` +
               `observed/expected PE ${x.points.map((p) => `${p.observedPe.toFixed(0)}/${p.expectedPe.toFixed(0)}`).join(' ')}`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+        throwOnFailures(r.failures);
       }),
     );
 
-  measure
-    .command('waveform')
-    .description('double pulse (or droop) of laser bursts in 1024-sample waveforms (the original measure_pulsed_waveform.py)')
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(
+    measure,
+    'waveform',
+    'double pulse (or droop) of laser bursts in 1024-sample waveforms (the original measure_pulsed_waveform.py)',
+  )
     .option('--comment <text>', 'comment for the record', 'double burst 0.05fw, 100 Hz')
     .option('--mode <mode>', 'double (bursts of 2) or droop (long bursts)', 'double')
     .option('--strength0 <s>', 'transmission of filter wheel 0', numberOption('--strength0'), 0.05)
@@ -122,9 +120,9 @@ export function registerLaserMeasurements(measure: Command<[], { home?: string }
               (x.droop !== null ? `, droop ${(100 * x.droop).toFixed(1)}%` : '') +
               ` (${x.fitted}/${x.laserEvents} waveforms)`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+        throwOnFailures(r.failures);
       }),
     );
 }

@@ -4,7 +4,7 @@ import { kind as measureBaseline } from '../tasks/measure-baseline.js';
 import { kind as measureFlasher } from '../tasks/measure-flasher.js';
 import { kind as measureStf } from '../tasks/measure-stf.js';
 import { CliError, emit, withWorkspace } from './common.js';
-import { checkJobs, runMeasurement } from './measure-run.js';
+import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { intOption } from './parse.js';
 
 /** `fat measure baseline | flasher | stf`: the module checks of the FAT, each on its own. */
@@ -57,13 +57,11 @@ interface StfSummary {
 type MeasureCommand = Command<[], {}, { home?: string }>;
 
 export function registerModuleTests(measure: MeasureCommand): void {
-  measure
-    .command('baseline')
-    .description(
-      'baseline of every PMT: 50 software-triggered waveforms of 1024 samples, HV as it is (the original measure_pmt_baseline.py)',
-    )
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(
+    measure,
+    'baseline',
+    'baseline of every PMT: 50 software-triggered waveforms of 1024 samples, HV as it is (the original measure_pmt_baseline.py)',
+  )
     .option('--comment <text>', 'comment for the record', '')
     .option('--dac <value>', 'baseline DAC setting', intOption('--dac'), 30000)
     .option('--json', 'print JSON')
@@ -82,17 +80,17 @@ export function registerModuleTests(measure: MeasureCommand): void {
             (x) =>
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.baselineAdc.toFixed(2)} ± ${x.baselineStdAdc.toFixed(2)} ADC (HV ${x.hvVolts.toFixed(0)} V)`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+        throwOnFailures(r.failures);
       }),
     );
 
-  measure
-    .command('flasher')
-    .description('flasher LEDs: 12 LEDs x 10 bias settings seen by the lower PMT, laser off (the original measure_baseline_flasher)')
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(
+    measure,
+    'flasher',
+    'flasher LEDs: 12 LEDs x 10 bias settings seen by the lower PMT, laser off (the original measure_baseline_flasher)',
+  )
     .option('--comment <text>', 'comment for the record', 'FAT test')
     .option('--events <n>', 'flashes per LED and bias setting', intOption('--events'), 500)
     .option('--json', 'print JSON')
@@ -115,21 +113,20 @@ export function registerModuleTests(measure: MeasureCommand): void {
               .filter((l) => !l.works)
               .map((l) => `      LED ${l.led} (mask 0x${l.mask.toString(16).padStart(4, '0')}): ${l.reason}`),
           ]),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+        throwOnFailures(r.failures);
         const bad = r.modules.filter((x) => x.ledsWorking < 12);
         if (bad.length) throw new CliError(`${bad.length} module(s) have LEDs that do not work: ${bad.map((x) => x.serial).join(', ')}`);
       }),
     );
 
-  measure
-    .command('stf')
-    .description(
-      "icefat's quick self-test of every module: communication, sensors, supplies, HV, baseline, triggers (in place of the STF DEgg-FAT set)",
-    )
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs tested in parallel', intOption('--jobs'), 4)
+  measureCommand(
+    measure,
+    'stf',
+    "icefat's quick self-test of every module: communication, sensors, supplies, HV, baseline, triggers (in place of the STF DEgg-FAT set)",
+    'wire pairs tested in parallel',
+  )
     .option('--comment <text>', 'comment for the record', '')
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>

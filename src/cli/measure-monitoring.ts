@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { kind as measureDt } from '../tasks/measure-dt.js';
 import { kind as measureHv } from '../tasks/measure-hv.js';
-import { CliError, emit, withWorkspace } from './common.js';
-import { checkJobs, runMeasurement } from './measure-run.js';
+import { emit, withWorkspace } from './common.js';
+import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { intOption } from './parse.js';
 
 /** `fat measure dt | hv`: the Δt run and the HV sweep, each on its own. */
@@ -43,11 +43,7 @@ interface HvSummary {
 }
 
 export function registerMonitoringMeasurements(measure: Command<[], { home?: string }>): void {
-  measure
-    .command('dt')
-    .description('Δt between dark triggers: rate and correlated noise from dark charge stamps (the original measure_dt.py)')
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(measure, 'dt', 'Δt between dark triggers: rate and correlated noise from dark charge stamps (the original measure_dt.py)')
     .option('--comment <text>', 'comment for the record', '')
     .option('--events <n>', 'dark triggers per PMT', intOption('--events'), 10000)
     .option('--adc', 'use the ADC threshold trigger instead of the FIR trigger')
@@ -68,17 +64,17 @@ export function registerMonitoringMeasurements(measure: Command<[], { home?: str
             (x) =>
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.rateHz.toFixed(0)} Hz at ${x.temperatureC.toFixed(1)} °C, ${(100 * x.correlatedFraction).toFixed(2)}% correlated within 10 µs`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+        throwOnFailures(r.failures);
       }),
     );
 
-  measure
-    .command('hv')
-    .description('HV sweep of every PMT across HV(1e7) ± span, readback, current and temperature per step (the original hv_check.py)')
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(
+    measure,
+    'hv',
+    'HV sweep of every PMT across HV(1e7) ± span, readback, current and temperature per step (the original hv_check.py)',
+  )
     .option('--span <volts>', 'sweep HV(1e7) ± this', intOption('--span'), 120)
     .option('--step <volts>', 'step of the sweep', intOption('--step'), 1)
     .option('--reads <n>', 'readbacks per step', intOption('--reads'), 20)
@@ -99,9 +95,9 @@ export function registerMonitoringMeasurements(measure: Command<[], { home?: str
             (x) =>
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: around ${x.setPointV} V, worst readback std ${x.worstStdV.toFixed(2)} V, worst offset ${x.maxDeviationV.toFixed(2)} V`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be swept`);
+        throwOnFailures(r.failures, 'module(s) could not be swept');
       }),
     );
 }

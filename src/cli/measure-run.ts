@@ -1,8 +1,10 @@
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { Workspace } from '../fat/home.js';
 import { standaloneContext } from '../engine/standalone.js';
 import { activeModules, findRun, latestRun } from '../fat/runs.js';
 import type { TaskKind } from '../tasks/types.js';
 import { CliError } from './common.js';
+import { intOption } from './parse.js';
 
 export interface MeasureOutcome {
   run: { id: number; number: number };
@@ -61,4 +63,31 @@ export async function runMeasurement<P extends Record<string, unknown>>(
 /** --jobs is 1..16 everywhere */
 export function checkJobs(jobs: number): void {
   if (jobs < 1 || jobs > 16) throw new CliError(`--jobs must be 1..16, got ${jobs}`);
+}
+
+/** `fat measure NAME [run] -j N`: what every measurement command starts with. */
+export function measureCommand<O extends OptionValues, G extends OptionValues>(
+  measure: Command<[], O, G>,
+  name: string,
+  description: string,
+  jobsHelp = 'wire pairs measured in parallel',
+) {
+  return measure
+    .command(name)
+    .description(description)
+    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
+    .option('-j, --jobs <n>', jobsHelp, intOption('--jobs'), 4);
+}
+
+export interface ModuleFailure {
+  port: number;
+  serial: string;
+  error: string;
+}
+
+export const failureLines = (failures: readonly ModuleFailure[]) => failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`);
+
+/** A measurement that left modules out exits non-zero, after printing what it did measure. */
+export function throwOnFailures(failures: readonly ModuleFailure[], what = 'module(s) could not be measured'): void {
+  if (failures.length) throw new CliError(`${failures.length} ${what}`);
 }

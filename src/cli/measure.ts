@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { kind as measureGain } from '../tasks/measure-gain.js';
 import { kind as measureScaler } from '../tasks/measure-scaler.js';
-import { CliError, emit, withWorkspace } from './common.js';
-import { checkJobs, runMeasurement } from './measure-run.js';
+import { emit, withWorkspace } from './common.js';
+import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { registerModuleTests } from './measure-module-tests.js';
 import { registerMonitoringMeasurements } from './measure-monitoring.js';
 import { registerLaserMeasurements } from './measure-laser.js';
@@ -50,11 +50,7 @@ interface GainSummary {
 export function registerMeasure(program: Command<[], { home?: string }>): void {
   const measure = program.command('measure').description('run one measurement on the modules of a run, outside a schedule');
 
-  measure
-    .command('gain')
-    .description('online HV scan of every PMT to gain 1e7 from SPE charge fits (the original measure_gain_online.py)')
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(measure, 'gain', 'online HV scan of every PMT to gain 1e7 from SPE charge fits (the original measure_gain_online.py)')
     .option('--comment <text>', 'comment for the record', '')
     .option('--events <n>', 'waveforms per HV point', intOption('--events'), 10000)
     .option('-r, --resume', 'continue the latest gain measurement: skip modules already measured in its folder')
@@ -75,17 +71,13 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
             (x) =>
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V, G = ${x.gainFitNorm.toExponential(3)}·V^${x.gainFitExp.toFixed(3)}, SPE peak ${(x.spePeakHeightVolts * 1e3).toFixed(2)} mV (${x.points.length} points, ${x.reason})`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} PMT scan(s) failed`);
+        throwOnFailures(r.failures, 'PMT scan(s) failed');
       }),
     );
 
-  measure
-    .command('scaler')
-    .description('dark rate at 0.25 PE from 100 ms scaler windows, laser off (the original measure_scaler.py)')
-    .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', 'wire pairs measured in parallel', intOption('--jobs'), 4)
+  measureCommand(measure, 'scaler', 'dark rate at 0.25 PE from 100 ms scaler windows, laser off (the original measure_scaler.py)')
     .option('--comment <text>', 'comment for the record', 'FAT')
     .option('--runs <n>', 'scaler windows of 100 ms per PMT', intOption('--runs'), 5000)
     .option('--fir', 'use the FIR trigger instead of the ADC threshold trigger')
@@ -108,9 +100,9 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
             (x) =>
               `  ${x.aboveWarning ? '[HIGH]' : '[OK]  '} port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.darkRateHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.temperatureC.toFixed(1)} °C (threshold ${x.thresholdAdc} ADC; ${x.note})`,
           ),
-          ...r.failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`),
+          ...failureLines(r.failures),
         ]);
-        if (r.failures.length) throw new CliError(`${r.failures.length} module(s) could not be measured`);
+        throwOnFailures(r.failures);
       }),
     );
   registerLaserMeasurements(measure);
