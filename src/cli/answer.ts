@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
-import { answerPrompt, openPromptOf, operatorName } from '../engine/prompts.js';
-import { recordEvent } from '../fat/check-results.js';
+import { AnswerError, answerOpenPrompt } from '../engine/answer-open.js';
+import { openPromptOf, operatorName } from '../engine/prompts.js';
 import { CliError, withWorkspace } from './common.js';
 import { text, isCancel } from '@clack/prompts';
 
@@ -27,19 +27,15 @@ export function registerAnswer(program: Command<[], { home?: string }>): void {
           if (isCancel(r)) throw new CliError('nothing was answered');
           reason = r.trim();
         }
-        const by = operatorName();
-        const ok = await answerPrompt(ws, prompt.id, { answer: yes ? 'yes' : 'no', reason, answeredBy: by, via: 'cli' });
-        if (!ok) throw new CliError('the prompt was answered by someone else a moment ago; nothing changed');
-        await recordEvent(
-          ws,
-          prompt.run_id,
-          'info',
-          'prompt.answer-cli',
-          `${by} answered ${yes ? 'yes' : 'no'} to "${prompt.message}" with fat answer`,
-          { reason },
-        );
+        let answered;
+        try {
+          answered = await answerOpenPrompt(ws, { answer: yes ? 'yes' : 'no', reason, by: operatorName(), via: 'cli' });
+        } catch (e) {
+          if (e instanceof AnswerError) throw new CliError(e.message);
+          throw e;
+        }
         process.stdout.write(
-          `Answered ${yes ? 'yes' : 'no'} to: ${prompt.message}\n${yes ? 'The master goes on.' : 'The master stops the run cleanly.'}\n`,
+          `Answered ${yes ? 'yes' : 'no'} to: ${answered.message}\n${yes ? 'The master goes on.' : 'The master stops the run cleanly.'}\n`,
         );
       }),
     );

@@ -7,9 +7,11 @@ import { registerMeasure } from './measure.js';
 import { registerResults } from './results.js';
 import { registerRun } from './run.js';
 import { registerSchedule } from './schedule.js';
+import { registerServe } from './serve.js';
 import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerUser } from './user.js';
 
 const program = new Command()
   .name('fat')
@@ -29,6 +31,8 @@ registerResults(program);
 registerAnswer(program);
 registerStatus(program);
 registerSchedule(program);
+registerServe(program);
+registerUser(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
-import { findRun, latestRun } from '../fat/runs.js';
-import { runResults, runVerdicts, type ModuleReport, type ResultRecord } from '../fat/verdicts.js';
+import { ResultsError, resultsReport } from '../fat/results-report.js';
+import { type ModuleReport, type ResultRecord } from '../fat/verdicts.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 /**
@@ -49,36 +49,20 @@ export function registerResults(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        let run;
+        let report;
         try {
-          run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+          report = await resultsReport(ws, runArg, opts.module);
         } catch (e) {
-          throw new CliError((e as Error).message);
+          if (e instanceof ResultsError) throw new CliError(e.message);
+          throw e;
         }
-        if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
-        const modules = await runVerdicts(ws, run.id);
-        let selected: ModuleReport | undefined;
-        if (opts.module !== undefined) {
-          const want = opts.module.trim();
-          selected = modules.find((m) => m.serial === want || String(m.port) === want);
-          if (!selected)
-            throw new CliError(
-              `module "${want}" is not in run ${run.run_number} (its modules: ${modules.map((m) => `${m.serial} on ${m.port}`).join(', ') || 'none'})`,
-            );
-        }
-        const rows = selected ? await runResults(ws, run.id, selected.serial) : null;
-        const counts = { pass: 0, marginal: 0, fail: 0 };
-        for (const m of modules) counts[m.verdict]++;
-        const shown = selected ? [selected] : modules;
-        emit(
-          opts.json,
-          { run: run.run_number, station: ws.station.name, counts, modules: shown, ...(rows ? { results: rows } : {}) },
-          () => [
-            `Run ${run.run_number} on ${ws.station.name}: ${modules.length} modules, ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail`,
-            ...shown.flatMap(moduleLine),
-            ...(rows ? [`Results of ${selected!.serial} (${rows.length}, oldest first):`, ...resultLines(rows)] : []),
-          ],
-        );
+        const { counts, modules: shown, results: rows } = report;
+        const total = counts.pass + counts.marginal + counts.fail;
+        emit(opts.json, report, () => [
+          `Run ${report.run} on ${ws.station.name}: ${total} modules, ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail`,
+          ...shown.flatMap(moduleLine),
+          ...(rows ? [`Results of ${shown[0].serial} (${rows.length}, oldest first):`, ...resultLines(rows)] : []),
+        ]);
       }),
     );
 }

@@ -225,7 +225,38 @@ export interface ResultTable {
   created_at: CreatedAt;
 }
 
+/** A person of the web API; the password is kept as a scrypt hash with its salt. */
+export interface UserTable {
+  id: Id;
+  name: string;
+  password_hash: string;
+  role: 'admin' | 'shifter';
+  disabled: Generated<number>;
+  created_at: CreatedAt;
+}
+
+/** A browser login: the cookie's token is stored hashed, with the CSRF token it must send back. */
+export interface SessionTable {
+  id: Id;
+  user_id: number;
+  token_hash: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A bearer token for scripts, stored hashed. */
+export interface ApiTokenTable {
+  id: Id;
+  user_id: number;
+  token_hash: string;
+  created_at: string;
+}
+
 export interface Database {
+  users: UserTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
   results: ResultTable;
   schedules: ScheduleTable;
   tasks: TaskTable;

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_master.js';
 import * as m0003 from './0003_results.js';
+import * as m0004 from './0004_users.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -9,5 +10,6 @@ export const migrationProvider: MigrationProvider = {
     '0001_init': m0001,
     '0002_master': m0002,
     '0003_results': m0003,
+    '0004_users': m0004,
   }),
 };

@@ -1,0 +1,28 @@
+import type { Command } from '@commander-js/extra-typings';
+import { startServer } from '../web/server.js';
+import { CliError, withWorkspace } from './common.js';
+import { intOption } from './parse.js';
+
+/** `fat serve [--port N] [--host H]`: the HTTP API (status, results, live events, answers, files, metrics). */
+export function registerServe(program: Command<[], { home?: string }>): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API of the station (127.0.0.1 unless --host) until Ctrl-C')
+    .option('--port <n>', 'TCP port (0: any free port)', intOption('--port'), 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const port = opts.port;
+        if (port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, not ${port}`);
+        const server = await startServer(ws, opts.host, port);
+        process.stdout.write(`fat serve: station ${ws.station.name} at ${server.url} (Ctrl-C stops)\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await server.close();
+        process.stdout.write('fat serve: stopped\n');
+      }),
+    );
+}

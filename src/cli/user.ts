@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import type { Command } from '@commander-js/extra-typings';
+import { addUser, createApiToken, disableUser } from '../web/users.js';
+import { CliError, withWorkspace } from './common.js';
+
+/** `fat user add|disable|token`: the people of the web API (fat serve). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readPassword(file: string | undefined): Promise<string> {
+  let text: string;
+  if (file !== undefined) {
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read the password file ${file}: ${(e as Error).message}`);
+    }
+  } else {
+    if (process.stdin.isTTY) process.stderr.write('password (then Enter and Ctrl-D): ');
+    text = await readStdin();
+  }
+  const pw = text.replace(/\r?\n$/, '');
+  if (!pw) throw new CliError(`no password given ${file !== undefined ? `in ${file}` : 'on standard input'}`);
+  return pw;
+}
+
+async function asCli<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError((e as Error).message);
+  }
+}
+
+export function registerUser(program: Command<[], { home?: string }>): void {
+  const user = program.command('user').description('users of the HTTP API (fat serve): add, disable, API tokens');
+  user
+    .command('add')
+    .description('add a user; the password comes from standard input or --password-file (the first user must be --admin)')
+    .argument('<name>', 'user name')
+    .option('--admin', 'an admin (else a shifter)')
+    .option('--password-file <file>', 'read the password from this file instead of standard input')
+    .action(async (name, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const pw = await readPassword(opts.passwordFile);
+        const u = await asCli(() => addUser(ws, name, pw, opts.admin ? 'admin' : 'shifter'));
+        process.stdout.write(`added user ${u.name} (${u.role})\n`);
+      }),
+    );
+  user
+    .command('disable')
+    .description('disable a user: logins, sessions and tokens stop working')
+    .argument('<name>', 'user name')
+    .action(async (name, _opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        await asCli(() => disableUser(ws, name));
+        process.stdout.write(`disabled user ${name}\n`);
+      }),
+    );
+  user
+    .command('token')
+    .description('print a new API token of a user (Authorization: Bearer TOKEN); it is stored hashed and shown once')
+    .argument('<name>', 'user name')
+    .action(async (name, _opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const token = await asCli(() => createApiToken(ws, name));
+        process.stdout.write(`${token}\n`);
+      }),
+    );
+}

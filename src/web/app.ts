@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Workspace } from '../fat/home.js';
+import { stationStatus } from '../engine/status.js';
+import { AnswerError, answerOpenPrompt } from '../engine/answer-open.js';
+import { ResultsError, resultsReport } from '../fat/results-report.js';
+import { requireUser, SESSION_COOKIE, type AuthEnv } from './auth.js';
+import { eventsStream } from './events-sse.js';
+import { resolveHomeFile } from './files.js';
+import { metricsText } from './metrics.js';
+import { login, logout, SESSION_HOURS } from './users.js';
+import { parseAnswerBody, parseLoginBody } from './bodies.js';
+
+/**
+ * The HTTP API of `fat serve`. Reading (status, results, events, files, metrics) is open to whoever
+ * reaches the address (127.0.0.1 unless --host); answering a prompt needs a user.
+ */
+export interface AppOptions {
+  /** SSE poll interval of /api/events, ms */
+  pollMs?: number;
+}
+
+async function jsonBody(req: Request): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    return undefined;
+  }
+}
+
+export function createApp(ws: Workspace, opts: AppOptions = {}) {
+  const app = new Hono<AuthEnv>();
+
+  app.onError((err, c) => {
+    process.stderr.write(`fat serve: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}\n`);
+    return c.json({ error: `${c.req.method} ${c.req.path} failed: ${err.message}` }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get('/api/status', async (c) => c.json(await stationStatus(ws)));
+
+  app.get('/api/results', async (c) => {
+    try {
+      return c.json(await resultsReport(ws, c.req.query('run'), c.req.query('module')));
+    } catch (e) {
+      if (e instanceof ResultsError) return c.json({ error: e.message }, 404);
+      throw e;
+    }
+  });
+
+  app.get('/api/events', (c) => eventsStream(ws, c, opts.pollMs));
+
+  app.post('/api/login', async (c) => {
+    const body = parseLoginBody(await jsonBody(c.req.raw));
+    if ('error' in body) return c.json({ error: body.error }, 400);
+    const s = await login(ws, body.name, body.password);
+    if (!s) return c.json({ error: 'wrong user name or password, or the user is disabled' }, 401);
+    setCookie(c, SESSION_COOKIE, s.token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      maxAge: SESSION_HOURS * 3600,
+    });
+    return c.json({ user: s.user.name, role: s.user.role, csrfToken: s.csrf });
+  });
+
+  app.post('/api/logout', requireUser(ws), async (c) => {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie) await logout(ws, cookie);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
+  app.get('/api/me', requireUser(ws), (c) => c.json({ user: c.var.user.name, role: c.var.user.role }));
+
+  app.post('/api/prompt/answer', requireUser(ws), async (c) => {
+    const body = parseAnswerBody(await jsonBody(c.req.raw));
+    if ('error' in body) return c.json({ error: body.error }, 400);
+    try {
+      const p = await answerOpenPrompt(ws, { answer: body.answer, reason: body.reason, by: c.var.user.name, via: 'web' });
+      return c.json({ answered: { id: p.id, message: p.message, answer: body.answer, by: c.var.user.name } });
+    } catch (e) {
+      if (e instanceof AnswerError) return c.json({ error: e.message }, 409);
+      throw e;
+    }
+  });
+
+  app.get('/files/*', (c) => {
+    const raw = new URL(c.req.url).pathname.replace(/^\/files\//, '');
+    const f = resolveHomeFile(ws.home, raw);
+    if (f.status !== 200) return c.json({ error: f.error }, f.status);
+    const body = Readable.toWeb(fs.createReadStream(f.file)) as ReadableStream;
+    return c.body(body, 200, { 'content-type': f.type, 'content-length': String(f.size), 'x-content-type-options': 'nosniff' });
+  });
+
+  app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  return app;
+}
