@@ -27,24 +27,39 @@ function startId(c: Context): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
+let open = 0;
+
+/** Event streams open now in this process (a disconnected client's stream ends within one poll). */
+export function openEventStreams(): number {
+  return open;
+}
+
 export function eventsStream(ws: Workspace, c: Context, pollMs = POLL_MS) {
   return streamSSE(c, async (stream) => {
-    let after = startId(c) ?? (await lastEventId(ws));
-    await stream.writeSSE({ event: 'hello', data: JSON.stringify({ station: ws.station.name, after }) });
-    while (!stream.aborted && !stream.closed) {
-      const rows = await ws.db
-        .selectFrom('events')
-        .selectAll()
-        .where('station', '=', ws.station.name)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(BATCH)
-        .execute();
-      for (const r of rows) {
-        await stream.writeSSE({ id: String(r.id), data: JSON.stringify(r) });
-        after = r.id;
+    open++;
+    try {
+      await pump();
+    } finally {
+      open--;
+    }
+    async function pump() {
+      let after = startId(c) ?? (await lastEventId(ws));
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ station: ws.station.name, after }) });
+      while (!stream.aborted && !stream.closed && !c.req.raw.signal.aborted) {
+        const rows = await ws.db
+          .selectFrom('events')
+          .selectAll()
+          .where('station', '=', ws.station.name)
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(BATCH)
+          .execute();
+        for (const r of rows) {
+          await stream.writeSSE({ id: String(r.id), data: JSON.stringify(r) });
+          after = r.id;
+        }
+        if (rows.length < BATCH) await stream.sleep(pollMs);
       }
-      if (rows.length < BATCH) await stream.sleep(pollMs);
     }
   });
 }

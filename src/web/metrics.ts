@@ -3,6 +3,7 @@ import { backupLag } from '../engine/backup.js';
 import { latestSchedule } from '../engine/journal.js';
 import { latestRun } from '../fat/runs.js';
 import { parseJson } from '../store/open.js';
+import { openEventStreams } from './events-sse.js';
 
 /**
  * GET /metrics in the Prometheus text format: tasks of the latest schedule by state, module states
@@ -85,5 +86,6 @@ export async function metricsText(ws: Workspace): Promise<string> {
     .executeTakeFirstOrThrow();
   x.metric('fat_open_prompts', 'prompts waiting for a person', [[{ station }, Number(open.n)]]);
   x.metric('fat_run_number', 'number of the latest run (0: none)', [[{ station }, run?.run_number ?? 0]]);
+  x.metric('fat_api_event_streams', 'clients of GET /api/events connected to this server', [[{ station }, openEventStreams()]]);
   return x.lines.join('\n') + '\n';
 }

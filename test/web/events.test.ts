@@ -40,6 +40,17 @@ describe('fat serve: live events over SSE', () => {
   });
   afterAll(async () => h?.close());
 
+  /** fat_api_event_streams of /metrics once it is `want`, or what it is after 5 s */
+  async function streamsBecome(want: string): Promise<string | undefined> {
+    const until = Date.now() + 5000;
+    for (;;) {
+      const text = await (await fetch(`${h.server.url}/metrics`)).text();
+      const n = /^fat_api_event_streams\{.*\} (\d+)$/m.exec(text)?.[1];
+      if (n === want || Date.now() > until) return n;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   it('delivers an event inserted after connecting, and replays from Last-Event-ID', async () => {
     await recordEvent(h.ws, null, 'info', 'test.old', 'before connecting');
     const ac = new AbortController();
@@ -54,6 +65,7 @@ describe('fat serve: live events over SSE', () => {
     expect([row.kind, row.message, row.level]).toEqual(['test.new', 'the master moved on', 'warn']);
     expect(f.id).toBe(String(row.id));
     ac.abort();
+    expect(await streamsBecome('0'), 'the stream of a disconnected client ends').toBe('0');
 
     const ac2 = new AbortController();
     const again = await fetch(`${h.server.url}/api/events`, { signal: ac2.signal, headers: { 'last-event-id': String(row.id - 1) } });
@@ -61,6 +73,8 @@ describe('fat serve: live events over SSE', () => {
     await it2.next();
     const replay = JSON.parse(((await it2.next()).value as Frame).data) as { kind: string };
     expect(replay.kind).toBe('test.new');
+    expect(await streamsBecome('1')).toBe('1');
     ac2.abort();
+    expect(await streamsBecome('0'), 'the stream of a disconnected client ends').toBe('0');
   });
 });
