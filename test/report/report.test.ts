@@ -4,7 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { setupRun } from '../helpers/master.js';
+import { query, setupRun } from '../helpers/master.js';
+import { verdictOfRows } from '../../src/fat/verdicts.js';
+import type { Verdict } from '../../src/analysis/goalposts.js';
 import { FIT_COLOUR } from '../../src/report/charts.js';
 
 /**
@@ -33,11 +35,15 @@ describe('fat report', () => {
   }, 180_000);
   afterAll(async () => env?.close(), 30_000);
 
-  const verdictOf = async (serial: string) => {
-    const r = await env.run(['results', '1', '--module', serial, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as { modules: Array<{ verdict: string }> }).modules[0].verdict;
-  };
+  /** the module's verdict as `fat results` computes it, from the store */
+  const verdictOf = (serial: string) =>
+    verdictOfRows(
+      query<{ id: number; pmt: string | null; name: string; verdict: Verdict | 'info'; reason: string }>(
+        env.dir,
+        'select id, pmt, name, verdict, reason from results where degg_serial = ?',
+        serial,
+      ),
+    ).verdict;
 
   it('a module report as PDF: serial, verdict, HV at 1e7 and the plots', async () => {
     const serial = serials[0];
@@ -48,7 +54,7 @@ describe('fat report', () => {
     expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     expect(text).toContain(serial);
-    expect(text).toContain((await verdictOf(serial)).toUpperCase());
+    expect(text).toContain(verdictOf(serial).toUpperCase());
     for (const pmt of ['LowerPmt', 'UpperPmt']) expect(text).toContain(String(Number(hv.get(`${serial} ${pmt}`)!.toPrecision(5))));
     for (const title of ['gain vs HV', 'dark rate per PMT', 'results in their goalpost bands']) expect(text).toContain(title);
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
