@@ -150,15 +150,17 @@ describe('quick online monitoring and the HV sweep', () => {
         const am = sec.AdvancedMonitoring_00;
         const truthPc = (gainAt(p, hv) * 1.602176634e-19) / 1e-12;
         expect(Math.abs((am.SPEPeakCharge as number) / truthPc - 1), `${what}: ${String(am.SPEPeakCharge)} pC vs ${truthPc}`).toBeLessThan(
-          0.06,
+          0.08,
         );
         expect(am.SPEChargeInRange).toBe(!(m.port === off.port && p.channel === 0));
         const dr = sec.DarkrateTemperature_00;
-        // one SPE point and the known exponent land within a few volts of the truth
+        // one SPE point of 2000 waveforms fixes the gain to a few per cent (8% at worst over 64 PMTs, as in
+        // the gain-check test); with the known exponent k that is V(1e7) within 8%/k of the truth, ~15 V
+        const hvTolerance = (p.hv1e7Volts * 0.08) / 6.5;
         expect(Math.abs((dr.HV1e7Gain as number) - p.hv1e7Volts), `${what}: ${String(dr.HV1e7Gain)} V vs ${p.hv1e7Volts} V`).toBeLessThan(
-          8,
+          hvTolerance,
         );
-        expect(Math.abs((dr.Gain as number) / 1e7 - 1), what).toBeLessThan(0.06);
+        expect(Math.abs((dr.Gain as number) / 1e7 - 1), what).toBeLessThan(0.08);
         expect(dr).toMatchObject({ HVBefore: hv, GainFitExpFrom: 'GainMeasurement_00', Iteration: 0 });
         const truthHz = darkRateHz(p, airC);
         expect(
