@@ -22,6 +22,8 @@ const base = (title: string): EChartsOption => ({
 export interface GainCurve {
   /** e.g. "LowerPmt SQ0123" */
   label: string;
+  /** the D-Egg JSON entry it came from, e.g. GainMeasurement_00 */
+  entry?: string;
   points: Array<{ hv: number; gain: number; gainError?: number }>;
   /** G = norm · V^exp (GainFitNorm, GainFitExp), when the scan was fitted */
   fit?: { norm: number; exp: number };

@@ -27,13 +27,14 @@ export function verdictBadge(v: string): string {
   return `<span class="verdict v-${esc(v)}">${esc(v.toUpperCase())}</span>`;
 }
 
-/** A table: header cells, rows of already-escaped HTML cells and an optional class per row. */
+/** A table: header cells (all empty: no header row), rows of already-escaped HTML cells and an optional class per row. */
 export function table(head: string[], rows: string[][], rowClasses: Array<string | undefined> = []): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
   const tr = rows
     .map((r, i) => `<tr${rowClasses[i] ? ` class="${esc(rowClasses[i])}"` : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
+  const thead = head.some((h) => h) ? `<thead><tr>${th}</tr></thead>` : '';
+  return `<table>${thead}<tbody>\n${tr}\n</tbody></table>`;
 }
 
 const CSS = `

@@ -74,6 +74,8 @@ function resultsTable(m: ModuleData, gp: Goalposts): string {
 function plots(m: ModuleData, gp: Goalposts): string {
   const out: string[] = [];
   if (m.gain.length) out.push(plot(renderSvg(gainChartOption(`${m.serial}: gain vs HV`, m.gain), { width: 720, height: 420 })));
+  const entries = m.gain.filter((c) => c.entry).map((c) => `${c.label}: ${c.entry}`);
+  if (entries.length) out.push(`<p>gain scans from the D-Egg JSON file: ${esc(entries.join('; '))}</p>`);
   for (const n of m.gainNotes) out.push(`<p class="note">${esc(n)}</p>`);
   const latest = m.results.filter((r) => !r.superseded);
   const dark = latest.filter((r) => r.name.startsWith('darkrate') && r.value !== null);

@@ -79,7 +79,8 @@ export function gainCurves(jsonFile: string, pmtSerials: Partial<Record<string, 
     const exp = Number(e.GainFitExp);
     const hv = Number(e.HV1e7Gain);
     curves.push({
-      label: `${pmt}${pmtSerials[pmt] ? ` ${pmtSerials[pmt]}` : ''} (${key})`,
+      label: `${pmt}${pmtSerials[pmt] ? ` ${pmtSerials[pmt]}` : ''}`,
+      entry: key,
       points,
       ...(norm > 0 && exp > 0 ? { fit: { norm, exp } } : {}),
       ...(hv > 0 ? { hv1e7: hv } : {}),
