@@ -13,6 +13,7 @@
  *   test/lab/serial-pty.test.ts   23400
  *   test/lab/iceboot*.test.ts     26000, 26200, 26400
  *   bench/decode.ts               28600
+ *   test/report/report.test.ts    4000
  */
 export const TEST_PORTS = {
   checklist: 8000,
