@@ -41,6 +41,8 @@ export const TEST_PORTS = {
   dryRun: 4100,
   // test/e2e/measure-gain.test.ts: 4300..4399, 5300..5316, 5534
   measureGain: 4300,
+  // test/e2e/example-schedule.test.ts: 3800..3899, 4800..4816, 5034
+  exampleSchedule: 3800,
   // test/e2e/monitoring.test.ts, bootmon.test.ts (+1000..+1016, +1234 each); 1800 and 1900 are not
   // used: a lab at 1800 would take 1883, where an MQTT broker may listen, and `fat setup` failed at 1900
   monitoring: 1700,
