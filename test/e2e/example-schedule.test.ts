@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { darkRateHz } from '../../src/sim/physics.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, openPrompt, query, setupRun, spawnFat, waitFor, type Background } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
@@ -67,6 +68,8 @@ describe("the seed's example schedule on the simulated lab", () => {
     ]);
     expect(tasks.every((t) => t.state === 'done' && t.attempts === 1)).toBe(true);
 
+    const airC = env.lab.ctx.lab.freezer.temperatureC();
+    const darkRates: Array<{ what: string; deviation: number }> = [];
     for (const m of env.lab.truth.modules) {
       const doc = deggJson(env.dir, m.deggSerial);
       expect(
@@ -84,10 +87,20 @@ describe("the seed's example schedule on the simulated lab", () => {
         ])
           expect(sec[key], `${m.deggSerial} ${p.name} ${key}`).toBeDefined();
         if (p.name === 'LowerPmt') expect(sec.FlasherCheck_00, `${m.deggSerial} FlasherCheck_00`).toBeDefined();
+        // the dark rate at 0.25 PE, once the gain scans have set the threshold, is the truth's at the freezer air
+        const dark = sec.DarkrateScalerMeasurement_00 as { DarkRateMeanHz: number };
+        const truthHz = darkRateHz(p, airC);
+        darkRates.push({
+          what: `${m.deggSerial} ${p.name}: ${dark.DarkRateMeanHz.toFixed(0)} Hz vs truth ${truthHz.toFixed(0)} Hz`,
+          deviation: Math.abs(dark.DarkRateMeanHz / truthHz - 1),
+        });
         const hv = sec.HV1e7Gain as number;
         expect(Math.abs(hv / p.hv1e7Volts - 1), `${m.deggSerial} ${p.name}: ${hv} V vs truth ${p.hv1e7Volts} V`).toBeLessThan(0.01);
       }
     }
+
+    const worst = darkRates.reduce((a, b) => (b.deviation > a.deviation ? b : a));
+    expect(worst.deviation, `worst of 32: ${worst.what}`).toBeLessThan(0.05);
 
     // a raw-data file of the second gain scan, read by h5py as an analyst would
     const sec = deggJson(env.dir, env.lab.truth.modules[0].deggSerial).LowerPmt as Record<
