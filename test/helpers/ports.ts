@@ -43,6 +43,8 @@ export const TEST_PORTS = {
   measureGain: 4300,
   // test/e2e/example-schedule.test.ts: 3800..3899, 4800..4816, 5034
   exampleSchedule: 3800,
+  // test/e2e/measure-linearity-fault.test.ts: 3900..3999, 4900..4916, 5134
+  linearityFault: 3900,
   // test/e2e/monitoring.test.ts, bootmon.test.ts (+1000..+1016, +1234 each); 1800 and 1900 are not
   // used: a lab at 1800 would take 1883, where an MQTT broker may listen, and `fat setup` failed at 1900
   monitoring: 1700,
