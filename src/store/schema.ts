@@ -253,7 +253,27 @@ export interface ApiTokenTable {
   created_at: string;
 }
 
+export type OperatorAction = 'pause' | 'resume' | 'abort' | 'exclude' | 'include';
+
+/** A pause, resume, abort, exclusion or inclusion asked for by a person; the master handles it. */
+export interface OperatorRequestTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  action: OperatorAction;
+  /** exclude/include: the module's serial */
+  target: string | null;
+  reason: string | null;
+  requested_by: string;
+  via: 'cli' | 'web' | 'api';
+  requested_at: string;
+  /** null while pending */
+  handled_at: string | null;
+  outcome: string | null;
+}
+
 export interface Database {
+  operator_requests: OperatorRequestTable;
   users: UserTable;
   sessions: SessionTable;
   api_tokens: ApiTokenTable;

@@ -3,6 +3,8 @@ import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_master.js';
 import * as m0003 from './0003_results.js';
 import * as m0004 from './0004_users.js';
+import * as m0005 from './0005_logbook.js';
+import * as m0006 from './0006_operator_actions.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -11,5 +13,7 @@ export const migrationProvider: MigrationProvider = {
     '0002_master': m0002,
     '0003_results': m0003,
     '0004_users': m0004,
+    '0005_logbook': m0005,
+    '0006_operator_actions': m0006,
   }),
 };
