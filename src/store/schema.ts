@@ -272,7 +272,45 @@ export interface OperatorRequestTable {
   outcome: string | null;
 }
 
+/** A logbook entry: written by a person ('user') or derived from one event of the run ('auto'). */
+export interface LogbookEntryTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  author: string;
+  created_at: string;
+  /** Markdown */
+  text: string;
+  /** JSON array of strings */
+  tags: Generated<string>;
+  source: 'user' | 'auto';
+  /** 'note', 'run-start', 'operator-action', 'pause', 'exclusion', 'run-end', 'new-run-form' */
+  kind: string;
+  /** the event an automatic entry was made from (unique: one entry per event) */
+  event_id: number | null;
+}
+
+/** A file attached to a logbook entry; `path` is relative to <home>/logbook/attachments. */
+export interface LogbookAttachmentTable {
+  id: Id;
+  entry_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  path: string;
+}
+
+/** How far the events have been turned into automatic logbook entries. */
+export interface LogbookSyncTable {
+  name: string;
+  last_event_id: number;
+}
+
 export interface Database {
+  logbook_entries: LogbookEntryTable;
+  logbook_attachments: LogbookAttachmentTable;
+  logbook_sync: LogbookSyncTable;
   operator_requests: OperatorRequestTable;
   users: UserTable;
   sessions: SessionTable;
