@@ -307,7 +307,35 @@ export interface LogbookSyncTable {
   last_event_id: number;
 }
 
+/** `fat store copy`: which row of which source store became which row here (ids as text). */
+export interface CopyLedgerTable {
+  source: string;
+  table_name: string;
+  source_id: string;
+  target_id: string;
+  copied_at: string;
+}
+
+/** `fat import`: a run file, a D-Egg file or one measurement entry of the original system, verbatim. */
+export interface ImportedEntryTable {
+  id: Id;
+  station: string;
+  run_id: number | null;
+  degg_serial: string | null;
+  /** 'LowerPmt', 'UpperPmt', or '' */
+  pmt: Generated<string>;
+  level: 'run' | 'module' | 'entry';
+  /** e.g. 'GainMeasurement_03'; '' for a whole file */
+  entry_key: string;
+  source_file: string;
+  /** the JSON as it was in the file */
+  raw: string;
+  imported_at: string;
+}
+
 export interface Database {
+  copy_ledger: CopyLedgerTable;
+  imported_entries: ImportedEntryTable;
   logbook_entries: LogbookEntryTable;
   logbook_attachments: LogbookAttachmentTable;
   logbook_sync: LogbookSyncTable;

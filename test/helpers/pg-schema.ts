@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureHome, openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { simStationToml } from '../../src/lab/station-defaults.js';
+
+/**
+ * PostgreSQL for tests: CI has it on 127.0.0.1:5432 (trust auth). Each test file works in a schema
+ * of its own, reached through the URL's search_path, and drops it at the end.
+ */
+export const PG_URL = process.env.FAT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface PgSchema {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function freshPgSchema(tag: string): Promise<PgSchema> {
+  const name = `t_${tag.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create schema "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${name}`)}`,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        await c.query(`drop schema if exists "${name}" cascade`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export type Engine = 'sqlite' | 'postgres';
+
+/** A store URL of the given engine: a fresh SQLite file, or a fresh PostgreSQL schema. */
+export async function freshStore(engine: Engine, tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (engine === 'postgres') return freshPgSchema(tag);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `icefat-${tag}-`));
+  return { url: `sqlite:${path.join(dir, 'fat.db')}`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A home folder of station `name` whose station file names the store `url`. */
+export async function workspaceOn(url: string, name: string, basePort = 15300): Promise<Workspace> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `icefat-ws-${name}-`));
+  ensureHome(dir);
+  fs.writeFileSync(
+    path.join(dir, 'station.toml'),
+    simStationToml({ seed: 1, basePort, timeScale: 1, name }).replace('url = "sqlite:fat.db"', `url = ${JSON.stringify(url)}`),
+  );
+  return openWorkspace(dir);
+}
