@@ -10,6 +10,7 @@ import { requireUser, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { eventsStream } from './events-sse.js';
 import { resolveHomeFile } from './files.js';
 import { metricsText } from './metrics.js';
+import { mountDashboard } from './static.js';
 import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
 
@@ -97,5 +98,6 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
 
   app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
+  mountDashboard(app);
   return app;
 }
