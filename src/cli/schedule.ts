@@ -124,7 +124,13 @@ async function modulesOfRunFile(cmd: AnyCommand, runFile: string): Promise<numbe
   // checking a schedule must not create a home folder as a side effect
   if (!fs.existsSync(path.join(homeDir(cmd), 'station.toml'))) return undefined;
   return withWorkspace(cmd, async (ws) => {
-    const run = await ws.db.selectFrom('runs').select('id').where('run_file', '=', runFile).executeTakeFirst();
+    // two stations on one database may well have the same run file path, each on its own PC
+    const run = await ws.db
+      .selectFrom('runs')
+      .select('id')
+      .where('station', '=', ws.station.name)
+      .where('run_file', '=', runFile)
+      .executeTakeFirst();
     return run ? moduleCount(ws, run.id) : undefined;
   });
 }

@@ -35,19 +35,7 @@ export class LeaseHeld extends Error {}
 export async function acquireLease(ws: Workspace): Promise<Lease> {
   const me = { pid: process.pid, host: os.hostname(), holder: `${os.hostname()}:${process.pid}` };
   const now = nowIso();
-  const won = await ws.db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('leases').selectAll().where('station', '=', ws.station.name).executeTakeFirst();
-    if (row) {
-      const dead = row.host === me.host ? !alive(row.pid) : Date.now() - Date.parse(row.heartbeat_at) > STALE_MS;
-      if (!dead && row.pid !== me.pid) return row;
-      await tx.deleteFrom('leases').where('station', '=', ws.station.name).execute();
-    }
-    await tx
-      .insertInto('leases')
-      .values({ station: ws.station.name, ...me, acquired_at: now, heartbeat_at: now })
-      .execute();
-    return undefined;
-  });
+  const won = await takeOrHeld(ws, me, now);
   if (won) {
     throw new LeaseHeld(
       `another master (${won.holder}, since ${won.acquired_at}) is driving station ${ws.station.name}; only one may. ` +
@@ -70,4 +58,35 @@ export async function acquireLease(ws: Workspace): Promise<Lease> {
       await ws.db.deleteFrom('leases').where('station', '=', ws.station.name).where('pid', '=', me.pid).execute();
     },
   };
+}
+
+/**
+ * Takes the lease, or returns its live holder. Two masters starting at the same instant may both
+ * find no row; the second insert then breaks the primary key (PostgreSQL does not serialise them
+ * as SQLite's single writer does), and a second look finds the winner.
+ */
+async function takeOrHeld(ws: Workspace, me: { pid: number; host: string; holder: string }, now: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await takeOnce(ws, me, now);
+    } catch (e) {
+      if (attempt > 0 || !/unique|duplicate key/i.test(String((e as Error).message))) throw e;
+    }
+  }
+}
+
+async function takeOnce(ws: Workspace, me: { pid: number; host: string; holder: string }, now: string) {
+  return ws.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('leases').selectAll().where('station', '=', ws.station.name).executeTakeFirst();
+    if (row) {
+      const dead = row.host === me.host ? !alive(row.pid) : Date.now() - Date.parse(row.heartbeat_at) > STALE_MS;
+      if (!dead && row.pid !== me.pid) return row;
+      await tx.deleteFrom('leases').where('station', '=', ws.station.name).execute();
+    }
+    await tx
+      .insertInto('leases')
+      .values({ station: ws.station.name, ...me, acquired_at: now, heartbeat_at: now })
+      .execute();
+    return undefined;
+  });
 }
