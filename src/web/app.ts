@@ -10,6 +10,8 @@ import { requireUser, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { eventsStream } from './events-sse.js';
 import { resolveHomeFile } from './files.js';
 import { metricsText } from './metrics.js';
+import { logbookApi } from './logbook-api.js';
+import { accountsApi } from './accounts-api.js';
 import { mountDashboard } from './static.js';
 import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
@@ -95,6 +97,9 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
     const body = Readable.toWeb(fs.createReadStream(f.file)) as ReadableStream;
     return c.body(body, 200, { 'content-type': f.type, 'content-length': String(f.size), 'x-content-type-options': 'nosniff' });
   });
+
+  app.route('/', logbookApi(ws));
+  app.route('/', accountsApi(ws));
 
   app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
