@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { registerAnswer } from './answer.js';
 import { registerCheck } from './check.js';
+import { registerControl } from './control.js';
 import { registerDemo } from './demo.js';
 import { registerMaster } from './master.js';
 import { registerMeasure } from './measure.js';
@@ -12,7 +13,10 @@ import { registerServe } from './serve.js';
 import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerStore } from './store.js';
 import { registerUser } from './user.js';
+import { registerJobs } from './jobs.js';
+import { registerWorker } from './worker.js';
 
 const program = new Command()
   .name('fat')
@@ -31,10 +35,14 @@ registerMeasure(program);
 registerResults(program);
 registerReport(program);
 registerAnswer(program);
+registerControl(program);
 registerStatus(program);
 registerSchedule(program);
 registerServe(program);
 registerUser(program);
+registerWorker(program);
+registerJobs(program);
+registerStore(program);
 
 try {
   await program.parseAsync(process.argv);

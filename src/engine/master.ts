@@ -26,6 +26,8 @@ import {
 } from './journal.js';
 import { acquireLease } from './lease.js';
 import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from './master-json.js';
+import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
+import { markHandled } from './operator-queue.js';
 import { bringToSafeState } from './safe-state.js';
 import { contextFor, excludeModule, Interrupted, runTask, TaskFailed, type RunScope } from './task-runner.js';
 
@@ -52,7 +54,7 @@ export interface MasterOptions {
 
 export interface MasterOutcome {
   runNumber: number;
-  state: 'completed' | 'stopped' | 'failed' | 'interrupted';
+  state: 'completed' | 'stopped' | 'failed' | 'interrupted' | 'aborted';
   message: string;
 }
 
@@ -116,10 +118,17 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
   });
   const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => notifier.emit({ ...e, timeMs: ws.clock.now(), runId: run.id });
   const runRef = { id: run.id, number: run.run_number, runFile: run.run_file };
+  // stops the run: Ctrl+C or a service stop (opts.signal), or an operator's abort request
+  const stop = new AbortController();
+  const forward = () => stop.abort(opts.signal.reason);
+  if (opts.signal.aborted) forward();
+  else opts.signal.addEventListener('abort', forward, { once: true });
+  let control: OperatorControl | undefined;
   let sched = await activeSchedule(ws, run.id);
   let recovering = false;
   let started = false;
   try {
+    await dropStaleAborts({ ws, run: runRef });
     // ---- which schedule runs: a fresh one, or the journal of an interrupted one ----
     const existing = sched ? await scheduleTasks(ws, sched.id) : [];
     const progressed = existing.filter((t) => t.state !== 'pending');
@@ -215,7 +224,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       emit,
       interactive: opts.interactive,
       autoAnswer: opts.dryRun?.answeredBy,
-      signal: opts.signal,
+      signal: stop.signal,
       recovering,
       watchdogFactor: ws.station.master.watchdog_factor,
     };
@@ -251,22 +260,25 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     });
 
     // ---- the loop ----
+    control = operatorControl(scope, stop, opts.configPath);
     started = true;
     await ws.db.updateTable('schedules').set({ ended_at: null, end_reason: null }).where('id', '=', s.id).execute();
     let lastDigest = ws.clock.now();
     let expectedFreezerC: number | undefined;
     let previousKind: string | undefined;
     for (;;) {
-      opts.signal.throwIfAborted();
+      stop.signal.throwIfAborted();
       const tasks = await scheduleTasks(ws, s.id);
       const next = tasks.find((t) => t.state === 'pending');
       if (!next) break;
+      // what operators asked for (exclude, include, pause, abort) takes effect here
+      await control.atBoundary();
       const kind = findKind(cat, next.kind);
       if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
       expectedFreezerC = freezerTarget(tasks, next.idx) ?? expectedFreezerC;
 
       // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
-      if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, opts.signal);
+      if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, stop.signal);
       if (ws.clock.now() - lastDigest >= DIGEST_MS) {
         lastDigest = ws.clock.now();
         const { forecast: f } = await forecastOf(ws, cat, s.id);
@@ -309,6 +321,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     const final = await scheduleTasks(ws, s.id);
     const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
     await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
+    await dropPending({ ws, run: runRef }, 'the run completed before the master saw it');
     setMasterFields(run.run_file, s.master_key, { end_time: new Date(ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '') });
     const safe = await bringToSafeState(
       ws,
@@ -338,8 +351,10 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
   } catch (e) {
     // a refusal before the first task touched nothing: no stop to record, no safe state to restore
     if (!started && e instanceof MasterError) throw e;
-    return await stopRun(ws, opts, run, sched?.id, sched?.master_key, e, emit);
+    return await stopRun(ws, { ...opts, signal: stop.signal }, run, sched?.id, sched?.master_key, e, emit);
   } finally {
+    control?.close();
+    opts.signal.removeEventListener('abort', forward);
     await notifier.close();
     await lease.release();
   }
@@ -363,10 +378,21 @@ async function stopRun(
   e: unknown,
   emit: (e: Omit<FatEvent, 'timeMs' | 'runId'>) => void,
 ): Promise<MasterOutcome> {
+  const aborted = opts.signal.reason instanceof OperatorAbort ? opts.signal.reason : undefined;
   const interrupted = e instanceof Interrupted || opts.signal.aborted;
   let state: MasterOutcome['state'];
   let reason: string;
-  if (e instanceof RunStoppedByOperator) {
+  if (aborted) {
+    state = 'aborted';
+    reason = aborted.message;
+    emit({
+      level: 'warn',
+      kind: 'run.aborted',
+      message: `@channel - Run ${run.run_number} ${reason} (${aborted.request.via}). Bringing the lab to its safe state; continue later with \`fat master ${opts.configPath} --recover\`.`,
+      audience: 'people',
+      data: { requestId: aborted.request.id, by: aborted.request.requested_by, reason: aborted.request.reason },
+    });
+  } else if (e instanceof RunStoppedByOperator) {
     state = 'stopped';
     reason = e.reason;
     emit({
@@ -404,7 +430,8 @@ async function stopRun(
   }
   if (scheduleId !== undefined) await endSchedule(ws, scheduleId, 'stopped', reason, ws.clock.now()).catch(() => undefined);
   // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
-  if (state === 'stopped' || state === 'interrupted') setMasterFields(run.run_file, masterKey, {}, { RunTerminated: reason });
+  if (state === 'stopped' || state === 'interrupted' || state === 'aborted')
+    setMasterFields(run.run_file, masterKey, {}, { RunTerminated: reason });
   const mods = await ws.db.selectFrom('modules').select('port').where('run_id', '=', run.id).where('state', '=', 'active').execute();
   const safe = await bringToSafeState(
     ws,
@@ -418,5 +445,9 @@ async function stopRun(
       (safe.problems.length ? `; could not: ${safe.problems.join('; ')}` : ''),
     audience: safe.problems.length ? 'people' : 'log',
   });
+  if (aborted) {
+    const how = `laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}${safe.problems.length ? `; could not: ${safe.problems.join('; ')}` : ''}`;
+    await markHandled(ws, aborted.request.id, `aborted; safe state: ${how}`);
+  }
   return { runNumber: run.run_number, state, message: reason };
 }

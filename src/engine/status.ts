@@ -7,6 +7,7 @@ import { leaseHolder } from './lease.js';
 import { forecastOf } from './master.js';
 import { openPromptOf } from './prompts.js';
 import { latestSchedule } from './journal.js';
+import { formatOperator, operatorStatus } from './operator-status.js';
 
 /** What the station is doing now: the answer of `fat status` (and later GET /api/status). */
 export async function stationStatus(ws: Workspace) {
@@ -65,6 +66,7 @@ export async function stationStatus(ws: Workspace) {
       : null,
     modules,
     prompt: prompt ? { id: prompt.id, kind: prompt.kind, message: prompt.message, openedAt: prompt.opened_at } : null,
+    operator: await operatorStatus(ws),
     backupLagS: await backupLag(ws),
     events: events.reverse(),
   };
@@ -95,6 +97,7 @@ export function formatStatus(s: StationStatus): string[] {
     if (sc.nextPerson)
       out.push(`  a person is next needed around ${formatTime(sc.nextPerson.atMs)} for [${sc.nextPerson.idx}] ${sc.nextPerson.what}`);
   }
+  out.push(...formatOperator(s.operator));
   if (s.prompt) out.push(`  OPEN PROMPT: ${s.prompt.message}  (answer with \`fat answer yes\` or \`fat answer no --reason ...\`)`);
   const excluded = s.modules.filter((m) => m.state !== 'active');
   out.push(

@@ -12,6 +12,7 @@ import { resolveHomeFile } from './files.js';
 import { metricsText } from './metrics.js';
 import { logbookApi } from './logbook-api.js';
 import { accountsApi } from './accounts-api.js';
+import { controlApi } from './control-api.js';
 import { mountDashboard } from './static.js';
 import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
@@ -100,6 +101,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
 
   app.route('/', logbookApi(ws));
   app.route('/', accountsApi(ws));
+  app.route('/', controlApi(ws));
 
   app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 

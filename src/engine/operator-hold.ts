@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DROPPED, markHandled, pauseState, pendingRequests, type OperatorRequest } from './operator-queue.js';
+import { excludeModule, type RunScope } from './task-runner.js';
+
+/**
+ * The master's side of the operator requests: at each task boundary it carries out what people
+ * asked for (exclude, include, pause, resume, abort), holds while the run is paused, and, while a
+ * task runs, watches for an abort so the task stops at its next safe point (as with Ctrl+C).
+ */
+export const REQUEST_POLL_MS = 500;
+
+/** The reason of the master's stop signal when a person aborted the run. */
+export class OperatorAbort extends Error {
+  constructor(readonly request: OperatorRequest) {
+    super(`aborted by ${request.requested_by}: ${request.reason ?? 'no reason given'}`);
+    this.name = 'OperatorAbort';
+  }
+}
+
+export interface OperatorControl {
+  /** carries out pending requests; returns once the run is not paused (throws when stopped) */
+  atBoundary(): Promise<void>;
+  /** stops watching for aborts */
+  close(): void;
+}
+
+export function operatorControl(scope: RunScope, stop: AbortController, configPath: string): OperatorControl {
+  const { ws, run } = scope;
+  const resumeHint = 'resume with `fat resume` (or the dashboard), or stop with `fat abort --reason TEXT`';
+  let announcedPause = false;
+
+  const abortFor = (r: OperatorRequest) => {
+    if (!stop.signal.aborted) stop.abort(new OperatorAbort(r));
+  };
+  // a task that honours the signal (waits, scans) stops at its next safe point; the rest at the end
+  let looking = false;
+  const watcher = setInterval(() => {
+    if (looking || stop.signal.aborted) return;
+    looking = true;
+    void pendingRequests(ws, run.id)
+      .then((rs) => {
+        const a = rs.find((r) => r.action === 'abort');
+        if (a) abortFor(a);
+      })
+      .catch(() => undefined)
+      .finally(() => (looking = false));
+  }, REQUEST_POLL_MS);
+  watcher.unref();
+
+  async function include(r: OperatorRequest): Promise<string> {
+    const m = await ws.db
+      .selectFrom('modules')
+      .selectAll()
+      .where('run_id', '=', run.id)
+      .where('degg_serial', '=', r.target ?? '')
+      .executeTakeFirst();
+    if (!m || m.state === 'active') return `${DROPPED}: not excluded`;
+    await ws.db.updateTable('modules').set({ state: 'active', state_reason: null }).where('id', '=', m.id).execute();
+    scope.modules.push({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file });
+    scope.modules.sort((a, b) => a.port - b.port);
+    scope.emit({
+      level: 'info',
+      kind: 'module.included',
+      message: `D-Egg ${m.degg_serial} on port ${m.port} takes part again from the next task on (included by ${r.requested_by})`,
+      audience: 'people',
+      data: { port: m.port, by: r.requested_by },
+    });
+    return 'included';
+  }
+
+  async function handle(r: OperatorRequest): Promise<void> {
+    switch (r.action) {
+      case 'abort':
+        abortFor(r);
+        return;
+      case 'exclude': {
+        const m = scope.modules.find((x) => x.serial === r.target);
+        if (!m) {
+          await markHandled(ws, r.id, `${DROPPED}: already excluded`);
+          return;
+        }
+        await excludeModule(scope, m.port, `excluded by ${r.requested_by} (${r.via}): ${r.reason ?? 'no reason given'}`);
+        await markHandled(ws, r.id, 'excluded');
+        return;
+      }
+      case 'include':
+        await markHandled(ws, r.id, await include(r));
+        return;
+      case 'pause':
+        await markHandled(ws, r.id, 'paused');
+        announcedPause = true;
+        scope.emit({
+          level: 'warn',
+          kind: 'run.paused',
+          message: `Run ${run.number} paused at the task boundary by ${r.requested_by}: ${r.reason ?? 'no reason given'}. The master holds; ${resumeHint}.`,
+          audience: 'people',
+          data: { requestId: r.id, by: r.requested_by },
+        });
+        return;
+      case 'resume':
+        await markHandled(ws, r.id, 'resumed');
+        announcedPause = false;
+        scope.emit({
+          level: 'info',
+          kind: 'run.resumed',
+          message: `Run ${run.number} resumed by ${r.requested_by}; continuing the schedule.`,
+          audience: 'channel',
+          data: { requestId: r.id, by: r.requested_by },
+        });
+        return;
+    }
+  }
+
+  return {
+    async atBoundary() {
+      for (;;) {
+        stop.signal.throwIfAborted();
+        for (const r of await pendingRequests(ws, run.id)) {
+          await handle(r);
+          stop.signal.throwIfAborted();
+        }
+        const p = await pauseState(ws, run.id);
+        if (!p) return;
+        if (!announcedPause) {
+          // paused before this master started (it crashed or was stopped while paused)
+          announcedPause = true;
+          scope.emit({
+            level: 'warn',
+            kind: 'run.paused',
+            message: `Run ${run.number} is still paused by ${p.by} (since ${p.requestedAt}): ${p.reason ?? 'no reason given'}. The master (${configPath}) holds; ${resumeHint}.`,
+            audience: 'people',
+          });
+        }
+        // people act in wall time; the lease heartbeat keeps the station held meanwhile
+        await sleep(REQUEST_POLL_MS, undefined, { signal: stop.signal }).catch(() => stop.signal.throwIfAborted());
+      }
+    },
+    close: () => clearInterval(watcher),
+  };
+}
+
+/** Pending aborts addressed to a master that died before it saw them are not for the new one. */
+export async function dropStaleAborts(scope: Pick<RunScope, 'ws' | 'run'>): Promise<void> {
+  for (const r of await pendingRequests(scope.ws, scope.run.id))
+    if (r.action === 'abort') await markHandled(scope.ws, r.id, `${DROPPED}: the master it was meant for stopped before it saw it`);
+}
+
+/** At the end of the run, requests nobody will carry out any more are closed. */
+export async function dropPending(scope: Pick<RunScope, 'ws' | 'run'>, why: string): Promise<void> {
+  for (const r of await pendingRequests(scope.ws, scope.run.id)) await markHandled(scope.ws, r.id, `${DROPPED}: ${why}`);
+}

@@ -1,0 +1,44 @@
+import type { Workspace } from '../fat/home.js';
+import { currentRun, pauseState, pendingRequests } from './operator-queue.js';
+
+/**
+ * What `fat status` and GET /api/status say about operator requests: a pause by a person (in
+ * effect, or waiting for the next task boundary) with how to resume, and requests not yet handled.
+ */
+export async function operatorStatus(ws: Workspace) {
+  const run = await currentRun(ws);
+  if (!run) return { paused: null, pending: [] };
+  const paused = await pauseState(ws, run.id);
+  const pending = await pendingRequests(ws, run.id);
+  return {
+    paused: paused ? { ...paused, resumeWith: 'fat resume (or POST /api/master/resume)' } : null,
+    pending: pending.map((r) => ({
+      id: r.id,
+      action: r.action,
+      target: r.target,
+      reason: r.reason,
+      by: r.requested_by,
+      via: r.via,
+      requestedAt: r.requested_at,
+    })),
+  };
+}
+
+export type OperatorStatus = Awaited<ReturnType<typeof operatorStatus>>;
+
+export function formatOperator(o: OperatorStatus): string[] {
+  const out: string[] = [];
+  if (o.paused) {
+    const why = o.paused.reason ? `: ${o.paused.reason}` : '';
+    out.push(
+      o.paused.inEffect
+        ? `  PAUSED by ${o.paused.by}${why} (since ${o.paused.requestedAt.slice(0, 19)}); resume with \`fat resume\``
+        : `  PAUSE requested by ${o.paused.by}${why}: the master holds at the next task boundary; cancel with \`fat resume\``,
+    );
+  }
+  for (const r of o.pending) {
+    if (r.action === 'pause' && o.paused && !o.paused.inEffect) continue;
+    out.push(`  pending: ${r.action}${r.target ? ` ${r.target}` : ''} by ${r.by} (${r.via})${r.reason ? `: ${r.reason}` : ''}`);
+  }
+  return out;
+}
