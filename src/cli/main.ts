@@ -13,10 +13,7 @@ import { registerServe } from './serve.js';
 import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
-import { registerStore } from './store.js';
 import { registerUser } from './user.js';
-import { registerJobs } from './jobs.js';
-import { registerWorker } from './worker.js';
 
 const program = new Command()
   .name('fat')
@@ -40,9 +37,6 @@ registerStatus(program);
 registerSchedule(program);
 registerServe(program);
 registerUser(program);
-registerWorker(program);
-registerJobs(program);
-registerStore(program);
 
 try {
   await program.parseAsync(process.argv);
