@@ -118,7 +118,13 @@ export async function syncAutoEntries(ws: Workspace): Promise<number> {
   await ws.db
     .insertInto('logbook_sync')
     .values({ name: CURSOR, last_event_id: to })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ last_event_id: sql<number>`case when excluded.last_event_id > logbook_sync.last_event_id then excluded.last_event_id else logbook_sync.last_event_id end` }))
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({
+          last_event_id: sql<number>`case when excluded.last_event_id > logbook_sync.last_event_id then excluded.last_event_id else logbook_sync.last_event_id end`,
+        }),
+    )
     .execute();
   return made;
 }

@@ -40,7 +40,13 @@ export async function newRunForm(ws: Workspace, runArg?: string): Promise<NewRun
     checks.push({ check: c.check_name, subject: c.subject, verdict: c.verdict, message: c.message, at: c.created_at });
   }
   checks.reverse();
-  const sched = await ws.db.selectFrom('schedules').selectAll().where('run_id', '=', run.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const sched = await ws.db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('run_id', '=', run.id)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const answered = await ws.db
     .selectFrom('prompts')
     .select('answered_by')
@@ -58,7 +64,12 @@ export async function newRunForm(ws: Workspace, runArg?: string): Promise<NewRun
     .where('source', '=', 'user')
     .execute();
   const shifters = [
-    ...new Set([run.operator, ...answered.map((a) => a.answered_by ?? ''), ...requested.map((r) => r.requested_by), ...authors.map((a) => a.author)]),
+    ...new Set([
+      run.operator,
+      ...answered.map((a) => a.answered_by ?? ''),
+      ...requested.map((r) => r.requested_by),
+      ...authors.map((a) => a.author),
+    ]),
   ].filter(Boolean);
   return {
     station: ws.station.name,
@@ -69,7 +80,13 @@ export async function newRunForm(ws: Workspace, runArg?: string): Promise<NewRun
     modules: modules.map((m) => ({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, state: m.state })),
     checks,
     schedule: sched
-      ? { file: sched.config_path, archived: sched.archived_path, sha256: sched.config_hash, masterKey: sched.master_key, state: sched.state }
+      ? {
+          file: sched.config_path,
+          archived: sched.archived_path,
+          sha256: sched.config_hash,
+          masterKey: sched.master_key,
+          state: sched.state,
+        }
       : null,
     shifters,
   };
@@ -102,7 +119,11 @@ export function formMarkdown(f: NewRunForm, confirm: { laserPowerSupplyOn: boole
     `### Peripheral checks (${f.checks.length ? `${f.checks.length - failed.length} of ${f.checks.length} passed` : 'none recorded: run `fat check peripherals`'})`,
     '',
     ...(f.checks.length
-      ? ['| Check | Subject | Verdict | Message |', '| --- | --- | --- | --- |', ...f.checks.map((c) => `| ${cell(c.check)} | ${cell(c.subject)} | ${c.verdict} | ${cell(c.message)} |`)]
+      ? [
+          '| Check | Subject | Verdict | Message |',
+          '| --- | --- | --- | --- |',
+          ...f.checks.map((c) => `| ${cell(c.check)} | ${cell(c.subject)} | ${c.verdict} | ${cell(c.message)} |`),
+        ]
       : []),
     ...(confirm.remarks.trim() ? ['', '### Remarks', '', confirm.remarks.trim()] : []),
   ].join('\n');

@@ -31,7 +31,10 @@ export function accountsApi(ws: Workspace) {
       return c.json({ error: `field "password": ${MIN_PASSWORD} to ${MAX_PASSWORD} characters are needed` }, 400);
     const anyone = await ws.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
     if (!anyone)
-      return c.json({ error: 'there is no administrator yet: the first user is added on the station with `fat user add NAME --admin`' }, 403);
+      return c.json(
+        { error: 'there is no administrator yet: the first user is added on the station with `fat user add NAME --admin`' },
+        403,
+      );
     const taken = await ws.db.selectFrom('users').select('id').where('name', '=', b.name).executeTakeFirst();
     if (taken) return c.json({ error: `the user name ${b.name} is taken: choose another or log in` }, 409);
     try {
@@ -45,9 +48,11 @@ export function accountsApi(ws: Workspace) {
   });
 
   app.post('/api/users/:name/disable', requireUser(ws), async (c) => {
-    if (c.var.user.role !== 'admin') return c.json({ error: `only an administrator can disable accounts (${c.var.user.name} is a ${c.var.user.role})` }, 403);
+    if (c.var.user.role !== 'admin')
+      return c.json({ error: `only an administrator can disable accounts (${c.var.user.name} is a ${c.var.user.role})` }, 403);
     const name = c.req.param('name');
-    if (name === c.var.user.name) return c.json({ error: 'you cannot disable your own account (ask another administrator, or `fat user disable`)' }, 409);
+    if (name === c.var.user.name)
+      return c.json({ error: 'you cannot disable your own account (ask another administrator, or `fat user disable`)' }, 409);
     const u = await ws.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
     if (!u) return c.json({ error: `there is no user ${name}` }, 404);
     await disableUser(ws, name);

@@ -45,7 +45,14 @@ function tagsOf(v: unknown): string[] {
   if (v === undefined || v === null || v === '') return [];
   const list: unknown[] = Array.isArray(v) ? (v as unknown[]) : [v];
   // a form sends "a, b" in one field; anything else is left for checkTags to name
-  return list.flatMap((t): unknown[] => (typeof t === 'string' ? t.split(',').map((x) => x.trim()).filter(Boolean) : [t])) as string[];
+  return list.flatMap((t): unknown[] =>
+    typeof t === 'string'
+      ? t
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [t],
+  ) as string[];
 }
 
 async function readBody(c: Context): Promise<{ fields: Fields; files: NewAttachment[] }> {
@@ -76,7 +83,8 @@ async function readBody(c: Context): Promise<{ fields: Fields; files: NewAttachm
   } catch {
     throw new LogbookError('the body must be JSON {text, tags?, run?} or multipart/form-data with files');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new LogbookError('the body must be a JSON object {text, tags?, run?}');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new LogbookError('the body must be a JSON object {text, tags?, run?}');
   return { fields: json as Fields, files: [] };
 }
 
@@ -85,7 +93,12 @@ export function logbookApi(ws: Workspace) {
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) =>
-      c.json({ error: `the request is larger than ${MAX_BODY_BYTES / 1048576} MiB (at most ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1048576} MiB)` }, 413),
+      c.json(
+        {
+          error: `the request is larger than ${MAX_BODY_BYTES / 1048576} MiB (at most ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1048576} MiB)`,
+        },
+        413,
+      ),
   });
 
   app.get('/api/logbook', async (c) => {
