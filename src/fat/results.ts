@@ -35,6 +35,11 @@ export interface ResultOrigin {
   taskId: number | null;
   kind: string;
   folder: string | null;
+  /**
+   * replace this task's earlier rows of this kind in the same transaction: an analysis job that
+   * runs again (its worker died after writing, before the queue heard of it) leaves one set of rows
+   */
+  replace?: boolean;
 }
 
 export interface Provenance {
@@ -79,6 +84,8 @@ export async function recordResults(ws: Workspace, o: ResultOrigin, rows: Result
   const out: RecordedResult[] = [];
   const now = new Date(ws.clock.now()).toISOString();
   await ws.db.transaction().execute(async (tx) => {
+    if (o.replace && taskId)
+      await tx.deleteFrom('results').where('run_id', '=', o.runId).where('task_id', '=', taskId).where('kind', '=', o.kind).execute();
     for (const r of rows) {
       const goal = gp.entries.get(r.name);
       if (!goal) throw new Error(`result ${r.name} has no goalpost in ${gp.file}: add a [${JSON.stringify(r.name)}] section`);

@@ -56,7 +56,7 @@ const gainJob: AnalysisJob = async (ctx, number) => {
       'gain',
       `no GainMeasurement scan entry (${describeNumber(number)}) in the run's D-Egg files: measure_gain (mode scan) has not run`,
     );
-  const r = await analyseGainOfRun(ctx, number, 'trigger_remote_wrapper');
+  const r = await analyseGainOfRun(ctx, number, 'trigger_remote_wrapper', { replace: true });
   const ok = r.pmts.filter((x) => !x.problem);
   return {
     analysis: 'gain',
@@ -145,7 +145,13 @@ const darkrateJob: AnalysisJob = async (ctx, number) => {
   if (missing) problems.push(`${missing} PMT(s) have no DarkrateScalerMeasurement entry (${describeNumber(number)})`);
   const recorded = await recordResults(
     ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'trigger_remote_wrapper', folder: pmts.length ? path.dirname(pmts[0].file) : null },
+    {
+      runId: ctx.run.id,
+      taskId: ctx.task.id,
+      kind: 'trigger_remote_wrapper',
+      folder: pmts.length ? path.dirname(pmts[0].file) : null,
+      replace: true,
+    },
     pmts.map((x) => ({
       port: x.port,
       serial: x.serial,

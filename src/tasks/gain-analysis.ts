@@ -147,7 +147,13 @@ export interface GainAnalysisRun {
  * Every PMT of the active modules: analyse, write the usable results, record the results of all
  * that could be fitted (a value outside the goalposts is judged a fail there too).
  */
-export async function analyseGainOfRun(ctx: TaskContext, number: EntryNumber, kind: string): Promise<GainAnalysisRun> {
+export async function analyseGainOfRun(
+  ctx: TaskContext,
+  number: EntryNumber,
+  kind: string,
+  /** replace the task's earlier results (see ResultOrigin.replace) */
+  opts: { replace?: boolean } = {},
+): Promise<GainAnalysisRun> {
   const pmts: PmtGainAnalysis[] = [];
   const failures: GainAnalysisRun['failures'] = [];
   const total = ctx.modules.length * 2;
@@ -173,7 +179,7 @@ export async function analyseGainOfRun(ctx: TaskContext, number: EntryNumber, ki
   const folders = [...new Set(pmts.map((r) => r.folder))];
   await recordResults(
     ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind, folder: folders.length === 1 ? folders[0] : null },
+    { runId: ctx.run.id, taskId: ctx.task.id, kind, folder: folders.length === 1 ? folders[0] : null, replace: opts.replace },
     pmts.flatMap((r) => {
       const at = { port: r.port, serial: r.serial, pmt: r.pmt };
       const a = r.analysis;
