@@ -14,6 +14,8 @@ import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
 import { registerUser } from './user.js';
+import { registerJobs } from './jobs.js';
+import { registerWorker } from './worker.js';
 
 const program = new Command()
   .name('fat')
@@ -37,6 +39,8 @@ registerStatus(program);
 registerSchedule(program);
 registerServe(program);
 registerUser(program);
+registerWorker(program);
+registerJobs(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ import { readSlackConfig, type SlackConfig, type SlackConfigEnv } from './slack-
 import { enqueueSlack } from './slack-outbox.js';
 import { SlackSender, type SlackSenderOptions } from './slack-sender.js';
 import { createStoreSink } from './store-sink.js';
+import { createLogbookSink } from './logbook-sink.js';
 import type { EventSink, FatEvent } from './types.js';
 
 /**
@@ -70,6 +71,7 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
     add('run log', createRunLogSink(runLogFile, ws.station.name));
   }
   if (opts.store !== false) add('store', createStoreSink(ws));
+  if (opts.store !== false) add('logbook', createLogbookSink(ws));
 
   let sender: SlackSender | null = null;
   if (slack.state === 'on' && slackOpts) {
