@@ -1,0 +1,22 @@
+import type { Workspace } from '../fat/home.js';
+import { entryKindOf, syncAutoEntries } from '../fat/logbook-auto.js';
+import type { EventSink } from './types.js';
+
+/**
+ * Keeps the logbook's automatic entries current while the master runs: an event that makes an
+ * entry (run start and end, operator actions, pauses, exclusions) starts a sync of the store's
+ * events, and closing syncs once more, after the store sink has written the last events. The sync
+ * is idempotent and `fat serve` and `fat log` sync before they read, so a sync that fails here
+ * (a busy store) loses nothing: it is left to the next one.
+ */
+export function createLogbookSink(ws: Workspace): EventSink {
+  const sync = () => syncAutoEntries(ws).catch(() => 0);
+  return {
+    async emit(e) {
+      if (entryKindOf(e.kind, e.data ?? {})) await sync();
+    },
+    async close() {
+      await sync();
+    },
+  };
+}
