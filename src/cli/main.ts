@@ -14,6 +14,7 @@ import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
 import { registerUser } from './user.js';
+import { registerLogbook } from './logbook.js';
 import { registerJobs } from './jobs.js';
 import { registerWorker } from './worker.js';
 
@@ -39,6 +40,7 @@ registerStatus(program);
 registerSchedule(program);
 registerServe(program);
 registerUser(program);
+registerLogbook(program);
 registerWorker(program);
 registerJobs(program);
 
