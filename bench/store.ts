@@ -1,0 +1,270 @@
+/**
+ * The store on both engines, with the same data: half a year of runs (13 of bench/lib/year-of-runs.ts,
+ * ~55 k result rows; --runs 26 for a year) written into a fresh SQLite file and into a fresh PostgreSQL database, then
+ *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
+ *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 rows),
+ *    each written by `recordResults` (one transaction, as the task kinds write them) plus the
+ *    event the task emits, into the running task of the latest run; samples per second;
+ *  - the module-history query (every result of one D-Egg across runs, as the module page reads
+ *    it, bench/lib/module-history.ts) and `fat results --module`'s query of one run
+ *    (runResults); milliseconds per query over many modules, with each engine's query plan;
+ * and the ratio PostgreSQL / SQLite of each figure. SQLite is the in-run reference.
+ *
+ * PostgreSQL: $FAT_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test); the benchmark
+ * creates a database of its own on that server and drops it at the end. Without a reachable
+ * server it reports SQLite alone and says why.
+ *
+ *   tsx bench/store.ts [--runs N] [--batches N]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureHome, openWorkspace, type Workspace } from '../src/fat/home.js';
+import { recordResults } from '../src/fat/results.js';
+import { latestRun } from '../src/fat/runs.js';
+import { runResults } from '../src/fat/verdicts.js';
+import { createStoreSink } from '../src/notify/store-sink.js';
+import { engineOf } from '../src/store/dialect.js';
+import { fillYear, HandClock, MODULES_PER_RUN, rng, serialOf } from './lib/year-of-runs.js';
+import { moduleHistory } from './lib/module-history.js';
+
+const PG_SERVER = process.env.FAT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function flag(name: string, dflt: number): number {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = a ? a.slice(name.length + 3) : i >= 0 ? process.argv[i + 1] : undefined;
+  if (raw === undefined) return dflt;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`bench/store.ts: --${name} needs a positive integer, got ${raw}`);
+  return v;
+}
+
+interface Store {
+  engine: 'sqlite' | 'postgres';
+  dir: string;
+  drop(): Promise<void>;
+}
+
+async function sqliteStore(): Promise<Store> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-store-sqlite-'));
+  ensureHome(dir);
+  return { engine: 'sqlite', dir, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A database of its own on the server (not a schema: kysely's migrator looks for its tables in every schema). */
+async function postgresStore(): Promise<Store> {
+  const name = `icefat_bench_store_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG_SERVER, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name}`);
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_SERVER);
+  url.pathname = `/${name}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-store-pg-'));
+  const home = ensureHome(dir);
+  const toml = fs.readFileSync(home.stationFile, 'utf8');
+  if (!toml.includes('url = "sqlite:fat.db"')) throw new Error(`bench/store.ts: ${home.stationFile} has no [store] url line to replace`);
+  fs.writeFileSync(home.stationFile, toml.replace('url = "sqlite:fat.db"', `url = ${JSON.stringify(url.toString())}`));
+  return {
+    engine: 'postgres',
+    dir,
+    drop: async () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      const c = new pg.Client({ connectionString: PG_SERVER });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const r3 = (x: number) => Number(x.toPrecision(3));
+
+/** One iteration of constant_monitor over the run's 16 modules, as it records them. */
+function monitoringBatch(serials: string[], r: ReturnType<typeof rng>, iteration: number) {
+  const rows = [];
+  for (const [port, serial] of serials.entries()) {
+    for (const pmt of ['LowerPmt', 'UpperPmt']) {
+      const at = { port, serial, pmt };
+      const temperatureC = r.around(-30, 5);
+      rows.push(
+        { ...at, name: 'monitor.spe_charge', value: r.around(1.6, 0.15), detail: { hvVolts: 1500, gain: 1e7, iteration } },
+        { ...at, name: 'darkrate.cold', value: r.around(2000, 800), detail: { temperatureC, iteration } },
+        { ...at, name: 'dt.rate', value: r.around(2500, 800), detail: { correlatedFraction: 0.05 } },
+      );
+    }
+    rows.push({ port, serial, name: 'monitor.pressure', value: r.around(450, 50), detail: { iteration } });
+  }
+  return rows;
+}
+
+async function queryPlan(ws: Workspace, serial: string): Promise<string[]> {
+  const q = ws.db
+    .selectFrom('results')
+    .innerJoin('runs', 'runs.id', 'results.run_id')
+    .selectAll('results')
+    .where('results.degg_serial', '=', serial)
+    .orderBy('runs.date')
+    .orderBy('results.id')
+    .compile();
+  const text = engineOf(ws.db) === 'sqlite' ? 'explain query plan ' : 'explain ';
+  const res = await ws.db.executeQuery<Record<string, unknown>>({ ...q, sql: text + q.sql });
+  return res.rows.map((row) => {
+    const line = row.detail ?? row['QUERY PLAN'];
+    return typeof line === 'string' ? line : JSON.stringify(row);
+  });
+}
+
+async function measure(store: Store, runs: number, batches: number) {
+  const clock = new HandClock(Date.now());
+  const ws = await openWorkspace(store.dir, clock);
+  try {
+    let t = performance.now();
+    const year = await fillYear(ws, clock, runs);
+    const fillS = (performance.now() - t) / 1000;
+
+    // monitoring inserts into the running task of the latest run
+    const run = (await latestRun(ws))!;
+    const task = await ws.db
+      .selectFrom('tasks')
+      .innerJoin('schedules', 'schedules.id', 'tasks.schedule_id')
+      .select('tasks.id')
+      .where('schedules.run_id', '=', run.id)
+      .where('tasks.state', '=', 'running')
+      .executeTakeFirstOrThrow();
+    const serials = Array.from({ length: MODULES_PER_RUN }, (_, p) => serialOf(runs - 1, p));
+    const sink = createStoreSink(ws);
+    const r = rng(7);
+    let samples = 0;
+    const batchMs: number[] = [];
+    t = performance.now();
+    for (let i = 0; i < batches; i++) {
+      const rows = monitoringBatch(serials, r, i);
+      const b0 = performance.now();
+      await recordResults(ws, { runId: run.id, taskId: Number(task.id), kind: 'constant_monitor', folder: '/data/constant_monitor' }, rows);
+      await sink.emit({
+        level: 'info',
+        kind: 'task.progress',
+        message: `constant_monitor: iteration ${i}`,
+        timeMs: clock.now(),
+        runId: run.id,
+      });
+      batchMs.push(performance.now() - b0);
+      samples += rows.length;
+    }
+    const insertS = (performance.now() - t) / 1000;
+
+    // the module-history query over modules from the whole year, each queried 3 times
+    const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
+    picks.push(year.retestedSerial);
+    await moduleHistory(ws, picks[0]); // warm-up
+    const historyMs: number[] = [];
+    let historyRows = 0;
+    for (let k = 0; k < 3; k++)
+      for (const s of picks) {
+        const q0 = performance.now();
+        historyRows += (await moduleHistory(ws, s)).length;
+        historyMs.push(performance.now() - q0);
+      }
+    const retested = await moduleHistory(ws, year.retestedSerial);
+    const runsOfRetested = new Set(retested.map((x) => x.run_number)).size;
+
+    // fat results --module: one module's rows of one run
+    const moduleRunMs: number[] = [];
+    for (let k = 0; k < 3; k++)
+      for (const s of serials) {
+        const q0 = performance.now();
+        await runResults(ws, run.id, s);
+        moduleRunMs.push(performance.now() - q0);
+      }
+
+    const total = await ws.db
+      .selectFrom('results')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return {
+      engine: store.engine,
+      resultRows: Number(total.n),
+      fill: { seconds: r3(fillS), rowsPerS: r3(year.results / fillS) },
+      monitoringInserts: {
+        batches,
+        rowsPerBatch: samples / batches,
+        samplesPerS: r3(samples / insertS),
+        batchMsMedian: r3(median(batchMs)),
+      },
+      moduleHistory: {
+        queries: historyMs.length,
+        rowsPerQuery: Math.round(historyRows / historyMs.length),
+        msMedian: r3(median(historyMs)),
+        msMax: r3(Math.max(...historyMs)),
+        retestedModule: { serial: year.retestedSerial, rows: retested.length, runs: runsOfRetested },
+        plan: await queryPlan(ws, year.retestedSerial),
+      },
+      resultsOfModuleInRun: { queries: moduleRunMs.length, msMedian: r3(median(moduleRunMs)) },
+    };
+  } finally {
+    await ws.close();
+  }
+}
+
+async function main() {
+  // half a year: PostgreSQL's fill (one INSERT per result row, as recordResults writes them) keeps the bench under 2 min
+  const runs = flag('runs', 13);
+  const batches = flag('batches', 60);
+  const sqliteStoreDir = await sqliteStore();
+  let lite;
+  try {
+    lite = await measure(sqliteStoreDir, runs, batches);
+  } finally {
+    await sqliteStoreDir.drop();
+  }
+  let pgResult: Awaited<ReturnType<typeof measure>> | undefined;
+  let pgError: string | undefined;
+  let pgStore: Store | undefined;
+  try {
+    pgStore = await postgresStore();
+  } catch (e) {
+    pgError = `PostgreSQL at ${PG_SERVER} not reachable: ${(e as Error).message}`;
+  }
+  if (pgStore) {
+    try {
+      pgResult = await measure(pgStore, runs, batches);
+    } finally {
+      await pgStore.drop();
+    }
+  }
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  console.log(
+    JSON.stringify({
+      benchmark: 'store',
+      sqlite: lite,
+      ...(pgResult ? { postgres: pgResult } : { postgres: { skipped: pgError } }),
+      ...(pgResult
+        ? {
+            postgresOverSqlite: {
+              monitoringSamplesPerS: ratio(pgResult.monitoringInserts.samplesPerS, lite.monitoringInserts.samplesPerS),
+              moduleHistoryMs: ratio(pgResult.moduleHistory.msMedian, lite.moduleHistory.msMedian),
+              resultsOfModuleInRunMs: ratio(pgResult.resultsOfModuleInRun.msMedian, lite.resultsOfModuleInRun.msMedian),
+              fillRowsPerS: ratio(pgResult.fill.rowsPerS, lite.fill.rowsPerS),
+            },
+          }
+        : {}),
+      note: 'same data on both engines (deterministic generator); ratios > 1 for samples/s mean PostgreSQL is faster, > 1 for ms mean it is slower',
+    }),
+  );
+}
+
+await main();
