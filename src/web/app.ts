@@ -10,6 +10,7 @@ import { requireUser, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { eventsStream } from './events-sse.js';
 import { resolveHomeFile } from './files.js';
 import { metricsText } from './metrics.js';
+import { mountReadApi } from './read-api.js';
 import { logbookApi } from './logbook-api.js';
 import { accountsApi } from './accounts-api.js';
 import { controlApi } from './control-api.js';
@@ -105,6 +106,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
 
   app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
+  mountReadApi(app, ws);
   mountDashboard(app);
   return app;
 }

@@ -54,7 +54,10 @@ export function mountDashboard(app: Hono<AuthEnv>, dist = UI_DIST): void {
   app.get('*', async (c, next) => {
     if (/^\/(api|files|metrics)(\/|$)/.test(c.req.path)) return next();
     if (!dashboardBuilt(dist)) return c.html(NOT_BUILT, 503);
-    const file = fileUnder(dist, c.req.path) ?? path.join(dist, 'index.html');
+    const hit = fileUnder(dist, c.req.path);
+    // a missing script or style of an old build is a 404, not the page (which the browser would run as JS)
+    if (!hit && c.req.path.startsWith('/assets/')) return c.text(`no file ${c.req.path} in the dashboard's build`, 404);
+    const file = hit ?? path.join(dist, 'index.html');
     const ext = path.extname(file).toLowerCase();
     const body = await fs.promises.readFile(file);
     // hashed asset names may be cached for good; index.html must be fetched again after a rebuild

@@ -1,0 +1,97 @@
+import type { Workspace } from './home.js';
+import { numberIn } from './module-grid.js';
+import { parseJson } from '../store/open.js';
+
+/**
+ * The freezer and the air around the modules over time (GET /api/environment), from what the
+ * store records: thermometer channels and humidity of every peripherals check (check_results),
+ * the mainboard temperatures of the results, the freezer set points the schedule chose
+ * (freezer.setpoint events), the pauses of the condition checks, and the allowed bands of the
+ * station file.
+ */
+export interface Environment {
+  station: string;
+  bands: { humidityMaxPct: number; freezerBandC: number; resumeAfterS: number };
+  thermometer: Array<{ at: string; channel: string; name: string; temperatureC: number }>;
+  humidity: Array<{ at: string; sensor: string; relativeHumidityPct: number; temperatureC?: number }>;
+  setPoints: Array<{ at: string; setPointC: number }>;
+  mainboard: Array<{ at: string; serial: string; temperatureC: number }>;
+  conditions: Array<{ at: string; kind: string; message: string }>;
+}
+
+const LIMIT = 5000;
+
+export async function environment(ws: Workspace): Promise<Environment> {
+  const st = ws.station;
+  const out: Environment = {
+    station: st.name,
+    bands: {
+      humidityMaxPct: st.conditions.humidity_max_pct,
+      freezerBandC: st.conditions.freezer_band_c,
+      resumeAfterS: st.conditions.resume_after_s,
+    },
+    thermometer: [],
+    humidity: [],
+    setPoints: [],
+    mainboard: [],
+    conditions: [],
+  };
+  const checks = await ws.db
+    .selectFrom('check_results')
+    .select(['id', 'subject', 'reading', 'created_at'])
+    .where('station', '=', st.name)
+    .where((e) => e.or([e('subject', 'like', 'thermometer%'), e('subject', 'like', 'humidity sensor%')]))
+    .orderBy('id')
+    .limit(LIMIT)
+    .execute();
+  for (const c of checks) {
+    const reading = parseJson<unknown>(c.reading, `check_results.reading of check ${c.id}`);
+    if (!reading || typeof reading !== 'object') continue;
+    const r = reading as Record<string, unknown>;
+    if (c.subject.startsWith('thermometer')) {
+      for (const [ch, v] of Object.entries(r))
+        if (typeof v === 'number') out.thermometer.push({ at: c.created_at, channel: ch, name: st.thermometer.channels[ch] ?? `channel ${ch}`, temperatureC: v });
+    } else {
+      const rh = numberIn(r, 'relativeHumidityPct');
+      if (rh !== undefined)
+        out.humidity.push({
+          at: c.created_at,
+          sensor: c.subject.replace(/^humidity sensor\s*/, ''),
+          relativeHumidityPct: rh,
+          temperatureC: numberIn(r, 'temperatureC'),
+        });
+    }
+  }
+  const events = await ws.db
+    .selectFrom('events')
+    .select(['time', 'kind', 'message'])
+    .where('station', '=', st.name)
+    .where((e) => e.or([e('kind', '=', 'freezer.setpoint'), e('kind', 'like', 'conditions.%')]))
+    .orderBy('id')
+    .limit(LIMIT)
+    .execute();
+  for (const e of events) {
+    if (e.kind === 'freezer.setpoint') {
+      const m = /(-?\d+(?:\.\d+)?)\s*°C/.exec(e.message);
+      if (m) out.setPoints.push({ at: e.time, setPointC: Number(m[1]) });
+    } else out.conditions.push({ at: e.time, kind: e.kind, message: e.message });
+  }
+  const results = await ws.db
+    .selectFrom('results')
+    .select(['degg_serial', 'detail', 'created_at', 'id'])
+    .where('station', '=', st.name)
+    .where('detail', 'like', '%temperatureC%')
+    .orderBy('id', 'desc')
+    .limit(LIMIT)
+    .execute();
+  const seen = new Set<string>();
+  for (const r of results.reverse()) {
+    const t = numberIn(parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`), 'temperatureC');
+    // both PMTs of a module carry the same mainboard reading: one point per module and time
+    const key = `${r.degg_serial}\u0000${r.created_at}`;
+    if (t === undefined || seen.has(key)) continue;
+    seen.add(key);
+    out.mainboard.push({ at: r.created_at, serial: r.degg_serial, temperatureC: t });
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+import type { Workspace } from '../fat/home.js';
+import { numberIn } from '../fat/module-grid.js';
+import type { ResultRecord } from '../fat/verdicts.js';
+import { moduleData, runInfo, type ModuleData } from './report-data.js';
+
+/**
+ * One D-Egg across every run of the station (GET /api/modules/:serial): per run what a report
+ * shows (identity, results, verdict, gain scan curves), and the series its plots need: dark rate
+ * against mainboard temperature, linearity points, and the sensor readings over time.
+ */
+export interface ModuleHistory {
+  serial: string;
+  runs: ModuleData[];
+  darkVsTemperature: Array<{ run: number; pmt: string; temperatureC: number; rateHz: number; at: string }>;
+  linearity: Array<{ run: number; pmt: string; at: string; points: Array<{ expectedPe: number; observedPe: number }> }>;
+  sensors: Array<{ run: number; at: string; temperatureC?: number; pressureHpa?: number }>;
+}
+
+function linearityPoints(r: ResultRecord): Array<{ expectedPe: number; observedPe: number }> {
+  const pts = r.detail.points;
+  if (!Array.isArray(pts)) return [];
+  return pts
+    .map((p) => p as Record<string, unknown>)
+    .filter((p) => typeof p.expectedPe === 'number' && typeof p.observedPe === 'number')
+    .map((p) => ({ expectedPe: p.expectedPe as number, observedPe: p.observedPe as number }));
+}
+
+export async function moduleHistory(ws: Workspace, serial: string): Promise<ModuleHistory | null> {
+  const runs = await ws.db
+    .selectFrom('runs')
+    .innerJoin('modules', 'modules.run_id', 'runs.id')
+    .select(['runs.id', 'runs.run_number', 'runs.comment', 'runs.date', 'runs.operator'])
+    .where('runs.station', '=', ws.station.name)
+    .where('modules.degg_serial', '=', serial)
+    .orderBy('runs.run_number', 'desc')
+    .execute();
+  if (!runs.length) return null;
+  const out: ModuleHistory = { serial, runs: [], darkVsTemperature: [], linearity: [], sensors: [] };
+  for (const run of runs) {
+    const data = await moduleData(ws, runInfo(ws, run), serial);
+    if (!data) continue;
+    out.runs.push(data);
+    for (const r of data.results) {
+      const t = numberIn(r.detail, 'temperatureC');
+      if (r.pmt && r.value !== null && t !== undefined && /^darkrate(_adc)?\./.test(r.name))
+        out.darkVsTemperature.push({ run: run.run_number, pmt: r.pmt, temperatureC: t, rateHz: r.value, at: r.createdAt });
+      if (r.pmt && r.name.startsWith('linearity.')) {
+        const points = linearityPoints(r);
+        if (points.length) out.linearity.push({ run: run.run_number, pmt: r.pmt, at: r.createdAt, points });
+      }
+      if (t !== undefined) out.sensors.push({ run: run.run_number, at: r.createdAt, temperatureC: t });
+      if (r.name === 'monitor.pressure' && r.value !== null) out.sensors.push({ run: run.run_number, at: r.createdAt, pressureHpa: r.value });
+    }
+  }
+  out.sensors.sort((a, b) => a.at.localeCompare(b.at));
+  return out;
+}

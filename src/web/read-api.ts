@@ -1,0 +1,76 @@
+import type { Context, Hono } from 'hono';
+import type { Workspace } from '../fat/home.js';
+import { environment } from '../fat/environment.js';
+import { moduleGrid } from '../fat/module-grid.js';
+import { runDetail, runList } from '../fat/run-overview.js';
+import { findRun } from '../fat/runs.js';
+import { runResults, runVerdicts } from '../fat/verdicts.js';
+import { moduleHistory } from '../report/module-history.js';
+import { currentGoalposts, runInfo } from '../report/report-data.js';
+import { runSummaryHtml } from '../report/run-summary.js';
+import type { AuthEnv } from './auth.js';
+
+/**
+ * What the dashboard reads (open, like /api/status): the module grid, one module across runs, the
+ * environment, the runs, and a run's summary report as HTML. A run that does not exist is a 404
+ * with the reason.
+ */
+const RUN = /^(?:run_)?\d{1,9}$/;
+
+function badRun(c: Context, raw: string) {
+  return c.json({ error: `"${raw}" is not a run number (e.g. 12 or run_00012)` }, 400);
+}
+
+async function orNotFound<T>(c: Context, f: () => Promise<T>) {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof Error && /does not exist|is neither/.test(e.message)) return c.json({ error: e.message }, 404);
+    throw e;
+  }
+}
+
+export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
+  app.get('/api/modules', async (c) => {
+    const run = c.req.query('run');
+    if (run !== undefined && !RUN.test(run)) return badRun(c, run);
+    return orNotFound(c, async () => {
+      const g = await moduleGrid(ws, run);
+      return c.json(g ?? { run: null, modules: [] });
+    });
+  });
+
+  app.get('/api/modules/:serial', async (c) => {
+    const serial = c.req.param('serial');
+    const h = await moduleHistory(ws, serial);
+    if (!h) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
+    return c.json(h);
+  });
+
+  app.get('/api/environment', async (c) => c.json(await environment(ws)));
+
+  app.get('/api/runs', async (c) => c.json({ station: ws.station.name, runs: await runList(ws) }));
+
+  app.get('/api/runs/:number', async (c) => {
+    const n = c.req.param('number');
+    if (!RUN.test(n)) return badRun(c, n);
+    return orNotFound(c, async () => c.json(await runDetail(ws, n)));
+  });
+
+  app.get('/api/runs/:number/report', async (c) => {
+    const n = c.req.param('number');
+    if (!RUN.test(n)) return badRun(c, n);
+    return orNotFound(c, async () => {
+      const run = await findRun(ws, n);
+      const [modules, results] = await Promise.all([runVerdicts(ws, run.id), runResults(ws, run.id)]);
+      const html = runSummaryHtml({
+        run: runInfo(ws, run),
+        modules,
+        results,
+        goalposts: currentGoalposts(ws),
+        generatedAt: new Date(ws.clock.now()).toISOString(),
+      });
+      return c.html(html);
+    });
+  });
+}
