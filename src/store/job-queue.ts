@@ -182,15 +182,28 @@ function errorOf(state: JobState, output: unknown): string | null {
   return JSON.stringify(output);
 }
 
+/** A request about a job that cannot be met: 'invalid' id, 'not-found', or 'conflict' (not in a state that allows it). */
+export class JobRequestError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'invalid' | 'not-found' | 'conflict',
+  ) {
+    super(message);
+    this.name = 'JobRequestError';
+  }
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Puts a failed job back in the queue; an error names why not (unknown id, not failed). */
 export async function retryJob(boss: PgBoss, id: string): Promise<JobRow> {
-  if (!UUID.test(id)) throw new Error(`job id ${JSON.stringify(id)} is not a job id (a UUID, as \`fat jobs\` lists them)`);
+  if (!UUID.test(id))
+    throw new JobRequestError(`job id ${JSON.stringify(id)} is not a job id (a UUID, as \`fat jobs\` lists them)`, 'invalid');
   const before = (await listJobs(boss, { id }))[0];
-  if (!before) throw new Error(`no analysis job ${id} (see \`fat jobs\`)`);
-  if (before.archived) throw new Error(`job ${id} is archived (state ${before.state}) and can no longer be retried`);
-  if (before.state !== 'failed') throw new Error(`job ${id} is ${before.state}, not failed: only failed jobs are retried`);
+  if (!before) throw new JobRequestError(`no analysis job ${id} (see \`fat jobs\`)`, 'not-found');
+  if (before.archived) throw new JobRequestError(`job ${id} is archived (state ${before.state}) and can no longer be retried`, 'conflict');
+  if (before.state !== 'failed')
+    throw new JobRequestError(`job ${id} is ${before.state}, not failed: only failed jobs are retried`, 'conflict');
   await boss.retry(ANALYSIS_QUEUE, id);
   return (await listJobs(boss, { id }))[0];
 }

@@ -14,6 +14,8 @@ import { mountReadApi } from './read-api.js';
 import { logbookApi } from './logbook-api.js';
 import { accountsApi } from './accounts-api.js';
 import { controlApi } from './control-api.js';
+import { jobsApi } from './jobs-api.js';
+import { stationsApi } from './stations-api.js';
 import { mountDashboard } from './static.js';
 import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
@@ -103,6 +105,8 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
   app.route('/', logbookApi(ws));
   app.route('/', accountsApi(ws));
   app.route('/', controlApi(ws));
+  app.route('/', jobsApi(ws));
+  app.route('/', stationsApi(ws));
 
   app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
