@@ -25,9 +25,8 @@ import { recordResults } from '../src/fat/results.js';
 import { latestRun } from '../src/fat/runs.js';
 import { runResults } from '../src/fat/verdicts.js';
 import { createStoreSink } from '../src/notify/store-sink.js';
-import { engineOf } from '../src/store/dialect.js';
 import { fillYear, HandClock, MODULES_PER_RUN, rng, serialOf } from './lib/year-of-runs.js';
-import { moduleHistory } from './lib/module-history.js';
+import { moduleHistory, moduleHistoryQuery } from './lib/module-history.js';
 
 const PG_SERVER = process.env.FAT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -111,16 +110,10 @@ function monitoringBatch(serials: string[], r: ReturnType<typeof rng>, iteration
   return rows;
 }
 
-async function queryPlan(ws: Workspace, serial: string): Promise<string[]> {
-  const q = ws.db
-    .selectFrom('results')
-    .innerJoin('runs', 'runs.id', 'results.run_id')
-    .selectAll('results')
-    .where('results.degg_serial', '=', serial)
-    .orderBy('runs.date')
-    .orderBy('results.id')
-    .compile();
-  const text = engineOf(ws.db) === 'sqlite' ? 'explain query plan ' : 'explain ';
+/** How the engine runs the module-history query (does it use an index on the serial?). */
+async function queryPlan(ws: Workspace, engine: Store['engine'], serial: string): Promise<string[]> {
+  const q = moduleHistoryQuery(ws.db, serial).compile();
+  const text = engine === 'sqlite' ? 'explain query plan ' : 'explain ';
   const res = await ws.db.executeQuery<Record<string, unknown>>({ ...q, sql: text + q.sql });
   return res.rows.map((row) => {
     const line = row.detail ?? row['QUERY PLAN'];
@@ -170,16 +163,16 @@ async function measure(store: Store, runs: number, batches: number) {
     // the module-history query over modules from the whole year, each queried 3 times
     const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
     picks.push(year.retestedSerial);
-    await moduleHistory(ws, picks[0]); // warm-up
+    await moduleHistory(ws.db, picks[0]); // warm-up
     const historyMs: number[] = [];
     let historyRows = 0;
     for (let k = 0; k < 3; k++)
       for (const s of picks) {
         const q0 = performance.now();
-        historyRows += (await moduleHistory(ws, s)).length;
+        historyRows += (await moduleHistory(ws.db, s)).length;
         historyMs.push(performance.now() - q0);
       }
-    const retested = await moduleHistory(ws, year.retestedSerial);
+    const retested = await moduleHistory(ws.db, year.retestedSerial);
     const runsOfRetested = new Set(retested.map((x) => x.run_number)).size;
 
     // fat results --module: one module's rows of one run
@@ -211,7 +204,7 @@ async function measure(store: Store, runs: number, batches: number) {
         msMedian: r3(median(historyMs)),
         msMax: r3(Math.max(...historyMs)),
         retestedModule: { serial: year.retestedSerial, rows: retested.length, runs: runsOfRetested },
-        plan: await queryPlan(ws, year.retestedSerial),
+        plan: await queryPlan(ws, store.engine, year.retestedSerial),
       },
       resultsOfModuleInRun: { queries: moduleRunMs.length, msMedian: r3(median(moduleRunMs)) },
     };
