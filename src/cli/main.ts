@@ -13,6 +13,7 @@ import { registerServe } from './serve.js';
 import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerStore } from './store.js';
 import { registerUser } from './user.js';
 import { registerLogbook } from './logbook.js';
 import { registerJobs } from './jobs.js';
@@ -43,6 +44,7 @@ registerUser(program);
 registerLogbook(program);
 registerWorker(program);
 registerJobs(program);
+registerStore(program);
 
 try {
   await program.parseAsync(process.argv);
