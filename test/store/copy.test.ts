@@ -131,12 +131,12 @@ describe('fat store copy', () => {
   let pg: PgSchema;
   let src: { url: string; drop(): Promise<void> };
   let ws: Workspace;
-  let release: () => Promise<void>;
+  let lease: Awaited<ReturnType<typeof acquireLease>> | undefined;
   beforeAll(async () => {
     pg = await freshPgSchema('copy');
     src = await freshStore('sqlite', 'copy');
     ws = await workspaceOn(src.url, 'lab-copy');
-    release = (await fillStation(ws)).release;
+    lease = await fillStation(ws);
     // the target already holds another station's run 7: it stays, and is not confused with ours
     const other = await workspaceOn(pg.url, 'lab-other');
     await other.db
@@ -153,7 +153,7 @@ describe('fat store copy', () => {
     await other.close();
   });
   afterAll(async () => {
-    await release?.();
+    await lease?.release();
     await ws?.close();
     await src?.drop();
     await pg?.drop();
