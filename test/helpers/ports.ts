@@ -60,4 +60,8 @@ export const TEST_PORTS = {
   measureLinearity: 1100,
   // test/e2e/measure-pulsed.test.ts: 1300..1399, 2300..2316, 2534
   measurePulsed: 1300,
+  // test/e2e/two-stations.test.ts: two labs on one PostgreSQL, 7100..7199, 8100..8116, 8334 and
+  // 7300..7399, 8300..8316, 8534
+  twoStationsA: 7100,
+  twoStationsB: 7300,
 } as const;
