@@ -1,0 +1,154 @@
+import { useEffect, useMemo, useState } from 'react';
+import { getJson } from '../api';
+import { Chart } from '../Chart';
+import { fmtNum, fmtTime } from '../format';
+import type { PageProps } from '../route-types';
+import type { ModuleHistory } from '../types';
+import { gainChartOption } from '../../../../report/charts';
+import { timeChartOption, xyChartOption } from '../../../../report/series-charts';
+
+/** One D-Egg across runs: identity, verdicts, results, and its plots (the report's chart definitions). */
+export function Module({ params }: PageProps) {
+  const serial = params.serial;
+  const [h, setH] = useState<ModuleHistory | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    getJson<ModuleHistory>(`/api/modules/${encodeURIComponent(serial)}`).then(setH, (e: Error) => setError(e.message));
+  }, [serial]);
+  const charts = useMemo(() => (h ? moduleCharts(h) : null), [h]);
+  if (error) return <p className="error">{error}</p>;
+  if (!h || !charts) return <p className="muted">loading…</p>;
+  const latest = h.runs[0];
+  return (
+    <div data-testid="module-page">
+      <h2>
+        D-Egg {h.serial}
+        {latest && (
+          <span className="muted">
+            {' '}
+            · port {latest.port} · ICM {latest.icmId} · mainboard {latest.mainboardId} · FPGA {latest.fpgaVersion}
+          </span>
+        )}
+      </h2>
+      <section className="card">
+        <h2>Runs</h2>
+        <table data-testid="module-runs">
+          <thead>
+            <tr>
+              <th>run</th>
+              <th>date</th>
+              <th>state</th>
+              <th>verdict</th>
+              <th>why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {h.runs.map((r) => (
+              <tr key={r.run.runNumber}>
+                <td>
+                  <a href={`#/run/${r.run.runNumber}`}>{r.run.runNumber}</a>
+                </td>
+                <td>{r.run.date}</td>
+                <td>
+                  {r.state}
+                  {r.stateReason ? `: ${r.stateReason}` : ''}
+                </td>
+                <td className={r.verdict}>{r.verdict}</td>
+                <td>{r.reasons.join('; ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section className="card">
+        <h2>Gain against HV (run {latest?.run.runNumber})</h2>
+        {charts.gain ? <Chart option={charts.gain} testId="gain-chart" /> : <p className="muted">no gain scan yet</p>}
+        {latest?.gainNotes.map((n) => (
+          <p key={n} className="muted">
+            {n}
+          </p>
+        ))}
+      </section>
+      <section className="card">
+        <h2>Dark rate against temperature</h2>
+        {charts.dark ? <Chart option={charts.dark} testId="darkrate-chart" /> : <p className="muted">no dark rate measured yet</p>}
+      </section>
+      <section className="card">
+        <h2>Linearity</h2>
+        {charts.linearity ? <Chart option={charts.linearity} testId="linearity-chart" /> : <p className="muted">no linearity measured yet</p>}
+      </section>
+      <section className="card">
+        <h2>Sensors</h2>
+        {charts.sensors ? <Chart option={charts.sensors} testId="sensor-chart" /> : <p className="muted">no sensor readings yet</p>}
+      </section>
+      <p className="muted">No SPE charge histograms: the store keeps the fitted values, the histograms stay in the HDF5 raw data.</p>
+      {h.runs.map((r) => (
+        <section className="card" key={r.run.runNumber}>
+          <h2>Results of run {r.run.runNumber}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>quantity</th>
+                <th>PMT</th>
+                <th>value</th>
+                <th>verdict</th>
+                <th>why</th>
+                <th>when</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.results.map((x) => (
+                <tr key={x.id} className={x.superseded ? 'muted' : undefined}>
+                  <td>
+                    {x.name}
+                    {x.superseded ? ' (superseded)' : ''}
+                  </td>
+                  <td>{x.pmt ?? ''}</td>
+                  <td>
+                    {fmtNum(x.value)} {x.units}
+                  </td>
+                  <td className={x.verdict}>{x.verdict}</td>
+                  <td>{x.reason}</td>
+                  <td className="muted">{fmtTime(x.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function moduleCharts(h: ModuleHistory) {
+  const latest = h.runs[0];
+  const gain = latest?.gain.length ? gainChartOption(`${h.serial}: gain against HV`, latest.gain) : null;
+  const darkSeries = new Map<string, Array<[number, number]>>();
+  for (const d of h.darkVsTemperature) {
+    const k = `${d.pmt} run ${d.run}`;
+    darkSeries.set(k, [...(darkSeries.get(k) ?? []), [d.temperatureC, d.rateHz]]);
+  }
+  const dark = darkSeries.size
+    ? xyChartOption(
+        `${h.serial}: dark rate against temperature`,
+        { x: 'mainboard temperature [°C]', y: 'dark rate [Hz]' },
+        [...darkSeries].map(([name, points]) => ({ name, points })),
+      )
+    : null;
+  const lin = h.linearity.slice(0, 4);
+  const maxPe = Math.max(0, ...lin.flatMap((l) => l.points.map((p) => p.expectedPe)));
+  const linearity = lin.length
+    ? xyChartOption(`${h.serial}: linearity`, { x: 'expected PE', y: 'observed PE' }, [
+        ...lin.map((l) => ({ name: `${l.pmt} run ${l.run}`, points: l.points.map((p) => [p.expectedPe, p.observedPe] as const) })),
+        { name: 'ideal', line: true, points: [[0, 0] as const, [maxPe, maxPe] as const] },
+      ])
+    : null;
+  const temps = h.sensors.filter((s) => s.temperatureC !== undefined).map((s) => [s.at, s.temperatureC!] as const);
+  const press = h.sensors.filter((s) => s.pressureHpa !== undefined).map((s) => [s.at, s.pressureHpa!] as const);
+  const sensors = temps.length
+    ? timeChartOption(`${h.serial}: mainboard temperature`, 'temperature [°C]', [{ name: 'mainboard temperature', points: temps }])
+    : press.length
+      ? timeChartOption(`${h.serial}: pressure`, 'pressure [hPa]', [{ name: 'pressure', points: press }])
+      : null;
+  return { gain, dark, linearity, sensors };
+}

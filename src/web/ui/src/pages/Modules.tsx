@@ -1,0 +1,53 @@
+import { useEffect, useState } from 'react';
+import { getJson } from '../api';
+import { useEvents } from '../events';
+import { fmtNum } from '../format';
+import type { ModuleTile } from '../types';
+
+/** The D-Eggs of the latest run as a grid: port, serial, state, HV at 1e7, temperature, dark rate, verdict. */
+export function Modules() {
+  const live = useEvents(5);
+  const [grid, setGrid] = useState<{ run: number | null; modules: ModuleTile[] } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    getJson<{ run: number | null; modules: ModuleTile[] }>('/api/modules').then(
+      (g) => {
+        setGrid(g);
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [live.tick]);
+  if (error) return <p className="error">{error}</p>;
+  if (!grid) return <p className="muted">loading…</p>;
+  if (grid.run === null) return <p>No run yet: the modules appear once `fat run new` has made one.</p>;
+  return (
+    <div>
+      <h2>D-Eggs of run {grid.run}</h2>
+      <div className="grid" data-testid="module-grid">
+        {grid.modules.map((m) => (
+          <a key={m.port} href={`#/module/${encodeURIComponent(m.serial)}`} className={`tile ${m.state}`} data-testid="module-tile">
+            <div>
+              <b>{m.serial}</b> <span className="muted">port {m.port}</span>
+            </div>
+            <div className={m.verdict}>
+              verdict: <b>{m.verdict}</b>
+            </div>
+            <div>
+              state: {m.state}
+              {m.stateReason ? ` (${m.stateReason})` : ''}
+            </div>
+            <div>
+              HV@1e7: {fmtNum(m.hv1e7Volts.LowerPmt)} / {fmtNum(m.hv1e7Volts.UpperPmt)} V
+            </div>
+            <div>
+              dark rate: {fmtNum(m.darkRateHz.LowerPmt)} / {fmtNum(m.darkRateHz.UpperPmt)} Hz
+            </div>
+            <div>temperature: {m.temperatureC === null ? '–' : `${m.temperatureC.toFixed(1)} °C`}</div>
+          </a>
+        ))}
+      </div>
+      <p className="muted">values: lower / upper PMT, latest measurement of this run</p>
+    </div>
+  );
+}

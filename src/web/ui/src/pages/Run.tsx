@@ -1,0 +1,146 @@
+import { useEffect, useState } from 'react';
+import { getJson } from '../api';
+import { fmtTime } from '../format';
+import type { PageProps } from '../route-types';
+import type { RunDetail } from '../types';
+
+/** One run: its schedules and tasks, verdicts, exported files, backups and log. */
+export function Run({ params }: PageProps) {
+  const n = params.number;
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    getJson<RunDetail>(`/api/runs/${encodeURIComponent(n)}`).then(setRun, (e: Error) => setError(e.message));
+  }, [n]);
+  if (error) return <p className="error">{error}</p>;
+  if (!run) return <p className="muted">loading…</p>;
+  return (
+    <div data-testid="run-page">
+      <h2>
+        Run {run.number} <span className="muted">{run.date} · {run.operator}</span>
+      </h2>
+      <p>{run.comment}</p>
+      <p>
+        <a href={`/api/runs/${run.number}/report`} target="_blank" rel="noreferrer">
+          summary report (HTML)
+        </a>
+        {run.runFile.link && (
+          <>
+            {' · '}
+            <a href={run.runFile.link}>run JSON</a>
+          </>
+        )}
+      </p>
+      <section className="card">
+        <h2>Verdicts</h2>
+        <table data-testid="verdicts">
+          <thead>
+            <tr>
+              <th>port</th>
+              <th>D-Egg</th>
+              <th>state</th>
+              <th>verdict</th>
+              <th>why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {run.verdicts.map((v) => (
+              <tr key={v.port}>
+                <td>{v.port}</td>
+                <td>
+                  <a href={`#/module/${encodeURIComponent(v.serial)}`}>{v.serial}</a>
+                </td>
+                <td>
+                  {v.state}
+                  {v.stateReason ? `: ${v.stateReason}` : ''}
+                </td>
+                <td className={v.verdict}>{v.verdict}</td>
+                <td>{v.reasons.join('; ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {run.schedules.map((s) => (
+        <section className="card" key={s.key}>
+          <h2>
+            Schedule {s.key} <span className="muted">({s.state}) {s.file}</span>
+          </h2>
+          {s.endReason && <p>ended: {s.endReason}</p>}
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>section</th>
+                <th>kind</th>
+                <th>state</th>
+                <th>attempts</th>
+                <th>started</th>
+                <th>ended</th>
+                <th>error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.tasks.map((t) => (
+                <tr key={t.idx} className={t.state}>
+                  <td>{t.idx}</td>
+                  <td>{t.section}</td>
+                  <td>{t.kind}</td>
+                  <td>{t.state}</td>
+                  <td>{t.attempts}</td>
+                  <td>{fmtTime(t.started_at)}</td>
+                  <td>{fmtTime(t.ended_at)}</td>
+                  <td>{t.error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+      <section className="card">
+        <h2>Files</h2>
+        <ul>
+          {run.files.map((f) => (
+            <li key={f.path}>
+              {f.what}: {f.link ? <a href={f.link}>{f.path}</a> : <code>{f.path}</code>}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section className="card">
+        <h2>Backups</h2>
+        {run.backups.length ? (
+          <table>
+            <tbody>
+              {run.backups.map((b) => (
+                <tr key={b.id}>
+                  <td>{fmtTime(b.created_at)}</td>
+                  <td className={b.state === 'failed' ? 'fail' : undefined}>{b.state}</td>
+                  <td>{b.destination}</td>
+                  <td>{b.last_error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">none</p>
+        )}
+      </section>
+      <section className="card">
+        <h2>Log</h2>
+        <table>
+          <tbody>
+            {run.log.map((e) => (
+              <tr key={e.id} className={e.level === 'error' || e.level === 'critical' ? 'failed' : undefined}>
+                <td className="muted">{fmtTime(e.time)}</td>
+                <td>{e.level}</td>
+                <td>{e.kind}</td>
+                <td>{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}
