@@ -60,6 +60,10 @@ export const TEST_PORTS = {
   measureLinearity: 1100,
   // test/e2e/measure-pulsed.test.ts: 1300..1399, 2300..2316, 2534
   measurePulsed: 1300,
+  // test/web/dashboard-live.test.ts, dashboard-module.test.ts: 9300..9399, 10300..10316, 10534 and
+  // 9500..9599, 10500..10516, 10734
+  dashboardLive: 9300,
+  dashboardModule: 9500,
   // test/e2e/two-stations.test.ts: two labs on one PostgreSQL, 7100..7199, 8100..8116, 8334 and
   // 7300..7399, 8300..8316, 8534
   twoStationsA: 7100,
