@@ -1,13 +1,15 @@
 /**
- * The store on both engines, with the same data: half a year of runs (13 of bench/lib/year-of-runs.ts,
- * ~55 k result rows; --runs 26 for a year) written into a fresh SQLite file and into a fresh PostgreSQL database, then
+ * The store on both engines, with the same data: half a year of runs (13 runs of
+ * bench/lib/year-of-runs.ts, ~55 k result rows; --runs 26 for a year) written into a fresh SQLite
+ * file and into a fresh PostgreSQL database, then
  *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
  *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 rows),
  *    each written by `recordResults` (one transaction, as the task kinds write them) plus the
  *    event the task emits, into the running task of the latest run; samples per second;
- *  - the module-history query (every result of one D-Egg across runs, as the module page reads
- *    it, bench/lib/module-history.ts) and `fat results --module`'s query of one run
- *    (runResults); milliseconds per query over many modules, with each engine's query plan;
+ *  - the module-history query of the module page (GET /api/modules/:serial,
+ *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
+ *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
+ *    over many modules, with each engine's query plans;
  * and the ratio PostgreSQL / SQLite of each figure. SQLite is the in-run reference.
  *
  * PostgreSQL: $FAT_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test); the benchmark
@@ -19,14 +21,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { ensureHome, openWorkspace, type Workspace } from '../src/fat/home.js';
 import { recordResults } from '../src/fat/results.js';
 import { latestRun } from '../src/fat/runs.js';
+import { moduleHistory } from '../src/report/module-history.js';
 import { runResults } from '../src/fat/verdicts.js';
 import { createStoreSink } from '../src/notify/store-sink.js';
 import { fillYear, HandClock, MODULES_PER_RUN, rng, serialOf } from './lib/year-of-runs.js';
-import { moduleHistory, moduleHistoryQuery } from './lib/module-history.js';
 
 const PG_SERVER = process.env.FAT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -110,15 +113,38 @@ function monitoringBatch(serials: string[], r: ReturnType<typeof rng>, iteration
   return rows;
 }
 
-/** How the engine runs the module-history query (does it use an index on the serial?). */
-async function queryPlan(ws: Workspace, engine: Store['engine'], serial: string): Promise<string[]> {
-  const q = moduleHistoryQuery(ws.db, serial).compile();
-  const text = engine === 'sqlite' ? 'explain query plan ' : 'explain ';
-  const res = await ws.db.executeQuery<Record<string, unknown>>({ ...q, sql: text + q.sql });
-  return res.rows.map((row) => {
-    const line = row.detail ?? row['QUERY PLAN'];
-    return typeof line === 'string' ? line : JSON.stringify(row);
-  });
+/**
+ * How the engine runs the two queries of the module page's history (src/report/module-history.ts:
+ * the runs of a serial, then runResults of each run for that serial; written again here for
+ * EXPLAIN): do they use an index on the serial?
+ */
+async function queryPlans(ws: Workspace, engine: Store['engine'], serial: string, runId: number): Promise<Record<string, string[]>> {
+  const explain = async (q: CompiledQuery) => {
+    const res = await ws.db.executeQuery<Record<string, unknown>>({
+      ...q,
+      sql: (engine === 'sqlite' ? 'explain query plan ' : 'explain ') + q.sql,
+    });
+    return res.rows.map((row) => {
+      const line = row.detail ?? row['QUERY PLAN'];
+      return typeof line === 'string' ? line : JSON.stringify(row);
+    });
+  };
+  const runsOfSerial = ws.db
+    .selectFrom('runs')
+    .innerJoin('modules', 'modules.run_id', 'runs.id')
+    .select(['runs.id', 'runs.run_number', 'runs.comment', 'runs.date', 'runs.operator'])
+    .where('runs.station', '=', ws.station.name)
+    .where('modules.degg_serial', '=', serial)
+    .orderBy('runs.run_number', 'desc')
+    .compile();
+  const resultsOfRun = ws.db
+    .selectFrom('results')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('degg_serial', '=', serial)
+    .orderBy('id')
+    .compile();
+  return { runsOfSerial: await explain(runsOfSerial), resultsOfSerialInRun: await explain(resultsOfRun) };
 }
 
 async function measure(store: Store, runs: number, batches: number) {
@@ -163,17 +189,16 @@ async function measure(store: Store, runs: number, batches: number) {
     // the module-history query over modules from the whole year, each queried 3 times
     const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
     picks.push(year.retestedSerial);
-    await moduleHistory(ws.db, picks[0]); // warm-up
+    await moduleHistory(ws, picks[0]); // warm-up
     const historyMs: number[] = [];
     let historyRows = 0;
     for (let k = 0; k < 3; k++)
       for (const s of picks) {
         const q0 = performance.now();
-        historyRows += (await moduleHistory(ws.db, s)).length;
+        historyRows += (await moduleHistory(ws, s))!.runs.reduce((n, x) => n + x.results.length, 0);
         historyMs.push(performance.now() - q0);
       }
-    const retested = await moduleHistory(ws.db, year.retestedSerial);
-    const runsOfRetested = new Set(retested.map((x) => x.run_number)).size;
+    const retested = (await moduleHistory(ws, year.retestedSerial))!;
 
     // fat results --module: one module's rows of one run
     const moduleRunMs: number[] = [];
@@ -203,8 +228,12 @@ async function measure(store: Store, runs: number, batches: number) {
         rowsPerQuery: Math.round(historyRows / historyMs.length),
         msMedian: r3(median(historyMs)),
         msMax: r3(Math.max(...historyMs)),
-        retestedModule: { serial: year.retestedSerial, rows: retested.length, runs: runsOfRetested },
-        plan: await queryPlan(ws, store.engine, year.retestedSerial),
+        retestedModule: {
+          serial: year.retestedSerial,
+          rows: retested.runs.reduce((n, x) => n + x.results.length, 0),
+          runs: retested.runs.length,
+        },
+        plans: await queryPlans(ws, store.engine, year.retestedSerial, Number(retested.runs[0].run.id)),
       },
       resultsOfModuleInRun: { queries: moduleRunMs.length, msMedian: r3(median(moduleRunMs)) },
     };
