@@ -1,4 +1,6 @@
 import type { Route } from './route-types';
+import { Logbook } from './pages/Logbook';
+import { NewRun } from './pages/NewRun';
 import { Environment } from './pages/Environment';
 import { Module } from './pages/Module';
 import { Modules } from './pages/Modules';
@@ -17,4 +19,7 @@ export const routes: Route[] = [
   { path: '#/environment', title: 'Environment', component: Environment },
   { path: '#/runs', title: 'Runs', component: Runs },
   { path: '#/run/:number', title: 'Run', component: Run, nav: false },
+  { path: '#/logbook', title: 'Logbook', component: Logbook },
+  { path: '#/new-run', title: 'Start New Run', component: NewRun },
+  { path: '#/new-run/:run', title: 'Start New Run', component: NewRun, nav: false },
 ];
