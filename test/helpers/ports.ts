@@ -60,6 +60,8 @@ export const TEST_PORTS = {
   measureLinearity: 1100,
   // test/e2e/measure-pulsed.test.ts: 1300..1399, 2300..2316, 2534
   measurePulsed: 1300,
+  // test/e2e/operator-actions.test.ts: 13300..13399, 14300..14316, 14534 (13500 reserved for it too)
+  operatorActions: 13300,
   // test/web/dashboard-live.test.ts, dashboard-module.test.ts: 9300..9399, 10300..10316, 10534 and
   // 9500..9599, 10500..10516, 10734
   dashboardLive: 9300,
