@@ -14,6 +14,7 @@ import { registerSetup } from './setup.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
 import { registerStore } from './store.js';
+import { registerImport } from './import.js';
 import { registerUser } from './user.js';
 import { registerLogbook } from './logbook.js';
 import { registerJobs } from './jobs.js';
@@ -45,6 +46,7 @@ registerLogbook(program);
 registerWorker(program);
 registerJobs(program);
 registerStore(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);
