@@ -4,10 +4,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { ensureHome } from '../fat/home.js';
+import { ensureHome, openWorkspace } from '../fat/home.js';
 import { registryToml } from '../fat/registry.js';
 import { REPO_ROOT } from '../lab/station-defaults.js';
 import { startSimLab } from '../sim/lab.js';
+import { startServer } from '../web/server.js';
 import { CliError } from './common.js';
 import { intOption, numberOption } from './parse.js';
 import { simRegistry } from './sim-registry.js';
@@ -24,6 +25,8 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
     .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'), 20)
     .option('--base-port <p>', 'base port of the simulated lab (default: the first free of 5000, 15000, 25000)', intOption('--base-port'))
     .option('--keep', 'leave the DomNet instances and the lab running until Ctrl+C')
+    .option('--port <n>', 'port of the dashboard served at the end (taken: any free one)', intOption('--port'), 8080)
+    .option('--no-serve', 'end without serving the dashboard (for scripts)')
     .action(async (opts) => {
       const basePort = opts.basePort ?? (await firstFreeBase([5000, 15000, 25000, 35000]));
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
@@ -85,12 +88,30 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
         await runFat(dir, ['setup', '--stop'], true);
         await lab.close();
       }
+      if (!failed.length)
+        say('\nThe checklist, the gain scan and a short FAT ran; `fat results --module SERIAL` shows one module in detail.');
+      if (opts.serve) await serveDashboard(dir, opts.port);
       if (failed.length) throw new CliError(`demo: ${failed.length} step(s) failed: ${failed.join('; ')}`);
-      say('\nThe checklist, the gain scan and a short FAT ran; `fat results --module SERIAL` shows one module in detail.');
     });
 }
 
 const say = (s: string) => process.stdout.write(s + '\n');
+
+/** `fat serve` on the demo's home (127.0.0.1:port, else any free port) until Ctrl+C. */
+async function serveDashboard(dir: string, port: number): Promise<void> {
+  const ws = await openWorkspace(dir);
+  try {
+    const server = await startServer(ws, '127.0.0.1', port).catch(() => startServer(ws, '127.0.0.1', 0));
+    say(`\n=== The dashboard of this run: ${server.url}/  (fat serve; Ctrl+C stops)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await server.close();
+  } finally {
+    await ws.close();
+  }
+}
 
 /** The seed's example schedule, shortened: fewer events and windows per measurement. */
 function demoSchedule(runFile: string): string {
