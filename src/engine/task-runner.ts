@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Workspace } from '../fat/home.js';
+import { supersedeTaskEntries } from '../fat/run-files.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import type { ActiveModule, TaskContext, TaskKind } from '../tasks/types.js';
 import type { FatEvent } from '../notify/types.js';
@@ -144,6 +146,23 @@ export function contextFor(
   };
 }
 
+/** Marks what the task's earlier, cut-short attempts wrote into the D-Egg files as superseded. */
+async function supersedeEarlierEntries(scope: RunScope, t: Selectable<TaskTable>, attempt: number): Promise<void> {
+  const files = await scope.ws.db.selectFrom('modules').select(['json_file', 'degg_serial']).where('run_id', '=', scope.run.id).execute();
+  const note = `attempt ${attempt - 1} of [${t.idx}] ${t.section} did not finish; measured again by attempt ${attempt}`;
+  const marked = files.flatMap((f) =>
+    fs.existsSync(f.json_file) ? supersedeTaskEntries(f.json_file, t.id, note).map((k) => `${f.degg_serial} ${k}`) : [],
+  );
+  if (marked.length)
+    scope.emit({
+      level: 'info',
+      kind: 'task.superseded',
+      message: `[${t.idx}] ${t.section}: ${marked.length} D-Egg file entr${marked.length === 1 ? 'y' : 'ies'} of the unfinished attempt marked Superseded`,
+      audience: 'log',
+      data: { taskId: t.id, marked },
+    });
+}
+
 export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {
   const { ws } = scope;
   const attempt = await startTask(ws, t.id, ws.clock.now());
@@ -184,6 +203,8 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
   );
   try {
     const params = kind.params.parse(JSON.parse(t.params));
+    // a scan that resumes its own folder (measure_gain resume = True) builds on what came before
+    if (attempt > 1 && (params as { resume?: unknown }).resume !== true) await supersedeEarlierEntries(scope, t, attempt);
     const result = await kind.run(ctx, params);
     await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {} });
     setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 1);

@@ -111,6 +111,28 @@ export function addMeasurementEntry(file: string, name: string, entry: Record<st
   return key;
 }
 
+/**
+ * Marks the entries that an earlier, interrupted attempt of task `taskId` wrote into a D-Egg file
+ * (entries carry `TaskId`) as superseded, so that the half-done measurement stays on record but is
+ * never read as the latest result. Returns the keys marked.
+ */
+export function supersedeTaskEntries(file: string, taskId: number, note: string): string[] {
+  const marked: string[] = [];
+  updateJsonFile(file, (doc) => {
+    for (const [where, section] of [['', doc], ['LowerPmt.', doc.LowerPmt], ['UpperPmt.', doc.UpperPmt]] as const) {
+      if (!section || typeof section !== 'object') continue;
+      for (const [key, entry] of Object.entries(section as Record<string, unknown>)) {
+        const e = entry as Record<string, unknown> | null;
+        if (e && typeof e === 'object' && e.TaskId === taskId && e.Superseded === undefined) {
+          e.Superseded = note;
+          marked.push(where + key);
+        }
+      }
+    }
+  });
+  return marked;
+}
+
 /** Reads, changes and atomically rewrites a run or D-Egg JSON file. */
 export function updateJsonFile(file: string, mutate: (doc: Record<string, unknown>) => void): void {
   const doc = readJsonFile(file);

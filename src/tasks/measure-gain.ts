@@ -281,7 +281,7 @@ function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanSta
 function latestEntry(jsonFile: string, pmt: PmtName): { folder: string; done: boolean } | null {
   const sec = pmtSection(jsonFile, pmt);
   const keys = Object.keys(sec)
-    .filter((k) => /^GainMeasurement_\d+$/.test(k))
+    .filter((k) => /^GainMeasurement_\d+$/.test(k) && (sec[k] as { Superseded?: unknown }).Superseded === undefined)
     .sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
   if (!keys.length) return null;
   const e = sec[keys[keys.length - 1]] as Record<string, unknown>;

@@ -28,8 +28,8 @@ export interface FoundEntry {
 
 /**
  * The entry chosen by `number` among `<name>_NN` of `container`, or null when there is none.
- * 'latest' is the latest that `accept` takes (every entry by default); a numbered entry is
- * returned as it is, and the caller judges it.
+ * 'latest' is the latest that `accept` takes (every entry by default) among those not superseded
+ * by a later attempt of their task; a numbered entry is returned as it is, and the caller judges it.
  */
 export function pickEntry(
   container: Record<string, unknown>,
@@ -41,7 +41,7 @@ export function pickEntry(
     .map((key) => ({ key, entry: container[key] }))
     .filter((e): e is FoundEntry => !!e.entry && typeof e.entry === 'object');
   if (number !== 'latest') return entries.find((e) => Number(e.key.slice(name.length + 1)) === number) ?? null;
-  const ok = entries.filter((e) => accept(e.entry));
+  const ok = entries.filter((e) => e.entry.Superseded === undefined && accept(e.entry));
   return ok[ok.length - 1] ?? null;
 }
 

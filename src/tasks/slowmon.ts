@@ -53,6 +53,7 @@ export function knownExponent(m: ActiveModule, pmt: PmtName): { k: number; from:
     .sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
   for (const key of keys.reverse()) {
     const e = sec[key] as Record<string, unknown>;
+    if (e.Superseded !== undefined) continue;
     const k = Number(e.GainFitExp);
     if (e.mode !== 'check' && k > 1 && k < 20) return { k, from: key };
   }
