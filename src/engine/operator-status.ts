@@ -1,4 +1,5 @@
 import type { Workspace } from '../fat/home.js';
+import { leaseHolder } from './lease.js';
 import { currentRun, pauseState, pendingRequests } from './operator-queue.js';
 
 /**
@@ -10,8 +11,14 @@ export async function operatorStatus(ws: Workspace) {
   if (!run) return { paused: null, pending: [] };
   const paused = await pauseState(ws, run.id);
   const pending = await pendingRequests(ws, run.id);
+  const lease = await leaseHolder(ws);
+  // a pause outlives its master: a master started with --recover holds until someone resumes
+  const resumeWith =
+    lease && !lease.dead
+      ? '`fat resume` (or POST /api/master/resume)'
+      : 'start the master with `fat master CONFIG.ini --recover` (it holds), then `fat resume`';
   return {
-    paused: paused ? { ...paused, resumeWith: 'fat resume (or POST /api/master/resume)' } : null,
+    paused: paused ? { ...paused, resumeWith } : null,
     pending: pending.map((r) => ({
       id: r.id,
       action: r.action,
@@ -32,7 +39,7 @@ export function formatOperator(o: OperatorStatus): string[] {
     const why = o.paused.reason ? `: ${o.paused.reason}` : '';
     out.push(
       o.paused.inEffect
-        ? `  PAUSED by ${o.paused.by}${why} (since ${o.paused.requestedAt.slice(0, 19)}); resume with \`fat resume\``
+        ? `  PAUSED by ${o.paused.by}${why} (since ${o.paused.requestedAt.slice(0, 19)}); to resume: ${o.paused.resumeWith}`
         : `  PAUSE requested by ${o.paused.by}${why}: the master holds at the next task boundary; cancel with \`fat resume\``,
     );
   }
