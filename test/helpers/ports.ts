@@ -72,4 +72,6 @@ export const TEST_PORTS = {
   // 7300..7399, 8300..8316, 8534
   twoStationsA: 7100,
   twoStationsB: 7300,
+  // test/e2e/postgres-store.test.ts: the master and results on PostgreSQL, 15300..15399, 16300..16316, 16534
+  postgresStore: 15300,
 } as const;
