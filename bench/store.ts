@@ -186,6 +186,32 @@ async function measure(store: Store, runs: number, batches: number) {
     }
     const insertS = (performance.now() - t) / 1000;
 
+    // for comparison: the same batch written as one multi-row INSERT (recordResults writes one
+    // INSERT per row): the last batch's rows, copied without their ids
+    const lastBatch = await ws.db
+      .selectFrom('results')
+      .selectAll()
+      .where('task_id', '=', Number(task.id))
+      .orderBy('id', 'desc')
+      .limit(samples / batches)
+      .execute();
+    const values = lastBatch.reverse().map(({ id: _id, ...row }) => row);
+    const oneInsertMs: number[] = [];
+    t = performance.now();
+    for (let i = 0; i < batches; i++) {
+      const b0 = performance.now();
+      await ws.db.transaction().execute((tx) => tx.insertInto('results').values(values).execute());
+      await sink.emit({
+        level: 'info',
+        kind: 'task.progress',
+        message: `constant_monitor: iteration ${i}`,
+        timeMs: clock.now(),
+        runId: run.id,
+      });
+      oneInsertMs.push(performance.now() - b0);
+    }
+    const oneInsertS = (performance.now() - t) / 1000;
+
     // the module-history query over modules from the whole year, each queried 3 times
     const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
     picks.push(year.retestedSerial);
@@ -222,6 +248,11 @@ async function measure(store: Store, runs: number, batches: number) {
         rowsPerBatch: samples / batches,
         samplesPerS: r3(samples / insertS),
         batchMsMedian: r3(median(batchMs)),
+      },
+      monitoringInsertsOneStatementPerBatch: {
+        what: 'the same batches as one multi-row INSERT each (a possible recordResults), not what icefat does now',
+        samplesPerS: r3((values.length * batches) / oneInsertS),
+        batchMsMedian: r3(median(oneInsertMs)),
       },
       moduleHistory: {
         queries: historyMs.length,
@@ -278,6 +309,10 @@ async function main() {
         ? {
             postgresOverSqlite: {
               monitoringSamplesPerS: ratio(pgResult.monitoringInserts.samplesPerS, lite.monitoringInserts.samplesPerS),
+              monitoringSamplesPerSOneStatementPerBatch: ratio(
+                pgResult.monitoringInsertsOneStatementPerBatch.samplesPerS,
+                lite.monitoringInsertsOneStatementPerBatch.samplesPerS,
+              ),
               moduleHistoryMs: ratio(pgResult.moduleHistory.msMedian, lite.moduleHistory.msMedian),
               resultsOfModuleInRunMs: ratio(pgResult.resultsOfModuleInRun.msMedian, lite.resultsOfModuleInRun.msMedian),
               fillRowsPerS: ratio(pgResult.fill.rowsPerS, lite.fill.rowsPerS),
