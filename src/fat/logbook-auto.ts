@@ -72,6 +72,16 @@ async function runEndSummary(ws: Workspace, runId: number | null): Promise<strin
   ].join('\n');
 }
 
+/** An event's data; a corrupt one (written by hand, cut short) must not stop the logbook. */
+function dataOf(text: string): Record<string, unknown> {
+  try {
+    const v = parseJson<unknown>(text, 'event data');
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Turns the events not yet seen into entries; returns how many entries it made. */
 export async function syncAutoEntries(ws: Workspace): Promise<number> {
   const cursor = await ws.db.selectFrom('logbook_sync').select('last_event_id').where('name', '=', CURSOR).executeTakeFirst();
@@ -90,19 +100,25 @@ export async function syncAutoEntries(ws: Workspace): Promise<number> {
     .where((eb) => eb.or([eb('kind', 'in', [...AUTO_EVENT_KINDS]), eb('kind', 'like', 'operator.%')]))
     .orderBy('id')
     .execute();
+  // an event may name a run that is not (or no longer) in the store: its entry is then on no run
+  const runIds = [...new Set(events.map((e) => e.run_id).filter((r): r is number => r !== null))];
+  const known = new Set(
+    runIds.length ? (await ws.db.selectFrom('runs').select('id').where('id', 'in', runIds).execute()).map((r) => r.id) : [],
+  );
   let made = 0;
   for (const ev of events) {
-    const data = parseJson<Record<string, unknown>>(ev.data, `event ${ev.id}'s data`);
+    const data = dataOf(ev.data);
+    const runId = ev.run_id !== null && known.has(ev.run_id) ? ev.run_id : null;
     const kind = entryKindOf(ev.kind, data);
     if (!kind) continue;
     let text = ev.message;
     if (typeof data.detail === 'string' && data.detail.trim()) text += `\n\n\`\`\`\n${data.detail.replace(/```/g, "'''")}\n\`\`\``;
-    if (kind === 'run-end') text += await runEndSummary(ws, ev.run_id);
+    if (kind === 'run-end') text += await runEndSummary(ws, runId);
     const r = await ws.db
       .insertInto('logbook_entries')
       .values({
         station: ev.station,
-        run_id: ev.run_id,
+        run_id: runId,
         author: authorOf(ev.kind, ev.message, data),
         created_at: ev.time,
         text,
@@ -119,11 +135,9 @@ export async function syncAutoEntries(ws: Workspace): Promise<number> {
     .insertInto('logbook_sync')
     .values({ name: CURSOR, last_event_id: to })
     .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({
-          last_event_id: sql<number>`case when excluded.last_event_id > logbook_sync.last_event_id then excluded.last_event_id else logbook_sync.last_event_id end`,
-        }),
+      oc.column('name').doUpdateSet({
+        last_event_id: sql<number>`case when excluded.last_event_id > logbook_sync.last_event_id then excluded.last_event_id else logbook_sync.last_event_id end`,
+      }),
     )
     .execute();
   return made;

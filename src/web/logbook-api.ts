@@ -23,6 +23,15 @@ const MAX_BODY_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
 type Fields = Record<string, unknown>;
 
+/** Brings in the automatic entries of new events; if that fails, the entries already made are still listed. */
+async function sync(ws: Workspace): Promise<void> {
+  try {
+    await syncAutoEntries(ws);
+  } catch (e) {
+    process.stderr.write(`fat serve: the logbook's automatic entries could not be brought up to date: ${(e as Error).message}\n`);
+  }
+}
+
 function fail(c: Context, e: unknown) {
   if (e instanceof LogbookError) return c.json({ error: e.message }, e.status);
   throw e;
@@ -103,7 +112,7 @@ export function logbookApi(ws: Workspace) {
 
   app.get('/api/logbook', async (c) => {
     try {
-      await syncAutoEntries(ws);
+      await sync(ws);
       const q = c.req.query();
       const entries = await searchEntries(ws, {
         text: q.q || undefined,
@@ -120,7 +129,7 @@ export function logbookApi(ws: Workspace) {
   });
 
   app.get('/api/logbook/:id{[0-9]+}', async (c) => {
-    await syncAutoEntries(ws);
+    await sync(ws);
     const e = await getEntry(ws, Number(c.req.param('id')));
     return e ? c.json(e) : c.json({ error: `there is no logbook entry ${c.req.param('id')}` }, 404);
   });

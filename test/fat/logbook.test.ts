@@ -73,6 +73,36 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect(sanitizeFilename('../..')).toBe('attachment');
     });
 
+    it('an event of an unknown run or with corrupt data still makes its entry, and later events are not held up', async () => {
+      await ws.db
+        .insertInto('events')
+        .values([
+          {
+            station: ws.station.name,
+            run_id: 9999,
+            time: new Date().toISOString(),
+            level: 'warn',
+            kind: 'module.excluded',
+            message: 'excluded from a run that is gone',
+            data: '{}',
+          },
+          {
+            station: ws.station.name,
+            run_id: null,
+            time: new Date().toISOString(),
+            level: 'info',
+            kind: 'operator.pause',
+            message: 'pause asked',
+            data: '{not json',
+          },
+        ])
+        .execute();
+      expect(await syncAutoEntries(ws)).toBe(2);
+      const [pause, excl] = await searchEntries(ws, { tag: 'auto' });
+      expect([excl.kind, excl.run, pause.kind, pause.author]).toEqual(['exclusion', null, 'operator-action', 'icefat']);
+      await ws.db.deleteFrom('logbook_entries').where('source', '=', 'auto').execute();
+    });
+
     it("the master's notifier writes the automatic entries: run start, a terminal answer, the run end with its modules, once each", async () => {
       const run = await ws.db.selectFrom('runs').select('id').where('run_number', '=', 1).executeTakeFirstOrThrow();
       const n = await createNotifier(ws, run.id, { console: false, runLog: false, slack: false });
