@@ -1,0 +1,140 @@
+import { useEffect, useState } from 'react';
+import { getJson } from '../api';
+import { useEvents } from '../events';
+import { fmtTime } from '../format';
+import { useAction } from '../useAction';
+
+/**
+ * Every station of the store (all of the lab on a shared PostgreSQL): what each master runs, its
+ * open prompt and alerts; and the analysis jobs that failed, with their error and a Retry button.
+ */
+interface StationView {
+  name: string;
+  here: boolean;
+  master: { holder: string; since: string; alive: boolean } | null;
+  run: { number: number; comment: string } | null;
+  schedule: { key: string; state: string; done: number; total: number } | null;
+  current: { index: number; section: string; kind: string; progress: number; note: string } | null;
+  prompt: { message: string; openedAt: string } | null;
+  modules: { total: number; excluded: number };
+  alerts: Array<{ time: string; level: string; message: string }>;
+}
+
+interface JobView {
+  id: string;
+  state: string;
+  data: { station: string; analysis: string; taskId: number; number: string };
+  error: string | null;
+  retryCount: number;
+  createdOn: string;
+}
+
+export function Stations() {
+  const live = useEvents(5);
+  const [stations, setStations] = useState<StationView[] | null>(null);
+  const [failed, setFailed] = useState<JobView[] | null>(null);
+  const [queueNote, setQueueNote] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [poll, setPoll] = useState(0);
+  const retry = useAction(() => setPoll((n) => n + 1));
+
+  useEffect(() => {
+    // other stations' events do not come over this server's stream: look again every 5 s
+    const t = setInterval(() => setPoll((n) => n + 1), 5000);
+    return () => clearInterval(t);
+  }, []);
+  useEffect(() => {
+    getJson<{ stations: StationView[] }>('/api/stations').then(
+      (r) => setStations(r.stations),
+      (e: Error) => setError(e.message),
+    );
+    getJson<{ queue: string | null; jobs: JobView[]; message?: string }>('/api/jobs?failed=1').then(
+      (r) => {
+        setFailed(r.jobs);
+        setQueueNote(r.queue ? null : (r.message ?? null));
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [live.tick, poll]);
+
+  if (error) return <p className="error">{error}</p>;
+  if (!stations) return <p className="muted">loading…</p>;
+  return (
+    <div>
+      <table data-testid="stations">
+        <thead>
+          <tr>
+            <th>station</th>
+            <th>master</th>
+            <th>run</th>
+            <th>schedule</th>
+            <th>now</th>
+            <th>prompt</th>
+            <th>alerts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {stations.map((s) => (
+            <tr key={s.name} data-station={s.name}>
+              <td>
+                {s.name}
+                {s.here ? ' (this one)' : ''}
+              </td>
+              <td>{s.master ? (s.master.alive ? 'running' : 'DEAD: restart with --recover') : 'not running'}</td>
+              <td>{s.run ? `${s.run.number}: ${s.run.comment}` : '-'}</td>
+              <td>{s.schedule ? `${s.schedule.key}: ${s.schedule.done}/${s.schedule.total} (${s.schedule.state})` : '-'}</td>
+              <td>
+                {s.current ? `[${s.current.index}] ${s.current.section} ${(100 * s.current.progress).toFixed(0)}% ${s.current.note}` : '-'}
+              </td>
+              <td className={s.prompt ? 'warn' : ''}>{s.prompt ? s.prompt.message : '-'}</td>
+              <td>
+                {s.alerts.slice(0, 3).map((a, i) => (
+                  <div key={i} className={a.level}>
+                    {fmtTime(a.time)} {a.message}
+                  </div>
+                ))}
+                {s.modules.excluded ? <div className="warn">{`${s.modules.excluded} of ${s.modules.total} D-Eggs excluded`}</div> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Failed analysis jobs</h3>
+      {queueNote ? <p className="muted">{queueNote}</p> : null}
+      {retry.error ? <p className="error">{retry.error}</p> : null}
+      {retry.done ? <p>{retry.done}</p> : null}
+      {failed && failed.length ? (
+        <table data-testid="failed-jobs">
+          <thead>
+            <tr>
+              <th>station</th>
+              <th>analysis</th>
+              <th>task</th>
+              <th>error</th>
+              <th>tries</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {failed.map((j) => (
+              <tr key={j.id}>
+                <td>{j.data.station}</td>
+                <td>{`${j.data.analysis} (${j.data.number})`}</td>
+                <td>{j.data.taskId}</td>
+                <td className="error">{j.error}</td>
+                <td>{j.retryCount + 1}</td>
+                <td>
+                  <button disabled={retry.busy} onClick={() => retry.run(`retry job ${j.id}`, `/api/jobs/${j.id}/retry`, {})}>
+                    Retry
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : queueNote ? null : (
+        <p className="muted">none</p>
+      )}
+    </div>
+  );
+}
