@@ -7,6 +7,7 @@ import { Modules } from './pages/Modules';
 import { Now } from './pages/Now';
 import { Run } from './pages/Run';
 import { Runs } from './pages/Runs';
+import { Stations } from './pages/Stations';
 
 /**
  * The pages of the dashboard, in the order of the navigation bar. Add a page with one line here
@@ -19,6 +20,7 @@ export const routes: Route[] = [
   { path: '#/environment', title: 'Environment', component: Environment },
   { path: '#/runs', title: 'Runs', component: Runs },
   { path: '#/run/:number', title: 'Run', component: Run, nav: false },
+  { path: '#/stations', title: 'Stations', component: Stations },
   { path: '#/logbook', title: 'Logbook', component: Logbook },
   { path: '#/new-run', title: 'Start New Run', component: NewRun },
   { path: '#/new-run/:run', title: 'Start New Run', component: NewRun, nav: false },
