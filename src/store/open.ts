@@ -31,7 +31,11 @@ function openSqlite(url: string): Db {
 }
 
 function openPostgres(url: string): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 5 }) }) });
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  // an idle connection dropped by the server (a restart, a network cut) must not end the process:
+  // the pool replaces it, and a query that needed it fails with its own error
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 export async function migrate(db: Db): Promise<void> {
@@ -39,7 +43,9 @@ export async function migrate(db: Db): Promise<void> {
   // the ones of our own schema (the URL's search_path), or a second station or test in another
   // schema of the same database would make it skip or break our migrations.
   const migrationTableSchema =
-    engineOf(db) === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+    engineOf(db as unknown as Kysely<unknown>) === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../src/fat/home.js';
 import { recordResults } from '../../src/fat/results.js';
@@ -11,7 +13,7 @@ import { stationStatus } from '../../src/engine/status.js';
 import { createStoreSink } from '../../src/notify/store-sink.js';
 import { addUser, createApiToken, disableUser, login, sessionUser, tokenUser } from '../../src/web/users.js';
 import { openStore, parseJson } from '../../src/store/open.js';
-import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
+import { freshStore, PG_URL, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 
 /**
  * The store's behaviour, the same on SQLite (one station's file) and PostgreSQL (several stations
@@ -20,7 +22,14 @@ import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 async function addRun(ws: Workspace, runNumber: number, ports = [5000, 5001]) {
   const run = await ws.db
     .insertInto('runs')
-    .values({ station: ws.station.name, run_number: runNumber, comment: 'batch', date: '2026-11-27', operator: 'shifter', run_file: '/fat/json/run/run_00001.json' })
+    .values({
+      station: ws.station.name,
+      run_number: runNumber,
+      comment: 'batch',
+      date: '2026-11-27',
+      operator: 'shifter',
+      run_file: '/fat/json/run/run_00001.json',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   for (const port of ports) {
@@ -88,7 +97,21 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       const v = 12345678.901234567;
       const row = await a.db
         .insertInto('results')
-        .values({ station: 'lab-a', run_id: runId, task_id: null, kind: 'k', port: 5000, degg_serial: 's', pmt: null, name: 'x', value: v, verdict: 'info', goalposts_version: '1', folder: null, provenance: '{}' })
+        .values({
+          station: 'lab-a',
+          run_id: runId,
+          task_id: null,
+          kind: 'k',
+          port: 5000,
+          degg_serial: 's',
+          pmt: null,
+          name: 'x',
+          value: v,
+          verdict: 'info',
+          goalposts_version: '1',
+          folder: null,
+          provenance: '{}',
+        })
         .returning(['id', 'value', 'created_at', 'units', 'detail'])
         .executeTakeFirstOrThrow();
       expect(row.value).toBe(v);
@@ -101,13 +124,36 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
 
     it('walks a task through the journal: start, fail, reopen, crash, supersede, done', async () => {
       const runId = (await latestRun(a))!.id;
-      const plan = (i: number) => ({ index: i, section: `s${i}`, kind: 'wait_time', params: { pause: i }, runBackup: i === 1, estimateS: 1.5 });
-      const old = await createSchedule(a, { runId, masterKey: 'MasterFAT_00', configPath: '/c.ini', configHash: 'h', archivedPath: '/a.ini', tasks: [plan(0)] });
-      const sid = await createSchedule(a, { runId, masterKey: 'MasterFAT_01', configPath: '/c.ini', configHash: 'h', archivedPath: '/a.ini', tasks: [plan(0), plan(1)] });
+      const plan = (i: number) => ({
+        index: i,
+        section: `s${i}`,
+        kind: 'wait_time',
+        params: { pause: i },
+        runBackup: i === 1,
+        estimateS: 1.5,
+      });
+      const old = await createSchedule(a, {
+        runId,
+        masterKey: 'MasterFAT_00',
+        configPath: '/c.ini',
+        configHash: 'h',
+        archivedPath: '/a.ini',
+        tasks: [plan(0)],
+      });
+      const sid = await createSchedule(a, {
+        runId,
+        masterKey: 'MasterFAT_01',
+        configPath: '/c.ini',
+        configHash: 'h',
+        archivedPath: '/a.ini',
+        tasks: [plan(0), plan(1)],
+      });
       expect(sid).not.toBe(old);
       expect((await a.db.selectFrom('schedules').select('state').where('id', '=', old).executeTakeFirstOrThrow()).state).toBe('superseded');
       const [t0, t1] = await scheduleTasks(a, sid);
-      expect([t0.run_backup, t1.run_backup, t0.estimate_s, parseJson<{ pause: number }>(t1.params, 'params').pause]).toEqual([0, 1, 1.5, 1]);
+      expect([t0.run_backup, t1.run_backup, t0.estimate_s, parseJson<{ pause: number }>(t1.params, 'params').pause]).toEqual([
+        0, 1, 1.5, 1,
+      ]);
 
       expect(await startTask(a, t0.id, Date.parse('2026-11-27T10:00:00Z'))).toBe(1);
       await finishTask(a, t0.id, 'failed', Date.parse('2026-11-27T10:01:00Z'), { error: 'boom' });
@@ -127,7 +173,12 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
         '2026-11-27T10:03:00.000Z',
         '2026-11-27T10:04:00.000Z',
       ]);
-      const attempts = await a.db.selectFrom('task_attempts').select(['attempt', 'outcome', 'error']).where('task_id', '=', t0.id).orderBy('attempt').execute();
+      const attempts = await a.db
+        .selectFrom('task_attempts')
+        .select(['attempt', 'outcome', 'error'])
+        .where('task_id', '=', t0.id)
+        .orderBy('attempt')
+        .execute();
       expect(attempts).toEqual([
         { attempt: 1, outcome: 'failed', error: 'boom' },
         { attempt: 2, outcome: 'superseded', error: null },
@@ -136,15 +187,28 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
     });
 
     it('one master per station: a live holder keeps the lease, a dead one loses it, another station is not affected', async () => {
-      const live = { holder: 'other', pid: process.ppid, host: os.hostname(), acquired_at: '2026-11-27T00:00:00.000Z', heartbeat_at: new Date().toISOString() };
-      await a.db.insertInto('leases').values({ station: 'lab-a', ...live }).execute();
+      const live = {
+        holder: 'other',
+        pid: process.ppid,
+        host: os.hostname(),
+        acquired_at: '2026-11-27T00:00:00.000Z',
+        heartbeat_at: new Date().toISOString(),
+      };
+      await a.db
+        .insertInto('leases')
+        .values({ station: 'lab-a', ...live })
+        .execute();
       await expect(acquireLease(a)).rejects.toThrow(LeaseHeld);
       await expect(acquireLease(a)).rejects.toThrow(/another master \(other.*station lab-a/);
       const leaseB = await acquireLease(b); // lab-b's master is not held up by lab-a's
       expect((await leaseHolder(b))?.pid).toBe(process.pid);
       expect((await leaseHolder(a))?.holder).toBe('other');
       // a holder on this host whose process is gone is dead: the lease is taken over
-      await a.db.updateTable('leases').set({ pid: 2 ** 22 + 12345 }).where('station', '=', 'lab-a').execute();
+      await a.db
+        .updateTable('leases')
+        .set({ pid: 2 ** 22 + 12345 })
+        .where('station', '=', 'lab-a')
+        .execute();
       expect((await leaseHolder(a))?.dead).toBe(true);
       const leaseA = await acquireLease(a);
       expect((await leaseHolder(a))?.pid).toBe(process.pid);
@@ -154,7 +218,7 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect(await leaseHolder(b)).toBeUndefined();
     });
 
-    it("a station sees only its own open prompt, and a prompt is answered once", async () => {
+    it('a station sees only its own open prompt, and a prompt is answered once', async () => {
       const runA = (await latestRun(a))!.id;
       const taskA = (await a.db.selectFrom('tasks').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow()).id;
       const id = await openPrompt(a, runA, taskA, 'manual_input', 'Close the freezer', Date.parse('2026-11-27T11:00:00Z'));
@@ -189,18 +253,54 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       const sinkA = createStoreSink(a);
       const sinkB = createStoreSink(b);
       for (let i = 0; i < 7; i++) {
-        await sinkA.emit({ level: 'info', kind: 'test', message: `a${i}`, runId: null, timeMs: Date.parse('2026-11-27T12:00:00Z') + i * 1000 });
-        await sinkB.emit({ level: 'warn', kind: 'test', message: `b${i}`, runId: null, timeMs: Date.parse('2026-11-27T12:00:00Z') + i * 1000 });
+        await sinkA.emit({
+          level: 'info',
+          kind: 'test',
+          message: `a${i}`,
+          runId: null,
+          timeMs: Date.parse('2026-11-27T12:00:00Z') + i * 1000,
+        });
+        await sinkB.emit({
+          level: 'warn',
+          kind: 'test',
+          message: `b${i}`,
+          runId: null,
+          timeMs: Date.parse('2026-11-27T12:00:00Z') + i * 1000,
+        });
       }
       const st = await stationStatus(a);
       expect(st.events.map((e) => e.message)).toEqual(['a2', 'a3', 'a4', 'a5', 'a6']);
       expect(st.events[0].time).toBe('2026-11-27T12:00:02.000Z');
       // paging as the dashboard's event stream does: after an id, in id order, per station
       const first = await a.db.selectFrom('events').selectAll().where('station', '=', 'lab-a').orderBy('id').limit(3).execute();
-      const next = await a.db.selectFrom('events').selectAll().where('station', '=', 'lab-a').where('id', '>', first[2].id).orderBy('id').limit(3).execute();
+      const next = await a.db
+        .selectFrom('events')
+        .selectAll()
+        .where('station', '=', 'lab-a')
+        .where('id', '>', first[2].id)
+        .orderBy('id')
+        .limit(3)
+        .execute();
       expect([...first, ...next].map((e) => e.message)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
-      const max = await a.db.selectFrom('events').select((e) => e.fn.max('id').as('id')).where('station', '=', 'lab-b').executeTakeFirstOrThrow();
+      const max = await a.db
+        .selectFrom('events')
+        .select((e) => e.fn.max('id').as('id'))
+        .where('station', '=', 'lab-b')
+        .executeTakeFirstOrThrow();
       expect(Number(max.id)).toBeGreaterThan(first[2].id);
+    });
+
+    it.runIf(engine === 'postgres')('a connection the server drops does not end the process, and the next query works', async () => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(a.db);
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      try {
+        await admin.query('select pg_terminate_backend($1)', [rows[0].pid]);
+      } finally {
+        await admin.end();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await latestRun(a))?.station).toBe('lab-a');
     });
 
     it('users, sessions and tokens work, and a disabled user loses them', async () => {
