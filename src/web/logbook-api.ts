@@ -19,7 +19,8 @@ import { requireUser, type AuthEnv } from './auth.js';
  *   GET  /api/logbook/new-run-form?run=N      the Start New Run form filled in from the run
  *   POST /api/logbook/new-run-form     JSON {run, laserPowerSupplyOn, remarks?}: the confirmed form
  */
-const MAX_BODY_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
+// the whole request is held in memory while it is read: one entry's files together stay below this
+const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
 type Fields = Record<string, unknown>;
 
@@ -104,7 +105,7 @@ export function logbookApi(ws: Workspace) {
     onError: (c) =>
       c.json(
         {
-          error: `the request is larger than ${MAX_BODY_BYTES / 1048576} MiB (at most ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1048576} MiB)`,
+          error: `the request is larger than ${MAX_BODY_BYTES / 1048576} MiB: attach at most ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1048576} MiB, ${MAX_BODY_BYTES / 1048576} MiB together`,
         },
         413,
       ),

@@ -129,6 +129,17 @@ describe('fat serve: the logbook', () => {
     expect(((await noRun.json()) as { error: string }).error).toContain('run 99 does not exist');
   });
 
+  it('a file over the size limit is refused with 413 naming it, and nothing is kept', async () => {
+    const before = await count();
+    const form = new FormData();
+    form.set('text', 'a raw data file that is too big');
+    form.append('files', new Blob([new Uint8Array(20 * 1024 * 1024 + 1)]), 'waveforms.hdf5');
+    const r = await fetch(`${url}/api/logbook`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { error: string }).error).toMatch(/waveforms\.hdf5.*at most 20 MiB/);
+    expect(await count()).toBe(before);
+  });
+
   it('attachments cannot leave their folder', async () => {
     // a file next to the attachment folder, and a row that points at it
     fs.writeFileSync(path.join(h.dir, 'secret.txt'), 'the station password');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordChecks } from '../../src/fat/check-results.js';
-import { searchEntries } from '../../src/fat/logbook.js';
+import { postEntry, searchEntries } from '../../src/fat/logbook.js';
 import { addUser } from '../../src/web/users.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { seedRun } from './seed-run.js';
@@ -59,6 +59,24 @@ describe('the logbook in the browser', () => {
     await p.getByLabel('search').fill('no such words here');
     await p.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => p.getByTestId('logbook-empty').isVisible()).toBe(true);
+  }, 60_000);
+
+  it('what a person writes is shown as text: no markup, no script, no javascript: links', async () => {
+    await postEntry(h.ws, {
+      author: 'mallory',
+      text: 'After measure_gain and wait_time_0, _really_: look <img src=x onerror="window.__xss=1"> and [here](javascript:window.__xss=2) and [the docs](https://icecube.wisc.edu)',
+    });
+    const p = await b.newPage();
+    await p.goto(`${h.server.url}/#/logbook`);
+    const entry = p.getByTestId('logbook-entry').filter({ hasText: 'mallory' });
+    await expect.poll(() => entry.textContent()).toContain('<img src=x onerror="window.__xss=1">');
+    expect(await entry.locator('img').count()).toBe(0);
+    expect(await entry.textContent()).toContain('After measure_gain and wait_time_0, really: look');
+    expect(await entry.locator('em').textContent()).toBe('really');
+    const links = entry.getByRole('link');
+    expect(await links.count()).toBe(1);
+    expect(await links.getAttribute('href')).toBe('https://icecube.wisc.edu');
+    expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   }, 60_000);
 
   it('the Start New Run form comes filled in from the run, and its confirmation lands in the logbook', async () => {

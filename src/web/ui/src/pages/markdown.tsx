@@ -11,7 +11,8 @@ function safeHref(href: string): string | null {
   return null;
 }
 
-const INLINE = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*|_[^_\s][^_]*_)|(\[[^\]]+\]\([^)\s]+\))/;
+// "_" emphasises only between word boundaries: measure_gain and wait_time_0 stay as they are
+const INLINE = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*|(?<![\p{L}\p{N}_])_[^_\s][^_]*_(?![\p{L}\p{N}_]))|(\[[^\]]+\]\([^)\s]+\))/u;
 
 export function inline(text: string): ReactNode[] {
   const out: ReactNode[] = [];
