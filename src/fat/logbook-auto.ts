@@ -61,6 +61,7 @@ async function runEndSummary(ws: Workspace, runId: number | null): Promise<strin
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return [
     '',
+    '',
     `**Modules:** ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail`,
     '',
     '| Port | D-Egg | State | Verdict | Why |',

@@ -146,7 +146,7 @@ function likeWord(w: string): string {
   return `%${w.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Entries of this station, newest first. */
+/** Entries of this station, the latest written first. */
 export async function searchEntries(ws: Workspace, q: EntryQuery = {}): Promise<LogbookEntry[]> {
   let query = ws.db.selectFrom('logbook_entries').selectAll('logbook_entries').where('logbook_entries.station', '=', ws.station.name);
   for (const w of (q.text ?? '').split(/\s+/).filter(Boolean)) {
@@ -174,7 +174,9 @@ export async function searchEntries(ws: Workspace, q: EntryQuery = {}): Promise<
   if (q.kind !== undefined) query = query.where('logbook_entries.kind', '=', q.kind);
   if (q.run !== undefined) query = query.where('logbook_entries.run_id', '=', await runIdOf(ws, q.run));
   const limit = Math.min(Math.max(1, q.limit ?? 200), 1000);
-  const rows = await query.orderBy('logbook_entries.created_at', 'desc').orderBy('logbook_entries.id', 'desc').limit(limit).execute();
+  // newest first in the order they were written: automatic entries carry the lab time of their
+  // event, which a simulated lab runs faster than the wall clock of people's entries
+  const rows = await query.orderBy('logbook_entries.id', 'desc').limit(limit).execute();
   return withDetails(ws, rows);
 }
 
