@@ -1,6 +1,6 @@
 /**
- * The store on both engines, with the same data: half a year of runs (13 runs of
- * bench/lib/year-of-runs.ts, ~55 k result rows; --runs 26 for a year) written into a fresh SQLite
+ * The store on both engines, with the same data: 20 weeks of runs (10 runs of
+ * bench/lib/year-of-runs.ts, ~42 k result rows; --runs 26 for a year) written into a fresh SQLite
  * file and into a fresh PostgreSQL database, then
  *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
  *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 rows),
@@ -274,8 +274,9 @@ async function measure(store: Store, runs: number, batches: number) {
 }
 
 async function main() {
-  // half a year: PostgreSQL's fill (one INSERT per result row, as recordResults writes them) keeps the bench under 2 min
-  const runs = flag('runs', 13);
+  // 20 weeks: PostgreSQL's fill (one INSERT per result row, as recordResults writes them) keeps
+  // the bench under 2 min on a busy machine
+  const runs = flag('runs', 10);
   const batches = flag('batches', 60);
   const sqliteStoreDir = await sqliteStore();
   let lite;
