@@ -74,4 +74,6 @@ export const TEST_PORTS = {
   twoStationsB: 7300,
   // test/e2e/postgres-store.test.ts: the master and results on PostgreSQL, 15300..15399, 16300..16316, 16534
   postgresStore: 15300,
+  // test/e2e/master-logbook.test.ts: 11300..11399, 12300..12316, 12534
+  masterLogbook: 11300,
 } as const;
