@@ -20,7 +20,11 @@ export interface PgSchema {
 export async function freshPgSchema(tag: string): Promise<PgSchema> {
   const name = `t_${tag.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (e) {
+    throw new Error(`the tests need PostgreSQL at ${PG_URL} (set FAT_TEST_PG to another URL): ${(e as Error).message}`, { cause: e });
+  }
   try {
     await admin.query(`create schema "${name}"`);
   } finally {
