@@ -113,9 +113,21 @@ export async function runVerdicts(ws: Workspace, runId: number): Promise<ModuleR
     .where('run_id', '=', runId)
     .orderBy('port')
     .execute();
-  const rows = await runResults(ws, runId);
+  // only the columns a verdict needs: reading and parsing every row's detail and provenance JSON
+  // made this most of the time of GET /api/results on a run with monitoring samples (bench/api.ts)
+  const rows = await ws.db
+    .selectFrom('results')
+    .select(['id', 'degg_serial', 'pmt', 'name', 'verdict', 'reason'])
+    .where('run_id', '=', runId)
+    .execute();
+  const bySerial = new Map<string, Array<{ id: number; pmt: string | null; name: string; verdict: Verdict | 'info'; reason: string }>>();
+  for (const r of rows) {
+    let list = bySerial.get(r.degg_serial);
+    if (!list) bySerial.set(r.degg_serial, (list = []));
+    list.push({ id: Number(r.id), pmt: r.pmt, name: r.name, verdict: r.verdict, reason: r.reason });
+  }
   return modules.map((m) => {
-    const v = verdictOfRows(rows.filter((r) => r.serial === m.degg_serial));
+    const v = verdictOfRows(bySerial.get(m.degg_serial) ?? []);
     return { port: m.port, serial: m.degg_serial, state: m.state, stateReason: m.state_reason, ...v };
   });
 }
