@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { engineOf, idColumn } from '../dialect.js';
+import { engineOf, idColumn, textNow } from '../dialect.js';
 
 /**
  * Makes PostgreSQL keep what SQLite keeps, and adds the tables of `fat store copy` and `fat import`.
@@ -24,7 +24,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       where table_schema = current_schema() and data_type = 'text' and column_default ilike '%current_timestamp%'`.execute(db);
     for (const c of stamped.rows) {
       await sql`alter table ${sql.id(c.table_name)} alter column ${sql.id(c.column_name)}
-        set default to_char(current_timestamp at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS')`.execute(db);
+        set default ${textNow('postgres')}`.execute(db);
     }
   }
 
