@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 
 /**
  * Live events of the station: GET /api/events (server-sent events, one per new row of the store's
- * events table; see src/web/events-sse.ts). `tick` grows with every event so a page can refetch
- * what it shows; `events` keeps the last `keep` of them, newest last.
+ * events table; see src/web/events-sse.ts). `tick` grows when events arrive so a page can refetch
+ * what it shows; a burst of events makes one tick (at most one per FLUSH_MS), not one each.
+ * `events` keeps the last `keep` of them, newest last.
  */
 export interface StationEvent {
   id: number;
@@ -22,22 +23,34 @@ export interface LiveEvents {
   connected: boolean;
 }
 
+const FLUSH_MS = 300;
+
 export function useEvents(keep = 50): LiveEvents {
   const [state, setState] = useState<LiveEvents>({ events: [], tick: 0, connected: false });
   useEffect(() => {
     const es = new EventSource('/api/events');
+    let pending: StationEvent[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      timer = undefined;
+      const batch = pending;
+      pending = [];
+      setState((s) => ({ events: [...s.events, ...batch].slice(-keep), tick: s.tick + 1, connected: true }));
+    };
     es.addEventListener('hello', () => setState((s) => ({ ...s, connected: true, tick: s.tick + 1 })));
     es.onmessage = (m: MessageEvent<string>) => {
-      let e: StationEvent;
       try {
-        e = JSON.parse(m.data) as StationEvent;
+        pending.push(JSON.parse(m.data) as StationEvent);
       } catch {
         return;
       }
-      setState((s) => ({ events: [...s.events, e].slice(-keep), tick: s.tick + 1, connected: true }));
+      timer ??= setTimeout(flush, FLUSH_MS);
     };
     es.onerror = () => setState((s) => ({ ...s, connected: false }));
-    return () => es.close();
+    return () => {
+      if (timer) clearTimeout(timer);
+      es.close();
+    };
   }, [keep]);
   return state;
 }
