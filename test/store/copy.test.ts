@@ -215,4 +215,30 @@ describe('fat store copy', () => {
       await again.destroy();
     }
   }, 55_000);
+
+  it('another store of the same station with the same run number is refused, not merged', async () => {
+    const other = await freshStore('sqlite', 'copy-other');
+    const ws2 = await workspaceOn(other.url, 'lab-copy');
+    try {
+      // a reinstalled station PC: a new store, begun later, whose run 7 is another batch
+      await ws2.db.updateTable('stations').set({ created_at: '2027-01-01 00:00:00' }).where('name', '=', 'lab-copy').execute();
+      await ws2.db
+        .insertInto('runs')
+        .values({ station: 'lab-copy', run_number: 7, comment: 'another batch', date: '2027-01-02', operator: 'bo', run_file: '/x.json' })
+        .execute();
+      const target = await openStore(pg.url);
+      try {
+        await expect(copyStore(ws2.db, target, await sourceName(ws2.db, 'lab-copy'))).rejects.toThrow(
+          /runs: the target already has station = lab-copy, run_number = 7, not copied from this store; copying would merge two different runs/,
+        );
+        const runs = await target.selectFrom('runs').select('comment').where('station', '=', 'lab-copy').execute();
+        expect(runs).toEqual([{ comment: 'batch 7' }]);
+      } finally {
+        await target.destroy();
+      }
+    } finally {
+      await ws2.close();
+      await other.drop();
+    }
+  });
 });
