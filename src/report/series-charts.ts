@@ -104,3 +104,26 @@ export function timeChartOption(
     series: out,
   };
 }
+
+/** Histograms (e.g. SPE charges) as steps over bin centres, one per PMT, log count axis. */
+export function histogramChartOption(
+  title: string,
+  xName: string,
+  hists: ReadonlyArray<{ name: string; centres: readonly number[]; counts: readonly number[] }>,
+): EChartsOption {
+  return {
+    ...base(title),
+    tooltip: { trigger: 'axis' },
+    grid: { left: 75, right: 30, top: 45, bottom: 70 },
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, scale: true },
+    yAxis: { type: 'log', name: 'entries per bin', nameLocation: 'middle', nameGap: 55, min: 0.8 },
+    series: hists.map((h) => ({
+      type: 'line',
+      name: h.name,
+      step: 'middle',
+      showSymbol: false,
+      // a log axis has no zero: empty bins sit just below one entry
+      data: h.centres.map((x, i) => [x, h.counts[i] > 0 ? h.counts[i] : 0.9]),
+    })),
+  };
+}

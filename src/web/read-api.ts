@@ -8,6 +8,7 @@ import { runResults, runVerdicts } from '../fat/verdicts.js';
 import { moduleHistory } from '../report/module-history.js';
 import { currentGoalposts, runInfo } from '../report/report-data.js';
 import { runSummaryHtml } from '../report/run-summary.js';
+import { speHistograms } from '../report/spe-histograms.js';
 import type { AuthEnv } from './auth.js';
 
 /**
@@ -45,6 +46,21 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
     const h = await moduleHistory(ws, serial);
     if (!h) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
     return c.json(h);
+  });
+
+  app.get('/api/modules/:serial/spe', async (c) => {
+    const serial = c.req.param('serial');
+    const m = await ws.db
+      .selectFrom('modules')
+      .innerJoin('runs', 'runs.id', 'modules.run_id')
+      .select(['modules.json_file', 'runs.run_number'])
+      .where('runs.station', '=', ws.station.name)
+      .where('modules.degg_serial', '=', serial)
+      .orderBy('runs.run_number', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!m) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
+    return c.json({ serial, run: m.run_number, ...(await speHistograms(m.json_file)) });
   });
 
   app.get('/api/environment', async (c) => c.json(await environment(ws)));

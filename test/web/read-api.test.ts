@@ -41,6 +41,8 @@ describe('read API of the dashboard', () => {
     expect(r.status).toBe(200);
     expect((r.body.runs as unknown[]).length).toBe(1);
     expect(r.body.darkVsTemperature).toEqual([expect.objectContaining({ run: 1, pmt: 'LowerPmt', temperatureC: -39.5, rateHz: 9000 })]);
+    const spe = await get('/api/modules/DEgg2026-1-002/spe');
+    expect(spe.body).toEqual({ serial: 'DEgg2026-1-002', run: 1, histograms: [], notes: [expect.stringContaining('is missing') as unknown] });
     const missing = await get('/api/modules/DEgg1999-0-000');
     expect(missing.status).toBe(404);
     expect(missing.body.error).toContain('DEgg1999-0-000 is in no run');

@@ -5,7 +5,7 @@ import { fmtNum, fmtTime } from '../format';
 import type { PageProps } from '../route-types';
 import type { ModuleHistory } from '../types';
 import { gainChartOption } from '../../../../report/charts';
-import { timeChartOption, xyChartOption } from '../../../../report/series-charts';
+import { histogramChartOption, timeChartOption, xyChartOption } from '../../../../report/series-charts';
 
 /** One D-Egg across runs: identity, verdicts, results, and its plots (the report's chart definitions). */
 export function Module({ params }: PageProps) {
@@ -16,6 +16,23 @@ export function Module({ params }: PageProps) {
     getJson<ModuleHistory>(`/api/modules/${encodeURIComponent(serial)}`).then(setH, (e: Error) => setError(e.message));
   }, [serial]);
   const charts = useMemo(() => (h ? moduleCharts(h) : null), [h]);
+  const [spe, setSpe] = useState<SpeAnswer | null>(null);
+  useEffect(() => {
+    getJson<SpeAnswer>(`/api/modules/${encodeURIComponent(serial)}/spe`).then(setSpe, (e: Error) =>
+      setSpe({ run: 0, histograms: [], notes: [e.message] }),
+    );
+  }, [serial]);
+  const speChart = useMemo(
+    () =>
+      spe?.histograms.length
+        ? histogramChartOption(
+            `${serial}: SPE charge, run ${spe.run}`,
+            'charge [pC]',
+            spe.histograms.map((x) => ({ name: `${x.pmt} at ${x.hvVolts.toFixed(0)} V (${x.entries} waveforms)`, centres: x.centresPc, counts: x.counts })),
+          )
+        : null,
+    [spe, serial],
+  );
   if (error) return <p className="error">{error}</p>;
   if (!h || !charts) return <p className="muted">loading…</p>;
   const latest = h.runs[0];
@@ -81,7 +98,15 @@ export function Module({ params }: PageProps) {
         <h2>Sensors</h2>
         {charts.sensors ? <Chart option={charts.sensors} testId="sensor-chart" /> : <p className="muted">no sensor readings yet</p>}
       </section>
-      <p className="muted">No SPE charge histograms: the store keeps the fitted values, the histograms stay in the HDF5 raw data.</p>
+      <section className="card">
+        <h2>SPE charge histograms (last point of the latest gain scan)</h2>
+        {speChart ? <Chart option={speChart} testId="spe-chart" /> : <p className="muted">{spe ? 'no SPE histogram' : 'loading…'}</p>}
+        {spe?.notes.map((n) => (
+          <p key={n} className="muted">
+            {n}
+          </p>
+        ))}
+      </section>
       {h.runs.map((r) => (
         <section className="card" key={r.run.runNumber}>
           <h2>Results of run {r.run.runNumber}</h2>
@@ -118,6 +143,12 @@ export function Module({ params }: PageProps) {
       ))}
     </div>
   );
+}
+
+interface SpeAnswer {
+  run: number;
+  histograms: Array<{ pmt: string; entry: string; hvVolts: number; entries: number; centresPc: number[]; counts: number[] }>;
+  notes: string[];
 }
 
 function moduleCharts(h: ModuleHistory) {
