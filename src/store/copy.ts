@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { engineOf } from './dialect.js';
 import type { Db } from './open.js';
 import { nowIso } from './open.js';
 
@@ -46,6 +47,9 @@ const NOT_COPIED: Record<string, string> = {
 const CLASH_ON_UNIQUE = new Set(['runs']);
 
 type Row = Record<string, unknown>;
+
+/** rows per insert when copying in batches (well under PostgreSQL's 65535 parameters) */
+const BATCH = 500;
 
 /** An id or other column value as text (ids are integers; the ledger keeps them as text). */
 const idText = (v: unknown): string => String(v);
@@ -192,9 +196,32 @@ async function copyTable(src: Db, dst: Db, source: string, t: TableInfo): Promis
     const ids = (await sql<{ id: unknown }>`select id from ${sql.table(ref)}`.execute(src)).rows;
     sourceIds.set(ref, new Set(ids.map((r) => idText(r.id))));
   }
+  // rows nothing can match or point back at go in batches, with ids taken from the target's sequence first
+  const bulk =
+    engineOf(dst as unknown as Kysely<unknown>) === 'postgres' && t.hasId && !t.uniques.length && ![...t.refs.values()].includes(t.name);
+  const columns = t.columns.filter((c) => c !== 'id');
   await dst.transaction().execute(async (tx) => {
     const ledger = t.hasId ? await ledgerOf(tx, source, t.name) : new Map<string, string>();
     const now = nowIso();
+    let pending: { sourceId: string; values: Row }[] = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      const ids = (
+        await sql<{
+          id: string | number;
+        }>`select nextval(pg_get_serial_sequence(${t.name}, 'id')) as id from generate_series(1, ${pending.length})`.execute(tx)
+      ).rows.map((r) => String(r.id));
+      await sql`insert into ${sql.table(t.name)} (id, ${sql.join(columns.map((c) => sql.ref(c)))}) overriding system value values ${sql.join(
+        pending.map((p, i) => sql`(${ids[i]}::bigint, ${sql.join(columns.map((c) => p.values[c]))})`),
+      )}`.execute(tx);
+      await tx
+        .insertInto('copy_ledger')
+        .values(pending.map((p, i) => ({ source, table_name: t.name, source_id: p.sourceId, target_id: ids[i], copied_at: now })))
+        .execute();
+      pending.forEach((p, i) => ledger.set(p.sourceId, ids[i]));
+      result.copied += pending.length;
+      pending = [];
+    };
     for (const row of rows) {
       if (t.hasId && ledger.has(idText(row.id))) {
         result.skipped++;
@@ -227,6 +254,11 @@ async function copyTable(src: Db, dst: Db, source: string, t: TableInfo): Promis
         }
         continue;
       }
+      if (bulk) {
+        pending.push({ sourceId: idText(row.id), values });
+        if (pending.length >= BATCH) await flush();
+        continue;
+      }
       let targetId: unknown;
       for (const key of t.uniques) {
         const found = await findBy(tx, t.name, key, values);
@@ -253,6 +285,7 @@ async function copyTable(src: Db, dst: Db, source: string, t: TableInfo): Promis
         .values({ source, table_name: t.name, source_id: idText(row.id), target_id: String(targetId), copied_at: now })
         .execute();
     }
+    await flush();
   });
   return result;
 }
