@@ -63,6 +63,16 @@ describe('dashboard: reading pages after a gain scan', () => {
     // the fitted power law is drawn in FIT_COLOUR, the scan points as markers
     await expect.poll(() => chart.locator(`svg path[stroke="${FIT_COLOUR}"]`).count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await chart.locator('svg').textContent()).toContain('gain against HV');
+    // the SPE charges of the scan's last HV point, from its HDF5 file, as a histogram per PMT
+    const spe = (await (await fetch(`${server.url}/api/modules/${hv[0].degg_serial}/spe`)).json()) as {
+      histograms: Array<{ pmt: string; entries: number; counts: number[] }>;
+      notes: string[];
+    };
+    expect(spe.notes).toEqual([]);
+    expect(spe.histograms.map((x) => x.pmt)).toEqual(['LowerPmt', 'UpperPmt']);
+    for (const x of spe.histograms) expect(x.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0.95 * x.entries);
+    await expect.poll(() => page.getByTestId('spe-chart').locator('svg path').count()).toBeGreaterThan(2);
+    expect(await page.getByTestId('spe-chart').locator('svg').textContent()).toContain('SPE charge');
     expect(await page.getByTestId('module-runs').textContent()).toMatch(/1\s*\d{4}-\d\d-\d\d\s*active/);
 
     await page.goto(`${server.url}/#/runs`);
