@@ -76,7 +76,7 @@ describe('the logbook in the browser', () => {
     const links = entry.getByRole('link');
     expect(await links.count()).toBe(1);
     expect(await links.getAttribute('href')).toBe('https://icecube.wisc.edu');
-    expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await p.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
   }, 60_000);
 
   it('the Start New Run form comes filled in from the run, and its confirmation lands in the logbook', async () => {
