@@ -57,7 +57,8 @@ export function ensureHome(
 }
 
 export function storeUrl(home: Home, station: Station): string {
-  const url = process.env.FAT_DB ?? station.store.url;
+  // an empty FAT_DB (`FAT_DB= fat ...`) means unset, not a file named ''
+  const url = process.env.FAT_DB || station.store.url;
   if (url.startsWith('postgres')) return url;
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   return `sqlite:${path.resolve(home.dir, file)}`;

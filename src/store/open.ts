@@ -20,7 +20,12 @@ export async function openStore(url: string): Promise<Db> {
 
 function openSqlite(url: string): Db {
   const file = url.replace(/^sqlite:(\/\/)?/, '');
-  const sqlite = new SQLite(file);
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(file);
+  } catch (e) {
+    throw new Error(`cannot open the SQLite store ${file || '(no file named)'}: ${(e as Error).message}`, { cause: e });
+  }
   // WAL lets the dashboard and `fat status` read while the master writes; a busy timeout rides
   // out the short write locks of another process instead of failing.
   sqlite.pragma('journal_mode = WAL');
