@@ -1,11 +1,12 @@
 /**
- * The store on both engines, with the same data: 20 weeks of runs (10 runs of
- * bench/lib/year-of-runs.ts, ~42 k result rows; --runs 26 for a year) written into a fresh SQLite
- * file and into a fresh PostgreSQL database, then
+ * The store on both engines, with the same data: a year of runs (26 runs of
+ * bench/lib/year-of-runs.ts, ~110 k result rows) written into a fresh SQLite file and into a
+ * fresh PostgreSQL database, then
  *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
  *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 rows),
- *    each written by `recordResults` (one transaction, as the task kinds write them) plus the
- *    event the task emits, into the running task of the latest run; samples per second;
+ *    each written by `recordResults` (one transaction of multi-row INSERTs, as the task kinds
+ *    write them) plus the event the task emits, into the running task of the latest run;
+ *    samples per second;
  *  - the module-history query of the module page (GET /api/modules/:serial,
  *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
  *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
@@ -186,32 +187,6 @@ async function measure(store: Store, runs: number, batches: number) {
     }
     const insertS = (performance.now() - t) / 1000;
 
-    // for comparison: the same batch written as one multi-row INSERT (recordResults writes one
-    // INSERT per row): the last batch's rows, copied without their ids
-    const lastBatch = await ws.db
-      .selectFrom('results')
-      .selectAll()
-      .where('task_id', '=', Number(task.id))
-      .orderBy('id', 'desc')
-      .limit(samples / batches)
-      .execute();
-    const values = lastBatch.reverse().map(({ id: _id, ...row }) => row);
-    const oneInsertMs: number[] = [];
-    t = performance.now();
-    for (let i = 0; i < batches; i++) {
-      const b0 = performance.now();
-      await ws.db.transaction().execute((tx) => tx.insertInto('results').values(values).execute());
-      await sink.emit({
-        level: 'info',
-        kind: 'task.progress',
-        message: `constant_monitor: iteration ${i}`,
-        timeMs: clock.now(),
-        runId: run.id,
-      });
-      oneInsertMs.push(performance.now() - b0);
-    }
-    const oneInsertS = (performance.now() - t) / 1000;
-
     // the module-history query over modules from the whole year, each queried 3 times
     const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
     picks.push(year.retestedSerial);
@@ -249,11 +224,6 @@ async function measure(store: Store, runs: number, batches: number) {
         samplesPerS: r3(samples / insertS),
         batchMsMedian: r3(median(batchMs)),
       },
-      monitoringInsertsOneStatementPerBatch: {
-        what: 'the same batches as one multi-row INSERT each (a possible recordResults), not what icefat does now',
-        samplesPerS: r3((values.length * batches) / oneInsertS),
-        batchMsMedian: r3(median(oneInsertMs)),
-      },
       moduleHistory: {
         queries: historyMs.length,
         rowsPerQuery: Math.round(historyRows / historyMs.length),
@@ -274,9 +244,7 @@ async function measure(store: Store, runs: number, batches: number) {
 }
 
 async function main() {
-  // 20 weeks: PostgreSQL's fill (one INSERT per result row, as recordResults writes them) keeps
-  // the bench under 2 min on a busy machine
-  const runs = flag('runs', 10);
+  const runs = flag('runs', 26);
   const batches = flag('batches', 60);
   const sqliteStoreDir = await sqliteStore();
   let lite;
@@ -310,10 +278,6 @@ async function main() {
         ? {
             postgresOverSqlite: {
               monitoringSamplesPerS: ratio(pgResult.monitoringInserts.samplesPerS, lite.monitoringInserts.samplesPerS),
-              monitoringSamplesPerSOneStatementPerBatch: ratio(
-                pgResult.monitoringInsertsOneStatementPerBatch.samplesPerS,
-                lite.monitoringInsertsOneStatementPerBatch.samplesPerS,
-              ),
               moduleHistoryMs: ratio(pgResult.moduleHistory.msMedian, lite.moduleHistory.msMedian),
               resultsOfModuleInRunMs: ratio(pgResult.resultsOfModuleInRun.msMedian, lite.resultsOfModuleInRun.msMedian),
               fillRowsPerS: ratio(pgResult.fill.rowsPerS, lite.fill.rowsPerS),
