@@ -60,6 +60,10 @@ export function storeUrl(home: Home, station: Station): string {
   // an empty FAT_DB (`FAT_DB= fat ...`) means unset, not a file named ''
   const url = process.env.FAT_DB || station.store.url;
   if (url.startsWith('postgres')) return url;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('sqlite:')) {
+    const where = process.env.FAT_DB ? 'FAT_DB' : `${home.stationFile} [store] url`;
+    throw new Error(`${where} = "${url}": the store is postgres://user@host:5432/db or sqlite:FILE (a file in the home folder by default)`);
+  }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   return `sqlite:${path.resolve(home.dir, file)}`;
 }

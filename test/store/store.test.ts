@@ -2,7 +2,7 @@ import os from 'node:os';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/fat/home.js';
+import { storeUrl, type Workspace } from '../../src/fat/home.js';
 import { recordResults } from '../../src/fat/results.js';
 import { runResults } from '../../src/fat/verdicts.js';
 import { findRun, latestRun } from '../../src/fat/runs.js';
@@ -288,6 +288,23 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
         .where('station', '=', 'lab-b')
         .executeTakeFirstOrThrow();
       expect(Number(max.id)).toBeGreaterThan(first[2].id);
+    });
+
+    it.runIf(engine === 'sqlite')('FAT_DB names the store; empty it is unset, and a URL of another kind is refused naming it', () => {
+      const saved = process.env.FAT_DB;
+      try {
+        process.env.FAT_DB = '';
+        expect(storeUrl(a.home, a.station)).toBe(store.url);
+        process.env.FAT_DB = 'postgres://fat@db.lab:5432/fat';
+        expect(storeUrl(a.home, a.station)).toBe('postgres://fat@db.lab:5432/fat');
+        process.env.FAT_DB = 'mysql://fat@db.lab/fat';
+        expect(() => storeUrl(a.home, a.station)).toThrow(
+          /FAT_DB = "mysql:\/\/fat@db.lab\/fat": the store is postgres:\/\/user@host:5432\/db or sqlite:FILE/,
+        );
+      } finally {
+        if (saved === undefined) delete process.env.FAT_DB;
+        else process.env.FAT_DB = saved;
+      }
     });
 
     it.runIf(engine === 'postgres')('a connection the server drops does not end the process, and the next query works', async () => {
