@@ -18,7 +18,8 @@ import { nowIso } from './open.js';
  *     this station, not copied from here, is an error: two different runs must not be merged.
  *   - A table without an id (stations) is inserted unless its primary key is there already.
  *   - Leases are not copied: a lease belongs to the master running now, on the store it runs on.
- * Each table is copied in one transaction together with its ledger rows.
+ * Each table is copied in one transaction together with its ledger rows; on PostgreSQL the rows
+ * nothing can match or point back at (events, results, ...) go in batches.
  */
 export interface TableCopy {
   table: string;
