@@ -29,7 +29,11 @@ export interface WorkerOptions {
   /** pg-boss maintenance interval: how soon the job of a dead worker is noticed (it expires first) */
   maintenanceS: number;
   pollS: number;
-  /** wall ms a job waits after it started, before its analysis (FAT_WORKER_HOLD_MS: tests kill a worker mid-job with it) */
+  /**
+   * wall ms a job waits after writing its results, before the queue hears it is complete
+   * (FAT_WORKER_HOLD_MS): the window in which a dead worker leaves written results behind a job
+   * that runs again; tests kill a worker there
+   */
   holdMs?: number;
   log(line: string): void;
 }
@@ -94,7 +98,6 @@ export async function runJob(o: Pick<WorkerOptions, 'db' | 'holdMs' | 'log'>, jo
     data: { jobId, analysis: d.analysis, taskId: d.taskId, worker: WORKER_NAME },
   });
   o.log(`${label}: started`);
-  if (o.holdMs) await new Promise((r) => setTimeout(r, o.holdMs));
   let r: AnalysisJobResult;
   try {
     r = await runAnalysisJob(ctx, d.analysis as AnalysisName, parseEntryNumber(d.number, `job ${jobId}: number`));
@@ -124,6 +127,7 @@ export async function runJob(o: Pick<WorkerOptions, 'db' | 'holdMs' | 'log'>, jo
   });
   await flush();
   o.log(`${label}: ${r.message}`);
+  if (o.holdMs) await new Promise((res) => setTimeout(res, o.holdMs));
   return result;
 }
 
