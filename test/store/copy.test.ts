@@ -221,7 +221,7 @@ describe('fat store copy', () => {
     const ws2 = await workspaceOn(other.url, 'lab-copy');
     try {
       // a reinstalled station PC: a new store, begun later, whose run 7 is another batch
-      await ws2.db.updateTable('stations').set({ created_at: '2027-01-01 00:00:00' }).where('name', '=', 'lab-copy').execute();
+      await sql`update stations set created_at = '2027-01-01 00:00:00' where name = 'lab-copy'`.execute(ws2.db);
       await ws2.db
         .insertInto('runs')
         .values({ station: 'lab-copy', run_number: 7, comment: 'another batch', date: '2027-01-02', operator: 'bo', run_file: '/x.json' })
