@@ -67,6 +67,7 @@ export function timeChartOption(
   series: readonly TimeSeries[],
   opts: { bands?: Array<{ label: string; low: number; high: number }>; limits?: Array<{ label: string; value: number }> } = {},
 ): EChartsOption {
+  const limits = opts.limits ?? [];
   const out: NonNullable<EChartsOption['series']> = series.map((s, i) => ({
     type: 'line',
     name: s.name,
@@ -100,7 +101,20 @@ export function timeChartOption(
     tooltip: { trigger: 'axis' },
     grid: { left: 75, right: 30, top: 45, bottom: 70 },
     xAxis: { type: 'time', name: 'time (UTC)', nameLocation: 'middle', nameGap: 28 },
-    yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 55, scale: true },
+    yAxis: {
+      type: 'value',
+      name: yName,
+      nameLocation: 'middle',
+      nameGap: 55,
+      scale: true,
+      // a limit stays in sight when every reading is far from it
+      ...(limits.length
+        ? {
+            max: (e: { max: number }) => Math.max(e.max, ...limits.map((l) => l.value + 0.05 * Math.abs(l.value))),
+            min: (e: { min: number }) => Math.min(e.min, ...limits.map((l) => l.value - 0.05 * Math.abs(l.value))),
+          }
+        : {}),
+    },
     series: out,
   };
 }

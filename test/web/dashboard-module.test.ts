@@ -12,8 +12,9 @@ import { TEST_PORTS } from '../helpers/ports.js';
 /**
  * The reading pages in headless Chromium, without logging in, after a real gain scan on the
  * simulated lab (`fat measure gain`): the module grid shows each D-Egg's HV at gain 1e7, a module's
- * page draws its gain scan with the fitted power law, the runs and environment pages load; and the
- * Exclude button without login shows the server's 401 and excludes nothing.
+ * page draws its gain scan with the fitted power law and its SPE charge histograms, the runs page
+ * lists the run, the environment page plots what `fat check peripherals` read with the humidity
+ * limit; and the Exclude button without login shows the server's 401 and excludes nothing.
  */
 describe('dashboard: reading pages after a gain scan', () => {
   let env: Awaited<ReturnType<typeof labWithHome>>;
@@ -32,6 +33,8 @@ describe('dashboard: reading pages after a gain scan', () => {
     expect(made.code, made.stdout + made.stderr).toBe(0);
     const gain = await fat(env.dir, ['measure', 'gain', '-j', '4', '--events', '1500', '--comment', 'scan'], {}, 150_000);
     expect(gain.code, gain.stdout + gain.stderr).toBe(0);
+    const checks = await env.run(['check', 'peripherals']);
+    expect(checks.code, checks.stdout + checks.stderr).toBe(0);
     ws = await openWorkspace(env.dir);
     server = await startServer(ws, '127.0.0.1', 0, { pollMs: 200 });
     browser = await launchBrowser();
@@ -81,6 +84,11 @@ describe('dashboard: reading pages after a gain scan', () => {
     await expect.poll(() => page.getByTestId('verdicts').locator('tbody tr').count()).toBe(16);
     await page.goto(`${server.url}/#/environment`);
     await expect.poll(() => page.getByTestId('environment').textContent()).toContain('humidity at most');
+    // the thermometer channels and humidity that `fat check peripherals` read, with the humidity limit
+    await expect.poll(() => page.getByTestId('freezer-chart').locator('svg').textContent()).toContain('freezer air');
+    const humidity = await page.getByTestId('humidity-chart').locator('svg').textContent();
+    expect(humidity).toContain('H1');
+    expect(humidity).toContain('limit 60 %');
   }, 60_000);
 
   it('Exclude without login shows the 401 and excludes nothing', async () => {
