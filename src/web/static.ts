@@ -6,8 +6,8 @@ import type { AuthEnv } from './auth.js';
 
 /**
  * The dashboard's built files (src/web/ui/dist, made by `npm run build:ui`, which `npm ci` runs)
- * for every GET that is not /api/, /files/ or /metrics; a path with no file gets index.html so
- * that a reload of any page works. Without a build, a page that says how to make one.
+ * for every GET that is not /api/, /files/ or /metrics; a page path (no file extension) gets
+ * index.html so that a reload of any page works, a missing file a 404. Without a build, a page that says how to make one.
  */
 export const UI_DIST = fileURLToPath(new URL('./ui/dist', import.meta.url));
 
@@ -55,8 +55,10 @@ export function mountDashboard(app: Hono<AuthEnv>, dist = UI_DIST): void {
     if (/^\/(api|files|metrics)(\/|$)/.test(c.req.path)) return next();
     if (!dashboardBuilt(dist)) return c.html(NOT_BUILT, 503);
     const hit = fileUnder(dist, c.req.path);
-    // a missing script or style of an old build is a 404, not the page (which the browser would run as JS)
-    if (!hit && c.req.path.startsWith('/assets/')) return c.text(`no file ${c.req.path} in the dashboard's build`, 404);
+    // a missing file (a script of an old build, /fat.db, ...) is a 404, not the page, which a browser
+    // would run as JS; only page paths (no extension) get index.html
+    if (!hit && (c.req.path.startsWith('/assets/') || path.extname(c.req.path) !== ''))
+      return c.text(`no file ${c.req.path} in the dashboard's build`, 404);
     const file = hit ?? path.join(dist, 'index.html');
     const ext = path.extname(file).toLowerCase();
     const body = await fs.promises.readFile(file);

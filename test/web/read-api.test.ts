@@ -86,7 +86,7 @@ describe('serving the built dashboard', () => {
     fs.mkdirSync(path.join(dist, 'assets'));
     fs.writeFileSync(path.join(dist, 'index.html'), '<html>the dashboard</html>');
     fs.writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log(1)');
-    fs.writeFileSync(path.join(parent, 'secret.txt'), 'no');
+    fs.writeFileSync(path.join(parent, 'secret.txt'), 'outside the build');
     expect(await (await app.request('/')).text()).toBe('<html>the dashboard</html>');
     expect(await (await app.request('/some/page')).text()).toBe('<html>the dashboard</html>');
     const js = await app.request('/assets/app.js');
@@ -95,6 +95,9 @@ describe('serving the built dashboard', () => {
     expect((await app.request('/assets/gone.js')).status).toBe(404);
     expect(await (await app.request('/api/status')).json()).toEqual({ ok: true });
     expect((await app.request('/api/nothing')).status).toBe(404);
-    expect(await (await app.request('/..%2fsecret.txt')).text()).toBe('<html>the dashboard</html>');
+    const out = await app.request('/..%2fsecret.txt');
+    expect(out.status).toBe(404);
+    expect(await out.text()).not.toContain('outside the build');
+    expect((await app.request('/fat.db')).status).toBe(404);
   });
 });
