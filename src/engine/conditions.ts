@@ -16,18 +16,21 @@ export interface ConditionReadings {
   /** instruments that could not be read (reported, but they do not pause the run) */
   unreadable: string[];
   humidityPct: number[];
+  /** the same readings by sensor name, for the environment history */
+  humidity: Array<{ sensor: string; relativeHumidityPct: number }>;
   freezerC?: number;
 }
 
 export async function readConditions(ws: Workspace, expectedFreezerC: number | undefined): Promise<ConditionReadings> {
   const c = ws.station.conditions;
-  const out: ConditionReadings = { problems: [], unreadable: [], humidityPct: [] };
+  const out: ConditionReadings = { problems: [], unreadable: [], humidityPct: [], humidity: [] };
   for (const h of ws.station.humidity) {
     try {
       const s = await HumiditySensor.connect(h.address, { name: `humidity sensor ${h.name}` });
       try {
         const r = await s.read();
         out.humidityPct.push(r.relativeHumidityPct);
+        out.humidity.push({ sensor: h.name, relativeHumidityPct: r.relativeHumidityPct });
         if (r.relativeHumidityPct > c.humidity_max_pct)
           out.problems.push(`humidity ${h.name} at ${r.relativeHumidityPct.toFixed(1)} % (limit ${c.humidity_max_pct} %)`);
       } finally {
@@ -37,15 +40,15 @@ export async function readConditions(ws: Workspace, expectedFreezerC: number | u
       out.unreadable.push((e as Error).message);
     }
   }
-  if (expectedFreezerC !== undefined) {
-    try {
-      out.freezerC = await freezerAirC(ws);
-      if (Math.abs(out.freezerC - expectedFreezerC) > c.freezer_band_c) {
-        out.problems.push(`freezer air at ${out.freezerC.toFixed(1)} °C, set point ${expectedFreezerC} °C (band ±${c.freezer_band_c} °C)`);
-      }
-    } catch (e) {
-      out.unreadable.push((e as Error).message);
+  // the freezer air is read for the record even before a set point is reached; only a band that
+  // applies makes an unreadable thermometer worth a warning
+  try {
+    out.freezerC = await freezerAirC(ws);
+    if (expectedFreezerC !== undefined && Math.abs(out.freezerC - expectedFreezerC) > c.freezer_band_c) {
+      out.problems.push(`freezer air at ${out.freezerC.toFixed(1)} °C, set point ${expectedFreezerC} °C (band ±${c.freezer_band_c} °C)`);
     }
+  } catch (e) {
+    if (expectedFreezerC !== undefined) out.unreadable.push((e as Error).message);
   }
   return out;
 }
@@ -63,6 +66,18 @@ export async function holdForConditions(
   let warnedUnreadable = false;
   for (;;) {
     const r = await readConditions(ws, expectedFreezerC);
+    // every reading goes to the store (not to Slack): the dashboard's environment history
+    if (r.humidity.length || r.freezerC !== undefined)
+      emit({
+        level: 'debug',
+        kind: 'conditions.reading',
+        message: [
+          ...r.humidity.map((h) => `humidity ${h.sensor} ${h.relativeHumidityPct.toFixed(1)} %`),
+          ...(r.freezerC === undefined ? [] : [`freezer air ${r.freezerC.toFixed(1)} °C`]),
+        ].join(', '),
+        audience: 'log',
+        data: { humidity: r.humidity, freezerC: r.freezerC ?? null, expectedFreezerC: expectedFreezerC ?? null },
+      });
     if (r.unreadable.length && !warnedUnreadable) {
       warnedUnreadable = true;
       emit({

@@ -30,6 +30,8 @@ export async function stationStatus(ws: Workspace) {
     .selectFrom('events')
     .select(['time', 'level', 'message'])
     .where('station', '=', ws.station.name)
+    // debug events (the condition readings between tasks) are for the history, not the summary
+    .where('level', '!=', 'debug')
     .orderBy('id', 'desc')
     .limit(5)
     .execute();

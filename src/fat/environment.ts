@@ -5,6 +5,7 @@ import { parseJson } from '../store/open.js';
 /**
  * The freezer and the air around the modules over time (GET /api/environment), from what the
  * store records: thermometer channels and humidity of every peripherals check (check_results),
+ * the humidity and freezer air the master reads between tasks (conditions.reading events),
  * the mainboard temperatures of the results, the freezer set points the schedule chose
  * (freezer.setpoint events), the pauses of the condition checks, and the allowed bands of the
  * station file.
@@ -20,6 +21,11 @@ export interface Environment {
 }
 
 const LIMIT = 5000;
+
+interface ConditionReading {
+  humidity?: Array<{ sensor: string; relativeHumidityPct: number }>;
+  freezerC?: number | null;
+}
 
 export async function environment(ws: Workspace): Promise<Environment> {
   const st = ws.station;
@@ -64,14 +70,19 @@ export async function environment(ws: Workspace): Promise<Environment> {
   }
   const events = await ws.db
     .selectFrom('events')
-    .select(['time', 'kind', 'message'])
+    .select(['id', 'time', 'kind', 'message', 'data'])
     .where('station', '=', st.name)
     .where((e) => e.or([e('kind', '=', 'freezer.setpoint'), e('kind', 'like', 'conditions.%')]))
-    .orderBy('id')
+    .orderBy('id', 'desc')
     .limit(LIMIT)
     .execute();
-  for (const e of events) {
-    if (e.kind === 'freezer.setpoint') {
+  for (const e of events.reverse()) {
+    if (e.kind === 'conditions.reading') {
+      // the master's condition check at every task boundary: humidity by sensor, freezer air
+      const d = parseJson<ConditionReading>(e.data, `events.data of event ${e.id}`);
+      for (const h of d.humidity ?? []) out.humidity.push({ at: e.time, sensor: h.sensor, relativeHumidityPct: h.relativeHumidityPct });
+      if (typeof d.freezerC === 'number') out.thermometer.push({ at: e.time, channel: 'freezer', name: 'freezer air', temperatureC: d.freezerC });
+    } else if (e.kind === 'freezer.setpoint') {
       const m = /(-?\d+(?:\.\d+)?)\s*°C/.exec(e.message);
       if (m) out.setPoints.push({ at: e.time, setPointC: Number(m[1]) });
     } else out.conditions.push({ at: e.time, kind: e.kind, message: e.message });

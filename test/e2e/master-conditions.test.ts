@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { environment } from '../../src/fat/environment.js';
+import { openWorkspace } from '../../src/fat/home.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { query, setupRun, writeSchedule } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
@@ -31,7 +33,9 @@ describe('fat master pauses while a condition is out of band', () => {
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/Paused between tasks: humidity H1 \(door\) at \d+\.\d % \(limit 40 %\)/);
     expect(out).toMatch(/Conditions back in band .*resuming/);
-    const kinds = query<{ kind: string }>(env.dir, "select kind from events where kind like 'conditions.%' order by id").map((e) => e.kind);
+    const kinds = query<{ kind: string }>(env.dir, "select kind from events where kind like 'conditions.%' and kind != 'conditions.reading' order by id").map(
+      (e) => e.kind,
+    );
     expect(kinds).toEqual(['conditions.paused', 'conditions.resumed']);
     // the pause came before the wait, and the wait ran after the air had dried
     const [t] = query<{ started_at: string }>(env.dir, "select started_at from tasks where section = 'wait_time_0'");
@@ -39,5 +43,21 @@ describe('fat master pauses while a condition is out of band', () => {
     expect(Date.parse(t.started_at)).toBeGreaterThanOrEqual(Date.parse(resumed.time));
     const humid = query<{ data: string }>(env.dir, "select data from events where kind = 'conditions.paused'");
     expect(humid).toHaveLength(1);
+
+    // every reading of the pause is in the environment history the dashboard plots: humid at
+    // first, dry at the end, while the freezer air cooled
+    const ws = await openWorkspace(env.dir);
+    try {
+      const e = await environment(ws);
+      const h1 = e.humidity.filter((h) => h.sensor.startsWith('H1'));
+      expect(h1.length).toBeGreaterThanOrEqual(3);
+      expect(h1[0].relativeHumidityPct).toBeGreaterThan(40);
+      expect(h1[h1.length - 1].relativeHumidityPct).toBeLessThan(40);
+      const air = e.thermometer.filter((t) => t.name === 'freezer air');
+      expect(air.length).toBe(h1.length);
+      expect(air[air.length - 1].temperatureC).toBeLessThan(air[0].temperatureC);
+    } finally {
+      await ws.close();
+    }
   }, 120_000);
 });

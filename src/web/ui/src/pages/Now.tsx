@@ -259,7 +259,7 @@ function pausedConditions(run: RunDetail | null): string | null {
 }
 
 function lastEvents(status: Status, live: Array<{ time: string; level: string; message: string }>) {
-  const all = [...status.events, ...live];
+  const all = [...status.events, ...live.filter((e) => e.level !== 'debug')];
   const seen = new Set<string>();
   const out = [];
   for (const e of all.reverse()) {
