@@ -1,6 +1,7 @@
 import type { Workspace } from './home.js';
 import { findRun, latestRun } from './runs.js';
-import { latestPerQuantity, runResults, verdictOfRows, type ResultRecord } from './verdicts.js';
+import { parseJson } from '../store/open.js';
+import { latestPerQuantity, verdictOfRows, type ResultRecord } from './verdicts.js';
 
 /**
  * The dashboard's grid of a run's D-Eggs (GET /api/modules): per module its port, state, verdict,
@@ -25,7 +26,10 @@ export function numberIn(detail: Record<string, unknown>, key: string): number |
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function tileOf(m: { port: number; degg_serial: string; state: string; state_reason: string | null }, rows: ResultRecord[]): ModuleTile {
+/** What a tile needs of a result: no provenance, and the detail only where it has a temperature. */
+type TileRow = Pick<ResultRecord, 'id' | 'pmt' | 'name' | 'value' | 'verdict' | 'reason' | 'createdAt'> & { temperatureC?: number };
+
+function tileOf(m: { port: number; degg_serial: string; state: string; state_reason: string | null }, rows: TileRow[]): ModuleTile {
   const v = verdictOfRows(rows);
   const latest = latestPerQuantity(rows);
   const hv1e7Volts: Partial<Record<string, number>> = {};
@@ -39,9 +43,8 @@ function tileOf(m: { port: number; degg_serial: string; state: string; state_rea
   let temperatureC: number | null = null;
   let temperatureAt: string | null = null;
   for (const r of rows) {
-    const t = numberIn(r.detail, 'temperatureC');
-    if (t !== undefined) {
-      temperatureC = t;
+    if (r.temperatureC !== undefined) {
+      temperatureC = r.temperatureC;
       temperatureAt = r.createdAt;
     }
   }
@@ -69,6 +72,21 @@ export async function moduleGrid(ws: Workspace, runArg?: string): Promise<{ run:
     .where('run_id', '=', run.id)
     .orderBy('port')
     .execute();
-  const rows = await runResults(ws, run.id);
-  return { run: run.run_number, modules: modules.map((m) => tileOf(m, rows.filter((r) => r.serial === m.degg_serial))) };
+  // only the columns a tile needs (bench/api.ts: parsing every row's provenance was most of the time)
+  const rows = await ws.db
+    .selectFrom('results')
+    .select(['id', 'degg_serial', 'pmt', 'name', 'value', 'verdict', 'reason', 'created_at', 'detail'])
+    .where('run_id', '=', run.id)
+    .orderBy('id')
+    .execute();
+  const bySerial = new Map<string, TileRow[]>();
+  for (const r of rows) {
+    const row: TileRow = { id: Number(r.id), pmt: r.pmt, name: r.name, value: r.value, verdict: r.verdict, reason: r.reason, createdAt: r.created_at };
+    if (r.detail.includes('temperatureC'))
+      row.temperatureC = numberIn(parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`), 'temperatureC');
+    const list = bySerial.get(r.degg_serial);
+    if (list) list.push(row);
+    else bySerial.set(r.degg_serial, [row]);
+  }
+  return { run: run.run_number, modules: modules.map((m) => tileOf(m, bySerial.get(m.degg_serial) ?? [])) };
 }

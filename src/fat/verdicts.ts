@@ -97,7 +97,11 @@ export async function runResults(ws: Workspace, runId: number, serial?: string):
     superseded: false,
   }));
   const bySerial = new Map<string, ResultRecord[]>();
-  for (const r of out) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r]);
+  for (const r of out) {
+    const list = bySerial.get(r.serial);
+    if (list) list.push(r);
+    else bySerial.set(r.serial, [r]);
+  }
   for (const list of bySerial.values()) {
     const latest = new Set(latestPerQuantity(list).map((r) => r.id));
     for (const r of list) r.superseded = !latest.has(r.id);
