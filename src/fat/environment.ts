@@ -56,7 +56,8 @@ export async function environment(ws: Workspace): Promise<Environment> {
     const r = reading as Record<string, unknown>;
     if (c.subject.startsWith('thermometer')) {
       for (const [ch, v] of Object.entries(r))
-        if (typeof v === 'number') out.thermometer.push({ at: c.created_at, channel: ch, name: st.thermometer.channels[ch] ?? `channel ${ch}`, temperatureC: v });
+        if (typeof v === 'number')
+          out.thermometer.push({ at: c.created_at, channel: ch, name: st.thermometer.channels[ch] ?? `channel ${ch}`, temperatureC: v });
     } else {
       const rh = numberIn(r, 'relativeHumidityPct');
       if (rh !== undefined)
@@ -81,7 +82,8 @@ export async function environment(ws: Workspace): Promise<Environment> {
       // the master's condition check at every task boundary: humidity by sensor, freezer air
       const d = parseJson<ConditionReading>(e.data, `events.data of event ${e.id}`);
       for (const h of d.humidity ?? []) out.humidity.push({ at: e.time, sensor: h.sensor, relativeHumidityPct: h.relativeHumidityPct });
-      if (typeof d.freezerC === 'number') out.thermometer.push({ at: e.time, channel: 'freezer', name: 'freezer air', temperatureC: d.freezerC });
+      if (typeof d.freezerC === 'number')
+        out.thermometer.push({ at: e.time, channel: 'freezer', name: 'freezer air', temperatureC: d.freezerC });
     } else if (e.kind === 'freezer.setpoint') {
       const m = /(-?\d+(?:\.\d+)?)\s*°C/.exec(e.message);
       if (m) out.setPoints.push({ at: e.time, setPointC: Number(m[1]) });

@@ -81,7 +81,15 @@ export async function moduleGrid(ws: Workspace, runArg?: string): Promise<{ run:
     .execute();
   const bySerial = new Map<string, TileRow[]>();
   for (const r of rows) {
-    const row: TileRow = { id: Number(r.id), pmt: r.pmt, name: r.name, value: r.value, verdict: r.verdict, reason: r.reason, createdAt: r.created_at };
+    const row: TileRow = {
+      id: Number(r.id),
+      pmt: r.pmt,
+      name: r.name,
+      value: r.value,
+      verdict: r.verdict,
+      reason: r.reason,
+      createdAt: r.created_at,
+    };
     if (r.detail.includes('temperatureC'))
       row.temperatureC = numberIn(parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`), 'temperatureC');
     const list = bySerial.get(r.degg_serial);

@@ -119,7 +119,11 @@ export function addMeasurementEntry(file: string, name: string, entry: Record<st
 export function supersedeTaskEntries(file: string, taskId: number, note: string): string[] {
   const marked: string[] = [];
   updateJsonFile(file, (doc) => {
-    for (const [where, section] of [['', doc], ['LowerPmt.', doc.LowerPmt], ['UpperPmt.', doc.UpperPmt]] as const) {
+    for (const [where, section] of [
+      ['', doc],
+      ['LowerPmt.', doc.LowerPmt],
+      ['UpperPmt.', doc.UpperPmt],
+    ] as const) {
       if (!section || typeof section !== 'object') continue;
       for (const [key, entry] of Object.entries(section as Record<string, unknown>)) {
         const e = entry as Record<string, unknown> | null;

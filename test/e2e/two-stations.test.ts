@@ -9,6 +9,7 @@ import { fat, labWithHome } from '../helpers/fat-cli.js';
 import { spawnFat, writeSchedule, type Background } from '../helpers/master.js';
 import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
+import { PG_URL, pgDatabaseUrl } from '../helpers/pg-schema.js';
 
 /**
  * Two stations on one PostgreSQL: two masters drive two simulated labs, their trigger_remote_wrapper
@@ -17,9 +18,9 @@ import { TEST_PORTS } from '../helpers/ports.js';
  * retried by another worker, and the results are there once, not twice. One `fat serve` lists both
  * stations; `fat jobs` shows a failed job with its error and re-queues it.
  */
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN = PG_URL;
 const DB = `icefat_two_${process.pid}_${Date.now().toString(36)}`;
-const URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
+const URL = pgDatabaseUrl(DB);
 const STATIONS = ['freezer-a', 'freezer-b'] as const;
 const EXPIRE_S = 12;
 

@@ -11,6 +11,13 @@ import { simStationToml } from '../../src/lab/station-defaults.js';
  */
 export const PG_URL = process.env.FAT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** The URL of another database on the same server (for tests that make a database of their own). */
+export function pgDatabaseUrl(db: string): string {
+  const u = new URL(PG_URL);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
 export interface PgSchema {
   url: string;
   name: string;

@@ -1,15 +1,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobPolicy, listJobs, openBoss, retryJob, sendAnalysisJob, type AnalysisJobData } from '../../src/store/job-queue.js';
+import { PG_URL, pgDatabaseUrl } from '../helpers/pg-schema.js';
 
 /**
  * The analysis queue on a real PostgreSQL (a database of this file's own, dropped at the end): an
  * analysis of a task is queued once however often the master sends it, a failed job is listed with
  * its error and can be retried, and bad requests name what is wrong.
  */
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN = PG_URL;
 const DB = `icefat_jobq_${process.pid}_${Date.now().toString(36)}`;
-const URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
+const URL = pgDatabaseUrl(DB);
 
 const job = (taskId: number): AnalysisJobData => ({
   station: 'freezer-a',
