@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Home } from '../fat/home.js';
 
 /**
- * GET /files/<json|data>/...: a file under the home's json/ or data/ folder, and nothing else.
+ * GET /files/<json|data|logs>/...: a file under the home's json/, data/ or logs/ folder (the run
+ * logs, which carry nothing the dashboard does not show), and nothing else.
  * `..`, absolute paths, NUL bytes, other folders: not found (404); a path whose real location
  * (symlinks followed) is outside its folder: forbidden (403).
  */
@@ -36,9 +37,9 @@ export function resolveHomeFile(home: Home, rawPath: string): FileAnswer {
   const parts = rel.split(/[/\\]/);
   if (rel.includes('\0') || path.isAbsolute(rel) || parts.some((p) => p === '..' || p === '.'))
     return { status: 404, error: `no file ${rel}` };
-  const roots: Record<string, string> = { json: home.jsonDir, data: home.dataDir };
+  const roots: Record<string, string> = { json: home.jsonDir, data: home.dataDir, logs: home.logsDir };
   const root = roots[parts[0]];
-  if (!root || parts.length < 2) return { status: 404, error: `no file ${rel}: only json/... and data/... are served` };
+  if (!root || parts.length < 2) return { status: 404, error: `no file ${rel}: only json/..., data/... and logs/... are served` };
   const target = path.join(root, ...parts.slice(1));
   let real: string;
   let realRoot: string;

@@ -51,13 +51,19 @@ describe('fat serve: read-only API', () => {
     expect(samples.get(`fat_tasks{station="${station}",state="pending"}`)).toBe(0);
   });
 
-  it('GET /files serves json/ and data/ only: no traversal, no absolute path, no symlink out', async () => {
+  it('GET /files serves json/, data/ and logs/ only: no traversal, no absolute path, no symlink out', async () => {
     fs.mkdirSync(path.join(h.dir, 'json', 'run'), { recursive: true });
     fs.writeFileSync(path.join(h.dir, 'json', 'run', 'run_00001.json'), '{"RunNumber":1}');
     fs.mkdirSync(path.join(h.dir, 'data', 'gain'), { recursive: true });
     fs.symlinkSync('/etc/passwd', path.join(h.dir, 'data', 'gain', 'passwd'));
     fs.symlinkSync(path.join(h.dir, 'fat.db'), path.join(h.dir, 'json', 'store.db'));
     const get = (p: string) => fetch(`${h.server.url}${p}`);
+
+    fs.mkdirSync(path.join(h.dir, 'logs'), { recursive: true });
+    fs.writeFileSync(path.join(h.dir, 'logs', 'run_00001.log'), '{"msg":"Schedule Completed"}\n');
+    const log = await get('/files/logs/run_00001.log');
+    expect(log.status).toBe(200);
+    expect(await log.text()).toContain('Schedule Completed');
 
     const ok = await get('/files/json/run/run_00001.json');
     expect(ok.status).toBe(200);

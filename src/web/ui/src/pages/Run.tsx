@@ -128,6 +128,10 @@ export function Run({ params }: PageProps) {
       </section>
       <section className="card">
         <h2>Log</h2>
+        <p>
+          <a href={`/files/logs/run_${String(run.number).padStart(5, '0')}.log`}>the whole run log</a>{' '}
+          <span className="muted">(JSON lines, as the master wrote it); the latest events:</span>
+        </p>
         <table>
           <tbody>
             {run.log.map((e) => (
