@@ -1,24 +1,45 @@
 import { Command } from '@commander-js/extra-typings';
-import { registerAnswer } from './answer.js';
-import { registerCheck } from './check.js';
-import { registerControl } from './control.js';
-import { registerDemo } from './demo.js';
-import { registerMaster } from './master.js';
-import { registerMeasure } from './measure.js';
-import { registerReport } from './report.js';
-import { registerResults } from './results.js';
-import { registerRun } from './run.js';
-import { registerSchedule } from './schedule.js';
-import { registerServe } from './serve.js';
-import { registerSetup } from './setup.js';
-import { registerSim } from './sim.js';
-import { registerStatus } from './status.js';
-import { registerStore } from './store.js';
-import { registerImport } from './import.js';
-import { registerUser } from './user.js';
-import { registerLogbook } from './logbook.js';
-import { registerJobs } from './jobs.js';
-import { registerWorker } from './worker.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * The commands, in the order `fat --help` lists them. A command's module is loaded only when it
+ * runs (or for the full help): loading all of them, with the master's and the analyses' import
+ * trees, cost every `fat status` or `fat answer` two seconds.
+ */
+const control = () => import('./control.js').then((m) => m.registerControl);
+const COMMANDS: Array<[string[], () => Promise<Register>]> = [
+  [['demo'], () => import('./demo.js').then((m) => m.registerDemo)],
+  [['sim'], () => import('./sim.js').then((m) => m.registerSim)],
+  [['setup'], () => import('./setup.js').then((m) => m.registerSetup)],
+  [['run'], () => import('./run.js').then((m) => m.registerRun)],
+  [['check'], () => import('./check.js').then((m) => m.registerCheck)],
+  [['master'], () => import('./master.js').then((m) => m.registerMaster)],
+  [['measure'], () => import('./measure.js').then((m) => m.registerMeasure)],
+  [['results'], () => import('./results.js').then((m) => m.registerResults)],
+  [['report'], () => import('./report.js').then((m) => m.registerReport)],
+  [['answer'], () => import('./answer.js').then((m) => m.registerAnswer)],
+  [['pause', 'resume', 'abort', 'exclude', 'include'], control],
+  [['status'], () => import('./status.js').then((m) => m.registerStatus)],
+  [['schedule'], () => import('./schedule.js').then((m) => m.registerSchedule)],
+  [['serve'], () => import('./serve.js').then((m) => m.registerServe)],
+  [['user'], () => import('./user.js').then((m) => m.registerUser)],
+  [['log'], () => import('./logbook.js').then((m) => m.registerLogbook)],
+  [['worker'], () => import('./worker.js').then((m) => m.registerWorker)],
+  [['jobs'], () => import('./jobs.js').then((m) => m.registerJobs)],
+  [['store'], () => import('./store.js').then((m) => m.registerStore)],
+  [['import'], () => import('./import.js').then((m) => m.registerImport)],
+];
+
+/** The command word of argv (after the global options), or undefined. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--home') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 const program = new Command()
   .name('fat')
@@ -27,26 +48,9 @@ const program = new Command()
   .showHelpAfterError('(run `fat --help` for the commands, or `fat <command> --help`)')
   .configureHelp({ sortSubcommands: false });
 
-registerDemo(program);
-registerSim(program);
-registerSetup(program);
-registerRun(program);
-registerCheck(program);
-registerMaster(program);
-registerMeasure(program);
-registerResults(program);
-registerReport(program);
-registerAnswer(program);
-registerControl(program);
-registerStatus(program);
-registerSchedule(program);
-registerServe(program);
-registerUser(program);
-registerLogbook(program);
-registerWorker(program);
-registerJobs(program);
-registerStore(program);
-registerImport(program);
+const word = commandWord(process.argv);
+const one = COMMANDS.find(([names]) => word !== undefined && names.includes(word));
+for (const [, load] of one ? [one] : COMMANDS) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);

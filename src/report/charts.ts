@@ -1,4 +1,4 @@
-import * as echarts from 'echarts';
+import { createRequire } from 'node:module';
 import type { EChartsOption } from 'echarts';
 
 /**
@@ -199,6 +199,8 @@ export function goalpostChartOption(title: string, markers: readonly BandMarker[
 
 /** Renders an option to a standalone SVG string on the server (no DOM, no browser). */
 export function renderSvg(option: EChartsOption, size: { width: number; height: number }): string {
+  // loaded on first use: ECharts takes about a second to load, which every `fat` command paid
+  const echarts = createRequire(import.meta.url)('echarts') as typeof import('echarts');
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
   try {
     chart.setOption(option);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
 
 /**
  * HTML to PDF with the station's Chromium (Debian's, never a downloaded browser): the page is
@@ -22,6 +21,8 @@ export async function htmlToPdf(html: string, opts: { executablePath?: string; t
   const timeout = opts.timeoutMs ?? 60_000;
   let browser;
   try {
+    // loaded on first use, not by every `fat` command
+    const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], timeout });
   } catch (e) {
     throw new Error(`Chromium at ${executablePath} did not start: ${(e as Error).message.split('\n')[0]}`, { cause: e });
