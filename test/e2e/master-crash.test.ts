@@ -69,7 +69,9 @@ describe('fat master killed with kill -9 and recovered', () => {
     expect(last.code, `${kills.join('\n')}\n${last.stdout}${last.stderr}`).toBe(0);
     // a kill that lands after the schedule completed but before the process exited leaves nothing
     // to recover, which the last master says
-    expect(last.stdout + last.stderr).toMatch(/Schedule Completed|No need to run in recovery mode: run 1's schedule \(MasterFAT_00\) completed/);
+    expect(last.stdout + last.stderr).toMatch(
+      /Schedule Completed|No need to run in recovery mode: run 1's schedule \(MasterFAT_00\) completed/,
+    );
     expect(kills.length, kills.join('\n')).toBeGreaterThan(0);
 
     // every task done exactly once: one 'done' attempt each, any other attempt cut short by a kill
