@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module';
 import type { EChartsOption } from 'echarts';
 
 /**
  * The report plots as ECharts options: one definition for the browser (setOption on a live chart)
- * and for the server (renderSvg: ECharts' server-side SVG renderer, no DOM). Text is DejaVu Sans,
+ * and for the server (renderSvg in svg.ts: ECharts' server-side SVG renderer, no DOM). Text is DejaVu Sans,
  * the font installed on the stations, so SVG, PNG and PDF look alike.
  */
 export const CHART_FONT = 'DejaVu Sans';
@@ -195,17 +194,4 @@ export function goalpostChartOption(title: string, markers: readonly BandMarker[
       },
     ],
   };
-}
-
-/** Renders an option to a standalone SVG string on the server (no DOM, no browser). */
-export function renderSvg(option: EChartsOption, size: { width: number; height: number }): string {
-  // loaded on first use: ECharts takes about a second to load, which every `fat` command paid
-  const echarts = createRequire(import.meta.url)('echarts') as typeof import('echarts');
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
-  try {
-    chart.setOption(option);
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
 }

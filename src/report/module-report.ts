@@ -1,6 +1,7 @@
 import type { Goalposts } from '../fat/goalposts-file.js';
 import type { ResultRecord } from '../fat/verdicts.js';
-import { darkRateChartOption, gainChartOption, goalpostChartOption, renderSvg, type BandMarker } from './charts.js';
+import { darkRateChartOption, gainChartOption, goalpostChartOption, type BandMarker } from './charts.js';
+import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge, withUnits } from './html.js';
 import type { ModuleData } from './report-data.js';
 

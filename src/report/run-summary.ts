@@ -1,6 +1,7 @@
 import type { Goalposts } from '../fat/goalposts-file.js';
 import type { ModuleReport, ResultRecord } from '../fat/verdicts.js';
-import { barChartOption, darkRateChartOption, renderSvg } from './charts.js';
+import { barChartOption, darkRateChartOption } from './charts.js';
+import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge } from './html.js';
 import { OUTLIER_MADS, findOutliers, type Outlier } from './outliers.js';
 import { PMTS, type RunInfo } from './report-data.js';

@@ -6,8 +6,8 @@ import {
   darkRateChartOption,
   gainChartOption,
   goalpostChartOption,
-  renderSvg,
 } from '../../src/report/charts.js';
+import { renderSvg } from '../../src/report/svg.js';
 
 /** The chart builders rendered by ECharts' server-side SVG renderer: titles, axes, one mark per point. */
 const dataMarks = (svg: string, series: number) =>
