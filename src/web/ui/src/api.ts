@@ -77,6 +77,15 @@ export async function postJson<T = unknown>(path: string, body: unknown): Promis
   return answer<T>(res, `POST ${path}`);
 }
 
+/** A multipart POST (a logbook entry with its files): the browser sets the content type and boundary. */
+export async function postForm<T = unknown>(path: string, form: FormData): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const csrf = sessionStorage.getItem(CSRF_KEY);
+  if (csrf) headers['x-csrf-token'] = csrf;
+  const res = await fetch(path, { method: 'POST', headers, body: form, credentials: 'same-origin' });
+  return answer<T>(res, `POST ${path}`);
+}
+
 export async function login(name: string, password: string): Promise<Session> {
   const r = await postJson<{ user: string; role: string; csrfToken: string }>('/api/login', { name, password });
   setSession(r);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { getJson, postJson } from '../api';
+import { getJson, postForm, postJson } from '../api';
 import { useSession } from '../Login';
-import { fmtSize, postForm, type Entry } from './logbook-client';
+import { fmtSize, type Entry } from './logbook-client';
 import { Markdown } from './markdown';
 
 /**
