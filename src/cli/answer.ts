@@ -1,8 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { AnswerError, answerOpenPrompt } from '../engine/answer-open.js';
-import { openPromptOf, operatorName } from '../engine/prompts.js';
 import { CliError, withWorkspace } from './common.js';
-import { text, isCancel } from '@clack/prompts';
 
 export function registerAnswer(program: Command<[], { home?: string }>): void {
   program
@@ -12,6 +9,8 @@ export function registerAnswer(program: Command<[], { home?: string }>): void {
     .option('--reason <text>', 'why (needed for "no": the run stops)')
     .action(async (answer, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { AnswerError, answerOpenPrompt } = await import('../engine/answer-open.js');
+        const { openPromptOf, operatorName } = await import('../engine/prompts.js');
         const a = answer.trim().toLowerCase();
         if (!['yes', 'y', 'no', 'n'].includes(a)) throw new CliError(`answer "yes" or "no", not "${answer}"`);
         const yes = a.startsWith('y');
@@ -20,6 +19,7 @@ export function registerAnswer(program: Command<[], { home?: string }>): void {
         let reason = opts.reason?.trim() || null;
         if (!yes && !reason) {
           if (!process.stdin.isTTY) throw new CliError('"no" stops the run: give a reason with --reason TEXT');
+          const { text, isCancel } = await import('@clack/prompts');
           const r = await text({
             message: 'Stopping the run. Please provide a reason:',
             validate: (v) => (v?.trim() ? undefined : 'a reason is needed'),

@@ -1,10 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { formatItem, provenance, recordChecks, recordEvent } from '../fat/check-results.js';
-import { activeModules, findRun, latestRun } from '../fat/runs.js';
-import { gitGuard } from '../fat/checks/git-guard.js';
-import { checkLaserFrequency } from '../fat/checks/laser-freq.js';
-import { checkPeripherals } from '../fat/checks/peripherals.js';
-import { checkVisibility } from '../fat/checks/visibility.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption, numberOption } from './parse.js';
 
@@ -17,7 +11,10 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { formatItem, recordChecks, recordEvent } = await import('../fat/check-results.js');
+        const { latestRun } = await import('../fat/runs.js');
         const run = await latestRun(ws);
+        const { checkPeripherals } = await import('../fat/checks/peripherals.js');
         const items = await checkPeripherals(ws, (ms) => ws.clock.sleep(ms));
         await recordChecks(ws, run?.id ?? null, items);
         const failed = items.filter((i) => i.verdict === 'fail');
@@ -44,9 +41,12 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { formatItem, recordChecks, recordEvent } = await import('../fat/check-results.js');
+        const { latestRun } = await import('../fat/runs.js');
         const freq = opts.freq ?? ws.station.laser.frequency_hz;
         if (!(freq > 0 && freq <= 10000)) throw new CliError(`--freq must be between 0 and 10000 Hz, got ${freq}`);
         const run = await latestRun(ws);
+        const { checkLaserFrequency } = await import('../fat/checks/laser-freq.js');
         const r = await checkLaserFrequency(ws, freq, (l) => process.stderr.write(l + '\n'));
         await recordChecks(ws, run?.id ?? null, [r.item]);
         await recordEvent(ws, run?.id ?? null, r.pass ? 'info' : 'warn', 'check.laser-freq', r.item.message);
@@ -66,8 +66,12 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, comment, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { formatItem, provenance, recordChecks, recordEvent } = await import('../fat/check-results.js');
+        const { activeModules, findRun, latestRun } = await import('../fat/runs.js');
         if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
         if (opts.events < 10) throw new CliError(`--events must be at least 10, got ${opts.events}`);
+        const { gitGuard } = await import('../fat/checks/git-guard.js');
+        const { checkVisibility } = await import('../fat/checks/visibility.js');
         const git = gitGuard(ws, Boolean(opts.force));
         const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
         if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');

@@ -1,4 +1,5 @@
-import { openWorkspace, resolveHomeDir, type Workspace } from '../fat/home.js';
+import path from 'node:path';
+import type { Workspace } from '../fat/home.js';
 
 /** Any commander command: only its global options are read here. */
 export interface AnyCommand {
@@ -8,11 +9,12 @@ export interface AnyCommand {
 /** The home folder chosen by the global --home option, $FAT_HOME or ./fat-home. */
 export function homeDir(cmd: AnyCommand): string {
   const globals = cmd.optsWithGlobals() as { home?: string };
-  return resolveHomeDir(globals.home);
+  return path.resolve(globals.home ?? process.env.FAT_HOME ?? 'fat-home');
 }
 
 /** Runs `fn` with the workspace open and closes it afterwards, whatever happens. */
 export async function withWorkspace<T>(cmd: AnyCommand, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+  const { openWorkspace } = await import('../fat/home.js');
   const ws = await openWorkspace(homeDir(cmd));
   try {
     return await fn(ws);

@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { OperatorActionError, requestAction, type ActionRequest } from '../engine/operator-actions.js';
-import { operatorName } from '../engine/prompts.js';
+import type { ActionRequest } from '../engine/operator-actions.js';
 import { CliError, emit, withWorkspace, type AnyCommand } from './common.js';
 
 /**
@@ -10,6 +9,8 @@ import { CliError, emit, withWorkspace, type AnyCommand } from './common.js';
  */
 async function ask(cmd: AnyCommand, req: Omit<ActionRequest, 'by' | 'via'>, opts: { by?: string; json?: boolean }): Promise<void> {
   await withWorkspace(cmd, async (ws) => {
+    const { OperatorActionError, requestAction } = await import('../engine/operator-actions.js');
+    const { operatorName } = await import('../engine/prompts.js');
     const by = opts.by?.trim() || operatorName();
     try {
       const r = await requestAction(ws, { ...req, by, via: 'cli' });

@@ -4,14 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { ensureHome, openWorkspace } from '../fat/home.js';
-import { registryToml } from '../fat/registry.js';
-import { REPO_ROOT } from '../lab/station-defaults.js';
-import { startSimLab } from '../sim/lab.js';
-import { startServer } from '../web/server.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 import { CliError } from './common.js';
 import { intOption, numberOption } from './parse.js';
-import { simRegistry } from './sim-registry.js';
 
 /**
  * `fat demo`: the simulated lab in-process, a fresh home folder, and every step of the shifter's
@@ -28,6 +23,10 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
     .option('--port <n>', 'port of the dashboard served at the end (taken: any free one)', intOption('--port'), 8080)
     .option('--no-serve', 'end without serving the dashboard (for scripts)')
     .action(async (opts) => {
+      const { ensureHome } = await import('../fat/home.js');
+      const { registryToml } = await import('../fat/registry.js');
+      const { startSimLab } = await import('../sim/lab.js');
+      const { simRegistry } = await import('./sim-registry.js');
       const basePort = opts.basePort ?? (await firstFreeBase([5000, 15000, 25000, 35000]));
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
       const home = ensureHome(dir, { seed: opts.seed, basePort, timeScale: opts.timeScale });
@@ -99,6 +98,8 @@ const say = (s: string) => process.stdout.write(s + '\n');
 
 /** `fat serve` on the demo's home (127.0.0.1:port, else any free port) until Ctrl+C. */
 async function serveDashboard(dir: string, port: number): Promise<void> {
+  const { openWorkspace } = await import('../fat/home.js');
+  const { startServer } = await import('../web/server.js');
   const ws = await openWorkspace(dir);
   try {
     const server = await startServer(ws, '127.0.0.1', port).catch(() => startServer(ws, '127.0.0.1', 0));

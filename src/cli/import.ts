@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { importOriginal } from '../fat/import-original.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 /** `fat import PATH`: the original system's run and D-Egg JSON files into the store. */
@@ -14,6 +13,7 @@ export function registerImport(program: Command<[], { home?: string }>): void {
     .option('--json', 'print the counts and problems as JSON')
     .action(async (root, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { importOriginal } = await import('../fat/import-original.js');
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.station)) {
           throw new CliError(`--station "${opts.station}": a station name is 1-64 letters, digits, ".", "_" or "-"`);
         }

@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type PgBoss from 'pg-boss';
-import { storeUrl, type Workspace } from '../fat/home.js';
-import { isPostgresUrl, listJobs, openBoss, retryJob, type JobRow } from '../store/job-queue.js';
+import type { Workspace } from '../fat/home.js';
+import type { JobRow } from '../store/job-queue.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 
@@ -16,6 +16,7 @@ export function registerJobs(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withBoss(cmd, async (boss) => {
+        const { listJobs } = await import('../store/job-queue.js');
         const rows = await listJobs(boss, { failed: opts.failed, station: opts.station, limit: opts.limit });
         emit(opts.json, rows, () => (rows.length ? rows.map(formatJob) : [`no ${opts.failed ? 'failed ' : ''}analysis jobs`]));
       }),
@@ -27,6 +28,7 @@ export function registerJobs(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (id, opts, cmd) =>
       withBoss(cmd, async (boss) => {
+        const { retryJob } = await import('../store/job-queue.js');
         const row = await retryJob(boss, id).catch((e: Error) => {
           throw new CliError(e.message);
         });
@@ -37,6 +39,8 @@ export function registerJobs(program: Command<[], { home?: string }>): void {
 
 async function withBoss(cmd: Parameters<typeof withWorkspace>[0], fn: (boss: PgBoss, ws: Workspace) => Promise<void>) {
   return withWorkspace(cmd, async (ws) => {
+    const { storeUrl } = await import('../fat/home.js');
+    const { isPostgresUrl, openBoss } = await import('../store/job-queue.js');
     const url = storeUrl(ws.home, ws.station);
     if (!isPostgresUrl(url))
       throw new CliError(

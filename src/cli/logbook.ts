@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { operatorName } from '../engine/prompts.js';
-import { getEntry, LogbookError, postEntry, searchEntries, type LogbookEntry } from '../fat/logbook.js';
-import { syncAutoEntries } from '../fat/logbook-auto.js';
-import { MAX_ATTACHMENT_BYTES } from '../fat/logbook-files.js';
+import type { LogbookEntry } from '../fat/logbook.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 
@@ -12,6 +9,7 @@ import { intOption } from './parse.js';
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 async function asCli<T>(fn: () => Promise<T>): Promise<T> {
+  const { LogbookError } = await import('../fat/logbook.js');
   try {
     return await fn();
   } catch (e) {
@@ -20,7 +18,7 @@ async function asCli<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function readAttachment(file: string): { filename: string; data: Uint8Array } {
+function readAttachment(file: string, MAX_ATTACHMENT_BYTES: number): { filename: string; data: Uint8Array } {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -69,7 +67,10 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .action(async (text, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         const body = text === '-' ? fs.readFileSync(0, 'utf8') : text;
-        const files = opts.attach.map(readAttachment);
+        const { postEntry } = await import('../fat/logbook.js');
+        const { MAX_ATTACHMENT_BYTES } = await import('../fat/logbook-files.js');
+        const { operatorName } = await import('../engine/prompts.js');
+        const files = opts.attach.map((f) => readAttachment(f, MAX_ATTACHMENT_BYTES));
         const e = await asCli(() =>
           postEntry(ws, { text: body, author: opts.author ?? operatorName(), tags: opts.tag, run: opts.run ?? null, files }),
         );
@@ -87,6 +88,8 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .option('--json', 'print the entries as JSON')
     .action(async (query, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { syncAutoEntries } = await import('../fat/logbook-auto.js');
+        const { searchEntries } = await import('../fat/logbook.js');
         await syncAutoEntries(ws);
         const found = await asCli(() =>
           searchEntries(ws, { text: query, tag: opts.tag, run: opts.run, author: opts.author, limit: opts.limit }),
@@ -101,6 +104,8 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .option('--json', 'print the entry as JSON')
     .action(async (id, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { syncAutoEntries } = await import('../fat/logbook-auto.js');
+        const { getEntry } = await import('../fat/logbook.js');
         await syncAutoEntries(ws);
         const e = await getEntry(ws, id);
         if (!e) throw new CliError(`there is no logbook entry ${id} (fat log search lists them)`);

@@ -1,9 +1,5 @@
 import readline from 'node:readline/promises';
 import type { Command } from '@commander-js/extra-typings';
-import { formatDuration } from '../engine/forecast.js';
-import { runMaster } from '../engine/master.js';
-import { dryRun } from './dry-run.js';
-import { createNotifier } from '../notify/index.js';
 import { CliError, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 
@@ -18,10 +14,12 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
     .option('--dry-run', 'run the whole schedule against a simulated lab on virtual time and print how long each task takes')
     .action(async (config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { formatDuration } = await import('../engine/forecast.js');
         if (opts.dryRun) {
           process.stderr.write(
             'dry run: the whole schedule on a simulated lab, on virtual time, in a throw-away home; prompts answered yes\n',
           );
+          const { dryRun } = await import('./dry-run.js');
           const r = await dryRun(config);
           process.stdout.write(
             [
@@ -36,6 +34,8 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
           if (!r.outcome.startsWith('completed')) throw new CliError(`the dry run did not complete: ${r.outcome}`);
           return;
         }
+        const { runMaster } = await import('../engine/master.js');
+        const { createNotifier } = await import('../notify/index.js');
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
         const ac = new AbortController();
         let interrupts = 0;

@@ -1,9 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { kind as measureLinearity } from '../tasks/measure-linearity.js';
-import { kind as measurePulsed } from '../tasks/measure-pulsed.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { intOption } from './parse.js';
+
+// loaded when the command runs, so `fat --help` stays light
+const measureLinearity = () => import('../tasks/measure-linearity.js').then((m) => m.kind);
+const measurePulsed = () => import('../tasks/measure-pulsed.js').then((m) => m.kind);
 
 /** `fat measure linearity | waveform`: the laser measurements, each on its own. */
 interface Failure {

@@ -1,11 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { StfItem } from '../analysis/stf.js';
-import { kind as measureBaseline } from '../tasks/measure-baseline.js';
-import { kind as measureFlasher } from '../tasks/measure-flasher.js';
-import { kind as measureStf } from '../tasks/measure-stf.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { intOption } from './parse.js';
+
+// loaded when the command runs, so `fat --help` stays light
+const measureBaseline = () => import('../tasks/measure-baseline.js').then((m) => m.kind);
+const measureFlasher = () => import('../tasks/measure-flasher.js').then((m) => m.kind);
+const measureStf = () => import('../tasks/measure-stf.js').then((m) => m.kind);
 
 /** `fat measure baseline | flasher | stf`: the module checks of the FAT, each on its own. */
 interface Failure {

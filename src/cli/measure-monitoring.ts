@@ -1,9 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { kind as measureDt } from '../tasks/measure-dt.js';
-import { kind as measureHv } from '../tasks/measure-hv.js';
 import { emit, withWorkspace } from './common.js';
 import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { intOption } from './parse.js';
+
+// loaded when the command runs, so `fat --help` stays light
+const measureDt = () => import('../tasks/measure-dt.js').then((m) => m.kind);
+const measureHv = () => import('../tasks/measure-hv.js').then((m) => m.kind);
 
 /** `fat measure dt | hv`: the Δt run and the HV sweep, each on its own. */
 interface Failure {

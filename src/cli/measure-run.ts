@@ -1,7 +1,5 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { Workspace } from '../fat/home.js';
-import { standaloneContext } from '../engine/standalone.js';
-import { activeModules, findRun, latestRun } from '../fat/runs.js';
 import type { TaskKind } from '../tasks/types.js';
 import { CliError } from './common.js';
 import { intOption } from './parse.js';
@@ -20,10 +18,13 @@ export interface MeasureOutcome {
 export async function runMeasurement<P extends Record<string, unknown>>(
   ws: Workspace,
   runArg: string | undefined,
-  kind: TaskKind<P>,
+  loadKind: () => Promise<TaskKind<P>>,
   raw: Record<string, unknown>,
   quiet: (note: string) => boolean = () => false,
 ): Promise<MeasureOutcome> {
+  const { standaloneContext } = await import('../engine/standalone.js');
+  const { activeModules, findRun, latestRun } = await import('../fat/runs.js');
+  const kind = await loadKind();
   const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
   if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
   const modules = (await activeModules(ws, run.id)).map((m) => ({

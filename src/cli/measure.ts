@@ -1,12 +1,14 @@
 import type { Command } from '@commander-js/extra-typings';
-import { kind as measureGain } from '../tasks/measure-gain.js';
-import { kind as measureScaler } from '../tasks/measure-scaler.js';
 import { emit, withWorkspace } from './common.js';
 import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { registerModuleTests } from './measure-module-tests.js';
 import { registerMonitoringMeasurements } from './measure-monitoring.js';
 import { registerLaserMeasurements } from './measure-laser.js';
 import { intOption } from './parse.js';
+
+// loaded when the command runs, so `fat --help` stays light
+const measureGain = () => import('../tasks/measure-gain.js').then((m) => m.kind);
+const measureScaler = () => import('../tasks/measure-scaler.js').then((m) => m.kind);
 
 interface ScalerSummary {
   folder: string;

@@ -1,14 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { runName } from '../fat/run-files.js';
-import { findRun } from '../fat/runs.js';
-import { runResults, runVerdicts } from '../fat/verdicts.js';
-import { moduleReportHtml } from '../report/module-report.js';
-import { htmlToPdf } from '../report/pdf.js';
-import { currentGoalposts, moduleData, runInfo } from '../report/report-data.js';
-import { runSummaryHtml } from '../report/run-summary.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { CliError, withWorkspace } from './common.js';
 
 /**
@@ -27,6 +19,14 @@ export function registerReport(program: Command<[], { home?: string }>): void {
     .option('--out <file>', 'where to write the report (default: <home>/reports/run_NNNNN[_SERIAL].html|pdf)')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { runName } = await import('../fat/run-files.js');
+        const { findRun } = await import('../fat/runs.js');
+        const { runResults, runVerdicts } = await import('../fat/verdicts.js');
+        const { moduleReportHtml } = await import('../report/module-report.js');
+        const { htmlToPdf } = await import('../report/pdf.js');
+        const { currentGoalposts, moduleData, runInfo } = await import('../report/report-data.js');
+        const { runSummaryHtml } = await import('../report/run-summary.js');
+        const { writeFileAtomic } = await import('../util/atomic-write.js');
         let run;
         try {
           run = await findRun(ws, runArg);

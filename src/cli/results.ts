@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { ResultsError, resultsReport } from '../fat/results-report.js';
-import { type ModuleReport, type ResultRecord } from '../fat/verdicts.js';
+import type { ModuleReport, ResultRecord } from '../fat/verdicts.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 /**
@@ -49,6 +48,7 @@ export function registerResults(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { ResultsError, resultsReport } = await import('../fat/results-report.js');
         let report;
         try {
           report = await resultsReport(ws, runArg, opts.module);

@@ -1,6 +1,4 @@
-import { confirm, isCancel, text } from '@clack/prompts';
 import type { Command } from '@commander-js/extra-typings';
-import { createRun } from '../fat/run-new.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 export function registerRun(program: Command<[], { home?: string }>): void {
@@ -13,6 +11,8 @@ export function registerRun(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { confirm, isCancel, text } = await import('@clack/prompts');
+        const { createRun } = await import('../fat/run-new.js');
         let comment = opts.comment;
         const tty = process.stdin.isTTY && process.stdout.isTTY;
         if (comment === undefined && tty) {

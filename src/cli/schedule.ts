@@ -2,9 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../fat/home.js';
-import { activeModules, findRun } from '../fat/runs.js';
-import { catalogue } from '../tasks/catalogue.js';
-import { checkSchedule, estimateSchedule, formatDurationS, formatProblem, type ScheduleProblem } from '../fat/schedule/parse.js';
 import { scheduleTemplate, TEMPLATE_NAMES } from '../fat/schedule/templates.js';
 import { CliError, emit, homeDir, withWorkspace, type AnyCommand } from './common.js';
 
@@ -26,6 +23,8 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .option('--json', 'print JSON')
     .action(async (runArg, config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { catalogue } = await import('../tasks/catalogue.js');
+        const { checkSchedule, estimateSchedule, formatDurationS } = await import('../fat/schedule/parse.js');
         const out = path.resolve(config);
         if (fs.existsSync(out) && !opts.force) throw new CliError(`${config} already exists; use --force to overwrite it`);
         const run = await resolveRun(ws, runArg);
@@ -53,6 +52,8 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .argument('<config>', 'schedule file (icefat format or the original create_fat_config.py output)')
     .option('--json', 'print JSON')
     .action(async (config, opts, cmd) => {
+      const { catalogue } = await import('../tasks/catalogue.js');
+      const { checkSchedule, estimateSchedule, formatDurationS, formatProblem } = await import('../fat/schedule/parse.js');
       const cat = catalogue();
       const r = checkSchedule(config, cat);
       const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
@@ -83,17 +84,14 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
             ),
             `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
           ];
-          if (!ok) lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...summarise(r.problems));
+          if (!ok)
+            lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...r.problems.map((p) => '  ' + formatProblem(p)));
           else lines.push('The schedule is valid.');
           return lines;
         },
       );
       if (!ok) throw new CliError(`${config}: ${r.problems.length} problem(s), nothing can run`);
     });
-}
-
-function summarise(problems: ScheduleProblem[]): string[] {
-  return problems.map((p) => '  ' + formatProblem(p));
 }
 
 interface RunRef {
@@ -106,6 +104,7 @@ interface RunRef {
 async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
   const trimmed = arg.trim();
   if (trimmed.endsWith('.json') && !fs.existsSync(path.resolve(trimmed))) throw new CliError(`${arg} does not exist`);
+  const { findRun } = await import('../fat/runs.js');
   try {
     const run = await findRun(ws, trimmed);
     return { runFile: path.resolve(run.run_file), number: run.run_number, modules: await moduleCount(ws, run.id) };
@@ -116,6 +115,7 @@ async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
 }
 
 async function moduleCount(ws: Workspace, runId: number): Promise<number> {
+  const { activeModules } = await import('../fat/runs.js');
   return (await activeModules(ws, runId)).length || DEFAULT_MODULES;
 }
 

@@ -1,6 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { startServer } from '../web/server.js';
-import { dashboardBuilt, UI_DIST } from '../web/static.js';
 import { CliError, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 
@@ -13,12 +11,16 @@ export function registerServe(program: Command<[], { home?: string }>): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { startServer } = await import('../web/server.js');
+        const { dashboardBuilt, UI_DIST } = await import('../web/static.js');
         const port = opts.port;
         if (port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, not ${port}`);
         const server = await startServer(ws, opts.host, port);
         process.stdout.write(`fat serve: station ${ws.station.name} at ${server.url} (Ctrl-C stops)\n`);
         if (!dashboardBuilt())
-          process.stderr.write(`fat serve: the dashboard is not built (${UI_DIST} is missing): run \`npm run build:ui\` in the icefat folder; the API works without it\n`);
+          process.stderr.write(
+            `fat serve: the dashboard is not built (${UI_DIST} is missing): run \`npm run build:ui\` in the icefat folder; the API works without it\n`,
+          );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);

@@ -1,6 +1,4 @@
 import { Option, type Command } from '@commander-js/extra-typings';
-import { runSupervisor } from '../fat/domnet-supervisor.js';
-import { runSetup, stopSupervisor } from '../fat/setup.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 export function registerSetup(program: Command<[], { home?: string }>): void {
@@ -14,7 +12,9 @@ export function registerSetup(program: Command<[], { home?: string }>): void {
     )
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { runSetup, stopSupervisor } = await import('../fat/setup.js');
         if (opts.supervise) {
+          const { runSupervisor } = await import('../fat/domnet-supervisor.js');
           await runSupervisor(ws.station, ws.home.domnetStatusFile, (m) => process.stdout.write(`${new Date().toISOString()} ${m}\n`));
           return;
         }

@@ -1,15 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { ensureHome } from '../fat/home.js';
-import { registryToml } from '../fat/registry.js';
-import { loadStation } from '../lab/station.js';
 import { parseFault, type Fault } from '../sim/faults.js';
-import { startSimLab } from '../sim/lab.js';
 import { simPorts } from '../sim/layout.js';
-import { buildLabTruth, truthJson } from '../sim/physics.js';
-import { runStandinDomnet } from '../sim/domnet/standin.js';
 import { homeDir, CliError } from './common.js';
-import { simRegistry } from './sim-registry.js';
 import { intOption, numberOption } from './parse.js';
 
 export function registerSim(program: Command<[], { home?: string }>): void {
@@ -31,6 +24,11 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .action(async (opts, cmd) => {
       if (opts.domnet !== 'standin' && opts.domnet !== 'auto')
         throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
+      const { ensureHome } = await import('../fat/home.js');
+      const { registryToml } = await import('../fat/registry.js');
+      const { loadStation } = await import('../lab/station.js');
+      const { startSimLab } = await import('../sim/lab.js');
+      const { simRegistry } = await import('./sim-registry.js');
       const dir = homeDir(cmd);
       const fresh = !fs.existsSync(`${dir}/station.toml`);
       const seed = opts.seed ?? 1;
@@ -81,7 +79,8 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .option('--seed <n>', 'seed (default: the running lab, else the station file, else 1)', intOption('--seed'))
     .option('--base-port <p>', 'base port of the running lab', intOption('--base-port'))
     .action(async (opts, cmd) => {
-      const { seed, basePort } = simIdentity(homeDir(cmd), opts.seed, opts.basePort);
+      const { seed, basePort } = await simIdentity(homeDir(cmd), opts.seed, opts.basePort);
+      const { buildLabTruth, truthJson } = await import('../sim/physics.js');
       let truth: unknown;
       if (opts.seed === undefined) truth = await fetchJson(`http://127.0.0.1:${simPorts(basePort).control}/truth`);
       truth ??= truthJson(buildLabTruth(seed, simPorts(basePort)));
@@ -100,11 +99,13 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .helpOption(false)
     .action(async (args: string[]) => {
       // exit at once: nothing else in this process may keep a stopped DomNet alive
+      const { runStandinDomnet } = await import('../sim/domnet/standin.js');
       process.exit(await runStandinDomnet(args));
     });
 }
 
-function simIdentity(dir: string, seed?: number, basePort?: number): { seed: number; basePort: number } {
+async function simIdentity(dir: string, seed?: number, basePort?: number): Promise<{ seed: number; basePort: number }> {
+  const { loadStation } = await import('../lab/station.js');
   let st: ReturnType<typeof loadStation> | undefined;
   try {
     st = fs.existsSync(`${dir}/station.toml`) ? loadStation(`${dir}/station.toml`) : undefined;

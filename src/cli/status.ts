@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { formatStatus, stationStatus } from '../engine/status.js';
 import { emit, withWorkspace } from './common.js';
 
 export function registerStatus(program: Command<[], { home?: string }>): void {
@@ -9,6 +8,7 @@ export function registerStatus(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { formatStatus, stationStatus } = await import('../engine/status.js');
         const s = await stationStatus(ws);
         emit(opts.json, s, () => formatStatus(s));
       }),

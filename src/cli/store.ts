@@ -1,6 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { copyStore, sourceName } from '../store/copy.js';
-import { openStore } from '../store/open.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 /** `fat store copy --to postgres://...`: this station's SQLite history into a shared store. */
@@ -13,6 +11,8 @@ export function registerStore(program: Command<[], { home?: string }>): void {
     .option('--json', 'print the counts as JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { copyStore, sourceName } = await import('../store/copy.js');
+        const { openStore } = await import('../store/open.js');
         if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(opts.to)) {
           throw new CliError(`--to ${opts.to}: expected a postgres://user@host:5432/db URL (or sqlite:/path/fat.db)`);
         }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { addUser, createApiToken, disableUser } from '../web/users.js';
 import { CliError, withWorkspace } from './common.js';
 
 /** `fat user add|disable|token`: the people of the web API (fat serve). */
@@ -46,6 +45,7 @@ export function registerUser(program: Command<[], { home?: string }>): void {
     .option('--password-file <file>', 'read the password from this file instead of standard input')
     .action(async (name, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { addUser } = await import('../web/users.js');
         const pw = await readPassword(opts.passwordFile);
         const u = await asCli(() => addUser(ws, name, pw, opts.admin ? 'admin' : 'shifter'));
         process.stdout.write(`added user ${u.name} (${u.role})\n`);
@@ -57,6 +57,7 @@ export function registerUser(program: Command<[], { home?: string }>): void {
     .argument('<name>', 'user name')
     .action(async (name, _opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { disableUser } = await import('../web/users.js');
         await asCli(() => disableUser(ws, name));
         process.stdout.write(`disabled user ${name}\n`);
       }),
@@ -67,6 +68,7 @@ export function registerUser(program: Command<[], { home?: string }>): void {
     .argument('<name>', 'user name')
     .action(async (name, _opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { createApiToken } = await import('../web/users.js');
         const token = await asCli(() => createApiToken(ws, name));
         process.stdout.write(`${token}\n`);
       }),

@@ -1,7 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { storeUrl } from '../fat/home.js';
-import { startWorker } from '../engine/worker.js';
-import { isPostgresUrl } from '../store/job-queue.js';
 import { CliError, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 
@@ -20,6 +17,9 @@ export function registerWorker(program: Command<[], { home?: string }>): void {
     .option('--grace-s <s>', 'on SIGTERM/Ctrl+C, how long running jobs may finish', intOption('--grace-s'), 60)
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
+        const { storeUrl } = await import('../fat/home.js');
+        const { startWorker } = await import('../engine/worker.js');
+        const { isPostgresUrl } = await import('../store/job-queue.js');
         const url = storeUrl(ws.home, ws.station);
         if (!isPostgresUrl(url))
           throw new CliError(

@@ -1,3 +1,6 @@
+import type { Workspace } from '../fat/home.js';
+import { scheduleTasks } from './journal.js';
+
 /**
  * When will the schedule end, and when will a person next be needed (a manual input, a freezer
  * set by hand)? From the tasks' estimates and the running task's progress, so a shifter can plan
@@ -37,6 +40,12 @@ export function forecast(tasks: ForecastTask[], nowMs: number): Forecast {
     total: tasks.length,
     nextPerson,
   };
+}
+
+/** The journal of a schedule and its forecast from now. */
+export async function forecastOf(ws: Workspace, scheduleId: number) {
+  const tasks = await scheduleTasks(ws, scheduleId);
+  return { tasks, forecast: forecast(tasks.map((t) => ({ ...t, person: t.person ?? undefined })), ws.clock.now()) };
 }
 
 export function formatDuration(s: number): string {

@@ -14,6 +14,8 @@ export interface PlannedTask {
   params: Record<string, unknown>;
   runBackup: boolean;
   estimateS: number;
+  /** what a person must do for this task, if anything */
+  person?: string;
 }
 
 export async function createSchedule(
@@ -50,6 +52,7 @@ export async function createSchedule(
             params: JSON.stringify(t.params),
             run_backup: t.runBackup ? 1 : 0,
             estimate_s: t.estimateS,
+            person: t.person ?? null,
           })),
         )
         .execute();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Workspace } from '../fat/home.js';
 import { verifyModule } from '../fat/module-link.js';
-import { catalogue, findKind, type Catalogue } from '../tasks/catalogue.js';
+import { catalogue, findKind } from '../tasks/catalogue.js';
 import { parseSchedule, type Schedule } from '../fat/schedule/parse.js';
 import { runName } from '../fat/run-files.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
@@ -11,7 +11,7 @@ import type { ActiveModule } from '../tasks/types.js';
 import type { FatEvent } from '../notify/types.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
 import { holdForConditions } from './conditions.js';
-import { forecast, formatDuration, formatTime, type ForecastTask } from './forecast.js';
+import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import {
   activeSchedule,
   closeStalePrompts,
@@ -84,22 +84,6 @@ async function runOfFile(ws: Workspace, runFile: string) {
       `the schedule's run_file ${abs} is not a run of station ${ws.station.name}: create the run with \`fat run new\` and the schedule with \`fat schedule create\``,
     );
   return run;
-}
-
-function personNeeded(cat: Catalogue, ws: Workspace, kindName: string, params: string): string | undefined {
-  const k = findKind(cat, kindName);
-  if (!k?.needsPerson) return undefined;
-  try {
-    return k.needsPerson(k.params.parse(JSON.parse(params)), ws);
-  } catch {
-    return undefined;
-  }
-}
-
-export async function forecastOf(ws: Workspace, cat: Catalogue, scheduleId: number) {
-  const tasks = await scheduleTasks(ws, scheduleId);
-  const ft: ForecastTask[] = tasks.map((t) => ({ ...t, person: personNeeded(cat, ws, t.kind, t.params) }));
-  return { tasks, forecast: forecast(ft, ws.clock.now()) };
 }
 
 export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<MasterOutcome> {
@@ -187,7 +171,10 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         configPath: path.resolve(opts.configPath),
         configHash: schedule.hash,
         archivedPath: archived,
-        tasks: schedule.tasks.map((t) => ({ ...t, estimateS: findKind(cat, t.kind)!.estimateS(t.params, nModules) })),
+        tasks: schedule.tasks.map((t) => {
+          const k = findKind(cat, t.kind)!;
+          return { ...t, estimateS: k.estimateS(t.params, nModules), person: k.needsPerson?.(t.params, ws) };
+        }),
       });
       if (from !== undefined) await markSkippedBefore(ws, scheduleId, from);
       writeMasterEntry(
@@ -240,7 +227,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     }
 
     // ---- start message: time, run, D-Eggs, condensed schedule, forecast ----
-    const { tasks: all, forecast: fc } = await forecastOf(ws, cat, s.id);
+    const { tasks: all, forecast: fc } = await forecastOf(ws, s.id);
     emit({
       level: 'info',
       kind: 'run.start',
@@ -281,7 +268,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, stop.signal);
       if (ws.clock.now() - lastDigest >= DIGEST_MS) {
         lastDigest = ws.clock.now();
-        const { forecast: f } = await forecastOf(ws, cat, s.id);
+        const { forecast: f } = await forecastOf(ws, s.id);
         emit({
           level: 'info',
           kind: 'run.digest',

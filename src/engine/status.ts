@@ -1,10 +1,8 @@
 import type { Workspace } from '../fat/home.js';
 import { latestRun } from '../fat/runs.js';
-import { catalogue } from '../tasks/catalogue.js';
 import { backupLag } from './backup.js';
-import { formatDuration, formatTime } from './forecast.js';
+import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import { leaseHolder } from './lease.js';
-import { forecastOf } from './master.js';
 import { openPromptOf } from './prompts.js';
 import { latestSchedule } from './journal.js';
 import { formatOperator, operatorStatus } from './operator-status.js';
@@ -14,8 +12,7 @@ export async function stationStatus(ws: Workspace) {
   const lease = await leaseHolder(ws);
   const run = await latestRun(ws);
   const sched = run ? await latestSchedule(ws, run.id) : undefined;
-  const cat = catalogue();
-  const fc = sched ? await forecastOf(ws, cat, sched.id) : undefined;
+  const fc = sched ? await forecastOf(ws, sched.id) : undefined;
   const current = fc?.tasks.find((t) => t.state === 'running');
   const modules = run
     ? await ws.db

@@ -1,7 +1,7 @@
 import type { Workspace } from './home.js';
 import { gitState } from './git-state.js';
 import { nowIso } from '../store/open.js';
-import { REPO_ROOT } from '../lab/station-defaults.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * One item of the pre-run checklist: what was read, what was allowed, and the verdict. Every

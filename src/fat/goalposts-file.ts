@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import type { Goalpost } from '../analysis/goalposts.js';
-import { REPO_ROOT } from '../lab/station-defaults.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * The goalposts file: one versioned TOML file of limits (config/goalposts.toml, or the station's

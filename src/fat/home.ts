@@ -26,10 +26,6 @@ export interface Home {
   domnetStatusFile: string;
 }
 
-export function resolveHomeDir(explicit?: string): string {
-  return path.resolve(explicit ?? process.env.FAT_HOME ?? 'fat-home');
-}
-
 export function homePaths(dir: string): Home {
   return {
     dir,

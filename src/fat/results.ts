@@ -4,7 +4,7 @@ import type { ResultTable } from '../store/schema.js';
 import type { Workspace } from './home.js';
 import { gitState } from './git-state.js';
 import { goalpostsFile, loadGoalposts } from './goalposts-file.js';
-import { REPO_ROOT } from '../lab/station-defaults.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * Results: every measured quantity a task kind reports, judged against the goalposts file and

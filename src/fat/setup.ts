@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../lab/station-defaults.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 import { modulePorts } from '../lab/station.js';
 import { recordChecks, recordEvent, type CheckItem } from './check-results.js';
 import { processAlive, readSupervisorStatus, type InstanceStatus, type SupervisorStatus } from './domnet-supervisor.js';

@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'smol-toml';
+import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * The station file of icefat's simulated lab. The offsets match the simulator's wiring
  * (src/sim/layout.ts) the way a real station file matches the cabling of a real lab.
  */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function simStationToml(opts: { seed: number; basePort: number; timeScale: number; name?: string }): string {
   const b = opts.basePort;

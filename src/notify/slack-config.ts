@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Station } from '../lab/station.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * Where the Slack token comes from: $SLACK_BOT_TOKEN, else the station's `slack.token_file`
@@ -48,7 +48,7 @@ export function readSlackConfig(station: Station, opts: SlackConfigEnv = {}): Sl
   if (!slack.token_file) return { state: 'off', note: SLACK_OFF_NOTE };
 
   const file = path.resolve(opts.baseDir ?? process.cwd(), expandHome(slack.token_file));
-  const repo = opts.repoRoot ?? icefatRoot();
+  const repo = opts.repoRoot ?? REPO_ROOT;
   if (repo && isInside(realish(file), realish(repo))) {
     return {
       state: 'refused',
@@ -109,18 +109,3 @@ function isInside(file: string, dir: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** the icefat checkout: the nearest folder above this file with icefat's package.json */
-function icefatRoot(): string | undefined {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    try {
-      if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'icefat') return dir;
-    } catch {
-      // not here; keep climbing
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}

@@ -118,6 +118,8 @@ export interface TaskTable {
   error: string | null;
   trace: string | null;
   result: string | null;
+  /** what a person must do for this task, if anything (set when the schedule is planned) */
+  person: string | null;
 }
 
 export interface TaskAttemptTable {

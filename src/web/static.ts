@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import type { AuthEnv } from './auth.js';
+import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * The dashboard's built files (src/web/ui/dist, made by `npm run build:ui`, which `npm ci` runs)
  * for every GET that is not /api/, /files/ or /metrics; a page path (no file extension) gets
  * index.html so that a reload of any page works, a missing file a 404. Without a build, a page that says how to make one.
  */
-export const UI_DIST = fileURLToPath(new URL('./ui/dist', import.meta.url));
+export const UI_DIST = path.join(REPO_ROOT, 'src/web/ui/dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

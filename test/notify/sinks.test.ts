@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/lab/station-defaults.js';
+import { REPO_ROOT } from '../../src/util/repo-root.js';
 import { createConsoleSink, formatConsoleLine } from '../../src/notify/console-sink.js';
 import { createNotifier } from '../../src/notify/index.js';
 import { readSlackConfig } from '../../src/notify/slack-config.js';

@@ -1,4 +1,4 @@
-import { REPO_ROOT } from '../../lab/station-defaults.js';
+import { REPO_ROOT } from '../../util/repo-root.js';
 import { gitState, type GitState } from '../git-state.js';
 import type { Workspace } from '../home.js';
 

@@ -6,6 +6,7 @@ import * as m0004 from './0004_users.js';
 import * as m0005 from './0005_logbook.js';
 import * as m0006 from './0006_operator_actions.js';
 import * as m0007 from './0007_postgres_and_import.js';
+import * as m0008 from './0008_task_person.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -17,5 +18,6 @@ export const migrationProvider: MigrationProvider = {
     '0005_logbook': m0005,
     '0006_operator_actions': m0006,
     '0007_postgres_and_import': m0007,
+    '0008_task_person': m0008,
   }),
 };
