@@ -62,7 +62,15 @@ async function finishedHome(basePort: number): Promise<{ dir: string; close: () 
   const ini = path.join(dir, 'short.ini');
   fs.writeFileSync(
     ini,
-    ['[constants]', `run_file = ${path.join(dir, 'json/run/run_00001.json')}`, '', '[wait_time_0]', 'task = wait_time', 'pause = 1', ''].join('\n'),
+    [
+      '[constants]',
+      `run_file = ${path.join(dir, 'json/run/run_00001.json')}`,
+      '',
+      '[wait_time_0]',
+      'task = wait_time',
+      'pause = 1',
+      '',
+    ].join('\n'),
   );
   fat('master', ini);
   return { dir, close: () => lab.close() };
@@ -80,7 +88,17 @@ async function serveRss(dir: string): Promise<{ rssMb: number; peakMb: number; r
       });
       child.once('exit', (code) => reject(new Error(`fat serve exited ${code}: ${out}`)));
     });
-    const paths = ['/', '/api/status', '/api/modules', '/api/runs', '/api/runs/1', '/api/results', '/api/environment', '/api/logbook', '/metrics'];
+    const paths = [
+      '/',
+      '/api/status',
+      '/api/modules',
+      '/api/runs',
+      '/api/runs/1',
+      '/api/results',
+      '/api/environment',
+      '/api/logbook',
+      '/metrics',
+    ];
     const serial = ((await (await fetch(`${url}/api/modules`)).json()) as { modules?: Array<{ serial?: string }> }).modules?.[0]?.serial;
     if (serial) paths.push(`/api/modules/${serial}`);
     for (let i = 0; i < REQUESTS; i += 4) {

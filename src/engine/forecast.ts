@@ -45,7 +45,13 @@ export function forecast(tasks: ForecastTask[], nowMs: number): Forecast {
 /** The journal of a schedule and its forecast from now. */
 export async function forecastOf(ws: Workspace, scheduleId: number) {
   const tasks = await scheduleTasks(ws, scheduleId);
-  return { tasks, forecast: forecast(tasks.map((t) => ({ ...t, person: t.person ?? undefined })), ws.clock.now()) };
+  return {
+    tasks,
+    forecast: forecast(
+      tasks.map((t) => ({ ...t, person: t.person ?? undefined })),
+      ws.clock.now(),
+    ),
+  };
 }
 
 export function formatDuration(s: number): string {
