@@ -4,13 +4,14 @@
 // src/ has changed since (scripts/fingerprint.js), so no one ever runs a stale build.
 //
 // Safe against concurrent starts (the test suite spawns many `fat` at once): one builder at a
-// time (a lock folder), chunks have content-hashed names and are never overwritten, and the entry
+// time (scripts/build-lock.js), chunks have content-hashed names and are never overwritten, and the entry
 // and the stamp are renamed into place last. A process still running an older build (a master in
 // its second week) keeps finding the chunks it was built with.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtFingerprint, sourceFingerprint, STAMP } from './fingerprint.js';
+import { takeLock } from './build-lock.js';
+import { isFresh, sourceFingerprint, TARGETS, writeStamp } from './fingerprint.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = 'dist/cli';
@@ -42,47 +43,17 @@ function writeAtomic(file, contents) {
   fs.renameSync(tmp, file);
 }
 
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === 'EPERM';
-  }
-}
-
-/** Takes the build lock (waiting for another builder, taking over a dead one's); returns its release. */
-async function takeLock(root) {
-  const lock = path.join(root, LOCK);
-  fs.mkdirSync(path.dirname(lock), { recursive: true });
-  const until = Date.now() + 180_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      return () => fs.rmSync(lock, { recursive: true, force: true });
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-    }
-    const holder = Number(fs.readFileSync(path.join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-    const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-    if ((holder && !pidAlive(holder)) || (!holder && age > 10_000)) fs.rmSync(lock, { recursive: true, force: true });
-    else if (Date.now() > until) throw new Error(`another build (pid ${holder}) holds ${lock} for over 3 minutes`);
-    else await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Builds dist/cli unless it is already current. Returns what happened, for the caller to mention.
  * `force` rebuilds even when the stamp matches.
  */
 export async function build({ root = ROOT, force = false } = {}) {
-  if (!force && builtFingerprint(root) === sourceFingerprint(root)) return { built: false };
-  const release = await takeLock(root);
+  if (!force && isFresh(root, TARGETS.cli)) return { built: false };
+  const release = await takeLock(path.join(root, LOCK));
   try {
     // another process may have built it while this one waited for the lock
-    const fingerprint = sourceFingerprint(root);
-    if (!force && builtFingerprint(root) === fingerprint) return { built: false };
+    const fingerprint = sourceFingerprint(root, TARGETS.cli);
+    if (!force && isFresh(root, TARGETS.cli)) return { built: false };
     const started = Date.now();
     const esbuild = await import('esbuild');
     const out = path.join(root, OUT);
@@ -115,7 +86,7 @@ export async function build({ root = ROOT, force = false } = {}) {
     // the source map before the entry that names it
     entry.sort((a, b) => Number(a.path.endsWith('.js')) - Number(b.path.endsWith('.js')));
     for (const f of entry) writeAtomic(f.path, f.contents);
-    writeAtomic(path.join(root, STAMP), JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }) + '\n');
+    writeStamp(root, TARGETS.cli, fingerprint);
     const chunks = path.join(out, 'chunks');
     for (const name of fs.readdirSync(chunks)) {
       const file = path.join(chunks, name);

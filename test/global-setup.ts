@@ -1,9 +1,12 @@
 import { build } from '../scripts/build.js';
+import { buildUi } from '../scripts/build-ui.js';
 
 /**
- * The end-to-end tests run the compiled `fat` (bin/fat.js). It rebuilds itself when src/ is newer
- * than dist/cli, but many test files start it at once, so the suite builds once before they do.
+ * The end-to-end tests run the compiled `fat` (bin/fat.js) and the browser tests the built
+ * dashboard. Both rebuild themselves when their sources are newer than the build, but many test
+ * files start at once, so the suite brings both up to date before they do.
  */
 export default async function setup(): Promise<void> {
   await build();
+  await buildUi();
 }
