@@ -31,8 +31,26 @@ describe('fat master killed during a measurement and recovered', () => {
     const rawFiles = () =>
       fs.existsSync(scalerDir) ? fs.readdirSync(scalerDir, { recursive: true }).filter((f) => String(f).endsWith('.hdf5')) : [];
 
+    // "measured" is a PMT with its entry in the D-Egg file (its HDF5 file is written just before)
+    const measuredPmts = () =>
+      env.lab.truth.modules.reduce((n, m) => {
+        const doc = deggJsonIfReadable(m.deggSerial);
+        return (
+          n +
+          ['LowerPmt', 'UpperPmt'].filter((pmt) => Object.keys(doc?.[pmt] ?? {}).some((k) => k.startsWith('DarkrateScalerMeasurement_')))
+            .length
+        );
+      }, 0);
+    const deggJsonIfReadable = (serial: string) => {
+      try {
+        return deggJson(env.dir, serial) as Record<string, Record<string, unknown> | undefined>;
+      } catch {
+        return undefined; // not written yet, or being replaced this instant
+      }
+    };
+
     const first = spawnFat(env.dir, ['master', ini]);
-    await waitFor('the first scaler files of the measurement', () => first.child.exitCode !== null || rawFiles().length > 0, 90_000, 20);
+    await waitFor('the first PMT measured', () => first.child.exitCode !== null || measuredPmts() > 0, 90_000, 20);
     expect(first.child.exitCode, first.output()).toBeNull();
     first.child.kill('SIGKILL');
     await first.done;
