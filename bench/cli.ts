@@ -54,11 +54,15 @@ async function finishedHome(basePort: number): Promise<{ dir: string; close: () 
   const home = ensureHome(dir, { seed: 5, basePort, timeScale: 1000 });
   const lab = await startSimLab({ seed: 5, basePort, timeScale: 1000, domnet: 'auto' });
   fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
-  const fat = (...a: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, '--home', dir, ...a], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`fat ${a.join(' ')} exited ${r.status}: ${r.stderr}`);
-  };
-  fat('run', 'new', '--comment', 'bench');
+  // not spawnSync: the simulated lab in this process must go on answering
+  const fat = (...a: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, '--home', dir, ...a], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fat ${a.join(' ')} exited ${code}: ${err}`))));
+    });
+  await fat('run', 'new', '--comment', 'bench');
   const ini = path.join(dir, 'short.ini');
   fs.writeFileSync(
     ini,
@@ -72,7 +76,7 @@ async function finishedHome(basePort: number): Promise<{ dir: string; close: () 
       '',
     ].join('\n'),
   );
-  fat('master', ini);
+  await fat('master', ini);
   return { dir, close: () => lab.close() };
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import h5wasm from 'h5wasm/node';
+import type H5Wasm from 'h5wasm/node';
 
 /**
  * Raw data files in HDF5 (through h5wasm, the HDF5 C library compiled to WebAssembly), readable by
@@ -27,13 +27,19 @@ export interface H5Group {
   groups?: Record<string, H5Group>;
 }
 
+// loaded on first use: its WebAssembly takes time and memory that `fat status` and the
+// dashboard's startup need not pay
+let h5wasm: typeof H5Wasm;
 let ready: Promise<unknown> | null = null;
 function init(): Promise<unknown> {
-  ready ??= h5wasm.ready;
+  ready ??= import('h5wasm/node').then((m) => {
+    h5wasm = m.default;
+    return h5wasm.ready;
+  });
   return ready;
 }
 
-type Node = InstanceType<typeof h5wasm.Group>;
+type Node = InstanceType<typeof H5Wasm.Group>;
 
 function fill(node: Node, g: H5Group): void {
   for (const [k, v] of Object.entries(g.attrs ?? {})) node.create_attribute(k, v);
@@ -119,7 +125,7 @@ export async function readHdf5(file: string): Promise<ReadGroup> {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such HDF5 file`);
   if (!hasSignature(file)) throw new Error(`${file}: not an HDF5 file (no HDF5 signature at its start)`);
   await init();
-  let f: InstanceType<typeof h5wasm.File>;
+  let f: InstanceType<typeof H5Wasm.File>;
   try {
     f = new h5wasm.File(file, 'r');
   } catch (e) {

@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import { z } from 'zod';
 
 /**
@@ -60,7 +60,9 @@ export interface BossOptions {
 }
 
 export async function openBoss(url: string, opts: BossOptions = {}): Promise<PgBoss> {
-  const boss = new PgBoss({
+  // loaded here: a SQLite station (its dashboard, its master) never needs the queue
+  const { default: Boss } = await import('pg-boss');
+  const boss = new Boss({
     connectionString: url,
     schema: JOBS_SCHEMA,
     max: 4,

@@ -1,7 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { engineOf } from './dialect.js';
-import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -13,8 +12,8 @@ export type Db = Kysely<Database>;
  *   postgres://user@host:5432/db                several stations sharing one database
  */
 export async function openStore(url: string): Promise<Db> {
-  const db = url.startsWith('postgres://') || url.startsWith('postgresql://') ? openPostgres(url) : openSqlite(url);
-  await migrate(db);
+  const db = url.startsWith('postgres://') || url.startsWith('postgresql://') ? await openPostgres(url) : openSqlite(url);
+  if (!(await upToDate(db))) await migrate(db);
   return db;
 }
 
@@ -35,7 +34,9 @@ function openSqlite(url: string): Db {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-function openPostgres(url: string): Db {
+async function openPostgres(url: string): Promise<Db> {
+  // loaded only here: a SQLite station's commands never pay for the driver
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 5 });
   // an idle connection dropped by the server (a restart, a network cut) must not end the process:
   // the pool replaces it, and a query that needed it fails with its own error
@@ -43,14 +44,35 @@ function openPostgres(url: string): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/**
+ * True when every migration has run already: the common case, checked with one read so that
+ * commands like `fat status` neither pay for the migrator nor take its write lock.
+ */
+async function upToDate(db: Db): Promise<boolean> {
+  try {
+    const schema = await migrationSchema(db);
+    const table = schema ? sql`${sql.id(schema)}.kysely_migration` : sql`kysely_migration`;
+    const done = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const names = new Set(done.rows.map((r) => r.name));
+    return Object.keys(await migrationProvider.getMigrations()).every((n) => names.has(n));
+  } catch {
+    return false; // a new store: no migration table yet
+  }
+}
+
+/**
+ * Kysely looks for its migration tables in every schema it can see; on PostgreSQL they must be
+ * the ones of our own schema (the URL's search_path), or a second station or test in another
+ * schema of the same database would make it skip or break our migrations.
+ */
+async function migrationSchema(db: Db): Promise<string | undefined> {
+  return engineOf(db as unknown as Kysely<unknown>) === 'postgres'
+    ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+    : undefined;
+}
+
 export async function migrate(db: Db): Promise<void> {
-  // Kysely looks for its migration tables in every schema it can see; on PostgreSQL they must be
-  // the ones of our own schema (the URL's search_path), or a second station or test in another
-  // schema of the same database would make it skip or break our migrations.
-  const migrationTableSchema =
-    engineOf(db as unknown as Kysely<unknown>) === 'postgres'
-      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
-      : undefined;
+  const migrationTableSchema = await migrationSchema(db);
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
