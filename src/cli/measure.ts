@@ -1,4 +1,4 @@
-import type { Command } from '@commander-js/extra-typings';
+import { Option, type Command } from '@commander-js/extra-typings';
 import { emit, withWorkspace } from './common.js';
 import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailures } from './measure-run.js';
 import { registerModuleTests } from './measure-module-tests.js';
@@ -25,6 +25,7 @@ interface ScalerSummary {
     thresholdAdc: number;
     aboveWarning: boolean;
     note: string;
+    alt: Array<{ pe: number; shiftAdc: number; thresholdAdc: number; darkRateHz: number }>;
   }>;
   failures: Array<{ port: number; serial: string; error: string }>;
 }
@@ -56,6 +57,11 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     .option('--comment <text>', 'comment for the record', '')
     .option('--events <n>', 'waveforms per HV point', intOption('--events'), 10000)
     .option('-r, --resume', 'continue the latest gain measurement: skip modules already measured in its folder')
+    .addOption(
+      new Option('--configuration <kind>', 'SPE charges from waveforms, or from the FPGA charge stamps')
+        .choices(['waveform', 'chargestamp'] as const)
+        .default('waveform' as const),
+    )
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
@@ -65,6 +71,7 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
           n_jobs: opts.jobs,
           n_events: opts.events,
           resume: Boolean(opts.resume),
+          configuration: opts.configuration,
         });
         const r = result as GainSummary;
         emit(opts.json, { run: run.number, ...r }, () => [
@@ -84,6 +91,7 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     .option('--runs <n>', 'scaler windows of 100 ms per PMT', intOption('--runs'), 5000)
     .option('--fir', 'use the FIR trigger instead of the ADC threshold trigger')
     .option('--no-hv', 'leave the HV as it is')
+    .option('--alt-thresholds', "also the original's alternative thresholds: 0.25 PE -1 and +1 ADC, 0.3 PE")
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
@@ -92,7 +100,14 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
           ws,
           runArg,
           measureScaler,
-          { comment: opts.comment, n_jobs: opts.jobs, n_runs: opts.runs, use_fir: Boolean(opts.fir), no_hv: opts.hv === false },
+          {
+            comment: opts.comment,
+            n_jobs: opts.jobs,
+            n_runs: opts.runs,
+            use_fir: Boolean(opts.fir),
+            no_hv: opts.hv === false,
+            use_alt_thresholds: Boolean(opts.altThresholds),
+          },
           (note) => /scaler windows$/.test(note),
         );
         const r = result as ScalerSummary;
@@ -100,7 +115,8 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
           `Dark rate (${r.trigger.toUpperCase()} trigger, ${r.nRuns} windows of 100 ms), run ${run.number}, data in ${r.folder}:`,
           ...r.pmts.map(
             (x) =>
-              `  ${x.aboveWarning ? '[HIGH]' : '[OK]  '} port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.darkRateHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.temperatureC.toFixed(1)} °C (threshold ${x.thresholdAdc} ADC; ${x.note})`,
+              `  ${x.aboveWarning ? '[HIGH]' : '[OK]  '} port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: ${x.darkRateHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.temperatureC.toFixed(1)} °C (threshold ${x.thresholdAdc} ADC; ${x.note})` +
+              x.alt.map((a) => `; ${a.darkRateHz.toFixed(0)} Hz at ${a.thresholdAdc} ADC`).join(''),
           ),
           ...failureLines(r.failures),
         ]);

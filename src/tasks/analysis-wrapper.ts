@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { analyseGainChecks } from './gain-check-analysis.js';
 import { analyseGainOfRun, gainAnalysisSummary } from './gain-analysis.js';
-import { parseEntryNumber } from './measurement-entries.js';
-import type { TaskKind } from './types.js';
+import { parseEntryNumber, type EntryNumber } from './measurement-entries.js';
+import type { TaskContext, TaskKind } from './types.js';
 import { iniBool, iniText } from './values.js';
 
 /**
@@ -29,11 +30,12 @@ export const kind: TaskKind<P> = {
   positional: ['pdf', 'mode', 'measurement_number', 'offline', 'simple'],
   estimateS: (_p, m) => 30 + 10 * m,
   async run(ctx, p) {
-    if (p.mode !== 'gain_scan')
+    if (p.mode !== 'gain_scan' && p.mode !== 'gain_check')
       throw new Error(
-        `analysis_wrapper: mode '${p.mode}' is not implemented in icefat; only 'gain_scan' (the analysis of measure_gain's scan)`,
+        `analysis_wrapper: mode must be 'gain_scan' (the analysis of measure_gain's scan) or 'gain_check' (of its checks at the set HV), got '${p.mode}'`,
       );
     const number = parseEntryNumber(p.measurement_number, 'analysis_wrapper: measurement_number');
+    if (p.mode === 'gain_check') return gainCheck(ctx, number);
     if (!ctx.modules.length) throw new Error('analysis_wrapper: the run has no active modules');
     if (p.pdf)
       ctx.emit({
@@ -74,3 +76,21 @@ export const kind: TaskKind<P> = {
     };
   },
 };
+
+async function gainCheck(ctx: TaskContext, number: EntryNumber) {
+  if (!ctx.modules.length) throw new Error('analysis_wrapper: the run has no active modules');
+  const r = await analyseGainChecks(ctx, number, 'analysis_wrapper');
+  for (const f of r.failures)
+    ctx.emit({
+      level: 'warn',
+      kind: 'analysis.gain.pmt-failed',
+      message: `analysis_wrapper: ${f.error}`,
+      audience: 'channel',
+      data: { port: f.port, pmt: f.pmt },
+    });
+  if (r.failures.length)
+    throw new Error(
+      `analysis_wrapper (gain_check): ${r.failures.length} PMT(s) without a usable check (${r.pmts.length} analysed): ${r.failures.map((f) => f.error).join('; ')}`,
+    );
+  return { mode: 'gain_check', pmts: r.pmts };
+}

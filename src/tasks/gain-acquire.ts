@@ -15,6 +15,8 @@ export const GAIN = {
   dac: 30000,
   thresholdOverBaselineAdc: 25,
   blockBytes: 66000,
+  /** charge stamps per read in the chargestamp configuration (5600 bytes) */
+  stampsPerBlock: 400,
   baselineSamples: 1024,
   baselineWaveforms: 20,
   baselineSwPeriodMs: 10,
@@ -47,9 +49,13 @@ export interface Acquisition {
   thresholdAdc: number;
 }
 
+/** How the SPE charges are read: waveforms integrated here, or the FPGA's charge stamps. */
+export type GainConfiguration = 'waveform' | 'chargestamp';
+
 /**
- * Threshold-triggered waveforms on one channel. The rate is counted within blocks only
- * ((records − 1) over the span of their timestamps), since the gaps between reads are not live time.
+ * Threshold-triggered SPE charges on one channel, from waveforms or (configuration
+ * `chargestamp`) from charge stamps. The rate is counted within blocks only ((records − 1) over
+ * the span of their timestamps), since the gaps between reads are not live time.
  * `firstBlockOnly` stops after one block: enough for the rate check.
  */
 export async function acquire(
@@ -59,11 +65,13 @@ export async function acquire(
   events: number,
   ctx: Pick<TaskContext, 'signal'>,
   firstBlockOnly: boolean,
+  configuration: GainConfiguration = 'waveform',
 ): Promise<Acquisition> {
   const baselineAdc = await gainBaseline(s, ch, m);
   const thresholdAdc = Math.round(baselineAdc + GAIN.thresholdOverBaselineAdc);
   await s.setConstReadout(ch, GAIN.samples);
   await s.startThresholdTrigStream(ch, thresholdAdc);
+  if (configuration === 'chargestamp') return acquireStamps(s, ch, events, ctx, firstBlockOnly, baselineAdc, thresholdAdc);
   const charges: number[] = [];
   const amps: number[] = [];
   const ts: number[] = [];
@@ -107,13 +115,62 @@ export async function acquire(
   };
 }
 
+/**
+ * The charge-stamp form of `acquire` (the original's configuration 'stamp'): `5600 10 15
+ * readDEggChargeBlock` blocks of up to 400 stamps, the charge integrated by the FPGA over
+ * [peak - 10, peak + 15] samples. No waveforms, so no amplitudes: the SPE peak height then comes
+ * from the charge (spePeakHeightAt1e7).
+ */
+async function acquireStamps(
+  s: IcebootSession,
+  ch: PmtChannel,
+  events: number,
+  ctx: Pick<TaskContext, 'signal'>,
+  firstBlockOnly: boolean,
+  baselineAdc: number,
+  thresholdAdc: number,
+): Promise<Acquisition> {
+  const charges: number[] = [];
+  const ts: number[] = [];
+  let liveTicks = 0;
+  let liveRecords = 0;
+  try {
+    while (ts.length < events) {
+      ctx.signal.throwIfAborted();
+      const b = await s.readChargeBlock(14 * Math.min(GAIN.stampsPerBlock, events - ts.length), 10, 15, GAIN.blockTimeoutMs);
+      const first = ts.length;
+      for (let i = 0; i < b.count; i++) {
+        if (b.flags[i] || b.channel[i] !== ch) continue;
+        charges.push(b.chargePc[i]);
+        ts.push(b.timestamp[i]);
+      }
+      if (ts.length - first > 1) {
+        liveTicks += ts[ts.length - 1] - ts[first];
+        liveRecords += ts.length - first - 1;
+      }
+      if (firstBlockOnly) break;
+    }
+  } finally {
+    await s.disableTriggers(ch);
+  }
+  return {
+    charges: Float64Array.from(charges),
+    amplitudesAdc: new Float64Array(0),
+    timestampsTicks: Float64Array.from(ts),
+    rateHz: liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0,
+    baselineAdc,
+    thresholdAdc,
+  };
+}
+
 /** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */
 export function writePoint(file: string, a: Acquisition, attrs: Record<string, string | number>): Promise<void> {
   return writeHdf5(file, {
     attrs: { ...attrs, charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm' },
     datasets: {
       charge_pc: { data: a.charges, attrs: { units: 'pC' } },
-      amplitude_adc: { data: a.amplitudesAdc, attrs: { units: 'ADC counts above baseline' } },
+      // charge stamps carry no amplitude
+      ...(a.amplitudesAdc.length ? { amplitude_adc: { data: a.amplitudesAdc, attrs: { units: 'ADC counts above baseline' } } } : {}),
       timestamp_ticks: { data: a.timestampsTicks, attrs: { units: '240 MHz FPGA clock ticks' } },
     },
   });

@@ -7,8 +7,8 @@ import { addMeasurementEntry } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
-import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
-import type { GainParams } from './measure-gain.js';
+import { acquire, GAIN, setHvAndWait, writePoint, type GainConfiguration } from './gain-acquire.js';
+import { configName, type GainParams } from './measure-gain.js';
 import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
@@ -40,9 +40,10 @@ export async function speAtHv(
   hvVolts: number,
   events: number,
   file: string,
+  configuration: GainConfiguration = 'waveform',
 ): Promise<SpePoint> {
   const pmt = PMTS[ch];
-  const a = await acquire(s, ch, m, events, ctx, false);
+  const a = await acquire(s, ch, m, events, ctx, false, configuration);
   const spe = fitSpe(a.charges);
   await writePoint(file, a, {
     degg: m.serial,
@@ -117,7 +118,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
           try {
             for (let i = 0; i < p.n_checks; i++) {
               const file = path.join(folder, `${pmtSerial}_${hv[ch]}V_check${i}.hdf5`);
-              checks.push(await speAtHv(ctx, s, m, ch, hv[ch], p.n_events, file));
+              checks.push(await speAtHv(ctx, s, m, ch, hv[ch], p.n_events, file, p.configuration));
               done++;
               ctx.progress(Math.min(0.99, done / total), `${where(m, pmt)}: gain ${(checks[i].gain / 1e7).toFixed(3)}e7 at ${hv[ch]} V`);
             }
@@ -133,7 +134,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
               Folder: folder,
               Comment: p.comment,
               mode: 'check',
-              config: 'waveform',
+              config: configName(p.configuration),
               Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
               HV: hv[ch],
               n_checks: p.n_checks,

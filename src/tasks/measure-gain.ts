@@ -19,6 +19,9 @@ import { iniBool, iniChoice, iniInt, iniText } from './values.js';
 
 export { GAIN } from './gain-acquire.js';
 
+/** the original's `config` of a GainMeasurement entry */
+export const configName = (c: GainParams['configuration']) => (c === 'chargestamp' ? 'stamp' : 'waveform');
+
 /**
  * `measure_gain` (measure_gain_online.py, original-system.md §6.3): the online HV scan of every
  * PMT to gain 1e7. At each HV: the baseline from software-triggered waveforms, a threshold trigger
@@ -118,7 +121,7 @@ async function measureModule(
       await setHvAndWait(ctx, s, now);
       for (const x of now) {
         // the rate check on the first block, then the rest of the point
-        const first = await acquire(s, x.ch, m, p.n_events, ctx, true);
+        const first = await acquire(s, x.ch, m, p.n_events, ctx, true, p.configuration);
         const act = lowRateAction(first.rateHz, x.hvVolts, x.lowRateHvs);
         if (act.action === 'give-up') {
           x.error = `${where(m, x.pmt)}: ${act.reason}`;
@@ -139,7 +142,7 @@ async function measureModule(
           if (!x.points.length) x.startHvVolts = act.hvVolts;
           continue;
         }
-        const a = first.charges.length >= p.n_events ? first : await acquire(s, x.ch, m, p.n_events, ctx, false);
+        const a = first.charges.length >= p.n_events ? first : await acquire(s, x.ch, m, p.n_events, ctx, false, p.configuration);
         let spe: SpeFit;
         try {
           spe = fitSpe(a.charges);
@@ -225,7 +228,7 @@ function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanSta
       Folder: dir,
       Comment: p.comment,
       mode: 'scan',
-      config: 'waveform',
+      config: configName(p.configuration),
       Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
       BaselineFilename: 'None',
       Baseline: last.baselineAdc,
@@ -299,8 +302,6 @@ export const kind: TaskKind<P> = {
     GAIN.hvRampFromOffS + rounds(m, p.n_jobs) * (p.mode === 'scan' ? 7 : p.n_checks) * (GAIN.hvStepWaitS + 2 * (p.n_events / 1000 + 5)),
   async run(ctx, p) {
     const ws = ctx.ws;
-    if (p.configuration !== 'waveform')
-      throw new Error(`measure_gain: configuration '${p.configuration}' is not implemented in icefat yet; only 'waveform'`);
     let modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_gain: the run has no active modules');
     if (p.mode === 'check') return runGainCheck(ctx, p);

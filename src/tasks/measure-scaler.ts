@@ -33,6 +33,29 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
+/**
+ * `use_alt_thresholds`: the original's alternative threshold set, 0.25 PE with steps of -1, 0 and
+ * +1 ADC, and 0.3 PE (original-system.md §6.4), each read for n_runs windows. The rate at 0.25 PE
+ * stays the measurement and its result; the others show how steeply the rate depends on the
+ * threshold (an SPE peak that moved, a noisy baseline), recorded as `darkrate.alt_threshold`.
+ */
+export const ALT_THRESHOLDS: ReadonlyArray<{ pe: number; shiftAdc: number }> = [
+  { pe: 0.25, shiftAdc: -1 },
+  { pe: 0.25, shiftAdc: 0 },
+  { pe: 0.25, shiftAdc: 1 },
+  { pe: 0.3, shiftAdc: 0 },
+];
+const isMain = (t: { pe: number; shiftAdc: number }) => t.pe === 0.25 && t.shiftAdc === 0;
+
+export interface AltThresholdRate {
+  pe: number;
+  shiftAdc: number;
+  thresholdAdc: number;
+  meanHz: number;
+  stdHz: number;
+  file: string;
+}
+
 export interface PmtDarkRate {
   port: number;
   serial: string;
@@ -54,7 +77,11 @@ export interface PmtDarkRate {
   aboveWarning: boolean;
   file: string;
   key: string;
+  alt: AltThresholdRate[];
 }
+
+/** scaler series read per module: one, or one per threshold of the alternative set */
+const seriesPerModule = (p: P) => (p.use_alt_thresholds ? ALT_THRESHOLDS.length : 1);
 
 interface ModuleTemps {
   mainboardC: number;
@@ -90,6 +117,15 @@ async function measureModule(
     const room = thermometer ? await thermometer.readAll() : null;
     const mbBefore = await s.temperatureC();
     const counts = await readScalerWindows(ctx, s, [0, 1], p.n_runs, onWindow);
+    const altCounts: Array<{ setting: (typeof ALT_THRESHOLDS)[number]; thresholdAdc: number[]; counts: Uint32Array[] }> = [];
+    for (const setting of p.use_alt_thresholds ? ALT_THRESHOLDS.filter((t) => !isMain(t)) : []) {
+      const thresholdAdc = PMTS.map((pmt, ch) => {
+        const spe = Number(pmtSection(m.jsonFile, pmt).SPEPeakHeight ?? -1);
+        return (setting.pe === 0.25 ? thresholds[ch].thresholdAdc : scalerThreshold(spe, setting.pe).thresholdAdc) + setting.shiftAdc;
+      });
+      for (const ch of [0, 1] as const) await setTrigger(s, ch, baselines[ch], thresholdAdc[ch], trigger);
+      altCounts.push({ setting, thresholdAdc, counts: await readScalerWindows(ctx, s, [0, 1], p.n_runs, onWindow) });
+    }
     const temps: ModuleTemps = {
       mainboardC: (mbBefore + (await s.temperatureC())) / 2,
       deggSurfaceC: room ? room[1] : NaN,
@@ -121,6 +157,38 @@ async function measureModule(
         mainboard_temp_c: temps.mainboardC,
         time: new Date(ctx.ws.clock.now()).toISOString(),
       });
+      const alt: AltThresholdRate[] = [];
+      for (const x of altCounts) {
+        const ax = analyseScaler(x.counts[ch], periodS, SCALER.deadtimeCycles);
+        const altFile = path.join(
+          dir,
+          `${pmtSerial}_${x.setting.pe}pe${x.setting.shiftAdc ? `${x.setting.shiftAdc > 0 ? '+' : ''}${x.setting.shiftAdc}adc` : ''}.hdf5`,
+        );
+        await writeSeries(altFile, x.counts[ch], ax.rates, {
+          degg: m.serial,
+          port: m.port,
+          pmt,
+          pmt_serial: pmtSerial,
+          period_us: SCALER.periodUs,
+          deadtime_cycles: SCALER.deadtimeCycles,
+          trigger,
+          baseline_adc: baselines[ch],
+          threshold_adc_over_baseline: x.thresholdAdc[ch],
+          threshold_pe: x.setting.pe,
+          threshold_shift_adc: x.setting.shiftAdc,
+          hv_volts: hv[ch],
+          mainboard_temp_c: temps.mainboardC,
+          time: new Date(ctx.ws.clock.now()).toISOString(),
+        });
+        alt.push({
+          pe: x.setting.pe,
+          shiftAdc: x.setting.shiftAdc,
+          thresholdAdc: x.thresholdAdc[ch],
+          meanHz: ax.meanHz,
+          stdHz: ax.stdHz,
+          file: altFile,
+        });
+      }
       const w = darkRateWarning(temps.mainboardC, trigger);
       const key = addMeasurementEntry(
         m.jsonFile,
@@ -146,6 +214,18 @@ async function measureModule(
           DarkRateMedianHz: a.medianHz,
           ThresholdNote: thresholds[ch].note,
           Filename: file,
+          ...(alt.length
+            ? {
+                AltThresholds: alt.map((x) => ({
+                  PE: x.pe,
+                  ShiftADC: x.shiftAdc,
+                  Threshold: x.thresholdAdc,
+                  DarkRateMeanHz: x.meanHz,
+                  DarkRateStdHz: x.stdHz,
+                  Filename: x.file,
+                })),
+              }
+            : {}),
           TaskId: ctx.task.id,
         },
         pmt,
@@ -171,6 +251,7 @@ async function measureModule(
         aboveWarning: a.meanHz > w.warnHz,
         file,
         key,
+        alt,
       });
     }
     return out;
@@ -182,19 +263,12 @@ export const kind: TaskKind<P> = {
   summary: 'dark rate from scalers at 0.25 PE (5000 windows of 100 ms per PMT)',
   params,
   positional: ['comment', 'n_jobs', 'use_alt_thresholds', 'no_hv', 'use_fir'],
-  estimateS: (p, m) => SCALER.hvRampS + rounds(m, p.n_jobs) * (p.n_runs * (SCALER.periodUs / 1e6) + 40),
+  estimateS: (p, m) => SCALER.hvRampS + rounds(m, p.n_jobs) * (seriesPerModule(p) * p.n_runs * (SCALER.periodUs / 1e6) + 40),
   async run(ctx, p) {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_scaler: the run has no active modules');
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
-    if (p.use_alt_thresholds)
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.scaler.alt-thresholds',
-        message: 'measure_scaler: use_alt_thresholds is not implemented in icefat; every PMT is measured at 0.25 PE',
-        audience: 'log',
-      });
 
     // the laser off: dark means dark
     const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
@@ -247,7 +321,7 @@ export const kind: TaskKind<P> = {
     }
 
     const todo = modules.filter((m) => !failures.some((f) => f.port === m.port));
-    const totalWindows = todo.length * p.n_runs;
+    const totalWindows = todo.length * p.n_runs * seriesPerModule(p);
     let windows = 0;
     const onWindow = () => {
       windows++;
@@ -288,14 +362,24 @@ export const kind: TaskKind<P> = {
     await recordResults(
       ws,
       { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_scaler', folder: dir },
-      pmts.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: darkRateGoalpost(trigger, x.mainboardTempC),
-        value: x.meanHz,
-        detail: { stdHz: x.stdHz, temperatureC: x.mainboardTempC, thresholdAdc: x.thresholdAdc, windows: x.windows },
-      })),
+      pmts.flatMap((x) => [
+        {
+          port: x.port,
+          serial: x.serial,
+          pmt: x.pmt,
+          name: darkRateGoalpost(trigger, x.mainboardTempC),
+          value: x.meanHz,
+          detail: { stdHz: x.stdHz, temperatureC: x.mainboardTempC, thresholdAdc: x.thresholdAdc, windows: x.windows },
+        },
+        ...x.alt.map((a) => ({
+          port: x.port,
+          serial: x.serial,
+          pmt: x.pmt,
+          name: 'darkrate.alt_threshold',
+          value: a.meanHz,
+          detail: { stdHz: a.stdHz, pe: a.pe, shiftAdc: a.shiftAdc, thresholdAdc: a.thresholdAdc, temperatureC: x.mainboardTempC },
+        })),
+      ]),
     );
     return {
       folder: dir,
@@ -316,6 +400,7 @@ export const kind: TaskKind<P> = {
         aboveWarning: x.aboveWarning,
         note: x.thresholdNote,
         key: x.key,
+        alt: x.alt.map((a) => ({ pe: a.pe, shiftAdc: a.shiftAdc, thresholdAdc: a.thresholdAdc, darkRateHz: a.meanHz })),
       })),
       failures,
     };

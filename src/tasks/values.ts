@@ -74,6 +74,6 @@ export function iniChoice<const T extends readonly [string, ...string[]]>(values
       ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got "${v}"` });
       return z.NEVER;
     }
-    return hit;
+    return hit as T[number];
   });
 }

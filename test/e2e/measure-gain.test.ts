@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { deggJson, setupRun } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
@@ -69,5 +70,40 @@ describe('measure_gain on the simulated lab', () => {
       }
     }
     expect(fs.readdirSync(s.folder).filter((f) => f.includes('.tmp'))).toEqual([]);
+  }, 150_000);
+
+  it('configuration chargestamp: the same V(1e7) from the FPGA charge stamps, recorded as config "stamp"', async () => {
+    const r = await env.run([
+      'measure',
+      'gain',
+      '-j',
+      '4',
+      '--events',
+      '2000',
+      '--configuration',
+      'chargestamp',
+      '--comment',
+      'stamps',
+      '--json',
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.failures).toEqual([]);
+    for (const p of s.pmts) {
+      const m = env.lab.truth.modules.find((x) => x.port === p.port)!;
+      const truthVolts = m.pmts[p.pmt === 'LowerPmt' ? 0 : 1].hv1e7Volts;
+      expect(
+        Math.abs(p.hv1e7GainVolts / truthVolts - 1),
+        `${p.serial} ${p.pmt}: ${p.hv1e7GainVolts} V vs truth ${truthVolts} V`,
+      ).toBeLessThan(0.03);
+      // no waveforms, so the SPE peak height comes from the charge
+      expect(p.spePeakHeightVolts).toBeGreaterThan(0.001);
+      expect(p.spePeakHeightVolts).toBeLessThan(0.01);
+      const e = (deggJson(env.dir, p.serial)[p.pmt] as Record<string, Record<string, unknown>>).GainMeasurement_01;
+      expect(e).toMatchObject({ Folder: s.folder, Comment: 'stamps', mode: 'scan', config: 'stamp' });
+    }
+    const one = (await readHdf5(`${s.folder}/${fs.readdirSync(s.folder).find((f) => f.endsWith('V.hdf5'))!}`)).datasets;
+    expect((one.charge_pc.value as Float64Array).length).toBe(2000);
+    expect(one.amplitude_adc, 'charge stamps carry no amplitude').toBeUndefined();
   }, 150_000);
 });

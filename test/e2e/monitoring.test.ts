@@ -173,10 +173,11 @@ describe('quick online monitoring and the HV sweep', () => {
     }
   }, 150_000);
 
-  it('measure_gain mode check: the gain at the set HV, per check, is the truth gain there', async () => {
+  it('measure_gain mode check: the gain at the set HV, per check, is the truth gain there; analysis_wrapper gain_check fits it again', async () => {
     seedGainFromTruth(env.dir, env.lab.truth, (port, ch) => (port === env.lab.truth.modules[3].port && ch === 1 ? -50 : 0));
     const ini = writeSchedule(env.dir, 'check', [
       { name: 'measure_gain_0', task: 'measure_gain', mode: 'check', n_checks: 2, n_events: 2000 },
+      { name: 'analysis_wrapper_0', task: 'analysis_wrapper', mode: 'gain_check' },
     ]);
     const r = await env.run(['master', ini]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -200,6 +201,22 @@ describe('quick online monitoring and the HV sweep', () => {
     expect(rows).toHaveLength(64);
     // 50 V low is about 25% less gain: outside 0.9e7-1.1e7
     expect(rows.filter((x) => x.verdict === 'fail').map((x) => [x.port, x.pmt])).toEqual([
+      [env.lab.truth.modules[3].port, 'UpperPmt'],
+      [env.lab.truth.modules[3].port, 'UpperPmt'],
+    ]);
+
+    // the analysis re-fits the checks' files: the same gains, the same PMT out of its goalposts
+    const measured = query<{ port: number; pmt: string; value: number }>(
+      env.dir,
+      "select port, pmt, value from results where name = 'gain.check' and kind = 'measure_gain' order by port, pmt, id",
+    );
+    const analysed = query<{ port: number; pmt: string; value: number; verdict: string }>(
+      env.dir,
+      "select port, pmt, value, verdict from results where name = 'gain.check' and kind = 'analysis_wrapper' order by port, pmt, id",
+    );
+    expect(analysed.map((x) => [x.port, x.pmt])).toEqual(measured.map((x) => [x.port, x.pmt]));
+    analysed.forEach((x, i) => expect(x.value).toBeCloseTo(measured[i].value, 0));
+    expect(analysed.filter((x) => x.verdict === 'fail').map((x) => [x.port, x.pmt])).toEqual([
       [env.lab.truth.modules[3].port, 'UpperPmt'],
       [env.lab.truth.modules[3].port, 'UpperPmt'],
     ]);
