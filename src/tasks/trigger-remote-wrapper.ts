@@ -50,7 +50,7 @@ export const kind: TaskKind<P> = {
       return { analysis: p.analysis, number: p.number, status: 'queued', jobId: job.id, message };
     }
     ctx.progress(0, `analysis ${p.analysis} (${p.number})`);
-    const r = await runAnalysisJob(ctx, p.analysis as AnalysisName, number);
+    const r = await runAnalysisJob(ctx, p.analysis, number);
     ctx.emit({
       level: r.problems.length ? 'warn' : 'info',
       kind: `analysis.${r.status}`,

@@ -68,12 +68,12 @@ export const iniRequiredText = () => z.string({ error: 'expected text' }).trim()
 
 /** One of a fixed set of words (compared without case). */
 export function iniChoice<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.string({ error: `expected one of ${values.join(', ')}` }).transform((v, ctx) => {
-    const hit = values.find((x) => x.toLowerCase() === v.trim().toLowerCase());
+  return z.string({ error: `expected one of ${values.join(', ')}` }).transform((v, ctx): T[number] => {
+    const hit: T[number] | undefined = values.find((x) => x.toLowerCase() === v.trim().toLowerCase());
     if (hit === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got "${v}"` });
       return z.NEVER;
     }
-    return hit as T[number];
+    return hit;
   });
 }
