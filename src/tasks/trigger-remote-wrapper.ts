@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { storeUrl } from '../fat/home.js';
 import { isPostgresUrl, sendAnalysisJob } from '../store/job-queue.js';
-import { ANALYSES, runAnalysisJob, type AnalysisName } from './analysis-jobs.js';
+import { ANALYSES, runAnalysisJob } from './analysis-jobs.js';
 import { parseEntryNumber } from './measurement-entries.js';
 import type { TaskKind } from './types.js';
 import { iniChoice, iniText } from './values.js';
