@@ -41,14 +41,32 @@ export function registerUser(program: Command<[], { home?: string }>): void {
     .command('add')
     .description('add a user; the password comes from standard input or --password-file (the first user must be --admin)')
     .argument('<name>', 'user name')
-    .option('--admin', 'an admin (else a shifter)')
+    .option('--admin', 'an admin (the same as --role admin)')
+    .option('--role <role>', 'viewer, shifter, expert or admin (default shifter)')
     .option('--password-file <file>', 'read the password from this file instead of standard input')
     .action(async (name, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         const { addUser } = await import('../web/users.js');
         const pw = await readPassword(opts.passwordFile);
-        const u = await asCli(() => addUser(ws, name, pw, opts.admin ? 'admin' : 'shifter'));
+        const role = opts.admin ? 'admin' : (opts.role ?? 'shifter');
+        const { isRole, ROLES } = await import('../web/roles.js');
+        if (!isRole(role)) throw new CliError(`--role ${role}: one of ${ROLES.join(', ')}`);
+        const u = await asCli(() => addUser(ws, name, pw, role));
         process.stdout.write(`added user ${u.name} (${u.role})\n`);
+      }),
+    );
+  user
+    .command('role')
+    .description('give a user another role: viewer (reading only), shifter, expert (abort, exclude) or admin')
+    .argument('<name>', 'user name')
+    .argument('<role>', 'viewer, shifter, expert or admin')
+    .action(async (name, role, _opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        const { isRole, ROLES } = await import('../web/roles.js');
+        if (!isRole(role)) throw new CliError(`role ${role}: one of ${ROLES.join(', ')}`);
+        const { setRole } = await import('../web/users.js');
+        await asCli(() => setRole(ws, name, role));
+        process.stdout.write(`${name} is now a${role === 'admin' || role === 'expert' ? 'n' : ''} ${role}\n`);
       }),
     );
   user

@@ -232,7 +232,8 @@ export interface UserTable {
   id: Id;
   name: string;
   password_hash: string;
-  role: 'admin' | 'shifter';
+  /** web/roles.ts says what each may do */
+  role: 'viewer' | 'shifter' | 'expert' | 'admin';
   disabled: Generated<number>;
   created_at: CreatedAt;
 }

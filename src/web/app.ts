@@ -19,6 +19,9 @@ import { stationsApi } from './stations-api.js';
 import { mountDashboard } from './static.js';
 import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
+import { clientAddress, overHttps, smallBodies, tooMany } from './guards.js';
+import { Throttle } from './throttle.js';
+import type { SignupPolicy } from './accounts-api.js';
 
 /**
  * The HTTP API of `fat serve`. Reading (status, results, events, files, metrics) is open to whoever
@@ -27,7 +30,17 @@ import { parseAnswerBody, parseLoginBody } from './bodies.js';
 export interface AppOptions {
   /** SSE poll interval of /api/events, ms */
   pollMs?: number;
+  /**
+   * self sign-up: 'open' makes shifters (the default on loopback), 'viewer' makes read-only
+   * accounts an administrator approves, 'off' refuses (the default beyond loopback)
+   */
+  signup?: SignupPolicy;
+  /** behind a reverse proxy: its X-Forwarded-For and X-Forwarded-Proto are believed */
+  trustProxy?: boolean;
 }
+
+/** Failed logins: 5 per account and 20 per address in 15 minutes, then a pause until the oldest leaves the window. */
+const LOGIN_WINDOW_MS = 15 * 60_000;
 
 async function jsonBody(req: Request): Promise<unknown> {
   try {
@@ -59,16 +72,31 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
 
   app.get('/api/events', (c) => eventsStream(ws, c, opts.pollMs));
 
+  const trustProxy = Boolean(opts.trustProxy);
+  const byAccount = new Throttle(5, LOGIN_WINDOW_MS);
+  const byAddress = new Throttle(20, LOGIN_WINDOW_MS);
+  app.use('*', smallBodies([{ method: 'POST', path: '/api/logbook' }]));
+
   app.post('/api/login', async (c) => {
     const body = parseLoginBody(await jsonBody(c.req.raw));
     if ('error' in body) return c.json({ error: body.error }, 400);
+    const address = `address ${clientAddress(c, trustProxy)}`;
+    const account = `account ${body.name}`;
+    const wait = Math.max(byAccount.retryAfterS(account), byAddress.retryAfterS(address));
+    if (wait) return tooMany(c, wait, 'logins');
     const s = await login(ws, body.name, body.password);
-    if (!s) return c.json({ error: 'wrong user name or password, or the user is disabled' }, 401);
+    if (!s) {
+      byAccount.fail(account);
+      byAddress.fail(address);
+      return c.json({ error: 'wrong user name or password, or the user is disabled' }, 401);
+    }
+    byAccount.forget(account);
     setCookie(c, SESSION_COOKIE, s.token, {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
       maxAge: SESSION_HOURS * 3600,
+      secure: overHttps(c, trustProxy),
     });
     return c.json({ user: s.user.name, role: s.user.role, csrfToken: s.csrf });
   });
@@ -82,7 +110,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
 
   app.get('/api/me', requireUser(ws), (c) => c.json({ user: c.var.user.name, role: c.var.user.role }));
 
-  app.post('/api/prompt/answer', requireUser(ws), async (c) => {
+  app.post('/api/prompt/answer', requireUser(ws, 'answer'), async (c) => {
     const body = parseAnswerBody(await jsonBody(c.req.raw));
     if ('error' in body) return c.json({ error: body.error }, 400);
     try {
@@ -103,7 +131,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
   });
 
   app.route('/', logbookApi(ws));
-  app.route('/', accountsApi(ws));
+  app.route('/', accountsApi(ws, { policy: opts.signup ?? 'open', trustProxy }));
   app.route('/', controlApi(ws));
   app.route('/', jobsApi(ws));
   app.route('/', stationsApi(ws));

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Workspace } from '../fat/home.js';
+import { refusal, type Action } from './roles.js';
 import { sessionUser, tokenUser, type User } from './users.js';
 
 /**
@@ -30,11 +31,13 @@ async function whoIs(ws: Workspace, c: Context): Promise<{ user: User } | { erro
   return { user: s.user };
 }
 
-/** Lets only known users through; sets c.var.user. */
-export function requireUser(ws: Workspace): MiddlewareHandler<AuthEnv> {
+/** Lets only known users through (with `action`, only those whose role allows it); sets c.var.user. */
+export function requireUser(ws: Workspace, action?: Action): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const who = await whoIs(ws, c);
     if ('error' in who) return c.json({ error: who.error }, who.status);
+    const no = action && refusal(who.user.name, who.user.role, action);
+    if (no) return c.json({ error: no }, 403);
     c.set('user', who.user);
     await next();
   };

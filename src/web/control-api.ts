@@ -8,11 +8,17 @@ import { requireUser, type AuthEnv } from './auth.js';
  * Operator actions over HTTP, the same as `fat pause|resume|abort|exclude|include`:
  *   POST /api/master/pause {reason}     POST /api/master/resume {}     POST /api/master/abort {reason}
  *   POST /api/modules/:serial/exclude {reason}     POST /api/modules/:serial/include {reason?}
- * Each needs a user (401 without, 403 without the CSRF token of a session); a bad body is a 400
+ * Each needs a user (401 without, 403 without the CSRF token of a session or without the role:
+ * pause and resume a shifter, abort, exclude and include an expert); a bad body is a 400
  * naming the field; a request that does not apply now (no master, not paused, ...) a 409, and
  * nothing changes. The request is recorded with the user's name, via 'web' (session) or 'api' (token).
  */
-const reason = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(2000);
+// each check its own message: a schema-wide `error` would also answer a too-long reason with "must be a string"
+const reason = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is needed' : 'must be a string') })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(2000, { error: 'must be at most 2000 characters' });
 const withReason = z.object({ reason }, { error: 'the body must be a JSON object {reason}' });
 const optionalReason = z.object({ reason: reason.optional() }, { error: 'the body must be a JSON object' });
 
@@ -38,7 +44,7 @@ export function controlApi(ws: Workspace) {
   const act = (action: ActionRequest['action'], schema: typeof withReason | typeof optionalReason, target?: (c: Context) => string) =>
     api.post(
       action === 'exclude' || action === 'include' ? `/api/modules/:serial/${action}` : `/api/master/${action}`,
-      requireUser(ws),
+      requireUser(ws, action),
       async (c) => {
         const raw = await body(c);
         if (typeof raw === 'symbol') return c.json({ error: 'the body is not valid JSON' }, 400);

@@ -39,7 +39,7 @@ export function jobsApi(ws: Workspace) {
     return c.json({ queue: 'pg-boss', jobs });
   });
 
-  api.post('/api/jobs/:id/retry', requireUser(ws), async (c) => {
+  api.post('/api/jobs/:id/retry', requireUser(ws, 'retry-job'), async (c) => {
     if (!queue) return c.json({ error: 'this store is SQLite: there is no job queue, nothing to retry' }, 409);
     try {
       const job = await withBoss((boss) => retryJob(boss, c.req.param('id')));

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Workspace } from '../fat/home.js';
 import { attachmentRow, getEntry, LogbookError, postEntry, searchEntries, type NewAttachment } from '../fat/logbook.js';
@@ -8,6 +8,7 @@ import { syncAutoEntries } from '../fat/logbook-auto.js';
 import { attachmentPath, isInline, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from '../fat/logbook-files.js';
 import { newRunForm, submitNewRunForm } from '../fat/new-run-form.js';
 import { requireUser, type AuthEnv } from './auth.js';
+import { limitBody } from './guards.js';
 
 /**
  * The logbook's API. Reading is open (like the rest of the API); posting needs a user (session
@@ -21,6 +22,7 @@ import { requireUser, type AuthEnv } from './auth.js';
  */
 // the whole request is held in memory while it is read: one entry's files together stay below this
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
+const MAX_TEXT_BYTES = 1024 * 1024;
 
 type Fields = Record<string, unknown>;
 
@@ -100,7 +102,8 @@ async function readBody(c: Context): Promise<{ fields: Fields; files: NewAttachm
 
 export function logbookApi(ws: Workspace) {
   const app = new Hono<AuthEnv>();
-  const limit = bodyLimit({
+  // files only in multipart posts, and only after authentication (the route checks the user first)
+  const withFiles = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) =>
       c.json(
@@ -110,6 +113,9 @@ export function logbookApi(ws: Workspace) {
         413,
       ),
   });
+  const textOnly = limitBody(MAX_TEXT_BYTES, 'a logbook entry without files');
+  const limit: MiddlewareHandler = (c, next) =>
+    (c.req.header('content-type') ?? '').startsWith('multipart/form-data') ? withFiles(c, next) : textOnly(c, next);
 
   app.get('/api/logbook', async (c) => {
     try {
@@ -135,7 +141,7 @@ export function logbookApi(ws: Workspace) {
     return e ? c.json(e) : c.json({ error: `there is no logbook entry ${c.req.param('id')}` }, 404);
   });
 
-  app.post('/api/logbook', requireUser(ws), limit, async (c) => {
+  app.post('/api/logbook', requireUser(ws, 'logbook'), limit, async (c) => {
     try {
       const { fields, files } = await readBody(c);
       if (typeof fields.text !== 'string') throw new LogbookError('"text": the entry\'s text (Markdown) is needed');
@@ -180,7 +186,7 @@ export function logbookApi(ws: Workspace) {
     }
   });
 
-  app.post('/api/logbook/new-run-form', requireUser(ws), async (c) => {
+  app.post('/api/logbook/new-run-form', requireUser(ws, 'logbook'), async (c) => {
     try {
       const { fields } = await readBody(c);
       const run = optRun(fields.run);

@@ -1,9 +1,10 @@
 import type { Workspace } from '../fat/home.js';
 import { nowIso } from '../store/open.js';
 import { hashPassword, hashToken, newToken, verifyPassword } from './password.js';
+import { isRole, ROLES, type Role } from './roles.js';
 
 /** Users of the web API: added, disabled and given tokens with `fat user`; looked up by the server. */
-export type Role = 'admin' | 'shifter';
+export type { Role } from './roles.js';
 
 export interface User {
   id: number;
@@ -16,6 +17,7 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function addUser(ws: Workspace, name: string, password: string, role: Role): Promise<User> {
   if (!NAME.test(name)) throw new Error(`user name "${name}" must be 1-64 letters, digits, ".", "_" or "-"`);
+  if (!isRole(role)) throw new Error(`role "${String(role)}" is not one of ${ROLES.join(', ')}`);
   if (password.length < 8) throw new Error(`the password of ${name} must have at least 8 characters`);
   const count = await ws.db
     .selectFrom('users')
@@ -63,10 +65,14 @@ export interface Session {
   user: User;
 }
 
+// an unknown name costs a password check too, so the time of the answer does not tell who exists
+let decoyHash: Promise<string> | undefined;
+
 /** Checks a name and password and opens a session; undefined when either is wrong or the user is disabled. */
 export async function login(ws: Workspace, name: string, password: string): Promise<Session | undefined> {
   const u = await ws.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
-  if (!u || u.disabled || !(await verifyPassword(password, u.password_hash))) return undefined;
+  const ok = await verifyPassword(password, u ? u.password_hash : await (decoyHash ??= hashPassword(newToken())));
+  if (!u || u.disabled || !ok) return undefined;
   const token = newToken();
   const csrf = newToken();
   const now = Date.now();
@@ -92,6 +98,13 @@ export async function sessionUser(ws: Workspace, token: string): Promise<{ user:
     .executeTakeFirst();
   if (!s || s.disabled || Date.parse(s.expires_at) < Date.now()) return undefined;
   return { user: { id: s.id, name: s.name, role: s.role }, csrf: s.csrf_token };
+}
+
+/** Gives a user another role (an administrator approving a self-signed viewer, say). */
+export async function setRole(ws: Workspace, name: string, role: Role): Promise<void> {
+  if (!isRole(role)) throw new Error(`role "${String(role)}" is not one of ${ROLES.join(', ')}`);
+  const u = await activeUser(ws, name);
+  await ws.db.updateTable('users').set({ role }).where('id', '=', u.id).execute();
 }
 
 export async function logout(ws: Workspace, token: string): Promise<void> {

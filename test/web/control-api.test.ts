@@ -29,7 +29,7 @@ describe('fat serve: operator actions', () => {
     h = await servedHome();
     await seedRun(h.ws);
     await addUser(h.ws, 'alice', 'correct horse battery', 'admin');
-    await addUser(h.ws, 'bob', 'correct horse battery', 'shifter');
+    await addUser(h.ws, 'bob', 'correct horse battery', 'expert');
     token = await createApiToken(h.ws, 'bob');
     const login = await post('/api/login', { name: 'alice', password: 'correct horse battery' });
     const { csrfToken } = (await login.json()) as { csrfToken: string };
@@ -64,6 +64,9 @@ describe('fat serve: operator actions', () => {
     const numeric = await post('/api/master/abort', { reason: 42 }, session);
     expect(numeric.status).toBe(400);
     expect(await error(numeric)).toContain('field "reason": must be a string');
+    const long = await post('/api/master/pause', { reason: 'x'.repeat(2001) }, session);
+    expect(long.status).toBe(400);
+    expect(await error(long)).toBe('field "reason": must be at most 2000 characters');
     const blank = await post('/api/modules/DEgg2026-1-001/exclude', { reason: '   ' }, bearer());
     expect(blank.status).toBe(400);
     expect(await error(blank)).toContain('field "reason"');
