@@ -28,6 +28,7 @@ const COMMANDS: Array<[string[], () => Promise<Register>]> = [
   [['worker'], () => import('./worker.js').then((m) => m.registerWorker)],
   [['jobs'], () => import('./jobs.js').then((m) => m.registerJobs)],
   [['store'], () => import('./store.js').then((m) => m.registerStore)],
+  [['notify'], () => import('./notify.js').then((m) => m.registerNotify)],
   [['import'], () => import('./import.js').then((m) => m.registerImport)],
 ];
 

@@ -45,7 +45,7 @@ export interface MasterOptions {
   /** dry runs: the run file to use instead of the schedule's, and prompts answered "yes" at once */
   dryRun?: { runFile: string; answeredBy: string };
   /** the event fan-out (console, run log, store, Slack) for this run */
-  notifier: (runId: number, runNumber: number) => Promise<{ emit(e: FatEvent): void; close(): Promise<void> }>;
+  notifier: (runId: number, runNumber: number) => Promise<{ emit(e: FatEvent): void; close(opts?: { flushMs?: number }): Promise<void> }>;
   /** aborted by Ctrl+C or a service stop; its reason (an Error) is recorded */
   signal: AbortSignal;
   /** asked once the run has stopped after an interruption */
@@ -342,7 +342,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
   } finally {
     control?.close();
     opts.signal.removeEventListener('abort', forward);
-    await notifier.close();
+    // a service stop must end within seconds; a finished run may wait a little for Slack
+    await notifier.close({ flushMs: stop.signal.aborted ? 2000 : 10_000 });
     await lease.release();
   }
 }

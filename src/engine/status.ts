@@ -1,11 +1,18 @@
 import type { Workspace } from '../fat/home.js';
 import { latestRun } from '../fat/runs.js';
+import { outboxBacklog } from '../notify/slack-outbox.js';
 import { backupLag } from './backup.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import { leaseHolder } from './lease.js';
 import { openPromptOf } from './prompts.js';
 import { latestSchedule } from './journal.js';
 import { formatOperator, operatorStatus } from './operator-status.js';
+
+/** Slack messages waiting (wall time: the outbox is about the real Slack). */
+async function slackBacklog(ws: Workspace) {
+  const b = await outboxBacklog(ws);
+  return { pending: b.count, oldestAgeS: b.oldest ? Math.max(0, (Date.now() - Date.parse(b.oldest)) / 1000) : 0, lastError: b.lastError };
+}
 
 /** What the station is doing now: the answer of `fat status` (and later GET /api/status). */
 export async function stationStatus(ws: Workspace) {
@@ -67,6 +74,7 @@ export async function stationStatus(ws: Workspace) {
     prompt: prompt ? { id: prompt.id, kind: prompt.kind, message: prompt.message, openedAt: prompt.opened_at } : null,
     operator: await operatorStatus(ws),
     backupLagS: await backupLag(ws),
+    slack: await slackBacklog(ws),
     events: events.reverse(),
   };
 }
@@ -104,6 +112,10 @@ export function formatStatus(s: StationStatus): string[] {
       (excluded.length ? `; excluded: ${excluded.map((m) => `${m.degg_serial} (port ${m.port}): ${m.state_reason}`).join('; ')}` : ''),
   );
   if (s.backupLagS > 0) out.push(`  backups: oldest pending for ${formatDuration(s.backupLagS)}`);
+  if (s.slack.pending > 0)
+    out.push(
+      `  Slack: ${s.slack.pending} message(s) waiting, the oldest for ${formatDuration(s.slack.oldestAgeS)}${s.slack.lastError ? ` (last error: ${s.slack.lastError})` : ''}; \`fat notify flush\` sends them`,
+    );
   if (s.events.length) out.push('  last events:', ...s.events.map((e) => `    ${e.time.slice(0, 19)} ${e.level.padEnd(5)} ${e.message}`));
   return out;
 }

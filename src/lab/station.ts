@@ -73,6 +73,8 @@ export const stationSchema = z
         shifter: z.string().default(''),
         expert: z.string().default(''),
         token_file: z.string().optional(),
+        /** wall seconds one Slack API call may take before it counts as lost */
+        timeout_s: z.number().positive().max(300).default(15),
       })
       .strict()
       .optional(),

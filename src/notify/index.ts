@@ -3,7 +3,7 @@ import { createConsoleSink, type ConsoleSinkOptions } from './console-sink.js';
 import { createRunLogSink, runLogPath } from './runlog-sink.js';
 import { scrub } from './scrub.js';
 import { readSlackConfig, type SlackConfig, type SlackConfigEnv } from './slack-config.js';
-import { enqueueSlack } from './slack-outbox.js';
+import { enqueueSlack, outboxBacklog } from './slack-outbox.js';
 import { SlackSender, type SlackSenderOptions } from './slack-sender.js';
 import { createStoreSink } from './store-sink.js';
 import { createLogbookSink } from './logbook-sink.js';
@@ -39,7 +39,10 @@ export interface Notifier {
   emit(e: FatEvent): void;
   /** waits until the Slack outbox is empty (true) or the time is up (false); true without Slack */
   flush(timeoutMs: number): Promise<boolean>;
-  /** finishes pending writes, gives Slack up to flushMs (default 5 s), stops the sender; unsent messages stay queued */
+  /**
+   * finishes pending writes, gives Slack up to flushMs (default 10 s), stops the sender; unsent
+   * messages stay queued, and a warning says how many and since when
+   */
   close(opts?: { flushMs?: number }): Promise<void>;
   readonly slack: SlackConfig;
   readonly sender: SlackSender | null;
@@ -89,6 +92,7 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
         token: slack.token,
         channel: slackOpts.sender?.channel ?? slack.channel,
         apiUrl: slackOpts.sender?.apiUrl ?? slack.apiUrl,
+        requestTimeoutMs: slackOpts.sender?.requestTimeoutMs ?? (ws.station.slack?.timeout_s ?? 15) * 1000,
         onProblem: (level, message) => emit({ level, kind: 'slack.problem', message, timeMs: ws.clock.now(), runId, audience: 'log' }),
       });
     }
@@ -130,6 +134,28 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
   sender?.start();
 
   let closed = false;
+  let closing: Promise<void> | null = null;
+  async function close(flushMs: number): Promise<void> {
+    await Promise.all(lanes.map((l) => l.tail));
+    if (sender) {
+      if (flushMs > 0) await sender.flush(flushMs);
+      await sender.stop();
+      const waiting = await outboxBacklog(ws);
+      if (waiting.count)
+        emit({
+          level: 'warn',
+          kind: 'slack.pending',
+          message: `${waiting.count} Slack message(s) not sent yet (the oldest queued at ${waiting.oldest}): they wait in the outbox; \`fat notify flush\` sends them, and so does the next master`,
+          timeMs: ws.clock.now(),
+          runId,
+          audience: 'log',
+        });
+    }
+    closed = true;
+    // late reports of the sender's stop have been queued by now
+    await Promise.all(lanes.map((l) => l.tail));
+    for (const l of lanes) await l.sink.close?.().catch(() => undefined);
+  }
   return {
     emit(e) {
       if (closed) return;
@@ -143,17 +169,9 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
       await Promise.all(lanes.map((l) => l.tail));
       return sender ? sender.flush(timeoutMs) : true;
     },
-    async close({ flushMs = 5000 } = {}) {
-      if (closed) return;
-      closed = true;
-      await Promise.all(lanes.map((l) => l.tail));
-      if (sender) {
-        if (flushMs > 0) await sender.flush(flushMs);
-        await sender.stop();
-      }
-      // late reports of the sender's stop have been queued by now
-      await Promise.all(lanes.map((l) => l.tail));
-      for (const l of lanes) await l.sink.close?.().catch(() => undefined);
+    close({ flushMs = 10_000 } = {}) {
+      closing ??= close(flushMs);
+      return closing;
     },
     slack,
     sender,

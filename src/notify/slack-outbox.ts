@@ -7,7 +7,8 @@ import type { FatEvent } from './types.js';
  * Turning an event into Slack messages waiting in the store's outbox. The sender drains the
  * outbox; writing here first means a Slack outage, a crash or a restart loses nothing.
  *
- * Text: "[station] message", so a channel shared by several stations (issue 6) says which one.
+ * Text: "[station run N] message", so a channel shared by several stations (issue 6), or read
+ * days later, says which station and which run (just "[station]" for events of no run).
  * Errors and critical events addressed to people start with `<!channel>`, Slack's real
  * @channel mention (the original typed "@channel - " into the text, which the Web API does not
  * turn into a notification); warnings reach the shifter and expert by DM without waking the
@@ -16,9 +17,10 @@ import type { FatEvent } from './types.js';
  */
 export const MAX_DETAIL_CHARS = 3000;
 
-export function slackText(station: string, e: FatEvent): string {
+export function slackText(station: string, runNumber: number | null, e: FatEvent): string {
   const mention = e.audience === 'people' && LEVEL_RANK[e.level] >= LEVEL_RANK.error ? '<!channel> ' : '';
-  let text = `${mention}[${escapeSlack(station)}] ${escapeSlack(e.message)}`;
+  const label = runNumber === null ? station : `${station} run ${runNumber}`;
+  let text = `${mention}[${escapeSlack(label)}] ${escapeSlack(e.message)}`;
   if (e.detail && e.detail.trim() !== '') {
     let detail = e.detail.replace(/\s+$/, '');
     if (detail.length > MAX_DETAIL_CHARS)
@@ -59,7 +61,8 @@ export async function enqueueSlack(
 ): Promise<number[]> {
   const targets = slackTargets(ws.station.slack, e);
   if (targets.length === 0) return [];
-  const text = slackText(ws.station.name, e);
+  const run = runId === null ? undefined : await ws.db.selectFrom('runs').select('run_number').where('id', '=', runId).executeTakeFirst();
+  const text = slackText(ws.station.name, run?.run_number ?? null, e);
   // wall time, not lab time: retries and rate limits are about the real Slack
   const now = nowIso(nowMs);
   return ws.db.transaction().execute(async (tx) => {
@@ -83,4 +86,16 @@ export async function enqueueSlack(
     }
     return ids;
   });
+}
+
+/** Slack messages of this station still waiting: how many, when the oldest was queued, the latest error. */
+export async function outboxBacklog(
+  ws: Pick<Workspace, 'db' | 'station'>,
+): Promise<{ count: number; oldest: string | null; lastError: string | null }> {
+  const pending = ws.db.selectFrom('outbox').where('station', '=', ws.station.name).where('state', '=', 'pending');
+  const r = await pending
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .executeTakeFirstOrThrow();
+  const last = await pending.select('last_error').where('last_error', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return { count: Number(r.n), oldest: r.oldest ?? null, lastError: last?.last_error ?? null };
 }

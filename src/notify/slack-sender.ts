@@ -21,8 +21,12 @@ import type { Level } from './types.js';
  * same target, never those for other targets. A 429 pauses everything for its Retry-After, since
  * Slack's limits are per workspace and method.
  *
- * Delivery is at least once: a crash between Slack's "ok" and our "sent" re-sends that one
- * message after the restart (chat.postMessage has no idempotency key).
+ * chat.postMessage has no idempotency key, so each message carries its outbox key in its
+ * metadata, and one whose last attempt may have arrived (a timeout, a dropped connection, a 5xx)
+ * is first looked for in the conversation's history: a slow Slack gets it once. Only when the
+ * history cannot be read, or a crash falls between Slack's "ok" and our "sent", can a message
+ * arrive twice. A new sender retries waiting messages at once: an earlier process's backoff is
+ * not inherited.
  */
 export interface SlackSenderOptions {
   token: string;
@@ -109,6 +113,7 @@ export class SlackSender {
   private kicked = false;
   private pauseUntil = 0;
   private failing = false;
+  private fresh = false;
   private readonly reported = new Set<string>();
 
   constructor(
@@ -137,6 +142,7 @@ export class SlackSender {
   start(): void {
     if (this.loop) return;
     this.stopping = false;
+    this.fresh = true;
     this.loop = this.run().finally(() => {
       this.loop = null;
     });
@@ -193,6 +199,16 @@ export class SlackSender {
     while (!this.stopping) {
       let waitMs: number;
       try {
+        if (this.fresh) {
+          // an earlier process's backoff (up to minutes) is not this one's: try the waiting messages now
+          await this.ws.db
+            .updateTable('outbox')
+            .set({ next_attempt_at: nowIso(this.now()) })
+            .where('station', '=', this.ws.station.name)
+            .where('state', '=', 'pending')
+            .execute();
+          this.fresh = false;
+        }
         waitMs = await this.step();
       } catch (e) {
         // the store itself failed (locked, closed): say so, try again later
@@ -230,7 +246,7 @@ export class SlackSender {
     const station = this.ws.station.name;
     const heads = await this.ws.db
       .selectFrom('outbox')
-      .select(['id', 'target', 'text', 'attempts', 'next_attempt_at'])
+      .select(['id', 'target', 'text', 'attempts', 'next_attempt_at', 'maybe_sent'])
       .where('id', 'in', (eb) =>
         eb
           .selectFrom('outbox')
@@ -255,13 +271,17 @@ export class SlackSender {
     return 0;
   }
 
-  private async attempt(row: { id: number; target: string; text: string; attempts: number }): Promise<void> {
-    const outcome = await this.send(row.target, row.text);
+  private async attempt(row: { id: number; target: string; text: string; attempts: number; maybe_sent: number }): Promise<void> {
+    const key = `icefat:${this.ws.station.name}:${row.id}`;
+    const outcome =
+      row.maybe_sent && (await this.alreadyThere(row.target, key, row))
+        ? { kind: 'sent' as const }
+        : await this.send(row.target, row.text, key);
     const attempts = row.attempts + 1;
     const now = this.now();
     const update = this.ws.db.updateTable('outbox').where('id', '=', row.id);
     if (outcome.kind === 'sent') {
-      await update.set({ state: 'sent', attempts, sent_at: nowIso(now), last_error: null }).execute();
+      await update.set({ state: 'sent', attempts, sent_at: nowIso(now), last_error: null, maybe_sent: 0 }).execute();
       if (this.failing) {
         this.failing = false;
         this.problem('info', 'Slack takes messages again; the outbox is being sent in order', null);
@@ -285,7 +305,9 @@ export class SlackSender {
     } else {
       retryAt = now + Math.min(this.maxMs, this.initialMs * 2 ** Math.min(30, attempts - 1));
     }
-    await update.set({ attempts, next_attempt_at: nowIso(retryAt), last_error: error }).execute();
+    await update
+      .set({ attempts, next_attempt_at: nowIso(retryAt), last_error: error, maybe_sent: outcome.kind === 'retry' ? 1 : 0 })
+      .execute();
     if (outcome.kind === 'auth') {
       this.problem(
         'error',
@@ -298,13 +320,40 @@ export class SlackSender {
     }
   }
 
-  private async send(target: string, text: string): Promise<Outcome> {
+  private async send(target: string, text: string, key: string): Promise<Outcome> {
     try {
-      const channel = target === 'channel' ? this.channel : await this.dmChannel(target.slice('dm:'.length));
-      await this.client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
+      const channel = await this.channelOf(target);
+      await this.client.chat.postMessage({
+        channel,
+        text,
+        unfurl_links: false,
+        unfurl_media: false,
+        metadata: { event_type: 'icefat_message', event_payload: { key } },
+      });
       return { kind: 'sent' };
     } catch (e) {
       return this.classify(e);
+    }
+  }
+
+  private channelOf(target: string): Promise<string> {
+    return target === 'channel' ? Promise.resolve(this.channel) : this.dmChannel(target.slice('dm:'.length));
+  }
+
+  /** Whether a message with this key is in the conversation already (false when the history cannot be read). */
+  private async alreadyThere(target: string, key: string, row: { id: number }): Promise<boolean> {
+    try {
+      const created = await this.ws.db.selectFrom('outbox').select('created_at').where('id', '=', row.id).executeTakeFirstOrThrow();
+      const r = await this.client.conversations.history({
+        channel: await this.channelOf(target),
+        oldest: String(Date.parse(created.created_at) / 1000 - 60),
+        include_all_metadata: true,
+        limit: 200,
+      });
+      return (r.messages ?? []).some((m) => (m.metadata?.event_payload)?.key === key);
+    } catch (e) {
+      this.problem('warn', `Slack history could not be read to avoid a duplicate (${this.classify(e).error}); sending again`, 'history');
+      return false;
     }
   }
 
@@ -318,7 +367,7 @@ export class SlackSender {
     return id;
   }
 
-  private classify(e: unknown): Outcome {
+  private classify(e: unknown): Exclude<Outcome, { kind: 'sent' }> {
     const clean = (s: string) => scrub(s, [this.opts.token]).slice(0, 500);
     if (e instanceof WebAPIRateLimitedError) {
       return {

@@ -181,6 +181,8 @@ export interface OutboxTable {
   next_attempt_at: string;
   sent_at: string | null;
   last_error: string | null;
+  /** 1: the last attempt may have reached Slack (no answer came); look in the history before sending again */
+  maybe_sent: Generated<number>;
 }
 
 export interface BackupTable {

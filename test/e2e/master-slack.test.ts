@@ -71,7 +71,7 @@ describe('fat master notifies Slack through an outage', () => {
         text,
       ).toHaveLength(1);
     expect(new Set(channel).size).toBe(channel.length);
-    expect(channel.every((m) => m.startsWith('[sim-station] '))).toBe(true);
+    expect(channel.every((m) => m.startsWith('[sim-station run 1] '))).toBe(true);
     // the quiet housekeeping tasks are not announced one by one
     expect(channel.some((m) => m.includes('wait_time_0'))).toBe(false);
     expect(slack.messages.every((m) => m.token === token)).toBe(true);

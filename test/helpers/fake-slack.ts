@@ -2,16 +2,21 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A stand-in for Slack's Web API on 127.0.0.1 (a port the OS picks): chat.postMessage and
- * conversations.open, bodies form- or JSON-encoded as the SDK sends them. Failures are
- * programmable in sequence: the first `rateLimited` calls answer 429 (Retry-After), the next
- * `serverErrors` answer 500, then everything is ok. `echoToken` puts the caller's token into the
- * error bodies, as a careless proxy might, to prove icefat scrubs it.
+ * A stand-in for Slack's Web API on 127.0.0.1 (a port the OS picks): chat.postMessage,
+ * conversations.open and conversations.history (with message metadata), bodies form- or
+ * JSON-encoded as the SDK sends them. Failures are programmable in sequence: the first
+ * `rateLimited` calls answer 429 (Retry-After), the next `serverErrors` answer 500, then
+ * everything is ok. `slowMs` takes each message at once but answers only after that long (past a
+ * client's timeout, Slack has the message all the same). `echoToken` puts the caller's token into
+ * the error bodies, as a careless proxy might, to prove icefat scrubs it.
  */
 export interface FakeSlackMessage {
   channel: string;
   text: string;
   token: string;
+  /** the `metadata` the message was posted with, if any */
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  ts: string;
 }
 
 export interface FakeSlackOptions {
@@ -23,6 +28,8 @@ export interface FakeSlackOptions {
   platformError?: string;
   /** users conversations.open does not know (user_not_found) */
   unknownUsers?: string[];
+  /** chat.postMessage: store the message at once, answer after this many ms */
+  slowMs?: number;
 }
 
 export interface FakeSlack {
@@ -67,8 +74,24 @@ export async function startFakeSlack(initial: FakeSlackOptions = {}): Promise<Fa
       }
       if (opts.platformError) return answer(200, { ok: false, error: opts.platformError, detail: echo });
       if (method === 'chat.postMessage') {
-        messages.push({ channel: body.channel ?? '', text: body.text ?? '', token });
-        return answer(200, { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` });
+        const ts = `${Date.now() / 1000}`;
+        const metadata = body.metadata ? (JSON.parse(body.metadata) as FakeSlackMessage['metadata']) : undefined;
+        messages.push({ channel: body.channel ?? '', text: body.text ?? '', token, metadata, ts });
+        const reply = () => (res.destroyed ? undefined : answer(200, { ok: true, channel: body.channel, ts }));
+        if (opts.slowMs) return void setTimeout(reply, opts.slowMs);
+        return reply();
+      }
+      if (method === 'conversations.history') {
+        const oldest = Number(body.oldest ?? 0);
+        const found = messages
+          .filter((m) => m.channel === body.channel && Number(m.ts) >= oldest)
+          .map((m) => ({
+            type: 'message',
+            text: m.text,
+            ts: m.ts,
+            ...(body.include_all_metadata === 'true' && m.metadata ? { metadata: m.metadata } : {}),
+          }));
+        return answer(200, { ok: true, messages: found.reverse(), has_more: false });
       }
       if (method === 'conversations.open') {
         const user = body.users ?? '';

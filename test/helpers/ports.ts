@@ -35,6 +35,8 @@ export const TEST_PORTS = {
   masterCrash: 28000,
   masterCrashReference: 28200,
   masterSlack: 28300,
+  // test/e2e/master-slack-faults.test.ts: 31500..31599, 32500..32516, 32734
+  masterSlackFaults: 31500,
   // test/e2e/master-crash-measurement.test.ts: 4400..4499, 5400..5416, 5634
   masterCrashMeasurement: 4400,
   // test/e2e/measure-scaler.test.ts: 25600..25699, 26600..26616, 26834

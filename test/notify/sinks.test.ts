@@ -121,9 +121,9 @@ describe('Slack outbox rows', () => {
     const rows = await ws.db.selectFrom('outbox').selectAll().orderBy('id').execute();
     // shifter and expert are the same person here: one DM
     expect(rows.map((r) => [r.target, r.text, r.state])).toEqual([
-      ['channel', '[sim-station] a &amp; &lt;b&gt;', 'pending'],
-      ['channel', '<!channel> [sim-station] stopped', 'pending'],
-      ['dm:U1', '<!channel> [sim-station] stopped', 'pending'],
+      ['channel', '[sim-station run 42] a &amp; &lt;b&gt;', 'pending'],
+      ['channel', '<!channel> [sim-station run 42] stopped', 'pending'],
+      ['dm:U1', '<!channel> [sim-station run 42] stopped', 'pending'],
     ]);
   });
 });

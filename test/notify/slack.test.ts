@@ -70,7 +70,7 @@ describe('Slack through the outbox', () => {
 
     expect(fake.calls.filter((c) => c.status === 429)).toHaveLength(2);
     expect(fake.calls.filter((c) => c.status === 500)).toHaveLength(3);
-    expect(fake.messages.map((m) => m.text)).toEqual(texts.map((t) => `[sim-station] ${t}`));
+    expect(fake.messages.map((m) => m.text)).toEqual(texts.map((t) => `[sim-station run 42] ${t}`));
     expect(fake.messages.every((m) => m.channel === 'C-FAT')).toBe(true);
     const rows = await outbox(ws);
     expect(rows.every((r) => r.state === 'sent' && r.last_error === null)).toBe(true);
@@ -89,7 +89,7 @@ describe('Slack through the outbox', () => {
     expect(await n.flush(10_000)).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
     expect(fake.calls.map((c) => c.status)).toEqual([429, 200, 200]);
-    expect(fake.messages.map((m) => m.text)).toEqual(['[sim-station] one', '[sim-station] two']);
+    expect(fake.messages.map((m) => m.text)).toEqual(['[sim-station run 42] one', '[sim-station run 42] two']);
   });
 
   it('delivers after a restart the messages queued while Slack was down, before the new ones', async () => {
@@ -113,7 +113,7 @@ describe('Slack through the outbox', () => {
     second.n.emit(ev('after restart'));
     expect(await second.n.flush(10_000)).toBe(true);
     expect(fake.messages.map((m) => m.text)).toEqual(
-      [0, 1, 2, 3, 4].map((i) => `[sim-station] queued ${i}`).concat('[sim-station] after restart'),
+      [0, 1, 2, 3, 4].map((i) => `[sim-station run 42] queued ${i}`).concat('[sim-station run 42] after restart'),
     );
   });
 
@@ -131,7 +131,7 @@ describe('Slack through the outbox', () => {
     cleanups.push(() => fake.close());
     const sender = new SlackSender(ws, { token: TOKEN, apiUrl: fake.url, ...fast });
     expect(await sender.flush(5000)).toBe(true);
-    expect(fake.messages.map((m) => m.text)).toEqual(['[sim-station] answered from another terminal']);
+    expect(fake.messages.map((m) => m.text)).toEqual(['[sim-station run 42] answered from another terminal']);
   });
 
   it('sends warnings for people to the channel and as DMs to the shifter and the expert', async () => {
@@ -148,8 +148,8 @@ describe('Slack through the outbox', () => {
     const byChannel = (c: string) => fake.messages.filter((m) => m.channel === c).map((m) => m.text.split('\n')[0]);
     for (const c of ['C-FAT', 'D-U-SHIFTER', 'D-U-EXPERT']) {
       expect(byChannel(c)).toEqual([
-        '[sim-station] D-Egg at port 5003 did not answer',
-        '<!channel> [sim-station] run stopped automatically',
+        '[sim-station run 42] D-Egg at port 5003 did not answer',
+        '<!channel> [sim-station run 42] run stopped automatically',
       ]);
     }
     // the trace follows in a code block, with Slack's markup characters escaped
@@ -183,10 +183,10 @@ describe('Slack through the outbox', () => {
       'dm:U-EXPERT sent',
     ]);
     expect(fake.messages.map((m) => `${m.channel} ${m.text}`)).toEqual([
-      'C-FAT [sim-station] first',
-      'D-U-EXPERT [sim-station] first',
-      'C-FAT [sim-station] second',
-      'D-U-EXPERT [sim-station] second',
+      'C-FAT [sim-station run 42] first',
+      'D-U-EXPERT [sim-station run 42] first',
+      'C-FAT [sim-station run 42] second',
+      'D-U-EXPERT [sim-station run 42] second',
     ]);
     // reported once, not once per message
     expect(out.text().match(/for good/g)).toHaveLength(1);
@@ -205,7 +205,7 @@ describe('Slack through the outbox', () => {
     const rows = await outbox(ws);
     expect(rows.map((r) => r.state)).toEqual(['failed', 'sent']);
     expect(rows[0].last_error).toContain('channel_not_found');
-    expect(fake.messages.map((m) => m.text)).toEqual(['[sim-station] delivered']);
+    expect(fake.messages.map((m) => m.text)).toEqual(['[sim-station run 42] delivered']);
     expect(console.text()).toMatch(/refused a message for channel for good/);
   });
 
@@ -253,6 +253,7 @@ describe('Slack through the outbox', () => {
     });
     n.emit(ev('via the environment'));
     await n.close({ flushMs: 5000 });
-    expect(fake.messages).toEqual([{ channel: 'C-FAT', text: '[sim-station] via the environment', token: TOKEN }]);
+    expect(fake.messages).toMatchObject([{ channel: 'C-FAT', text: '[sim-station run 42] via the environment', token: TOKEN }]);
+    expect(fake.messages[0].metadata).toEqual({ event_type: 'icefat_message', event_payload: { key: expect.stringMatching(/^icefat:sim-station:\d+$/) as string } });
   });
 });

@@ -7,6 +7,7 @@ import * as m0005 from './0005_logbook.js';
 import * as m0006 from './0006_operator_actions.js';
 import * as m0007 from './0007_postgres_and_import.js';
 import * as m0008 from './0008_task_person.js';
+import * as m0009 from './0009_outbox_maybe_sent.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -19,5 +20,6 @@ export const migrationProvider: MigrationProvider = {
     '0006_operator_actions': m0006,
     '0007_postgres_and_import': m0007,
     '0008_task_person': m0008,
+    '0009_outbox_maybe_sent': m0009,
   }),
 };

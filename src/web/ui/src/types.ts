@@ -27,6 +27,7 @@ export interface Status {
     pending: Array<{ id: number; action: string; target: string | null; reason: string | null; by: string; via: string; requestedAt: string }>;
   };
   backupLagS: number;
+  slack?: { pending: number; oldestAgeS: number; lastError: string | null };
   events: Array<{ time: string; level: string; message: string }>;
 }
 

@@ -160,6 +160,12 @@ export function Now() {
             held by the conditions: {conditions}
           </p>
         )}
+        {status.slack && status.slack.pending > 0 && (
+          <p className="marginal" data-testid="slack-backlog">
+            Slack: {status.slack.pending} message(s) waiting, the oldest for {Math.round(status.slack.oldestAgeS / 60)} min
+            {status.slack.lastError ? ` (last error: ${status.slack.lastError})` : ''}; on the station, <code>fat notify flush</code> sends them
+          </p>
+        )}
         {status.operator?.pending.map((p) => (
           <p key={p.id} className="muted">
             pending: {p.action} {p.target ?? ''} by {p.by}
