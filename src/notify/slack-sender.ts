@@ -350,7 +350,8 @@ export class SlackSender {
         include_all_metadata: true,
         limit: 200,
       });
-      return (r.messages ?? []).some((m) => (m.metadata?.event_payload)?.key === key);
+      // the SDK types the payload as {}: read our key from it as a plain record
+      return (r.messages ?? []).some((m) => (m.metadata?.event_payload as Record<string, unknown> | undefined)?.key === key);
     } catch (e) {
       this.problem('warn', `Slack history could not be read to avoid a duplicate (${this.classify(e).error}); sending again`, 'history');
       return false;
