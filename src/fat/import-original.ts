@@ -138,10 +138,10 @@ async function importRun(ctx: Ctx, runNumber: number, file: string, run: { text:
       ).id;
       report.runs.new++;
     } else report.runs.known++;
+    const t: Ctx = { ...ctx, db: tx };
     const base = { run_id: runId, degg_serial: null, pmt: '', source_file: file };
-    await keep({ ...ctx, db: tx }, { ...base, level: 'run', entry_key: '', raw: run.text });
-    for (const e of entriesOf(run.doc))
-      await keep({ ...ctx, db: tx }, { ...base, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) });
+    await keep(t, { ...base, level: 'run', entry_key: '', raw: run.text });
+    for (const e of entriesOf(run.doc)) await keep(t, { ...base, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) });
     return runId;
   });
 }
@@ -328,7 +328,12 @@ async function importDegg(ctx: Ctx, runId: number, runDate: string, serial: stri
           ),
         );
     }
-    if (rows.length) await tx.insertInto('results').values(rows).execute();
+    // a few rows per INSERT, within both engines' limits on bound parameters
+    for (let i = 0; i < rows.length; i += 500)
+      await tx
+        .insertInto('results')
+        .values(rows.slice(i, i + 500))
+        .execute();
     ctx.report.results += rows.length;
   });
 }
