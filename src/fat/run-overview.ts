@@ -5,10 +5,9 @@ import { findRun, shownRun } from './runs.js';
 import { runVerdicts } from './verdicts.js';
 
 /**
- * The runs of the station, and those imported from the original system (runs.ts, scope 'shown'),
- * for the dashboard (GET /api/runs, GET /api/runs/:number): every run with
- * its schedules, and one run in full (tasks, verdicts, backups, log, links to its exported files
- * under /files/).
+ * The runs of the station and those imported from the original system (runs.ts, scope 'shown')
+ * for the dashboard (GET /api/runs, GET /api/runs/:number): every run with its schedules, and one
+ * run in full (tasks, verdicts, backups, log, links to its exported files under /files/).
  */
 export async function runList(ws: Workspace) {
   const runs = await ws.db

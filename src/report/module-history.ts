@@ -6,9 +6,9 @@ import { moduleData, runInfo, type ModuleData } from './report-data.js';
 
 /**
  * One D-Egg across every run of the station and the runs imported from the original system
- * (GET /api/modules/:serial): per run what a report
- * shows (identity, results, verdict, gain scan curves), and the series its plots need: dark rate
- * against mainboard temperature, linearity points, and the sensor readings over time.
+ * (GET /api/modules/:serial): per run what a report shows (identity, results, verdict, gain scan
+ * curves), and the series its plots need: dark rate against mainboard temperature, linearity
+ * points, and the sensor readings over time.
  */
 export interface ModuleHistory {
   serial: string;

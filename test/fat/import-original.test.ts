@@ -6,6 +6,7 @@ import { openWorkspace } from '../../src/fat/home.js';
 import { importOriginal, type ImportReport } from '../../src/fat/import-original.js';
 import { openStore, type Db } from '../../src/store/open.js';
 import { startServer } from '../../src/web/server.js';
+import { launchBrowser } from '../helpers/browser.js';
 import { fat } from '../helpers/fat-cli.js';
 import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 
@@ -293,6 +294,25 @@ describe('an imported home, through the fat binary and the read API', () => {
           [2, 'imported'],
           [1, 'imported'],
         ]);
+
+        // the dashboard: the grid of the latest run, and the module page with the original's runs
+        const browser = await launchBrowser();
+        try {
+          const page = await browser.newPage();
+          await page.goto(`${server.url}/#/modules`);
+          const tile = page.getByTestId('module-tile');
+          await expect.poll(() => tile.count(), { timeout: 15_000 }).toBe(1);
+          expect(await tile.locator('.not-judged').textContent()).toBe('verdict: not judged');
+          await page.goto(`${server.url}/#/module/DEgg2021-3-133`);
+          const rows = page.getByTestId('module-run');
+          await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+          expect(await rows.allTextContents()).toEqual([
+            expect.stringMatching(/^2imported2023-03-01active.*pass$/),
+            expect.stringMatching(/^1imported2023-02-09activemarginal.*2712 Hz/),
+          ]);
+        } finally {
+          await browser.close();
+        }
       } finally {
         await server.close();
         await ws.close();
