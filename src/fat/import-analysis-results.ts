@@ -41,7 +41,7 @@ const value =
 
 /** What the reader needs besides the value: the temperature, errors, the settings it was taken at. */
 function detailOf(data: Json): Json {
-  const keep = ['temperature', 'error', 'error1sig', 'label', 'efficiency', 'pe_threshold', 'daq_type', 'ndFilter', 'laserFrequency'];
+  const keep = ['error', 'error1sig', 'label', 'efficiency', 'pe_threshold', 'daq_type', 'ndFilter', 'laserFrequency'];
   const out: Json = {};
   for (const k of keep) if (data[k] !== undefined) out[k] = data[k];
   const t = data.temperature;
