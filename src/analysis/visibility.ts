@@ -94,10 +94,62 @@ export function laserLockedMask(timestampsTicks: Float64Array, laserHz: number, 
   return mask;
 }
 
+/** How far from a fitted shot time a trigger may be and count as the laser's (jitter is ns). */
+export const SHOT_GATE_S = 50e-9;
+
+/** The laser's shot times t = a + b·k (ticks). */
+interface ShotGrid {
+  a: number;
+  b: number;
+}
+
+/**
+ * The laser's shot times over the whole acquisition: of the lines through two seeds (triggers the
+ * neighbour test found whole periods from another), the one most seeds lie on, refined by least
+ * squares. One grid for every block, since the mainboard's clock runs on between reads: at a high
+ * dark rate a block spans only a few periods, and the neighbour test alone then takes dark pulses
+ * that happen to lie a period apart (in most blocks) for the laser; on the grid they do not lie.
+ */
+function shotGrid(ts: Float64Array, seeds: readonly number[], period: number): ShotGrid | null {
+  const gate = SHOT_GATE_S * TICKS_PER_SECOND;
+  const onGrid = (t: number, g: ShotGrid) => Math.abs(t - g.a - Math.round((t - g.a) / g.b) * g.b) <= gate;
+  const m = seeds.length;
+  // every seed with a few partners spread over the acquisition: the far ones pin the period down
+  const step = Math.max(1, Math.floor(m / 8));
+  let best: ShotGrid | null = null;
+  let bestCount = 1;
+  for (let x = 0; x < m; x++) {
+    for (let y = x + 1; y < m; y += step) {
+      const dt = ts[seeds[y]] - ts[seeds[x]];
+      const k = Math.round(dt / period);
+      // the generator's and the mainboard's clocks agree to far better than 1e-4
+      if (k < 1 || Math.abs(dt / k / period - 1) > 1e-4) continue;
+      const g = { a: ts[seeds[x]], b: dt / k };
+      let count = 0;
+      for (const s of seeds) if (onGrid(ts[s], g)) count++;
+      if (count > bestCount) [best, bestCount] = [g, count];
+    }
+  }
+  if (!best) return null;
+  const on = seeds.filter((s) => onGrid(ts[s], best));
+  const k = on.map((s) => Math.round((ts[s] - best.a) / best.b));
+  const mk = k.reduce((x, y) => x + y, 0) / k.length;
+  const mt = on.reduce((x, s) => x + ts[s], 0) / on.length;
+  let sxy = 0;
+  let sxx = 0;
+  on.forEach((s, i) => {
+    sxy += (k[i] - mk) * (ts[s] - mt);
+    sxx += (k[i] - mk) ** 2;
+  });
+  const b = sxx > 0 ? sxy / sxx : best.b;
+  return { a: mt - b * mk, b };
+}
+
 /**
  * `blockStarts` lists where each separately read block begins: time between two reads is not
  * covered (the module drops what comes while nobody reads), so laser shots are counted within
- * blocks only.
+ * blocks only. A trigger on the laser's shot grid is the laser's; with the dead time after each
+ * trigger that is at most one per shot, so the laser-locked triggers never outnumber the shots.
  */
 export function analyseVisibility(
   timestampsTicks: Float64Array,
@@ -106,27 +158,40 @@ export function analyseVisibility(
   blockStarts: number[] = [0],
 ): VisibilityResult {
   const n = timestampsTicks.length;
-  const bounds = [...blockStarts.filter((b) => b > 0 && b < n), n];
-  let laserShots = 0;
+  const period = TICKS_PER_SECOND / laserHz;
+  const gate = SHOT_GATE_S * TICKS_PER_SECOND;
+  const bounds = [...new Set([...blockStarts.filter((b) => b > 0 && b < n), n])].sort((a, b) => a - b);
+  const blocks: Array<[number, number]> = [];
+  const seeds: number[] = [];
+  for (let b = 0, start = 0; b < bounds.length; start = bounds[b++]) {
+    if (start === bounds[b]) continue;
+    blocks.push([start, bounds[b]]);
+    laserLockedMask(timestampsTicks.subarray(start, bounds[b]), laserHz).forEach((m, i) => m && seeds.push(start + i));
+  }
+  const grid = shotGrid(timestampsTicks, seeds, period);
+  let shots = 0;
   let spanS = 0;
   let locked = 0;
   let q = 0;
-  for (let b = 0, start = 0; b < bounds.length; start = bounds[b++]) {
-    const ts = timestampsTicks.subarray(start, bounds[b]);
-    if (!ts.length) continue;
-    const span = (ts[ts.length - 1] - ts[0]) / TICKS_PER_SECOND;
-    spanS += span;
-    laserShots += Math.round(span * laserHz) + 1;
-    const mask = laserLockedMask(ts, laserHz);
-    for (let i = 0; i < ts.length; i++) {
-      if (mask[i]) {
+  for (const [start, end] of blocks) {
+    const first = timestampsTicks[start];
+    const last = timestampsTicks[end - 1];
+    spanS += (last - first) / TICKS_PER_SECOND;
+    if (!grid) {
+      shots += Math.round((last - first) / period) + 1;
+      continue;
+    }
+    shots += Math.floor((last - grid.a + gate) / grid.b) - Math.ceil((first - grid.a - gate) / grid.b) + 1;
+    for (let i = start; i < end; i++) {
+      const t = timestampsTicks[i];
+      if (Math.abs(t - grid.a - Math.round((t - grid.a) / grid.b) * grid.b) <= gate) {
         locked++;
-        q += charges[start + i];
+        q += charges[i];
       }
     }
   }
-  laserShots = Math.max(1, laserShots);
-  const efficiency = Math.min(1, locked / laserShots);
+  const laserShots = Math.max(1, shots);
+  const efficiency = locked / laserShots;
   const meanChargePc = locked ? q / locked : 0;
   return {
     events: n,

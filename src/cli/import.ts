@@ -14,12 +14,13 @@ export function registerImport(program: Command<[], { home?: string }>): void {
     .action(async (root, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         const { importOriginal } = await import('../fat/import-original.js');
+        const { goalpostsFile, loadGoalposts } = await import('../fat/goalposts-file.js');
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.station)) {
           throw new CliError(`--station "${opts.station}": a station name is 1-64 letters, digits, ".", "_" or "-"`);
         }
         let report;
         try {
-          report = await importOriginal(ws.db, root, opts.station);
+          report = await importOriginal(ws.db, root, opts.station, loadGoalposts(goalpostsFile(ws.home.dir)));
         } catch (e) {
           throw new CliError(`fat import ${root}: ${(e as Error).message}`);
         }
@@ -28,9 +29,12 @@ export function registerImport(program: Command<[], { home?: string }>): void {
           `  runs     ${report.runs.new} new, ${report.runs.known} already imported`,
           `  modules  ${report.modules.new} new, ${report.modules.known} already imported`,
           `  entries  ${report.entries.new} new, ${report.entries.known} already imported (kept verbatim)`,
-          `  results  ${report.results} new`,
+          `  results  ${report.results} new (every quantity the files record, judged against the goalposts)`,
           ...(report.problems.length
-            ? [`${report.problems.length} file(s) skipped:`, ...report.problems.map((p) => `  ${p.file}: ${p.message}`)]
+            ? [
+                `${report.problems.length} problem(s), the rest was imported:`,
+                ...report.problems.map((p) => `  ${p.file}${p.key ? ` ${p.key}` : ''}: ${p.message}`),
+              ]
             : []),
         ]);
         if (report.problems.length) process.exitCode = 1;

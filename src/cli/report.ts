@@ -29,7 +29,7 @@ export function registerReport(program: Command<[], { home?: string }>): void {
         const { writeFileAtomic } = await import('../util/atomic-write.js');
         let run;
         try {
-          run = await findRun(ws, runArg);
+          run = await findRun(ws, runArg, 'shown');
         } catch (e) {
           throw new CliError((e as Error).message);
         }

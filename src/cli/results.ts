@@ -18,6 +18,7 @@ function fmtValue(r: ResultRecord): string {
 
 function fmtProvenance(r: ResultRecord): string {
   const p = r.provenance;
+  if (p.importedFrom) return `imported from ${p.importedFrom}`;
   const commit = p.icefatCommit ? `${p.icefatCommit.slice(0, 10)}${p.icefatDirty ? '+dirty' : ''}` : 'unknown';
   const fw = p.firmware ? `fpga ${p.firmware.fpga} / iceboot ${p.firmware.software}` : 'unknown';
   return `icefat ${commit}, schedule ${p.scheduleHash ? p.scheduleHash.slice(0, 12) : 'none (fat measure)'}, firmware ${fw}, operator ${p.operator || 'unknown'}`;
@@ -57,9 +58,9 @@ export function registerResults(program: Command<[], { home?: string }>): void {
           throw e;
         }
         const { counts, modules: shown, results: rows } = report;
-        const total = counts.pass + counts.marginal + counts.fail;
+        const total = counts.pass + counts.marginal + counts.fail + counts.notJudged;
         emit(opts.json, report, () => [
-          `Run ${report.run} on ${ws.station.name}: ${total} modules, ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail`,
+          `Run ${report.run} on ${report.station}: ${total} modules, ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail, ${counts.notJudged} not judged`,
           ...shown.flatMap(moduleLine),
           ...(rows ? [`Results of ${shown[0].serial} (${rows.length}, oldest first):`, ...resultLines(rows)] : []),
         ]);

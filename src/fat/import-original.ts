@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Insertable } from 'kysely';
+import { judge } from '../analysis/goalposts.js';
 import type { Db } from '../store/open.js';
 import { nowIso } from '../store/open.js';
+import type { ResultTable } from '../store/schema.js';
+import type { Goalposts } from './goalposts-file.js';
+import { analysisResult } from './import-analysis-results.js';
+import { deggQuantities, entriesOf, isEntry, PMTS, type Quantity } from './import-degg-quantities.js';
+import { isObject, readJsonObject, type Json, type ReadProblem } from './import-json.js';
+import { stfOutcomes } from './import-stf.js';
 import { runName } from './run-files.js';
 
 /**
@@ -9,107 +17,42 @@ import { runName } from './run-files.js';
  * so that module histories start with what was measured before icefat.
  *   PATH/run/run_NNNNN.json            a run: { "<DEggSerial>": "<path>", comment, date, MasterFAT_NN, ... }
  *   PATH/run_NNNNN/<DEggSerial>.json   a D-Egg: identity, UpperPmt/LowerPmt, measurement entries
+ *   PATH/database_jsons/**.json        the original's analysis results, where the tree has them
  * What is written:
  *   runs and modules (station 'imported' unless told), like icefat's own;
- *   imported_entries: each whole file as it was (level run/module) and each measurement entry
- *     (`Name_NN` holding an object, at the top or in a PMT) verbatim, so no key is ever lost;
- *   results: one row per entry (kind from its name, its main value where one is known, the entry in
- *     `detail`), and the PMT's HV at gain 1e7 as `gain.hv1e7`; verdict 'info', since the original
- *     judged nothing against goalposts.
- * A file that cannot be read or parsed is reported with its path (and the parse position) and the
- * import goes on with the rest. Importing again adds only what is new (an entry is known by its
- * station, file, PMT and key).
+ *   imported_entries: each whole file as it was (level run/module/analysis) and each measurement
+ *     entry (`Name_NN` holding an object, at the top or in a PMT) verbatim, so no key is ever lost;
+ *   results: every quantity the files record (import-degg-quantities.ts, import-analysis-results.ts,
+ *     the STF outcomes), with its units, judged against the goalposts like icefat's own results.
+ * A file that cannot be read or parsed, and a value that is not a number, is a problem naming the
+ * file (and key); the rest is imported. Importing again adds only what is new (an entry is known
+ * by its station, file, PMT and key).
  */
-export interface ImportProblem {
-  file: string;
-  message: string;
-}
-
 export interface ImportReport {
   station: string;
   runs: { new: number; known: number };
   modules: { new: number; known: number };
   entries: { new: number; known: number };
   results: number;
-  problems: ImportProblem[];
+  problems: ReadProblem[];
 }
 
-const ENTRY = /^(.+)_(\d+)$/;
-const PMTS = ['UpperPmt', 'LowerPmt'];
+type Level = 'run' | 'module' | 'entry' | 'analysis';
 
-/** The icefat task kind of an original entry name, where there is one. */
-const KIND_OF: Record<string, string> = {
-  GainMeasurement: 'measure_gain',
-  DarkrateScalerMeasurement: 'measure_scaler',
-  LinearityMeasurement: 'measure_linearity',
-  DoublePulse: 'measure_pulsed',
-  BurstPulse: 'measure_pulsed',
-  TransitTimeSpread: 'measure_tts',
-  DeltaTMeasurement: 'measure_dt',
-  LaserVisibilityMeasurement: 'check_visibility',
-  HVMonitoring: 'measure_hv',
-  SpeMeasurement: 'measure_spe',
-  ChargeGainMonitoring: 'charge_gain_monitoring',
-  DarkrateTemperature: 'darkrate_temperature',
-  AdvancedMonitoring: 'advanced_monitoring',
-  FlasherCheck: 'measure_flasher',
-  STF: 'measure_stf',
-  OnlineMon: 'online_mon',
-  RebootMonitoring: 'reboot_monitoring',
-  ColdBoot: 'cold_boot',
-  ReadoutReboot: 'readout_and_reboot',
-  ReadoutOnly: 'readout_and_reboot',
-  MasterFAT: 'master',
-};
-
-/** The entry's main value: the first of these keys that holds a number. */
-const MAIN_VALUE: Record<string, string[]> = {
-  GainMeasurement: ['HV1e7Gain'],
-  DarkrateScalerMeasurement: ['DarkRateMeanHz', 'DarkRate', 'Rate'],
-  DarkrateTemperature: ['DarkRate', 'Rate'],
-};
-
-type Json = Record<string, unknown>;
-
-function readJson(file: string, problems: ImportProblem[]): { text: string; doc: Json } | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    problems.push({ file, message: `cannot read it: ${(e as Error).message}` });
-    return undefined;
-  }
-  try {
-    const doc: unknown = JSON.parse(text);
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
-      problems.push({ file, message: 'is not a JSON object ({...})' });
-      return undefined;
-    }
-    return { text, doc: doc as Json };
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? ` (line ${lineCol(text, Number(pos[1]))})` : '';
-    problems.push({ file, message: `is not valid JSON${where}: ${msg}` });
-    return undefined;
-  }
+interface Ctx {
+  db: Db;
+  root: string;
+  station: string;
+  goalposts: Goalposts;
+  report: ImportReport;
 }
 
-function lineCol(text: string, pos: number): string {
-  const before = text.slice(0, pos).split('\n');
-  return `${before.length}, column ${before[before.length - 1].length + 1}`;
-}
-
-const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
-
-/** Measurement entries of one level of a file: `Name_NN` keys holding an object. */
-function entriesOf(doc: Json): { key: string; name: string; value: Json }[] {
-  const out: { key: string; name: string; value: Json }[] = [];
-  for (const [key, value] of Object.entries(doc)) {
-    const m = ENTRY.exec(key);
-    if (m && isObject(value)) out.push({ key, name: m[1], value });
-  }
-  return out;
+/** The JSON root: PATH itself, or its parent when PATH is the `run` folder. */
+export function jsonRoot(p: string): string {
+  const abs = path.resolve(p);
+  if (fs.existsSync(path.join(abs, 'run'))) return abs;
+  if (path.basename(abs) === 'run') return path.dirname(abs);
+  throw new Error(`${abs} holds no run/ folder: give the original's JSON root (RUN_DIR, with run/run_NNNNN.json in it)`);
 }
 
 /** D-Egg keys of a run file, as the original's readers find them (original-system.md §4.2). */
@@ -121,15 +64,7 @@ function deggKeys(run: Json): [string, string][] {
   );
 }
 
-/** The JSON root: PATH itself, or its parent when PATH is the `run` folder. */
-export function jsonRoot(p: string): string {
-  const abs = path.resolve(p);
-  if (fs.existsSync(path.join(abs, 'run'))) return abs;
-  if (path.basename(abs) === 'run') return path.dirname(abs);
-  throw new Error(`${abs} holds no run/ folder: give the original's JSON root (RUN_DIR, with run/run_NNNNN.json in it)`);
-}
-
-export async function importOriginal(db: Db, rootArg: string, station: string): Promise<ImportReport> {
+export async function importOriginal(db: Db, rootArg: string, station: string, goalposts: Goalposts): Promise<ImportReport> {
   const root = jsonRoot(rootArg);
   const report: ImportReport = {
     station,
@@ -139,6 +74,7 @@ export async function importOriginal(db: Db, rootArg: string, station: string): 
     results: 0,
     problems: [],
   };
+  const ctx: Ctx = { db, root, station, goalposts, report };
   await db
     .insertInto('stations')
     .values({ name: station })
@@ -151,23 +87,25 @@ export async function importOriginal(db: Db, rootArg: string, station: string): 
   for (const f of runFiles) {
     const file = path.join(root, 'run', f);
     const runNumber = Number(/^run_(\d+)/.exec(f)![1]);
-    const parsed = readJson(file, report.problems);
+    const parsed = readJsonObject(file, report.problems);
     if (!parsed) continue;
-    const runId = await importRun(db, report, station, runNumber, file, parsed);
+    const runId = await importRun(ctx, runNumber, file, parsed);
     if (runId === undefined) continue;
+    const date = typeof parsed.doc.date === 'string' ? parsed.doc.date : '';
     for (const [serial, recorded] of deggKeys(parsed.doc)) {
       // the paths are those of the PC that wrote them; the file sits next to the run folder here
       const local = path.join(root, runName(runNumber), `${serial}.json`);
       const deggFile = fs.existsSync(local) ? local : recorded;
-      const degg = readJson(deggFile, report.problems);
-      if (!degg) continue;
-      await importDegg(db, report, station, runId, typeof parsed.doc.date === 'string' ? parsed.doc.date : '', serial, deggFile, degg);
+      const degg = readJsonObject(deggFile, report.problems);
+      if (degg) await importDegg(ctx, runId, date, serial, deggFile, degg);
     }
   }
+  await importAnalysisResults(ctx);
   return report;
 }
 
-async function importRun(db: Db, report: ImportReport, station: string, runNumber: number, file: string, run: { text: string; doc: Json }) {
+async function importRun(ctx: Ctx, runNumber: number, file: string, run: { text: string; doc: Json }) {
+  const { db, station, report } = ctx;
   const existing = await db
     .selectFrom('runs')
     .selectAll()
@@ -200,65 +138,45 @@ async function importRun(db: Db, report: ImportReport, station: string, runNumbe
       ).id;
       report.runs.new++;
     } else report.runs.known++;
-    await keep(tx, report, {
-      station,
-      run_id: runId,
-      degg_serial: null,
-      pmt: '',
-      level: 'run',
-      entry_key: '',
-      source_file: file,
-      raw: run.text,
-    });
-    for (const e of entriesOf(run.doc)) {
-      await keep(tx, report, {
-        station,
-        run_id: runId,
-        degg_serial: null,
-        pmt: '',
-        level: 'entry',
-        entry_key: e.key,
-        source_file: file,
-        raw: JSON.stringify(e.value),
-      });
-    }
+    const t: Ctx = { ...ctx, db: tx };
+    const base = { run_id: runId, degg_serial: null, pmt: '', source_file: file };
+    await keep(t, { ...base, level: 'run', entry_key: '', raw: run.text });
+    for (const e of entriesOf(run.doc)) await keep(t, { ...base, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) });
     return runId;
   });
 }
 
 /** Writes one imported_entries row unless it is there; true when it was new. */
 async function keep(
-  db: Db,
-  report: ImportReport,
+  ctx: Ctx,
   row: {
-    station: string;
-    run_id: number;
+    run_id: number | null;
     degg_serial: string | null;
     pmt: string;
-    level: 'run' | 'module' | 'entry';
+    level: Level;
     entry_key: string;
     source_file: string;
     raw: string;
   },
-) {
-  const found = await db
+): Promise<boolean> {
+  const found = await ctx.db
     .selectFrom('imported_entries')
     .select('id')
-    .where('station', '=', row.station)
+    .where('station', '=', ctx.station)
     .where('source_file', '=', row.source_file)
     .where('level', '=', row.level)
     .where('pmt', '=', row.pmt)
     .where('entry_key', '=', row.entry_key)
     .executeTakeFirst();
   if (found) {
-    report.entries.known++;
+    ctx.report.entries.known++;
     return false;
   }
-  await db
+  await ctx.db
     .insertInto('imported_entries')
-    .values({ ...row, imported_at: nowIso() })
+    .values({ ...row, station: ctx.station, imported_at: nowIso() })
     .execute();
-  report.entries.new++;
+  ctx.report.entries.new++;
   return true;
 }
 
@@ -269,19 +187,57 @@ const num = (v: unknown): number | undefined =>
       ? Number(v)
       : undefined;
 
-async function importDegg(
-  db: Db,
-  report: ImportReport,
-  station: string,
-  runId: number,
-  runDate: string,
-  serial: string,
-  file: string,
-  degg: { text: string; doc: Json },
-) {
+/** A results row of an imported quantity, judged against the goalposts where they have limits. */
+function resultRow(
+  ctx: Ctx,
+  where: { runId: number; port: number; serial: string; file: string; createdAt: string; folder: unknown },
+  q: Pick<Quantity, 'name' | 'pmt' | 'value' | 'units' | 'entry' | 'detail' | 'judge'>,
+  kind: string,
+): Insertable<ResultTable> {
+  const gp = ctx.goalposts;
+  const goal = gp.entries.get(q.name);
+  const limited = goal && (goal.low !== undefined || goal.high !== undefined);
+  const judged =
+    q.judge === false
+      ? { verdict: 'info' as const, reason: 'recorded, not judged: the original gave it no goalpost' }
+      : !goal
+        ? { verdict: 'info' as const, reason: `recorded, not judged: ${gp.file} has no [${JSON.stringify(q.name)}] section` }
+        : !limited
+          ? { verdict: 'info' as const, reason: '' }
+          : judge(q.value, goal, `${where.serial}${q.pmt ? ` ${q.pmt}` : ''} ${goal.description || q.name}`);
+  return {
+    station: ctx.station,
+    run_id: where.runId,
+    task_id: null,
+    kind,
+    port: where.port,
+    degg_serial: where.serial,
+    pmt: q.pmt,
+    name: q.name,
+    value: q.value,
+    units: goal?.units || q.units,
+    verdict: judged.verdict,
+    reason: judged.reason,
+    goalposts_version: gp.version,
+    folder: typeof where.folder === 'string' && where.folder !== 'None' ? where.folder : null,
+    detail: JSON.stringify({ entry: q.entry, ...q.detail }),
+    provenance: JSON.stringify({
+      station: ctx.station,
+      operator: 'imported',
+      importedFrom: where.file,
+      importedAt: nowIso(),
+      goalpostsVersion: gp.version,
+      goalpostsFile: gp.file,
+    }),
+    created_at: where.createdAt,
+  };
+}
+
+async function importDegg(ctx: Ctx, runId: number, runDate: string, serial: string, file: string, degg: { text: string; doc: Json }) {
   const d = degg.doc;
   const createdAt = /^\d{4}-\d\d-\d\d$/.test(runDate) ? `${runDate}T00:00:00.000Z` : nowIso();
-  await db.transaction().execute(async (tx) => {
+  await ctx.db.transaction().execute(async (tx) => {
+    const t: Ctx = { ...ctx, db: tx };
     let mod = await tx
       .selectFrom('modules')
       .select(['id', 'port'])
@@ -292,10 +248,12 @@ async function importDegg(
       let port = num(d.Port) ?? -1;
       const taken = await tx.selectFrom('modules').select('port').where('run_id', '=', runId).execute();
       // a D-Egg file without its port (or two with the same one) still gets a module row of its own
-      while (taken.some((t) => t.port === port) || port === -1) port = Math.min(-1, ...taken.map((t) => t.port)) - 1;
+      while (taken.some((x) => x.port === port) || port === -1) port = Math.min(-1, ...taken.map((x) => x.port)) - 1;
       const registry: Json = {};
-      for (const [k, v] of Object.entries(d))
-        if (!ENTRY.test(k) || !isObject(v)) registry[k] = PMTS.includes(k) && isObject(v) ? withoutEntries(v) : v;
+      for (const [k, v] of Object.entries(d)) {
+        if (isEntry(k, v)) continue;
+        registry[k] = (PMTS as readonly string[]).includes(k) && isObject(v) ? withoutEntries(v) : v;
+      }
       const id = (
         await tx
           .insertInto('modules')
@@ -317,71 +275,157 @@ async function importDegg(
           .executeTakeFirstOrThrow()
       ).id;
       mod = { id, port };
-      report.modules.new++;
-    } else report.modules.known++;
-    const base = { station, run_id: runId, degg_serial: serial, source_file: file };
-    await keep(tx, report, { ...base, pmt: '', level: 'module', entry_key: '', raw: degg.text });
+      ctx.report.modules.new++;
+    } else ctx.report.modules.known++;
+    const base = { run_id: runId, degg_serial: serial, source_file: file };
+    await keep(t, { ...base, pmt: '', level: 'module', entry_key: '', raw: degg.text });
+    // the entries (and PMT values) written for the first time here: their quantities are new too
+    const fresh = new Set<string>();
     const levels: { pmt: string; doc: Json }[] = [
       { pmt: '', doc: d },
       ...PMTS.filter((p) => isObject(d[p])).map((p) => ({ pmt: p, doc: d[p] as Json })),
     ];
-    const result = async (kind: string, name: string, pmt: string, value: number | null, folder: unknown, detail: Json) => {
+    for (const level of levels) {
+      for (const e of entriesOf(level.doc))
+        if (await keep(t, { ...base, pmt: level.pmt, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) }))
+          fresh.add(level.pmt ? `${level.pmt}.${e.key}` : e.key);
+      for (const key of ['HV1e7Gain', 'SPEPeakHeight'])
+        if (
+          level.pmt &&
+          key in level.doc &&
+          (await keep(t, { ...base, pmt: level.pmt, level: 'entry', entry_key: key, raw: JSON.stringify(level.doc[key]) }))
+        )
+          fresh.add(`${level.pmt}.${key}`);
+    }
+    const { quantities, problems } = deggQuantities(d);
+    ctx.report.problems.push(...problems.map((p) => ({ file, ...p })));
+    const where = { runId, port: mod.port, serial, file, createdAt };
+    const rows = quantities
+      .filter((q) => fresh.has(q.entry))
+      .map((q) => resultRow(ctx, { ...where, folder: entryAt(d, q.entry)?.Folder }, q, `original:${entryName(q.entry)}`));
+    for (const e of entriesOf(d).filter((x) => x.name === 'STF')) {
+      const stf = stfOutcomes(e.value.Folder, ctx.root);
+      if (!stf) continue;
+      if ('problem' in stf) {
+        ctx.report.problems.push({ file, key: `${e.key}.Folder`, message: stf.problem });
+        continue;
+      }
+      const isNew = await keep(t, { ...base, pmt: '', level: 'entry', entry_key: `${e.key}/outcomes`, raw: JSON.stringify(stf.outcomes) });
+      if (isNew)
+        rows.push(
+          resultRow(
+            ctx,
+            { ...where, folder: stf.folder },
+            {
+              name: 'stf.failed_items',
+              pmt: null,
+              value: stf.failed.length,
+              units: 'items',
+              entry: e.key,
+              detail: { items: stf.outcomes.length, failed: stf.failed },
+            },
+            'original:STF',
+          ),
+        );
+    }
+    // a few rows per INSERT, within both engines' limits on bound parameters
+    for (let i = 0; i < rows.length; i += 500)
       await tx
         .insertInto('results')
-        .values({
-          station,
-          run_id: runId,
-          task_id: null,
-          kind,
-          port: mod.port,
-          degg_serial: serial,
-          pmt: pmt || null,
-          name,
-          value,
-          verdict: 'info',
-          reason: 'imported from the original system: not judged',
-          goalposts_version: 'original',
-          folder: typeof folder === 'string' && folder !== 'None' ? folder : null,
-          detail: JSON.stringify(detail),
-          provenance: JSON.stringify({ importedFrom: file, station, importedAt: nowIso() }),
-          created_at: createdAt,
-        })
+        .values(rows.slice(i, i + 500))
         .execute();
-      report.results++;
-    };
-    for (const level of levels) {
-      for (const e of entriesOf(level.doc)) {
-        const isNew = await keep(tx, report, { ...base, pmt: level.pmt, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) });
-        if (!isNew) continue;
-        const main = (MAIN_VALUE[e.name] ?? []).map((k) => num(e.value[k])).find((v) => v !== undefined);
-        await result(KIND_OF[e.name] ?? `original:${e.name}`, `original.${e.name}`, level.pmt, main ?? null, e.value.Folder, {
-          entry: e.key,
-          ...e.value,
-        });
-        // the HV at gain 1e7 comes from the PMT itself (below), which is what the original's later tasks used
-        const exp = e.name === 'GainMeasurement' ? num(e.value.GainFitExp) : undefined;
-        if (exp !== undefined) await result('measure_gain', 'gain.fit_exponent', level.pmt, exp, e.value.Folder, { entry: e.key });
-      }
-      // the PMT's own HV at gain 1e7 (what the original's later tasks used), when it was measured
-      const hv = num(level.doc.HV1e7Gain);
-      if (level.pmt && hv !== undefined && hv > 0) {
-        const isNew = await keep(tx, report, {
-          ...base,
-          pmt: level.pmt,
-          level: 'entry',
-          entry_key: 'HV1e7Gain',
-          raw: JSON.stringify(level.doc.HV1e7Gain),
-        });
-        if (isNew)
-          await result('original', 'gain.hv1e7', level.pmt, hv, null, {
-            from: `${level.pmt}.HV1e7Gain`,
-            SerialNumber: level.doc.SerialNumber ?? null,
-          });
-      }
-    }
+    ctx.report.results += rows.length;
   });
 }
 
+/** 'UpperPmt.GainMeasurement_01' -> 'GainMeasurement'; 'UpperPmt.HV1e7Gain' -> 'HV1e7Gain' */
+const entryName = (entry: string) => (entry.split('.').pop() ?? entry).replace(/_\d+$/, '');
+
+function entryAt(d: Json, entry: string): Json | undefined {
+  let v: unknown = d;
+  for (const k of entry.split('.')) v = isObject(v) ? v[k] : undefined;
+  return isObject(v) ? v : undefined;
+}
+
 function withoutEntries(pmt: Json): Json {
-  return Object.fromEntries(Object.entries(pmt).filter(([k, v]) => !(ENTRY.test(k) && isObject(v))));
+  return Object.fromEntries(Object.entries(pmt).filter(([k, v]) => !isEntry(k, v)));
+}
+
+/** Every *.json under PATH/database_jsons (its goalpost definitions are kept too, and give no result). */
+function analysisFiles(root: string): string[] {
+  const dir = path.join(root, 'database_jsons');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+async function importAnalysisResults(ctx: Ctx) {
+  const { db, station, report } = ctx;
+  for (const file of analysisFiles(ctx.root)) {
+    const parsed = readJsonObject(file, report.problems);
+    if (!parsed) continue;
+    const problems: Omit<ReadProblem, 'file'>[] = [];
+    const r = analysisResult(parsed.doc, problems);
+    report.problems.push(...problems.map((p) => ({ file, ...p })));
+    const run = r
+      ? await db
+          .selectFrom('runs')
+          .select(['id', 'date'])
+          .where('station', '=', station)
+          .where('run_number', '=', r.runNumber)
+          .executeTakeFirst()
+      : undefined;
+    const mod = run
+      ? await db
+          .selectFrom('modules')
+          .select(['port', 'registry'])
+          .where('run_id', '=', run.id)
+          .where('degg_serial', '=', r!.serial)
+          .executeTakeFirst()
+      : undefined;
+    const isNew = await keep(ctx, {
+      run_id: run?.id ?? null,
+      degg_serial: r?.serial ?? null,
+      pmt: '',
+      level: 'analysis',
+      entry_key: '',
+      source_file: file,
+      raw: parsed.text,
+    });
+    if (!r || !isNew) continue;
+    if (!run || !mod) {
+      report.problems.push({
+        file,
+        message: `${r.measName} of ${r.serial} belongs to run ${r.runNumber}, ${run ? 'whose run file does not list that D-Egg' : 'which this tree has no run file of'}: not imported`,
+      });
+      continue;
+    }
+    let pmt: string | null = null;
+    if (r.subdevice.kind === 'pmt') {
+      // the PMT by its serial, as the D-Egg file of that run names its two PMTs
+      const registry = JSON.parse(mod.registry) as Json;
+      const { serial } = r.subdevice;
+      pmt = PMTS.find((p) => isObject(registry[p]) && registry[p].SerialNumber === serial) ?? null;
+      if (!pmt) {
+        report.problems.push({
+          file,
+          key: 'subdevice_uid',
+          message: `PMT ${serial} is not a PMT of ${r.serial} in run ${r.runNumber}: ${r.quantity.name} not imported`,
+        });
+        continue;
+      }
+    } else if (r.subdevice.kind === 'camera') pmt = `camera ${r.subdevice.id}`;
+    const createdAt = r.measuredAt ?? (/^\d{4}-\d\d-\d\d$/.test(run.date) ? `${run.date}T00:00:00.000Z` : nowIso());
+    const row = resultRow(
+      ctx,
+      { runId: run.id, port: mod.port, serial: r.serial, file, createdAt, folder: null },
+      { ...r.quantity, pmt, entry: r.measName },
+      `original:${r.measName}`,
+    );
+    await db.insertInto('results').values(row).execute();
+    report.results++;
+  }
 }

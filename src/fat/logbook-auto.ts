@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { parseJson } from '../store/open.js';
 import type { Workspace } from './home.js';
 import type { EntryKind } from './logbook.js';
-import { runVerdicts } from './verdicts.js';
+import { runVerdicts, verdictCounts } from './verdicts.js';
 
 /**
  * Automatic logbook entries, made from the events in the store: run start and end (with the
@@ -56,13 +56,12 @@ async function runEndSummary(ws: Workspace, runId: number | null): Promise<strin
   if (runId === null) return '';
   const modules = await runVerdicts(ws, runId);
   if (!modules.length) return '';
-  const counts = { pass: 0, marginal: 0, fail: 0 };
-  for (const m of modules) counts[m.verdict]++;
+  const counts = verdictCounts(modules);
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return [
     '',
     '',
-    `**Modules:** ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail`,
+    `**Modules:** ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail, ${counts.notJudged} not judged`,
     '',
     '| Port | D-Egg | State | Verdict | Why |',
     '| --- | --- | --- | --- | --- |',

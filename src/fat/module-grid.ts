@@ -53,8 +53,8 @@ function tileOf(m: { port: number; degg_serial: string; state: string; state_rea
     serial: m.degg_serial,
     state: m.state,
     stateReason: m.state_reason,
-    verdict: rows.length ? v.verdict : 'none',
-    reasons: rows.length ? v.reasons : ['nothing measured yet'],
+    verdict: v.verdict,
+    reasons: v.reasons,
     hv1e7Volts,
     darkRateHz,
     temperatureC,
@@ -64,7 +64,7 @@ function tileOf(m: { port: number; degg_serial: string; state: string; state_rea
 
 /** The tiles of a run (the latest when runArg is undefined); null when there is no run yet. */
 export async function moduleGrid(ws: Workspace, runArg?: string): Promise<{ run: number; modules: ModuleTile[] } | null> {
-  const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+  const run = runArg === undefined ? await latestRun(ws, 'shown') : await findRun(ws, runArg, 'shown');
   if (!run) return null;
   const modules = await ws.db
     .selectFrom('modules')

@@ -1,6 +1,6 @@
 import type { Workspace } from './home.js';
 import { findRun, latestRun } from './runs.js';
-import { runResults, runVerdicts, type ModuleReport } from './verdicts.js';
+import { runResults, runVerdicts, verdictCounts, type ModuleReport } from './verdicts.js';
 
 /**
  * The verdicts of a run's modules (and with a module, its result rows): what `fat results --json`
@@ -16,7 +16,7 @@ export class ResultsError extends Error {
 export async function resultsReport(ws: Workspace, runArg?: string, moduleArg?: string) {
   let run;
   try {
-    run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
+    run = runArg === undefined ? await latestRun(ws, 'shown') : await findRun(ws, runArg, 'shown');
   } catch (e) {
     throw new ResultsError((e as Error).message);
   }
@@ -32,11 +32,10 @@ export async function resultsReport(ws: Workspace, runArg?: string, moduleArg?: 
       );
   }
   const rows = selected ? await runResults(ws, run.id, selected.serial) : null;
-  const counts = { pass: 0, marginal: 0, fail: 0 };
-  for (const m of modules) counts[m.verdict]++;
+  const counts = verdictCounts(modules);
   return {
     run: run.run_number,
-    station: ws.station.name,
+    station: run.station,
     counts,
     modules: selected ? [selected] : modules,
     ...(rows ? { results: rows } : {}),

@@ -53,6 +53,8 @@ export interface Provenance {
   goalpostsVersion: string;
   goalpostsFile: string;
   firmware: { fpga: number; software: number } | null;
+  /** results of `fat import`: the original's file they were read from */
+  importedFrom?: string;
 }
 
 let git: { sha: string | null; dirty: boolean | null } | null = null;

@@ -1,19 +1,19 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Workspace } from './home.js';
-import { findRun } from './runs.js';
+import { findRun, shownRun } from './runs.js';
 import { runVerdicts } from './verdicts.js';
 
 /**
- * The runs of the station for the dashboard (GET /api/runs, GET /api/runs/:number): every run with
- * its schedules, and one run in full (tasks, verdicts, backups, log, links to its exported files
- * under /files/).
+ * The runs of the station and those imported from the original system (runs.ts, scope 'shown')
+ * for the dashboard (GET /api/runs, GET /api/runs/:number): every run with its schedules, and one
+ * run in full (tasks, verdicts, backups, log, links to its exported files under /files/).
  */
 export async function runList(ws: Workspace) {
   const runs = await ws.db
     .selectFrom('runs')
-    .select(['id', 'run_number', 'comment', 'date', 'operator'])
-    .where('station', '=', ws.station.name)
+    .select(['id', 'station', 'run_number', 'comment', 'date', 'operator'])
+    .where(shownRun(ws))
     .orderBy('run_number', 'desc')
     .execute();
   const ids = runs.map((r) => r.id);
@@ -45,6 +45,7 @@ export async function runList(ws: Workspace) {
     : [];
   return runs.map((r) => ({
     number: r.run_number,
+    station: r.station,
     comment: r.comment,
     date: r.date,
     operator: r.operator,
@@ -69,7 +70,7 @@ export function fileLink(ws: Workspace, file: string | null): string | null {
 }
 
 export async function runDetail(ws: Workspace, runArg: string) {
-  const run = await findRun(ws, runArg);
+  const run = await findRun(ws, runArg, 'shown');
   const schedules = await ws.db.selectFrom('schedules').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
   const tasks = schedules.length
     ? await ws.db

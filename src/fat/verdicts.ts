@@ -6,8 +6,11 @@ import type { Provenance } from './results.js';
 /**
  * A module's verdict for a run: the worst of its latest result per (PMT, quantity), so a re-run or
  * a re-analysis replaces what it measured again. Info rows (not measured here, or quantities
- * without limits) do not count against a module; a module with nothing judged fails: no results.
+ * without limits) do not count against a module; a module with nothing judged (no results, or info
+ * only: a run imported from the original before its analysis) is "not judged", never a failure.
  */
+export type ModuleVerdict = Verdict | 'not judged';
+
 export interface ResultRecord {
   id: number;
   taskId: number | null;
@@ -35,7 +38,7 @@ export interface ModuleReport {
   /** 'active' or 'excluded' (with why) */
   state: string;
   stateReason: string | null;
-  verdict: Verdict;
+  verdict: ModuleVerdict;
   reasons: string[];
   /** latest results that were judged, and those recorded as info */
   judged: number;
@@ -55,7 +58,7 @@ export function latestPerQuantity<T extends { id: number; pmt: string | null; na
 
 /** The verdict of one module from all its rows in a run. */
 export function verdictOfRows(rows: readonly Pick<ResultRecord, 'id' | 'pmt' | 'name' | 'verdict' | 'reason'>[]): {
-  verdict: Verdict;
+  verdict: ModuleVerdict;
   reasons: string[];
   judged: number;
   info: number;
@@ -67,9 +70,22 @@ export function verdictOfRows(rows: readonly Pick<ResultRecord, 'id' | 'pmt' | '
     if (r.verdict === 'info') info++;
     else judged.push({ name: `${r.pmt ? `${r.pmt} ` : ''}${r.name}`, verdict: r.verdict, reason: r.reason });
   }
-  if (!judged.length) return { verdict: 'fail', reasons: ['no results: nothing was judged for this module in this run'], judged: 0, info };
+  if (!judged.length)
+    return {
+      verdict: 'not judged',
+      reasons: [info ? `nothing judged: its ${info} result(s) are all info` : 'no results in this run'],
+      judged: 0,
+      info,
+    };
   const v = moduleVerdict(judged);
   return { verdict: v.verdict, reasons: v.reasons, judged: judged.length, info };
+}
+
+/** How many modules have each verdict. */
+export function verdictCounts(modules: readonly { verdict: ModuleVerdict }[]) {
+  const counts = { pass: 0, marginal: 0, fail: 0, notJudged: 0 };
+  for (const m of modules) counts[m.verdict === 'not judged' ? 'notJudged' : m.verdict]++;
+  return counts;
 }
 
 /** Every result row of a run (optionally of one module), oldest first, with `superseded` set. */

@@ -24,7 +24,7 @@ export const withUnits = (v: number | null | undefined, units: string) =>
   v === null || v === undefined ? 'not measured' : `${fmtNumber(v)}${units ? ` ${units}` : ''}`;
 
 export function verdictBadge(v: string): string {
-  return `<span class="verdict v-${esc(v)}">${esc(v.toUpperCase())}</span>`;
+  return `<span class="verdict v-${esc(v.replace(/ /g, '-'))}">${esc(v.toUpperCase())}</span>`;
 }
 
 /** A table: header cells (all empty: no header row), rows of already-escaped HTML cells and an optional class per row. */
@@ -47,7 +47,7 @@ th { background: #eef1f4; }
 tr.superseded td { color: #999; }
 tr.outlier td, .outlier { background: #fff3cd; }
 .verdict { font-weight: bold; padding: 1px 6px; border-radius: 3px; color: #fff; }
-.v-pass { background: #2e7d32; } .v-marginal { background: #e69500; } .v-fail { background: #c62828; } .v-info { background: #607d8b; }
+.v-pass { background: #2e7d32; } .v-marginal { background: #e69500; } .v-fail { background: #c62828; } .v-info, .v-not-judged { background: #607d8b; }
 .plot { margin: 8px 0; page-break-inside: avoid; break-inside: avoid; }
 .plot svg { max-width: 100%; height: auto; }
 .note { color: #8a4b00; }

@@ -1,12 +1,14 @@
 import type { Workspace } from '../fat/home.js';
+import { shownRun } from '../fat/runs.js';
 import { numberIn } from '../fat/module-grid.js';
 import type { ResultRecord } from '../fat/verdicts.js';
 import { moduleData, runInfo, type ModuleData } from './report-data.js';
 
 /**
- * One D-Egg across every run of the station (GET /api/modules/:serial): per run what a report
- * shows (identity, results, verdict, gain scan curves), and the series its plots need: dark rate
- * against mainboard temperature, linearity points, and the sensor readings over time.
+ * One D-Egg across every run of the station and the runs imported from the original system
+ * (GET /api/modules/:serial): per run what a report shows (identity, results, verdict, gain scan
+ * curves), and the series its plots need: dark rate against mainboard temperature, linearity
+ * points, and the sensor readings over time.
  */
 export interface ModuleHistory {
   serial: string;
@@ -26,12 +28,14 @@ function linearityPoints(r: ResultRecord): Array<{ expectedPe: number; observedP
 }
 
 export async function moduleHistory(ws: Workspace, serial: string): Promise<ModuleHistory | null> {
+  // the station's runs and the original's imported ones (runs.ts, scope 'shown'), newest first
   const runs = await ws.db
     .selectFrom('runs')
     .innerJoin('modules', 'modules.run_id', 'runs.id')
-    .select(['runs.id', 'runs.run_number', 'runs.comment', 'runs.date', 'runs.operator'])
-    .where('runs.station', '=', ws.station.name)
+    .select(['runs.id', 'runs.station', 'runs.run_number', 'runs.comment', 'runs.date', 'runs.operator'])
+    .where(shownRun(ws))
     .where('modules.degg_serial', '=', serial)
+    .orderBy('runs.date', 'desc')
     .orderBy('runs.run_number', 'desc')
     .execute();
   if (!runs.length) return null;

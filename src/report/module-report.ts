@@ -127,6 +127,8 @@ function provenance(m: ModuleData, gp: Goalposts): string {
     ],
     ['station', distinct((r) => r.provenance.station ?? m.run.station)],
   ];
+  if (latest.some((r) => r.provenance.importedFrom))
+    rows.push(['imported from the original', distinct((r) => r.provenance.importedFrom ?? 'icefat')]);
   return table(
     ['', ''],
     rows.map(([k, v]) => [esc(k), esc(v)]),

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import { readJsonFile } from '../fat/run-files.js';
 import type { Workspace } from '../fat/home.js';
 import { goalpostsFile, loadGoalposts, type Goalposts } from '../fat/goalposts-file.js';
-import { runResults, verdictOfRows, type ResultRecord } from '../fat/verdicts.js';
-import type { Verdict } from '../analysis/goalposts.js';
+import { runResults, verdictOfRows, type ModuleVerdict, type ResultRecord } from '../fat/verdicts.js';
 import type { GainCurve } from './charts.js';
 
 /**
@@ -36,7 +35,7 @@ export interface ModuleData {
   jsonFile: string;
   state: string;
   stateReason: string | null;
-  verdict: Verdict;
+  verdict: ModuleVerdict;
   reasons: string[];
   /** every result row, oldest first, `superseded` set */
   results: ResultRecord[];
@@ -46,8 +45,18 @@ export interface ModuleData {
   gainNotes: string[];
 }
 
-export function runInfo(ws: Workspace, run: { id: number; run_number: number; comment: string; date: string; operator: string }): RunInfo {
-  return { id: run.id, runNumber: run.run_number, comment: run.comment, date: run.date, operator: run.operator, station: ws.station.name };
+export function runInfo(
+  ws: Workspace,
+  run: { id: number; run_number: number; comment: string; date: string; operator: string; station?: string },
+): RunInfo {
+  return {
+    id: run.id,
+    runNumber: run.run_number,
+    comment: run.comment,
+    date: run.date,
+    operator: run.operator,
+    station: run.station ?? ws.station.name,
+  };
 }
 
 export function currentGoalposts(ws: Workspace): Goalposts {
@@ -59,7 +68,13 @@ export function gainCurves(jsonFile: string, pmtSerials: Partial<Record<string, 
   const curves: GainCurve[] = [];
   const notes: string[] = [];
   if (!fs.existsSync(jsonFile)) return { curves, notes: [`no gain plot: the D-Egg file ${jsonFile} is missing`] };
-  const doc = readJsonFile(jsonFile);
+  let doc: Record<string, unknown>;
+  try {
+    doc = readJsonFile(jsonFile);
+  } catch (e) {
+    // a file the original wrote may hold what JSON does not (NaN): the report goes on without the plot
+    return { curves, notes: [`no gain plot: ${(e as Error).message}`] };
+  }
   for (const pmt of PMTS) {
     const sec = doc[pmt] as Record<string, unknown> | undefined;
     const keys = Object.keys(sec ?? {})

@@ -1,5 +1,5 @@
 import type { Goalposts } from '../fat/goalposts-file.js';
-import type { ModuleReport, ResultRecord } from '../fat/verdicts.js';
+import { verdictCounts, type ModuleReport, type ResultRecord } from '../fat/verdicts.js';
 import { barChartOption, darkRateChartOption } from './charts.js';
 import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge } from './html.js';
@@ -106,13 +106,12 @@ function batchPlots(inp: RunSummaryInput, outlierIds: Set<number>): string {
 export function runSummaryHtml(inp: RunSummaryInput): string {
   const outliers = runOutliers(inp.results);
   const ids = new Set(outliers.map((o) => o.item.id));
-  const counts = { pass: 0, marginal: 0, fail: 0 };
-  for (const m of inp.modules) counts[m.verdict]++;
+  const counts = verdictCounts(inp.modules);
   const r = inp.run;
   const body = `
 <h1>Run ${r.runNumber}: summary of ${inp.modules.length} modules</h1>
 <div class="sub">station ${esc(r.station)}, run of ${esc(r.date)} (${esc(r.comment)}), operator ${esc(r.operator)}; goalposts ${esc(inp.goalposts.version)}; report made ${esc(inp.generatedAt)}</div>
-<p>${verdictBadge('pass')} ${counts.pass} &nbsp; ${verdictBadge('marginal')} ${counts.marginal} &nbsp; ${verdictBadge('fail')} ${counts.fail}</p>
+<p>${verdictBadge('pass')} ${counts.pass} &nbsp; ${verdictBadge('marginal')} ${counts.marginal} &nbsp; ${verdictBadge('fail')} ${counts.fail} &nbsp; ${verdictBadge('not judged')} ${counts.notJudged}</p>
 <h2>Modules</h2>
 ${sideBySide(inp, ids)}
 <h2>Outliers against the batch (${outliers.length})</h2>

@@ -329,7 +329,8 @@ export interface ImportedEntryTable {
   degg_serial: string | null;
   /** 'LowerPmt', 'UpperPmt', or '' */
   pmt: Generated<string>;
-  level: 'run' | 'module' | 'entry';
+  /** 'analysis': one of the original's analysis result files (database_jsons) */
+  level: 'run' | 'module' | 'entry' | 'analysis';
   /** e.g. 'GainMeasurement_03'; '' for a whole file */
   entry_key: string;
   source_file: string;

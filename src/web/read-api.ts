@@ -77,7 +77,7 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
     const n = c.req.param('number');
     if (!RUN.test(n)) return badRun(c, n);
     return orNotFound(c, async () => {
-      const run = await findRun(ws, n);
+      const run = await findRun(ws, n, 'shown');
       const [modules, results] = await Promise.all([runVerdicts(ws, run.id), runResults(ws, run.id)]);
       const html = runSummaryHtml({
         run: runInfo(ws, run),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseLaserSync, TICKS_PER_SECOND } from '../../src/analysis/laser-sync.js';
 import { analyseVisibility, PC_PER_ADC_SAMPLE, waveformCharges } from '../../src/analysis/visibility.js';
+import { Rng } from '../../src/sim/rng.js';
 
 const ticks = (secs: number[]) => Float64Array.from(secs, (s) => s * TICKS_PER_SECOND);
 
@@ -94,5 +95,73 @@ describe('visibility across separately read blocks', () => {
     expect(analyseVisibility(t, q, 100, [0, 50]).efficiency).toBeGreaterThan(0.98);
     // read as one block, the gap would look like 300 missed shots
     expect(analyseVisibility(t, q, 100).efficiency).toBeLessThan(0.3);
+  });
+});
+
+describe('visibility in short blocks under a high dark rate', () => {
+  /**
+   * What `fat check visibility` reads from a noisy PMT: blocks of 250 threshold triggers (one
+   * 66000-byte read), each spanning only a few laser periods at a dark rate of 6.7 kHz, 533 ns dead
+   * after every trigger, a few ms lost between reads. `seen`: the fraction of shots that trigger;
+   * the generator runs `ppm` off the mainboard's clock.
+   */
+  function acquisition(rng: Rng, seen: number, darkHz = 6700, ppm = 0) {
+    const period = (TICKS_PER_SECOND / 100) * (1 + ppm * 1e-6);
+    // [time, charge]: the laser's pulses carry 100 PE, dark pulses 1 PE
+    const raw: Array<[number, number]> = [];
+    for (let k = 0; k < 80; k++) if (rng.next() < seen) raw.push([1e6 + k * period + rng.normal(0, 0.5), 160.2]);
+    for (let t = rng.exponential(darkHz / TICKS_PER_SECOND); t < 80 * period; t += rng.exponential(darkHz / TICKS_PER_SECOND))
+      raw.push([t, 1.602]);
+    raw.sort((a, b) => a[0] - b[0]);
+    const ts: number[] = [];
+    const q: number[] = [];
+    const blockStarts: number[] = [];
+    let dead = -Infinity;
+    let readUntil = 0;
+    for (const [t, charge] of raw) {
+      if (t < dead) continue;
+      if (ts.length === readUntil) {
+        // a new read: the module dropped what came while nobody read
+        if (ts.length && t - ts[ts.length - 1] < 0.005 * TICKS_PER_SECOND) continue;
+        blockStarts.push(ts.length);
+        readUntil += 250;
+      }
+      ts.push(t);
+      q.push(charge);
+      dead = t + 128;
+    }
+    return { ts: Float64Array.from(ts), q: Float64Array.from(q), blockStarts };
+  }
+
+  it('never counts more laser-locked triggers than laser shots (fat check visibility printed 88/64)', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const a = acquisition(new Rng(seed), 1);
+      const r = analyseVisibility(a.ts, a.q, 100, a.blockStarts);
+      expect(a.blockStarts.length).toBeGreaterThan(10);
+      expect(r.laserEvents, `seed ${seed}`).toBeLessThanOrEqual(r.laserShots);
+      expect(r.efficiency, `seed ${seed}`).toBeGreaterThan(0.85);
+      expect(r.visible).toBe(true);
+    }
+  });
+
+  it('does not take chance coincidences of dark pulses for the laser when the fibre is broken', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const a = acquisition(new Rng(seed), 0);
+      const r = analyseVisibility(a.ts, a.q, 100, a.blockStarts);
+      expect(r.visible, `seed ${seed}`).toBe(false);
+      expect(r.efficiency, `seed ${seed}`).toBeLessThan(0.1);
+    }
+  });
+
+  it('measures a partly seen laser at 12 kHz of dark pulses, 20 ppm off the mainboard clock', () => {
+    const a = acquisition(new Rng(7), 0.7, 12000, 20);
+    const r = analyseVisibility(a.ts, a.q, 100, a.blockStarts);
+    // blocks of 250 triggers span two periods here: only one grid over all blocks finds the laser
+    expect(a.ts.length / a.blockStarts.length).toBeGreaterThan(200);
+    expect(r.laserEvents).toBeLessThanOrEqual(r.laserShots);
+    expect(r.efficiency).toBeGreaterThan(0.6);
+    expect(r.efficiency).toBeLessThan(0.8);
+    expect(r.meanNpe).toBeCloseTo(100, 6); // the charge of the laser's triggers only
+    expect(r.visible).toBe(true);
   });
 });

@@ -52,7 +52,7 @@ async function workspace(): Promise<{ ws: Workspace; runId: number; clock: Virtu
 const origin = (runId: number, kind: string) => ({ runId, taskId: null, kind, folder: null });
 
 describe('module verdicts from the results store', () => {
-  it('the latest result per (PMT, quantity) decides; info does not count; no judged result fails', async () => {
+  it('the latest result per (PMT, quantity) decides; info does not count; a module with nothing judged is not judged', async () => {
     const { ws, runId, clock } = await workspace();
     // A: a first scan fails its lower PMT, a re-analysis later passes it; the upper PMT is marginal
     await recordResults(ws, origin(runId, 'measure_gain'), [
@@ -77,12 +77,12 @@ describe('module verdicts from the results store', () => {
     const v = await runVerdicts(ws, runId);
     expect(v.map((m) => [m.serial, m.verdict, m.judged, m.info])).toEqual([
       ['DEgg-A', 'marginal', 2, 2],
-      ['DEgg-B', 'fail', 0, 1],
+      ['DEgg-B', 'not judged', 0, 1],
       ['DEgg-C', 'fail', 1, 0],
     ]);
     expect(v[0].reasons).toHaveLength(1);
     expect(v[0].reasons[0]).toMatch(/DEgg-A UpperPmt HV at gain 1e7 1980 V is within 50 V of a limit/);
-    expect(v[1].reasons).toEqual(['no results: nothing was judged for this module in this run']);
+    expect(v[1].reasons).toEqual(['nothing judged: its 1 result(s) are all info']);
     expect(v[2].reasons[0]).toMatch(/9000 Hz is above 4000 Hz/);
     expect(v[2]).toMatchObject({ state: 'excluded', stateReason: 'did not answer' });
 

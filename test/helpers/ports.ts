@@ -78,4 +78,6 @@ export const TEST_PORTS = {
   postgresStore: 15300,
   // test/e2e/master-logbook.test.ts: 11300..11399, 12300..12316, 12534
   masterLogbook: 11300,
+  // test/e2e/imported-history.test.ts: 6000..6099, 7000..7016, 7234
+  importedHistory: 6000,
 } as const;

@@ -19,7 +19,7 @@ describe('fat serve: results of a run', () => {
     expect(cli.code, cli.stderr).toBe(0);
     const body = (await r.json()) as { counts: Record<string, number> };
     expect(body).toEqual(JSON.parse(cli.stdout));
-    expect(body.counts).toEqual({ pass: 1, marginal: 0, fail: 1 });
+    expect(body.counts).toEqual({ pass: 1, marginal: 0, fail: 1, notJudged: 0 });
   });
 
   it('GET /api/results?module=S has its result rows; an unknown module is 404 naming it', async () => {

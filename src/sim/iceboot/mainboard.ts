@@ -21,6 +21,8 @@ const FAULT_AFTER_COMMANDS = 5;
 const SLOW_REPLY_WALL_MS = 1500;
 /** the hv-sag fault: volts the supply stays below its set point */
 const HV_SAG_VOLTS = 200;
+/** the noisy-pmt fault: dark rate times this */
+const NOISY_PMT_FACTOR = 3;
 const PROMPT = Buffer.from('\r\n> ');
 
 export type McuState = 'off' | 'bootloader' | 'iceboot';
@@ -226,6 +228,10 @@ export class MainboardSim {
     return this.pmtTemperatureC(now - 1_800_000) + this.truth.selfHeatingC * warm;
   }
 
+  noisy(ch: Ch): boolean {
+    return this.ctx.faults.has('noisy-pmt', this.port, `${this.port}/${ch}`);
+  }
+
   fibreBroken(ch: Ch): boolean {
     return this.ctx.faults.has('broken-fibre', this.port, `${this.port}/${ch}`);
   }
@@ -255,7 +261,7 @@ export class MainboardSim {
       peakAdcPerPe: peakAdcPerPe(gain),
       speResolution: pmt.speResolution,
       saturationPe: pmt.saturationPe,
-      darkRateHz: gain > 0 ? totalDarkRateHz(pmt, this.pmtTemperatureC()) : 0,
+      darkRateHz: gain > 0 ? totalDarkRateHz(pmt, this.pmtTemperatureC()) * (this.noisy(ch) ? NOISY_PMT_FACTOR : 1) : 0,
       laserMeanPe: LASER_PE_AT_FULL_STRENGTH * lab.filterTransmission() * light,
       transitTicks: (pmt.transitTimeNs * TICKS_PER_MS) / 1e6,
       ttsTicks: (pmt.ttsSigmaNs * TICKS_PER_MS) / 1e6,

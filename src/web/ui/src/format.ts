@@ -12,6 +12,9 @@ export function fmtTime(t: string | null | undefined): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : t;
 }
 
+/** CSS class of a verdict ("not judged" -> "not-judged"). */
+export const verdictClass = (v: string) => v.replace(/ /g, '-');
+
 export function fmtNum(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : String(Number(v.toPrecision(digits)));
 }

@@ -67,6 +67,8 @@ export interface RunDetail {
 
 export interface RunSummary {
   number: number;
+  /** the station's own, or the one `fat import` filed the original's run under */
+  station: string;
   comment: string;
   date: string;
   operator: string;
@@ -111,7 +113,7 @@ export interface GainCurve {
 export interface ModuleHistory {
   serial: string;
   runs: Array<{
-    run: { runNumber: number; comment: string; date: string };
+    run: { runNumber: number; station: string; comment: string; date: string };
     port: number;
     state: string;
     stateReason: string | null;

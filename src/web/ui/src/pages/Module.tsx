@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { getJson } from '../api';
 import { Chart } from '../Chart';
-import { fmtNum, fmtTime } from '../format';
+import { fmtNum, fmtTime, verdictClass } from '../format';
 import type { PageProps } from '../route-types';
 import type { ModuleHistory } from '../types';
 import { gainChartOption } from '../../../../report/charts';
@@ -53,6 +53,7 @@ export function Module({ params }: PageProps) {
           <thead>
             <tr>
               <th>run</th>
+              <th>station</th>
               <th>date</th>
               <th>state</th>
               <th>verdict</th>
@@ -61,16 +62,17 @@ export function Module({ params }: PageProps) {
           </thead>
           <tbody>
             {h.runs.map((r) => (
-              <tr key={r.run.runNumber}>
+              <tr key={`${r.run.station}/${r.run.runNumber}`} data-testid="module-run">
                 <td>
                   <a href={`#/run/${r.run.runNumber}`}>{r.run.runNumber}</a>
                 </td>
+                <td>{r.run.station}</td>
                 <td>{r.run.date}</td>
                 <td>
                   {r.state}
                   {r.stateReason ? `: ${r.stateReason}` : ''}
                 </td>
-                <td className={r.verdict}>{r.verdict}</td>
+                <td className={verdictClass(r.verdict)}>{r.verdict}</td>
                 <td>{r.reasons.join('; ')}</td>
               </tr>
             ))}
@@ -132,7 +134,7 @@ export function Module({ params }: PageProps) {
                   <td>
                     {fmtNum(x.value)} {x.units}
                   </td>
-                  <td className={x.verdict}>{x.verdict}</td>
+                  <td className={verdictClass(x.verdict)}>{x.verdict}</td>
                   <td>{x.reason}</td>
                   <td className="muted">{fmtTime(x.createdAt)}</td>
                 </tr>

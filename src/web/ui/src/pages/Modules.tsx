@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { getJson } from '../api';
 import { useEvents } from '../events';
-import { fmtNum } from '../format';
+import { fmtNum, verdictClass } from '../format';
 import type { ModuleTile } from '../types';
 
 /** The D-Eggs of the latest run as a grid: port, serial, state, HV at 1e7, temperature, dark rate, verdict. */
@@ -30,7 +30,7 @@ export function Modules() {
             <div>
               <b>{m.serial}</b> <span className="muted">port {m.port}</span>
             </div>
-            <div className={m.verdict}>
+            <div className={verdictClass(m.verdict)}>
               verdict: <b>{m.verdict}</b>
             </div>
             <div>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { getJson } from '../api';
-import { fmtTime } from '../format';
+import { fmtTime, verdictClass } from '../format';
 import type { PageProps } from '../route-types';
 import type { RunDetail } from '../types';
 
@@ -54,7 +54,7 @@ export function Run({ params }: PageProps) {
                   {v.state}
                   {v.stateReason ? `: ${v.stateReason}` : ''}
                 </td>
-                <td className={v.verdict}>{v.verdict}</td>
+                <td className={verdictClass(v.verdict)}>{v.verdict}</td>
                 <td>{v.reasons.join('; ')}</td>
               </tr>
             ))}

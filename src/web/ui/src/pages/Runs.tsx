@@ -3,7 +3,7 @@ import { getJson } from '../api';
 import { useEvents } from '../events';
 import type { RunSummary } from '../types';
 
-/** Every run of the station with its schedules; a run's page has the rest. */
+/** Every run of the station (and those imported from the original) with its schedules; a run's page has the rest. */
 export function Runs() {
   const live = useEvents(5);
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
@@ -19,6 +19,7 @@ export function Runs() {
       <thead>
         <tr>
           <th>run</th>
+          <th>station</th>
           <th>date</th>
           <th>comment</th>
           <th>operator</th>
@@ -28,10 +29,11 @@ export function Runs() {
       </thead>
       <tbody>
         {runs.map((r) => (
-          <tr key={r.number}>
+          <tr key={`${r.station}/${r.number}`}>
             <td>
               <a href={`#/run/${r.number}`}>{r.number}</a>
             </td>
+            <td>{r.station}</td>
             <td>{r.date}</td>
             <td>{r.comment}</td>
             <td>{r.operator}</td>
