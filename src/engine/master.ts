@@ -29,7 +29,8 @@ import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from 
 import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
 import { markHandled } from './operator-queue.js';
 import { bringToSafeState } from './safe-state.js';
-import { contextFor, excludeModule, Interrupted, runTask, TaskFailed, type RunScope } from './task-runner.js';
+import { reviveOrExclude, runTaskThroughModuleFaults } from './module-faults.js';
+import { contextFor, excludeModule, Interrupted, TaskFailed, type RunScope } from './task-runner.js';
 
 /**
  * `fat master`: validate the whole schedule, take the station, test that every module answers,
@@ -219,11 +220,14 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     const dead = checks.filter((c) => !c.ok);
     if (dead.length) {
       const lines = dead.map((c) => `  port ${c.port} (${modules.find((m) => m.port === c.port)?.serial}): ${c.message}`);
-      if (!opts.force)
+      // after a crash nobody may be there to decide: a module that died gets a power cycle and is
+      // excluded if it stays silent, so a restart by the service never waits for a person
+      if (recovering) await reviveOrExclude(scope, dead.map((c) => c.port));
+      else if (!opts.force)
         throw new MasterError(
           `Connectivity test: ${dead.length} D-Egg(s) of run ${run.run_number} do not answer:\n${lines.join('\n')}\nCheck them (fat setup), or start with --force to exclude them and run with the others.`,
         );
-      for (const c of dead) await excludeModule(scope, c.port, `did not answer the connectivity test: ${c.message}`);
+      else for (const c of dead) await excludeModule(scope, c.port, `did not answer the connectivity test: ${c.message}`);
     }
 
     // ---- start message: time, run, D-Eggs, condensed schedule, forecast ----
@@ -287,7 +291,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         if (!modules.length) throw new MasterError('no D-Egg is left in the run: every module was excluded');
       }
 
-      await runTask(scope, next, kind);
+      await runTaskThroughModuleFaults(scope, next, kind);
       scope.recovering = false;
       previousKind = kind.name;
       if (next.run_backup) {

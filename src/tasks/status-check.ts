@@ -21,17 +21,19 @@ async function cycle(ctx: TaskContext, m: ActiveModule): Promise<void> {
 export async function checkModules(
   ctx: TaskContext,
   reboot: boolean,
-): Promise<{ ok: ModuleStatus[]; excluded: Array<{ port: number; serial: string; reason: string }> }> {
+): Promise<{ ok: Array<ModuleStatus & { cycled: boolean }>; excluded: Array<{ port: number; serial: string; reason: string }> }> {
   const host = ctx.ws.station.daq_host;
   const expected = ctx.ws.station.expected.fpga_version;
-  const ok: ModuleStatus[] = [];
+  const ok: Array<ModuleStatus & { cycled: boolean }> = [];
   const excluded: Array<{ port: number; serial: string; reason: string }> = [];
   let done = 0;
   await Promise.all(
     ctx.modules.map(async (m) => {
       if (reboot) await cycle(ctx, m).catch(() => undefined);
       let s = await moduleStatus(host, m.port, expected);
+      let cycled = reboot;
       if (!s.ok) {
+        cycled = true;
         ctx.emit({
           level: 'warn',
           kind: 'module.check-failed',
@@ -45,7 +47,7 @@ export async function checkModules(
           s = { ...s, ok: false, message: (e as Error).message };
         }
       }
-      if (s.ok) ok.push(s);
+      if (s.ok) ok.push({ ...s, cycled });
       else {
         const reason = `no answer after a power cycle: ${s.message}`;
         await ctx.excludeModule(m.port, reason);

@@ -37,6 +37,8 @@ export const TEST_PORTS = {
   masterSlack: 28300,
   // test/e2e/master-slack-faults.test.ts: 31500..31599, 32500..32516, 32734
   masterSlackFaults: 31500,
+  // test/e2e/master-module-fault.test.ts: 8600..8699, 9600..9616, 9834
+  masterModuleFault: 8600,
   // test/e2e/master-crash-measurement.test.ts: 4400..4499, 5400..5416, 5634
   masterCrashMeasurement: 4400,
   // test/e2e/measure-scaler.test.ts: 25600..25699, 26600..26616, 26834
