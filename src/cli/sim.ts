@@ -56,7 +56,7 @@ export function registerSim(program: Command<[], { home?: string }>): void {
           (wp) =>
             `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`,
         ),
-        `  tabletop board ${p.tabletop}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
+        `  tabletop board ${p.tabletop}, its ICM ${p.tabletopIcm}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
         `  filter wheels ${p.filterWheel(0)}, ${p.filterWheel(1)}; thermometer ${p.thermometer}; humidity ${p.humidity(0)}, ${p.humidity(1)}; freezer ${p.freezer}`,
         `  control http://127.0.0.1:${p.control}/ (truth, faults, state)`,
         ...(opts.fault.length ? [`  faults: ${opts.fault.map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind)).join(', ')}`] : []),

@@ -24,6 +24,7 @@ export interface ChannelView {
   darkRateHz: number;
   /** mean photoelectrons per laser shot (0: no light, or this is the sync input) */
   laserMeanPe: number;
+  /** laser shot to pulse peak, and its jitter (on the tabletop's sync input: the sync's) */
   transitTicks: number;
   ttsTicks: number;
   /** mean photoelectrons per flasher flash (0 when the LEDs are dark) */
@@ -85,7 +86,6 @@ export const PRETRIGGER_SAMPLES = 16;
 /** where a flasher pulse peaks after the ICM calibration trigger */
 export const FLASHER_DELAY_SAMPLES = 140;
 const SYNC_AMPLITUDE_ADC = 3000;
-const SYNC_DELAY_TICKS = 10;
 const BURST_SPACING_TICKS = 4.8; // 20 ns between the pulses of a laser burst
 
 export class Acquisition {
@@ -101,6 +101,10 @@ export class Acquisition {
   /** `readDEggWfmStream` transfer in progress */
   private streamWords: Buffer | null = null;
   private streamWordOffset = 0;
+  /** the direct waveform buffer (DPRAM) that a CPU trigger fills, read one page of 2048 words at a time */
+  direct: { words: Uint16Array; page: number } | null = null;
+  /** what the DDR3 hit buffer took since a hit-buffer mode (64, 66, 68) was armed */
+  hitBuffer: { records: number; bytes: number; overflown: boolean } | null = null;
 
   constructor(private readonly host: AcqHost) {}
 
@@ -111,7 +115,8 @@ export class Acquisition {
     this.firCoeffs[1] = defaultFir();
     this.firGain[0] = this.firGain[1] = firGainOf(defaultFir());
     this.streamWords = null;
-    // tick 0 restarts at every boot
+    this.direct = null;
+    this.hitBuffer = null;
     this.cursorTick = 0;
     this.deadUntil[0] = this.deadUntil[1] = 0;
   }
@@ -133,6 +138,7 @@ export class Acquisition {
     this.cursorTick = now;
     this.deadUntil[0] = this.deadUntil[1] = now;
     this.streamWords = null;
+    this.hitBuffer = cfg.mode >= 64 ? { records: 0, bytes: 0, overflown: false } : null;
   }
 
   stop(ch?: Ch): void {
@@ -149,23 +155,27 @@ export class Acquisition {
    * Collects triggers from now on (plus what the FPGA buffered), calling `onTrigger` with each
    * trigger's rendered window (at least `minSamples(ch)` long), until it returns false or, with
    * `idleStopTicks`, that long passes without a trigger. Waits lab time up to the last trigger.
+   * `until.tick` stops at that tick instead (no wait when it has passed); `until.everything` takes
+   * every trigger since the last collect, not only the backlog a read gets (the DDR3 hit buffer).
    */
   async collect(
     signal: AbortSignal | undefined,
     idleStopTicks: number | undefined,
     minSamples: (ch: Ch) => number,
     onTrigger: (t: Trigger, samples: Float64Array, nSamples: number, view: ChannelView) => boolean,
+    until: { tick?: number; everything?: boolean } = {},
   ): Promise<number> {
     let got = 0;
     let more = true;
     const now = this.host.nowTick();
-    let cursor = Math.max(this.cursorTick, now - BACKLOG_TICKS, this.stream?.armTick ?? 0);
+    const end = until.tick ?? Infinity;
+    let cursor = Math.max(this.cursorTick, until.everything ? 0 : now - BACKLOG_TICKS, this.stream?.armTick ?? 0);
     let lastTrigger = cursor;
-    while (more) {
+    while (more && cursor < end) {
       signal?.throwIfAborted();
       const s = this.stream;
       const from = cursor;
-      const to = cursor + CHUNK_TICKS;
+      const to = Math.min(end, cursor + CHUNK_TICKS);
       let endTick = to;
       for (const t of s ? this.candidatesIn(s, from, to) : []) {
         if (t.startTick < this.deadUntil[t.ch]) continue;
@@ -269,8 +279,8 @@ export class Acquisition {
         }
         return;
       }
-      for (const shot of shotTicks(laser, from - SYNC_DELAY_TICKS, to - SYNC_DELAY_TICKS)) {
-        train.add(shot + SYNC_DELAY_TICKS + rng.normal(0, 0.05), SYNC_AMPLITUDE_ADC);
+      for (const shot of shotTicks(laser, from - v.transitTicks, to - v.transitTicks)) {
+        train.add(shot + v.transitTicks + rng.normal(0, v.ttsTicks), SYNC_AMPLITUDE_ADC);
       }
       return;
     }
