@@ -76,4 +76,8 @@ export const TEST_PORTS = {
   postgresStore: 15300,
   // test/e2e/master-logbook.test.ts: 11300..11399, 12300..12316, 12534
   masterLogbook: 11300,
+  // test/e2e/run-timing.test.ts: a lab at 27500 (27500..27599, 28500..28516, 28734); test/lab/timing-words.test.ts:
+  // one wire pair inside that block, where the lab binds nothing (27550..27553 and its ICM at 28550)
+  runTiming: 27500,
+  timingWords: 27550,
 } as const;

@@ -103,8 +103,8 @@ export class Acquisition {
   private streamWordOffset = 0;
   /** the direct waveform buffer (DPRAM) that a CPU trigger fills, read one page of 2048 words at a time */
   direct: { words: Uint16Array; page: number } | null = null;
-  /** what the DDR3 hit buffer took since a hit-buffer mode (64, 66, 68) was armed */
-  hitBuffer: { records: number; bytes: number; overflown: boolean } | null = null;
+  /** what the DDR3 hit buffer took since a hit-buffer mode (64, 66, 68) was armed, counted up to `untilTick` */
+  hitBuffer: { records: number; bytes: number; overflown: boolean; untilTick: number } | null = null;
 
   constructor(private readonly host: AcqHost) {}
 
@@ -138,7 +138,7 @@ export class Acquisition {
     this.cursorTick = now;
     this.deadUntil[0] = this.deadUntil[1] = now;
     this.streamWords = null;
-    this.hitBuffer = cfg.mode >= 64 ? { records: 0, bytes: 0, overflown: false } : null;
+    this.hitBuffer = cfg.mode >= 64 ? { records: 0, bytes: 0, overflown: false, untilTick: now } : null;
   }
 
   stop(ch?: Ch): void {
@@ -155,27 +155,23 @@ export class Acquisition {
    * Collects triggers from now on (plus what the FPGA buffered), calling `onTrigger` with each
    * trigger's rendered window (at least `minSamples(ch)` long), until it returns false or, with
    * `idleStopTicks`, that long passes without a trigger. Waits lab time up to the last trigger.
-   * `until.tick` stops at that tick instead (no wait when it has passed); `until.everything` takes
-   * every trigger since the last collect, not only the backlog a read gets (the DDR3 hit buffer).
    */
   async collect(
     signal: AbortSignal | undefined,
     idleStopTicks: number | undefined,
     minSamples: (ch: Ch) => number,
     onTrigger: (t: Trigger, samples: Float64Array, nSamples: number, view: ChannelView) => boolean,
-    until: { tick?: number; everything?: boolean } = {},
   ): Promise<number> {
     let got = 0;
     let more = true;
     const now = this.host.nowTick();
-    const end = until.tick ?? Infinity;
-    let cursor = Math.max(this.cursorTick, until.everything ? 0 : now - BACKLOG_TICKS, this.stream?.armTick ?? 0);
+    let cursor = Math.max(this.cursorTick, now - BACKLOG_TICKS, this.stream?.armTick ?? 0);
     let lastTrigger = cursor;
-    while (more && cursor < end) {
+    while (more) {
       signal?.throwIfAborted();
       const s = this.stream;
       const from = cursor;
-      const to = Math.min(end, cursor + CHUNK_TICKS);
+      const to = cursor + CHUNK_TICKS;
       let endTick = to;
       for (const t of s ? this.candidatesIn(s, from, to) : []) {
         if (t.startTick < this.deadUntil[t.ch]) continue;

@@ -340,6 +340,13 @@ export class MainboardSim {
     return rate;
   }
 
+  /** rate of the external trigger: the ICM's calibration trigger or the laser's sync on the SMA input */
+  externalTriggerHz(): number {
+    if (this.extSource === 'icm') return this.calTrigState ? 240e6 / this.calTrigState.periodTicks : 0;
+    const laser = this.laser();
+    return laser.firing ? 240e6 / laser.periodTicks : 0;
+  }
+
   // ------------------------------------------------------------------ console
 
   /** Serves one client on this console; the device-port layer closes earlier clients. */

@@ -51,26 +51,30 @@ function fpgaWords(m: MainboardSim, io: WordIO, word: string): number[] {
   return Array.from({ length: len }, (_, i) => fpgaWord(m, addr + i));
 }
 
-/** The hit buffer takes every trigger up to now, until it is full. */
-async function fillHitBuffer(m: MainboardSim, io: WordIO): Promise<void> {
+/**
+ * The hit buffer takes every trigger up to now, until it is full. Nothing reads it back here, so
+ * its records are counted, not drawn one by one: a Poisson number at the channel's trigger rate
+ * (the scalers' rate, or the external trigger's), less the readout's dead time.
+ */
+function fillHitBuffer(m: MainboardSim): void {
   const hb = m.acq.hitBuffer;
-  if (!hb || hb.overflown || !m.acq.stream) return;
-  await m.acq.collect(
-    io.signal,
-    undefined,
-    () => 0,
-    (_t, _samples, nSamples) => {
-      const bytes = wfmV82RecordBytes(nSamples);
-      if (hb.bytes + bytes > HIT_BUFFER_BYTES) {
-        hb.overflown = true;
-        return false;
-      }
-      hb.bytes += bytes;
-      hb.records++;
-      return true;
-    },
-    { tick: m.nowTick(), everything: true },
-  );
+  const s = m.acq.stream;
+  if (!hb || !s) return;
+  const now = m.nowTick();
+  const dtS = (now - hb.untilTick) / 240e6;
+  hb.untilTick = now;
+  if (hb.overflown || !(dtS > 0)) return;
+  for (const ch of s.channels) {
+    const rateHz = s.kind === 'ext' ? m.externalTriggerHz() : m.scalerRateHz(ch);
+    const n = m.acq.nSamples[ch];
+    const records = m.rng.poisson((rateHz / (1 + (rateHz * n) / 240e6)) * dtS);
+    hb.records += records;
+    hb.bytes += records * wfmV82RecordBytes(n);
+  }
+  if (hb.bytes > HIT_BUFFER_BYTES) {
+    hb.overflown = true;
+    hb.bytes = HIT_BUFFER_BYTES;
+  }
 }
 
 function calibrateTiming(ch: Ch): Word {
@@ -132,25 +136,25 @@ export const TEST_WORDS: Array<[string, Word]> = [
   ],
   [
     'isDEggHitBufferEmpty',
-    async (m, io) => {
+    (m, io) => {
       needFpga(m, 'isDEggHitBufferEmpty');
-      await fillHitBuffer(m, io);
+      fillHitBuffer(m);
       io.stack.push(flag(!m.acq.hitBuffer?.records));
     },
   ],
   [
     'isHitBufferOverflown',
-    async (m, io) => {
+    (m, io) => {
       needFpga(m, 'isHitBufferOverflown');
-      await fillHitBuffer(m, io);
+      fillHitBuffer(m);
       io.stack.push(flag(m.acq.hitBuffer?.overflown ?? false));
     },
   ],
   [
     'stopHitBuffer',
-    async (m, io) => {
+    (m) => {
       needFpga(m, 'stopHitBuffer');
-      await fillHitBuffer(m, io);
+      fillHitBuffer(m);
       if (m.acq.hitBuffer) m.acq.stop();
     },
   ],
