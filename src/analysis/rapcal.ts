@@ -78,7 +78,9 @@ export function fineDelaySamples(waveform: ArrayLike<number>, trigger: ArrayLike
 
 export function analyseRapcal(e: RapcalExchange): RapcalTimes {
   if (e.txDor >= e.rxDor || e.txDom <= e.rxDom)
-    throw new RapcalError(`RapCal causality violation (T_tx_dor ${e.txDor}, T_rx_dor ${e.rxDor}, T_rx_dom ${e.rxDom}, T_tx_dom ${e.txDom})`);
+    throw new RapcalError(
+      `RapCal causality violation (T_tx_dor ${e.txDor}, T_rx_dor ${e.rxDor}, T_rx_dom ${e.rxDom}, T_tx_dom ${e.txDom})`,
+    );
   // the samples run at 30 MHz, the counts at 60 MHz
   const rxDorCorrected = e.rxDor - 2 * fineDelaySamples(e.dorWaveform, e.dorTrigger);
   const rxDomCorrected = e.rxDom - 2 * fineDelaySamples(e.domWaveform, e.domTrigger);
@@ -103,8 +105,7 @@ export interface RapcalPair {
 
 export function rapcalPair(rc0: RapcalTimes, rc1: RapcalTimes): RapcalPair {
   const epsilon = (rc1.centreDor - rc0.centreDor) / (rc1.centreDom - rc0.centreDom) - 1;
-  const cable = (rc: RapcalTimes) =>
-    (0.5 * (rc.rxDorCorrected - rc.txDor - (1 + epsilon) * (rc.txDom - rc.rxDomCorrected))) / ICM_CLOCK_HZ;
+  const cable = (rc: RapcalTimes) => (0.5 * (rc.rxDorCorrected - rc.txDor - (1 + epsilon) * (rc.txDom - rc.rxDomCorrected))) / ICM_CLOCK_HZ;
   return { epsilon, cableDelaysS: [cable(rc0), cable(rc1)], rc1 };
 }
 

@@ -52,7 +52,14 @@ export function timingSpread(dtNs: ArrayLike<number>): TimingSpread {
   const median = sorted.length ? sorted[sorted.length >> 1] : NaN;
   const kept = all.filter((x) => Math.abs(x - median) <= TIMING_WINDOW_NS);
   const n = kept.length;
-  const none = { events: n, outside: all.length - n, offsetNs: NaN, offsetErrorNs: NaN, speTimeResolutionNs: NaN, pmtTimingResolutionNs: NaN };
+  const none = {
+    events: n,
+    outside: all.length - n,
+    offsetNs: NaN,
+    offsetErrorNs: NaN,
+    speTimeResolutionNs: NaN,
+    pmtTimingResolutionNs: NaN,
+  };
   if (n < MIN_TIMING_EVENTS) return none;
   const mean = kept.reduce((a, b) => a + b, 0) / n;
   const variance = kept.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);

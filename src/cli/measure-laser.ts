@@ -129,7 +129,7 @@ export function registerLaserMeasurements(measure: Command<[], { home?: string }
         const { run, result } = await runMeasurement(ws, runArg, runTiming, {
           comment: opts.comment,
           n_jobs: opts.jobs,
-          fStrength: opts.strength,
+          f_strength: opts.strength,
           n_events: opts.events,
           n_blocks: opts.blocks,
         });

@@ -16,7 +16,7 @@ import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { iniBool, iniInt, iniNumber, iniText } from './values.js';
+import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
  * `run_timing` (timing/get_offset.py, original-system.md §6.8): the laser at 500 Hz through filter
@@ -29,29 +29,34 @@ import { iniBool, iniInt, iniNumber, iniText } from './values.js';
  * 5 ns) and that spread without the two 240 MHz roundings the PMT timing resolution (timing.tts,
  * at most 3.5 ns) (analysis/timing.ts).
  *
- * Parameters: the original's signature is (run_file, comment, n_jobs, fStrength=1,
+ * Parameters: the original's signature, (run_file, comment, n_jobs, fStrength=1,
  * method='charge_stamp', overwrite=False, verbose=False, ALT_FITTING=False). icefat measures only
- * with charge stamps (the FAT's method), always measures fresh baselines (overwrite chose whether
- * the original re-measured its baseline files) and always reports its progress (verbose).
- * n_events (D-Egg stamps per block) and n_blocks are icefat's, for short test runs.
+ * with charge stamps and the linear RapCal fit (the FAT's data), always measures fresh baselines
+ * (overwrite chose whether the original re-measured its baseline files) and always reports its
+ * progress (verbose). n_events and n_blocks are icefat's, for short test runs.
  */
 const params = z.object({
   comment: iniText().default('spe level tts'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
-  /** laser strength: the product of the two filter wheels' transmissions (the original's Filter) */
-  fStrength: iniNumber({ min: 0, max: 1 }).default(1),
-  method: z
-    .string()
-    .refine((m) => m.trim().toLowerCase() === 'charge_stamp', {
-      message: 'expected charge_stamp (icefat times with charge stamps, as the FAT does; the waveform method is not implemented)',
-    })
+  /** laser strength: the product of the two filter wheels' transmissions (the original's fStrength, its Filter) */
+  f_strength: iniNumber({ min: 0, max: 1 }).default(1),
+  method: iniChoice(['charge_stamp', 'waveform'])
+    .refine((m) => m === 'charge_stamp', 'icefat times with charge stamps, as the FAT does: the waveform method is not implemented')
     .default('charge_stamp'),
   overwrite: iniBool(false),
   verbose: iniBool(false),
-  n_events: iniInt({ min: 50, max: 100_000 }).default(500),
-  n_blocks: iniInt({ min: 1, max: 100 }).default(5),
+  alt_fitting: iniBool(false).refine(
+    (a) => !a,
+    "icefat fits RapCal as the FAT's data did (linear fit): the alternative fits are not implemented",
+  ),
+  /** D-Egg stamps per block and blocks (500 and 5), for short test runs */
+  n_events: iniInt({ min: 50, max: 100_000 }).optional(),
+  n_blocks: iniInt({ min: 1, max: 100 }).optional(),
 });
 type P = z.infer<typeof params>;
+/** the parameters with icefat's block size and count filled in */
+type Q = P & { n_events: number; n_blocks: number };
+const resolved = (p: P): Q => ({ ...p, n_events: p.n_events ?? TIMING.eventsPerBlock, n_blocks: p.n_blocks ?? TIMING.blocks });
 
 export interface PmtTiming extends TimingSpread {
   port: number;
@@ -74,7 +79,7 @@ function filterPair(st: Station, strength: number): [number, number] {
   const [w0, w1] = st.filter_wheels.map((w) => [...w.strengths].sort((a, b) => b - a));
   for (const a of w0) for (const b of w1) if (Math.abs(a * b - strength) <= 1e-9 * Math.max(1, strength)) return [a, b];
   throw new Error(
-    `run_timing: fStrength ${strength} is no product of the filter wheels' transmissions (wheel 0: ${w0.join(', ')}; wheel 1: ${w1.join(', ')})`,
+    `run_timing: f_strength ${strength} is no product of the filter wheels' transmissions (wheel 0: ${w0.join(', ')}; wheel 1: ${w1.join(', ')})`,
   );
 }
 
@@ -94,14 +99,22 @@ export const kind: TaskKind<P> = {
   aliases: ['tts'],
   summary: 'PMT offsets to the tabletop and timing resolution: laser at 500 Hz, charge stamps converted to hub time with RapCal',
   params,
-  positional: ['comment', 'n_jobs', 'fStrength', 'method', 'overwrite', 'verbose'],
-  estimateS: (p, m) =>
-    40 + rounds(m, p.n_jobs) * 2 * (TIMING.baselineWaveforms * TIMING.baselineSwPeriodMs) / 1000 + p.n_blocks * (p.n_events / TIMING.laserHz + 2),
-  async run(ctx, p) {
+  positional: ['comment', 'n_jobs', 'f_strength', 'method', 'overwrite', 'verbose', 'alt_fitting'],
+  // HV ramp, baselines, then per block the tabletop's recording and two RapCal exchanges
+  estimateS: (raw, m) => {
+    const p = resolved(raw);
+    return (
+      40 +
+      (rounds(m, p.n_jobs) * 2 * TIMING.baselineWaveforms * TIMING.baselineSwPeriodMs) / 1000 +
+      p.n_blocks * ((TIMING.syncPerStamp * p.n_events) / TIMING.laserHz + 2)
+    );
+  },
+  async run(ctx, raw) {
+    const p = resolved(raw);
     const ws = ctx.ws;
     const st = ws.station;
     const ttIcm = tabletopIcm(st, ws.home.stationFile);
-    const filters = filterPair(st, p.fStrength);
+    const filters = filterPair(st, p.f_strength);
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('run_timing: the run has no active modules');
     const failures: Array<{ port: number; serial: string; error: string }> = [];
@@ -121,7 +134,8 @@ export const kind: TaskKind<P> = {
     const dir = newDataDir(ws.home.dataDir, 'tts', ws.clock.now());
     const baselines = new Map<string, { baselineAdc: number; hvVolts: number }>();
     const icms = new Map<string, IcmClient>();
-    const icmAt = (address: string) => icms.get(address) ?? icms.set(address, IcmClient.fromAddress(address, { timeoutMs: 3000 })).get(address)!;
+    const icmAt = (address: string) =>
+      icms.get(address) ?? icms.set(address, IcmClient.fromAddress(address, { timeoutMs: 3000 })).get(address)!;
     const boards: Board[] = [];
     let tabletop: Board | null = null;
 
@@ -145,7 +159,14 @@ export const kind: TaskKind<P> = {
         });
 
         const tt = await IcebootSession.openAddress(st.tabletop.address, { name: 'tabletop board' });
-        tabletop = newBoard({ name: 'the tabletop board', m: null, s: tt, icm: icmAt(ttIcm.address), device: ttIcm.device, thresholdsAdc: TIMING.tabletopThresholdsAdc });
+        tabletop = newBoard({
+          name: 'the tabletop board',
+          m: null,
+          s: tt,
+          icm: icmAt(ttIcm.address),
+          device: ttIcm.device,
+          thresholdsAdc: TIMING.tabletopThresholdsAdc,
+        });
         await tt.setBaselineDac(0, TIMING.dac);
         for (const ch of [0, 1] as const) await tt.setConstReadout(ch, TIMING.samples);
         await Promise.all(
@@ -155,7 +176,9 @@ export const kind: TaskKind<P> = {
               try {
                 const s = await IcebootSession.open(st.daq_host, m.port, { name: `D-Egg ${m.serial}` });
                 const { address, icmPort } = wirePairOf(st, m.port);
-                const [t0, t1] = [0, 1].map((ch) => Math.round(baselines.get(`${m.port}/${ch}`)!.baselineAdc + TIMING.thresholdOverBaselineAdc));
+                const [t0, t1] = [0, 1].map((ch) =>
+                  Math.round(baselines.get(`${m.port}/${ch}`)!.baselineAdc + TIMING.thresholdOverBaselineAdc),
+                );
                 const icm = icmAt(`tcp://${st.daq_host}:${icmPort}`);
                 boards.push(newBoard({ name: `${m.serial} (port ${m.port})`, m, s, icm, device: address, thresholdsAdc: [t0, t1] }));
                 for (const ch of [0, 1] as const) await s.setConstReadout(ch, TIMING.samples);
@@ -169,7 +192,9 @@ export const kind: TaskKind<P> = {
         for (const icm of icms.values()) {
           const gps = await icm.ok('get_gps_status', 8);
           if (gps !== '0x000e')
-            throw new Error(`the field hub at ${icm.address} reports GPS status ${JSON.stringify(gps)}, not locked (0x000e): its time is no common time; check the GPS antenna and its cable`);
+            throw new Error(
+              `the field hub at ${icm.address} reports GPS status ${JSON.stringify(gps)}, not locked (0x000e): its time is no common time; check the GPS antenna and its cable`,
+            );
         }
 
         await lab.setFilters(...filters);
@@ -187,14 +212,21 @@ export const kind: TaskKind<P> = {
 
     const ref = tabletop as Board | null;
     const measured = boards.filter((x) => !failed(x.m!));
-    if (!ref || !measured.length) throw new Error(`run_timing measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!ref || !measured.length)
+      throw new Error(`run_timing measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
     const pmts = await analyse(ctx, p, dir, ref, measured, baselines, filters);
     await recordResults(
       ws,
       { runId: ctx.run.id, taskId: ctx.task.id, kind: 'run_timing', folder: dir },
       pmts.flatMap((x) => {
         const at = { port: x.port, serial: x.serial, pmt: x.pmt };
-        const detail = { events: x.events, outside: x.outside, offsetErrorNs: x.offsetErrorNs, cableDelayNs: x.cableDelayNs, clockDriftPpm: x.clockDriftPpm };
+        const detail = {
+          events: x.events,
+          outside: x.outside,
+          offsetErrorNs: x.offsetErrorNs,
+          cableDelayNs: x.cableDelayNs,
+          clockDriftPpm: x.clockDriftPpm,
+        };
         return [
           { ...at, name: 'timing.offset', value: x.offsetNs, detail },
           { ...at, name: 'timing.spe_resolution', value: x.speTimeResolutionNs, detail },
@@ -209,15 +241,14 @@ export const kind: TaskKind<P> = {
 /** Per PMT: the differences to the tabletop's sync, block by block; the file, the entry, a warning where the laser was not seen. */
 async function analyse(
   ctx: TaskContext,
-  p: P,
+  p: Q,
   dir: string,
   ref: Board,
   boards: Board[],
   baselines: Map<string, { baselineAdc: number; hvVolts: number }>,
   filters: [number, number],
 ): Promise<PmtTiming[]> {
-  const sync = (block: number) =>
-    Float64Array.from(ref.hubS.filter((_, i) => ref.block[i] === block && ref.channel[i] === 0)).sort();
+  const sync = (block: number) => Float64Array.from(ref.hubS.filter((_, i) => ref.block[i] === block && ref.channel[i] === 0)).sort();
   const syncByBlock = Array.from({ length: p.n_blocks }, (_, b) => sync(b));
   await writeHdf5(path.join(dir, 'tabletop.hdf5'), {
     attrs: {
@@ -233,7 +264,10 @@ async function analyse(
       timestamp_ticks: { data: Float64Array.from(ref.ticks), attrs: { units: '240 MHz FPGA clock ticks' } },
       block: { data: Int32Array.from(ref.block), attrs: { units: 'block number (one RapCal pair each)' } },
       hub_time_s: { data: Float64Array.from(ref.hubS), attrs: { units: "s of the field hubs' GPS-disciplined clock (RapCal)" } },
-      rapcal_epsilon: { data: Float64Array.from(ref.pairs, (x) => x.epsilon), attrs: { units: 'hub interval / ICM interval - 1, per block' } },
+      rapcal_epsilon: {
+        data: Float64Array.from(ref.pairs, (x) => x.epsilon),
+        attrs: { units: 'hub interval / ICM interval - 1, per block' },
+      },
     },
   });
   const out: PmtTiming[] = [];
@@ -248,7 +282,11 @@ async function analyse(
       const dt = new Float64Array(idx.length);
       for (let block = 0; block < p.n_blocks; block++) {
         const at = idx.flatMap((i, k) => (b.block[i] === block ? [k] : []));
-        const d = shotDifferencesNs(syncByBlock[block], 1 / TIMING.laserHz, Float64Array.from(at, (k) => b.hubS[idx[k]]));
+        const d = shotDifferencesNs(
+          syncByBlock[block],
+          1 / TIMING.laserHz,
+          Float64Array.from(at, (k) => b.hubS[idx[k]]),
+        );
         at.forEach((k, j) => (dt[k] = d[j]));
       }
       const spread = timingSpread(dt);
@@ -283,9 +321,15 @@ async function analyse(
           timestamp_ticks: { data: Float64Array.from(idx, (i) => b.ticks[i]), attrs: { units: '240 MHz FPGA clock ticks' } },
           charge_pc: { data: Float64Array.from(idx, (i) => b.chargePc[i]), attrs: { units: 'pC' } },
           block: { data: Int32Array.from(idx, (i) => b.block[i]), attrs: { units: 'block number (one RapCal pair each)' } },
-          hub_time_s: { data: Float64Array.from(idx, (i) => b.hubS[i]), attrs: { units: 's of the field hubs\' GPS-disciplined clock (RapCal)' } },
+          hub_time_s: {
+            data: Float64Array.from(idx, (i) => b.hubS[i]),
+            attrs: { units: "s of the field hubs' GPS-disciplined clock (RapCal)" },
+          },
           delta_t_ns: { data: dt, attrs: { units: 'ns to the tabletop sync stamp of the same laser shot; NaN where it has none' } },
-          rapcal_epsilon: { data: Float64Array.from(b.pairs, (x) => x.epsilon), attrs: { units: 'hub interval / ICM interval - 1, per block' } },
+          rapcal_epsilon: {
+            data: Float64Array.from(b.pairs, (x) => x.epsilon),
+            attrs: { units: 'hub interval / ICM interval - 1, per block' },
+          },
           rapcal_cable_delay_ns: {
             data: Float64Array.from(b.pairs.flatMap((x) => x.cableDelaysS.map((s) => s * 1e9))),
             shape: [b.pairs.length, 2],
@@ -300,7 +344,7 @@ async function analyse(
           Folder: dir,
           Filepath: dir,
           Comment: p.comment,
-          Filter: p.fStrength,
+          Filter: p.f_strength,
           LaserFreq: TIMING.laserHz,
           EventsPerBlock: p.n_events,
           NumBlocks: p.n_blocks,
@@ -328,7 +372,21 @@ async function analyse(
           audience: 'channel',
           data: { port: m.port, pmt },
         });
-      out.push({ ...spread, port: m.port, serial: m.serial, pmt, pmtSerial, hvVolts, baselineAdc, thresholdAdc, cableDelayNs, clockDriftPpm, stamps: idx.length, file, key });
+      out.push({
+        ...spread,
+        port: m.port,
+        serial: m.serial,
+        pmt,
+        pmtSerial,
+        hvVolts,
+        baselineAdc,
+        thresholdAdc,
+        cableDelayNs,
+        clockDriftPpm,
+        stamps: idx.length,
+        file,
+        key,
+      });
     }
   }
   return out;

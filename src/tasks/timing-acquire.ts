@@ -14,6 +14,9 @@ import type { ActiveModule, TaskContext } from './types.js';
  */
 export const TIMING = {
   laserHz: 500,
+  /** D-Egg stamps per block, and blocks (the original's 500 x 5) */
+  eventsPerBlock: 500,
+  blocks: 5,
   dac: 30000,
   baselineSamples: 1024,
   baselineWaveforms: 20,

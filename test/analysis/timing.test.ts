@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { analyseRapcal, deggTicksToHubS, fineDelaySamples, rapcalPair, RapcalError, type RapcalExchange } from '../../src/analysis/rapcal.js';
+import {
+  analyseRapcal,
+  deggTicksToHubS,
+  fineDelaySamples,
+  rapcalPair,
+  RapcalError,
+  type RapcalExchange,
+} from '../../src/analysis/rapcal.js';
 import { shotDifferencesNs, STAMP_TICK_NS, TIMING_WINDOW_NS, timingSpread } from '../../src/analysis/timing.js';
 import { Rng } from '../../src/sim/rng.js';
 
@@ -31,10 +38,19 @@ function exchange(hubStart: number, drift: number, offset: number, delay: number
   };
   const dom = side(atDom);
   const dor = side(atDor);
-  return { txDor, rxDom: dom.latched, txDom, rxDor: dor.latched, domWaveform: dom.w, domTrigger: dom.t, dorWaveform: dor.w, dorTrigger: dor.t };
+  return {
+    txDor,
+    rxDom: dom.latched,
+    txDom,
+    rxDor: dor.latched,
+    domWaveform: dom.w,
+    domTrigger: dom.t,
+    dorWaveform: dor.w,
+    dorTrigger: dor.t,
+  };
 }
 
-describe('RapCal (the public client\'s arithmetic)', () => {
+describe("RapCal (the public client's arithmetic)", () => {
   it('finds the falling zero crossing by a straight line through the three samples before it', () => {
     for (const cross of [30.0, 30.25, 30.5, 30.99]) {
       const { w, t } = wave(cross, 33);

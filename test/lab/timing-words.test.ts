@@ -54,7 +54,11 @@ describe('test words, RapCal and PSTAT through the drivers', () => {
     const ports = simPorts(TEST_PORTS.timingWords);
     const ctx: SimContext = { clock, seed: 5, ports, faults: new FaultSet(), lab: new LabState(clock), host: HOST, log: () => undefined };
     truth = buildLabTruth(5, ports).modules.filter((m) => m.wirePair === 0);
-    wp = new WirePair(ctx, 0, truth.map((t) => ({ truth: t, mb: new MainboardSim(ctx, t) })));
+    wp = new WirePair(
+      ctx,
+      0,
+      truth.map((t) => ({ truth: t, mb: new MainboardSim(ctx, t) })),
+    );
     await wp.hold('test');
     s = await IcebootSession.open(HOST, ports.mainboard(0, 0));
     icm = new IcmClient(HOST, ports.icm(0), { timeoutMs: 3000 });
@@ -146,7 +150,7 @@ describe('test words, RapCal and PSTAT through the drivers', () => {
     await s.flashConfigureFPGA();
   });
 
-  it('RapCal: two packets through the device port give the wire pair\'s cable delay and the ICM\'s clock drift', async () => {
+  it("RapCal: two packets through the device port give the wire pair's cable delay and the ICM's clock drift", async () => {
     const m = truth[2];
     const s2 = await IcebootSession.open(HOST, m.port);
     try {

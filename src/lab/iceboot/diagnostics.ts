@@ -27,8 +27,11 @@ function unexpected(s: IcebootSession, line: string, reply: string, expected: st
 export async function memtest(s: IcebootSession, pages = 65536): Promise<boolean> {
   const line = `${pages} memtest`;
   const out = await s.cmd(line, 300_000);
-  const words = out.split(/\s+/).filter(Boolean).map((w) => w.replace(/,/g, ''));
-  if (words.length < 5 || !/^\d+$/.test(words[2]) || !/^\d+$/.test(words[4])) throw unexpected(s, line, out, 'the two lanes\' results');
+  const words = out
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w.replace(/,/g, ''));
+  if (words.length < 5 || !/^\d+$/.test(words[2]) || !/^\d+$/.test(words[4])) throw unexpected(s, line, out, "the two lanes' results");
   return Number(words[2]) === 1 && Number(words[4]) === 1;
 }
 
@@ -67,7 +70,7 @@ export async function readDirectWaveform(s: IcebootSession): Promise<WaveformBlo
   let left = w1 * layout.perSample + layout.header + layout.footer;
   const record = Buffer.alloc(4 + 2 * left);
   record.writeUInt32LE(left, 0);
-  for (let at = 4; left > 0; ) {
+  for (let at = 4; left > 0;) {
     const n = Math.min(left, DPRAM_PAGE_WORDS);
     const words = await fpgaDump(s, 0, n);
     for (const w of words) at = record.writeUInt16LE(w, at);

@@ -301,7 +301,12 @@ export class WirePairIcm {
         // 60 MHz counts: the hub's GPS-disciplined time, or the in-ice ICM's own oscillator
         const hub = this.ctx.lab.hubTicksAt();
         const remote = this.remotes.get(a);
-        return ok('0x' + Math.floor(remote ? remote.mb.icmClock.at(hub) : hub).toString(16).padStart(12, '0'));
+        return ok(
+          '0x' +
+            Math.floor(remote ? remote.mb.icmClock.at(hub) : hub)
+              .toString(16)
+              .padStart(12, '0'),
+        );
       }
       case 'set_fpga_image_id': {
         const id = parseNumber(req.value);
