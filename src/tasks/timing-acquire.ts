@@ -35,6 +35,11 @@ export const TIMING = {
    * room for the D-Eggs' start and for a module that sees less light (down to 250 stamps/s)
    */
   syncPerStamp: 4,
+  /**
+   * and room for the D-Eggs to start after it: commands take wall time, lab time runs `scale`
+   * times faster (a simulated lab); 0.2 s of wall time is 100 shots in a real lab
+   */
+  startMarginWallS: 0.2,
   /** wall ms of silence allowed for a RapCal packet, and beyond a block's lab duration */
   rapcalTimeoutMs: 3000,
   blockMarginMs: 30_000,
@@ -99,7 +104,8 @@ export async function recordBlock(
   const before = new Map<Board, RapcalTimes>();
   await each(boards, async (b) => void before.set(b, await rapcal(b)));
 
-  const nSync = TIMING.syncPerStamp * nEvents;
+  const scale = Number.isFinite(ctx.ws.clock.scale) ? ctx.ws.clock.scale : 0;
+  const nSync = Math.ceil(TIMING.syncPerStamp * nEvents + TIMING.laserHz * TIMING.startMarginWallS * scale);
   const timeoutMs = (1000 * nSync) / TIMING.laserHz + TIMING.blockMarginMs;
   await tabletop.s.startDualChannelTrigStream(...tabletop.thresholdsAdc);
   const sync = tabletop.s.readChargeBlock(14 * nSync, TIMING.chargeBack, TIMING.chargeFwd, timeoutMs);
