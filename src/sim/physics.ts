@@ -251,7 +251,7 @@ const STAMP_ROUNDING_NS2 = (1e9 / SAMPLE_RATE_HZ) ** 2 / 12;
  * rounding of both 240 MHz timestamps), which the FAT calls the SPE time resolution; and the PMT
  * timing resolution, that spread with the two roundings taken out.
  */
-export function expectedTiming(p: PmtTruth, sync: LaserSyncTruth) {
+function expectedTiming(p: PmtTruth, sync: LaserSyncTruth) {
   const own = p.ttsSigmaNs ** 2 + sync.jitterNs ** 2;
   return {
     offsetToTabletopNs: p.fibreDelayNs + p.transitTimeNs - sync.delayNs,

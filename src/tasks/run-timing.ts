@@ -7,7 +7,7 @@ import { recordResults } from '../fat/results.js';
 import { addMeasurementEntry } from '../fat/run-files.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
-import { IcmClient } from '../lab/icm-client.js';
+import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
 import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { hvUpAll, withLaserLab } from './laser-lab.js';
@@ -160,7 +160,6 @@ export const kind: TaskKind<P> = {
 
         const tt = await IcebootSession.openAddress(st.tabletop.address, { name: 'tabletop board' });
         tabletop = newBoard({
-          name: 'the tabletop board',
           m: null,
           s: tt,
           icm: icmAt(ttIcm.address),
@@ -180,7 +179,7 @@ export const kind: TaskKind<P> = {
                   Math.round(baselines.get(`${m.port}/${ch}`)!.baselineAdc + TIMING.thresholdOverBaselineAdc),
                 );
                 const icm = icmAt(`tcp://${st.daq_host}:${icmPort}`);
-                boards.push(newBoard({ name: `${m.serial} (port ${m.port})`, m, s, icm, device: address, thresholdsAdc: [t0, t1] }));
+                boards.push(newBoard({ m, s, icm, device: address, thresholdsAdc: [t0, t1] }));
                 for (const ch of [0, 1] as const) await s.setConstReadout(ch, TIMING.samples);
               } catch (e) {
                 if (ctx.signal.aborted) throw e;
@@ -189,12 +188,17 @@ export const kind: TaskKind<P> = {
             }),
         );
         boards.sort((a, b) => a.m!.port - b.m!.port);
+        // hub time is a common time only on GPS-locked field hubs (the original checked it too)
         for (const icm of icms.values()) {
-          const gps = await icm.ok('get_gps_status', 8);
-          if (gps !== '0x000e')
-            throw new Error(
-              `the field hub at ${icm.address} reports GPS status ${JSON.stringify(gps)}, not locked (0x000e): its time is no common time; check the GPS antenna and its cable`,
-            );
+          const gps = await icm.ok('get_gps_status', ICM_FIELD_HUB_DEVICE).catch((e: unknown) => e as Error);
+          if (gps === '0x000e') continue;
+          const why = new Error(
+            gps instanceof Error
+              ? gps.message
+              : `the field hub at ${icm.address} reports GPS status ${JSON.stringify(gps)}, not locked (0x000e): its time is no common time; check its GPS antenna and cable`,
+          );
+          if (icm === tabletop.icm) throw why;
+          for (const b of boards) if (b.icm === icm) fail(b.m!, why);
         }
 
         await lab.setFilters(...filters);
@@ -364,11 +368,17 @@ async function analyse(
         },
         pmt,
       );
+      const covered = spread.events + spread.outside;
       if (!Number.isFinite(spread.offsetNs))
         ctx.emit({
           level: 'warn',
           kind: 'measure.timing.no-laser',
-          message: `run_timing: ${m.serial} (port ${m.port}) ${pmt}: only ${spread.events} of ${idx.length} stamps fall on a laser shot of the tabletop's sync: no offset or resolution; check the fibre to this PMT and its HV`,
+          message:
+            `run_timing: ${m.serial} (port ${m.port}) ${pmt}: only ${spread.events} of its ${idx.length} stamps are the laser's ` +
+            `(${covered} fall on shots the tabletop recorded): no offset or resolution; ` +
+            (covered < idx.length / 4
+              ? "the tabletop's recording missed this module's: run it again"
+              : 'check the fibre to this PMT and its HV'),
           audience: 'channel',
           data: { port: m.port, pmt },
         });

@@ -1,4 +1,5 @@
 import { analyseRapcal, deggTicksToHubS, rapcalPair, type RapcalPair, type RapcalTimes } from '../analysis/rapcal.js';
+import type { ChargeStamps } from '../lab/iceboot/decode.js';
 import { readRapcalPacket } from '../lab/iceboot/rapcal-packet.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import type { IcmClient } from '../lab/icm-client.js';
@@ -46,8 +47,6 @@ export const TIMING = {
 };
 
 export interface Board {
-  /** for messages: "DEgg2026-1-001 (port 5000)" or "the tabletop board" */
-  name: string;
   /** null for the tabletop board */
   m: ActiveModule | null;
   s: IcebootSession;
@@ -64,7 +63,7 @@ export interface Board {
   pairs: RapcalPair[];
 }
 
-export function newBoard(o: Pick<Board, 'name' | 'm' | 's' | 'icm' | 'device' | 'thresholdsAdc'>): Board {
+export function newBoard(o: Pick<Board, 'm' | 's' | 'icm' | 'device' | 'thresholdsAdc'>): Board {
   return { ...o, block: [], channel: [], ticks: [], chargePc: [], hubS: [], pairs: [] };
 }
 
@@ -136,7 +135,7 @@ async function stop(b: Board): Promise<void> {
   for (const ch of [0, 1] as const) await b.s.disableTriggers(ch).catch(() => undefined);
 }
 
-function keep(b: Board, block: number, st: Awaited<ReturnType<IcebootSession['readChargeBlock']>>): void {
+function keep(b: Board, block: number, st: ChargeStamps): void {
   for (let i = 0; i < st.count; i++) {
     // the firmware's flags mark a bad waveform, charge or time: the FAT drops those stamps
     if (st.flags[i]) continue;

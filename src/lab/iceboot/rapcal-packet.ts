@@ -12,7 +12,7 @@ import { IcebootError } from './errors.js';
  * 126-2i (high, low 7 bits) and 127-2i; its trigger flag is the top bit of byte 128-2i, which is
  * the high byte of sample i-1 (sample 63's for i = 0), exactly as the client reads it.
  */
-export const RAPCAL_MAGIC = 0x5243;
+const RAPCAL_MAGIC = 0x5243;
 const BODY_BYTES: Record<number, number> = { 0: 280 };
 const SAMPLES = 64;
 
@@ -43,7 +43,7 @@ function waveform(body: Buffer, at: number): { wave: Float64Array; trigger: Uint
 }
 
 /** Decodes a whole packet (header and body). */
-export function decodeRapcalPacket(buf: Buffer): RapcalPacket {
+function decodeRapcalPacket(buf: Buffer): RapcalPacket {
   const magic = buf.readUInt16BE(0);
   const status = buf.readUInt16BE(2);
   if (magic !== RAPCAL_MAGIC) throw new Error(`not a RapCal packet (magic 0x${magic.toString(16)})`);

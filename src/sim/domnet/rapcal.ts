@@ -17,9 +17,9 @@ import type { Rng } from '../rng.js';
  * sample is 15 bits, high byte first, the samples in reverse order; the top bit of a sample's high
  * byte carries the trigger of the sample after it (the client reads it so).
  */
-export const RAPCAL_MAGIC = 0x5243;
-export const RAPCAL_HEADER_BYTES = 4;
-export const RAPCAL_V0_BODY_BYTES = 280;
+const RAPCAL_MAGIC = 0x5243;
+const RAPCAL_HEADER_BYTES = 4;
+const RAPCAL_V0_BODY_BYTES = 280;
 
 const SAMPLES = 64;
 /** where the crossing lands in the 64 samples */
