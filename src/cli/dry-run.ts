@@ -41,7 +41,7 @@ async function freeBase(): Promise<number> {
   const pinned = Number(process.env.FAT_DRY_RUN_BASE);
   for (let b = pinned || 27000; b < (pinned ? pinned + 1 : 32000); b += 250) {
     const ok = await Promise.all(
-      [b, b + 16, b + 40, b + 99, b + 1000, b + 1012, b + 1234].map(
+      [b, b + 16, b + 40, b + 99, b + 1000, b + 1012, b + 1016, b + 1234].map(
         (p) =>
           new Promise<boolean>((res) => {
             const s = net.createServer();

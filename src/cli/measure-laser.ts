@@ -6,8 +6,9 @@ import { intOption } from './parse.js';
 // loaded when the command runs, so `fat --help` stays light
 const measureLinearity = () => import('../tasks/measure-linearity.js').then((m) => m.kind);
 const measurePulsed = () => import('../tasks/measure-pulsed.js').then((m) => m.kind);
+const runTiming = () => import('../tasks/run-timing.js').then((m) => m.kind);
 
-/** `fat measure linearity | waveform`: the laser measurements, each on its own. */
+/** `fat measure linearity | waveform | timing`: the laser measurements, each on its own. */
 interface Failure {
   port: number;
   serial: string;
@@ -50,6 +51,29 @@ interface PulsedSummary {
   failures: Failure[];
 }
 
+interface TimingSummary {
+  folder: string;
+  blocks: number;
+  events: number;
+  pmts: Array<{
+    port: number;
+    serial: string;
+    pmt: string;
+    pmtSerial: string;
+    offsetNs: number;
+    offsetErrorNs: number;
+    speTimeResolutionNs: number;
+    pmtTimingResolutionNs: number;
+    events: number;
+    stamps: number;
+    cableDelayNs: number;
+    clockDriftPpm: number;
+  }>;
+  failures: Failure[];
+}
+
+const ns = (x: number, digits = 2) => (Number.isFinite(x) ? `${x.toFixed(digits)} ns` : 'not measured');
+
 const numberOption = (name: string) => (v: string) => {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x)) throw new CliError(`${name} must be a number, got "${v}"`);
@@ -82,6 +106,40 @@ export function registerLaserMeasurements(measure: Command<[], { home?: string }
             (x) =>
               `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: charge ratio at 200 PE ${Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe.toFixed(3) : 'not reached'}; ` +
               `observed/expected PE ${x.points.map((p) => `${p.observedPe.toFixed(0)}/${p.expectedPe.toFixed(0)}`).join(' ')}`,
+          ),
+          ...failureLines(r.failures),
+        ]);
+        throwOnFailures(r.failures);
+      }),
+    );
+
+  measureCommand(
+    measure,
+    'timing',
+    'PMT offsets to the tabletop board and timing resolution: laser at 500 Hz, charge stamps in hub time through RapCal (the original run_timing)',
+  )
+    .option('--comment <text>', 'comment for the record', 'spe level tts')
+    .option('--events <n>', 'charge stamps per D-Egg and block', intOption('--events'), 500)
+    .option('--blocks <n>', 'blocks, each between two RapCal exchanges', intOption('--blocks'), 5)
+    .option('--strength <s>', 'laser strength: the product of the filter wheels', numberOption('--strength'), 1)
+    .option('--json', 'print JSON')
+    .action(async (runArg, opts, cmd) =>
+      withWorkspace(cmd, async (ws) => {
+        checkJobs(opts.jobs);
+        const { run, result } = await runMeasurement(ws, runArg, runTiming, {
+          comment: opts.comment,
+          n_jobs: opts.jobs,
+          f_strength: opts.strength,
+          n_events: opts.events,
+          n_blocks: opts.blocks,
+        });
+        const r = result as TimingSummary;
+        emit(opts.json, { run: run.number, ...r }, () => [
+          `Timing against the tabletop board (${r.blocks} blocks of ${r.events} stamps per D-Egg), run ${run.number}, data in ${r.folder}:`,
+          ...r.pmts.map(
+            (x) =>
+              `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: offset ${ns(x.offsetNs)} ± ${ns(x.offsetErrorNs)}, SPE time resolution ${ns(x.speTimeResolutionNs)}, ` +
+              `PMT timing resolution ${ns(x.pmtTimingResolutionNs)} (${x.events} of ${x.stamps} stamps on laser shots; cable ${ns(x.cableDelayNs, 1)}, clock ${x.clockDriftPpm >= 0 ? '+' : ''}${x.clockDriftPpm.toFixed(3)} ppm)`,
           ),
           ...failureLines(r.failures),
         ]);

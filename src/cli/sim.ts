@@ -56,7 +56,7 @@ export function registerSim(program: Command<[], { home?: string }>): void {
           (wp) =>
             `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`,
         ),
-        `  tabletop board ${p.tabletop}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
+        `  tabletop board ${p.tabletop}, its ICM ${p.tabletopIcm}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
         `  filter wheels ${p.filterWheel(0)}, ${p.filterWheel(1)}; thermometer ${p.thermometer}; humidity ${p.humidity(0)}, ${p.humidity(1)}; freezer ${p.freezer}`,
         `  control http://127.0.0.1:${p.control}/ (truth, faults, state)`,
         ...(opts.fault.length ? [`  faults: ${opts.fault.map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind)).join(', ')}`] : []),
@@ -74,7 +74,7 @@ export function registerSim(program: Command<[], { home?: string }>): void {
 
   sim
     .command('truth')
-    .description("the simulator's ground truth: gain law, dark rate law, fibre transmission per PMT")
+    .description("the simulator's ground truth: gain law, dark rate law, fibre, timing per PMT; ICM clocks and cables")
     .option('--json', 'print JSON')
     .option('--seed <n>', 'seed (default: the running lab, else the station file, else 1)', intOption('--seed'))
     .option('--base-port <p>', 'base port of the running lab', intOption('--base-port'))
@@ -136,6 +136,8 @@ interface TruthView {
       hvAt1e7Volts: number;
       darkRate: { rateAt: Record<string, number> };
       fibreTransmission: number;
+      ttsSigmaNs: number;
+      timing?: { offsetToTabletopNs: number };
     }>;
   }>;
 }
@@ -146,12 +148,13 @@ function formatTruth(truth: unknown): string {
     m.pmts.map(
       (p) =>
         `${String(m.port).padEnd(6)}${m.deggSerial.padEnd(16)}${p.name.padEnd(10)}${p.A.toExponential(2).padStart(10)}${p.k.toFixed(2).padStart(6)}${p.hvAt1e7Volts.toFixed(0).padStart(7)}` +
-        `${p.darkRate.rateAt['-40'].toFixed(0).padStart(8)}${p.darkRate.rateAt['-20'].toFixed(0).padStart(8)}${p.darkRate.rateAt['20'].toFixed(0).padStart(8)}${p.fibreTransmission.toFixed(2).padStart(7)}`,
+        `${p.darkRate.rateAt['-40'].toFixed(0).padStart(8)}${p.darkRate.rateAt['-20'].toFixed(0).padStart(8)}${p.darkRate.rateAt['20'].toFixed(0).padStart(8)}${p.fibreTransmission.toFixed(2).padStart(7)}` +
+        `${(p.timing?.offsetToTabletopNs ?? NaN).toFixed(2).padStart(8)}${p.ttsSigmaNs.toFixed(2).padStart(6)}`,
     ),
   );
   return [
-    `Simulated lab truth (seed ${t.seed}); gain = A·V^k, dark rate at 0.25 PE in Hz`,
-    `port  D-Egg           PMT                A     k  V@1e7  DR-40°C DR-20°C  DR20°C  fibre`,
+    `Simulated lab truth (seed ${t.seed}); gain = A·V^k, dark rate at 0.25 PE in Hz, offset to the tabletop's sync and TTS in ns`,
+    `port  D-Egg           PMT                A     k  V@1e7  DR-40°C DR-20°C  DR20°C  fibre  offset   TTS`,
     ...rows,
   ].join('\n');
 }

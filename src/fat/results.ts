@@ -21,7 +21,7 @@ export interface ResultInput {
   value: number | null;
   /** what a reader needs besides the value (fit errors, counts...) */
   detail?: Record<string, unknown>;
-  /** set when the quantity could not be measured here (e.g. no timing hardware): recorded as info with this reason */
+  /** set when the quantity could not be measured here (e.g. no cameras): recorded as info with this reason */
   notMeasured?: string;
 }
 

@@ -174,6 +174,17 @@ export class IcmClient {
   async writeRegister(device: number, register: string | number, value: string | number): Promise<void> {
     await this.ok('write', device, { register, value });
   }
+  /** One RapCal exchange with `device`: its packet then comes out of the device's port (rapcal-packet.ts). */
+  async rapcal(device: number): Promise<void> {
+    await this.ok('rapcal', device);
+  }
+  /** The field hub's PSTAT register (power status and fuse control), as fh_status.py reads it. */
+  async pstat(): Promise<number> {
+    const v = await this.readRegister(ICM_FIELD_HUB_DEVICE, 'pstat');
+    if (!/^0x[0-9a-f]{1,4}$/i.test(v))
+      throw new IcmError('?BADREPLY', `ICM command port ${this.address} answered read pstat with "${v}", expected a hex value like 0x0001`);
+    return parseInt(v, 16);
+  }
 
   close(): void {
     if (this.closed) return;

@@ -24,7 +24,7 @@ export function simStationToml(opts: { seed: number; basePort: number; timeScale
       instances: [0, 1, 2, 3].map((wp) => ({ tty: `sim://${control}/wp${wp}`, base_port: b + 4 * wp })),
     },
     expected: { fpga_version: 272, software_version: 62 },
-    tabletop: { address: `tcp://${host}:${b + 16}` },
+    tabletop: { address: `tcp://${host}:${b + 16}`, icm_address: `tcp://${host}:${b + 1016}`, icm_device: 0 },
     function_generator: { address: `prologix://${host}:${b + 1234}/10` },
     filter_wheels: [
       { address: `tcp://${host}:${b + 30}`, strengths: [1.0, 0.32, 0.25, 0.1, 0.05, 0.01] },

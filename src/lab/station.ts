@@ -43,7 +43,17 @@ export const stationSchema = z
       .object({ fpga_version: z.number().int().default(272), software_version: z.number().int().default(62) })
       .strict()
       .default({ fpga_version: 272, software_version: 62 }),
-    tabletop: z.object({ address }).strict(),
+    tabletop: z
+      .object({
+        address,
+        /** the ICM command port of the DomNet instance that serves the tabletop board, and its device there (RapCal) */
+        icm_address: z
+          .string()
+          .regex(/^tcp:\/\/[^:/]+:\d+\/?$/, 'an ICM command port like tcp://127.0.0.1:6008')
+          .optional(),
+        icm_device: z.number().int().min(0).max(7).default(0),
+      })
+      .strict(),
     function_generator: z.object({ address }).strict(),
     filter_wheels: z.array(z.object({ address, strengths: z.array(z.number().min(0).max(1)).min(1) }).strict()).length(2),
     thermometer: z.object({ address, channels: z.record(z.string(), z.string()).default({}) }).strict(),

@@ -21,6 +21,7 @@ export const FAULT_KINDS = {
   'dead-led': 'flasher LED TARGET (port/LED, LED 1-12 = mask bit 0x0001-0x0800; a port alone: all its LEDs) gives no light',
   'dead-hv': 'the HV supply of TARGET port (or port/channel) never delivers voltage: readback stays at 0 V',
   'noisy-pmt': 'the PMT of TARGET port (or port/channel) has three times its dark rate (a light leak, or a PMT going bad)',
+  'wide-tts': 'the PMT of TARGET port (or port/channel) has a transit-time spread of 6 ns instead of its own',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;

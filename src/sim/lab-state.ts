@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import { FreezerModel } from './freezer-model.js';
+import { HUB_TICKS_PER_MS } from './icm-clock.js';
 
 /**
  * The shared physical state of the simulated lab: what the function generator does (and so whether
@@ -32,6 +33,9 @@ export const SIM_FILTER_STRENGTHS: [number[], number[]] = [
 /** Photoelectrons per laser pulse reaching a nominal PMT with both wheels at 1.0. */
 export const LASER_PE_AT_FULL_STRENGTH = 400;
 
+/** how long the field hubs had been running when the lab started */
+const HUB_UPTIME_MS = 2 * 86400_000;
+
 export class LabState {
   readonly fg: FunctionGeneratorState = {
     outputOn: false,
@@ -47,9 +51,21 @@ export class LabState {
   /** lab time when the generator's output was last switched on; laser pulses are phase-locked to it */
   laserOnSinceMs = 0;
   roomTemperatureC = 21;
+  /** the field hubs' epoch: their GPS-disciplined 60 MHz counters read 0 here (icm-clock.ts) */
+  readonly hubEpochMs: number;
 
   constructor(readonly clock: Clock) {
     this.freezer = new FreezerModel(clock, this.roomTemperatureC);
+    this.hubEpochMs = clock.now() - HUB_UPTIME_MS;
+  }
+
+  /** hub time (60 MHz counts) at lab time `ms` */
+  hubTicksAt(ms = this.clock.now()): number {
+    return (ms - this.hubEpochMs) * HUB_TICKS_PER_MS;
+  }
+
+  msAtHubTicks(ticks: number): number {
+    return this.hubEpochMs + ticks / HUB_TICKS_PER_MS;
   }
 
   /** The laser fires only while the generator's output is on. */

@@ -1,7 +1,8 @@
 import { ScaledClock, type Clock } from '../clock/clock.js';
 import type { SimContext } from './context.js';
 import { startControlServer } from './control-server.js';
-import { CTRL2_HV, CTRL2_LID } from './domnet/icm.js';
+import { startIcmServer } from './domnet/icm-server.js';
+import { CTRL2_HV, CTRL2_LID, WirePairIcm } from './domnet/icm.js';
 import { WirePair } from './domnet/wire-pair.js';
 import { FaultSet, type Fault } from './faults.js';
 import { MainboardSim, startDevicePort } from './iceboot/mainboard.js';
@@ -71,6 +72,10 @@ export async function startSimLab(opts: SimLabOptions = {}): Promise<SimLab> {
   const tabletop = new MainboardSim(ctx, truth.tabletop, { tabletop: true });
   // nobody runs setup on the reference board: its interlocks are enabled for good
   tabletop.ctrl2 |= CTRL2_HV | CTRL2_LID;
+  // the tabletop board sits alone (device 0) behind a field hub of its own, always on, as its
+  // device port is; "wire pair" 4 names it in faults
+  const remote = { address: 0, port: ports.tabletop, icmId: truth.tabletop.icmId, mb: tabletop };
+  const tabletopHub = new WirePairIcm(ctx, WIRE_PAIRS, [remote], () => tabletop.detachAll());
 
   const closers: Array<() => Promise<void>> = [];
   let closed = false;
@@ -86,6 +91,8 @@ export async function startSimLab(opts: SimLabOptions = {}): Promise<SimLab> {
   try {
     const tt = await startDevicePort(ctx, ports.tabletop, tabletop);
     closers.push(() => tt.close());
+    const ttIcm = await startIcmServer(ctx, ports.tabletopIcm, tabletopHub);
+    closers.push(() => ttIcm.close());
     const peripherals = await startPeripherals(ctx);
     closers.push(() => peripherals.close());
     if (opts.domnet === 'auto') for (const w of wirePairs) await w.hold(LAB_HOLDER);

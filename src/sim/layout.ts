@@ -23,6 +23,8 @@ export const simPorts = (base = 5000) => ({
   icm: (wp: number) => base + wp * DEVICES_PER_WIRE_PAIR + 1000,
   /** the tabletop reference mainboard that sees the laser sync */
   tabletop: base + 16,
+  /** ICM command port of the tabletop board's own field hub (device 0 on it), for RapCal */
+  tabletopIcm: base + 1016,
   /** function generator, raw SCPI socket */
   scpi: base + 25,
   /** Prologix GPIB-Ethernet adapter with the function generator at GPIB address 10 */

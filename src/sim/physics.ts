@@ -1,8 +1,8 @@
 import { DEVICES_PER_WIRE_PAIR, WIRE_PAIRS, type SimPorts } from './layout.js';
 import { Rng } from './rng.js';
-import type { LabTruth, ModuleTruth, PmtTruth } from './truth-types.js';
+import type { LabTruth, LaserSyncTruth, ModuleTruth, PmtTruth } from './truth-types.js';
 
-export type { LabTruth, ModuleTruth, PmtTruth, FlasherTruth } from './truth-types.js';
+export type { LabTruth, ModuleTruth, PmtTruth, FlasherTruth, IcmClockTruth, LaserSyncTruth } from './truth-types.js';
 
 /**
  * The per-D-Egg physics of the simulated lab, with the digitiser numbers of the real mainboard
@@ -137,8 +137,11 @@ function darkSlopePerC(r40Hz: number, r20Hz: number): number {
   return Math.log(r20Hz / r40Hz) / 60;
 }
 
-/** `sat` is a stream of its own, so that adding the saturation left every other draw as it was */
-function buildPmt(rng: Rng, channel: 0 | 1, serialNo: number, sat: Rng): PmtTruth {
+/**
+ * `sat` and `tim` are streams of their own, so that adding the saturation and the timing left every
+ * other draw as it was
+ */
+function buildPmt(rng: Rng, channel: 0 | 1, serialNo: number, sat: Rng, tim: Rng): PmtTruth {
   const gainK = rng.uniform(6.5, 8.5);
   const hv1e7Volts = rng.uniform(1250, 1550);
   const r40Hz = rng.uniform(1000, 2500);
@@ -157,6 +160,8 @@ function buildPmt(rng: Rng, channel: 0 | 1, serialNo: number, sat: Rng): PmtTrut
     baselineNoiseAdc: rng.uniform(1.8, 2.8),
     darkRate: { r40Hz, slopePerC: darkSlopePerC(r40Hz, r20Hz) },
     fibreTransmission: rng.uniform(0.6, 1.0),
+    // 4-8 m of fibre from the splitter
+    fibreDelayNs: tim.uniform(20, 40),
     transitTimeNs: rng.uniform(55, 65),
     ttsSigmaNs: rng.uniform(1.2, 2.0),
   };
@@ -169,6 +174,14 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
   const sealingMs = Date.UTC(2025, 0, 1) + rng.int(0, 300) * 86400_000;
   const pmtBase = rng.int(100, 900) * 2;
   const sat = Rng.derive(seed, `module/${role}/${index}/saturation`);
+  const tim = Rng.derive(seed, `module/${role}/${index}/timing`);
+  const icmClock = {
+    // counters that started hours to days before the field hubs' epoch
+    offsetS: tim.uniform(1e4, 3e5),
+    driftPpm: (tim.next() < 0.5 ? -1 : 1) * tim.uniform(0.3, 3),
+    cableDelayNs: tim.uniform(200, 1200),
+  };
+  const laserSync = role === 'tabletop' ? { delayNs: tim.uniform(30, 60), jitterNs: tim.uniform(0.05, 0.15) } : undefined;
   return {
     role,
     port,
@@ -209,7 +222,9 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
       biasThreshold: rng.int(0x4400, 0x4c00),
       pePerKiloBias: Array.from({ length: 12 }, () => rng.uniform(1.5, 4)),
     },
-    pmts: [buildPmt(rng, 0, pmtBase, sat), buildPmt(rng, 1, pmtBase + 1, sat)],
+    icmClock,
+    ...(laserSync ? { laserSync } : {}),
+    pmts: [buildPmt(rng, 0, pmtBase, sat, tim), buildPmt(rng, 1, pmtBase + 1, sat, tim)],
   };
 }
 
@@ -227,9 +242,28 @@ export function buildLabTruth(seed: number, ports: SimPorts): LabTruth {
   return { seed, modules, tabletop };
 }
 
+/** the rounding of one 240 MHz timestamp, as a variance (ns²) */
+const STAMP_ROUNDING_NS2 = (1e9 / SAMPLE_RATE_HZ) ** 2 / 12;
+
+/**
+ * What run_timing should find for a D-Egg PMT against the tabletop's laser sync: the offset of
+ * their pulse peaks; the spread of the stamp time differences (the TTS, the sync's jitter and the
+ * rounding of both 240 MHz timestamps), which the FAT calls the SPE time resolution; and the PMT
+ * timing resolution, that spread with the two roundings taken out.
+ */
+function expectedTiming(p: PmtTruth, sync: LaserSyncTruth) {
+  const own = p.ttsSigmaNs ** 2 + sync.jitterNs ** 2;
+  return {
+    offsetToTabletopNs: p.fibreDelayNs + p.transitTimeNs - sync.delayNs,
+    speTimeResolutionNs: Math.sqrt(own + 2 * STAMP_ROUNDING_NS2),
+    pmtTimingResolutionNs: Math.sqrt(own),
+  };
+}
+
 /** JSON-friendly view of the truth for `fat sim truth --json`, with the laws evaluated. */
 export function truthJson(truth: LabTruth) {
-  const pmt = (p: PmtTruth) => ({
+  const sync = truth.tabletop.laserSync;
+  const pmt = (p: PmtTruth, role: ModuleTruth['role']) => ({
     channel: p.channel,
     name: p.name,
     serial: p.serial,
@@ -254,15 +288,17 @@ export function truthJson(truth: LabTruth) {
       rateAt: { '-40': darkRateHz(p, -40), '-20': darkRateHz(p, -20), '20': darkRateHz(p, 20) },
     },
     fibreTransmission: p.fibreTransmission,
+    fibreDelayNs: p.fibreDelayNs,
     transitTimeNs: p.transitTimeNs,
     ttsSigmaNs: p.ttsSigmaNs,
+    ...(role === 'degg' && sync ? { timing: expectedTiming(p, sync) } : {}),
   });
   const mod = (m: ModuleTruth) => {
     const { pmts, ...rest } = m;
     return {
       ...rest,
       ...(m.role === 'tabletop' ? { note: 'channel 0 carries the laser sync; channel 1 is an ordinary PMT' } : {}),
-      pmts: pmts.map(pmt),
+      pmts: pmts.map((p) => pmt(p, m.role)),
     };
   };
   return { seed: truth.seed, modules: truth.modules.map(mod), tabletop: mod(truth.tabletop) };

@@ -27,9 +27,34 @@ export interface PmtTruth {
   darkRate: { r40Hz: number; slopePerC: number };
   /** fraction of the laser light reaching this PMT through its fibre */
   fibreTransmission: number;
-  /** laser-to-pulse delay and its jitter (transit time and TTS) */
+  /** delay of the laser light through this PMT's fibre, from the splitter to the glass */
+  fibreDelayNs: number;
+  /**
+   * photocathode to pulse peak, and its jitter (the transit-time spread, TTS). The simulator draws
+   * one time per light pulse, whatever its photoelectrons.
+   */
   transitTimeNs: number;
   ttsSigmaNs: number;
+}
+
+/**
+ * The in-ice ICM of a module: its 60 MHz oscillator, which also clocks the mainboard (240 MHz =
+ * 4 x 60 MHz), and the wire-pair cable to the field hub. RapCal measures both.
+ */
+export interface IcmClockTruth {
+  /** the ICM's counter at the field hubs' epoch (LabState.hubEpochMs), in seconds of 60 MHz counts */
+  offsetS: number;
+  /** how fast the oscillator runs against the field hubs' GPS-disciplined clock (ppm) */
+  driftPpm: number;
+  /** one-way delay of the wire pair between the field hub and this ICM */
+  cableDelayNs: number;
+}
+
+/** The laser's electrical sync into the tabletop board's channel 0. */
+export interface LaserSyncTruth {
+  /** laser shot to the sync pulse's peak on channel 0 */
+  delayNs: number;
+  jitterNs: number;
 }
 
 export interface FlasherTruth {
@@ -78,6 +103,9 @@ export interface ModuleTruth {
   /** mainboard temperature above the air around it, once warmed up */
   selfHeatingC: number;
   flasher: FlasherTruth;
+  icmClock: IcmClockTruth;
+  /** the tabletop board only */
+  laserSync?: LaserSyncTruth;
   /** [LowerPmt, UpperPmt]; on the tabletop board channel 0 carries the laser sync instead of a PMT */
   pmts: [PmtTruth, PmtTruth];
 }

@@ -11,6 +11,7 @@ import { kind as triggerRemoteWrapper } from './trigger-remote-wrapper.js';
 import { kind as validateGain } from './validate-gain.js';
 import { kind as measureLinearity } from './measure-linearity.js';
 import { kind as measurePulsed } from './measure-pulsed.js';
+import { kind as runTiming } from './run-timing.js';
 import type { TaskKind } from './types.js';
 
 /** The measurement, monitoring and analysis task kinds (original-system.md §6). */
@@ -27,5 +28,6 @@ export const measurements = [
   analysisWrapper,
   validateGain,
   triggerRemoteWrapper,
+  runTiming,
   ...noHardwareKinds,
 ] as unknown as TaskKind[];

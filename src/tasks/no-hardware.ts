@@ -3,16 +3,14 @@ import { addMeasurementEntry } from '../fat/run-files.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
 import { PMTS } from './pmt-json.js';
 import type { TaskContext, TaskKind } from './types.js';
-import { iniBool, iniChoice, iniText } from './values.js';
+import { iniBool, iniText } from './values.js';
 
 /**
- * Task kinds whose hardware this station does not have: the TTS (RapCal timing through the ICMs
- * and a timing reference) and the cameras. Schedules may name them (the standard FAT does); when
- * they run they record the skip where a reader will look: an event for the channel, a results row
- * per PMT or module that says why nothing was measured, and the D-Egg entry with `Skipped`.
+ * Task kinds whose hardware this station does not have: the cameras. Schedules may name them (the
+ * standard FAT does); when they run they record the skip where a reader will look: an event for the
+ * channel, a results row per PMT or module that says why nothing was measured, and the D-Egg entry
+ * with `Skipped`.
  */
-const NO_TIMING =
-  'this station has no RapCal timing hardware (ICM time transfer and a timing reference), so the transit-time spread cannot be measured here';
 const NO_CAMERAS = 'this station has no camera readout (cameras and their illumination boards), so the camera tests cannot run here';
 
 interface SkipSpec {
@@ -54,28 +52,9 @@ async function recordSkip(ctx: TaskContext, kindName: string, spec: SkipSpec, co
   return { skipped: true, reason: spec.reason, entry: spec.entry, result: spec.result, entries: keys };
 }
 
-const timing = z.object({
-  comment: iniText().default('spe level tts'),
-  method: iniChoice(['charge_stamp', 'waveform']).default('charge_stamp'),
-  overwrite: iniBool(true),
-});
 const camera = z.object({ comment: iniText().default('FAT'), plot: iniBool(true), test: iniBool(false) });
 const pattern = z.object({ comment: iniText().default('FAT test') });
 const none = z.object({});
-
-const runTiming: TaskKind<z.infer<typeof timing>> = {
-  name: 'run_timing',
-  aliases: ['tts'],
-  summary: 'transit-time spread with RapCal (no timing hardware here: recorded as skipped)',
-  params: timing,
-  positional: ['comment', 'method', 'overwrite'],
-  estimateS: () => 1,
-  run: (ctx, p) =>
-    recordSkip(ctx, 'run_timing', { reason: NO_TIMING, entry: 'TransitTimeSpread', at: 'pmt', result: 'timing.tts' }, p.comment, {
-      Method: p.method,
-      Ignored: 'False',
-    }),
-};
 
 const measureCamera: TaskKind<z.infer<typeof camera>> = {
   name: 'measure_camera',
@@ -141,4 +120,4 @@ const cameraFileChecker: TaskKind<z.infer<typeof none>> = {
     ),
 };
 
-export const noHardwareKinds = [runTiming, measureCamera, measurePattern, disableAllLights, cameraFileChecker] as unknown as TaskKind[];
+export const noHardwareKinds = [measureCamera, measurePattern, disableAllLights, cameraFileChecker] as unknown as TaskKind[];

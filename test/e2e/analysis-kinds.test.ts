@@ -19,9 +19,9 @@ import { TEST_PORTS } from '../helpers/ports.js';
  * The analysis kinds, the kinds without hardware and the verdicts, through the real binary on the
  * simulated lab: a gain scan, then a schedule that re-analyses it from its HDF5 files
  * (analysis_wrapper, trigger_remote_wrapper gain), re-judges the dark rate from its scaler series,
- * checks every PMT has an HV at 1e7 (validate_gain), and records the TTS and camera tests as
- * skipped; `fat results` shows the verdicts. validate_gain pauses with a prompt naming a PMT
- * whose HV at 1e7 is gone.
+ * checks every PMT has an HV at 1e7 (validate_gain), measures the timing (whose results the tts
+ * analysis lists) and records the camera test as skipped; `fat results` shows the verdicts.
+ * validate_gain pauses with a prompt naming a PMT whose HV at 1e7 is gone.
  */
 type Pmt = 'LowerPmt' | 'UpperPmt';
 const PMTS: Pmt[] = ['LowerPmt', 'UpperPmt'];
@@ -76,7 +76,7 @@ describe('analysis kinds, skipped kinds and fat results', () => {
       { name: 'trigger_remote_wrapper_gain_0', task: 'trigger_remote_wrapper', analysis: 'gain' },
       { name: 'trigger_remote_wrapper_darkrate_0', task: 'trigger_remote_wrapper', analysis: 'darkrate' },
       { name: 'trigger_remote_wrapper_linearity_0', task: 'trigger_remote_wrapper', analysis: 'linearity' },
-      { name: 'run_timing_0', task: 'run_timing' },
+      { name: 'run_timing_0', task: 'run_timing', n_events: 300, n_blocks: 2 },
       { name: 'trigger_remote_wrapper_tts_0', task: 'trigger_remote_wrapper', analysis: 'tts' },
       { name: 'measure_camera_0', task: 'measure_camera' },
     ]);
@@ -100,10 +100,11 @@ describe('analysis kinds, skipped kinds and fat results', () => {
         expect(e.Analysis).toMatchObject({ By: 'trigger_remote_wrapper', HVMethod: 'power-law' });
         expect(sec.SPEPeakHeight as number).toBeGreaterThan(0.001);
         expect(sec.SPEPeakHeight as number).toBeLessThan(0.01);
-        // the skipped TTS: one entry per PMT with its reason
+        // the TTS: one entry per PMT with its offset to the tabletop
         const tts = sec.TransitTimeSpread_00 as Record<string, unknown>;
         expect(tts.Comment).toBe('spe level tts');
-        expect(String(tts.Skipped)).toContain('no RapCal timing');
+        expect(Number.isFinite(tts.OffsetNs)).toBe(true);
+        expect(tts.Skipped).toBeUndefined();
       }
       const cam = d.camera_darknoise_00 as Record<string, unknown>;
       expect(cam.Comment).toBe('FAT');
@@ -119,10 +120,9 @@ describe('analysis kinds, skipped kinds and fat results', () => {
     expect(res(3)).toMatchObject({ analysis: 'darkrate', status: 'analysed', problems: [] });
     expect(res(4)).toMatchObject({ analysis: 'linearity', status: 'nothing-to-analyse' });
     expect(res(4).message).toContain('measure_linearity has not run');
-    expect(res(6)).toMatchObject({ analysis: 'tts', status: 'nothing-to-analyse' });
-    expect(res(6).message).toContain('skipped measurement');
+    expect(res(6)).toMatchObject({ analysis: 'tts', status: 'recorded', problems: [] });
+    expect(res(6).message).toContain('run_timing judged its data when it ran: 64 pass');
     expect(out).toContain('no PDF was made');
-    expect(out).toMatch(/run_timing skipped: this station has no RapCal timing/);
     expect(out).toMatch(/linearity: nothing to analyse/);
 
     // the dark rate re-judged from the scaler series agrees with the measurement
@@ -142,8 +142,9 @@ describe('analysis kinds, skipped kinds and fat results', () => {
     expect(rep.modules).toHaveLength(16);
     for (const m of rep.modules) {
       expect(['pass', 'marginal', 'fail'], m.serial).toContain(m.verdict);
-      // latest per (PMT, quantity): 2 × (hv1e7, spe height, dark rate) judged; exponent, tts, camera info
-      expect(m.judged, m.serial).toBe(6);
+      // latest per (PMT, quantity): 2 × (hv1e7, spe height, dark rate, SPE time resolution, TTS)
+      // judged; exponent, timing offset, camera info
+      expect(m.judged, m.serial).toBe(10);
       expect(m.info, m.serial).toBe(5);
       if (m.verdict === 'pass') expect(m.reasons).toEqual([]);
       else expect(m.reasons.length).toBeGreaterThan(0);
@@ -153,7 +154,7 @@ describe('analysis kinds, skipped kinds and fat results', () => {
     const one = await env.run(['results', '1', '--module', victim.deggSerial]);
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toContain(`Results of ${victim.deggSerial}`);
-    expect(one.stdout).toMatch(/timing\.tts LowerPmt: not measured {2}INFO/);
+    expect(one.stdout).toMatch(/timing\.tts LowerPmt: \d+(\.\d+)? ns {2}PASS/);
     expect(one.stdout).toMatch(/gain\.hv1e7 UpperPmt: \d+(\.\d+)? V {2}(PASS|MARGINAL)/);
     expect(one.stdout).toContain('(superseded)');
     expect(one.stdout).toMatch(/icefat [0-9a-f]{7,10}(\+dirty)?, schedule [0-9a-f]{12}, firmware fpga \d+ \/ iceboot \d+, operator /);

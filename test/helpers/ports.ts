@@ -82,4 +82,8 @@ export const TEST_PORTS = {
   masterLogbook: 11300,
   // test/e2e/imported-history.test.ts: 6000..6099, 7000..7016, 7234
   importedHistory: 6000,
+  // test/e2e/run-timing.test.ts: a lab at 27500 (27500..27599, 28500..28516, 28734); test/lab/timing-words.test.ts:
+  // one wire pair inside that block, where the lab binds nothing (27550..27553 and its ICM at 28550)
+  runTiming: 27500,
+  timingWords: 27550,
 } as const;

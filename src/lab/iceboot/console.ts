@@ -152,6 +152,20 @@ export class IcebootConsole {
     });
   }
 
+  /**
+   * Reads `nBytes` that the device port sends without a command (a RapCal packet after `rapcal` on
+   * the ICM command port). `what` names them in errors.
+   */
+  readUnsolicited(nBytes: number, timeoutMs: number, what: string): Promise<Buffer> {
+    return this.exclusive(async () => {
+      try {
+        return await this.transport.readExactly(nBytes, timeoutMs);
+      } catch (e) {
+        throw this.readFailure(e, what, timeoutMs, `${nBytes} bytes`);
+      }
+    });
+  }
+
   /** Discards pending input after `settleMs` of wall time (the session-open drain). */
   async settle(settleMs: number): Promise<void> {
     await this.exclusive(async () => {

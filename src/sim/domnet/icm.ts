@@ -1,6 +1,7 @@
 import type { SimContext } from '../context.js';
 import type { MainboardSim } from '../iceboot/mainboard.js';
 import { Rng } from '../rng.js';
+import { rapcalPacket } from './rapcal.js';
 
 /**
  * The ICMs of one wire pair as the command port sees them: the field hub's own ICM (device 8) and
@@ -32,6 +33,7 @@ const REGISTER_NUMBERS: Record<string, number> = {
   pkt_cnt: 0x0e,
   wp_cur: 0x22,
   wp_volt: 0x23,
+  pstat: 0x21,
   gps_time: 0x2b,
   wp_pwr: 0x33,
   token_ctrl: 0x3c,
@@ -134,6 +136,7 @@ export class WirePairIcm {
   private readonly regs = new Map<number, DeviceRegs>();
   private readonly remotes = new Map<number, IcmRemote>();
   private readonly fhIcmId: string;
+  private readonly rapcalRng: Rng;
 
   constructor(
     private readonly ctx: SimContext,
@@ -157,6 +160,7 @@ export class WirePairIcm {
     }
     const rng = Rng.derive(ctx.seed, `fh-icm-${wirePair}`);
     this.fhIcmId = Array.from({ length: 8 }, () => rng.int(0, 255).toString(16).padStart(2, '0')).join('');
+    this.rapcalRng = Rng.derive(ctx.seed, `rapcal-${wirePair}`);
   }
 
   get powered(): boolean {
@@ -207,7 +211,9 @@ export class WirePairIcm {
         return ok();
       }
       case 'rapcal_all':
-        return this.wpPowered ? ok() : fail('?NOCONN');
+        if (!this.wpPowered) return fail('?NOCONN');
+        for (const a of this.remotes.keys()) this.rapcal(a);
+        return ok();
       case 'read':
       case 'write':
       case 'get_icm_time':
@@ -291,9 +297,17 @@ export class WirePairIcm {
         return this.readRegister(a, regs, req.register);
       case 'write':
         return this.writeRegister(a, regs, req.register, req.value);
-      case 'get_icm_time':
-        // ICM time counts a 60 MHz clock
-        return ok('0x' + (BigInt(Math.floor(this.ctx.clock.now())) * 60_000n).toString(16).padStart(12, '0'));
+      case 'get_icm_time': {
+        // 60 MHz counts: the hub's GPS-disciplined time, or the in-ice ICM's own oscillator
+        const hub = this.ctx.lab.hubTicksAt();
+        const remote = this.remotes.get(a);
+        return ok(
+          '0x' +
+            Math.floor(remote ? remote.mb.icmClock.at(hub) : hub)
+              .toString(16)
+              .padStart(12, '0'),
+        );
+      }
       case 'set_fpga_image_id': {
         const id = parseNumber(req.value);
         if (id === undefined || !(id in FW_BY_IMAGE)) return fail('?BAD_VALUE');
@@ -310,9 +324,17 @@ export class WirePairIcm {
           this.apply(a);
         }
         return ok();
-      default: // rapcal: no RapCal packets are simulated; FAT does not use them
+      default: // rapcal: the hub's own ICM (8) has no device port to send a packet to
+        if (this.remotes.has(a)) this.rapcal(a);
         return ok();
     }
+  }
+
+  /** One RapCal exchange with device `a`: its packet comes out of the device port unasked. */
+  private rapcal(a: number): void {
+    const mb = this.remotes.get(a)!.mb;
+    const hubNow = this.ctx.lab.hubTicksAt();
+    mb.sendUnsolicited(rapcalPacket(this.rapcalRng, { hubNow, icm: mb.icmClock, cableDelayNs: mb.truth.icmClock.cableDelayNs, device: a }));
   }
 
   private registerName(reg: string | undefined): string | undefined {
@@ -345,6 +367,9 @@ export class WirePairIcm {
         return ok(hex16(Math.round(this.wpAmps() * 1000)));
       case 'wp_volt':
         return ok(hex16(Math.round(this.wpVolts() * 100)));
+      case 'pstat':
+        // the field hub's power status (bit 0: wire-pair power on); the simulated fuse never trips
+        return remote ? fail('?BAD_REGISTER') : ok(hex16(this.wpPowered ? 0x0001 : 0x0000));
       case 'gps_time':
         return ok(gpsTime(this.ctx.clock.now()));
       case 'wp_pwr':

@@ -24,6 +24,7 @@ export interface ChannelView {
   darkRateHz: number;
   /** mean photoelectrons per laser shot (0: no light, or this is the sync input) */
   laserMeanPe: number;
+  /** laser shot to pulse peak, and its jitter (on the tabletop's sync input: the sync's) */
   transitTicks: number;
   ttsTicks: number;
   /** mean photoelectrons per flasher flash (0 when the LEDs are dark) */
@@ -85,7 +86,6 @@ export const PRETRIGGER_SAMPLES = 16;
 /** where a flasher pulse peaks after the ICM calibration trigger */
 export const FLASHER_DELAY_SAMPLES = 140;
 const SYNC_AMPLITUDE_ADC = 3000;
-const SYNC_DELAY_TICKS = 10;
 const BURST_SPACING_TICKS = 4.8; // 20 ns between the pulses of a laser burst
 
 export class Acquisition {
@@ -101,6 +101,10 @@ export class Acquisition {
   /** `readDEggWfmStream` transfer in progress */
   private streamWords: Buffer | null = null;
   private streamWordOffset = 0;
+  /** the direct waveform buffer (DPRAM) that a CPU trigger fills, read one page of 2048 words at a time */
+  direct: { words: Uint16Array; page: number } | null = null;
+  /** what the DDR3 hit buffer took since a hit-buffer mode (64, 66, 68) was armed, counted up to `untilTick` */
+  hitBuffer: { records: number; bytes: number; overflown: boolean; untilTick: number } | null = null;
 
   constructor(private readonly host: AcqHost) {}
 
@@ -111,7 +115,8 @@ export class Acquisition {
     this.firCoeffs[1] = defaultFir();
     this.firGain[0] = this.firGain[1] = firGainOf(defaultFir());
     this.streamWords = null;
-    // tick 0 restarts at every boot
+    this.direct = null;
+    this.hitBuffer = null;
     this.cursorTick = 0;
     this.deadUntil[0] = this.deadUntil[1] = 0;
   }
@@ -133,6 +138,7 @@ export class Acquisition {
     this.cursorTick = now;
     this.deadUntil[0] = this.deadUntil[1] = now;
     this.streamWords = null;
+    this.hitBuffer = cfg.mode >= 64 ? { records: 0, bytes: 0, overflown: false, untilTick: now } : null;
   }
 
   stop(ch?: Ch): void {
@@ -269,8 +275,8 @@ export class Acquisition {
         }
         return;
       }
-      for (const shot of shotTicks(laser, from - SYNC_DELAY_TICKS, to - SYNC_DELAY_TICKS)) {
-        train.add(shot + SYNC_DELAY_TICKS + rng.normal(0, 0.05), SYNC_AMPLITUDE_ADC);
+      for (const shot of shotTicks(laser, from - v.transitTicks, to - v.transitTicks)) {
+        train.add(shot + v.transitTicks + rng.normal(0, v.ttsTicks), SYNC_AMPLITUDE_ADC);
       }
       return;
     }

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { SimContext } from '../context.js';
+import { IcmClock } from '../icm-clock.js';
 import { LASER_PE_AT_FULL_STRENGTH } from '../lab-state.js';
 import { baselineAdc, darkFractionAbove, gainAt, normalTail, peakAdcPerPe, TICKS_PER_MS, totalDarkRateHz } from '../physics.js';
 import { Rng } from '../rng.js';
@@ -23,6 +24,8 @@ const SLOW_REPLY_WALL_MS = 1500;
 const HV_SAG_VOLTS = 200;
 /** the noisy-pmt fault: dark rate times this */
 const NOISY_PMT_FACTOR = 3;
+/** the wide-tts fault: the PMT's transit-time spread */
+export const WIDE_TTS_NS = 6;
 const PROMPT = Buffer.from('\r\n> ');
 
 export type McuState = 'off' | 'bootloader' | 'iceboot';
@@ -72,8 +75,10 @@ export class MainboardSim {
   fpgaFlashedSinceBoot = false;
   /** version of the image in the FPGA (from the flash file name, e.g. degg_fw_v0x110.rbf = 272) */
   loadedFpgaVersion: number;
-  /** lab time of the last power-on/boot: tick 0 of the 240 MHz counter */
+  /** lab time of the last power-on/boot (getTick, the log, warming up) */
   t0Ms: number;
+  /** the in-ice ICM's oscillator: the 240 MHz counter is four times its count and runs through reboots */
+  readonly icmClock: IcmClock;
   readonly hv: [HvChannel, HvChannel];
   readonly dac = new Array<number>(8).fill(0);
   readonly acq: Acquisition;
@@ -116,6 +121,7 @@ export class MainboardSim {
     this.tabletop = opts.tabletop ?? truth.role === 'tabletop';
     this.rng = Rng.derive(ctx.seed, `mainboard/${truth.port}`);
     this.t0Ms = ctx.clock.now();
+    this.icmClock = new IcmClock(truth.icmClock);
     this.hv = [new HvChannel(this.t0Ms), new HvChannel(this.t0Ms)];
     this.acq = new Acquisition(this.acqHost());
     this.resetDaq();
@@ -207,7 +213,12 @@ export class MainboardSim {
   }
 
   nowTick(): number {
-    return (this.ctx.clock.now() - this.t0Ms) * TICKS_PER_MS;
+    return this.tickAt(this.ctx.clock.now());
+  }
+
+  /** the 240 MHz counter at lab time `ms` */
+  tickAt(ms: number): number {
+    return 4 * this.icmClock.at(this.ctx.lab.hubTicksAt(ms));
   }
 
   hvVolts(ch: Ch): number {
@@ -263,19 +274,33 @@ export class MainboardSim {
       saturationPe: pmt.saturationPe,
       darkRateHz: gain > 0 ? totalDarkRateHz(pmt, this.pmtTemperatureC()) * (this.noisy(ch) ? NOISY_PMT_FACTOR : 1) : 0,
       laserMeanPe: LASER_PE_AT_FULL_STRENGTH * lab.filterTransmission() * light,
-      transitTicks: (pmt.transitTimeNs * TICKS_PER_MS) / 1e6,
-      ttsTicks: (pmt.ttsSigmaNs * TICKS_PER_MS) / 1e6,
+      ...this.timingTicks(ch, isSync),
       flasherMeanPe: isSync ? 0 : this.flasherMeanPe(ch),
       isSync,
     };
+  }
+
+  /** laser to pulse peak and its jitter, in this board's ticks: the PMT's, or the sync's on the tabletop */
+  private timingTicks(ch: Ch, isSync: boolean): { transitTicks: number; ttsTicks: number } {
+    const pmt = this.truth.pmts[ch];
+    const sync = this.truth.laserSync;
+    const [delayNs, jitterNs] =
+      isSync && sync
+        ? [sync.delayNs, sync.jitterNs]
+        : [
+            pmt.fibreDelayNs + pmt.transitTimeNs,
+            this.ctx.faults.has('wide-tts', this.port, `${this.port}/${ch}`) ? WIDE_TTS_NS : pmt.ttsSigmaNs,
+          ];
+    const perNs = (TICKS_PER_MS / 1e6) * this.icmClock.rate;
+    return { transitTicks: delayNs * perNs, ttsTicks: jitterNs * perNs };
   }
 
   laser(): LaserView {
     const lab = this.ctx.lab;
     return {
       firing: lab.laserFiring,
-      onTick: (lab.laserOnSinceMs - this.t0Ms) * TICKS_PER_MS,
-      periodTicks: lab.fg.frequencyHz > 0 ? 240e6 / lab.fg.frequencyHz : Infinity,
+      onTick: this.tickAt(lab.laserOnSinceMs),
+      periodTicks: lab.fg.frequencyHz > 0 ? (240e6 * this.icmClock.rate) / lab.fg.frequencyHz : Infinity,
       pulsesPerShot: lab.fg.burstOn ? Math.max(1, Math.min(200, lab.fg.burstCycles)) : 1,
     };
   }
@@ -285,8 +310,11 @@ export class MainboardSim {
       rng: this.rng,
       nowTick: () => this.nowTick(),
       sleepUntilTick: async (tick, signal) => {
-        const ms = this.t0Ms + tick / TICKS_PER_MS - this.ctx.clock.now();
+        const lab = this.ctx.lab;
+        const ms = lab.msAtHubTicks(this.icmClock.hubAt(tick / 4)) - this.ctx.clock.now();
+        // a read that catches up with lab time still lets the other boards' connections in
         if (ms > 0) await this.ctx.clock.sleep(ms, signal);
+        else await new Promise((r) => setImmediate(r));
       },
       view: (ch) => this.view(ch),
       laser: () => this.laser(),
@@ -316,6 +344,13 @@ export class MainboardSim {
       rate += (240e6 / cal.periodTicks) * poissonAtLeast(v.flasherMeanPe, Math.ceil(excess / v.peakAdcPerPe));
     }
     return rate;
+  }
+
+  /** rate of the external trigger: the ICM's calibration trigger or the laser's sync on the SMA input */
+  externalTriggerHz(): number {
+    if (this.extSource === 'icm') return this.calTrigState ? 240e6 / this.calTrigState.periodTicks : 0;
+    const laser = this.laser();
+    return laser.firing ? 240e6 / laser.periodTicks : 0;
   }
 
   // ------------------------------------------------------------------ console
@@ -349,6 +384,11 @@ export class MainboardSim {
     };
     socket.on('close', done);
     socket.on('error', done);
+  }
+
+  /** bytes that come out of the device port without a command (a RapCal packet from the ICMs) */
+  sendUnsolicited(bytes: Buffer): void {
+    for (const s of this.sockets) if (!s.destroyed) s.write(bytes);
   }
 
   detachAll(): void {

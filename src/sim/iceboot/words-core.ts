@@ -105,7 +105,6 @@ export const CORE_WORDS: Array<[string, Word]> = [
     },
   ],
   ['free', (_m, io) => void io.stack.pop('free')],
-  ['memtest', (_m, io) => io.print('memtest: PASS')],
 
   // ---- interlocks (ICM CTRL2)
   ['readHVInterlock', (m, io) => io.stack.push(flag(m.interlock(CTRL2_HV)))],
