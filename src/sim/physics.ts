@@ -1,8 +1,9 @@
+import { buildCameras, cameraTruthJson } from './camera-model.js';
 import { DEVICES_PER_WIRE_PAIR, WIRE_PAIRS, type SimPorts } from './layout.js';
 import { Rng } from './rng.js';
 import type { LabTruth, ModuleTruth, PmtTruth } from './truth-types.js';
 
-export type { LabTruth, ModuleTruth, PmtTruth, FlasherTruth } from './truth-types.js';
+export type { CameraTruth, LabTruth, ModuleTruth, PmtTruth, FlasherTruth } from './truth-types.js';
 
 /**
  * The per-D-Egg physics of the simulated lab, with the digitiser numbers of the real mainboard
@@ -169,7 +170,7 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
   const sealingMs = Date.UTC(2025, 0, 1) + rng.int(0, 300) * 86400_000;
   const pmtBase = rng.int(100, 900) * 2;
   const sat = Rng.derive(seed, `module/${role}/${index}/saturation`);
-  return {
+  const m: Omit<ModuleTruth, 'cameras'> = {
     role,
     port,
     wirePair: wp,
@@ -211,6 +212,8 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
     },
     pmts: [buildPmt(rng, 0, pmtBase, sat), buildPmt(rng, 1, pmtBase + 1, sat)],
   };
+  // a stream of its own, like the saturation: every other draw stays as it was
+  return { ...m, cameras: buildCameras(Rng.derive(seed, `module/${role}/${index}/cameras`), m.cameraNumber) };
 }
 
 /** The whole lab's truth, the same for the same seed. */
@@ -258,9 +261,10 @@ export function truthJson(truth: LabTruth) {
     ttsSigmaNs: p.ttsSigmaNs,
   });
   const mod = (m: ModuleTruth) => {
-    const { pmts, ...rest } = m;
+    const { pmts, cameras, ...rest } = m;
     return {
       ...rest,
+      cameras: cameras.map(cameraTruthJson),
       ...(m.role === 'tabletop' ? { note: 'channel 0 carries the laser sync; channel 1 is an ordinary PMT' } : {}),
       pmts: pmts.map(pmt),
     };

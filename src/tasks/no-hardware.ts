@@ -7,13 +7,12 @@ import { iniBool, iniChoice, iniText } from './values.js';
 
 /**
  * Task kinds whose hardware this station does not have: the TTS (RapCal timing through the ICMs
- * and a timing reference) and the cameras. Schedules may name them (the standard FAT does); when
+ * and a timing reference). Schedules may name them (the standard FAT does); when
  * they run they record the skip where a reader will look: an event for the channel, a results row
  * per PMT or module that says why nothing was measured, and the D-Egg entry with `Skipped`.
  */
 const NO_TIMING =
   'this station has no RapCal timing hardware (ICM time transfer and a timing reference), so the transit-time spread cannot be measured here';
-const NO_CAMERAS = 'this station has no camera readout (cameras and their illumination boards), so the camera tests cannot run here';
 
 interface SkipSpec {
   reason: string;
@@ -59,9 +58,6 @@ const timing = z.object({
   method: iniChoice(['charge_stamp', 'waveform']).default('charge_stamp'),
   overwrite: iniBool(true),
 });
-const camera = z.object({ comment: iniText().default('FAT'), plot: iniBool(true), test: iniBool(false) });
-const pattern = z.object({ comment: iniText().default('FAT test') });
-const none = z.object({});
 
 const runTiming: TaskKind<z.infer<typeof timing>> = {
   name: 'run_timing',
@@ -77,68 +73,4 @@ const runTiming: TaskKind<z.infer<typeof timing>> = {
     }),
 };
 
-const measureCamera: TaskKind<z.infer<typeof camera>> = {
-  name: 'measure_camera',
-  summary: 'camera dark noise (no cameras here: recorded as skipped)',
-  params: camera,
-  positional: ['comment', 'plot', 'test'],
-  estimateS: () => 1,
-  run: (ctx, p) =>
-    recordSkip(
-      ctx,
-      'measure_camera',
-      { reason: NO_CAMERAS, entry: 'camera_darknoise', at: 'module', result: 'camera.dark_rate' },
-      p.comment,
-      {},
-    ),
-};
-
-const measurePattern: TaskKind<z.infer<typeof pattern>> = {
-  name: 'measure_pattern',
-  summary: 'camera pattern test (no cameras here: recorded as skipped)',
-  params: pattern,
-  positional: ['comment'],
-  estimateS: () => 1,
-  run: (ctx, p) =>
-    recordSkip(
-      ctx,
-      'measure_pattern',
-      { reason: NO_CAMERAS, entry: 'camera_pattern', at: 'module', result: 'camera.pattern' },
-      p.comment,
-      {},
-    ),
-};
-
-const disableAllLights: TaskKind<z.infer<typeof none>> = {
-  name: 'disable_all_lights',
-  summary: 'switch all camera illumination off (no cameras here: recorded as skipped)',
-  params: none,
-  positional: [],
-  estimateS: () => 1,
-  run: (ctx) =>
-    recordSkip(
-      ctx,
-      'disable_all_lights',
-      { reason: NO_CAMERAS, entry: 'CameraLightsOff', at: 'module', result: 'camera.lights_off' },
-      null,
-      {},
-    ),
-};
-
-const cameraFileChecker: TaskKind<z.infer<typeof none>> = {
-  name: 'camera_file_checker',
-  summary: 'check and copy the camera image files (no cameras here: recorded as skipped)',
-  params: none,
-  positional: [],
-  estimateS: () => 1,
-  run: (ctx) =>
-    recordSkip(
-      ctx,
-      'camera_file_checker',
-      { reason: NO_CAMERAS, entry: 'CameraFileCheck', at: 'module', result: 'camera.files' },
-      null,
-      {},
-    ),
-};
-
-export const noHardwareKinds = [runTiming, measureCamera, measurePattern, disableAllLights, cameraFileChecker] as unknown as TaskKind[];
+export const noHardwareKinds = [runTiming] as unknown as TaskKind[];
