@@ -8,7 +8,7 @@ import { readHdf5 } from '../store/hdf5.js';
 import { cameraColumn } from './camera-common.js';
 import { DARK_SETTINGS } from './measure-camera.js';
 import { PATTERN_EXPOSURES_MS } from './measure-pattern.js';
-import type { ActiveModule, TaskKind } from './types.js';
+import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool } from './values.js';
 
 /**
@@ -99,7 +99,8 @@ export const kind: TaskKind<P> = {
     const ws = ctx.ws;
     if (!ctx.modules.length) throw new Error('camera_file_checker: the run has no active modules');
     const found: Record<Measurement, number> = { camera_darknoise: 0, camera_pattern: 0 };
-    const folders = new Map<Measurement, string>();
+    // every folder the latest entries point at (a re-run of one module may have its own)
+    const folders = new Map<string, Measurement>();
     const modules: Array<{
       port: number;
       serial: string;
@@ -120,7 +121,7 @@ export const kind: TaskKind<P> = {
           missing[name] = await missingFiles(entries[name], name, cam);
           if (!missing[name].length) found[name]++;
           const folder = entries[name]?.Folder;
-          if (typeof folder === 'string' && folder !== 'None' && fs.existsSync(folder)) folders.set(name, folder);
+          if (typeof folder === 'string' && folder !== 'None' && fs.existsSync(folder)) folders.set(folder, name);
         }
         cameras.push({ camera: cam, missing });
       }
@@ -150,7 +151,7 @@ export const kind: TaskKind<P> = {
       } else {
         const dest = path.resolve(ws.home.dir, to);
         ctx.emit({ level: 'info', kind: 'camera.files-copy', message: 'DAQ paused - uploading camera files', audience: 'channel' });
-        for (const [name, folder] of folders) {
+        for (const [folder, name] of folders) {
           copied.push(await copyFolder(folder, dest, runName(ctx.run.number)));
           ctx.emit({ level: 'info', kind: 'camera.files-copy', message: `Copying finished: ${name}`, audience: 'channel' });
         }
@@ -176,7 +177,7 @@ export const kind: TaskKind<P> = {
 };
 
 function warnMissing(
-  ctx: Parameters<TaskKind['run']>[0],
+  ctx: TaskContext,
   m: ActiveModule,
   cameras: Array<{ camera: CameraNumber; missing: Record<Measurement, string[]> }>,
 ): void {

@@ -21,7 +21,8 @@ export const kind: TaskKind<z.infer<typeof params>> = {
   summary: 'camera LEDs and calibration power off on every module',
   params,
   positional: [],
-  estimateS: (_p, modules) => Math.ceil(Math.max(1, modules) / 4) * CAMERA_NUMBERS.length * (PAUSE_S + 1),
+  // the pause and about two seconds of words per camera, four wire pairs at a time
+  estimateS: (_p, modules) => Math.ceil(Math.max(1, modules) / 4) * CAMERA_NUMBERS.length * (PAUSE_S + 2),
   async run(ctx) {
     const ws = ctx.ws;
     if (!ctx.modules.length) throw new Error('disable_all_lights: the run has no active modules');
