@@ -27,6 +27,11 @@ export const CAMERA = {
 export const cameraColumn = (cam: CameraNumber) => `camera${cam}`;
 export const whereCamera = (m: ActiveModule, cam: CameraNumber) => `${m.serial} (port ${m.port}) camera ${cam}`;
 
+/** why a camera was not measured, for the results and the people: which camera, where, what came back */
+export function cameraFailure(cam: CameraNumber, mask: number, when: string, e: unknown): string {
+  return `camera ${cam} (enable mask 0x${mask.toString(16).padStart(2, '0')}) failed${when}: ${(e as Error).message}; the other cameras were measured: log it for an expert`;
+}
+
 /** a camera id as part of a file name */
 export const fileSafe = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
 

@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import {
   CAMERA,
   cameraColumn,
+  cameraFailure,
   cameraSetting,
   fileSafe,
   hvOffForCameras,
@@ -213,7 +214,7 @@ async function darkCamera(
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     const at = settings.length < DARK_SETTINGS.length ? DARK_SETTINGS[settings.length] : null;
-    const error = `camera ${cam} (enable mask 0x${cameraMask(cam).toString(16).padStart(2, '0')}) failed${at ? ` at gain ${at.gain}, ${at.exposureMs} ms` : ''}: ${(e as Error).message}`;
+    const error = cameraFailure(cam, cameraMask(cam), at ? ` at gain ${at.gain}, ${at.exposureMs} ms` : '', e);
     return { camera: cam, cameraId: settings[0]?.cameraId ?? '', darkRateAdu: null, settings, error };
   }
   const ids = new Set(settings.map((x) => x.cameraId));

@@ -22,6 +22,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import {
   CAMERA,
   cameraColumn,
+  cameraFailure,
   cameraSetting,
   fileSafe,
   hvOffForCameras,
@@ -118,7 +119,7 @@ async function patternCamera(
     return { camera: cam, cameraId: id, pass: verdict.pass, reason: verdict.reason, frames, file };
   } catch (e) {
     if (ctx.signal.aborted) throw e;
-    const error = `camera ${cam} (enable mask 0x${cameraWithLedMask(cam).toString(16).padStart(2, '0')}) failed: ${(e as Error).message}`;
+    const error = cameraFailure(cam, cameraWithLedMask(cam), '', e);
     return { camera: cam, cameraId: '', pass: null, reason: error, frames: [], file: null, error };
   } finally {
     await turnOffCamera(s, cams, cam).catch((e: unknown) => {
