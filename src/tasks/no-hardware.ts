@@ -7,9 +7,9 @@ import { iniBool, iniChoice, iniText } from './values.js';
 
 /**
  * Task kinds whose hardware this station does not have: the TTS (RapCal timing through the ICMs
- * and a timing reference). Schedules may name them (the standard FAT does); when
- * they run they record the skip where a reader will look: an event for the channel, a results row
- * per PMT or module that says why nothing was measured, and the D-Egg entry with `Skipped`.
+ * and a timing reference). Schedules may name them (the standard FAT does); when they run they
+ * record the skip where a reader will look: an event for the channel, a results row per PMT or
+ * module that says why nothing was measured, and the D-Egg entry with `Skipped`.
  */
 const NO_TIMING =
   'this station has no RapCal timing hardware (ICM time transfer and a timing reference), so the transit-time spread cannot be measured here';

@@ -210,7 +210,10 @@ describe('the camera tests on the simulated lab', () => {
   }, 180_000);
 
   it('fat measure pattern: the pattern shows with the light of the truth; the dead camera and a dark LED fail their camera only', async () => {
-    env.lab.ctx.faults.add({ kind: 'dark-camera-led', target: `${A().port}/3` });
+    // through the simulator's control port, as `fat sim start --fault dark-camera-led:PORT/3` would
+    const faults = (body: object) =>
+      fetch(`http://127.0.0.1:${env.lab.ports.control}/faults`, { method: 'POST', body: JSON.stringify(body) }).then((x) => x.status);
+    expect(await faults({ add: `dark-camera-led:${A().port}/3` })).toBe(200);
     try {
       const r = await env.run(['measure', 'pattern', '--json']);
       expect(r.code, r.stderr).toBe(1);
@@ -270,7 +273,7 @@ describe('the camera tests on the simulated lab', () => {
       expect(a.reasons).toHaveLength(1);
       expect(a.reasons[0]).toMatch(new RegExp(`^${A().deggSerial} camera3 camera pattern .*: no exposure shows the pattern`));
     } finally {
-      env.lab.ctx.faults.remove('dark-camera-led');
+      expect(await faults({ remove: `dark-camera-led:${A().port}/3` })).toBe(200);
     }
   }, 120_000);
 });
