@@ -151,11 +151,24 @@ export const kind: TaskKind<P> = {
       } else {
         const dest = path.resolve(ws.home.dir, to);
         ctx.emit({ level: 'info', kind: 'camera.files-copy', message: 'DAQ paused - uploading camera files', audience: 'channel' });
-        for (const [folder, name] of folders) {
-          copied.push(await copyFolder(folder, dest, runName(ctx.run.number)));
-          ctx.emit({ level: 'info', kind: 'camera.files-copy', message: `Copying finished: ${name}`, audience: 'channel' });
+        try {
+          // a missing folder outside the home is usually a share that is not mounted: never fill the local disk instead
+          if (path.relative(ws.home.dir, dest).startsWith('..') && !fs.existsSync(dest))
+            throw new Error(`${dest} does not exist (is the share mounted?)`);
+          for (const [folder, name] of folders) {
+            copied.push(await copyFolder(folder, dest, runName(ctx.run.number)));
+            ctx.emit({ level: 'info', kind: 'camera.files-copy', message: `Copying finished: ${name}`, audience: 'channel' });
+          }
+          copyNote = `copied to ${dest}`;
+        } catch (e) {
+          copyNote = `copy to ${dest} failed: ${(e as Error).message}; the files are still in the data folder: copy them by hand`;
+          ctx.emit({
+            level: 'warn',
+            kind: 'camera.files-not-copied',
+            message: `Error copying camera files: ${copyNote}`,
+            audience: 'people',
+          });
         }
-        copyNote = `copied to ${dest}`;
       }
     }
     await recordResults(
