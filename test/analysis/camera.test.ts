@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DarkNoiseAccumulator, percentile, threeSigmaHistogram } from '../../src/analysis/camera-darknoise.js';
+import { DarkNoiseAccumulator, distribution } from '../../src/analysis/camera-darknoise.js';
 import { judgePattern, patternFrame } from '../../src/analysis/camera-pattern.js';
 import { Rng } from '../../src/sim/rng.js';
 
@@ -54,20 +54,34 @@ describe('camera dark noise', () => {
     expect(() => acc.result()).toThrow(/at least 2 frames/);
   });
 
-  it("percentile is numpy's linear one; the histogram uses numpy's auto bin width over ±3σ", () => {
+  it("the 99th percentile and the histogram are numpy's: linear percentile, auto bins over ±3σ", () => {
     const rng = new Rng(2);
-    const xs = Float64Array.from({ length: 10001 }, () => rng.normal(100, 10));
-    const sorted = xs.slice().sort();
-    for (const p of [0, 1, 25, 50, 75, 99, 100]) {
+    const pct = (sorted: Float64Array, p: number) => {
       const at = (p / 100) * (sorted.length - 1);
       const i = Math.floor(at);
-      const want = i + 1 < sorted.length ? sorted[i] + (at - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
-      expect(percentile(xs.slice(), p)).toBeCloseTo(want, 10);
+      return i + 1 < sorted.length ? sorted[i] + (at - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+    };
+    // continuous values, and values in steps of 0.5 as the mean of two 12-bit frames is
+    for (const xs of [
+      Float64Array.from({ length: 10001 }, () => rng.normal(100, 10)),
+      Float64Array.from({ length: 20000 }, () => Math.round(2 * rng.normal(250, 3)) / 2),
+    ]) {
+      const sorted = xs.slice().sort();
+      const d = distribution(xs);
+      expect(d.p99).toBe(pct(sorted, 99));
+      const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / xs.length);
+      const inRange = sorted.filter((x) => x >= m - 3 * sd && x <= m + 3 * sd);
+      const fd = (2 * (pct(inRange, 75) - pct(inRange, 25))) / Math.cbrt(inRange.length);
+      const sturges = (6 * sd) / (Math.log2(inRange.length) + 1);
+      const bins = Math.ceil((6 * sd) / Math.min(fd, sturges));
+      expect(d.hist.counts).toHaveLength(bins);
+      expect(d.hist.edges[0]).toBeCloseTo(m - 3 * sd, 9);
+      expect(d.hist.edges[bins]).toBeCloseTo(m + 3 * sd, 9);
+      expect(d.hist.counts.reduce((a, c) => a + c, 0)).toBe(inRange.length);
     }
-    const h = threeSigmaHistogram(xs);
     // Freedman-Diaconis wins for 10^4 normal values: width 2·IQR/n^(1/3) = 2·13.5/21.5, about 1.25
-    expect(h.edges[0]).toBeCloseTo(70, 0);
-    expect(h.edges[h.edges.length - 1]).toBeCloseTo(130, 0);
+    const h = distribution(Float64Array.from({ length: 10001 }, () => rng.normal(100, 10))).hist;
     expect(h.counts.length).toBeGreaterThan(40);
     expect(h.counts.length).toBeLessThan(56);
   });
