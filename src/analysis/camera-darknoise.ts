@@ -5,8 +5,8 @@
  * the frame's mean + 5 standard deviations in more than half of the frames. Frames are added one
  * at a time, so a series never has to sit in memory.
  */
-export const DARK_CROP = { rows: 16, cols: 3 };
-export const HOT_PIXEL_SIGMAS = 5;
+const DARK_CROP = { rows: 16, cols: 3 };
+const HOT_PIXEL_SIGMAS = 5;
 
 export interface Histogram {
   /** bin edges, one more than counts */

@@ -11,7 +11,7 @@
  *
  * The camera passes when at least one exposure shows the pattern.
  */
-export const PATTERN_LIMITS = {
+const PATTERN_LIMITS = {
   crop: { rows: 16, cols: 3 },
   minSeparation: 8,
   brightFraction: [0.2, 0.8] as const,

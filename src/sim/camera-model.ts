@@ -16,15 +16,15 @@ import type { CameraTruth } from './truth-types.js';
  */
 export const CAMERA_WIDTH = 1312;
 export const CAMERA_HEIGHT = 993;
-export const CAMERA_MAX_ADU = 4095;
+const CAMERA_MAX_ADU = 4095;
 /** rows and columns at the top and left that the FAT's analysis drops (raw_2_array: image[16:, 3:]) */
-export const CAMERA_DROPPED_ROWS = 16;
-export const CAMERA_DROPPED_COLS = 3;
-export const PATTERN_SQUARE_PX = 82;
-export const PATTERN_DARK_FRACTION = 0.05;
+const CAMERA_DROPPED_ROWS = 16;
+const CAMERA_DROPPED_COLS = 3;
+const PATTERN_SQUARE_PX = 82;
+const PATTERN_DARK_FRACTION = 0.05;
 
 /** amplification of a gain setting in units of 0.1 dB */
-export const gainFactor = (gainTenthsDb: number) => 10 ** (gainTenthsDb / 200);
+const gainFactor = (gainTenthsDb: number) => 10 ** (gainTenthsDb / 200);
 
 /** mean pixel value of a dark frame away from hot pixels */
 export function darkLevelAdu(c: CameraTruth, gainTenthsDb: number, exposureMs: number): number {
@@ -61,7 +61,7 @@ export function buildCameras(rng: Rng, cameraNumber: string): [CameraTruth, Came
 }
 
 /** the pattern target's squares alternate like a chessboard, the top-left one bright */
-export const patternSquareIsBright = (row: number, col: number) =>
+const patternSquareIsBright = (row: number, col: number) =>
   ((Math.floor(row / PATTERN_SQUARE_PX) ^ Math.floor(col / PATTERN_SQUARE_PX)) & 1) === 0;
 
 export interface Exposure {

@@ -57,7 +57,7 @@ export const DARK_SETTINGS = [
   { gain: 120, exposureMs: 3700 },
   { gain: 30, exposureMs: 3700 },
 ] as const;
-export const DARK_RATE_SETTING = DARK_SETTINGS[3];
+const DARK_RATE_SETTING = DARK_SETTINGS[3];
 const LONG_EXPOSURE_MS = 3700;
 
 const params = z.object({

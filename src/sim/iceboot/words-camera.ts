@@ -40,7 +40,7 @@ const GARBLE_ONE_IN = 3;
 
 const enableBit = (cam: number) => 1 << (2 * (cam - 1));
 
-export function cameraPowered(m: MainboardSim, cam: number): boolean {
+function cameraPowered(m: MainboardSim, cam: number): boolean {
   return m.calPower && (m.calSlaveMask & 1) !== 0 && (m.cameraMask & enableBit(cam)) !== 0 && m.interlock(CTRL2_LID);
 }
 
