@@ -24,6 +24,7 @@ const SCALED: Record<string, Record<string, [number, number]>> = {
   slowmon: { n_gain_events: [500, 30000], n_check_events: [500, 20000], n_runs: [20, 1000], n_dt_events: [100, 10000] },
   constant_monitor: { n_gain_events: [500, 30000], n_runs: [20, 1000], n_dt_events: [100, 10000] },
   measure_hv: { step_volts: [10, 1], n_reads: [4, 20] },
+  measure_camera: { n_images: [2, 30] },
 };
 
 async function main() {

@@ -4,6 +4,7 @@ import { checkJobs, failureLines, measureCommand, runMeasurement, throwOnFailure
 import { registerModuleTests } from './measure-module-tests.js';
 import { registerMonitoringMeasurements } from './measure-monitoring.js';
 import { registerLaserMeasurements } from './measure-laser.js';
+import { registerCameraMeasurements } from './measure-camera.js';
 import { intOption } from './parse.js';
 
 // loaded when the command runs, so `fat --help` stays light
@@ -126,4 +127,5 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
   registerLaserMeasurements(measure);
   registerModuleTests(measure);
   registerMonitoringMeasurements(measure);
+  registerCameraMeasurements(measure);
 }

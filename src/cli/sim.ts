@@ -74,7 +74,9 @@ export function registerSim(program: Command<[], { home?: string }>): void {
 
   sim
     .command('truth')
-    .description("the simulator's ground truth: gain law, dark rate law, fibre, timing per PMT; ICM clocks and cables")
+    .description(
+      "the simulator's ground truth: gain law, dark rate law, fibre and timing per PMT; ICM clocks and cables; dark level, noise, hot pixels and LED light per camera",
+    )
     .option('--json', 'print JSON')
     .option('--seed <n>', 'seed (default: the running lab, else the station file, else 1)', intOption('--seed'))
     .option('--base-port <p>', 'base port of the running lab', intOption('--base-port'))
@@ -139,6 +141,14 @@ interface TruthView {
       ttsSigmaNs: number;
       timing?: { offsetToTabletopNs: number };
     }>;
+    cameras: Array<{
+      number: number;
+      id: string;
+      darkRateAdu: number;
+      readNoiseAdu: number;
+      hotPixels: unknown[];
+      patternAduPerMs: number;
+    }>;
   }>;
 }
 
@@ -152,9 +162,20 @@ function formatTruth(truth: unknown): string {
         `${(p.timing?.offsetToTabletopNs ?? NaN).toFixed(2).padStart(8)}${p.ttsSigmaNs.toFixed(2).padStart(6)}`,
     ),
   );
+  const cameras = t.modules.flatMap((m) =>
+    m.cameras.map(
+      (c) =>
+        `${String(m.port).padEnd(6)}${m.deggSerial.padEnd(16)}${String(c.number).padEnd(8)}${c.id.padEnd(6)}${c.darkRateAdu.toFixed(1).padStart(10)}` +
+        `${c.readNoiseAdu.toFixed(2).padStart(8)}${String(c.hotPixels.length).padStart(5)}${c.patternAduPerMs.toFixed(2).padStart(9)}`,
+    ),
+  );
   return [
     `Simulated lab truth (seed ${t.seed}); gain = A·V^k, dark rate at 0.25 PE in Hz, offset to the tabletop's sync and TTS in ns`,
     `port  D-Egg           PMT                A     k  V@1e7  DR-40°C DR-20°C  DR20°C  fibre  offset   TTS`,
     ...rows,
+    '',
+    'Cameras: dark rate = mean 12-bit pixel value at gain 0, 3700 ms; read noise in ADU; LED light in ADU/ms (all laws: --json)',
+    `port  D-Egg           camera  id    dark rate   noise  hot  LED/ms`,
+    ...cameras,
   ].join('\n');
 }

@@ -23,6 +23,8 @@ export interface ResultInput {
   detail?: Record<string, unknown>;
   /** set when the quantity could not be measured here (e.g. no cameras): recorded as info with this reason */
   notMeasured?: string;
+  /** set when the measurement failed on the device (e.g. a camera that does not answer): recorded as fail with this reason */
+  failed?: string;
 }
 
 export interface RecordedResult extends ResultInput {
@@ -99,9 +101,11 @@ export async function recordResults(ws: Workspace, o: ResultOrigin, rows: Result
       if (!goal) throw new Error(`result ${r.name} has no goalpost in ${gp.file}: add a [${JSON.stringify(r.name)}] section`);
       const judged = r.notMeasured
         ? { verdict: 'info' as const, reason: `${r.name} not measured: ${r.notMeasured}` }
-        : goal.low === undefined && goal.high === undefined
-          ? { verdict: 'info' as const, reason: '' }
-          : judge(r.value, goal, `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}`);
+        : r.failed
+          ? { verdict: 'fail' as const, reason: `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}: ${r.failed}` }
+          : goal.low === undefined && goal.high === undefined
+            ? { verdict: 'info' as const, reason: '' }
+            : judge(r.value, goal, `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}`);
       const mod = modules.find((m) => m.port === r.port);
       const provenance: Provenance = {
         icefatCommit: g.sha,

@@ -76,6 +76,11 @@ export const stationSchema = z
       })
       .strict()
       .default({ destination: 'backups', retry_s: 300 }),
+    /** camera_file_checker copies the camera measurements here: a folder (relative to the home folder) or a mounted share */
+    cameras: z
+      .object({ copy_to: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     /** Slack: the token comes from $SLACK_BOT_TOKEN or token_file, never from this file */
     slack: z
       .object({

@@ -1,7 +1,8 @@
 /**
  * Faults the simulated lab can be told to show, from `--fault KIND[:TARGET]` flags or from tests at
  * run time. A target is a device port (5006), a wire pair ("wp1"), a port/channel ("5006/1") or an
- * instrument name ("fg", "fw0", "fw1", "thermometer", "humidity0", "humidity1", "freezer").
+ * instrument name ("fg", "fw0", "fw1", "thermometer", "humidity0", "humidity1", "freezer"); for the
+ * camera faults a port/camera ("5006/2").
  */
 export const FAULT_KINDS = {
   'dead-module': 'the mainboard on TARGET port accepts connections but never answers',
@@ -22,6 +23,10 @@ export const FAULT_KINDS = {
   'dead-hv': 'the HV supply of TARGET port (or port/channel) never delivers voltage: readback stays at 0 V',
   'noisy-pmt': 'the PMT of TARGET port (or port/channel) has three times its dark rate (a light leak, or a PMT going bad)',
   'wide-tts': 'the PMT of TARGET port (or port/channel) has a transit-time spread of 6 ns instead of its own',
+  'dead-camera':
+    'camera TARGET (port/camera, camera 1-3; a port alone: all three) never answers: initCamera and every later word for it FAIL',
+  'garbled-camera-id': 'getCameraID of camera TARGET (port/camera; a port alone: all three) reads back garbled about one time in three',
+  'dark-camera-led': 'the LED of camera TARGET (port/camera; a port alone: all three) gives no light: its pattern images stay dark',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;

@@ -1,8 +1,9 @@
+import { buildCameras, cameraTruthJson } from './camera-model.js';
 import { DEVICES_PER_WIRE_PAIR, WIRE_PAIRS, type SimPorts } from './layout.js';
 import { Rng } from './rng.js';
 import type { LabTruth, LaserSyncTruth, ModuleTruth, PmtTruth } from './truth-types.js';
 
-export type { LabTruth, ModuleTruth, PmtTruth, FlasherTruth, IcmClockTruth, LaserSyncTruth } from './truth-types.js';
+export type { CameraTruth, LabTruth, ModuleTruth, PmtTruth, FlasherTruth, IcmClockTruth, LaserSyncTruth } from './truth-types.js';
 
 /**
  * The per-D-Egg physics of the simulated lab, with the digitiser numbers of the real mainboard
@@ -182,7 +183,7 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
     cableDelayNs: tim.uniform(200, 1200),
   };
   const laserSync = role === 'tabletop' ? { delayNs: tim.uniform(30, 60), jitterNs: tim.uniform(0.05, 0.15) } : undefined;
-  return {
+  const m: Omit<ModuleTruth, 'cameras'> = {
     role,
     port,
     wirePair: wp,
@@ -226,6 +227,8 @@ function buildModule(seed: number, role: ModuleTruth['role'], port: number, wp: 
     ...(laserSync ? { laserSync } : {}),
     pmts: [buildPmt(rng, 0, pmtBase, sat, tim), buildPmt(rng, 1, pmtBase + 1, sat, tim)],
   };
+  // a stream of its own, like the saturation: every other draw stays as it was
+  return { ...m, cameras: buildCameras(Rng.derive(seed, `module/${role}/${index}/cameras`), m.cameraNumber) };
 }
 
 /** The whole lab's truth, the same for the same seed. */
@@ -294,9 +297,10 @@ export function truthJson(truth: LabTruth) {
     ...(role === 'degg' && sync ? { timing: expectedTiming(p, sync) } : {}),
   });
   const mod = (m: ModuleTruth) => {
-    const { pmts, ...rest } = m;
+    const { pmts, cameras, ...rest } = m;
     return {
       ...rest,
+      cameras: cameras.map(cameraTruthJson),
       ...(m.role === 'tabletop' ? { note: 'channel 0 carries the laser sync; channel 1 is an ordinary PMT' } : {}),
       pmts: pmts.map((p) => pmt(p, m.role)),
     };

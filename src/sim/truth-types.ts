@@ -64,6 +64,23 @@ export interface FlasherTruth {
   pePerKiloBias: number[];
 }
 
+/** One of the three cameras of a D-Egg (the model: sim/camera-model.ts). */
+export interface CameraTruth {
+  number: 1 | 2 | 3;
+  /** what `getCameraID` prints */
+  id: string;
+  /** 12-bit pixel value of a dark frame at zero exposure */
+  blackLevelAdu: number;
+  /** dark signal per second of exposure at gain 0 */
+  darkCurrentAduPerS: number;
+  /** temporal noise of a pixel at zero exposure and gain 0 */
+  readNoiseAdu: number;
+  /** a few pixels with extra dark current, inside the area the analysis keeps (rows >= 16, columns >= 3) */
+  hotPixels: Array<{ row: number; col: number; aduPerS: number }>;
+  /** light of the camera's LED on a bright square of the pattern target, per ms of exposure at gain 0 */
+  patternAduPerMs: number;
+}
+
 export interface ModuleTruth {
   role: 'degg' | 'tabletop';
   port: number;
@@ -106,6 +123,8 @@ export interface ModuleTruth {
   icmClock: IcmClockTruth;
   /** the tabletop board only */
   laserSync?: LaserSyncTruth;
+  /** cameras 1-3 (enable-mask bits 0x01, 0x04, 0x10) */
+  cameras: [CameraTruth, CameraTruth, CameraTruth];
   /** [LowerPmt, UpperPmt]; on the tabletop board channel 0 carries the laser sync instead of a PMT */
   pmts: [PmtTruth, PmtTruth];
 }

@@ -6,7 +6,10 @@ import { kind as measureFlasher } from './measure-flasher.js';
 import { kind as measureStf } from './measure-stf.js';
 import { kind as stfAna } from './stf-ana.js';
 import { kind as analysisWrapper } from './analysis-wrapper.js';
-import { noHardwareKinds } from './no-hardware.js';
+import { kind as measureCamera } from './measure-camera.js';
+import { kind as measurePattern } from './measure-pattern.js';
+import { kind as disableAllLights } from './disable-camera-lights.js';
+import { kind as cameraFileChecker } from './camera-file-checker.js';
 import { kind as triggerRemoteWrapper } from './trigger-remote-wrapper.js';
 import { kind as validateGain } from './validate-gain.js';
 import { kind as measureLinearity } from './measure-linearity.js';
@@ -29,5 +32,8 @@ export const measurements = [
   validateGain,
   triggerRemoteWrapper,
   runTiming,
-  ...noHardwareKinds,
+  measureCamera,
+  measurePattern,
+  disableAllLights,
+  cameraFileChecker,
 ] as unknown as TaskKind[];

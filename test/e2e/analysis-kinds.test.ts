@@ -19,9 +19,9 @@ import { TEST_PORTS } from '../helpers/ports.js';
  * The analysis kinds, the kinds without hardware and the verdicts, through the real binary on the
  * simulated lab: a gain scan, then a schedule that re-analyses it from its HDF5 files
  * (analysis_wrapper, trigger_remote_wrapper gain), re-judges the dark rate from its scaler series,
- * checks every PMT has an HV at 1e7 (validate_gain), measures the timing (whose results the tts
- * analysis lists) and records the camera test as skipped; `fat results` shows the verdicts.
- * validate_gain pauses with a prompt naming a PMT whose HV at 1e7 is gone.
+ * checks every PMT has an HV at 1e7 (validate_gain) and measures the timing (whose results the tts
+ * analysis lists); `fat results` shows the verdicts. validate_gain pauses with a prompt naming a
+ * PMT whose HV at 1e7 is gone.
  */
 type Pmt = 'LowerPmt' | 'UpperPmt';
 const PMTS: Pmt[] = ['LowerPmt', 'UpperPmt'];
@@ -78,12 +78,11 @@ describe('analysis kinds, skipped kinds and fat results', () => {
       { name: 'trigger_remote_wrapper_linearity_0', task: 'trigger_remote_wrapper', analysis: 'linearity' },
       { name: 'run_timing_0', task: 'run_timing', n_events: 300, n_blocks: 2 },
       { name: 'trigger_remote_wrapper_tts_0', task: 'trigger_remote_wrapper', analysis: 'tts' },
-      { name: 'measure_camera_0', task: 'measure_camera' },
     ]);
     const r = await env.run(['master', ini]);
     const out = r.stdout + r.stderr;
     expect(r.code, out).toBe(0);
-    expect(Object.values(masterStates(env.dir))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(Object.values(masterStates(env.dir))).toEqual([1, 1, 1, 1, 1, 1, 1]);
 
     // HV at 1e7 re-derived from the files: the scan's own value and the truth, within 1%
     for (const m of env.lab.truth.modules) {
@@ -106,13 +105,10 @@ describe('analysis kinds, skipped kinds and fat results', () => {
         expect(Number.isFinite(tts.OffsetNs)).toBe(true);
         expect(tts.Skipped).toBeUndefined();
       }
-      const cam = d.camera_darknoise_00 as Record<string, unknown>;
-      expect(cam.Comment).toBe('FAT');
-      expect(String(cam.Skipped)).toContain('no camera readout');
     }
 
     // what each task said it did
-    const t = tasks().slice(0, 8);
+    const t = tasks().slice(0, 7);
     const res = (i: number) => JSON.parse(t[i].result ?? '{}') as Record<string, unknown>;
     expect(String(res(0).pdf)).toContain('no PDF was made');
     expect(res(1)).toMatchObject({ valid: 32, total: 32, invalid: [], prompt: null });
@@ -143,9 +139,9 @@ describe('analysis kinds, skipped kinds and fat results', () => {
     for (const m of rep.modules) {
       expect(['pass', 'marginal', 'fail'], m.serial).toContain(m.verdict);
       // latest per (PMT, quantity): 2 × (hv1e7, spe height, dark rate, SPE time resolution, TTS)
-      // judged; exponent, timing offset, camera info
+      // judged; exponent and timing offset info
       expect(m.judged, m.serial).toBe(10);
-      expect(m.info, m.serial).toBe(5);
+      expect(m.info, m.serial).toBe(4);
       if (m.verdict === 'pass') expect(m.reasons).toEqual([]);
       else expect(m.reasons.length).toBeGreaterThan(0);
     }

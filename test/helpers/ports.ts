@@ -86,4 +86,10 @@ export const TEST_PORTS = {
   // one wire pair inside that block, where the lab binds nothing (27550..27553 and its ICM at 28550)
   runTiming: 27500,
   timingWords: 27550,
+  // test/e2e/measure-cameras.test.ts, cameras-master.test.ts, test/lab/iceboot-cameras.test.ts:
+  // 29700..29799, 30700..30716, 30934; 29900..29999, 30900..30916, 31134; 30100..30199,
+  // 31100..31116, 31334 (29500 would take 29534, masterSlack's +1234)
+  measureCameras: 29700,
+  camerasMaster: 29900,
+  cameraWords: 30100,
 } as const;

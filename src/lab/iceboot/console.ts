@@ -106,16 +106,7 @@ export class IcebootConsole {
       const echo = Buffer.from(shown + EOL, 'latin1');
       await this.send(echo, shown);
       try {
-        const gotEcho = await this.transport.readExactly(echo.length, timeoutMs);
-        if (!gotEcho.equals(echo)) {
-          this.dirty = true;
-          throw new IcebootError(
-            'unexpected',
-            this.module,
-            shown,
-            `${this.module} answered "${shown}" with ${showReply(gotEcho.toString('latin1'))} where the echo of the command belongs; binary data is not trusted after that`,
-          );
-        }
+        await this.expectEcho(echo, shown, timeoutMs);
         // a word that fails prints `<word>: FAIL` instead of its data; catch that rather than
         // wait out a long timeout for bytes that will never come
         const payload = await this.transport.readUntil((b) => (isErrorText(b) ? b.length : b.length >= nBytes ? nBytes : 0), timeoutMs);
@@ -134,6 +125,45 @@ export class IcebootConsole {
       } catch (e) {
         if (e instanceof IcebootError) throw e;
         throw this.readFailure(e, shown, timeoutMs, `${nBytes} bytes of data`);
+      }
+    });
+  }
+
+  /**
+   * `receiveGZDataTransfer`: the echo, then chunks of a little-endian uint16 length and that many
+   * bytes until the length 0xFFFF, then the prompt. Returns the chunks joined (a gzip file).
+   * `timeoutMs` is the longest silence allowed.
+   */
+  gzCmd(line: string, timeoutMs: number): Promise<Buffer> {
+    return this.exclusive(async () => {
+      const shown = withoutEol(line);
+      const echo = Buffer.from(shown + EOL, 'latin1');
+      await this.send(echo, shown);
+      try {
+        await this.expectEcho(echo, shown, timeoutMs);
+        const chunks: Buffer[] = [];
+        for (;;) {
+          // before the first chunk the word may print `<word>: FAIL` instead
+          const first = chunks.length === 0;
+          const piece = await this.transport.readUntil((b) => (first && isErrorText(b) ? b.length : gzChunkLength(b)), timeoutMs);
+          if (first && isErrorText(piece)) {
+            this.dirty = true;
+            const text = piece.toString('latin1').replace(/\r\n> $/, '');
+            throw new IcebootError(
+              /: FAIL/.test(text) ? 'failed' : 'unexpected',
+              this.module,
+              shown,
+              `${this.module} answered "${shown}" with ${showReply(text)} instead of a compressed transfer`,
+            );
+          }
+          if (piece.readUInt16LE(0) === GZ_EOT) break;
+          chunks.push(piece.subarray(2));
+        }
+        await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
+        return Buffer.concat(chunks);
+      } catch (e) {
+        if (e instanceof IcebootError) throw e;
+        throw this.readFailure(e, shown, timeoutMs, 'a compressed transfer');
       }
     });
   }
@@ -181,6 +211,19 @@ export class IcebootConsole {
 
   async closeTransport(): Promise<void> {
     await this.transport.close();
+  }
+
+  /** Reads the echo that starts a binary reply; anything else makes the data untrustworthy. */
+  private async expectEcho(echo: Buffer, shown: string, timeoutMs: number): Promise<void> {
+    const got = await this.transport.readExactly(echo.length, timeoutMs);
+    if (got.equals(echo)) return;
+    this.dirty = true;
+    throw new IcebootError(
+      'unexpected',
+      this.module,
+      shown,
+      `${this.module} answered "${shown}" with ${showReply(got.toString('latin1'))} where the echo of the command belongs; binary data is not trusted after that`,
+    );
   }
 
   /** Commands run one at a time even when callers do not wait for each other. */
@@ -236,6 +279,17 @@ export class IcebootConsole {
     }
     return new IcebootError('unexpected', this.module, shown, `${this.module}: "${shown}" failed: ${(e as Error).message}`);
   }
+}
+
+/** GZSTREAM_EOT: the chunk length that ends a compressed transfer */
+const GZ_EOT = 0xffff;
+
+/** bytes of the first whole chunk (length word included) at the front of `b`, or 0 while it is incomplete */
+function gzChunkLength(b: Buffer): number {
+  if (b.length < 2) return 0;
+  const n = b.readUInt16LE(0);
+  if (n === GZ_EOT) return 2;
+  return b.length >= 2 + n ? 2 + n : 0;
 }
 
 /** A short console error (`<word>: FAIL`, `<word>: unknown word`) and its prompt, where binary data was expected. */

@@ -10,6 +10,7 @@ import { ForthError, ForthStack, tokenize } from './forth.js';
 import { HvChannel } from './hv.js';
 import { CTRL2_AFTER_SETUP, CTRL2_HV, CTRL2_LID } from './interlocks.js';
 import { WORDS, type WordIO } from './words.js';
+import { newCameraState, syncCameraPower, type CameraState } from './words-camera.js';
 
 // the device-port listener lives next door; re-exported so `iceboot/mainboard.js` is the one entry point
 export { startDevicePort, type DevicePort } from './device-port.js';
@@ -96,6 +97,9 @@ export class MainboardSim {
   syncLockedForOnMs: number | null = null;
   syncIrregular = false;
   cameraMask = 0;
+  readonly cameras: CameraState[] = [newCameraState(), newCameraState(), newCameraState()];
+  /** what the garbled-camera-id fault draws from, per camera: the same reads for the same seed */
+  readonly cameraIdRng: Rng[];
   readonly flashFiles: FlashFile[] = [
     { name: 'degg_fw_v0x10e.rbf', size: 2_490_368 },
     { name: 'degg_fw_v0x110.rbf', size: 2_498_560 },
@@ -120,6 +124,7 @@ export class MainboardSim {
     this.loadedFpgaVersion = truth.fpgaVersion;
     this.tabletop = opts.tabletop ?? truth.role === 'tabletop';
     this.rng = Rng.derive(ctx.seed, `mainboard/${truth.port}`);
+    this.cameraIdRng = [1, 2, 3].map((cam) => Rng.derive(ctx.seed, `mainboard/${truth.port}/camera-id/${cam}`));
     this.t0Ms = ctx.clock.now();
     this.icmClock = new IcmClock(truth.icmClock);
     this.hv = [new HvChannel(this.t0Ms), new HvChannel(this.t0Ms)];
@@ -178,6 +183,7 @@ export class MainboardSim {
     this.calTrigState = null;
     this.extSource = 'sma';
     this.cameraMask = 0;
+    syncCameraPower(this);
   }
 
   private abortWork(): void {

@@ -1,13 +1,9 @@
-import { gzipSync } from 'node:zlib';
 import { CTRL2_FLASH, CTRL2_FPGA_CONFIG, CTRL2_HV, CTRL2_LID } from './interlocks.js';
-import type { MainboardSim } from './mainboard.js';
 import type { Word } from './words.js';
-import { fail, flag, needFpga } from './words-util.js';
+import { fail, flag } from './words-util.js';
 
-/** Forth core, logging, identity, interlocks, flash and FPGA, ICM pass-through, cameras. */
+/** Forth core, logging, identity, interlocks, flash and FPGA, ICM pass-through. */
 export const BOARD_TYPE_DEGG = 113;
-const CAMERA_W = 1312;
-const CAMERA_H = 993;
 
 const int32 = (x: number) => (x % 2 ** 32) | 0;
 
@@ -178,60 +174,6 @@ export const CORE_WORDS: Array<[string, Word]> = [
   ['icmWriteReg', (_m, io) => void io.stack.popN('icmWriteReg', 2)],
   ['icmTxCnt', (m, io) => io.print(String(m.txReplies))],
   ['icmRxCnt', (m, io) => io.print(String(m.rxLines))],
-
-  // ---- cameras (LID-gated)
-  ['setCalSPIFastMode', () => undefined],
-  ['setCalSPISlowMode', () => undefined],
-  [
-    'setCameraEnableMask',
-    (m, io) => {
-      m.cameraMask = io.stack.pop('setCameraEnableMask');
-    },
-  ],
-  ['initCamera', cameraWord('initCamera', 0)],
-  ['setCameraCaptureMode', cameraWord('setCameraCaptureMode', 1)],
-  ['setCameraExposureMs', cameraWord('setCameraExposureMs', 1)],
-  ['setCameraGain', cameraWord('setCameraGain', 1)],
-  ['setCameraSensorStandby', cameraWord('setCameraSensorStandby', 1)],
-  ['captureCameraImage', cameraWord('captureCameraImage', 0)],
-  [
-    'getCameraID',
-    (m, io) => {
-      const cam = io.stack.pop('getCameraID');
-      if (!m.interlock(CTRL2_LID)) throw fail('getCameraID');
-      io.print(`${m.truth.cameraNumber}-${cam}`);
-    },
-  ],
-  [
-    'cameraImageSize',
-    (_m, io) => {
-      io.stack.pop('cameraImageSize');
-      io.stack.push(CAMERA_W * CAMERA_H * 2);
-    },
-  ],
-  [
-    'sendCameraImage',
-    (m, io) => {
-      io.stack.pop('sendCameraImage');
-      io.printBytes(darkImage(m));
-    },
-  ],
-  [
-    'sendGZCameraImage',
-    (m, io) => {
-      io.stack.pop('sendGZCameraImage');
-      const gz = gzipSync(darkImage(m));
-      const parts: Buffer[] = [];
-      for (let o = 0; o < gz.length; o += 4096) {
-        const chunk = gz.subarray(o, Math.min(gz.length, o + 4096));
-        const len = Buffer.alloc(2);
-        len.writeUInt16LE(chunk.length, 0);
-        parts.push(len, chunk);
-      }
-      parts.push(Buffer.from([0xff, 0xff]));
-      io.printBytes(Buffer.concat(parts));
-    },
-  ],
 ];
 
 function configureFpga(word: string): Word {
@@ -248,20 +190,4 @@ function configureFpga(word: string): Word {
     m.acq.reset();
     m.log(`FPGA configured from ${name}`);
   };
-}
-
-function cameraWord(word: string, extraArgs: number): Word {
-  return (m, io) => {
-    io.stack.popN(word, 1 + extraArgs);
-    if (!m.interlock(CTRL2_LID) || !m.cameraMask) throw fail(word);
-  };
-}
-
-/** a dark frame: 12-bit pedestal with noise, shifted left by 4 as the camera sends it */
-function darkImage(m: MainboardSim): Buffer {
-  needFpga(m, 'sendCameraImage');
-  const n = CAMERA_W * CAMERA_H;
-  const b = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) b.writeUInt16LE(Math.max(0, Math.round(m.rng.normal(240, 6))) << 4, i * 2);
-  return b;
 }

@@ -4,6 +4,7 @@ import { type Ch, PRETRIGGER_SAMPLES, type StreamConfig } from './acquisition.js
 import { CHARGE_STAMP_BYTES, wfmV82RecordBytes, wfmV82Words, writeChargeStamp, writeWfmV82Record, writeWfmV82Words } from './encode.js';
 import type { MainboardSim } from './mainboard.js';
 import type { Word } from './words.js';
+import { syncCameraPower } from './words-camera.js';
 import { fail, needFpga, popCh, uint32le } from './words-util.js';
 
 /** Digitiser set-up, triggers, data reads, scalers, flasher (reference/iceboot-protocol.md §3.5-3.11). */
@@ -287,9 +288,22 @@ export const DAQ_WORDS: Array<[string, Word]> = [
   ['getScalerCount', (m, io) => io.stack.push(scalerCount(m, popCh(io, 'getScalerCount')))],
 
   // ---- flasher and calibration trigger
+  // the cameras hang on the same power (words-camera.ts)
   ['enableCalibrationPower', (m) => void (m.calPower = true)],
-  ['disableCalibrationPower', (m) => void (m.calPower = false)],
-  ['setCalibrationSlavePowerMask', (m, io) => void (m.calSlaveMask = io.stack.pop('setCalibrationSlavePowerMask'))],
+  [
+    'disableCalibrationPower',
+    (m) => {
+      m.calPower = false;
+      syncCameraPower(m);
+    },
+  ],
+  [
+    'setCalibrationSlavePowerMask',
+    (m, io) => {
+      m.calSlaveMask = io.stack.pop('setCalibrationSlavePowerMask');
+      syncCameraPower(m);
+    },
+  ],
   [
     'setFlasherBias',
     (m, io) => {

@@ -1,5 +1,6 @@
 import type { MainboardSim } from './mainboard.js';
 import type { ForthStack } from './forth.js';
+import { CAMERA_WORDS } from './words-camera.js';
 import { CORE_WORDS } from './words-core.js';
 import { DAQ_WORDS } from './words-daq.js';
 import { SLOW_WORDS } from './words-slow.js';
@@ -16,4 +17,4 @@ export interface WordIO {
 export type Word = (m: MainboardSim, io: WordIO) => void | Promise<void>;
 
 /** the iceboot vocabulary (reference/iceboot-protocol.md §2.5, §3) */
-export const WORDS: ReadonlyMap<string, Word> = new Map<string, Word>([...CORE_WORDS, ...SLOW_WORDS, ...DAQ_WORDS, ...TEST_WORDS]);
+export const WORDS: ReadonlyMap<string, Word> = new Map<string, Word>([...CORE_WORDS, ...SLOW_WORDS, ...DAQ_WORDS, ...TEST_WORDS, ...CAMERA_WORDS]);
