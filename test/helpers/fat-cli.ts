@@ -18,7 +18,7 @@ export interface FatResult {
 }
 
 /** Runs the real `fat` binary against a home folder, as a shifter's terminal would. */
-export function fat(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<FatResult> {
+export function fat(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 150_000): Promise<FatResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
       env: { ...process.env, ...env },

@@ -76,7 +76,7 @@ describe('dashboard: reading pages after a gain scan', () => {
     for (const x of spe.histograms) expect(x.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0.95 * x.entries);
     await expect.poll(() => page.getByTestId('spe-chart').locator('svg path').count()).toBeGreaterThan(2);
     expect(await page.getByTestId('spe-chart').locator('svg').textContent()).toContain('SPE charge');
-    expect(await page.getByTestId('module-runs').textContent()).toMatch(/1\s*\d{4}-\d\d-\d\d\s*active/);
+    expect(await page.getByTestId('module-runs').textContent()).toMatch(/1\s*sim-station\s*\d{4}-\d\d-\d\d\s*active/);
 
     await page.goto(`${server.url}/#/runs`);
     await expect.poll(() => page.getByTestId('runs').textContent()).toContain('dashboard gain');
