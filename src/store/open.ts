@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { YieldingSqliteDialect } from './sqlite-yielding.js';
 import { engineOf } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -25,13 +26,15 @@ function openSqlite(url: string): Db {
   } catch (e) {
     throw new Error(`cannot open the SQLite store ${file || '(no file named)'}: ${(e as Error).message}`, { cause: e });
   }
-  // WAL lets the dashboard and `fat status` read while the master writes; a busy timeout rides
-  // out the short write locks of another process instead of failing.
+  // WAL lets the dashboard and `fat status` read while the master writes; another process's write
+  // lock is waited out asynchronously (sqlite-yielding.ts), never by SQLite's own sleeping busy
+  // handler, which would freeze instrument I/O (a short one stays for the pragmas below)
+  sqlite.pragma('busy_timeout = 1000');
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  sqlite.pragma('busy_timeout = 0');
+  return new Kysely<Database>({ dialect: new YieldingSqliteDialect({ database: sqlite }, file) });
 }
 
 async function openPostgres(url: string): Promise<Db> {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../../src/sim/faults.js';
 import { labWithHome } from '../helpers/fat-cli.js';
@@ -92,6 +94,31 @@ describe('a module failing in the middle of a run', () => {
       expect(tasks.map((t) => t.state)).toEqual(SCHEDULE.map(() => 'done'));
     }, 180_000);
   }
+
+  it('another process holding the store locked for 4 s is waited out: no module blamed, the run completes', async () => {
+    const ini = await newRun('store-lock');
+    const master = spawnFat(env.dir, ['master', ini]);
+    await waitFor('measure_scaler under way', () => master.child.exitCode !== null || scalerRunning(), 90_000, 20);
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(`${env.dir}/fat.db`)}); db.exec('BEGIN EXCLUSIVE'); setTimeout(() => db.exec('COMMIT'), 4000);`,
+      ],
+      { cwd: path.resolve(import.meta.dirname, '../..'), stdio: 'inherit' },
+    );
+    const holderDone = new Promise((r) => holder.once('exit', r));
+    const r = await master.done;
+    await holderDone;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(
+      query(
+        env.dir,
+        "select count(*) n from modules m join runs r on r.id = m.run_id where r.run_number = ? and m.state = 'excluded'",
+        run,
+      ),
+    ).toEqual([{ n: 0 }]);
+  }, 180_000);
 
   it('killed while a module is dead, --recover excludes it by itself and completes the run', async () => {
     const ini = await newRun('recover');
