@@ -30,7 +30,10 @@ export class StoreLockedError extends Error {
   }
 }
 
-const isBusy = (e: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((e as { code?: unknown }).code ?? ''));
+const isBusy = (e: unknown) => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+};
 
 async function whenUnlocked<T>(file: string, sql: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();

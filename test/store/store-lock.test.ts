@@ -26,7 +26,7 @@ function holdLock(file: string, holdMs: number): Promise<{ child: ChildProcess; 
   );
   const exited = new Promise((r) => child.once('exit', r));
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve({ child, exited }));
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve({ child, exited }));
     child.on('exit', (code) => reject(new Error(`the lock holder exited ${code} before locking`)));
   });
 }
@@ -102,7 +102,7 @@ describe('the SQLite store locked by another process', () => {
         { cwd: REPO, env: { ...process.env, FAT_STORE_LOCK_WAIT_MS: '500' }, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let err = '';
-      c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
       c.on('exit', (code) => resolve({ code: code ?? 1, err }));
     });
     expect(r.code).not.toBe(0);
