@@ -76,9 +76,10 @@ const MAPPINGS: Record<string, Mapping> = {
   'led-flasher-functionality': value('flasher.leds_working', 'LEDs'),
   'monitoring-high-dark-rates': value('monitor.high_dark_rates', 'readings'),
   'mb-coldboot': value('coldboot.failures', 'retries'),
-  // per gain and exposure setting, with no goalpost in the original: recorded, not judged
+  // per gain and exposure setting, with no goalpost in the original: recorded, not judged. Its
+  // "Dark noise" is a pixel spread (a few ADU), not the camera dark rate that measure_camera judges
   'camera-darknoise': (data, where, problems) => {
-    const q = value('camera.dark_rate', '', false)(data, where, problems);
+    const q = value('camera.dark_noise', 'ADU', false)(data, where, problems);
     return q && { ...q, detail: { ...q.detail, hotpixels: data.hotpixel_amount } };
   },
 };

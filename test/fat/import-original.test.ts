@@ -123,7 +123,7 @@ async function expectImported(db: Db, station: string) {
       ['UpperPmt', 'timing.tts_chi2', 1.21, '', 'pass'],
       ['UpperPmt', 'timing.offset', 61.35, 'ns', 'info'],
       ['UpperPmt', 'monitor.high_dark_rates', 1, 'readings', 'pass'],
-      ['camera R214', 'camera.dark_rate', 6.41, '', 'info'],
+      ['camera R214', 'camera.dark_noise', 6.41, 'ADU', 'info'],
       [null, 'monitor.pressure', 452.7, 'hPa', 'pass'],
       [null, 'monitor.pressure', 451.9, 'hPa', 'pass'],
       [null, 'monitor.pressure', 452.1, 'hPa', 'pass'],
