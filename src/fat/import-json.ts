@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * Reading the original system's JSON files the way real archives need: Python's json module writes
@@ -83,4 +84,16 @@ export function readNumber(
   if (Number.isFinite(n)) return n;
   problems.push({ key: `${where}${key}`, message: `${JSON.stringify(v)} is not a number: ${what} not imported` });
   return undefined;
+}
+
+/** `p` with its symlinks resolved when it exists inside `boundary`, else undefined (it is then not read). */
+export function inside(boundary: string, p: string): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+  const rel = path.relative(boundary, real);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)) ? real : undefined;
 }

@@ -8,7 +8,7 @@ import type { ResultTable } from '../store/schema.js';
 import type { Goalposts } from './goalposts-file.js';
 import { analysisResult } from './import-analysis-results.js';
 import { deggQuantities, entriesOf, isEntry, PMTS, type Quantity } from './import-degg-quantities.js';
-import { isObject, readJsonObject, type Json, type ReadProblem } from './import-json.js';
+import { inside, isObject, readJsonObject, type Json, type ReadProblem } from './import-json.js';
 import { stfOutcomes } from './import-stf.js';
 import { runName } from './run-files.js';
 
@@ -42,18 +42,26 @@ type Level = 'run' | 'module' | 'entry' | 'analysis';
 interface Ctx {
   db: Db;
   root: string;
+  /** the folder the operator named: no file outside it is read (symlinks resolved) */
+  boundary: string;
   station: string;
   goalposts: Goalposts;
   report: ImportReport;
 }
 
-/** The JSON root: PATH itself, or its parent when PATH is the `run` folder. */
+/**
+ * The JSON root: PATH itself, PATH/json (an archive holding json/ and data/ side by side: the STF
+ * folders are then found in data/), or the parent of PATH when PATH is the `run` folder.
+ */
 export function jsonRoot(p: string): string {
   const abs = path.resolve(p);
   if (fs.existsSync(path.join(abs, 'run'))) return abs;
+  if (fs.existsSync(path.join(abs, 'json', 'run'))) return path.join(abs, 'json');
   if (path.basename(abs) === 'run') return path.dirname(abs);
   throw new Error(`${abs} holds no run/ folder: give the original's JSON root (RUN_DIR, with run/run_NNNNN.json in it)`);
 }
+
+const SERIAL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** D-Egg keys of a run file, as the original's readers find them (original-system.md §4.2). */
 function deggKeys(run: Json): [string, string][] {
@@ -66,6 +74,8 @@ function deggKeys(run: Json): [string, string][] {
 
 export async function importOriginal(db: Db, rootArg: string, station: string, goalposts: Goalposts): Promise<ImportReport> {
   const root = jsonRoot(rootArg);
+  // the folder named (the JSON root, or an archive around it; for the run folder, its JSON root)
+  const boundary = fs.realpathSync(root === path.join(path.resolve(rootArg), 'json') ? path.resolve(rootArg) : root);
   const report: ImportReport = {
     station,
     runs: { new: 0, known: 0 },
@@ -74,18 +84,23 @@ export async function importOriginal(db: Db, rootArg: string, station: string, g
     results: 0,
     problems: [],
   };
-  const ctx: Ctx = { db, root, station, goalposts, report };
+  const ctx: Ctx = { db, root, boundary, station, goalposts, report };
   await db
     .insertInto('stations')
     .values({ name: station })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  const runFiles = fs
-    .readdirSync(path.join(root, 'run'))
-    .filter((f) => /^run_\d+\.json$/.test(f))
-    .sort();
+  const runFiles: string[] = [];
+  for (const f of fs.readdirSync(path.join(root, 'run')).sort()) {
+    if (/^run_\d+\.json$/.test(f)) runFiles.push(f);
+    else report.problems.push({ file: path.join(root, 'run', f), message: 'is not a run file (run_NNNNN.json): skipped' });
+  }
   for (const f of runFiles) {
-    const file = path.join(root, 'run', f);
+    const file = inside(boundary, path.join(root, 'run', f));
+    if (!file) {
+      report.problems.push({ file: path.join(root, 'run', f), message: 'leads outside the imported folder (a symlink): not read' });
+      continue;
+    }
     const runNumber = Number(/^run_(\d+)/.exec(f)![1]);
     const parsed = readJsonObject(file, report.problems);
     if (!parsed) continue;
@@ -93,9 +108,21 @@ export async function importOriginal(db: Db, rootArg: string, station: string, g
     if (runId === undefined) continue;
     const date = typeof parsed.doc.date === 'string' ? parsed.doc.date : '';
     for (const [serial, recorded] of deggKeys(parsed.doc)) {
-      // the paths are those of the PC that wrote them; the file sits next to the run folder here
+      if (!SERIAL.test(serial)) {
+        report.problems.push({ file, message: `key ${JSON.stringify(serial.slice(0, 80))} is not a D-Egg serial: skipped` });
+        continue;
+      }
+      // the paths are those of the PC that wrote them; the file sits next to the run folder here,
+      // and nothing outside the folder the operator named is ever read
       const local = path.join(root, runName(runNumber), `${serial}.json`);
-      const deggFile = fs.existsSync(local) ? local : recorded;
+      const deggFile = inside(boundary, local) ?? inside(boundary, path.resolve(root, recorded));
+      if (!deggFile) {
+        report.problems.push({
+          file,
+          message: `${serial}: its file is neither ${local} nor ${JSON.stringify(recorded.slice(0, 200))} inside ${boundary}: not read`,
+        });
+        continue;
+      }
       const degg = readJsonObject(deggFile, report.problems);
       if (degg) await importDegg(ctx, runId, date, serial, deggFile, degg);
     }
@@ -304,7 +331,7 @@ async function importDegg(ctx: Ctx, runId: number, runDate: string, serial: stri
       .filter((q) => fresh.has(q.entry))
       .map((q) => resultRow(ctx, { ...where, folder: entryAt(d, q.entry)?.Folder }, q, `original:${entryName(q.entry)}`));
     for (const e of entriesOf(d).filter((x) => x.name === 'STF')) {
-      const stf = stfOutcomes(e.value.Folder, ctx.root);
+      const stf = stfOutcomes(e.value.Folder, ctx.root, ctx.boundary);
       if (!stf) continue;
       if ('problem' in stf) {
         ctx.report.problems.push({ file, key: `${e.key}.Folder`, message: stf.problem });
@@ -352,19 +379,21 @@ function withoutEntries(pmt: Json): Json {
 }
 
 /** Every *.json under PATH/database_jsons (its goalpost definitions are kept too, and give no result). */
-function analysisFiles(root: string): string[] {
-  const dir = path.join(root, 'database_jsons');
+function analysisFiles(ctx: Ctx): string[] {
+  const dir = path.join(ctx.root, 'database_jsons');
   if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => path.join(dir, f));
+  const out: string[] = [];
+  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((x) => x.endsWith('.json')).sort()) {
+    const file = inside(ctx.boundary, path.join(dir, f));
+    if (file) out.push(file);
+    else ctx.report.problems.push({ file: path.join(dir, f), message: 'leads outside the imported folder (a symlink): not read' });
+  }
+  return out;
 }
 
 async function importAnalysisResults(ctx: Ctx) {
   const { db, station, report } = ctx;
-  for (const file of analysisFiles(ctx.root)) {
+  for (const file of analysisFiles(ctx)) {
     const parsed = readJsonObject(file, report.problems);
     if (!parsed) continue;
     const problems: Omit<ReadProblem, 'file'>[] = [];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isObject, parseOriginalJson } from './import-json.js';
+import { inside, isObject, parseOriginalJson } from './import-json.js';
 
 /**
  * The outcome of an STF run of the original (measure_stf.py, original-system.md §6.11): its D-Egg
@@ -18,25 +18,28 @@ export interface StfOutcomes {
 const isDir = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 /**
- * A folder the original recorded: where it was, else inside the archive at the end of its recorded
- * path (".../data/stf/results/DEgg2021-3-133/20230214_00" as stf/results/DEgg2021-3-133/20230214_00
- * under the JSON root or the folder around it), the longest such end first.
+ * A folder the original recorded, inside the imported folder (`boundary`): where it was, else at
+ * the end of its recorded path (".../data/stf/results/DEgg2021-3-133/20230214_00" as
+ * stf/results/DEgg2021-3-133/20230214_00 under the JSON root or the imported folder), the longest
+ * such end first. A folder outside the imported folder is never looked into.
  */
-export function locateFolder(recorded: string, root: string): string | undefined {
-  if (isDir(recorded)) return recorded;
-  const parts = recorded.split(/[\\/]/).filter(Boolean);
+export function locateFolder(recorded: string, root: string, boundary: string): string | undefined {
+  const ok = (p: string) => (isDir(p) ? inside(boundary, p) : undefined);
+  const as = ok(recorded);
+  if (as) return as;
+  const parts = recorded.split(/[\\/]/).filter((x) => x && x !== '..' && x !== '.');
   for (let k = parts.length - 1; k >= 2; k--)
-    for (const base of [root, path.dirname(root)]) {
-      const candidate = path.join(base, ...parts.slice(-k));
-      if (isDir(candidate)) return candidate;
+    for (const base of [root, boundary]) {
+      const found = ok(path.join(base, ...parts.slice(-k)));
+      if (found) return found;
     }
   return undefined;
 }
 
 /** null when the entry names no folder (the run never finished: Folder "None"). */
-export function stfOutcomes(recorded: unknown, root: string): StfOutcomes | { problem: string } | null {
+export function stfOutcomes(recorded: unknown, root: string, boundary: string): StfOutcomes | { problem: string } | null {
   if (typeof recorded !== 'string' || recorded === 'None' || !recorded.trim()) return null;
-  const folder = locateFolder(recorded, root);
+  const folder = locateFolder(recorded, root, boundary);
   if (!folder)
     return {
       problem: `the STF result folder ${recorded} is not here (nor at the end of that path under ${root}): stf.failed_items not imported`,
