@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import { openSqliteFile } from '../store/sqlite-engine.js';
 import type { Workspace } from '../fat/home.js';
 import { storeUrl } from '../fat/home.js';
 import { runName } from '../fat/run-files.js';
@@ -151,20 +151,20 @@ function copyIfPresent(src: string, dst: string): void {
 }
 
 async function backupSqlite(source: string, target: string): Promise<void> {
-  const conn = new SQLite(source, { fileMustExist: true });
+  const conn = openSqliteFile(source, { mustExist: true });
   try {
-    conn.pragma('busy_timeout = 5000');
+    conn.exec('PRAGMA busy_timeout = 5000');
     // One step for all pages: between steps another connection's write restarts the backup,
     // and a master that writes progress every second could keep it restarting forever.
     // In WAL mode the single step holds only a read snapshot; writers are not blocked.
-    await conn.backup(target, { progress: () => 0x7fffffff });
+    await conn.backupTo(target);
   } finally {
     conn.close();
   }
   // a self-contained file: no -wal beside it at the destination
-  const copy = new SQLite(target);
+  const copy = openSqliteFile(target);
   try {
-    copy.pragma('journal_mode = DELETE');
+    copy.exec('PRAGMA journal_mode = DELETE');
   } finally {
     copy.close();
   }

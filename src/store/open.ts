@@ -1,5 +1,5 @@
-import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { openSqliteFile, type SqliteDatabase } from './sqlite-engine.js';
 import { YieldingSqliteDialect } from './sqlite-yielding.js';
 import { engineOf } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
@@ -20,20 +20,17 @@ export async function openStore(url: string): Promise<Db> {
 
 function openSqlite(url: string): Db {
   const file = url.replace(/^sqlite:(\/\/)?/, '');
-  let sqlite: SQLite.Database;
+  let sqlite: SqliteDatabase;
   try {
-    sqlite = new SQLite(file);
+    sqlite = openSqliteFile(file);
   } catch (e) {
     throw new Error(`cannot open the SQLite store ${file || '(no file named)'}: ${(e as Error).message}`, { cause: e });
   }
   // WAL lets the dashboard and `fat status` read while the master writes; another process's write
   // lock is waited out asynchronously (sqlite-yielding.ts), never by SQLite's own sleeping busy
   // handler, which would freeze instrument I/O (a short one stays for the pragmas below)
-  sqlite.pragma('busy_timeout = 1000');
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 0');
+  sqlite.exec('PRAGMA busy_timeout = 1000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL');
+  sqlite.exec('PRAGMA busy_timeout = 0');
   return new Kysely<Database>({ dialect: new YieldingSqliteDialect({ database: sqlite }, file) });
 }
 

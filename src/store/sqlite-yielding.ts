@@ -7,6 +7,7 @@ import {
   type SqliteDialectConfig,
   type TransactionSettings,
 } from 'kysely';
+import { isLockedError } from './sqlite-engine.js';
 
 /**
  * SQLite for a process that also talks to instruments. better-sqlite3 is synchronous, and
@@ -30,10 +31,6 @@ export class StoreLockedError extends Error {
   }
 }
 
-const isBusy = (e: unknown) => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
-};
 
 async function whenUnlocked<T>(file: string, sql: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -41,7 +38,7 @@ async function whenUnlocked<T>(file: string, sql: string, run: () => Promise<T>)
     try {
       return await run();
     } catch (e) {
-      if (!isBusy(e)) throw e;
+      if (!isLockedError(e)) throw e;
       if (Date.now() - started > LOCK_WAIT_MS) throw new StoreLockedError(file, Date.now() - started, sql);
       await new Promise((r) => setTimeout(r, waitMs));
     }

@@ -1,0 +1,120 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The SQLite library under the store: Node's built-in `node:sqlite` where Node has it (22.13 and
+ * later, so every Node a lab installs today), better-sqlite3 on Node 20. Why two: better-sqlite3
+ * 12 (the last for Node 20) wraps its statements in node::ObjectWrap, whose destructor aborts the
+ * whole process on Node 24.19 and later when a statement is garbage-collected (nodejs/node#65446);
+ * better-sqlite3 13 fixes that but needs Node 22. Both are driven through the one small surface
+ * below, which is what Kysely's SqliteDialect and the backup need.
+ */
+export interface SqliteStatement {
+  readonly reader: boolean;
+  all(parameters: ReadonlyArray<unknown>): unknown[];
+  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>;
+}
+
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): void;
+  close(): void;
+  /** an online copy of the whole database into `file`, in one step (so writers cannot keep restarting it) */
+  backupTo(file: string): Promise<void>;
+  /** 'node:sqlite' or 'better-sqlite3' */
+  readonly library: string;
+}
+
+type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
+
+/** The part of node:sqlite used here (its types are not in @types/node 20). */
+interface Native {
+  DatabaseSync: new (file: string) => {
+    prepare(sql: string): {
+      columns(): unknown[];
+      all(...p: Param[]): unknown[];
+      run(...p: Param[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+      iterate(...p: Param[]): IterableIterator<unknown>;
+    };
+    exec(sql: string): void;
+    close(): void;
+  };
+  backup(db: unknown, target: string, opts?: { rate?: number }): Promise<number>;
+}
+
+let native: Native | null | undefined;
+function nodeSqlite(): Native | null {
+  if (native === undefined) {
+    try {
+      // node:sqlite is missing on Node 20; require() tells without an unhandled rejection
+      native = createRequire(import.meta.url)('node:sqlite') as Native;
+    } catch {
+      native = null;
+    }
+  }
+  return native;
+}
+
+function openNative(lib: Native, file: string, mustExist: boolean): SqliteDatabase {
+  if (mustExist) requireFile(file);
+  const db = new lib.DatabaseSync(file);
+  return {
+    library: 'node:sqlite',
+    prepare(sql) {
+      const s = db.prepare(sql);
+      return {
+        reader: s.columns().length > 0,
+        all: (p) => s.all(...(p as Param[])),
+        run: (p) => s.run(...(p as Param[])),
+        iterate: (p) => s.iterate(...(p as Param[])),
+      };
+    },
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+    async backupTo(target) {
+      // a negative rate copies every page in one step
+      await lib.backup(db, target, { rate: -1 });
+    },
+  };
+}
+
+function openBetter(file: string, mustExist: boolean): SqliteDatabase {
+  const Better = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Better(file, { fileMustExist: mustExist });
+  return {
+    library: 'better-sqlite3',
+    prepare(sql) {
+      const s = db.prepare(sql);
+      return {
+        reader: s.reader,
+        all: (p) => s.all(...p),
+        run: (p) => s.run(...p),
+        iterate: (p) => s.iterate(...p),
+      };
+    },
+    exec: (sql) => void db.exec(sql),
+    close: () => void db.close(),
+    async backupTo(target) {
+      await db.backup(target, { progress: () => 0x7fffffff });
+    },
+  };
+}
+
+function requireFile(file: string): void {
+  // node:sqlite has no fileMustExist: opening would create an empty database
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  if (!fs.existsSync(file)) throw new Error(`unable to open database file: ${file} does not exist`);
+}
+
+/** Opens `file` with the library this Node should use. */
+export function openSqliteFile(file: string, opts: { mustExist?: boolean } = {}): SqliteDatabase {
+  const lib = nodeSqlite();
+  return lib ? openNative(lib, file, Boolean(opts.mustExist)) : openBetter(file, Boolean(opts.mustExist));
+}
+
+/** A "database is locked" error of either library (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isLockedError(e: unknown): boolean {
+  const err = e as { code?: unknown; errcode?: unknown } | null;
+  if (typeof err?.code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(err.code)) return true;
+  return typeof err?.errcode === 'number' && ((err.errcode & 0xff) === 5 || (err.errcode & 0xff) === 6);
+}
