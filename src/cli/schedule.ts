@@ -53,7 +53,7 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .option('--json', 'print JSON')
     .action(async (config, opts, cmd) => {
       const { catalogue } = await import('../tasks/catalogue.js');
-      const { checkSchedule, estimateSchedule, formatDurationS, formatProblem } = await import('../fat/schedule/parse.js');
+      const { checkSchedule, estimateSchedule, formatDurationS, formatProblem, groupWarnings } = await import('../fat/schedule/parse.js');
       const cat = catalogue();
       const r = checkSchedule(config, cat);
       const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
@@ -73,6 +73,7 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
           tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS })),
           totalS: est.totalS,
           problems: r.problems.map((p) => ({ ...p, text: formatProblem(p) })),
+          warnings: s.warnings.map((w) => ({ ...w, text: formatProblem(w) })),
         },
         () => {
           const width = String(Math.max(0, s.tasks.length - 1)).length;
@@ -84,6 +85,12 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
             ),
             `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
           ];
+          if (s.warnings.length)
+            lines.push(
+              '',
+              `${s.warnings.length} warning(s): the original did other than this file says; icefat does what it says:`,
+              ...groupWarnings(s.warnings).map((w) => '  ' + w),
+            );
           if (!ok)
             lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...r.problems.map((p) => '  ' + formatProblem(p)));
           else lines.push('The schedule is valid.');

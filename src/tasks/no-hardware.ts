@@ -3,7 +3,7 @@ import { addMeasurementEntry } from '../fat/run-files.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
 import { PMTS } from './pmt-json.js';
 import type { TaskContext, TaskKind } from './types.js';
-import { iniBool, iniChoice, iniText } from './values.js';
+import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
  * Task kinds whose hardware this station does not have: the TTS (RapCal timing through the ICMs
@@ -54,13 +54,20 @@ async function recordSkip(ctx: TaskContext, kindName: string, spec: SkipSpec, co
   return { skipped: true, reason: spec.reason, entry: spec.entry, result: spec.result, entries: keys };
 }
 
+// the original signatures and defaults (original-standard-fat.md), in their positional order
+const jobs = iniInt({ min: 1, max: 16 });
 const timing = z.object({
-  comment: iniText().default('spe level tts'),
+  comment: iniText(),
+  n_jobs: jobs,
+  f_strength: iniNumber({ min: 0 }).default(1),
   method: iniChoice(['charge_stamp', 'waveform']).default('charge_stamp'),
-  overwrite: iniBool(true),
+  overwrite: iniBool(false),
+  verbose: iniBool(false),
+  alt_fitting: iniBool(false),
 });
-const camera = z.object({ comment: iniText().default('FAT'), plot: iniBool(true), test: iniBool(false) });
-const pattern = z.object({ comment: iniText().default('FAT test') });
+const camera = z.object({ comment: iniText(), n_jobs: jobs.default(4), plot: iniBool(false), test: iniBool(false) });
+const pattern = z.object({ comment: iniText(), n_jobs: jobs.default(4) });
+const fileCheck = z.object({ skip_copy: iniBool(false) });
 const none = z.object({});
 
 const runTiming: TaskKind<z.infer<typeof timing>> = {
@@ -68,7 +75,7 @@ const runTiming: TaskKind<z.infer<typeof timing>> = {
   aliases: ['tts'],
   summary: 'transit-time spread with RapCal (no timing hardware here: recorded as skipped)',
   params: timing,
-  positional: ['comment', 'method', 'overwrite'],
+  positional: ['comment', 'n_jobs', 'f_strength', 'method', 'overwrite', 'verbose', 'alt_fitting'],
   estimateS: () => 1,
   run: (ctx, p) =>
     recordSkip(ctx, 'run_timing', { reason: NO_TIMING, entry: 'TransitTimeSpread', at: 'pmt', result: 'timing.tts' }, p.comment, {
@@ -81,7 +88,7 @@ const measureCamera: TaskKind<z.infer<typeof camera>> = {
   name: 'measure_camera',
   summary: 'camera dark noise (no cameras here: recorded as skipped)',
   params: camera,
-  positional: ['comment', 'plot', 'test'],
+  positional: ['comment', 'n_jobs', 'plot', 'test'],
   estimateS: () => 1,
   run: (ctx, p) =>
     recordSkip(
@@ -97,7 +104,7 @@ const measurePattern: TaskKind<z.infer<typeof pattern>> = {
   name: 'measure_pattern',
   summary: 'camera pattern test (no cameras here: recorded as skipped)',
   params: pattern,
-  positional: ['comment'],
+  positional: ['comment', 'n_jobs'],
   estimateS: () => 1,
   run: (ctx, p) =>
     recordSkip(
@@ -125,11 +132,11 @@ const disableAllLights: TaskKind<z.infer<typeof none>> = {
     ),
 };
 
-const cameraFileChecker: TaskKind<z.infer<typeof none>> = {
+const cameraFileChecker: TaskKind<z.infer<typeof fileCheck>> = {
   name: 'camera_file_checker',
   summary: 'check and copy the camera image files (no cameras here: recorded as skipped)',
-  params: none,
-  positional: [],
+  params: fileCheck,
+  positional: ['skip_copy'],
   estimateS: () => 1,
   run: (ctx) =>
     recordSkip(
