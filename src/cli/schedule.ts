@@ -19,6 +19,8 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .argument('<run>', 'run number of this station, or a run_NNNNN.json file')
     .argument('<config>', 'the schedule file to write (INI)')
     .addOption(new Option('--template <name>', 'which schedule').choices(TEMPLATE_NAMES).default('standard'))
+    .option('--no-hv', 'standard: the warm-up without HV (the original generator\'s --no_hv)')
+    .option('-v, --verbose', 'write verbose = True (the original generator\'s -v)')
     .option('--force', 'overwrite an existing file')
     .option('--json', 'print JSON')
     .action(async (runArg, config, opts, cmd) =>
@@ -30,15 +32,15 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
         const run = await resolveRun(ws, runArg);
         fs.mkdirSync(path.dirname(out), { recursive: true });
         const tmp = `${out}.tmp-${process.pid}`;
-        fs.writeFileSync(tmp, scheduleTemplate(opts.template, run.runFile));
+        fs.writeFileSync(tmp, scheduleTemplate(opts.template, run.runFile, { hv: opts.hv, verbose: opts.verbose }));
         fs.renameSync(tmp, out);
         const r = checkSchedule(out, catalogue());
         const est = estimateSchedule(r.schedule, catalogue(), run.modules);
         emit(
           opts.json,
-          { file: out, template: opts.template, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS },
+          { file: out, template: opts.template, hv: opts.hv, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS },
           () => [
-            `Wrote the ${opts.template} schedule for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
+            `Wrote the ${opts.template} schedule${opts.hv ? '' : ' without HV'} for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
             `  ${r.schedule.tasks.length} tasks, about ${formatDurationS(est.totalS)} for ${run.modules} modules.`,
             `Check it with: fat schedule check ${config}`,
           ],

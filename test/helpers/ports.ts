@@ -76,4 +76,6 @@ export const TEST_PORTS = {
   postgresStore: 15300,
   // test/e2e/master-logbook.test.ts: 11300..11399, 12300..12316, 12534
   masterLogbook: 11300,
+  // test/e2e/original-schedule.test.ts: 22500..22599, 23500..23516, 23734
+  originalSchedule: 22500,
 } as const;
