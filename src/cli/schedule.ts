@@ -19,8 +19,8 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .argument('<run>', 'run number of this station, or a run_NNNNN.json file')
     .argument('<config>', 'the schedule file to write (INI)')
     .addOption(new Option('--template <name>', 'which schedule').choices(TEMPLATE_NAMES).default('standard'))
-    .option('--no-hv', 'standard: the warm-up without HV (the original generator\'s --no_hv)')
-    .option('-v, --verbose', 'write verbose = True (the original generator\'s -v)')
+    .option('--no-hv', "standard: the warm-up without HV (the original generator's --no_hv)")
+    .option('-v, --verbose', "write verbose = True (the original generator's -v)")
     .option('--force', 'overwrite an existing file')
     .option('--json', 'print JSON')
     .action(async (runArg, config, opts, cmd) =>

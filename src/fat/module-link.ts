@@ -115,16 +115,11 @@ export async function moduleStatus(host: string, port: number, expectedFpga: num
 }
 
 /**
- * Power-cycles one mainboard through its ICM (mb_off, mb_on), boots it out of the bootloader,
- * configures its FPGA and re-enables its interlocks: the one reboot a failing module gets.
+ * Power-cycles one mainboard through its ICM (mb_off, mb_on) and re-enables its interlocks: the
+ * one reboot a failing module gets. The check that follows (verifyModule) boots it out of the
+ * bootloader and configures its FPGA, flashing it up to three times.
  */
-export async function powerCycle(
-  host: string,
-  icmPort: number,
-  address: number,
-  port: number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<void> {
+export async function powerCycle(host: string, icmPort: number, address: number, sleep: (ms: number) => Promise<void>): Promise<void> {
   const icm = new IcmClient(host, icmPort, { timeoutMs: 5000 });
   try {
     await icm.mbOff(address);
@@ -136,9 +131,6 @@ export async function powerCycle(
   } finally {
     icm.close();
   }
-  await withSession(host, port, async (s) => {
-    if (s.info.fpgaVersion === UNCONFIGURED_FPGA) await s.flashConfigureFPGA();
-  });
 }
 
 export async function readIdentity(host: string, port: number): Promise<ModuleIdentity> {

@@ -66,7 +66,7 @@ async function rebootModule(ctx: TaskContext, m: ActiveModule): Promise<BootOutc
   for (let attempt = 1; attempt <= 2; attempt++) {
     ctx.signal.throwIfAborted();
     try {
-      await powerCycle(host, icmPort, address, m.port, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
+      await powerCycle(host, icmPort, address, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
       const c = await verifyModule(host, m.port, expected);
       if (c.ok) return { m, attempts: attempt, failedAttempts, ok: true, fpgaVersion: c.fpgaVersion ?? -1, message: c.message };
       message = c.message;

@@ -16,7 +16,7 @@ type P = z.infer<typeof params>;
 
 async function cycle(ctx: TaskContext, m: ActiveModule): Promise<void> {
   const { icmPort, address } = wirePairOf(ctx.ws.station, m.port);
-  await powerCycle(ctx.ws.station.daq_host, icmPort, address, m.port, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
+  await powerCycle(ctx.ws.station.daq_host, icmPort, address, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
 }
 
 /** Says what the FPGA flashes of one module check came to: a warning to people when every attempt failed. */
