@@ -66,7 +66,7 @@ export class MasterError extends Error {}
 const DIGEST_MS = 24 * 3600_000;
 const UNSUSPENDED = new Set(['set_freezer', 'manual_input', 'disable_laser']);
 
-export async function runOfFile(ws: Workspace, runFile: string) {
+async function runOfFile(ws: Workspace, runFile: string) {
   const abs = path.resolve(runFile);
   const run =
     (await ws.db.selectFrom('runs').selectAll().where('station', '=', ws.station.name).where('run_file', '=', abs).executeTakeFirst()) ??

@@ -17,7 +17,7 @@ const params = z.object({
   /** how close to the set point counts as reached */
   band_c: iniNumber({ min: 0.1, unit: '°C' }).default(2),
   hold_s: iniNumber({ min: 0, unit: 's' }).default(600),
-  /** the original's monitor (print the freezer's readings while it works): icefat logs them either way */
+  /** the original's `monitor` flag for its freezer-controller script: accepted, changes nothing here */
   monitor: iniBool(false),
 });
 type P = z.infer<typeof params>;

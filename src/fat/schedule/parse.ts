@@ -125,7 +125,7 @@ export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedul
   if (schedule.format === 'original' && verbose && parseIniBool(verbose.value) === false)
     warn(
       'python-bool',
-      `the original read any text here as True (Python's bool("${verbose.value}")), so it posted every task to Slack; icefat reads it as false, which changes nothing here: icefat always posts the start message, the listing and the measurements`,
+      `the original read any text here as True (Python's bool("${verbose.value}")) and posted every task to Slack; icefat reads it as false (verbose changes nothing in icefat)`,
       verbose,
       constants!,
     );

@@ -8,9 +8,9 @@ import { standard } from './standard-template.js';
 export type TemplateName = 'example' | 'standard';
 export const TEMPLATE_NAMES: TemplateName[] = ['example', 'standard'];
 
-export type Value = string | number | boolean;
+type Value = string | number | boolean;
 
-export interface AddOptions {
+interface AddOptions {
   backup?: boolean;
   /** goes into the section name, as the original did for bootmon (after the count) and remote analyses (before it) */
   tag?: string;
