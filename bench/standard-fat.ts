@@ -77,7 +77,7 @@ async function main() {
       peakRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
       longestKindsLabHours: Object.fromEntries(kinds.slice(0, 6).map(([k, v]) => [`${k} (${v.n})`, Number((v.labS / 3600).toFixed(1))])),
       scaledParameters: SCALED,
-      note: 'fat master --dry-run of the standard schedule (the original generator\'s, 1114 tasks), simulated lab on virtual time in the same process; event counts scaled down as listed ([used, original])',
+      note: "fat master --dry-run of the standard schedule (the original generator's, 1114 tasks), simulated lab on virtual time in the same process; event counts scaled down as listed ([used, original])",
     }),
   );
   fs.rmSync(dir, { recursive: true, force: true });
