@@ -1,6 +1,8 @@
 /**
- * The whole standard FAT (`fat schedule create --template standard`: 818 tasks over room
- * temperature, cool-down, -40 °C, -20 °C, warm-up and the second -40 °C phase) for 16 simulated
+ * The whole standard FAT, the real schedule (`fat schedule create --template standard`, which is
+ * the original create_fat_config.py output section for section: 1114 tasks over room temperature,
+ * cool-down, -40 °C, -20 °C, the room-temperature pause, the second cool-down and -40 °C phase and
+ * the warm-up; test/fat/schedule.test.ts compares it with the generator's file) for 16 simulated
  * D-Eggs, run by the real engine with `fat master --dry-run` (the simulated lab on virtual time,
  * prompts answered at once). The simulator runs at full speed; only the event counts are scaled
  * down, because the original's counts are a few hundred million simulated waveforms (hours of CPU
@@ -76,7 +78,7 @@ async function main() {
       peakRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
       longestKindsLabHours: Object.fromEntries(kinds.slice(0, 6).map(([k, v]) => [`${k} (${v.n})`, Number((v.labS / 3600).toFixed(1))])),
       scaledParameters: SCALED,
-      note: 'fat master --dry-run of the standard schedule, simulated lab on virtual time in the same process; event counts scaled down as listed ([used, original])',
+      note: "fat master --dry-run of the standard schedule (the original generator's, 1114 tasks), simulated lab on virtual time in the same process; event counts scaled down as listed ([used, original])",
     }),
   );
   fs.rmSync(dir, { recursive: true, force: true });

@@ -12,9 +12,14 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
     .option('--from <n>', 'restart from task N', intOption('--from'))
     .option('--force', 'go on despite a changed schedule file or modules that do not answer (they are excluded)')
     .option('--dry-run', 'run the whole schedule against a simulated lab on virtual time and print how long each task takes')
+    .option('--test', 'check the modules, post the schedule to Slack and record MasterFAT_NN; measure nothing (the original --test)')
+    .option('--allow-dirty', 'run even with uncommitted changes in icefat or the station configuration (recorded with the results)')
     .action(async (config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         const { formatDuration } = await import('../engine/forecast.js');
+        const clash = (['dryRun', 'recover', 'from'] as const).filter((o) => opts[o] !== undefined);
+        if (opts.test && clash.length)
+          throw new CliError(`--test lists a fresh schedule and runs nothing; it does not go with ${clash.map(flagOf).join(', ')}`, 2);
         if (opts.dryRun) {
           process.stderr.write(
             'dry run: the whole schedule on a simulated lab, on virtual time, in a throw-away home; prompts answered yes\n',
@@ -34,6 +39,19 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
           if (!r.outcome.startsWith('completed')) throw new CliError(`the dry run did not complete: ${r.outcome}`);
           return;
         }
+        // the original's guard (fat_master.py refused a modified degg_measurements); a dry run measures nothing
+        const { gitGuard } = await import('../fat/checks/git-guard.js');
+        let git;
+        try {
+          // FAT_ALLOW_DIRTY=1 is for icefat's own test suite, which runs masters from a working tree
+          git = gitGuard(ws, Boolean(opts.allowDirty) || process.env.FAT_ALLOW_DIRTY === '1', '--allow-dirty');
+        } catch (e) {
+          throw new CliError((e as Error).message, 2);
+        }
+        if (git.forced)
+          process.stderr.write(
+            `warning: running with uncommitted changes (--allow-dirty): ${[...(git.icefat.changes ?? []), ...(git.station.changes ?? [])].join(', ')}; the git state is recorded with the results\n`,
+          );
         const { runMaster } = await import('../engine/master.js');
         const { createNotifier } = await import('../notify/index.js');
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -55,6 +73,7 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
             recover: Boolean(opts.recover),
             from: opts.from,
             force: Boolean(opts.force),
+            test: Boolean(opts.test),
             interactive,
             signal: ac.signal,
             notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber }),
@@ -78,6 +97,8 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
       }),
     );
 }
+
+const flagOf = (o: string) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 async function askReason(): Promise<string> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });

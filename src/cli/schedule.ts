@@ -19,6 +19,8 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .argument('<run>', 'run number of this station, or a run_NNNNN.json file')
     .argument('<config>', 'the schedule file to write (INI)')
     .addOption(new Option('--template <name>', 'which schedule').choices(TEMPLATE_NAMES).default('standard'))
+    .option('--no-hv', "standard: the warm-up without HV (the original generator's --no_hv)")
+    .option('-v, --verbose', "write verbose = True (the original generator's -v)")
     .option('--force', 'overwrite an existing file')
     .option('--json', 'print JSON')
     .action(async (runArg, config, opts, cmd) =>
@@ -30,15 +32,15 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
         const run = await resolveRun(ws, runArg);
         fs.mkdirSync(path.dirname(out), { recursive: true });
         const tmp = `${out}.tmp-${process.pid}`;
-        fs.writeFileSync(tmp, scheduleTemplate(opts.template, run.runFile));
+        fs.writeFileSync(tmp, scheduleTemplate(opts.template, run.runFile, { hv: opts.hv, verbose: opts.verbose }));
         fs.renameSync(tmp, out);
         const r = checkSchedule(out, catalogue());
         const est = estimateSchedule(r.schedule, catalogue(), run.modules);
         emit(
           opts.json,
-          { file: out, template: opts.template, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS },
+          { file: out, template: opts.template, hv: opts.hv, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS },
           () => [
-            `Wrote the ${opts.template} schedule for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
+            `Wrote the ${opts.template} schedule${opts.hv ? '' : ' without HV'} for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
             `  ${r.schedule.tasks.length} tasks, about ${formatDurationS(est.totalS)} for ${run.modules} modules.`,
             `Check it with: fat schedule check ${config}`,
           ],
@@ -53,7 +55,7 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .option('--json', 'print JSON')
     .action(async (config, opts, cmd) => {
       const { catalogue } = await import('../tasks/catalogue.js');
-      const { checkSchedule, estimateSchedule, formatDurationS, formatProblem } = await import('../fat/schedule/parse.js');
+      const { checkSchedule, estimateSchedule, formatDurationS, formatProblem, groupWarnings } = await import('../fat/schedule/parse.js');
       const cat = catalogue();
       const r = checkSchedule(config, cat);
       const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
@@ -73,6 +75,7 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
           tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS })),
           totalS: est.totalS,
           problems: r.problems.map((p) => ({ ...p, text: formatProblem(p) })),
+          warnings: s.warnings.map((w) => ({ ...w, text: formatProblem(w) })),
         },
         () => {
           const width = String(Math.max(0, s.tasks.length - 1)).length;
@@ -84,6 +87,12 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
             ),
             `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
           ];
+          if (s.warnings.length)
+            lines.push(
+              '',
+              `${s.warnings.length} warning(s): the original did other than this file says; icefat does what it says:`,
+              ...groupWarnings(s.warnings).map((w) => '  ' + w),
+            );
           if (!ok)
             lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...r.problems.map((p) => '  ' + formatProblem(p)));
           else lines.push('The schedule is valid.');

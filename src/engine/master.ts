@@ -2,16 +2,17 @@ import path from 'node:path';
 import type { Workspace } from '../fat/home.js';
 import { verifyModule } from '../fat/module-link.js';
 import { catalogue, findKind } from '../tasks/catalogue.js';
-import { parseSchedule, type Schedule } from '../fat/schedule/parse.js';
+import { groupWarnings, parseSchedule, type Schedule } from '../fat/schedule/parse.js';
 import { runName } from '../fat/run-files.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
-import { checkModules } from '../tasks/status-check.js';
-import { housekeeping } from '../tasks/housekeeping.js';
+import { checkModules, reportFlashes } from '../tasks/status-check.js';
 import type { ActiveModule } from '../tasks/types.js';
 import type { FatEvent } from '../notify/types.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
 import { holdForConditions } from './conditions.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
+import { condensedSchedule, isHousekeeping } from './listing.js';
+import { testSchedule } from './master-test.js';
 import {
   activeSchedule,
   closeStalePrompts,
@@ -43,6 +44,8 @@ export interface MasterOptions {
   from?: number;
   force: boolean;
   interactive: boolean;
+  /** the original's --test: build and list the schedule, record MasterFAT_NN, measure nothing */
+  test?: boolean;
   /** dry runs: the run file to use instead of the schedule's, and prompts answered "yes" at once */
   dryRun?: { runFile: string; answeredBy: string };
   /** the event fan-out (console, run log, store, Slack) for this run */
@@ -55,13 +58,12 @@ export interface MasterOptions {
 
 export interface MasterOutcome {
   runNumber: number;
-  state: 'completed' | 'stopped' | 'failed' | 'interrupted' | 'aborted';
+  state: 'completed' | 'stopped' | 'failed' | 'interrupted' | 'aborted' | 'tested';
   message: string;
 }
 
 export class MasterError extends Error {}
 
-const HOUSEKEEPING = new Set(housekeeping.map((k) => k.name));
 const DIGEST_MS = 24 * 3600_000;
 const UNSUSPENDED = new Set(['set_freezer', 'manual_input', 'disable_laser']);
 
@@ -102,6 +104,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     throw e;
   });
   const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => notifier.emit({ ...e, timeMs: ws.clock.now(), runId: run.id });
+  for (const w of groupWarnings(schedule.warnings))
+    emit({ level: 'warn', kind: 'schedule.warning', message: `${path.basename(opts.configPath)}: ${w}`, audience: 'log' });
   const runRef = { id: run.id, number: run.run_number, runFile: run.run_file };
   // stops the run: Ctrl+C or a service stop (opts.signal), or an operator's abort request
   const stop = new AbortController();
@@ -113,6 +117,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
   let recovering = false;
   let started = false;
   try {
+    if (opts.test) return await testSchedule(ws, { schedule, run: runRef, configPath: opts.configPath, emit });
     await dropStaleAborts({ ws, run: runRef });
     // ---- which schedule runs: a fresh one, or the journal of an interrupted one ----
     const existing = sched ? await scheduleTasks(ws, sched.id) : [];
@@ -217,6 +222,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       watchdogFactor: ws.station.master.watchdog_factor,
     };
     const checks = await Promise.all(modules.map((m) => verifyModule(ws.station.daq_host, m.port, ws.station.expected.fpga_version)));
+    checks.forEach((c, i) => reportFlashes(emit, modules[i], c));
     const dead = checks.filter((c) => !c.ok);
     if (dead.length) {
       const lines = dead.map((c) => `  port ${c.port} (${modules.find((m) => m.port === c.port)?.serial}): ${c.message}`);
@@ -239,10 +245,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       detail: [
         ' -- D-Egg IDs:',
         ...modules.map((m) => `${m.port}: ${m.serial}`),
-        'Condensed Schedule:',
-        ...all
-          .filter((t) => !HOUSEKEEPING.has(t.kind) || t.kind === 'manual_input' || t.kind === 'set_freezer')
-          .map((t) => `[${t.idx}] ${t.kind}`),
+        ...condensedSchedule(all),
         fc.nextPerson
           ? `Next time a person is needed: ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}`
           : 'No person needed until the end.',
@@ -283,7 +286,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         });
       }
       // a status check before a measurement, unless the schedule just ran one
-      if (ws.station.master.status_check_between && !HOUSEKEEPING.has(kind.name) && previousKind !== 'status_check') {
+      if (ws.station.master.status_check_between && !isHousekeeping(kind.name) && previousKind !== 'status_check') {
         await checkModules(
           contextFor(scope, next, next.attempts, () => undefined),
           false,

@@ -11,6 +11,9 @@ export interface GitState {
   changes?: string[];
 }
 
+/** What makes icefat itself: a change elsewhere in its checkout (an untracked build, a symlink) is no change of icefat. */
+export const ICEFAT_PATHS = ['src', 'config', 'package.json', 'package-lock.json'];
+
 function git(dir: string, args: string[]): string {
   return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }

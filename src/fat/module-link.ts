@@ -7,6 +7,8 @@ import type { ModuleIdentity } from './run-files.js';
  * module that fails cannot hold up the others.
  */
 export const UNCONFIGURED_FPGA = 65535;
+/** flashes of an unconfigured or wrong FPGA before giving up, as the original's reflash_fpga */
+export const FLASH_ATTEMPTS = 3;
 
 export interface ModuleCheck {
   port: number;
@@ -15,6 +17,8 @@ export interface ModuleCheck {
   fpgaVersion?: number;
   softwareVersion?: number;
   flashed?: boolean;
+  /** why each failed flash failed, in order (FLASH_ATTEMPTS of them: it gave up) */
+  flashErrors?: string[];
 }
 
 export async function withSession<T>(host: string, port: number, fn: (s: IcebootSession) => Promise<T>): Promise<T> {
@@ -49,23 +53,36 @@ export async function enableInterlocks(host: string, icmPort: number, devices: n
   return failed;
 }
 
-/** Does the module answer, with a configured FPGA of the expected version? Flashes it once if not. */
+/**
+ * Does the module answer, with a configured FPGA of the expected version? If not, it is flashed
+ * (up to FLASH_ATTEMPTS times, until the FPGA reads back the expected version).
+ */
 export async function verifyModule(host: string, port: number, expectedFpga: number): Promise<ModuleCheck> {
   try {
     return await withSession(host, port, async (s) => {
       let fpga = s.info.fpgaVersion;
-      let flashed = false;
-      if (fpga !== expectedFpga) {
-        await s.flashConfigureFPGA();
-        fpga = await s.fpgaVersion();
-        flashed = true;
+      const flashErrors: string[] = [];
+      while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
+        try {
+          await s.flashConfigureFPGA();
+          fpga = await s.fpgaVersion();
+          if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
+        } catch (e) {
+          flashErrors.push((e as Error).message);
+        }
       }
-      const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed };
+      const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
+      const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
       if (fpga !== expectedFpga) {
         const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
-        return { ...base, ok: false, message: `${what} after flashing, expected ${expectedFpga}: contact an expert` };
+        return {
+          ...base,
+          ok: false,
+          message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
+        };
       }
-      return { ...base, ok: true, message: `answers, FPGA ${fpga}${flashed ? ' (flashed)' : ''}, iceboot ${s.info.softwareVersion}` };
+      const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
+      return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
     });
   } catch (e) {
     return { port, ok: false, message: (e as Error).message };
@@ -98,16 +115,11 @@ export async function moduleStatus(host: string, port: number, expectedFpga: num
 }
 
 /**
- * Power-cycles one mainboard through its ICM (mb_off, mb_on), boots it out of the bootloader,
- * configures its FPGA and re-enables its interlocks: the one reboot a failing module gets.
+ * Power-cycles one mainboard through its ICM (mb_off, mb_on) and re-enables its interlocks: the
+ * one reboot a failing module gets. The check that follows (verifyModule) boots it out of the
+ * bootloader and configures its FPGA, flashing it up to three times.
  */
-export async function powerCycle(
-  host: string,
-  icmPort: number,
-  address: number,
-  port: number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<void> {
+export async function powerCycle(host: string, icmPort: number, address: number, sleep: (ms: number) => Promise<void>): Promise<void> {
   const icm = new IcmClient(host, icmPort, { timeoutMs: 5000 });
   try {
     await icm.mbOff(address);
@@ -119,9 +131,6 @@ export async function powerCycle(
   } finally {
     icm.close();
   }
-  await withSession(host, port, async (s) => {
-    if (s.info.fpgaVersion === UNCONFIGURED_FPGA) await s.flashConfigureFPGA();
-  });
 }
 
 export async function readIdentity(host: string, port: number): Promise<ModuleIdentity> {

@@ -2,7 +2,7 @@ import type { Insertable } from 'kysely';
 import { judge } from '../analysis/goalposts.js';
 import type { ResultTable } from '../store/schema.js';
 import type { Workspace } from './home.js';
-import { gitState } from './git-state.js';
+import { gitState, ICEFAT_PATHS } from './git-state.js';
 import { goalpostsFile, loadGoalposts } from './goalposts-file.js';
 import { REPO_ROOT } from '../util/repo-root.js';
 
@@ -62,7 +62,7 @@ export interface Provenance {
 let git: { sha: string | null; dirty: boolean | null } | null = null;
 function icefatGit() {
   if (!git) {
-    const g = gitState(REPO_ROOT, ['src', 'config', 'package.json', 'package-lock.json']);
+    const g = gitState(REPO_ROOT, ICEFAT_PATHS);
     git = g.available ? { sha: g.sha ?? null, dirty: g.dirty ?? null } : { sha: null, dirty: null };
   }
   return git;

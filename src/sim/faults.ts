@@ -11,6 +11,8 @@ export const FAULT_KINDS = {
   'garbage-module': 'the mainboard on TARGET port sends garbage bytes before its replies',
   'slow-module': 'the mainboard on TARGET port answers slowly (about 1.5 s per reply)',
   'fpga-unconfigured': 'the mainboard on TARGET port boots with an unconfigured FPGA (version 65535)',
+  'fpga-flash-fails':
+    'the FPGA of the mainboard on TARGET port loses its configuration (version 65535) and every flashConfigureFPGA fails (TARGET port/N: only the first N)',
   'domnet-fail': 'the DomNet instance of wire pair TARGET (0-3, or its base port) fails to start',
   'laser-sync-late': 'the tabletop board sees no laser sync on the first try',
   'no-laser-sync': 'the tabletop board never sees the laser sync',

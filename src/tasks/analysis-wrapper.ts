@@ -15,8 +15,11 @@ const params = z.object({
   pdf: iniBool(false),
   mode: iniText().default('gain_scan'),
   measurement_number: iniText().default('latest'),
-  offline: iniBool(false),
   simple: iniBool(false),
+  save_df: iniBool(false),
+  ignore_files: iniBool(false),
+  remote: iniBool(false),
+  offline: iniBool(false),
 });
 type P = z.infer<typeof params>;
 
@@ -27,7 +30,7 @@ export const kind: TaskKind<P> = {
   name: 'analysis_wrapper',
   summary: 'gain analysis: HV at 1e7 gain and SPE peak height into the module files',
   params,
-  positional: ['pdf', 'mode', 'measurement_number', 'offline', 'simple'],
+  positional: ['pdf', 'mode', 'measurement_number', 'simple', 'save_df', 'ignore_files', 'remote', 'offline'],
   estimateS: (_p, m) => 30 + 10 * m,
   async run(ctx, p) {
     if (p.mode !== 'gain_scan' && p.mode !== 'gain_check')
@@ -44,13 +47,15 @@ export const kind: TaskKind<P> = {
         message: `analysis_wrapper: pdf = True, but ${NO_PDF_YET}; the results are in the D-Egg files and \`fat results\``,
         audience: 'channel',
       });
-    // offline / simple chose the original's database upload and plot detail: icefat always analyses
-    // the local files and uploads nothing, so they change nothing; the log says so
-    if (p.offline || p.simple)
+    // these chose the original's database upload, plot detail, a saved DataFrame, which files to
+    // read and where to run: icefat always analyses the local files in-process and uploads
+    // nothing, so they change nothing; the log says so
+    const options = (['offline', 'simple', 'save_df', 'ignore_files', 'remote'] as const).filter((o) => p[o]);
+    if (options.length)
       ctx.emit({
         level: 'info',
         kind: 'analysis.gain.options',
-        message: `analysis_wrapper: ${[p.offline && 'offline', p.simple && 'simple'].filter(Boolean).join(' and ')} accepted; icefat always analyses the local files, so they change nothing`,
+        message: `analysis_wrapper: ${options.join(', ')} accepted; icefat always analyses the local files, so they change nothing`,
         audience: 'log',
       });
 

@@ -9,7 +9,7 @@ import { wirePairOf } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { iniChoice, iniNumber } from './values.js';
+import { iniBool, iniChoice, iniNumber } from './values.js';
 
 /**
  * `bootmon` (monitoring/regrowth.py, original-system.md §6.12).
@@ -25,6 +25,8 @@ const params = z.object({
   mode: iniChoice(['reboot', 'coldboot']),
   /** wire pairs stay off this long in a cold boot (lab hours) */
   off_hours: iniNumber({ min: 0, max: 48, unit: 'h' }).default(8),
+  /** the original's console detail: icefat logs every step either way */
+  verbose: iniBool(false),
 });
 type P = z.infer<typeof params>;
 
@@ -64,7 +66,7 @@ async function rebootModule(ctx: TaskContext, m: ActiveModule): Promise<BootOutc
   for (let attempt = 1; attempt <= 2; attempt++) {
     ctx.signal.throwIfAborted();
     try {
-      await powerCycle(host, icmPort, address, m.port, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
+      await powerCycle(host, icmPort, address, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
       const c = await verifyModule(host, m.port, expected);
       if (c.ok) return { m, attempts: attempt, failedAttempts, ok: true, fpgaVersion: c.fpgaVersion ?? -1, message: c.message };
       message = c.message;
@@ -137,7 +139,7 @@ export const kind: TaskKind<P> = {
   name: 'bootmon',
   summary: 'warm reboot of every module, or a cold boot (wire pairs off for 8 h)',
   params,
-  positional: ['mode'],
+  positional: ['mode', 'verbose'],
   estimateS: (p, m) =>
     p.mode === 'coldboot' ? HV_RAMP_S + p.off_hours * 3600 + 300 + 10 * m + HV_RAMP_S : HV_RAMP_S + 16 * 2 + 5 + 10 * m + HV_RAMP_S,
   async run(ctx, p) {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { updateJsonFile } from '../fat/run-files.js';
-import { iniText } from './values.js';
+import { iniBool, iniText } from './values.js';
 import type { TaskKind } from './types.js';
 
 /**
  * `manual_input`: pause until a person answers. "Yes" continues; "no" (with a reason) stops the
- * run cleanly. The original ignored a "no" and carried on; icefat does not.
+ * run cleanly. The original ignored a "no" and carried on; icefat does not. `verbose` (the
+ * original's console detail) changes nothing: icefat says the same either way.
  */
-const params = z.object({ message: iniText().default('Ready to continue?') });
+const params = z.object({ message: iniText().default('Ready to continue?'), verbose: iniBool(true) });
 type P = z.infer<typeof params>;
 
 export class RunStoppedByOperator extends Error {
@@ -21,7 +22,7 @@ export const kind: TaskKind<P> = {
   name: 'manual_input',
   summary: 'pause for a person to confirm',
   params,
-  positional: ['message'],
+  positional: ['message', 'verbose'],
   estimateS: () => 0,
   needsPerson: (p) => `manual input: ${p.message}`,
   async run(ctx, p) {

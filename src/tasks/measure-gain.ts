@@ -38,6 +38,8 @@ const params = z.object({
   mode: iniChoice(['scan', 'check']).default('scan'),
   n_checks: iniInt({ min: 1 }).default(1),
   configuration: iniChoice(['waveform', 'chargestamp']).default('waveform'),
+  /** the original's trial on the first D-Egg only */
+  test: iniBool(false).refine((v) => !v, "test = True (the original's trial on the first D-Egg only) is not implemented in icefat"),
   /** waveforms per HV point (the original's Events: 10000) */
   n_events: iniInt({ min: 100, max: 1_000_000 }).default(10000),
 });
@@ -295,7 +297,7 @@ export const kind: TaskKind<P> = {
   name: 'measure_gain',
   summary: 'gain scan to the HV at gain 1e7 (or a gain check at the set HV)',
   params,
-  positional: ['comment', 'n_jobs', 'resume', 'mode', 'n_checks', 'configuration'],
+  positional: ['comment', 'n_jobs', 'resume', 'mode', 'n_checks', 'configuration', 'test'],
   // about 6-8 points per PMT, both PMTs of a module together; a point is n_events at ~1 kHz plus the ramp
   // a check is one point per PMT and check at the set HV
   estimateS: (p, m) =>

@@ -235,7 +235,7 @@ export const kind: TaskKind<P> = {
   aliases: ['measure_long_waveform'],
   summary: 'double pulse (or droop) with 1024-sample waveforms of laser bursts, 5000 shots per PMT',
   params,
-  positional: ['comment', 'strength0', 'strength1', 'mode'],
+  positional: ['comment', 'strength0', 'strength1', 'n_jobs', 'mode'],
   estimateS: (p, m) => LASER.hvRampS + 30 + rounds(m, p.n_jobs) * 2 * (p.n_events / LASER.laserHz + 5),
   async run(ctx, p) {
     const ws = ctx.ws;

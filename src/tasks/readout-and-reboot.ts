@@ -69,7 +69,8 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
     name,
     summary: reboot ? 'reboot each module in turn and read its sensors' : "read each module's sensors",
     params,
-    positional: ['comment', 'set_time'],
+    // the original's signatures: readout_and_reboot(json_file, comment, set_time), readout_and_readout(json_file, set_time, comment)
+    positional: reboot ? ['comment', 'set_time'] : ['set_time', 'comment'],
     estimateS: (p, n) => Math.max(p.set_time, Math.ceil(n / 4) * (reboot ? 12 : 5)),
     async run(ctx, p) {
       const type = reboot ? 'ReadoutReboot' : 'ReadoutOnly';

@@ -17,6 +17,8 @@ const params = z.object({
   /** how close to the set point counts as reached */
   band_c: iniNumber({ min: 0.1, unit: '°C' }).default(2),
   hold_s: iniNumber({ min: 0, unit: 's' }).default(600),
+  /** the original's `monitor` flag for its freezer-controller script: accepted, changes nothing here */
+  monitor: iniBool(false),
 });
 type P = z.infer<typeof params>;
 
@@ -36,7 +38,7 @@ export const kind: TaskKind<P> = {
   aliases: ['dummy_wrapper', 'freezer'],
   summary: 'change the freezer set point (fcurrent + fdelta) and wait until it is reached',
   params,
-  positional: ['fcurrent', 'fdelta'],
+  positional: ['fcurrent', 'fdelta', 'monitor'],
   estimateS: (p) => {
     const dT = target(p) - p.fcurrent;
     const hours = (dT < 0 ? COOL_TAU_H : WARM_TAU_H) * Math.log(Math.max(1, Math.abs(dT) / p.band_c));

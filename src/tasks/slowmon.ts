@@ -38,6 +38,8 @@ const params = z.object({
   max_i: iniInt({ min: 1 }).default(1),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
   use_fir: iniBool(true),
+  /** the original's console detail: icefat logs every step either way */
+  verbose: iniBool(false),
   n_gain_events: iniInt({ min: 100 }).default(30000),
   n_check_events: iniInt({ min: 100 }).default(20000),
   n_runs: iniInt({ min: 10 }).default(1000),
@@ -69,7 +71,7 @@ export const kind: TaskKind<P> = {
   name: 'slowmon',
   summary: 'gain-scan monitoring while the temperature changes (new HV at 1e7, scalers, delta-t)',
   params,
-  positional: ['max_i', 'n_jobs', 'use_fir'],
+  positional: ['max_i', 'n_jobs', 'use_fir', 'verbose'],
   estimateS: (p, m) =>
     60 +
     p.max_i * rounds(m, p.n_jobs) * (15 + 2 * ((p.n_gain_events + p.n_check_events) / 1000 + p.n_runs * 0.1 + p.n_dt_events / 1500 + 10)),

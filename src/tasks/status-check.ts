@@ -1,21 +1,39 @@
 import { z } from 'zod';
 import { wirePairOf } from '../lab/station.js';
-import { moduleStatus, powerCycle, type ModuleStatus } from '../fat/module-link.js';
+import { FLASH_ATTEMPTS, moduleStatus, powerCycle, type ModuleCheck, type ModuleStatus } from '../fat/module-link.js';
 import { iniBool } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 
 /**
- * `status_check`: every module answers, its FPGA has the expected version (reflashed once when
- * not), mainboard temperature and HV readback are read. A module that fails gets one power cycle;
- * if it still fails it is excluded from the rest of the run and the run goes on for the others.
- * With `reboot`, every module is power-cycled first (the original's warm reboot of all D-Eggs).
+ * `status_check`: every module answers, its FPGA has the expected version (reflashed up to three
+ * times when not, with a warning to people when all three fail, as the original's reflash_fpga),
+ * mainboard temperature and HV readback are read. A module that fails gets one power cycle; if it
+ * still fails it is excluded from the rest of the run and the run goes on for the others. With
+ * `reboot`, every module is power-cycled first (the original's warm reboot of all D-Eggs).
  */
 const params = z.object({ verbose: iniBool(true), reboot: iniBool(false) });
 type P = z.infer<typeof params>;
 
 async function cycle(ctx: TaskContext, m: ActiveModule): Promise<void> {
   const { icmPort, address } = wirePairOf(ctx.ws.station, m.port);
-  await powerCycle(ctx.ws.station.daq_host, icmPort, address, m.port, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
+  await powerCycle(ctx.ws.station.daq_host, icmPort, address, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
+}
+
+/** Says what the FPGA flashes of one module check came to: a warning to people when every attempt failed. */
+export function reportFlashes(emit: TaskContext['emit'], m: ActiveModule, c: ModuleCheck): void {
+  const errors = c.flashErrors ?? [];
+  if (!errors.length) return;
+  const gaveUp = errors.length >= FLASH_ATTEMPTS;
+  emit({
+    level: gaveUp ? 'warn' : 'info',
+    kind: gaveUp ? 'module.fpga-reflash-failed' : 'module.fpga-reflashed',
+    message: gaveUp
+      ? `D-Egg ${m.serial} (port ${m.port}): failed to reconfigure its FPGA ${errors.length} times in a row (last: ${errors.at(-1)})`
+      : `D-Egg ${m.serial} (port ${m.port}): FPGA configured at flash attempt ${errors.length + 1} of ${FLASH_ATTEMPTS}`,
+    detail: errors.map((e, i) => `flash ${i + 1}: ${e}`).join('\n'),
+    audience: gaveUp ? 'people' : 'log',
+    data: { port: m.port, serial: m.serial, flashErrors: errors },
+  });
 }
 
 export async function checkModules(
@@ -24,6 +42,7 @@ export async function checkModules(
 ): Promise<{ ok: Array<ModuleStatus & { cycled: boolean }>; excluded: Array<{ port: number; serial: string; reason: string }> }> {
   const host = ctx.ws.station.daq_host;
   const expected = ctx.ws.station.expected.fpga_version;
+  const emit: TaskContext['emit'] = (e) => ctx.emit(e);
   const ok: Array<ModuleStatus & { cycled: boolean }> = [];
   const excluded: Array<{ port: number; serial: string; reason: string }> = [];
   let done = 0;
@@ -31,6 +50,7 @@ export async function checkModules(
     ctx.modules.map(async (m) => {
       if (reboot) await cycle(ctx, m).catch(() => undefined);
       let s = await moduleStatus(host, m.port, expected);
+      reportFlashes(emit, m, s);
       let cycled = reboot;
       if (!s.ok) {
         cycled = true;
@@ -43,6 +63,7 @@ export async function checkModules(
         try {
           await cycle(ctx, m);
           s = await moduleStatus(host, m.port, expected);
+          reportFlashes(emit, m, s);
         } catch (e) {
           s = { ...s, ok: false, message: (e as Error).message };
         }

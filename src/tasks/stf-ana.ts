@@ -1,12 +1,22 @@
 import { z } from 'zod';
 import { summariseStf, type StfModuleResult } from '../analysis/stf.js';
 import type { TaskKind } from './types.js';
+import { iniText } from './values.js';
 
 /**
  * `stf_ana`: the summary of the latest STF of the run, from the store (the results measure_stf
- * recorded): how many modules passed, and which items failed on which module.
+ * recorded): how many modules passed, and which items failed on which module. The original's
+ * `(runconfig, stfnumber=None, omit=None)` chose an earlier STF and modules to leave out; icefat
+ * takes their default only, and says so at `fat schedule check` for anything else.
  */
-const params = z.object({});
+const onlyNone = (what: string) =>
+  iniText()
+    .default('None')
+    .refine((v) => ['none', ''].includes(v.trim().toLowerCase()), `${what} is not implemented in icefat: leave it None`);
+const params = z.object({
+  stfnumber: onlyNone('choosing an STF other than the latest (stfnumber)'),
+  omit: onlyNone('leaving modules out of the summary (omit)'),
+});
 type P = z.infer<typeof params>;
 
 const detailSchema = z.object({
@@ -25,7 +35,7 @@ export const kind: TaskKind<P> = {
   name: 'stf_ana',
   summary: 'summary of the latest STF results of the run: pass/fail counts, failing items by module',
   params,
-  positional: [],
+  positional: ['stfnumber', 'omit'],
   estimateS: (_p, m) => 30 + 5 * m,
   async run(ctx) {
     const db = ctx.ws.db;

@@ -8,24 +8,32 @@ import {
   estimateSchedule,
   formatDurationS,
   formatProblem,
+  groupWarnings,
   parseSchedule,
   ScheduleError,
+  type Schedule,
   type ScheduleProblem,
 } from '../../src/fat/schedule/parse.js';
 import { scheduleTemplate } from '../../src/fat/schedule/templates.js';
 import { iniBool } from '../../src/tasks/values.js';
 import { fat } from '../helpers/fat-cli.js';
+import { kindCounts, NO_HV_COUNTS, REFERENCE_COUNTS, REFERENCE_INI } from '../helpers/reference-schedule.js';
 
 const cat = catalogue();
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/schedules');
 let dir = '';
 let runFile = '';
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-schedule-'));
   runFile = path.join(dir, 'run_00007.json');
+  fs.writeFileSync(path.join(dir, 'run_00001.json'), '{}');
   fs.writeFileSync(runFile, '{}');
 });
+
+/** The generator's file as it is, beside a run_00001.json (its run_file is that relative name). */
+function reference(): string {
+  return write('original-standard-fat.ini', fs.readFileSync(REFERENCE_INI, 'utf8'));
+}
 
 function write(name: string, text: string): string {
   const f = path.join(dir, name);
@@ -97,30 +105,18 @@ describe('templates', () => {
     expect(parseSchedule(f, cat).tasks).toHaveLength(11);
   });
 
-  it('standard: the phases of the original FAT with set points, manual inputs and backups', () => {
-    const f = write('standard.ini', scheduleTemplate('standard', runFile));
-    const r = checkSchedule(f, cat);
-    const tasks = r.schedule.tasks;
-    expectValid(r.problems);
-    const freezer = tasks.filter((t) => t.kind === 'set_freezer').map((t) => [t.params.fcurrent, t.params.fdelta]);
-    expect(freezer).toEqual([
-      [20, -60],
-      [-40, 20],
-      [-20, 40],
-      [20, -60],
-      [-40, 60],
-    ]);
-    expect(tasks.filter((t) => t.kind === 'manual_input').map((t) => t.params.message)).toEqual([
-      'Are the gain and STF OK? If so, continue',
-      'Pausing DAQ for room temperature repairs!',
-      'Run is Finished, install dehumidifiers!',
-    ]);
-    expect(tasks.at(-1)!.kind).toBe('manual_input');
-    expect(tasks.filter((t) => t.kind === 'bootmon' && t.params.mode === 'coldboot').map((t) => t.section)).toEqual(['bootmon_0_coldboot']);
-    // the 54 constant-monitoring runs of the second -40 °C phase
-    const kinds = tasks.map((t) => t.kind).join(' ');
-    expect(kinds).toContain(Array(54).fill('constant_monitor').join(' '));
-    expect(tasks.filter((t) => t.kind === 'slowmon')).toHaveLength(20 + 16 + 18 + 26);
+  it("standard: the original generator's schedule, section by section: names, kinds, parameters", () => {
+    const mine = checkSchedule(write('standard.ini', scheduleTemplate('standard', runFile)), cat);
+    expectValid(mine.problems);
+    expect(mine.schedule.warnings).toEqual([]);
+    const ref = checkSchedule(reference(), cat);
+    expectValid(ref.problems);
+    const view = (s: Schedule) => s.tasks.map((t) => ({ section: t.section, kind: t.kind, params: t.params }));
+    expect(mine.schedule.tasks).toHaveLength(1114);
+    // one section at a time, so a difference names its section
+    view(ref.schedule).forEach((want, i) => expect(view(mine.schedule)[i], want.section).toEqual(want));
+    expect(mine.schedule.constants.verbose).toBe(false);
+
     // backups never after the large-data measurements
     const large = new Set([
       'measure_gain',
@@ -130,47 +126,138 @@ describe('templates', () => {
       'measure_linearity',
       'measure_pulsed_waveform',
     ]);
+    const tasks = mine.schedule.tasks;
     expect(tasks.filter((t) => t.runBackup && large.has(t.kind))).toEqual([]);
     expect(tasks.filter((t) => t.runBackup).length).toBeGreaterThan(10);
-    expect(new Set(tasks.map((t) => t.section)).size).toBe(tasks.length);
     // one to two weeks of lab time
-    const est = estimateSchedule(r.schedule, cat, 16);
+    const est = estimateSchedule(mine.schedule, cat, 16);
     expect(est.totalS / 86400).toBeGreaterThan(7);
     expect(est.totalS / 86400).toBeLessThan(14);
   });
+
+  it("standard without HV (the generator's --no_hv): 1086 tasks, counted as original-standard-fat.md gives them", () => {
+    // The original generator cannot run here, so this variant comes from icefat's template; the
+    // HV variant above equals the generator's real output section by section, and these are the
+    // reference's own counts for --no_hv.
+    const r = checkSchedule(write('standard-no-hv.ini', scheduleTemplate('standard', runFile, { hv: false })), cat);
+    expectValid(r.problems);
+    expect(kindCounts(r.schedule.tasks)).toEqual(NO_HV_COUNTS);
+    expect(r.schedule.tasks).toHaveLength(1086);
+    expect(r.schedule.tasks.at(-1)).toMatchObject({
+      section: 'manual_input_4',
+      params: { message: 'Run is Finished, install dehumidifiers!' },
+    });
+  });
 });
 
-describe('the original create_fat_config.py format', () => {
-  const original = () =>
-    write(
-      'original.ini',
-      fs.readFileSync(path.join(FIXTURES, 'original_standard.ini'), 'utf8').replace(/^run_file = .*$/m, `run_file = ${runFile}`),
-    );
-
-  it('maps every task of the original standard FAT to the catalogue, with positional arguments in order', () => {
-    const r = checkSchedule(original(), cat);
+describe('the original create_fat_config.py output (test/fixtures/schedules/original-standard-fat.ini, as it is)', () => {
+  it('reads every section, by position against the real signatures: 1114 tasks, counted as original-standard-fat.md gives them', () => {
+    const r = checkSchedule(reference(), cat);
     expect(r.schedule.format).toBe('original');
     expectValid(r.problems);
+    expect(r.schedule.tasks).toHaveLength(1114);
+    expect(kindCounts(r.schedule.tasks)).toEqual(REFERENCE_COUNTS);
     const s = r.schedule.tasks;
     expect(s[0]).toMatchObject({ section: 'disable_laser_0', kind: 'disable_laser', params: {} });
     expect(s[1]).toMatchObject({ section: 'status_check_0', kind: 'status_check', params: { verbose: true, reboot: false } });
-    const freezer = s.find((t) => t.section === 'dummy_wrapper_0')!;
-    expect(freezer.kind).toBe('set_freezer');
-    expect(freezer.params).toMatchObject({ fcurrent: 20, fdelta: -60 });
-    const mon = s.find((t) => t.section === 'constant_monitor_1')!;
-    expect(mon.params).toMatchObject({ max_i: 1, n_jobs: 4, use_fir: false, verbose: true, ignore_warn: false });
-    // the same FAT as icefat's standard template, task for task
-    const mine = checkSchedule(write('standard2.ini', scheduleTemplate('standard', runFile)), cat).schedule.tasks;
-    expect(s.map((t) => [t.kind, t.params])).toEqual(mine.map((t) => [t.kind, t.params]));
+    expect(s.find((t) => t.section === 'dummy_wrapper_0')).toMatchObject({ kind: 'set_freezer', params: { fcurrent: 20, fdelta: -60 } });
+    expect(s.find((t) => t.section === 'constant_monitor_1')!.params).toMatchObject({
+      max_i: 2,
+      n_jobs: 4,
+      use_fir: false,
+      verbose: true,
+      ignore_warn: false,
+    });
+    expect(s.find((t) => t.section === 'measure_pulsed_waveform_0')!.params).toMatchObject({
+      comment: 'double burst 0.05fw, 100 Hz',
+      strength0: 0.05,
+      strength1: 1,
+      n_jobs: 4,
+      mode: 'double',
+    });
+    expect(s.find((t) => t.section === 'measure_camera_0')!.params).toEqual({ comment: 'FAT', n_jobs: 4, plot: true, test: false });
+    expect(s.find((t) => t.section === 'measure_pattern_0')!.params).toEqual({ comment: 'FAT test', n_jobs: 4 });
     expect(s.filter((t) => t.runBackup)).toEqual([]);
   });
 
+  it("run_timing's positional slip: runs as the keys say, with a warning naming section and line", () => {
+    const f = reference();
+    const r = checkSchedule(f, cat);
+    const timing = r.schedule.tasks.filter((t) => t.kind === 'run_timing');
+    expect(timing.map((t) => t.section)).toEqual(['run_timing_0', 'run_timing_1', 'run_timing_2']);
+    // by position the original got fStrength = 'charge_stamp', method = True, overwrite = False
+    for (const t of timing)
+      expect(t.params).toEqual({
+        comment: 'spe level tts -40',
+        n_jobs: 4,
+        f_strength: 1,
+        method: 'charge_stamp',
+        overwrite: true,
+        verbose: false,
+        alt_fitting: false,
+      });
+    const slips = r.schedule.warnings.filter((w) => w.code === 'positional-slip' && w.section?.startsWith('run_timing'));
+    expect(slips.map(formatProblem)).toEqual(
+      [1043, 2552, 6090].map(
+        (line, i) =>
+          `${f} line ${line}, [run_timing_${i}] method: the original passes a section's values by position, so here method = charge_stamp landed in f_strength, overwrite = True landed in method, verbose = False landed in overwrite; icefat runs the section as its keys say`,
+      ),
+    );
+    // analysis_wrapper's keys are out of order too (offline before simple): as the keys say, and said
+    const ana = r.schedule.warnings.filter((w) => w.code === 'positional-slip' && w.section?.startsWith('analysis_wrapper'));
+    expect(ana.map((w) => [w.section, w.line])).toEqual([
+      ['analysis_wrapper_0', 56],
+      ['analysis_wrapper_1', 820],
+      ['analysis_wrapper_2', 1965],
+      ['analysis_wrapper_3', 4371],
+    ]);
+    expect(r.schedule.tasks.find((t) => t.section === 'analysis_wrapper_0')!.params).toMatchObject({
+      offline: false,
+      simple: false,
+      save_df: false,
+    });
+  });
+
+  it('bool("False"): verbose and run_backup read as false, each with a warning naming section and line', () => {
+    const f = reference();
+    const r = checkSchedule(f, cat);
+    expect(r.schedule.constants.verbose).toBe(false);
+    const bools = r.schedule.warnings.filter((w) => w.code === 'python-bool');
+    expect(bools[0]).toMatchObject({ section: 'constants', key: 'verbose', line: 3 });
+    expect(formatProblem(bools[0])).toContain(
+      `${f} line 3, [constants] verbose: the original read any text here as True (Python's bool("False"))`,
+    );
+    const backups = bools.slice(1);
+    // every section the generator wrote run_backup = False into: gain, slowmon, constant_monitor, linearity, double pulse
+    expect(backups).toHaveLength(4 + 80 + 81 + 3 + 3);
+    expect(backups[0]).toMatchObject({ section: 'measure_gain_0', key: 'run_backup', line: 37 });
+    expect(backups[0].message).toMatch(
+      /^the original backed up after this task all the same .*icefat reads it as false: no backup after this task$/,
+    );
+    expect(r.schedule.tasks.find((t) => t.section === 'measure_gain_0')!.runBackup).toBe(false);
+    // grouped for people: one line per kind of warning, naming where
+    const lines = groupWarnings(r.schedule.warnings);
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(
+      /^\[measure_gain_0\] run_backup line 37, \[slowmon_0\] run_backup line 81, .* and 167 more: the original backed up/,
+    );
+  });
+
+  it("verbose = True (the generator's -v) gives no verbose warning", () => {
+    const f = write('original-v.ini', fs.readFileSync(reference(), 'utf8').replace('verbose = False', 'verbose = True'));
+    const r = checkSchedule(f, cat);
+    expectValid(r.problems);
+    expect(r.schedule.constants.verbose).toBe(true);
+    expect(r.schedule.warnings.filter((w) => w.section === 'constants')).toEqual([]);
+    expect(r.schedule.tasks).toHaveLength(1114);
+  });
+
   it('fails on a missing run file, naming section, key and line, and returns no tasks', () => {
-    const f = path.join(FIXTURES, 'original_standard.ini');
+    const f = REFERENCE_INI;
     const r = checkSchedule(f, cat);
     const p = r.problems.find((x) => x.code === 'constants')!;
     expect(formatProblem(p)).toBe(
-      `${f} line 2, [constants] run_file: /home/icehap-daq/data/json/run/run_00123.json does not exist (create the run with \`fat run new\`)`,
+      `${f} line 2, [constants] run_file: ${path.join(path.dirname(REFERENCE_INI), 'run_00001.json')} does not exist (create the run with \`fat run new\`)`,
     );
     expect(() => parseSchedule(f, cat)).toThrow(/line 2, \[constants\] run_file: .* does not exist/);
   });
@@ -191,18 +278,37 @@ describe('the original create_fat_config.py format', () => {
     expect(() => parseSchedule(f, cat)).toThrow(ScheduleError);
   });
 
-  it('expands the monitoring_session fragment, and names an unknown fragment', () => {
+  it('a key that names no parameter is a label: its value goes by position, with a warning', () => {
+    const f = write(
+      'orig-label.ini',
+      header() + '[wait_time_0]\npackage = degg_measurements.utils.master_tools\ntask = wait_time\nseconds = 30\n',
+    );
+    const r = checkSchedule(f, cat);
+    expectValid(r.problems);
+    expect(r.schedule.tasks[0].params).toEqual({ pause: 30 });
+    expect(r.schedule.warnings.map(formatProblem)).toEqual([
+      `${f} line 7, [wait_time_0] seconds: "seconds" is not a parameter of wait_time (pause): the original passed it by position, as pause, and so does icefat`,
+    ]);
+  });
+
+  it('expands monitoring_session(comment, reboot=False, n_sets=6) as the original, every set, and names an unknown fragment', () => {
     const f = write(
       'frag.ini',
       header() +
-        '[monitoring_session_0]\npackage = degg_measurements.daq_scripts.fat_master\nfragment = monitoring_session\ncomment = overnight\nset_time = 1800\nn_cycles = 2\n',
+        '[overnight_]\npackage = degg_measurements.daq_scripts.fat_master\nfragment = monitoring_session\ncomment = overnight\nreboot = True\nn_sets = 2\n\n' +
+        '[quiet_]\npackage = degg_measurements.daq_scripts.fat_master\nfragment = monitoring_session\ncomment = quiet\nreboot = False\nn_sets = 1\n',
     );
     const s = parseSchedule(f, cat);
-    expect(s.tasks.map((t) => [t.section, t.kind, t.params])).toEqual([
-      ['monitoring_session_0.0', 'readout_and_readout', { comment: 'overnight', set_time: 1800 }],
-      ['monitoring_session_0.1', 'readout_and_reboot', { comment: 'overnight', set_time: 1800 }],
-      ['monitoring_session_0.2', 'readout_and_readout', { comment: 'overnight', set_time: 1800 }],
-      ['monitoring_session_0.3', 'readout_and_reboot', { comment: 'overnight', set_time: 1800 }],
+    expect(s.tasks.map((t) => [t.section, t.kind, t.params, t.runBackup])).toEqual([
+      ['overnight_rr0', 'readout_and_readout', { set_time: 3600, comment: 'overnight:0' }, true],
+      ['overnight_rb0', 'readout_and_reboot', { comment: 'overnight:0', set_time: 1200 }, true],
+      ['overnight_rr1', 'readout_and_readout', { set_time: 3600, comment: 'overnight:1' }, true],
+      ['overnight_rb1', 'readout_and_reboot', { comment: 'overnight:1', set_time: 1200 }, true],
+      ['quiet_rr0', 'readout_and_readout', { set_time: 3600, comment: 'quiet:0' }, true],
+    ]);
+    // the original returned inside its loop: only the first set
+    expect(s.warnings.map(formatProblem)).toEqual([
+      `${f} line 6, [overnight_] fragment: the original's monitoring_session returns inside its loop, so it added the first of the 2 sets only; icefat adds all 2`,
     ]);
     const g = write('frag-bad.ini', header() + '[m_0]\npackage = p\nfragment = some_session\n');
     expect(() => parseSchedule(g, cat)).toThrow(

@@ -17,11 +17,17 @@ export interface FatResult {
   stderr: string;
 }
 
+/**
+ * The suite runs `fat master` from a working tree that may have uncommitted changes; the master's
+ * guard against them is tested on its own (test/e2e/original-schedule.test.ts passes '' here).
+ */
+export const TEST_ENV = { FAT_ALLOW_DIRTY: '1' };
+
 /** Runs the real `fat` binary against a home folder, as a shifter's terminal would. */
 export function fat(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 150_000): Promise<FatResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...TEST_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import type { FatResult } from './fat-cli.js';
+import { TEST_ENV, type FatResult } from './fat-cli.js';
 
 /**
  * Helpers for the end-to-end tests of `fat master`: schedule files written by hand in icefat's
@@ -45,7 +45,7 @@ export interface Background {
 /** Starts `fat` without waiting for it (no TTY: the master asks nothing at its terminal). */
 export function spawnFat(home: string, args: string[], env: Record<string, string> = {}): Background {
   const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -92,4 +92,6 @@ export const TEST_PORTS = {
   measureCameras: 29700,
   camerasMaster: 29900,
   cameraWords: 30100,
+  // test/e2e/original-schedule.test.ts: 22500..22599, 23500..23516, 23734
+  originalSchedule: 22500,
 } as const;

@@ -7,6 +7,7 @@ import { closestNames, findKind, kindsOf, type Catalogue } from '../../tasks/cat
 import { findFragment, fragments } from './fragments.js';
 import { readIni, type IniEntry, type IniProblem, type IniSection } from './ini.js';
 import { iniBool, iniInt, parseIniBool } from '../../tasks/values.js';
+import { readPositional, type Warn } from './positional.js';
 
 export { estimateSchedule, formatDurationS, type TaskEstimate } from './estimate.js';
 
@@ -18,8 +19,11 @@ export { estimateSchedule, formatDurationS, type TaskEstimate } from './estimate
  *   keys being positional arguments in file order.
  * The whole file is checked before anything runs, and every problem is reported at once.
  *
- * Two quirks of the original are fixed: "False" is false (it used bool(string)), and `run_backup`
- * applies to its own section only (it carried over to the following sections).
+ * Where the original slips, icefat does what the file's keys say and warns (the schedule still
+ * runs): "False" is false (the original's bool("False") is True, for `verbose` and `run_backup`),
+ * `run_backup` applies to its own section only (it carried over to the following sections), and
+ * a key that the original passed into another parameter by position goes to the parameter it
+ * names (positional.ts).
  */
 export interface ScheduleTask {
   index: number;
@@ -39,6 +43,14 @@ export interface Schedule {
   constants: { runFile: string; verbose: boolean; startAt?: number };
   tasks: ScheduleTask[];
   format: 'icefat' | 'original';
+  /** where the file says one thing and the original did another: icefat did what the file says */
+  warnings: ScheduleWarning[];
+}
+
+export type WarningCode = 'positional-slip' | 'python-bool' | 'label' | 'fragment';
+
+export interface ScheduleWarning extends IniProblem {
+  code: WarningCode;
 }
 
 export type ProblemCode =
@@ -50,10 +62,23 @@ export interface ScheduleProblem extends IniProblem {
   kind?: string;
 }
 
-export function formatProblem(p: ScheduleProblem): string {
+export function formatProblem(p: ScheduleProblem | ScheduleWarning): string {
   const where = p.line > 0 ? `${p.file} line ${p.line}` : p.file;
   if (p.section === undefined) return `${where}: ${p.message}`;
   return `${where}, [${p.section}]${p.key === undefined ? '' : ` ${p.key}`}: ${p.message}`;
+}
+
+/**
+ * Warnings with the same message as one line each, naming where (the original's generator
+ * writes the same slip into many sections): "[a] key line 3, [b] key line 9 and 4 more: message".
+ */
+export function groupWarnings(warnings: ScheduleWarning[], show = 4): string[] {
+  const byMessage = new Map<string, ScheduleWarning[]>();
+  for (const w of warnings) byMessage.set(w.message, [...(byMessage.get(w.message) ?? []), w]);
+  return [...byMessage].map(([message, list]) => {
+    const where = list.slice(0, show).map((w) => `[${w.section}] ${w.key} line ${w.line}`);
+    return `${where.join(', ')}${list.length > show ? ` and ${list.length - show} more` : ''}: ${message}`;
+  });
 }
 
 export class ScheduleError extends Error {
@@ -76,7 +101,7 @@ const constantsSchema = {
  */
 export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedule; problems: ScheduleProblem[] } {
   const problems: ScheduleProblem[] = [];
-  const schedule: Schedule = { file, hash: '', constants: { runFile: '', verbose: true }, tasks: [], format: 'icefat' };
+  const schedule: Schedule = { file, hash: '', constants: { runFile: '', verbose: true }, tasks: [], format: 'icefat', warnings: [] };
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -94,7 +119,17 @@ export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedul
 
   const taskSections = ini.sections.filter((s) => s !== constants);
   schedule.format = taskSections.some((s) => s.entries.some((e) => e.key === 'package' || e.key === 'fragment')) ? 'original' : 'icefat';
-  for (const s of taskSections) readTaskSection(file, s, schedule, cat, problems);
+  const warn: Warn = (code, message, e, section) =>
+    schedule.warnings.push({ file, line: e.line, section: section.name, key: e.key, code, message });
+  const verbose = constants?.entries.find((e) => e.key === 'verbose');
+  if (schedule.format === 'original' && verbose && parseIniBool(verbose.value) === false)
+    warn(
+      'python-bool',
+      `the original read any text here as True (Python's bool("${verbose.value}")) and posted every task to Slack; icefat reads it as false (verbose changes nothing in icefat)`,
+      verbose,
+      constants!,
+    );
+  for (const s of taskSections) readTaskSection(file, s, schedule, cat, problems, warn);
   if (!taskSections.length && !ini.problems.length)
     problems.push({ file, line: 1, code: 'structure', message: 'the schedule has no tasks' });
 
@@ -112,6 +147,7 @@ export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedul
   }
   // stable: problems of one line keep the order they were found in
   problems.sort((a, b) => a.line - b.line);
+  schedule.warnings.sort((a, b) => a.line - b.line);
   return { schedule, problems };
 }
 
@@ -153,7 +189,7 @@ function readConstants(file: string, s: IniSection, problems: ScheduleProblem[])
   return out;
 }
 
-function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: Catalogue, problems: ScheduleProblem[]): void {
+function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: Catalogue, problems: ScheduleProblem[], warn: Warn): void {
   const at = (key: string) => s.entries.find((e) => e.key === key);
   const problem = (code: ProblemCode, message: string, e?: IniEntry, kind?: string) =>
     problems.push({ file, line: e?.line ?? s.line, section: s.name, key: e?.key, code, message, kind });
@@ -162,15 +198,22 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
   if (taskE && fragE) return void problem('structure', 'has both `task` and `fragment`; a section is one or the other', fragE);
   if (!taskE && !fragE) return void problem('structure', 'names no task: add `task = NAME`');
 
+  const original = schedule.format === 'original';
   let runBackup = false;
   const rb = at('run_backup');
   if (rb) {
     const b = parseIniBool(rb.value);
     if (b === undefined) problem('bad-value', `expected True or False, got "${rb.value}"`, rb);
     else runBackup = b;
+    if (original && b === false)
+      warn(
+        'python-bool',
+        `the original backed up after this task all the same (Python's bool("${rb.value}") is True, and the flag carried over to the sections after it); icefat reads it as false: no backup after this task`,
+        rb,
+        s,
+      );
   }
   const args = s.entries.filter((e) => !RESERVED.has(e.key));
-  const positional = schedule.format === 'original';
 
   if (fragE) {
     const frag = findFragment(fragE.value);
@@ -178,18 +221,18 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
       const known = fragments.map((f) => f.name).join(', ');
       return void problem('unknown-task', `unknown fragment "${fragE.value}" (icefat knows: ${known})`, fragE);
     }
-    const p = readParams(frag.name, frag.params, frag.positional, args, positional, s.line, problem);
+    const p = readParams(frag.name, frag.params, frag.positional, args, original, s, problem, warn);
     if (!p) return;
-    const parts = frag.expand(p);
-    parts.forEach((part, i) => {
+    const note = frag.note?.(p);
+    if (note) warn('fragment', note, fragE, s);
+    for (const part of frag.expand(p, s.name)) {
       const kind = findKind(cat, part.kind);
       if (!kind)
         return void problem('unknown-task', `fragment ${frag.name} needs task kind ${part.kind}, which icefat does not have`, fragE);
-      const params = readParams(kind.name, kind.params, kind.positional, toEntries(part.params, fragE.line), false, s.line, problem);
+      const params = readParams(kind.name, kind.params, kind.positional, toEntries(part.params, fragE.line), false, s, problem, warn);
       if (!params) return;
-      const section = parts.length > 1 ? `${s.name}.${i}` : s.name;
-      addTask(schedule, { section, kind: kind.name, params, runBackup: runBackup && i === parts.length - 1, line: s.line });
-    });
+      addTask(schedule, { section: part.title, kind: kind.name, params, runBackup: part.runBackup, line: s.line });
+    }
     return;
   }
 
@@ -204,7 +247,7 @@ function readTaskSection(file: string, s: IniSection, schedule: Schedule, cat: C
           .join(', ')}`;
     return void problem('unknown-task', `unknown task "${name}"; ${hint}`, taskE);
   }
-  const params = readParams(kind.name, kind.params, kind.positional, args, positional, s.line, problem);
+  const params = readParams(kind.name, kind.params, kind.positional, args, original, s, problem, warn);
   if (!params) return;
   addTask(schedule, { section: s.name, kind: kind.name, params, runBackup, line: s.line });
 }
@@ -220,8 +263,8 @@ function toEntries(params: Record<string, unknown>, line: number): IniEntry[] {
 type Problem = (code: ProblemCode, message: string, e?: IniEntry, kind?: string) => void;
 
 /**
- * Parameters of one section through the kind's schema. Named (icefat) or positional (original:
- * the n-th argument is the kind's n-th positional parameter, whatever its key says).
+ * Parameters of one section through the kind's schema: by name (icefat), or by position against
+ * the original's signature (its files; positional.ts).
  */
 function readParams(
   kindName: string,
@@ -229,31 +272,33 @@ function readParams(
   positionalNames: string[],
   args: IniEntry[],
   positional: boolean,
-  sectionLine: number,
+  section: IniSection,
   problem: Problem,
+  warn: Warn,
 ): Record<string, unknown> | undefined {
   const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, unknown>) : undefined;
   const known = shape ? Object.keys(shape) : positionalNames;
-  const raw: Record<string, string> = {};
-  const entryOf = new Map<string, IniEntry>();
+  let entryOf = new Map<string, IniEntry>();
   let ok = true;
-  args.forEach((e, i) => {
-    let name = e.key;
-    if (positional) {
-      if (i >= positionalNames.length) {
+  if (positional) {
+    const r = readPositional(kindName, positionalNames, args, section, warn);
+    for (const p of r.problems) problem(p.code, p.message, p.entry, kindName);
+    ok = r.problems.length === 0;
+    entryOf = r.entryOf;
+  } else {
+    for (const e of args) {
+      if (!known.includes(e.key)) {
         ok = false;
-        const sig = positionalNames.length ? positionalNames.join(', ') : 'nothing';
-        return problem('too-many-arguments', `${kindName} takes ${sig} after run_file; this is argument ${i + 1}`, e, kindName);
-      }
-      name = positionalNames[i];
-    } else if (!known.includes(name)) {
-      ok = false;
-      const list = known.length ? known.join(', ') : 'none';
-      return problem('unknown-parameter', `${kindName} has no parameter "${name}" (its parameters: ${list})`, e, kindName);
+        problem(
+          'unknown-parameter',
+          `${kindName} has no parameter "${e.key}" (its parameters: ${known.length ? known.join(', ') : 'none'})`,
+          e,
+          kindName,
+        );
+      } else entryOf.set(e.key, e);
     }
-    raw[name] = e.value;
-    entryOf.set(name, e);
-  });
+  }
+  const raw = Object.fromEntries([...entryOf].map(([name, e]) => [name, e.value]));
   const r = schema.safeParse(raw);
   if (!r.success) {
     for (const issue of r.error.issues) {
@@ -261,7 +306,7 @@ function readParams(
       const e = name === undefined ? undefined : entryOf.get(name);
       const as = e && e.key !== name ? ` (argument ${name} of ${kindName})` : '';
       if (name !== undefined && !e)
-        problem('bad-value', `missing, ${kindName} needs it`, { key: name, value: '', line: sectionLine }, kindName);
+        problem('bad-value', `missing, ${kindName} needs it`, { key: name, value: '', line: section.line }, kindName);
       else problem('bad-value', issue.message + as, e, kindName);
     }
     return undefined;

@@ -74,6 +74,8 @@ export class MainboardSim {
   fpgaLoaded = true;
   /** flashConfigureFPGA ran since the last boot (the fpga-unconfigured fault waits for it) */
   fpgaFlashedSinceBoot = false;
+  /** flashes the fpga-flash-fails fault has made fail */
+  flashFailures = 0;
   /** version of the image in the FPGA (from the flash file name, e.g. degg_fw_v0x110.rbf = 272) */
   loadedFpgaVersion: number;
   /** lab time of the last power-on/boot (getTick, the log, warming up) */
@@ -194,8 +196,18 @@ export class MainboardSim {
 
   get fpgaVersion(): number {
     const faulty = this.ctx.faults.has('fpga-unconfigured', this.port, `wp${this.truth.wirePair}`);
-    if (!this.fpgaLoaded || (faulty && !this.fpgaFlashedSinceBoot)) return FPGA_VERSION_UNCONFIGURED;
+    if (!this.fpgaLoaded || (faulty && !this.fpgaFlashedSinceBoot) || this.flashFailsLeft() > 0) return FPGA_VERSION_UNCONFIGURED;
     return this.loadedFpgaVersion;
+  }
+
+  /** How many more flashes the fpga-flash-fails fault makes fail (0: none, Infinity: all). */
+  flashFailsLeft(): number {
+    const f = this.ctx.faults
+      .list()
+      .find((x) => x.kind === 'fpga-flash-fails' && (x.target === undefined || x.target.split('/')[0] === String(this.port)));
+    if (!f) return 0;
+    const n = f.target?.includes('/') ? Number(f.target.split('/')[1]) : Infinity;
+    return Math.max(0, n - this.flashFailures);
   }
 
   get fpgaConfigured(): boolean {

@@ -183,6 +183,10 @@ function configureFpga(word: string): Word {
     if (!file) throw fail(word);
     // the FPGA takes about two seconds to load from flash
     await m.ctx.clock.sleep(2000, io.signal);
+    if (m.flashFailsLeft() > 0) {
+      m.flashFailures++;
+      throw fail(word);
+    }
     const v = /v0x([0-9a-f]+)/i.exec(name);
     m.loadedFpgaVersion = v ? parseInt(v[1], 16) : m.truth.fpgaVersion;
     m.fpgaLoaded = true;
