@@ -1,3 +1,5 @@
+import { printable } from '../../util/printable.js';
+
 /**
  * A small subset of Python's configparser, enough for schedule files: ordered sections and
  * ordered entries with their line numbers. The `ini` npm package is not configparser (it drops
@@ -48,6 +50,8 @@ const OPTION = /^(.*?)\s*([=:])\s*(.*)$/;
 /** Parses INI text; problems are collected, not thrown, so a caller can report all of them. */
 export function readIni(text: string, file: string): { sections: IniSection[]; problems: IniProblem[] } {
   const sections: IniSection[] = [];
+  // by name: a lookup per header, so a file of 100k sections stays linear
+  const firstLine = new Map<string, number>();
   const problems: IniProblem[] = [];
   let current: IniSection | undefined;
   // the entry a continuation line extends, and how many blank lines were seen since
@@ -73,24 +77,25 @@ export function readIni(text: string, file: string): { sections: IniSection[]; p
     const header = SECTION.exec(stripped);
     if (header) {
       const name = header[1].trim();
-      const earlier = sections.find((s) => s.name === name);
-      if (earlier) {
-        problems.push({ file, line, section: name, message: `duplicate section (first at line ${earlier.line})` });
+      const earlier = firstLine.get(name);
+      if (earlier !== undefined) {
+        problems.push({ file, line, section: printable(name), message: `duplicate section (first at line ${earlier})` });
         // its entries are checked but dropped; they must not count as "outside any section"
         current = { name, line, entries: [] };
         return;
       }
       current = { name, line, entries: [] };
       sections.push(current);
+      firstLine.set(name, line);
       return;
     }
     if (!current) {
-      problems.push({ file, line, message: `"${stripped}" is outside any section (a file starts with a [section] header)` });
+      problems.push({ file, line, message: `"${printable(stripped)}" is outside any section (a file starts with a [section] header)` });
       return;
     }
     const opt = OPTION.exec(stripped);
     if (!opt || opt[1] === '') {
-      problems.push({ file, line, section: current.name, message: `"${stripped}" is not a "key = value" line` });
+      problems.push({ file, line, section: printable(current.name), message: `"${printable(stripped)}" is not a "key = value" line` });
       return;
     }
     const key = opt[1].toLowerCase();

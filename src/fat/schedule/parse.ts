@@ -99,11 +99,24 @@ const constantsSchema = {
  * Reads and validates a schedule without throwing: the tasks that could be built and every
  * problem found.
  */
+/** Far beyond any FAT (the standard one: 1114 tasks in 0.15 MiB), and checked in well under a second. */
+export const MAX_SCHEDULE_BYTES = 8 * 1048576;
+
 export function checkSchedule(file: string, cat: Catalogue): { schedule: Schedule; problems: ScheduleProblem[] } {
   const problems: ScheduleProblem[] = [];
   const schedule: Schedule = { file, hash: '', constants: { runFile: '', verbose: true }, tasks: [], format: 'icefat', warnings: [] };
   let bytes: Buffer;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_SCHEDULE_BYTES) {
+      problems.push({
+        file,
+        line: 0,
+        code: 'file',
+        message: `is ${(size / 1048576).toFixed(1)} MiB: a schedule is at most ${MAX_SCHEDULE_BYTES / 1048576} MiB (the standard FAT is 0.15 MiB); is it the right file?`,
+      });
+      return { schedule, problems };
+    }
     bytes = fs.readFileSync(file);
   } catch (e) {
     problems.push({ file, line: 0, code: 'file', message: `cannot be read: ${(e as Error).message}` });

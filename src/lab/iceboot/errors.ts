@@ -1,3 +1,5 @@
+import { printable } from '../../util/printable.js';
+
 /**
  * Every failure of a mainboard conversation, phrased for the shifter: which module, at which
  * address, what was sent, what was expected and what came back.
@@ -25,11 +27,5 @@ export class IcebootError extends Error {
 
 /** Shows a reply safely in a message: control and non-ASCII bytes as \xNN, long replies cut. */
 export function showReply(text: string, max = 120): string {
-  const cut = text.length > max ? text.slice(0, max) : text;
-  const shown = cut.replace(/[^\x20-\x7e]/g, (c) => {
-    if (c === '\r') return '\\r';
-    if (c === '\n') return '\\n';
-    return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
-  });
-  return `"${shown.replace(/"/g, '\\"')}${text.length > max ? '…' : ''}"`;
+  return `"${printable(text, max).replace(/"/g, '\\"')}"`;
 }
