@@ -4,7 +4,7 @@ import type { WaveformBlock } from '../lab/iceboot/decode.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { FilterWheel } from '../lab/instruments/filter-wheel.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
-import { TICKS_PER_SECOND } from '../analysis/laser-sync.js';
+import { gateBlock, type BlockGate } from '../analysis/laser-charge.js';
 import { measureBaseline } from './pmt-baseline.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
@@ -131,8 +131,14 @@ export const laserBaseline = (s: IcebootSession, ch: PmtChannel, m: ActiveModule
 
 /**
  * Threshold-triggered waveforms of `samples` samples on one channel until the blocks read cover
- * `shots` laser periods; each block goes to `onBlock` as it comes. Fails, naming the module and
- * what to check, when the laser does not show up within the deadline.
+ * `shots` laser periods; each block goes to `onBlock` as it comes, with its laser gate. Fails,
+ * naming the module and what to check, when the laser does not show up within the deadline.
+ *
+ * A block covers the shot times between its first and last trigger (gateBlock), not its span in
+ * periods plus one: that is right only when both ends are laser triggers. On a PMT whose dark
+ * pulses cross the threshold ten times per shot, a block of 31 triggers spans about three shots
+ * and mostly begins and ends with a dark pulse; counting one shot more per block recorded a
+ * quarter fewer shots than asked.
  */
 export async function readLaserShots(
   ctx: TaskContext,
@@ -140,7 +146,7 @@ export async function readLaserShots(
   m: ActiveModule,
   ch: PmtChannel,
   o: { samples: number; thresholdAdc: number; shots: number; laserHz: number },
-  onBlock: (b: WaveformBlock) => void,
+  onBlock: (b: WaveformBlock, gate: BlockGate) => void,
 ): Promise<{ blocks: number; coveredShots: number }> {
   await s.setConstReadout(ch, o.samples);
   await s.startThresholdTrigStream(ch, o.thresholdAdc);
@@ -160,8 +166,10 @@ export async function readLaserShots(
       }
       empty = 0;
       blocks++;
-      covered += b.count > 1 ? ((b.timestamp[b.count - 1] - b.timestamp[0]) / TICKS_PER_SECOND) * o.laserHz + 1 : 1;
-      onBlock(b);
+      const gate = gateBlock(b.timestamp.subarray(0, b.count), o.laserHz);
+      // a block with a trigger covers at least one shot, so that the reads end even without the laser
+      covered += Math.max(1, gate.shots);
+      onBlock(b, gate);
     }
   } finally {
     await s.disableTriggers(ch);

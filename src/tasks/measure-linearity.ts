@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { gateBlock, laserCharge, type LaserCharge } from '../analysis/laser-charge.js';
+import { laserCharge, type LaserCharge } from '../analysis/laser-charge.js';
 import {
   analyseLinearity,
   LINEARITY_FILTER_PAIRS,
@@ -117,10 +117,10 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   // waveforms of the laser-locked triggers only: at the low settings most triggers are dark pulses
   // (the lock is decided within each block, as laserCharge decides it again below)
   const kept: Uint16Array[] = [];
-  await readLaserShots(ctx, s, x.m, x.ch, { samples: LINEARITY.samples, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b) => {
+  await readLaserShots(ctx, s, x.m, x.ch, { samples: LINEARITY.samples, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b, gate) => {
     blockStarts.push(ts.length);
     const c = waveformCharges(b.adc, b.count, LINEARITY.samples, x.baselineAdc);
-    const locked = gateBlock(b.timestamp.subarray(0, b.count), LASER.laserHz).mask;
+    const locked = gate.mask;
     for (let k = 0; k < b.count; k++) {
       ts.push(b.timestamp[k]);
       q.push(c[k]);

@@ -13,7 +13,6 @@ import {
   type DroopSummary,
 } from '../analysis/double-pulse.js';
 import { median } from '../analysis/dark-rate.js';
-import { gateBlock } from '../analysis/laser-charge.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { addMeasurementEntry } from '../fat/run-files.js';
@@ -124,9 +123,9 @@ async function measurePmt(
   const kept: Uint16Array[] = [];
   const ts: number[] = [];
   let triggers = 0;
-  await readLaserShots(ctx, s, m, ch, { samples: n, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b) => {
+  await readLaserShots(ctx, s, m, ch, { samples: n, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b, gate) => {
     triggers += b.count;
-    const locked = gateBlock(b.timestamp.subarray(0, b.count), LASER.laserHz).mask;
+    const locked = gate.mask;
     for (let k = 0; k < b.count; k++) {
       if (!locked[k]) continue;
       kept.push(b.adc.slice(k * n, (k + 1) * n));

@@ -59,11 +59,17 @@ describe('measure_pulsed_waveform on the simulated lab', () => {
       // a second pulse much smaller than the first (Poisson at ~15 PE) makes no maximum of its own
       expect(p.fitted / p.laserEvents, what).toBeGreaterThan(0.85);
       expect(Math.abs(p.separationNs - SIM_BURST_SPACING_NS), `${what}: ${p.separationNs} ns`).toBeLessThan(1);
-      expect(Math.abs(p.peakRatio - 1), `${what}: ratio ${p.peakRatio}`).toBeLessThan(0.06);
+      // the ratio of two means over ~200 shots of 12-20 PE: its error, from the spread of the fitted
+      // amplitudes, is 0.021-0.031 per PMT (median 0.025; pulls of 124 PMTs over seeds 7-10: mean
+      // 0.05, sd 0.90), so 0.06 (2.4 sigma) failed one of 32 PMTs in about 40% of runs; 0.1 is 4 sigma
+      expect(Math.abs(p.peakRatio - 1), `${what}: ratio ${p.peakRatio}`).toBeLessThan(0.1);
       expect(p.peakToValley).toBeGreaterThan(1.2);
     }
     const mean = s.pmts.reduce((a, p) => a + p.separationNs, 0) / s.pmts.length;
     expect(Math.abs(mean - SIM_BURST_SPACING_NS)).toBeLessThan(0.2);
+    // a bias common to the PMTs shows in the mean ratio (its error: 0.025 / sqrt(32) = 0.0045)
+    const meanRatio = s.pmts.reduce((a, p) => a + p.peakRatio, 0) / s.pmts.length;
+    expect(Math.abs(meanRatio - 1), `mean peak ratio ${meanRatio}`).toBeLessThan(0.018);
     expect(env.lab.ctx.lab.fg.outputOn).toBe(false);
     expect(env.lab.ctx.lab.fg.burstOn).toBe(false);
 

@@ -39,6 +39,8 @@ export interface LaserView {
   onTick: number;
   periodTicks: number;
   pulsesPerShot: number;
+  /** between the pulses of a burst (20 ns of lab time) */
+  burstSpacingTicks: number;
 }
 
 export interface CalTrig {
@@ -86,7 +88,6 @@ export const PRETRIGGER_SAMPLES = 16;
 /** where a flasher pulse peaks after the ICM calibration trigger */
 export const FLASHER_DELAY_SAMPLES = 140;
 const SYNC_AMPLITUDE_ADC = 3000;
-const BURST_SPACING_TICKS = 4.8; // 20 ns between the pulses of a laser burst
 
 export class Acquisition {
   stream: StreamConfig | null = null;
@@ -281,11 +282,15 @@ export class Acquisition {
       return;
     }
     if (!(v.laserMeanPe > 0)) return;
-    const lead = v.transitTicks + laser.pulsesPerShot * BURST_SPACING_TICKS;
-    for (const shot of shotTicks(laser, from - lead, to - v.transitTicks)) {
+    // A burst belongs, whole, to the chunk its first pulse falls in: cut at a chunk boundary, the
+    // window of its trigger would show only part of it (a peak ratio or droop the PMT does not
+    // have) or its tail alone. Reads start a nominal backlog before now; on a lab clock that ticks
+    // in whole laser periods (time scale 1000) that is a fixed tick after a shot, which the board
+    // clock's drift (ppm x 1 s = up to 720 ticks) moves into the burst at every read.
+    for (const shot of shotTicks(laser, from - v.transitTicks, to - v.transitTicks)) {
       for (let b = 0; b < laser.pulsesPerShot; b++) {
-        const t = shot + v.transitTicks + b * BURST_SPACING_TICKS + rng.normal(0, v.ttsTicks);
-        if (t >= from && t < to) addLightPulse(train, rng, t, v.laserMeanPe, v.peakAdcPerPe, v.speResolution, v.saturationPe);
+        const t = shot + v.transitTicks + b * laser.burstSpacingTicks + rng.normal(0, v.ttsTicks);
+        addLightPulse(train, rng, t, v.laserMeanPe, v.peakAdcPerPe, v.speResolution, v.saturationPe);
       }
     }
   }

@@ -27,6 +27,8 @@ const HV_SAG_VOLTS = 200;
 const NOISY_PMT_FACTOR = 3;
 /** the wide-tts fault: the PMT's transit-time spread */
 export const WIDE_TTS_NS = 6;
+/** between the pulses of a laser burst */
+const BURST_SPACING_NS = 20;
 const PROMPT = Buffer.from('\r\n> ');
 
 export type McuState = 'off' | 'bootloader' | 'iceboot';
@@ -320,6 +322,7 @@ export class MainboardSim {
       onTick: this.tickAt(lab.laserOnSinceMs),
       periodTicks: lab.fg.frequencyHz > 0 ? (240e6 * this.icmClock.rate) / lab.fg.frequencyHz : Infinity,
       pulsesPerShot: lab.fg.burstOn ? Math.max(1, Math.min(200, lab.fg.burstCycles)) : 1,
+      burstSpacingTicks: BURST_SPACING_NS * (TICKS_PER_MS / 1e6) * this.icmClock.rate,
     };
   }
 
