@@ -43,6 +43,7 @@ describe('fat schedule check on hostile files', () => {
     expect(r.code).toBe(1);
     const out = r.stdout + r.stderr;
     expect(out).toContain('"\\x1b[2J\\x07oops\\x00" is not a "key = value" line');
+    // eslint-disable-next-line no-control-regex -- looking for raw control bytes is the point
     expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
   });
 });
