@@ -30,6 +30,7 @@ import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from 
 import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
 import { markHandled } from './operator-queue.js';
 import { bringToSafeState } from './safe-state.js';
+import { holdForDiskSpace } from './disk-hold.js';
 import { reviveOrExclude, runTaskThroughModuleFaults } from './module-faults.js';
 import { contextFor, excludeModule, Interrupted, TaskFailed, type RunScope } from './task-runner.js';
 
@@ -228,7 +229,11 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       const lines = dead.map((c) => `  port ${c.port} (${modules.find((m) => m.port === c.port)?.serial}): ${c.message}`);
       // after a crash nobody may be there to decide: a module that died gets a power cycle and is
       // excluded if it stays silent, so a restart by the service never waits for a person
-      if (recovering) await reviveOrExclude(scope, dead.map((c) => c.port));
+      if (recovering)
+        await reviveOrExclude(
+          scope,
+          dead.map((c) => c.port),
+        );
       else if (!opts.force)
         throw new MasterError(
           `Connectivity test: ${dead.length} D-Egg(s) of run ${run.run_number} do not answer:\n${lines.join('\n')}\nCheck them (fat setup), or start with --force to exclude them and run with the others.`,
@@ -273,6 +278,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
 
       // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
       if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, stop.signal);
+      if (!isHousekeeping(kind.name)) await holdForDiskSpace(ws, emit, stop.signal);
       if (ws.clock.now() - lastDigest >= DIGEST_MS) {
         lastDigest = ws.clock.now();
         const { forecast: f } = await forecastOf(ws, s.id);

@@ -28,8 +28,9 @@ export class TaskFailed extends Error {
     readonly task: string,
     message: string,
     readonly trace: string,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
     this.name = 'TaskFailed';
   }
 }
@@ -227,7 +228,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace });
     setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 0);
     if (e instanceof RunStoppedByOperator) throw e;
-    throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace);
+    throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, e);
   } finally {
     clearInterval(watchdog);
   }

@@ -110,9 +110,11 @@ export const stationSchema = z
         status_check_between: z.boolean().default(true),
         /** a task silent for longer than this many times its estimate raises one alert */
         watchdog_factor: z.number().positive().default(2),
+        /** below this much free space where the raw data goes, the run pauses before a measurement (0: never) */
+        min_free_mb: z.number().min(0).default(500),
       })
       .strict()
-      .default({ status_check_between: true, watchdog_factor: 2 }),
+      .default({ status_check_between: true, watchdog_factor: 2, min_free_mb: 500 }),
     /** present when the station is icefat's simulated lab */
     sim: z.object({ seed: z.number().int(), base_port: z.number().int() }).strict().optional(),
   })

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { diskFullOr } from '../util/disk-space.js';
 import type H5Wasm from 'h5wasm/node';
 
 /**
@@ -69,16 +70,19 @@ function chunkOf(shape: number[]): number[] {
 export async function writeHdf5(file: string, root: H5Group): Promise<void> {
   await init();
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  const f = new h5wasm.File(tmp, 'w');
   try {
-    fill(f, root);
+    const f = new h5wasm.File(tmp, 'w');
+    try {
+      fill(f, root);
+    } finally {
+      f.close();
+    }
+    fs.renameSync(tmp, file);
   } catch (e) {
-    f.close();
     fs.rmSync(tmp, { force: true });
-    throw e;
+    // h5wasm reports a full disk as anything but that (a null attribute, an HDF5 trace)
+    throw diskFullOr(e, file, path.dirname(file));
   }
-  f.close();
-  fs.renameSync(tmp, file);
 }
 
 export interface ReadDataset {

@@ -112,6 +112,12 @@ export function openSqliteFile(file: string, opts: { mustExist?: boolean } = {})
   return lib ? openNative(lib, file, Boolean(opts.mustExist)) : openBetter(file, Boolean(opts.mustExist));
 }
 
+/** SQLITE_FULL (the disk or the quota is full) of either library. */
+export function isFullError(e: unknown): boolean {
+  const err = e as { code?: unknown; errcode?: unknown } | null;
+  return err?.code === 'SQLITE_FULL' || (typeof err?.errcode === 'number' && (err.errcode & 0xff) === 13);
+}
+
 /** A "database is locked" error of either library (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
 export function isLockedError(e: unknown): boolean {
   const err = e as { code?: unknown; errcode?: unknown } | null;

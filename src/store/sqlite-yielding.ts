@@ -7,7 +7,9 @@ import {
   type SqliteDialectConfig,
   type TransactionSettings,
 } from 'kysely';
-import { isLockedError } from './sqlite-engine.js';
+import path from 'node:path';
+import { DiskFullError, freeBytes } from '../util/disk-space.js';
+import { isFullError, isLockedError } from './sqlite-engine.js';
 
 /**
  * SQLite for a process that also talks to instruments. better-sqlite3 is synchronous, and
@@ -31,7 +33,6 @@ export class StoreLockedError extends Error {
   }
 }
 
-
 async function whenUnlocked<T>(file: string, sql: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (let waitMs = 2; ; waitMs = Math.min(100, waitMs * 2)) {
@@ -51,8 +52,12 @@ class YieldingConnection implements DatabaseConnection {
     private readonly file: string,
   ) {}
 
-  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    return whenUnlocked(this.file, q.sql, () => this.inner.executeQuery<R>(q));
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await whenUnlocked(this.file, q.sql, () => this.inner.executeQuery<R>(q));
+    } catch (e) {
+      throw isFullError(e) ? new DiskFullError(this.file, freeBytes(path.dirname(this.file)), e) : e;
+    }
   }
 
   streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -94,7 +99,12 @@ class YieldingDriver implements Driver {
   }
 
   async rollbackTransaction(c: DatabaseConnection): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw('rollback'));
+    try {
+      await c.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (e) {
+      // SQLite rolls back by itself on some errors (a full disk): the error that caused it is the one to report
+      if (!/no transaction is active/.test(String((e as Error).message))) throw e;
+    }
   }
 }
 

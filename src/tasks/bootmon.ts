@@ -9,6 +9,7 @@ import { wirePairOf } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniChoice, iniNumber } from './values.js';
 
 /**
@@ -71,7 +72,7 @@ async function rebootModule(ctx: TaskContext, m: ActiveModule): Promise<BootOutc
       if (c.ok) return { m, attempts: attempt, failedAttempts, ok: true, fpgaVersion: c.fpgaVersion ?? -1, message: c.message };
       message = c.message;
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
+      rethrowUnlessModuleFault(ctx, e);
       message = (e as Error).message;
     }
     failedAttempts++;

@@ -13,6 +13,7 @@ import { darkSteps, thresholdFrom } from './monitor-pmt.js';
 import { PMTS, pmtSerialOf, where } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
 import type { TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniInt } from './values.js';
 
 /**
@@ -129,7 +130,7 @@ export const kind: TaskKind<P> = {
             rows.push({ port: m.port, serial: m.serial, name: 'monitor.pressure', value: pressureHpa, detail: { iteration: i } });
           });
         } catch (e) {
-          if (ctx.signal.aborted) throw e;
+          rethrowUnlessModuleFault(ctx, e);
           log.fail(m, e);
         }
       });

@@ -5,6 +5,7 @@ import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import { CAMERA_NUMBERS, DeggCameras } from '../lab/iceboot/cameras.js';
 import { cameraColumn } from './camera-common.js';
 import type { TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 
 /**
  * `disable_all_lights` (utils/disable_camera_lights.py): on every module, for each camera: sensor
@@ -46,7 +47,7 @@ export const kind: TaskKind<z.infer<typeof params>> = {
           }
         });
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         off = (e as Error).message;
       }
       for (const cam of CAMERA_NUMBERS) {

@@ -11,6 +11,7 @@ import { acquire, GAIN, setHvAndWait, writePoint, type GainConfiguration } from 
 import { configName, type GainParams } from './measure-gain.js';
 import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 
 /** One SPE point at the HV the PMT is at: its gain from the charge fit. */
 export interface SpePoint {
@@ -123,7 +124,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
               ctx.progress(Math.min(0.99, done / total), `${where(m, pmt)}: gain ${(checks[i].gain / 1e7).toFixed(3)}e7 at ${hv[ch]} V`);
             }
           } catch (e) {
-            if (ctx.signal.aborted) throw e;
+            rethrowUnlessModuleFault(ctx, e);
             failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
             if (!checks.length) continue;
           }
@@ -151,7 +152,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
         }
       });
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
+      rethrowUnlessModuleFault(ctx, e);
       failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
     }
   });

@@ -11,6 +11,7 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -189,7 +190,7 @@ export const kind: TaskKind<P> = {
           `${m.serial}: ${r.map((x) => `${x.pmt} ${x.meanAdc.toFixed(1)} ± ${x.stdAdc.toFixed(2)} ADC`).join(', ')}`,
         );
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         const error = (e as Error).message;
         failures.push({ port: m.port, serial: m.serial, error });
         ctx.progress(++done / modules.length, `${m.serial}: failed`);

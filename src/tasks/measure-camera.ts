@@ -35,6 +35,7 @@ import {
 } from './camera-common.js';
 import { rounds } from './rounds.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniInt, iniText } from './values.js';
 
 /**
@@ -212,7 +213,7 @@ async function darkCamera(
     for (const st of DARK_SETTINGS)
       settings.push(await darkSetting(ctx, s, cams, m, cam, st, framesAt(p, st.exposureMs), dir, temperatureC, onFrame));
   } catch (e) {
-    if (ctx.signal.aborted) throw e;
+    rethrowUnlessModuleFault(ctx, e);
     const at = settings.length < DARK_SETTINGS.length ? DARK_SETTINGS[settings.length] : null;
     const error = cameraFailure(cam, cameraMask(cam), at ? ` at gain ${at.gain}, ${at.exposureMs} ms` : '', e);
     return { camera: cam, cameraId: settings[0]?.cameraId ?? '', darkRateAdu: null, settings, error };
@@ -329,7 +330,7 @@ export const kind: TaskKind<P> = {
         const bad = r.cameras.filter((c) => c.error).length;
         ctx.progress(frames / total, `${m.serial}: ${3 - bad}/3 cameras measured`);
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         const error = (e as Error).message;
         failures.push({ port: m.port, serial: m.serial, error });
         addMeasurementEntry(m.jsonFile, 'camera_darknoise', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });

@@ -13,6 +13,7 @@ import { failureLog, HV_RAMP_S, hvToSetPoints, laserOff } from './monitor-common
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniInt, iniText } from './values.js';
 
 /**
@@ -146,7 +147,7 @@ export const kind: TaskKind<P> = {
           }
         });
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         log.fail(m, e);
       }
     });

@@ -13,6 +13,7 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvSetPoint, pmtSection, pmtSerialOf, where } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -267,7 +268,7 @@ export const kind: TaskKind<P> = {
             data: { port: r.port, leds: bad.map((l) => l.led) },
           });
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         fail(m, e);
       }
     });

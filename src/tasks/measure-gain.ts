@@ -15,6 +15,7 @@ import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
 
 export { GAIN } from './gain-acquire.js';
@@ -354,7 +355,7 @@ export const kind: TaskKind<P> = {
             `${x.serial} ${x.pmt}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V after ${x.points.length} points (${x.reason})`,
           );
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         fail(m, (e as Error).message);
       }
     });

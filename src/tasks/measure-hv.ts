@@ -12,6 +12,7 @@ import { rounds } from './rounds.js';
 import { failureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniNumber } from './values.js';
 
 /**
@@ -144,7 +145,7 @@ export const kind: TaskKind<P> = {
         out.push(...(await sweepModule(ctx, p, m, dir)));
         ctx.progress(out.length / (2 * todo.length), `${m.serial} swept`);
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         log.fail(m, e);
       }
     });

@@ -30,6 +30,7 @@ import {
   type PmtName,
 } from './laser-lab.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -117,16 +118,23 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   // waveforms of the laser-locked triggers only: at the low settings most triggers are dark pulses
   // (the lock is decided within each block, as laserCharge decides it again below)
   const kept: Uint16Array[] = [];
-  await readLaserShots(ctx, s, x.m, x.ch, { samples: LINEARITY.samples, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b, gate) => {
-    blockStarts.push(ts.length);
-    const c = waveformCharges(b.adc, b.count, LINEARITY.samples, x.baselineAdc);
-    const locked = gate.mask;
-    for (let k = 0; k < b.count; k++) {
-      ts.push(b.timestamp[k]);
-      q.push(c[k]);
-      if (locked[k]) kept.push(b.adc.slice(k * LINEARITY.samples, (k + 1) * LINEARITY.samples));
-    }
-  });
+  await readLaserShots(
+    ctx,
+    s,
+    x.m,
+    x.ch,
+    { samples: LINEARITY.samples, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz },
+    (b, gate) => {
+      blockStarts.push(ts.length);
+      const c = waveformCharges(b.adc, b.count, LINEARITY.samples, x.baselineAdc);
+      const locked = gate.mask;
+      for (let k = 0; k < b.count; k++) {
+        ts.push(b.timestamp[k]);
+        q.push(c[k]);
+        if (locked[k]) kept.push(b.adc.slice(k * LINEARITY.samples, (k + 1) * LINEARITY.samples));
+      }
+    },
+  );
   const timestamps = Float64Array.from(ts);
   const charges = Float64Array.from(q);
   const charge = laserCharge(timestamps, charges, LASER.laserHz, blockStarts);
@@ -222,7 +230,7 @@ export const kind: TaskKind<P> = {
             states.push(...mine);
           });
         } catch (e) {
-          if (ctx.signal.aborted) throw e;
+          rethrowUnlessModuleFault(ctx, e);
           fail(m, e);
         }
       });
@@ -247,7 +255,7 @@ export const kind: TaskKind<P> = {
               }
             });
           } catch (e) {
-            if (ctx.signal.aborted) throw e;
+            rethrowUnlessModuleFault(ctx, e);
             fail(m, e);
           }
         });

@@ -33,6 +33,7 @@ import {
 } from './camera-common.js';
 import { rounds } from './rounds.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -118,7 +119,7 @@ async function patternCamera(
     });
     return { camera: cam, cameraId: id, pass: verdict.pass, reason: verdict.reason, frames, file };
   } catch (e) {
-    if (ctx.signal.aborted) throw e;
+    rethrowUnlessModuleFault(ctx, e);
     const error = cameraFailure(cam, cameraWithLedMask(cam), '', e);
     return { camera: cam, cameraId: '', pass: null, reason: error, frames: [], file: null, error };
   } finally {
@@ -182,7 +183,7 @@ export const kind: TaskKind<P> = {
         });
         measured.push({ port: m.port, serial: m.serial, cameras, key });
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         const error = (e as Error).message;
         failures.push({ port: m.port, serial: m.serial, error });
         addMeasurementEntry(m.jsonFile, 'camera_pattern', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });

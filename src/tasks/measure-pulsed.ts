@@ -34,6 +34,7 @@ import {
   type PmtName,
 } from './laser-lab.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
@@ -271,7 +272,7 @@ export const kind: TaskKind<P> = {
             baselines.set(m.port, [await laserBaseline(s, 0, m), await laserBaseline(s, 1, m)]);
           });
         } catch (e) {
-          if (ctx.signal.aborted) throw e;
+          rethrowUnlessModuleFault(ctx, e);
           fail(m, e);
         }
       });
@@ -293,7 +294,7 @@ export const kind: TaskKind<P> = {
             }
           });
         } catch (e) {
-          if (ctx.signal.aborted) throw e;
+          rethrowUnlessModuleFault(ctx, e);
           fail(m, e);
         }
       });

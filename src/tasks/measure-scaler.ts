@@ -13,6 +13,7 @@ import { rounds } from './rounds.js';
 import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniInt, iniText } from './values.js';
 
 export { darkRateGoalpost, SCALER } from './scaler-windows.js';
@@ -349,7 +350,7 @@ export const kind: TaskKind<P> = {
               });
           }
         } catch (e) {
-          if (ctx.signal.aborted) throw e;
+          rethrowUnlessModuleFault(ctx, e);
           fail(m, e);
         }
       });

@@ -30,6 +30,7 @@ import { rounds } from './rounds.js';
 import { swWaveforms } from './measure-baseline.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -160,7 +161,7 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
         items.push(it);
       }
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
+      rethrowUnlessModuleFault(ctx, e);
       for (const ch of [0, 1] as const)
         if (!items.some((i) => i.item === `hv_ch${ch}`))
           items.push({
@@ -190,7 +191,7 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
         baselines[ch] = b;
         items.push(rangeItem(`baseline_ch${ch}`, b, lo, hi, 'ADC'));
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         items.push({
           item: `sw_trigger_ch${ch}`,
           status: 'fail',
@@ -224,7 +225,7 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
           items.push(darkRateItem(ch, analyseScaler(counts[k], STF.scalerPeriodUs / 1e6, STF.scalerDeadtime).meanHz)),
         );
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         for (const ch of live)
           if (!items.some((i) => i.item === `dark_rate_ch${ch}`))
             items.push({
@@ -337,7 +338,7 @@ export const kind: TaskKind<P> = {
       try {
         items = await testModule(ctx, m, airC);
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         items = [
           { item: 'communication', status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit: 'the module answers' },
           ...SESSION_ITEMS.map((name) => skipped(name, 'the module does not answer')),

@@ -21,6 +21,7 @@ import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
 import { readScalerWindows, SCALER, scalerBaseline, setTrigger } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniRequiredText, iniText } from './values.js';
 
 /**
@@ -226,7 +227,7 @@ export const kind: TaskKind<P> = {
           data: { port: m.port, hvStatus: p.hv_status, ok: r.ok },
         });
       } catch (e) {
-        if (ctx.signal.aborted) throw e;
+        rethrowUnlessModuleFault(ctx, e);
         log.fail(m, e);
       }
     });

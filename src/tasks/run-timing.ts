@@ -16,6 +16,7 @@ import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
@@ -153,7 +154,7 @@ export const kind: TaskKind<P> = {
               }
             });
           } catch (e) {
-            if (ctx.signal.aborted) throw e;
+            rethrowUnlessModuleFault(ctx, e);
             fail(m, e);
           }
         });
@@ -182,7 +183,7 @@ export const kind: TaskKind<P> = {
                 boards.push(newBoard({ m, s, icm, device: address, thresholdsAdc: [t0, t1] }));
                 for (const ch of [0, 1] as const) await s.setConstReadout(ch, TIMING.samples);
               } catch (e) {
-                if (ctx.signal.aborted) throw e;
+                rethrowUnlessModuleFault(ctx, e);
                 fail(m, e);
               }
             }),

@@ -16,6 +16,7 @@ import { darkSteps, thresholdFrom } from './monitor-pmt.js';
 import { hvSetPoint, PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
 import type { ActiveModule, TaskKind } from './types.js';
+import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniBool, iniInt } from './values.js';
 
 /**
@@ -197,7 +198,7 @@ export const kind: TaskKind<P> = {
             });
           });
         } catch (e) {
-          if (ctx.signal.aborted) throw e;
+          rethrowUnlessModuleFault(ctx, e);
           log.fail(m, e);
         }
       });
