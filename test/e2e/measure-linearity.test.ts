@@ -79,7 +79,18 @@ describe('measure_linearity on the simulated lab', () => {
         { calibrationIndices: LINEARITY.calibrationIndices },
       ).ratioAtPe;
       deviations.push(p.chargeRatio200Pe - expected);
-      expect(Math.abs(p.chargeRatio200Pe - expected), `${what}: ${p.chargeRatio200Pe} vs ${expected}`).toBeLessThan(0.04);
+      // The calibration (three settings of a few PE each, 300 shots) is known to ~1.5 % and is
+      // checked above; the ratio inherits that error, so it is compared with the truth seen through
+      // the measured calibration, which leaves the ~0.5 % statistics of the points near 200 PE.
+      const throughMeasuredCalibration = analyseLinearity(
+        TRANSMISSIONS,
+        truePe.map((n, i) => (i === 0 ? p.pePerTransmission * TRANSMISSIONS[0] : n * saturationRatio(n, truth.saturationPe))),
+        { referenceIndex: 0 },
+      ).ratioAtPe;
+      expect(
+        Math.abs(p.chargeRatio200Pe - throughMeasuredCalibration),
+        `${what}: ${p.chargeRatio200Pe} vs ${throughMeasuredCalibration} (${expected} with the true calibration)`,
+      ).toBeLessThan(0.025);
       expect(Math.abs(expected - saturationRatio(200, truth.saturationPe))).toBeLessThan(0.03);
       ratios.push(p.chargeRatio200Pe);
       // every setting: the laser seen in nearly every shot above the lowest ones, and the points fall with the PE
