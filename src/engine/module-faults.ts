@@ -3,7 +3,7 @@ import type { TaskTable } from '../store/schema.js';
 import { checkModules } from '../tasks/status-check.js';
 import type { TaskKind } from '../tasks/types.js';
 import { StoreLockedError } from '../store/sqlite-yielding.js';
-import { DiskFullError } from '../util/disk-space.js';
+import { isDiskFull } from '../util/disk-space.js';
 import { contextFor, excludeModule, runTask, TaskFailed, type RunScope } from './task-runner.js';
 
 /**
@@ -79,7 +79,7 @@ export async function runTaskThroughModuleFaults(scope: RunScope, t: Selectable<
     } catch (e) {
       if (!(e instanceof TaskFailed) || rerun >= MAX_RERUNS) throw e;
       // a full disk or a locked store is no module's fault: no D-Egg is cycled or excluded for it
-      if (e.cause instanceof DiskFullError || e.cause instanceof StoreLockedError) throw e;
+      if (isDiskFull(e.cause) || e.cause instanceof StoreLockedError) throw e;
       const active = scope.modules.map((m) => m.port);
       const named = portsNamedIn(e.message, active);
       // the named ones, or (a failure naming none) every module: one that does not answer explains it

@@ -9,6 +9,7 @@ import type { Selectable } from 'kysely';
 import { finishTask, reportProgress, startTask } from './journal.js';
 import { setTaskState } from './master-json.js';
 import { answerPrompt, openPrompt, waitForAnswer } from './prompts.js';
+import { namedDiskFull } from '../util/disk-space.js';
 
 /**
  * Runs one task of the journal: marks it running, gives the kind its context (progress, events,
@@ -223,12 +224,12 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
       await finishTask(ws, t.id, 'pending', ws.clock.now(), { attemptOutcome: 'interrupted', error: 'interrupted' });
       throw new Interrupted(String((scope.signal.reason as Error | undefined)?.message ?? 'interrupted'));
     }
-    const err = e as Error;
-    const trace = err.stack ?? String(e);
+    const err = namedDiskFull(e, ws.home.dataDir) as Error;
+    const trace = (e as Error).stack ?? String(e);
     await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace });
     setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 0);
     if (e instanceof RunStoppedByOperator) throw e;
-    throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, e);
+    throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, err);
   } finally {
     clearInterval(watchdog);
   }

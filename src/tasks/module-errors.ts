@@ -1,5 +1,5 @@
 import { StoreLockedError } from '../store/sqlite-yielding.js';
-import { DiskFullError } from '../util/disk-space.js';
+import { isDiskFull } from '../util/disk-space.js';
 import type { TaskContext } from './types.js';
 
 /**
@@ -8,5 +8,5 @@ import type { TaskContext } from './types.js';
  * master reports them as what they are instead of excluding D-Eggs one by one.
  */
 export function rethrowUnlessModuleFault(ctx: Pick<TaskContext, 'signal'>, e: unknown): void {
-  if (ctx.signal.aborted || e instanceof DiskFullError || e instanceof StoreLockedError) throw e;
+  if (ctx.signal.aborted || isDiskFull(e) || e instanceof StoreLockedError) throw e;
 }

@@ -94,4 +94,6 @@ export const TEST_PORTS = {
   cameraWords: 30100,
   // test/e2e/original-schedule.test.ts: 22500..22599, 23500..23516, 23734
   originalSchedule: 22500,
+  // test/e2e/master-disk-full.test.ts: 4200..4299, 5200..5216, 5434
+  masterDiskFull: 4200,
 } as const;
