@@ -30,24 +30,28 @@ export function registerSim(program: Command<[], { home?: string }>): void {
       const { startSimLab } = await import('../sim/lab.js');
       const { simRegistry } = await import('./sim-registry.js');
       const dir = homeDir(cmd);
-      const fresh = !fs.existsSync(`${dir}/station.toml`);
+      const stationFile = `${dir}/station.toml`;
+      const fresh = !fs.existsSync(stationFile);
       const seed = opts.seed ?? 1;
       const basePort = opts.basePort ?? 5000;
       const timeScale = opts.timeScale ?? 1;
-      const home = ensureHome(dir, { seed, basePort, timeScale });
-      const station = loadStation(home.stationFile);
       const warnings: string[] = [];
-      if (!fresh && station.sim && (station.sim.base_port !== basePort || station.sim.seed !== seed)) {
-        warnings.push(
-          `note: ${home.stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`,
-        );
+      if (!fresh) {
+        const station = loadStation(stationFile);
+        if (station.sim && (station.sim.base_port !== basePort || station.sim.seed !== seed)) {
+          warnings.push(
+            `note: ${stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`,
+          );
+        }
+        if (station.clock.time_scale !== timeScale) {
+          warnings.push(
+            `note: ${stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`,
+          );
+        }
       }
-      if (station.clock.time_scale !== timeScale) {
-        warnings.push(
-          `note: ${home.stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`,
-        );
-      }
+      // the lab first: one that cannot start leaves no station file pointing at it
       const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.fault, domnet: opts.domnet });
+      const home = ensureHome(dir, { seed, basePort, timeScale });
       if (!fs.existsSync(home.registryFile)) fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
       const p = lab.ports;
       const lines = [

@@ -4,6 +4,7 @@ import { ScaledClock, type Clock } from '../clock/clock.js';
 import { loadStation, type Station } from '../lab/station.js';
 import { simStationToml } from '../lab/station-defaults.js';
 import { openStore, type Db } from '../store/open.js';
+import { makeDir } from '../util/make-dir.js';
 
 /**
  * All state of a station lives under one home folder: `--home DIR`, else $FAT_HOME, else
@@ -47,7 +48,7 @@ export function ensureHome(
   sim: { seed: number; basePort: number; timeScale: number } = { seed: 1, basePort: 5000, timeScale: 1 },
 ): Home {
   const home = homePaths(dir);
-  for (const d of [home.dir, home.jsonDir, home.dataDir, home.logsDir]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [home.dir, home.jsonDir, home.dataDir, home.logsDir]) makeDir(d);
   if (!fs.existsSync(home.stationFile)) fs.writeFileSync(home.stationFile, simStationToml(sim));
   return home;
 }

@@ -7,13 +7,29 @@ import { z } from 'zod';
  * by address. A fresh home gets one that points at the simulated lab; a real lab changes only
  * the addresses (and the DomNet program and ttys).
  */
+const portInRange = (text: string) => {
+  const port = /^[a-z]+:\/\/[^/?]*:(\d+)/.exec(text)?.[1];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+};
+const PORT_RANGE = { message: 'the port must be from 1 to 65535' };
+
 const address = z
   .string()
-  .regex(/^(tcp|serial|prologix):\/\//, 'an address like tcp://host:port, serial:///dev/ttyUSB0?baud=9600 or prologix://host:1234/10');
+  .max(1024)
+  .regex(/^(tcp|serial|prologix):\/\//, 'an address like tcp://host:port, serial:///dev/ttyUSB0?baud=9600 or prologix://host:1234/10')
+  .refine(portInRange, PORT_RANGE);
+
+/** the largest station file read: a real one is a few KiB */
+const MAX_STATION_BYTES = 1048576;
 
 export const stationSchema = z
   .object({
-    name: z.string().min(1),
+    /** in every Slack message and on the dashboard: one short printable line */
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^\p{Cc}]+$/u, 'printable characters only'),
     clock: z
       .object({
         time_scale: z.number().positive().default(1),
@@ -38,7 +54,7 @@ export const stationSchema = z
       })
       .strict(),
     /** host on which DomNet's device and command ports listen */
-    daq_host: z.string().default('127.0.0.1'),
+    daq_host: z.string().max(255).default('127.0.0.1'),
     expected: z
       .object({ fpga_version: z.number().int().default(272), software_version: z.number().int().default(62) })
       .strict()
@@ -50,6 +66,7 @@ export const stationSchema = z
         icm_address: z
           .string()
           .regex(/^tcp:\/\/[^:/]+:\d+\/?$/, 'an ICM command port like tcp://127.0.0.1:6008')
+          .refine(portInRange, PORT_RANGE)
           .optional(),
         icm_device: z.number().int().min(0).max(7).default(0),
       })
@@ -116,7 +133,10 @@ export const stationSchema = z
       .strict()
       .default({ status_check_between: true, watchdog_factor: 2, min_free_mb: 500 }),
     /** present when the station is icefat's simulated lab */
-    sim: z.object({ seed: z.number().int(), base_port: z.number().int() }).strict().optional(),
+    sim: z
+      .object({ seed: z.number().int(), base_port: z.number().int().min(1).max(65535) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -133,8 +153,14 @@ export class ConfigError extends Error {
 export function loadStation(file: string): Station {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_STATION_BYTES)
+      throw new ConfigError(
+        `station file ${file} is ${(size / 1048576).toFixed(1)} MiB: a station file is a few KiB; is it the right file?`,
+      );
     text = fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(
       `station file ${file} cannot be read: run \`fat sim start\` or \`fat demo\` once to create one, or write it by hand (see README)`,
     );

@@ -7,7 +7,7 @@ import { WirePair } from './domnet/wire-pair.js';
 import { FaultSet, type Fault } from './faults.js';
 import { MainboardSim, startDevicePort } from './iceboot/mainboard.js';
 import { LabState } from './lab-state.js';
-import { simPorts, WIRE_PAIRS, type SimPorts } from './layout.js';
+import { checkBasePort, simPorts, WIRE_PAIRS, type SimPorts } from './layout.js';
 import { startPeripherals } from './peripherals/index.js';
 import { buildLabTruth, type LabTruth } from './physics.js';
 
@@ -48,6 +48,7 @@ const LAB_HOLDER = 'lab';
  */
 export async function startSimLab(opts: SimLabOptions = {}): Promise<SimLab> {
   const clock = opts.clock ?? new ScaledClock(opts.timeScale ?? 1);
+  checkBasePort(opts.basePort ?? 5000);
   const ports = simPorts(opts.basePort ?? 5000);
   const seed = opts.seed ?? 1;
   const ctx: SimContext = {

@@ -13,6 +13,17 @@
 export const WIRE_PAIRS = 4;
 export const DEVICES_PER_WIRE_PAIR = 4;
 
+/** the highest offset a simulated lab listens on (the Prologix adapter) */
+export const SIM_PORT_SPAN = 1234;
+
+/** A base port whose whole lab fits in 1..65535, or an error naming the instrument that would not. */
+export function checkBasePort(base: number): void {
+  if (!Number.isInteger(base) || base < 1 || base + SIM_PORT_SPAN > 65535)
+    throw new Error(
+      `base port ${base}: a simulated lab listens on ${base}..${base + SIM_PORT_SPAN} (its function generator's Prologix adapter at base + ${SIM_PORT_SPAN}), and TCP ports run from 1 to 65535: choose a base port from 1 to ${65535 - SIM_PORT_SPAN}`,
+    );
+}
+
 export const simPorts = (base = 5000) => ({
   base,
   /** first device port of wire pair `wp` (0..3) */
@@ -28,7 +39,7 @@ export const simPorts = (base = 5000) => ({
   /** function generator, raw SCPI socket */
   scpi: base + 25,
   /** Prologix GPIB-Ethernet adapter with the function generator at GPIB address 10 */
-  prologix: base + 1234,
+  prologix: base + SIM_PORT_SPAN,
   filterWheel: (i: number) => base + 30 + i,
   thermometer: base + 32,
   humidity: (i: number) => base + 33 + i,

@@ -20,17 +20,19 @@ export async function openStore(url: string): Promise<Db> {
 
 function openSqlite(url: string): Db {
   const file = url.replace(/^sqlite:(\/\/)?/, '');
-  let sqlite: SqliteDatabase;
+  let sqlite: SqliteDatabase | undefined;
   try {
     sqlite = openSqliteFile(file);
+    // WAL lets the dashboard and `fat status` read while the master writes; another process's write
+    // lock is waited out asynchronously (sqlite-yielding.ts), never by SQLite's own sleeping busy
+    // handler, which would freeze instrument I/O (a short one stays for the pragmas below). The
+    // first statement is also where a file that is no database says so.
+    sqlite.exec('PRAGMA busy_timeout = 1000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL');
+    sqlite.exec('PRAGMA busy_timeout = 0');
   } catch (e) {
+    sqlite?.close();
     throw new Error(`cannot open the SQLite store ${file || '(no file named)'}: ${(e as Error).message}`, { cause: e });
   }
-  // WAL lets the dashboard and `fat status` read while the master writes; another process's write
-  // lock is waited out asynchronously (sqlite-yielding.ts), never by SQLite's own sleeping busy
-  // handler, which would freeze instrument I/O (a short one stays for the pragmas below)
-  sqlite.exec('PRAGMA busy_timeout = 1000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL');
-  sqlite.exec('PRAGMA busy_timeout = 0');
   return new Kysely<Database>({ dialect: new YieldingSqliteDialect({ database: sqlite }, file) });
 }
 

@@ -41,3 +41,23 @@ describe('station file', () => {
     expect(() => loadStation('/nonexistent/station.toml')).toThrow(/fat sim start/);
   });
 });
+
+describe('station file limits (issue 13, item 10)', () => {
+  const good = simStationToml({ seed: 1, basePort: 5000, timeScale: 1 });
+
+  it('a port beyond 65535 is refused, naming the field', () => {
+    const f = tmpFile(good.replace(/address = "tcp:\/\/127\.0\.0\.1:5016"/, 'address = "tcp://127.0.0.1:99999"'));
+    expect(() => loadStation(f)).toThrow(/tabletop\.address: the port must be from 1 to 65535/);
+    const icm = tmpFile(good.replace(/icm_address = "tcp:\/\/127\.0\.0\.1:6016"/, 'icm_address = "tcp://127.0.0.1:70000"'));
+    expect(() => loadStation(icm)).toThrow(/tabletop\.icm_address: the port must be from 1 to 65535/);
+  });
+
+  it('a 5 MB station name is refused by the file size; a long or multi-line name by the schema', () => {
+    const huge = tmpFile(good.replace(/^name = ".*"$/m, `name = "${'x'.repeat(5_000_000)}"`));
+    expect(() => loadStation(huge)).toThrow(/is 4\.8 MiB: a station file is a few KiB/);
+    const long = tmpFile(good.replace(/^name = ".*"$/m, `name = "${'x'.repeat(65)}"`));
+    expect(() => loadStation(long)).toThrow(/name: .*64/);
+    const lines = tmpFile(good.replace(/^name = ".*"$/m, 'name = "lab\\nfake alert"'));
+    expect(() => loadStation(lines)).toThrow(/name: printable characters only/);
+  });
+});

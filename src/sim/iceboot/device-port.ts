@@ -24,9 +24,15 @@ export function startDevicePort(ctx: SimContext, port: number, mb: MainboardSim)
     mb.attach(socket);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `simulated ${mb.truth.role === 'tabletop' ? 'tabletop board' : `D-Egg ${mb.truth.deggSerial}`} cannot listen on ${ctx.host}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use (is another simulator running? try --base-port)' : e.message}`,
+        ),
+      );
+    server.once('error', failed);
     server.listen(port, ctx.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       server.on('error', (e) => ctx.log(`device port ${port}: ${String(e)}`));
       const addr = server.address();
       const bound = typeof addr === 'object' && addr ? addr.port : port;
