@@ -113,6 +113,33 @@ describe('function generator driver', () => {
     }
   });
 
+  it('garbage someone sent to the Prologix port is cleared when a session opens, not blamed on the next setting', async () => {
+    // another client on the adapter sends lines the generator cannot parse: its error queue fills
+    const junk = net.connect(ctx.ports.prologix, HOST);
+    await new Promise((r) => junk.once('connect', r));
+    junk.write('++addr 10\n' + Array.from({ length: 40 }, (_, i) => `GARBAGE${i} \x01\x02 ???\n`).join(''));
+    // the generator's status byte, asked on its own SCPI socket, says when its error queue holds them
+    const raw = net.connect(ctx.ports.scpi, HOST);
+    const statusByte = () =>
+      new Promise<string>((resolve) => {
+        raw.once('data', (d: Buffer) => resolve(d.toString().trim()));
+        raw.write('*STB?\n');
+      });
+    try {
+      for (let i = 0; (await statusByte()) !== '4'; i++) expect(i, 'the garbage reached the error queue').toBeLessThan(500);
+    } finally {
+      junk.destroy();
+      raw.destroy();
+    }
+    const fg = await FunctionGenerator.connect(`prologix://${HOST}:${ctx.ports.prologix}/10`);
+    try {
+      await fg.setFrequency(300);
+      expect(await fg.frequency()).toBe(300);
+    } finally {
+      await fg.close();
+    }
+  });
+
   it('a silent generator gives an error naming its address and what it was asked', async () => {
     const fg = await FunctionGenerator.connect(tcp(ctx.ports.scpi), FAST);
     ctx.faults.add({ kind: 'instrument-timeout', target: 'fg' });

@@ -7,7 +7,9 @@ import { DEFAULT_TIMEOUT_MS, InstrumentLink, type LinkOptions } from './link.js'
  *   - through a Prologix GPIB-ETHERNET adapter: prologix://host:port/GPIB_ADDRESS
  *     (the original station: adapter on port 1234, generator at GPIB address 10).
  *
- * Every setting is followed by a look at the error queue (SYST:ERR?), so a rejected setting
+ * A session starts with `*CLS`: errors left in the queue by someone else (garbage on a shared
+ * adapter, an earlier session) are not blamed on our first setting. Every setting is followed by
+ * a look at the error queue (SYST:ERR?), so a rejected setting
  * fails right there with the instrument's own error text instead of silently leaving the laser
  * at the wrong rate.
  */
@@ -45,6 +47,7 @@ export class FunctionGenerator {
       const fg = new FunctionGenerator(link, true);
       try {
         await fg.configureAdapter(gpib);
+        await fg.write('*CLS');
       } catch (e) {
         await link.close();
         throw e;
@@ -55,7 +58,9 @@ export class FunctionGenerator {
       throw new Error(`${name} address "${address}": expected tcp://host:port (raw SCPI socket) or prologix://host:port/GPIB_ADDRESS`);
     }
     const hint = 'check that the generator is on and reachable on the network (LAN settings, SCPI socket port)';
-    return new FunctionGenerator(await InstrumentLink.open(name, address, address, timeoutMs, hint), false);
+    const fg = new FunctionGenerator(await InstrumentLink.open(name, address, address, timeoutMs, hint), false);
+    await fg.write('*CLS');
+    return fg;
   }
 
   private async configureAdapter(gpib: number): Promise<void> {
