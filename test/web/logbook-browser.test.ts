@@ -64,7 +64,7 @@ describe('the logbook in the browser', () => {
   it('what a person writes is shown as text: no markup, no script, no javascript: links', async () => {
     await postEntry(h.ws, {
       author: 'mallory',
-      text: 'After measure_gain and wait_time_0, _really_: look <img src=x onerror="window.__xss=1"> and [here](javascript:window.__xss=2) and [the docs](https://icecube.wisc.edu)',
+      text: 'After measure_gain and wait_time_0, _really_: look <img src=x onerror="window.__xss=1"> and [here](javascript:window.__xss=2) and [the docs](https://icecube.wisc.edu) and [off-site](//evil.example/x) and [backslash](/\\evil.example) and [run 1](/#/runs/1)',
     });
     const p = await b.newPage();
     await p.goto(`${h.server.url}/#/logbook`);
@@ -73,9 +73,13 @@ describe('the logbook in the browser', () => {
     expect(await entry.locator('img').count()).toBe(0);
     expect(await entry.textContent()).toContain('After measure_gain and wait_time_0, really: look');
     expect(await entry.locator('em').textContent()).toBe('really');
+    // protocol-relative (//host) and backslash (/\host) addresses leave the site: shown as text
     const links = entry.getByRole('link');
-    expect(await links.count()).toBe(1);
-    expect(await links.getAttribute('href')).toBe('https://icecube.wisc.edu');
+    expect(await links.count()).toBe(2);
+    expect(await links.nth(0).getAttribute('href')).toBe('https://icecube.wisc.edu');
+    expect(await links.nth(1).getAttribute('href')).toBe('/#/runs/1');
+    expect(await entry.textContent()).toContain('[off-site](//evil.example/x)');
+    expect(await entry.textContent()).toContain('[backslash](/\\evil.example)');
     expect(await p.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
   }, 60_000);
 

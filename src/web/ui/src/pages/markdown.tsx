@@ -7,7 +7,8 @@ import { Fragment, type ReactNode } from 'react';
  */
 function safeHref(href: string): string | null {
   const h = href.trim();
-  if (/^https?:\/\//i.test(h) || /^(\/|#)/.test(h)) return h;
+  // a same-site path is "/" not followed by another "/" or "\": browsers read //host and /\host as another site
+  if (/^https?:\/\//i.test(h) || /^(\/(?![/\\])|#)/.test(h)) return h;
   return null;
 }
 
