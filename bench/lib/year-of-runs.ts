@@ -13,7 +13,7 @@ import type { Clock } from '../../src/clock/clock.js';
 import type { Workspace } from '../../src/fat/home.js';
 import { createSchedule, type PlannedTask } from '../../src/engine/journal.js';
 import { recordResults, type ResultInput } from '../../src/fat/results.js';
-import { deggFilePath, freshDeggJson, runFilePath, writeRunJson } from '../../src/fat/run-files.js';
+import { deggFilePath, freshDeggJson, runFilePath, runJsonBody } from '../../src/fat/run-files.js';
 import type { RegistryEntry } from '../../src/fat/registry.js';
 import { createStoreSink } from '../../src/notify/store-sink.js';
 import { writeJsonAtomic } from '../../src/util/atomic-write.js';
@@ -260,7 +260,7 @@ export async function fillYear(ws: Workspace, clock: HandClock, runs = 26, seed 
       mods.push({ port, serial });
     }
     fs.mkdirSync(runFile.slice(0, runFile.lastIndexOf('/')), { recursive: true });
-    writeRunJson(runFile, deggFiles, `FAT batch ${runNumber}`, date);
+    writeJsonAtomic(runFile, runJsonBody(deggFiles, `FAT batch ${runNumber}`, date));
     await emit(runId, 'info', 'run.start', `run ${runNumber} started with ${mods.length} D-Eggs`);
 
     const planned = plannedTasks();

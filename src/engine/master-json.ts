@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonFile, updateJsonFile } from '../fat/run-files.js';
+import { readDoc, updateDoc, type DocStore } from '../records/json-docs.js';
 
 /**
  * The run file's `MasterFAT_NN` entry, as the original wrote it: every task as "[i] section" with
@@ -8,8 +8,8 @@ import { readJsonFile, updateJsonFile } from '../fat/run-files.js';
  * Unlike the original, a failure's 0 is written inside the entry, and the file is rewritten
  * atomically.
  */
-export function nextMasterKey(runFile: string): string {
-  const doc = readJsonFile(runFile);
+export async function nextMasterKey(ws: DocStore, runFile: string): Promise<string> {
+  const doc = await readDoc(ws, runFile);
   let n = 0;
   while (`MasterFAT_${String(n).padStart(2, '0')}` in doc) n++;
   return `MasterFAT_${String(n).padStart(2, '0')}`;
@@ -18,13 +18,14 @@ export function nextMasterKey(runFile: string): string {
 export const taskKey = (index: number, section: string) => `[${index}] ${section}`;
 
 export function writeMasterEntry(
+  ws: DocStore,
   runFile: string,
   key: string,
   tasks: Array<{ index: number; section: string; state: number }>,
   configPath: string,
   date: string,
-): void {
-  updateJsonFile(runFile, (doc) => {
+): Promise<void> {
+  return updateDoc(ws, runFile, (doc) => {
     const entry: Record<string, unknown> = {};
     for (const t of tasks) entry[taskKey(t.index, t.section)] = t.state;
     entry.ConfigPath = configPath;
@@ -33,8 +34,8 @@ export function writeMasterEntry(
   });
 }
 
-export function setTaskState(runFile: string, key: string, index: number, section: string, state: -1 | 0 | 1): void {
-  updateJsonFile(runFile, (doc) => {
+export function setTaskState(ws: DocStore, runFile: string, key: string, index: number, section: string, state: -1 | 0 | 1): Promise<void> {
+  return updateDoc(ws, runFile, (doc) => {
     const entry = (doc[key] ?? {}) as Record<string, unknown>;
     entry[taskKey(index, section)] = state;
     doc[key] = entry;
@@ -42,12 +43,13 @@ export function setTaskState(runFile: string, key: string, index: number, sectio
 }
 
 export function setMasterFields(
+  ws: DocStore,
   runFile: string,
   key: string | undefined,
   fields: Record<string, unknown>,
   top: Record<string, unknown> = {},
-): void {
-  updateJsonFile(runFile, (doc) => {
+): Promise<void> {
+  return updateDoc(ws, runFile, (doc) => {
     if (key) doc[key] = { ...((doc[key] ?? {}) as Record<string, unknown>), ...fields };
     Object.assign(doc, top);
   });

@@ -55,9 +55,10 @@ export async function testSchedule(
       });
   });
 
-  const key = nextMasterKey(run.runFile);
+  const key = await nextMasterKey(ws, run.runFile);
   const archived = archiveConfig(o.configPath, path.join(ws.home.jsonDir, runName(run.number)));
-  writeMasterEntry(
+  await writeMasterEntry(
+    ws,
     run.runFile,
     key,
     schedule.tasks.map((t) => ({ index: t.index, section: t.section, state: -1 })),

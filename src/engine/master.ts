@@ -168,7 +168,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         audience: 'channel',
       });
     } else {
-      const masterKey = nextMasterKey(run.run_file);
+      const masterKey = await nextMasterKey(ws, run.run_file);
       const archived = archiveConfig(opts.configPath, path.join(ws.home.jsonDir, runName(run.run_number)));
       const nModules = (await ws.db.selectFrom('modules').select('id').where('run_id', '=', run.id).where('state', '=', 'active').execute())
         .length;
@@ -184,7 +184,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         }),
       });
       if (from !== undefined) await markSkippedBefore(ws, scheduleId, from);
-      writeMasterEntry(
+      await writeMasterEntry(
+        ws,
         run.run_file,
         masterKey,
         schedule.tasks.map((t) => ({ index: t.index, section: t.section, state: from !== undefined && t.index < from ? 1 : -1 })),
@@ -322,7 +323,9 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
     await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
     await dropPending({ ws, run: runRef }, 'the run completed before the master saw it');
-    setMasterFields(run.run_file, s.master_key, { end_time: new Date(ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '') });
+    await setMasterFields(ws, run.run_file, s.master_key, {
+      end_time: new Date(ws.clock.now()).toISOString().replace('T', ' ').replace('Z', ''),
+    });
     const safe = await bringToSafeState(
       ws,
       modules.map((m) => m.port),
@@ -432,7 +435,7 @@ async function stopRun(
   if (scheduleId !== undefined) await endSchedule(ws, scheduleId, 'stopped', reason, ws.clock.now()).catch(() => undefined);
   // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
   if (state === 'stopped' || state === 'interrupted' || state === 'aborted')
-    setMasterFields(run.run_file, masterKey, {}, { RunTerminated: reason });
+    await setMasterFields(ws, run.run_file, masterKey, {}, { RunTerminated: reason });
   const mods = await ws.db.selectFrom('modules').select('port').where('run_id', '=', run.id).where('state', '=', 'active').execute();
   const safe = await bringToSafeState(
     ws,

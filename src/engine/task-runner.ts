@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Workspace } from '../fat/home.js';
-import { supersedeTaskEntries } from '../fat/run-files.js';
+import { supersedeTaskEntries } from '../records/entries.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import type { ActiveModule, TaskContext, TaskKind } from '../tasks/types.js';
 import type { FatEvent } from '../notify/types.js';
@@ -152,9 +152,10 @@ export function contextFor(
 async function supersedeEarlierEntries(scope: RunScope, t: Selectable<TaskTable>, attempt: number): Promise<void> {
   const files = await scope.ws.db.selectFrom('modules').select(['json_file', 'degg_serial']).where('run_id', '=', scope.run.id).execute();
   const note = `attempt ${attempt - 1} of [${t.idx}] ${t.section} did not finish; measured again by attempt ${attempt}`;
-  const marked = files.flatMap((f) =>
-    fs.existsSync(f.json_file) ? supersedeTaskEntries(f.json_file, t.id, note).map((k) => `${f.degg_serial} ${k}`) : [],
-  );
+  const marked: string[] = [];
+  for (const f of files)
+    if (fs.existsSync(f.json_file))
+      marked.push(...(await supersedeTaskEntries(scope.ws, f.json_file, t.id, note)).map((k) => `${f.degg_serial} ${k}`));
   if (marked.length)
     scope.emit({
       level: 'info',
@@ -209,7 +210,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     if (attempt > 1 && (params as { resume?: unknown }).resume !== true) await supersedeEarlierEntries(scope, t, attempt);
     const result = await kind.run(ctx, params);
     await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {} });
-    setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 1);
+    await setTaskState(ws, scope.run.runFile, scope.masterKey, t.idx, t.section, 1);
     scope.emit({
       level: 'info',
       kind: 'task.done',
@@ -227,7 +228,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     const err = namedDiskFull(e, ws.home.dataDir) as Error;
     const trace = (e as Error).stack ?? String(e);
     await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace });
-    setTaskState(scope.run.runFile, scope.masterKey, t.idx, t.section, 0);
+    await setTaskState(ws, scope.run.runFile, scope.masterKey, t.idx, t.section, 0);
     if (e instanceof RunStoppedByOperator) throw e;
     throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, err);
   } finally {

@@ -383,7 +383,10 @@ function analysisFiles(ctx: Ctx): string[] {
   const dir = path.join(ctx.root, 'database_jsons');
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
-  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const file = inside(ctx.boundary, path.join(dir, f));
     if (file) out.push(file);
     else ctx.report.problems.push({ file: path.join(dir, f), message: 'leads outside the imported folder (a symlink): not read' });

@@ -4,8 +4,8 @@ import { recordEvent } from './check-results.js';
 import type { Workspace } from './home.js';
 import { readIdentity } from './module-link.js';
 import { findByIcmId, loadRegistry, type RegistryEntry } from './registry.js';
-import { deggFilePath, freshDeggJson, maxRunNumberOnDisk, runFilePath, writeRunJson, type ModuleIdentity } from './run-files.js';
-import { writeJsonAtomic } from '../util/atomic-write.js';
+import { exportDoc, insertDocs } from '../records/json-docs.js';
+import { deggFilePath, freshDeggJson, maxRunNumberOnDisk, runFilePath, runJsonBody, type ModuleIdentity } from './run-files.js';
 import { servedPorts } from './setup.js';
 
 /**
@@ -94,14 +94,12 @@ export async function createRun(
   const date = new Date().toISOString().slice(0, 10);
   const runFile = runFilePath(ws.home.jsonDir, runNumber);
 
-  // files first (each atomically), then the rows in one transaction: a crash in between leaves
-  // files whose run number the next `fat run new` skips, never rows pointing at missing files
+  // the rows and the JSON documents in one transaction, then the documents' files
   const modules: NewRunModule[] = found
     .sort((a, b) => a.port - b.port)
     .map((m) => {
       const e = entries.get(m.port)!;
       const jsonFile = deggFilePath(ws.home.jsonDir, runNumber, e.serial);
-      writeJsonAtomic(jsonFile, freshDeggJson(m, e));
       return {
         port: m.port,
         wirePair: wirePairOf(ws.station, m.port).wirePair,
@@ -112,7 +110,6 @@ export async function createRun(
         jsonFile,
       };
     });
-  writeRunJson(runFile, Object.fromEntries(modules.map((m) => [m.serial, m.jsonFile])), comment, date);
 
   const operator = opts.operator ?? process.env.FAT_OPERATOR ?? process.env.USER ?? 'unknown';
   const runId = await ws.db.transaction().execute(async (tx) => {
@@ -143,8 +140,20 @@ export async function createRun(
         }),
       )
       .execute();
+    await insertDocs(tx, ws.station.name, [
+      { path: runFile, doc: runJsonBody(Object.fromEntries(modules.map((m) => [m.serial, m.jsonFile])), comment, date), runId: run.id },
+      ...modules.map((m) => ({
+        path: m.jsonFile,
+        doc: freshDeggJson(
+          found.find((f) => f.port === m.port)!,
+          entries.get(m.port)!,
+        ),
+        runId: run.id,
+      })),
+    ]);
     return run.id;
   });
+  for (const file of [runFile, ...modules.map((m) => m.jsonFile)]) await exportDoc(ws, file);
   await recordEvent(
     ws,
     runId,

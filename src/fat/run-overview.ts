@@ -52,7 +52,13 @@ export async function runList(ws: Workspace) {
     modules: Number(modules.find((m) => m.run_id === r.id)?.n ?? 0),
     schedules: schedules
       .filter((s) => s.run_id === r.id)
-      .map((s) => ({ key: s.master_key, state: s.state, total: Number(s.total), done: Number(s.done ?? 0), failed: Number(s.failed ?? 0) })),
+      .map((s) => ({
+        key: s.master_key,
+        state: s.state,
+        total: Number(s.total),
+        done: Number(s.done ?? 0),
+        failed: Number(s.failed ?? 0),
+      })),
   }));
 }
 
@@ -64,7 +70,8 @@ export function fileLink(ws: Workspace, file: string | null): string | null {
     ['data', ws.home.dataDir],
   ] as const) {
     const rel = path.relative(root, path.resolve(file));
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return `/files/${prefix}/${rel.split(path.sep).map(encodeURIComponent).join('/')}`;
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+      return `/files/${prefix}/${rel.split(path.sep).map(encodeURIComponent).join('/')}`;
   }
   return null;
 }
@@ -75,7 +82,19 @@ export async function runDetail(ws: Workspace, runArg: string) {
   const tasks = schedules.length
     ? await ws.db
         .selectFrom('tasks')
-        .select(['schedule_id', 'idx', 'section', 'kind', 'state', 'attempts', 'started_at', 'ended_at', 'error', 'progress', 'progress_note'])
+        .select([
+          'schedule_id',
+          'idx',
+          'section',
+          'kind',
+          'state',
+          'attempts',
+          'started_at',
+          'ended_at',
+          'error',
+          'progress',
+          'progress_note',
+        ])
         .where(
           'schedule_id',
           'in',
@@ -129,7 +148,11 @@ export async function runDetail(ws: Workspace, runArg: string) {
     })),
     verdicts: await runVerdicts(ws, run.id),
     files: [
-      ...modules.map((m) => ({ what: `D-Egg JSON of ${m.degg_serial} (port ${m.port})`, path: m.json_file, link: fileLink(ws, m.json_file) })),
+      ...modules.map((m) => ({
+        what: `D-Egg JSON of ${m.degg_serial} (port ${m.port})`,
+        path: m.json_file,
+        link: fileLink(ws, m.json_file),
+      })),
       ...folders.map((f) => ({ what: 'raw data folder', path: f.folder!, link: null })),
     ],
     backups,

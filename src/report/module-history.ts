@@ -53,7 +53,8 @@ export async function moduleHistory(ws: Workspace, serial: string): Promise<Modu
         if (points.length) out.linearity.push({ run: run.run_number, pmt: r.pmt, at: r.createdAt, points });
       }
       if (t !== undefined) out.sensors.push({ run: run.run_number, at: r.createdAt, temperatureC: t });
-      if (r.name === 'monitor.pressure' && r.value !== null) out.sensors.push({ run: run.run_number, at: r.createdAt, pressureHpa: r.value });
+      if (r.name === 'monitor.pressure' && r.value !== null)
+        out.sensors.push({ run: run.run_number, at: r.createdAt, pressureHpa: r.value });
     }
   }
   out.sensors.sort((a, b) => a.at.localeCompare(b.at));

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { readJsonFile } from '../fat/run-files.js';
+import { peekDoc, type DocStore } from '../records/json-docs.js';
 import type { Workspace } from '../fat/home.js';
 import { goalpostsFile, loadGoalposts, type Goalposts } from '../fat/goalposts-file.js';
 import { runResults, verdictOfRows, type ModuleVerdict, type ResultRecord } from '../fat/verdicts.js';
@@ -64,17 +63,21 @@ export function currentGoalposts(ws: Workspace): Goalposts {
 }
 
 /** The latest GainMeasurement_NN entry of each PMT that has scan points, as a chart curve. */
-export function gainCurves(jsonFile: string, pmtSerials: Partial<Record<string, string>>): { curves: GainCurve[]; notes: string[] } {
+export async function gainCurves(
+  ws: DocStore,
+  jsonFile: string,
+  pmtSerials: Partial<Record<string, string>>,
+): Promise<{ curves: GainCurve[]; notes: string[] }> {
   const curves: GainCurve[] = [];
   const notes: string[] = [];
-  if (!fs.existsSync(jsonFile)) return { curves, notes: [`no gain plot: the D-Egg file ${jsonFile} is missing`] };
-  let doc: Record<string, unknown>;
+  let doc: Record<string, unknown> | undefined;
   try {
-    doc = readJsonFile(jsonFile);
+    doc = await peekDoc(ws, jsonFile);
   } catch (e) {
     // a file the original wrote may hold what JSON does not (NaN): the report goes on without the plot
     return { curves, notes: [`no gain plot: ${(e as Error).message}`] };
   }
+  if (!doc) return { curves, notes: [`no gain plot: the D-Egg file ${jsonFile} is missing`] };
   for (const pmt of PMTS) {
     const sec = doc[pmt] as Record<string, unknown> | undefined;
     const keys = Object.keys(sec ?? {})
@@ -117,7 +120,7 @@ export async function moduleData(ws: Workspace, run: RunInfo, serial: string): P
   const results = await runResults(ws, run.id, serial);
   const v = verdictOfRows(results);
   const pmtSerial = (k: string) => ((registry[k] as { serial?: string } | undefined)?.serial ?? '') || undefined;
-  const g = gainCurves(m.json_file, { LowerPmt: pmtSerial('lower_pmt'), UpperPmt: pmtSerial('upper_pmt') });
+  const g = await gainCurves(ws, m.json_file, { LowerPmt: pmtSerial('lower_pmt'), UpperPmt: pmtSerial('upper_pmt') });
   return {
     run,
     port: m.port,

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { histogram } from '../analysis/histogram.js';
-import { readJsonFile } from '../fat/run-files.js';
+import { peekDoc, type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { PMTS } from './report-data.js';
 
@@ -27,18 +26,18 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1))))];
 }
 
-export async function speHistograms(jsonFile: string): Promise<{ histograms: SpeHistogram[]; notes: string[] }> {
+export async function speHistograms(ws: DocStore, jsonFile: string): Promise<{ histograms: SpeHistogram[]; notes: string[] }> {
   const histograms: SpeHistogram[] = [];
   const notes: string[] = [];
-  if (!fs.existsSync(jsonFile)) return { histograms, notes: [`no SPE histogram: the D-Egg file ${jsonFile} is missing`] };
-  const doc = readJsonFile(jsonFile);
+  const doc = await peekDoc(ws, jsonFile);
+  if (!doc) return { histograms, notes: [`no SPE histogram: the D-Egg file ${jsonFile} is missing`] };
   for (const pmt of PMTS) {
     const sec = (doc[pmt] ?? {}) as Record<string, unknown>;
     const key = Object.keys(sec)
       .filter((k) => /^GainMeasurement_\d\d$/.test(k))
       .sort()
       .reverse()
-      .find((k) => Array.isArray((sec[k] as { points?: unknown }).points) && ((sec[k] as { points: unknown[] }).points.length > 0));
+      .find((k) => Array.isArray((sec[k] as { points?: unknown }).points) && (sec[k] as { points: unknown[] }).points.length > 0);
     if (!key) {
       notes.push(`${pmt}: no gain scan yet`);
       continue;

@@ -339,7 +339,18 @@ export interface ImportedEntryTable {
   imported_at: string;
 }
 
+/** A run or D-Egg JSON document of the original layout; the file at `path` is its export. */
+export interface JsonDocTable {
+  station: string;
+  path: string;
+  run_id: number | null;
+  body: string;
+  version: number;
+  exported: Generated<number>;
+}
+
 export interface Database {
+  json_docs: JsonDocTable;
   copy_ledger: CopyLedgerTable;
   imported_entries: ImportedEntryTable;
   logbook_entries: LogbookEntryTable;

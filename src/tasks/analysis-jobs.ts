@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { analyseScaler, type TriggerType } from '../analysis/dark-rate.js';
-import { readJsonFile } from '../fat/run-files.js';
+import { readDoc, type DocStore } from '../records/json-docs.js';
 import { recordResults } from '../fat/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { analyseGainOfRun, gainAnalysisSummary, isScan } from './gain-analysis.js';
@@ -50,7 +50,9 @@ const where = (m: ActiveModule, pmt?: PmtName) => `${m.serial} (port ${m.port})$
 // ---------------------------------------------------------------- gain
 
 const gainJob: AnalysisJob = async (ctx, number) => {
-  const has = ctx.modules.some((m) => PMTS.some((pmt) => pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number, isScan)));
+  let has = false;
+  for (const m of ctx.modules)
+    for (const pmt of PMTS) has ||= Boolean(pickEntry(await pmtSection(ctx.ws, m.jsonFile, pmt), 'GainMeasurement', number, isScan));
   if (!has)
     return nothing(
       'gain',
@@ -85,15 +87,15 @@ interface DarkRatePmt {
   recordedMeanHz: number | null;
 }
 
-async function darkRateOfPmt(m: ActiveModule, pmt: PmtName, number: EntryNumber): Promise<DarkRatePmt | null> {
-  const found = pickEntry(pmtSection(m.jsonFile, pmt), 'DarkrateScalerMeasurement', number);
+async function darkRateOfPmt(ws: DocStore, m: ActiveModule, pmt: PmtName, number: EntryNumber): Promise<DarkRatePmt | null> {
+  const found = pickEntry(await pmtSection(ws, m.jsonFile, pmt), 'DarkrateScalerMeasurement', number);
   if (!found) return null;
   const e = found.entry;
   const file =
     typeof e.Filename === 'string' && e.Filename
       ? e.Filename
       : typeof e.Folder === 'string'
-        ? path.join(e.Folder, `${pmtSerialOf(m, pmt)}.hdf5`)
+        ? path.join(e.Folder, `${await pmtSerialOf(ws, m, pmt)}.hdf5`)
         : '';
   if (!file) throw new Error(`${where(m, pmt)} ${found.key} names neither a Filename nor a Folder`);
   const h = await readHdf5(file);
@@ -130,7 +132,7 @@ const darkrateJob: AnalysisJob = async (ctx, number) => {
     for (const pmt of PMTS) {
       ctx.signal.throwIfAborted();
       try {
-        const r = await darkRateOfPmt(m, pmt, number);
+        const r = await darkRateOfPmt(ctx.ws, m, pmt, number);
         if (r) pmts.push(r);
         else missing++;
       } catch (e) {
@@ -224,10 +226,10 @@ function recordedJob(analysis: keyof typeof RECORDED): AnalysisJob {
   return async (ctx, number) => {
     const found: Array<{ where: string; key: string; skipped: string | null }> = [];
     for (const m of ctx.modules) {
-      const doc = readJsonFile(m.jsonFile);
+      const doc = await readDoc(ctx.ws, m.jsonFile);
       for (const e of spec.entries) {
         const places: Array<[string, Record<string, unknown>]> =
-          e.at === 'top' ? [[where(m), doc]] : PMTS.map((pmt) => [where(m, pmt), pmtSection(m.jsonFile, pmt)]);
+          e.at === 'top' ? [[where(m), doc]] : PMTS.map((pmt) => [where(m, pmt), (doc[pmt] ?? {}) as Record<string, unknown>]);
         for (const [w, container] of places) {
           const f = pickEntry(container, e.name, number);
           if (f) found.push({ where: w, key: f.key, skipped: typeof f.entry.Skipped === 'string' ? f.entry.Skipped : null });

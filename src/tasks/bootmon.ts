@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { newDataDir } from '../fat/data-dirs.js';
 import { enableInterlocks, powerCycle, verifyModule, withSession, type ModuleCheck } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { IcmClient } from '../lab/icm-client.js';
 import { wirePairOf } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -189,7 +189,7 @@ export const kind: TaskKind<P> = {
       },
     });
     for (const o of outcomes)
-      addMeasurementEntry(o.m.jsonFile, type, {
+      await addEntry(ctx.ws, o.m.jsonFile, type, {
         Folder: dir,
         Filename: file,
         Mode: p.mode,

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { recordResults } from '../fat/results.js';
-import { readJsonFile, runName } from '../fat/run-files.js';
+import { runName } from '../fat/run-files.js';
+import { readDoc } from '../records/json-docs.js';
 import { CAMERA_IMAGE_BYTES, CAMERA_NUMBERS, type CameraNumber } from '../lab/iceboot/cameras.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { cameraColumn } from './camera-common.js';
@@ -109,7 +110,7 @@ export const kind: TaskKind<P> = {
     const byPort = [...ctx.modules].sort((a, b) => a.port - b.port);
     for (const m of byPort) {
       ctx.signal.throwIfAborted();
-      const doc = readJsonFile(m.jsonFile);
+      const doc = await readDoc(ctx.ws, m.jsonFile);
       const entries = Object.fromEntries(MEASUREMENTS.map((name) => [name, latestEntry(doc, name)])) as Record<
         Measurement,
         Record<string, unknown> | null

@@ -4,7 +4,7 @@ import type { TriggerType } from '../analysis/dark-rate.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import { rounds } from './rounds.js';
 import { speAtHv } from './gain-check.js';
@@ -65,7 +65,15 @@ export const kind: TaskKind<P> = {
               const hvVolts = (await s.hvReadback(ch)).hvVolts;
               const temperatureC = await s.temperatureC();
               const tag = `${i}`;
-              const spe = await speAtHv(ctx, s, m, ch, hvVolts, p.n_gain_events, path.join(dir, `${pmtSerialOf(m, pmt)}_gain_${tag}.hdf5`));
+              const spe = await speAtHv(
+                ctx,
+                s,
+                m,
+                ch,
+                hvVolts,
+                p.n_gain_events,
+                path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_gain_${tag}.hdf5`),
+              );
               const inRange = spe.peakPc >= SPE_CHARGE_WARN_PC[0] && spe.peakPc <= SPE_CHARGE_WARN_PC[1];
               if (!inRange)
                 ctx.emit({
@@ -77,14 +85,15 @@ export const kind: TaskKind<P> = {
                 });
               const d = await darkSteps(ctx, s, m, ch, {
                 trigger,
-                thresholdAdc: thresholdFrom(m, ch, spe),
+                thresholdAdc: await thresholdFrom(ctx.ws, m, ch, spe),
                 baselineAdc: spe.baselineAdc,
                 nRuns: p.n_runs,
                 nDtEvents: p.n_dt_events,
                 dir,
                 tag,
               });
-              const key = addMeasurementEntry(
+              const key = await addEntry(
+                ctx.ws,
                 m.jsonFile,
                 'AdvancedMonitoring',
                 {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { analyseGainScan, type GainPointData, type GainScanAnalysis } from '../analysis/gain-offline.js';
-import { updateJsonFile } from '../fat/run-files.js';
+import { updateDoc, type DocStore } from '../records/json-docs.js';
 import { recordResults } from '../fat/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { GAIN } from './gain-acquire.js';
@@ -71,8 +71,8 @@ async function readScan(folder: string, pmtSerial: string, m: ActiveModule, pmt:
 export const isScan = (e: Record<string, unknown>) => e.mode === undefined || e.mode === 'scan';
 
 /** Analyses one PMT's GainMeasurement entry chosen by `number`; throws with the PMT named when it cannot. */
-export async function analysePmtGain(m: ActiveModule, pmt: PmtName, number: EntryNumber): Promise<PmtGainAnalysis> {
-  const found = pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number, isScan);
+export async function analysePmtGain(ws: DocStore, m: ActiveModule, pmt: PmtName, number: EntryNumber): Promise<PmtGainAnalysis> {
+  const found = pickEntry(await pmtSection(ws, m.jsonFile, pmt), 'GainMeasurement', number, isScan);
   if (!found)
     throw new Error(
       `${where(m, pmt)}: ${m.jsonFile} has no GainMeasurement scan entry (${describeNumber(number)}): run measure_gain first`,
@@ -84,7 +84,7 @@ export async function analysePmtGain(m: ActiveModule, pmt: PmtName, number: Entr
   const folder = found.entry.Folder;
   if (typeof folder !== 'string' || !folder || folder === 'None')
     throw new Error(`${where(m, pmt)}: ${found.key} has no data folder (the scan did not finish)`);
-  const pmtSerial = pmtSerialOf(m, pmt);
+  const pmtSerial = await pmtSerialOf(ws, m, pmt);
   let analysis: GainScanAnalysis;
   let files: number;
   try {
@@ -107,9 +107,14 @@ export async function analysePmtGain(m: ActiveModule, pmt: PmtName, number: Entr
 }
 
 /** Writes a usable result into the entry and the PMT section (HV1e7Gain, SPEPeakHeight), as the original. */
-export function writeGainAnalysis(m: ActiveModule, r: PmtGainAnalysis, by: { kind: string; taskId: number; timeIso: string }): void {
+export async function writeGainAnalysis(
+  ws: DocStore,
+  m: ActiveModule,
+  r: PmtGainAnalysis,
+  by: { kind: string; taskId: number; timeIso: string },
+): Promise<void> {
   const a = r.analysis;
-  updateJsonFile(m.jsonFile, (doc) => {
+  await updateDoc(ws, m.jsonFile, (doc) => {
     const sec = (doc[r.pmt] ?? {}) as Record<string, unknown>;
     const entry = (sec[r.key] ?? {}) as Record<string, unknown>;
     Object.assign(entry, {
@@ -162,10 +167,10 @@ export async function analyseGainOfRun(
     for (const pmt of PMTS) {
       ctx.signal.throwIfAborted();
       try {
-        const r = await analysePmtGain(m, pmt, number);
+        const r = await analysePmtGain(ctx.ws, m, pmt, number);
         pmts.push(r);
         if (r.problem) failures.push({ port: m.port, serial: m.serial, pmt, error: `${where(m, pmt)} ${r.key}: ${r.problem}` });
-        else writeGainAnalysis(m, r, { kind, taskId: ctx.task.id, timeIso: new Date(ctx.ws.clock.now()).toISOString() });
+        else await writeGainAnalysis(ctx.ws, m, r, { kind, taskId: ctx.task.id, timeIso: new Date(ctx.ws.clock.now()).toISOString() });
         ctx.progress(
           ++done / total,
           `${where(m, pmt)}: V(1e7) = ${r.analysis.hvAt1e7Volts.toFixed(1)} V from ${r.analysis.points.length} points, SPE peak ${(r.analysis.spePeakHeight.volts * 1e3).toFixed(2)} mV`,

@@ -43,7 +43,7 @@ export async function analyseGainChecks(ctx: TaskContext, number: EntryNumber, k
       ctx.signal.throwIfAborted();
       const at = where(m, pmt);
       try {
-        const found = pickEntry(pmtSection(m.jsonFile, pmt), 'GainMeasurement', number, isCheck);
+        const found = pickEntry(await pmtSection(ctx.ws, m.jsonFile, pmt), 'GainMeasurement', number, isCheck);
         if (!found || !isCheck(found.entry))
           throw new Error(`${at}: no GainMeasurement check entry (${describeNumber(number)}): run measure_gain with mode = check first`);
         const gains: number[] = [];

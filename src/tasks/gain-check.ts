@@ -3,7 +3,7 @@ import { fitSpe } from '../analysis/gaussian-fit.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
@@ -50,7 +50,7 @@ export async function speAtHv(
     degg: m.serial,
     port: m.port,
     pmt,
-    pmt_serial: pmtSerialOf(m, pmt),
+    pmt_serial: await pmtSerialOf(ctx.ws, m, pmt),
     channel: ch,
     hv_volts: hvVolts,
     dac: GAIN.dac,
@@ -106,7 +106,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
     ctx.signal.throwIfAborted();
     try {
       await withSession(ws.station.daq_host, m.port, async (s) => {
-        const hv = PMTS.map((pmt) => Math.round(hvSetPoint(m.jsonFile, pmt)));
+        const hv = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
         await setHvAndWait(
           ctx,
           s,
@@ -114,7 +114,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
         );
         for (const ch of [0, 1] as const) {
           const pmt = PMTS[ch];
-          const pmtSerial = pmtSerialOf(m, pmt);
+          const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
           const checks: SpePoint[] = [];
           try {
             for (let i = 0; i < p.n_checks; i++) {
@@ -128,7 +128,8 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
             failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
             if (!checks.length) continue;
           }
-          const key = addMeasurementEntry(
+          const key = await addEntry(
+            ctx.ws,
             m.jsonFile,
             'GainMeasurement',
             {

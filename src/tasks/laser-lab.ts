@@ -1,4 +1,3 @@
-import { readJsonFile } from '../fat/run-files.js';
 import { withSession } from '../fat/module-link.js';
 import type { WaveformBlock } from '../lab/iceboot/decode.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
@@ -6,6 +5,7 @@ import { FilterWheel } from '../lab/instruments/filter-wheel.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { gateBlock, type BlockGate } from '../analysis/laser-charge.js';
 import { measureBaseline } from './pmt-baseline.js';
+import { hvSetPoint, PMTS } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -22,7 +22,6 @@ export const LASER = {
   baselineWaveforms: 20,
   baselineSwPeriodMs: 10,
   blockBytes: 66000,
-  defaultHvVolts: 1500,
   hvOnVolts: 1000,
   hvRampS: 40,
   /**
@@ -31,23 +30,6 @@ export const LASER = {
    */
   emptyBlocks: 10,
 };
-
-export const PMTS = ['LowerPmt', 'UpperPmt'] as const;
-export type PmtName = (typeof PMTS)[number];
-
-function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
-  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
-}
-
-export function pmtSerialOf(m: ActiveModule, pmt: PmtName): string {
-  const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
-  return typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
-}
-
-export function hvSetPoint(m: ActiveModule, pmt: PmtName): number {
-  const hv = Number(pmtSection(m.jsonFile, pmt).HV1e7Gain ?? -1);
-  return hv > 0 ? hv : LASER.defaultHvVolts;
-}
 
 export interface LaserLab {
   fg: FunctionGenerator;
@@ -110,7 +92,7 @@ export async function hvUpAll(ctx: TaskContext, modules: ActiveModule[], fail: (
         for (const ch of [0, 1] as const) {
           if ((await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > LASER.hvOnVolts) continue;
           await s.enableHV(ch);
-          await s.setHV(ch, hvSetPoint(m, PMTS[ch]));
+          await s.setHV(ch, await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
           set = true;
         }
         return set;

@@ -4,7 +4,8 @@ import { baselineStats } from '../analysis/baseline.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
-import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
+import { updateDoc } from '../records/json-docs.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -89,7 +90,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
     const out: PmtBaseline[] = [];
     for (const ch of [0, 1] as const) {
       const pmt = PMTS[ch];
-      const pmtSerial = pmtSerialOf(m, pmt);
+      const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
       const hvVolts = (await s.hvReadback(ch)).hvVolts;
       await s.setBaselineDac(ch, p.dac_value);
       const w = await swWaveforms(s, ch, BASELINE.waveforms, BASELINE.samples, BASELINE.swPeriodMs, where(m, pmt));
@@ -118,7 +119,8 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
           timestamp_ticks: { data: w.timestamps, attrs: { units: '240 MHz FPGA clock ticks' } },
         },
       });
-      const key = addMeasurementEntry(
+      const key = await addEntry(
+        ctx.ws,
         m.jsonFile,
         'BaselineMeasurement',
         {
@@ -135,7 +137,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
         },
         pmt,
       );
-      updateJsonFile(m.jsonFile, (doc) => {
+      await updateDoc(ctx.ws, m.jsonFile, (doc) => {
         (doc[pmt] as Record<string, unknown>).BaselineFilename = file;
       });
       out.push({

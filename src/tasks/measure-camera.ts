@@ -6,7 +6,7 @@ import { DarkNoiseAccumulator, type DarkNoiseResult } from '../analysis/camera-d
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults, type RecordedResult, type ResultInput } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import {
   CAMERA_HEIGHT,
@@ -326,14 +326,14 @@ export const kind: TaskKind<P> = {
       ctx.signal.throwIfAborted();
       try {
         const r = await measureModule(ctx, p, m, dir, onFrame);
-        measured.push({ ...r, key: addMeasurementEntry(m.jsonFile, 'camera_darknoise', entryOf(p, dir, ctx.task.id, r)) });
+        measured.push({ ...r, key: await addEntry(ctx.ws, m.jsonFile, 'camera_darknoise', entryOf(p, dir, ctx.task.id, r)) });
         const bad = r.cameras.filter((c) => c.error).length;
         ctx.progress(frames / total, `${m.serial}: ${3 - bad}/3 cameras measured`);
       } catch (e) {
         rethrowUnlessModuleFault(ctx, e);
         const error = (e as Error).message;
         failures.push({ port: m.port, serial: m.serial, error });
-        addMeasurementEntry(m.jsonFile, 'camera_darknoise', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });
+        await addEntry(ctx.ws, m.jsonFile, 'camera_darknoise', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });
         ctx.emit({
           level: 'warn',
           kind: 'measure.camera.module-failed',

@@ -1,10 +1,11 @@
+import type { DocStore } from '../records/json-docs.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
@@ -43,9 +44,10 @@ export interface PmtDeltaT {
 }
 
 /** The 0.25 PE threshold from the PMT's SPEPeakHeight, as for the scalers. */
-export function quarterPeThreshold(m: ActiveModule, pmt: PmtName): number {
+export async function quarterPeThreshold(ws: DocStore, m: ActiveModule, pmt: PmtName): Promise<number> {
+  const spe = Number((await pmtSection(ws, m.jsonFile, pmt)).SPEPeakHeight ?? -1);
   try {
-    return scalerThreshold(Number(pmtSection(m.jsonFile, pmt).SPEPeakHeight ?? -1)).thresholdAdc;
+    return scalerThreshold(spe).thresholdAdc;
   } catch (e) {
     throw new Error(`${where(m, pmt)}: ${(e as Error).message}`, { cause: e });
   }
@@ -68,7 +70,7 @@ export async function deltaTOfPmt(
   const t0 = await s.temperatureC();
   const data = await acquireDeltaT(ctx, s, m, ch, baselineAdc, thresholdAdc, trigger, events);
   const temperatureC = (t0 + (await s.temperatureC())) / 2;
-  const pmtSerial = pmtSerialOf(m, pmt);
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   await writeDeltaT(file, data, {
     degg: m.serial,
     port: m.port,
@@ -114,11 +116,12 @@ export const kind: TaskKind<P> = {
               ch,
               trigger,
               p.n_events,
-              quarterPeThreshold(m, pmt),
-              path.join(dir, `${pmtSerialOf(m, pmt)}.hdf5`),
+              await quarterPeThreshold(ctx.ws, m, pmt),
+              path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}.hdf5`),
             );
             const a = x.data.analysis;
-            addMeasurementEntry(
+            await addEntry(
+              ctx.ws,
               m.jsonFile,
               'DeltaTMeasurement',
               {

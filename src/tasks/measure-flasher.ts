@@ -1,3 +1,4 @@
+import type { DocStore } from '../records/json-docs.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { chargeStats, FLASHER_BIASES, FLASHER_LEDS, judgeLed, ledMask, type ChargeStats, type LedVerdict } from '../analysis/flasher.js';
@@ -5,7 +6,7 @@ import { SPE_CHARGE_PC_AT_1E7 } from '../analysis/visibility.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
@@ -48,10 +49,10 @@ type P = z.infer<typeof params>;
 const LEDS = Array.from({ length: FLASHER_LEDS }, (_, i) => i + 1);
 
 /** Brings the lower PMT's HV up where it is not on yet; true when it had to ramp. */
-async function lowerHvUp(s: IcebootSession, m: ActiveModule): Promise<boolean> {
+async function lowerHvUp(ws: DocStore, s: IcebootSession, m: ActiveModule): Promise<boolean> {
   if ((await s.hvEnabled(0)) && (await s.hvReadback(0)).hvVolts > FLASHER.hvOnVolts) return false;
   await s.enableHV(0);
-  await s.setHV(0, hvSetPoint(m.jsonFile, 'LowerPmt'));
+  await s.setHV(0, await hvSetPoint(ws, m.jsonFile, 'LowerPmt'));
   return true;
 }
 
@@ -86,14 +87,14 @@ export interface ModuleFlasher {
 
 async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string, onSetting: () => void): Promise<ModuleFlasher> {
   const at = where(m, 'LowerPmt');
-  const known = Number(pmtSection(m.jsonFile, 'LowerPmt').HV1e7Gain ?? -1) > 0;
+  const known = Number((await pmtSection(ctx.ws, m.jsonFile, 'LowerPmt')).HV1e7Gain ?? -1) > 0;
   const gainNote = known ? 'HV at HV1e7Gain: 1.602 pC per PE' : 'HV1e7Gain unknown: gain assumed 1e7 (1.602 pC per PE)';
   return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
     const hvVolts = (await s.hvReadback(0)).hvVolts;
     // without HV the PMT sees no LED at all: that is an HV fault, not twelve dead LEDs
     if (!(hvVolts > FLASHER.hvOnVolts))
       throw new Error(
-        `${at}: HV readback ${hvVolts.toFixed(0)} V (set point ${hvSetPoint(m.jsonFile, 'LowerPmt').toFixed(0)} V) after the ramp: the PMT cannot see the LEDs; check its HV (fat measure stf)`,
+        `${at}: HV readback ${hvVolts.toFixed(0)} V (set point ${(await hvSetPoint(ctx.ws, m.jsonFile, 'LowerPmt')).toFixed(0)} V) after the ramp: the PMT cannot see the LEDs; check its HV (fat measure stf)`,
       );
     const n = p.n_events;
     const charges = new Float64Array(FLASHER_LEDS * FLASHER_BIASES.length * n).fill(NaN);
@@ -135,7 +136,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       });
       return judgeLed(led, FLASHER_BIASES, perBias, darkStats);
     });
-    const pmtSerial = pmtSerialOf(m, 'LowerPmt');
+    const pmtSerial = await pmtSerialOf(ctx.ws, m, 'LowerPmt');
     const file = path.join(dir, `${pmtSerial}.hdf5`);
     const meanPe = Float64Array.from(leds.flatMap((l) => l.lightPe.map((x) => x + darkStats.meanPe)));
     await writeHdf5(file, {
@@ -171,7 +172,8 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       },
     });
     const working = leds.filter((l) => l.works).length;
-    const key = addMeasurementEntry(
+    const key = await addEntry(
+      ctx.ws,
       m.jsonFile,
       'FlasherCheck',
       {
@@ -231,7 +233,7 @@ export const kind: TaskKind<P> = {
     ctx.progress(0, `lower PMT HV on ${modules.length} D-Eggs`);
     const ramped = await Promise.all(
       modules.map((m) =>
-        withSession(ws.station.daq_host, m.port, (s) => lowerHvUp(s, m)).catch((e: unknown) => {
+        withSession(ws.station.daq_host, m.port, (s) => lowerHvUp(ws, s, m)).catch((e: unknown) => {
           fail(m, e);
           return false;
         }),

@@ -5,7 +5,8 @@ import { fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
 import { lowRateAction, nextScanHv, scanStartHv, type GainPoint, type PowerLawFit, type ScanDoneReason } from '../analysis/gain.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry, updateJsonFile } from '../fat/run-files.js';
+import { nextKey } from '../records/entries.js';
+import { updateDoc, type DocStore } from '../records/json-docs.js';
 import { recordResults } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
@@ -101,13 +102,14 @@ async function measureModule(
   onPoint: (note: string) => void,
 ): Promise<{ results: PmtGainResult[]; errors: string[] }> {
   return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-    const scans: ScanState[] = PMTS.map((pmt, ch) => {
-      const stored = Number(pmtSection(m.jsonFile, pmt).HV1e7Gain ?? -1);
+    const scans: ScanState[] = [];
+    for (const [ch, pmt] of PMTS.entries()) {
+      const stored = Number((await pmtSection(ctx.ws, m.jsonFile, pmt)).HV1e7Gain ?? -1);
       const start = scanStartHv(stored);
-      return {
+      scans.push({
         ch: ch as PmtChannel,
         pmt,
-        pmtSerial: pmtSerialOf(m, pmt),
+        pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
         startHvVolts: start,
         hvVolts: start,
         points: [],
@@ -115,8 +117,8 @@ async function measureModule(
         done: null,
         error: null,
         warnings: [],
-      };
-    });
+      });
+    }
     const active = () => scans.filter((x) => !x.done && !x.error);
     while (active().length) {
       ctx.signal.throwIfAborted();
@@ -209,14 +211,14 @@ async function measureModule(
         continue;
       }
       await s.setHV(x.ch, Math.round(hv));
-      out.push(record(ctx, p, m, dir, x));
+      out.push(await record(ctx, p, m, dir, x));
     }
     if (errors.length && !out.length) throw new Error(errors.join('; '));
     return { results: out, errors };
   });
 }
 
-function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanState): PmtGainResult {
+async function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanState): Promise<PmtGainResult> {
   const done = x.done!;
   const hv = done.hvAt1e7Volts;
   const peak = spePeakHeightAt1e7(x.points, GAIN.pulseAreaSamplesPerPeak);
@@ -224,36 +226,35 @@ function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanSta
   if (!(peak.volts >= GAIN.spePeakHeightRangeVolts[0] && peak.volts <= GAIN.spePeakHeightRangeVolts[1]))
     warnings.push(`SPE peak height ${(peak.volts * 1e3).toFixed(2)} mV is outside 1-10 mV (should be around 3 mV)`);
   const last = x.points[x.points.length - 1];
-  const key = addMeasurementEntry(
-    m.jsonFile,
-    'GainMeasurement',
-    {
-      Folder: dir,
-      Comment: p.comment,
-      mode: 'scan',
-      config: configName(p.configuration),
-      Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
-      BaselineFilename: 'None',
-      Baseline: last.baselineAdc,
-      GainFitNorm: done.fit.normA,
-      GainFitNormError: done.fit.normAError,
-      GainFitExp: done.fit.exponent,
-      GainFitExpError: done.fit.exponentError,
-      HV1e7Gain: hv,
-      HV1e7GainError: done.fit.hvAt1e7ErrorVolts,
-      SPEPeakHeight: peak.volts,
-      SPEPeakHeightMethod: peak.method,
-      ScanEnd: done.reason,
-      points: x.points.map((q) => ({ hv: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz, file: path.basename(q.file) })),
-      TaskId: ctx.task.id,
-    },
-    x.pmt,
-  );
-  updateJsonFile(m.jsonFile, (doc) => {
+  // the entry and the PMT's new set point in one change of the document
+  const entry = {
+    Folder: dir,
+    Comment: p.comment,
+    mode: 'scan',
+    config: configName(p.configuration),
+    Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
+    BaselineFilename: 'None',
+    Baseline: last.baselineAdc,
+    GainFitNorm: done.fit.normA,
+    GainFitNormError: done.fit.normAError,
+    GainFitExp: done.fit.exponent,
+    GainFitExpError: done.fit.exponentError,
+    HV1e7Gain: hv,
+    HV1e7GainError: done.fit.hvAt1e7ErrorVolts,
+    SPEPeakHeight: peak.volts,
+    SPEPeakHeightMethod: peak.method,
+    ScanEnd: done.reason,
+    points: x.points.map((q) => ({ hv: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz, file: path.basename(q.file) })),
+    TaskId: ctx.task.id,
+  };
+  const key = await updateDoc(ctx.ws, m.jsonFile, (doc) => {
     const sec = (doc[x.pmt] ?? {}) as Record<string, unknown>;
+    const k = nextKey(sec, 'GainMeasurement');
+    sec[k] = entry;
     sec.HV1e7Gain = hv;
     sec.SPEPeakHeight = peak.volts;
     doc[x.pmt] = sec;
+    return k;
   });
   for (const w of warnings)
     if (!x.warnings.includes(w))
@@ -284,8 +285,8 @@ function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: ScanSta
 }
 
 /** The folder of the latest GainMeasurement of a PMT, and whether it has a result. */
-function latestEntry(jsonFile: string, pmt: PmtName): { folder: string; done: boolean } | null {
-  const sec = pmtSection(jsonFile, pmt);
+async function latestEntry(ws: DocStore, jsonFile: string, pmt: PmtName): Promise<{ folder: string; done: boolean } | null> {
+  const sec = await pmtSection(ws, jsonFile, pmt);
   const keys = Object.keys(sec)
     .filter((k) => /^GainMeasurement_\d+$/.test(k) && (sec[k] as { Superseded?: unknown }).Superseded === undefined)
     .sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
@@ -312,16 +313,19 @@ export const kind: TaskKind<P> = {
     // resume: the folder of the latest measurement, skipping modules whose two PMTs have a result there
     let dir: string | null = null;
     if (p.resume) {
-      const latest = latestEntry(modules[0].jsonFile, 'LowerPmt');
+      const latest = await latestEntry(ws, modules[0].jsonFile, 'LowerPmt');
       if (latest && latest.folder && fs.existsSync(latest.folder)) {
         dir = latest.folder;
-        modules = modules.filter(
-          (m) =>
-            !PMTS.every((pmt) => {
-              const e = latestEntry(m.jsonFile, pmt);
-              return e && e.folder === dir && e.done;
-            }),
-        );
+        const finished = async (m: ActiveModule) => {
+          for (const pmt of PMTS) {
+            const e = await latestEntry(ws, m.jsonFile, pmt);
+            if (!(e && e.folder === dir && e.done)) return false;
+          }
+          return true;
+        };
+        const left: ActiveModule[] = [];
+        for (const m of modules) if (!(await finished(m))) left.push(m);
+        modules = left;
       }
     }
     const folder = dir ?? newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());

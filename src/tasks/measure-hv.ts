@@ -4,7 +4,7 @@ import { meanStd } from '../analysis/monitoring.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -46,7 +46,7 @@ interface Sweep {
 
 async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<Sweep[]> {
   return withSession(ctx.ws.station.daq_host, m.port, async (s: IcebootSession) => {
-    const centre = PMTS.map((pmt) => Math.round(hvSetPoint(m.jsonFile, pmt)));
+    const centre = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
     const nSteps = Math.floor((2 * p.span_volts) / p.step_volts) + 1;
     const set = [new Float64Array(nSteps), new Float64Array(nSteps)];
     const v = [new Float64Array(nSteps * p.n_reads), new Float64Array(nSteps * p.n_reads)];
@@ -74,7 +74,7 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
     const out: Sweep[] = [];
     for (const ch of [0, 1] as PmtChannel[]) {
       const pmt = PMTS[ch];
-      const pmtSerial = pmtSerialOf(m, pmt);
+      const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
       let worstStdV = 0;
       let worstAtV = NaN;
       let maxDeviationV = 0;
@@ -104,7 +104,8 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
           temperature_c: { data: t, shape: [nSteps, p.n_reads], attrs: { units: 'C (mainboard), [step, read]' } },
         },
       });
-      addMeasurementEntry(
+      await addEntry(
+        ctx.ws,
         m.jsonFile,
         'HVMonitoring',
         {

@@ -11,24 +11,14 @@ import {
 import { waveformCharges } from '../analysis/visibility.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { recordResults } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import {
-  hvSetPoint,
-  hvUpAll,
-  LASER,
-  laserBaseline,
-  PMTS,
-  pmtSerialOf,
-  readLaserShots,
-  strengthName,
-  withLaserLab,
-  type PmtName,
-} from './laser-lab.js';
+import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
@@ -221,9 +211,9 @@ export const kind: TaskKind<P> = {
                 m,
                 ch,
                 pmt,
-                pmtSerial: pmtSerialOf(m, pmt),
+                pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
                 baselineAdc: await laserBaseline(s, ch, m),
-                hvVolts: (await s.hvReadback(ch)).hvVolts || hvSetPoint(m, pmt),
+                hvVolts: (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt)),
                 points: [],
               });
             }
@@ -283,7 +273,8 @@ export const kind: TaskKind<P> = {
         laserShots: x.points[i].charge.laserShots,
         triggers: x.points[i].charge.triggers,
       }));
-      const key = addMeasurementEntry(
+      const key = await addEntry(
+        ctx.ws,
         x.m.jsonFile,
         'LinearityMeasurement',
         {

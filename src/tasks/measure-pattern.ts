@@ -5,7 +5,7 @@ import { judgePattern, patternFrame, type PatternFrame } from '../analysis/camer
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults, type RecordedResult, type ResultInput } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import {
   CAMERA_HEIGHT,
@@ -170,7 +170,7 @@ export const kind: TaskKind<P> = {
             audience: 'people',
             data: { port: m.port, camera: c.camera },
           });
-        const key = addMeasurementEntry(m.jsonFile, 'camera_pattern', {
+        const key = await addEntry(ctx.ws, m.jsonFile, 'camera_pattern', {
           Folder: dir,
           Comment: p.comment,
           Cameras: Object.fromEntries(
@@ -186,7 +186,7 @@ export const kind: TaskKind<P> = {
         rethrowUnlessModuleFault(ctx, e);
         const error = (e as Error).message;
         failures.push({ port: m.port, serial: m.serial, error });
-        addMeasurementEntry(m.jsonFile, 'camera_pattern', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });
+        await addEntry(ctx.ws, m.jsonFile, 'camera_pattern', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });
         ctx.emit({
           level: 'warn',
           kind: 'measure.pattern.module-failed',

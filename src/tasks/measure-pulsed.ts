@@ -15,24 +15,14 @@ import {
 import { median } from '../analysis/dark-rate.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import {
-  hvSetPoint,
-  hvUpAll,
-  LASER,
-  laserBaseline,
-  PMTS,
-  pmtSerialOf,
-  readLaserShots,
-  strengthName,
-  withLaserLab,
-  type PmtName,
-} from './laser-lab.js';
+import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
@@ -116,10 +106,10 @@ async function measurePmt(
   dir: string,
 ): Promise<Omit<PmtPulsed, 'key'>> {
   const pmt = PMTS[ch];
-  const pmtSerial = pmtSerialOf(m, pmt);
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   const overBaseline = pulsedThreshold(strength);
   const thresholdAdc = Math.round(baselineAdc + overBaseline);
-  const hvVolts = (await s.hvReadback(ch)).hvVolts || hvSetPoint(m, pmt);
+  const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt));
   const n = PULSED.samples;
   const kept: Uint16Array[] = [];
   const ts: number[] = [];
@@ -307,7 +297,8 @@ export const kind: TaskKind<P> = {
     const out: PmtPulsed[] = [];
     for (const x of measured) {
       const m = modules.find((y) => y.port === x.port)!;
-      const key = addMeasurementEntry(
+      const key = await addEntry(
+        ctx.ws,
         m.jsonFile,
         p.mode === 'double' ? 'DoublePulse' : 'BurstPulse',
         {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { recordResults } from '../fat/results.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
@@ -101,8 +101,10 @@ async function measureModule(
   const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
   const periodS = SCALER.periodUs / 1e6;
   return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-    const thresholds: ScalerThreshold[] = PMTS.map((pmt) => {
-      const spe = Number(pmtSection(m.jsonFile, pmt).SPEPeakHeight ?? -1);
+    const spes: number[] = [];
+    for (const pmt of PMTS) spes.push(Number((await pmtSection(ctx.ws, m.jsonFile, pmt)).SPEPeakHeight ?? -1));
+    const thresholds: ScalerThreshold[] = PMTS.map((pmt, ch) => {
+      const spe = spes[ch];
       try {
         return scalerThreshold(spe);
       } catch (e) {
@@ -120,10 +122,10 @@ async function measureModule(
     const counts = await readScalerWindows(ctx, s, [0, 1], p.n_runs, onWindow);
     const altCounts: Array<{ setting: (typeof ALT_THRESHOLDS)[number]; thresholdAdc: number[]; counts: Uint32Array[] }> = [];
     for (const setting of p.use_alt_thresholds ? ALT_THRESHOLDS.filter((t) => !isMain(t)) : []) {
-      const thresholdAdc = PMTS.map((pmt, ch) => {
-        const spe = Number(pmtSection(m.jsonFile, pmt).SPEPeakHeight ?? -1);
-        return (setting.pe === 0.25 ? thresholds[ch].thresholdAdc : scalerThreshold(spe, setting.pe).thresholdAdc) + setting.shiftAdc;
-      });
+      const thresholdAdc = PMTS.map(
+        (_, ch) =>
+          (setting.pe === 0.25 ? thresholds[ch].thresholdAdc : scalerThreshold(spes[ch], setting.pe).thresholdAdc) + setting.shiftAdc,
+      );
       for (const ch of [0, 1] as const) await setTrigger(s, ch, baselines[ch], thresholdAdc[ch], trigger);
       altCounts.push({ setting, thresholdAdc, counts: await readScalerWindows(ctx, s, [0, 1], p.n_runs, onWindow) });
     }
@@ -136,7 +138,7 @@ async function measureModule(
     const out: PmtDarkRate[] = [];
     for (const ch of [0, 1] as const) {
       const pmt = PMTS[ch];
-      const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
+      const sn = (await pmtSection(ctx.ws, m.jsonFile, pmt)).SerialNumber;
       const pmtSerial = typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
       const a = analyseScaler(counts[ch], periodS, SCALER.deadtimeCycles);
       if (trigger === 'fir' && a.medianCount > SCALER.maxFirMedianCount)
@@ -191,7 +193,8 @@ async function measureModule(
         });
       }
       const w = darkRateWarning(temps.mainboardC, trigger);
-      const key = addMeasurementEntry(
+      const key = await addEntry(
+        ctx.ws,
         m.jsonFile,
         'DarkrateScalerMeasurement',
         {
@@ -296,7 +299,7 @@ export const kind: TaskKind<P> = {
       ctx.progress(0, `HV on ${modules.length} D-Eggs`);
       const ramped = await Promise.all(
         modules.map((m) =>
-          withSession(ws.station.daq_host, m.port, (s) => hvUp(s, m)).catch((e: unknown) => {
+          withSession(ws.station.daq_host, m.port, (s) => hvUp(ws, s, m)).catch((e: unknown) => {
             fail(m, e);
             return false;
           }),

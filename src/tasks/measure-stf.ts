@@ -19,7 +19,7 @@ import { newDataDir } from '../fat/data-dirs.js';
 import { freezerAirC } from '../fat/freezer-air.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
@@ -144,7 +144,7 @@ async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null
 
     // HV: remember the state, ramp to the set point, read back, restore
     const before: Array<{ enabled: boolean; volts: number } | null> = [null, null];
-    const setPoints = PMTS.map((pmt) => Math.round(hvSetPoint(m.jsonFile, pmt)));
+    const setPoints = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
     const hvOk = [false, false];
     try {
       let wait = false;
@@ -357,7 +357,7 @@ export const kind: TaskKind<P> = {
         failed_items: failed.map((i) => i.item),
         items,
       });
-      const key = addMeasurementEntry(m.jsonFile, 'STF', {
+      const key = await addEntry(ctx.ws, m.jsonFile, 'STF', {
         Folder: dir,
         Comment: p.comment,
         Filename: file,

@@ -58,7 +58,7 @@ export async function hvToSetPoints(
       withSession(ctx.ws.station.daq_host, m.port, async (s) => {
         let moved = false;
         for (const ch of [0, 1] as PmtChannel[]) {
-          const set = Math.round(hvSetPoint(m.jsonFile, PMTS[ch]));
+          const set = Math.round(await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
           const rb = (await s.hvReadback(ch)).hvVolts;
           if (!(await s.hvEnabled(ch))) await s.enableHV(ch);
           await s.setHV(ch, set);

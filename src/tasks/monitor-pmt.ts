@@ -1,3 +1,4 @@
+import type { DocStore } from '../records/json-docs.js';
 import path from 'node:path';
 import { analyseScaler, scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { ADC_VOLTS } from '../analysis/visibility.js';
@@ -21,7 +22,7 @@ export interface DarkSteps {
 }
 
 /** 0.25 PE in ADC from the fitted amplitude of a gain point, else from the PMT file's SPEPeakHeight. */
-export function thresholdFrom(m: ActiveModule, ch: PmtChannel, spe: SpePoint): number {
+export function thresholdFrom(ws: DocStore, m: ActiveModule, ch: PmtChannel, spe: SpePoint): Promise<number> | number {
   if (Number.isFinite(spe.peakHeightAdc) && spe.peakHeightAdc > 0) {
     try {
       return scalerThreshold(spe.peakHeightAdc * ADC_VOLTS).thresholdAdc;
@@ -29,7 +30,7 @@ export function thresholdFrom(m: ActiveModule, ch: PmtChannel, spe: SpePoint): n
       // outside 1-10 mV: fall back to the file's value, which scalerThreshold checks again
     }
   }
-  return quarterPeThreshold(m, PMTS[ch]);
+  return quarterPeThreshold(ws, m, PMTS[ch]);
 }
 
 export async function darkSteps(
@@ -40,7 +41,7 @@ export async function darkSteps(
   o: { trigger: TriggerType; thresholdAdc: number; baselineAdc: number; nRuns: number; nDtEvents: number; dir: string; tag: string },
 ): Promise<DarkSteps> {
   const pmt = PMTS[ch];
-  const pmtSerial = pmtSerialOf(m, pmt);
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   await setTrigger(s, ch, o.baselineAdc, o.thresholdAdc, o.trigger);
   const [counts] = await readScalerWindows(ctx, s, [ch], o.nRuns);
   const a = analyseScaler(counts, SCALER.periodUs / 1e6, SCALER.deadtimeCycles);

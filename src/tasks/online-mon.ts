@@ -13,7 +13,7 @@ import {
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -111,8 +111,9 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
   const reads = Array.from({ length: n }, (_, k) => slo.subarray(k * 16, k * 16 + 16));
   const cur = currentCheck(reads);
   const rates = counts.map((c) => deadTimeCorrectedRates(c, SCALER.periodUs / 1e6, SCALER.deadtimeCycles / 240e6));
+  const setPoints = await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)));
   const pmts: PmtMon[] = PMTS.map((pmt, ch) => {
-    const setPointV = hvSetPoint(m.jsonFile, pmt);
+    const setPointV = setPoints[ch];
     return {
       pmt,
       setPointV,
@@ -164,7 +165,7 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       },
     },
   });
-  const key = addMeasurementEntry(m.jsonFile, 'OnlineMon', {
+  const key = await addEntry(ctx.ws, m.jsonFile, 'OnlineMon', {
     Folder: dir,
     Filename: file,
     Comment: p.comment,

@@ -1,5 +1,10 @@
-import { readJsonFile } from '../fat/run-files.js';
+import { readDoc, type DocStore } from '../records/json-docs.js';
 import type { ActiveModule } from './types.js';
+
+/**
+ * What a D-Egg's document (in the store) says of its PMTs: serials, HV at gain 1e7, SPE peak
+ * height. The names are the original's JSON keys.
+ */
 
 /** The two PMTs of a D-Egg as its JSON file names them, in mainboard channel order. */
 export const PMTS = ['LowerPmt', 'UpperPmt'] as const;
@@ -8,18 +13,18 @@ export type PmtName = (typeof PMTS)[number];
 /** HV when the module file has no HV1e7Gain yet (the original's default). */
 export const DEFAULT_HV_VOLTS = 1500;
 
-export function pmtSection(jsonFile: string, pmt: PmtName): Record<string, unknown> {
-  return (readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined) ?? {};
+export async function pmtSection(ws: DocStore, jsonFile: string, pmt: PmtName): Promise<Record<string, unknown>> {
+  return ((await readDoc(ws, jsonFile))[pmt] as Record<string, unknown> | undefined) ?? {};
 }
 
-export function pmtSerialOf(m: ActiveModule, pmt: PmtName): string {
-  const sn = pmtSection(m.jsonFile, pmt).SerialNumber;
+export async function pmtSerialOf(ws: DocStore, m: ActiveModule, pmt: PmtName): Promise<string> {
+  const sn = (await pmtSection(ws, m.jsonFile, pmt)).SerialNumber;
   return typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
 }
 
-/** The PMT's HV at gain 1e7 from its file, or the default when it has none. */
-export function hvSetPoint(jsonFile: string, pmt: PmtName): number {
-  const hv = Number(pmtSection(jsonFile, pmt).HV1e7Gain ?? -1);
+/** The PMT's HV at gain 1e7 from its document, or the default when it has none. */
+export async function hvSetPoint(ws: DocStore, jsonFile: string, pmt: PmtName): Promise<number> {
+  const hv = Number((await pmtSection(ws, jsonFile, pmt)).HV1e7Gain ?? -1);
   return hv > 0 ? hv : DEFAULT_HV_VOLTS;
 }
 

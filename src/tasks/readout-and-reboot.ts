@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
-import { updateJsonFile } from '../fat/run-files.js';
+import { updateDoc, type DocStore } from '../records/json-docs.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import { iniNumber, iniText } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -48,8 +48,8 @@ async function readoutOnce(ctx: TaskContext, m: ActiveModule, reboot: boolean, c
  * between writing the entries and recording the task as done runs it again on --recover, and that
  * attempt replaces the entry of the one cut short instead of adding a second.
  */
-function recordEntry(file: string, type: string, taskId: number, entry: Record<string, unknown>): void {
-  updateJsonFile(file, (doc) => {
+async function recordEntry(ws: DocStore, file: string, type: string, taskId: number, entry: Record<string, unknown>): Promise<void> {
+  await updateDoc(ws, file, (doc) => {
     const name = (n: number) => `${type}_${String(n).padStart(2, '0')}`;
     let key = Object.keys(doc).find(
       (k) =>
@@ -93,7 +93,7 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
         passes++;
       } while (ctx.ws.clock.now() - start < p.set_time * 1000);
       for (const m of ctx.modules) {
-        recordEntry(m.jsonFile, type, ctx.task.id, {
+        await recordEntry(ctx.ws, m.jsonFile, type, ctx.task.id, {
           Filename: path.join(dir, `${m.serial}.csv`),
           Comment: p.comment,
           Time: p.set_time,

@@ -4,7 +4,7 @@ import { shotDifferencesNs, timingSpread, type TimingSpread } from '../analysis/
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
@@ -149,7 +149,7 @@ export const kind: TaskKind<P> = {
             await withSession(st.daq_host, m.port, async (s) => {
               for (const ch of [0, 1] as const) {
                 const baselineAdc = await measureBaseline(s, ch, m, TIMING);
-                const hvVolts = (await s.hvReadback(ch)).hvVolts || hvSetPoint(m.jsonFile, PMTS[ch]);
+                const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
                 baselines.set(`${m.port}/${ch}`, { baselineAdc, hvVolts });
               }
             });
@@ -296,7 +296,7 @@ async function analyse(
       }
       const spread = timingSpread(dt);
       const { baselineAdc, hvVolts } = baselines.get(`${m.port}/${ch}`)!;
-      const pmtSerial = pmtSerialOf(m, pmt);
+      const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
       const thresholdAdc = b.thresholdsAdc[ch];
       const file = path.join(dir, `${pmtSerial}.hdf5`);
       await writeHdf5(file, {
@@ -342,7 +342,8 @@ async function analyse(
           },
         },
       });
-      const key = addMeasurementEntry(
+      const key = await addEntry(
+        ctx.ws,
         m.jsonFile,
         'TransitTimeSpread',
         {

@@ -1,3 +1,4 @@
+import type { DocStore } from '../records/json-docs.js';
 import { FIR_COEFFICIENTS, firThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -27,13 +28,13 @@ export const SCALER = {
 };
 
 /** Sets the HV (to HV1e7Gain) where it is not on yet; true when at least one channel had to ramp. */
-export async function hvUp(s: IcebootSession, m: ActiveModule): Promise<boolean> {
+export async function hvUp(ws: DocStore, s: IcebootSession, m: ActiveModule): Promise<boolean> {
   let set = false;
   for (const ch of [0, 1] as const) {
     const on = (await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > SCALER.hvOnVolts;
     if (on) continue;
     await s.enableHV(ch);
-    await s.setHV(ch, hvSetPoint(m.jsonFile, PMTS[ch]));
+    await s.setHV(ch, await hvSetPoint(ws, m.jsonFile, PMTS[ch]));
     set = true;
   }
   return set;

@@ -1,3 +1,4 @@
+import type { DocStore } from '../records/json-docs.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
@@ -5,7 +6,7 @@ import { TARGET_GAIN } from '../analysis/gain.js';
 import { newDataDir } from '../fat/data-dirs.js';
 import { withSession } from '../fat/module-link.js';
 import { recordResults, type ResultInput } from '../fat/results.js';
-import { addMeasurementEntry } from '../fat/run-files.js';
+import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
@@ -49,8 +50,8 @@ const params = z.object({
 type P = z.infer<typeof params>;
 
 /** GainFitExp of the PMT's latest gain scan, or the default. */
-export function knownExponent(m: ActiveModule, pmt: PmtName): { k: number; from: string } {
-  const sec = pmtSection(m.jsonFile, pmt);
+export async function knownExponent(ws: DocStore, m: ActiveModule, pmt: PmtName): Promise<{ k: number; from: string }> {
+  const sec = await pmtSection(ws, m.jsonFile, pmt);
   const keys = Object.keys(sec)
     .filter((k) => /^GainMeasurement_\d+$/.test(k))
     .sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
@@ -98,7 +99,8 @@ export const kind: TaskKind<P> = {
             const cal: Array<{ before: SpePoint; hvBefore: number; k: number; kFrom: string; hvNew: number }> = [];
             for (const ch of [0, 1] as PmtChannel[]) {
               const pmt = PMTS[ch];
-              const hvBefore = i === 0 ? Math.round(hvSetPoint(m.jsonFile, pmt)) : Math.round((await s.hvReadback(ch)).hvVolts);
+              const hvBefore =
+                i === 0 ? Math.round(await hvSetPoint(ctx.ws, m.jsonFile, pmt)) : Math.round((await s.hvReadback(ch)).hvVolts);
               const before = await speAtHv(
                 ctx,
                 s,
@@ -106,9 +108,9 @@ export const kind: TaskKind<P> = {
                 ch,
                 hvBefore,
                 p.n_gain_events,
-                path.join(dir, `${pmtSerialOf(m, pmt)}_gain_${hvBefore}V_${i}.hdf5`),
+                path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_gain_${hvBefore}V_${i}.hdf5`),
               );
-              const { k, from } = knownExponent(m, pmt);
+              const { k, from } = await knownExponent(ctx.ws, m, pmt);
               cal.push({ before, hvBefore, k, kFrom: from, hvNew: hvFor1e7(hvBefore, before.gain, k) });
             }
             await setHvAndWait(
@@ -127,11 +129,11 @@ export const kind: TaskKind<P> = {
                 ch,
                 c.hvNew,
                 p.n_check_events,
-                path.join(dir, `${pmtSerialOf(m, pmt)}_check_${c.hvNew}V_${i}.hdf5`),
+                path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_check_${c.hvNew}V_${i}.hdf5`),
               );
               const d = await darkSteps(ctx, s, m, ch, {
                 trigger,
-                thresholdAdc: thresholdFrom(m, ch, after),
+                thresholdAdc: await thresholdFrom(ctx.ws, m, ch, after),
                 baselineAdc: after.baselineAdc,
                 nRuns: p.n_runs,
                 nDtEvents: p.n_dt_events,
@@ -139,7 +141,8 @@ export const kind: TaskKind<P> = {
                 tag: `${i}`,
               });
               const tempAfterC = await s.temperatureC();
-              const key = addMeasurementEntry(
+              const key = await addEntry(
+                ctx.ws,
                 m.jsonFile,
                 'DarkrateTemperature',
                 {

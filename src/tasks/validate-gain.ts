@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { updateJsonFile } from '../fat/run-files.js';
+import { updateDoc, type DocStore } from '../records/json-docs.js';
 import { RunStoppedByOperator } from './manual-input.js';
 import { GAIN } from './gain-acquire.js';
 import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
@@ -26,7 +26,7 @@ export interface InvalidGain {
 }
 
 /** The PMTs of `modules` whose HV1e7Gain is missing or outside 1000-2000 V. */
-export function invalidGains(modules: readonly ActiveModule[]): { invalid: InvalidGain[]; valid: number } {
+export async function invalidGains(ws: DocStore, modules: readonly ActiveModule[]): Promise<{ invalid: InvalidGain[]; valid: number }> {
   const invalid: InvalidGain[] = [];
   let valid = 0;
   const [lo, hi] = GAIN.hv1e7RangeVolts;
@@ -35,7 +35,7 @@ export function invalidGains(modules: readonly ActiveModule[]): { invalid: Inval
       let value: unknown;
       let why: string | null;
       try {
-        value = pmtSection(m.jsonFile, pmt).HV1e7Gain;
+        value = (await pmtSection(ws, m.jsonFile, pmt)).HV1e7Gain;
         const v = typeof value === 'number' ? value : Number.NaN;
         why =
           value === undefined
@@ -54,7 +54,7 @@ export function invalidGains(modules: readonly ActiveModule[]): { invalid: Inval
           port: m.port,
           serial: m.serial,
           pmt,
-          pmtSerial: safeSerial(m, pmt),
+          pmtSerial: await safeSerial(ws, m, pmt),
           value: value ?? null,
           why,
         });
@@ -62,9 +62,9 @@ export function invalidGains(modules: readonly ActiveModule[]): { invalid: Inval
   return { invalid, valid };
 }
 
-function safeSerial(m: ActiveModule, pmt: PmtName): string {
+async function safeSerial(ws: DocStore, m: ActiveModule, pmt: PmtName): Promise<string> {
   try {
-    return pmtSerialOf(m, pmt);
+    return await pmtSerialOf(ws, m, pmt);
   } catch {
     return `${m.serial}-${pmt}`;
   }
@@ -87,7 +87,7 @@ export const kind: TaskKind<P> = {
   estimateS: () => 2,
   async run(ctx, p) {
     const total = ctx.modules.length * 2;
-    const first = invalidGains(ctx.modules);
+    const first = await invalidGains(ctx.ws, ctx.modules);
     let asked: { answer: string; answeredBy: string; via: string } | null = null;
     let after = first;
     if (first.invalid.length) {
@@ -102,11 +102,11 @@ export const kind: TaskKind<P> = {
       if (a.answer === 'no') throw new RunStoppedByOperator(a.reason ?? 'no reason given');
       asked = { answer: a.answer, answeredBy: a.answeredBy, via: a.via };
       // the original's manual_input: ManualInputTime<k> at the top of the run file
-      updateJsonFile(ctx.run.runFile, (doc) => {
+      await updateDoc(ctx.ws, ctx.run.runFile, (doc) => {
         const k = Object.keys(doc).filter((key) => /^ManualInputTime\d+$/.test(key)).length;
         doc[`ManualInputTime${k}`] = new Date(ctx.ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '');
       });
-      after = invalidGains(ctx.modules);
+      after = await invalidGains(ctx.ws, ctx.modules);
       if (after.invalid.length)
         ctx.emit({
           level: 'warn',

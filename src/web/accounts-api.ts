@@ -85,7 +85,7 @@ export function accountsApi(ws: Workspace, opts: { policy: SignupPolicy; trustPr
     } catch {
       return c.json({ error: `the body must be JSON {role: ${ROLES.map((r) => `"${r}"`).join(' | ')}}` }, 400);
     }
-    const role = (typeof body === 'object' && body !== null ? (body as Record<string, unknown>).role : undefined);
+    const role = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).role : undefined;
     if (typeof role !== 'string' || !isRole(role)) return c.json({ error: `field "role": one of ${ROLES.join(', ')}` }, 400);
     if (name === c.var.user.name)
       return c.json({ error: 'you cannot change your own role (ask another administrator, or `fat user role`)' }, 409);

@@ -60,7 +60,7 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
       .limit(1)
       .executeTakeFirst();
     if (!m) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
-    return c.json({ serial, run: m.run_number, ...(await speHistograms(m.json_file)) });
+    return c.json({ serial, run: m.run_number, ...(await speHistograms(ws, m.json_file)) });
   });
 
   app.get('/api/environment', async (c) => c.json(await environment(ws)));

@@ -14,6 +14,7 @@ import {
   type Background,
 } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
+import { editDoc } from '../helpers/docs.js';
 
 /**
  * The analysis kinds, the kinds without hardware and the verdicts, through the real binary on the
@@ -66,9 +67,9 @@ describe('analysis kinds, skipped kinds and fat results', () => {
     const file = (JSON.parse(fs.readFileSync(path.join(env.dir, 'json/run/run_00001.json'), 'utf8')) as Record<string, string>)[
       victim.deggSerial
     ];
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-    doc.UpperPmt.HV1e7Gain = 1234;
-    fs.writeFileSync(file, JSON.stringify(doc, null, 4));
+    await editDoc(env.dir, file, (doc) => {
+      doc.UpperPmt.HV1e7Gain = 1234;
+    });
 
     const ini = writeSchedule(env.dir, 'analyses', [
       { name: 'analysis_wrapper_0', task: 'analysis_wrapper', pdf: true },
@@ -170,9 +171,9 @@ describe('analysis kinds, skipped kinds and fat results', () => {
     const file = (JSON.parse(fs.readFileSync(path.join(env.dir, 'json/run/run_00001.json'), 'utf8')) as Record<string, string>)[
       victim.deggSerial
     ];
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-    delete doc.LowerPmt.HV1e7Gain;
-    fs.writeFileSync(file, JSON.stringify(doc, null, 4));
+    await editDoc(env.dir, file, (doc) => {
+      delete doc.LowerPmt.HV1e7Gain;
+    });
 
     const ini = writeSchedule(env.dir, 'validate', [{ name: 'validate_gain_0', task: 'validate_gain' }]);
     const master = spawnFat(env.dir, ['master', ini]);

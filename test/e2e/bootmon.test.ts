@@ -19,7 +19,7 @@ describe('bootmon on the simulated lab', () => {
     env = await labWithHome(TEST_PORTS.bootmon, { timeScale: 1000 });
     allowSlowDomnet(env.dir);
     await setupRun(env.run);
-    seedGainFromTruth(env.dir, env.lab.truth);
+    await seedGainFromTruth(env.dir, env.lab.truth);
   }, 90_000);
   afterAll(async () => env?.close(), 30_000);
 

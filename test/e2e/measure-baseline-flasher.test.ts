@@ -1,12 +1,12 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASELINE_ADC_PER_DAC } from '../../src/sim/physics.js';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { deggJson, query, runJson } from '../helpers/master.js';
+import { deggJson, query } from '../helpers/master.js';
 import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
+import { seedHv1e7 } from '../helpers/docs.js';
 
 /**
  * `fat measure baseline` and `fat measure flasher` through the real binary against the simulated
@@ -100,12 +100,7 @@ describe('measure_baseline and measure_baseline_flasher on the simulated lab', (
 
   it('fat measure flasher: all 12 LEDs of every ring work with the truth light; a dead LED is found and named, a dead HV is not blamed on the LEDs', async () => {
     // HV1e7Gain as a gain scan would have left it, so charges convert to photoelectrons at gain 1e7
-    for (const m of env.lab.truth.modules) {
-      const file = runJson(env.dir)[m.deggSerial] as string;
-      const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-      doc.LowerPmt.HV1e7Gain = m.pmts[0].hv1e7Volts;
-      fs.writeFileSync(file, JSON.stringify(doc, null, 4));
-    }
+    await seedHv1e7(env.dir, env.lab.truth, [0]);
     const r = await env.run(['measure', 'flasher', '--events', '40', '--comment', 'leds', '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as FlasherSummary;

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { runJson, setupRun } from '../helpers/master.js';
+import { setupRun } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
+import { seedHv1e7 } from '../helpers/docs.js';
 
 /** A broken fibre to one PMT: measure_linearity names that module, that PMT and the fibre, and measures the others. */
 describe('measure_linearity with a broken fibre', () => {
@@ -13,12 +13,7 @@ describe('measure_linearity with a broken fibre', () => {
   beforeAll(async () => {
     env = await labWithHome(base, { timeScale: 1000, faults: [{ kind: 'broken-fibre', target: `${broken}/0` }] });
     await setupRun(env.run);
-    for (const m of env.lab.truth.modules) {
-      const file = runJson(env.dir)[m.deggSerial] as string;
-      const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-      for (const p of m.pmts) doc[p.name].HV1e7Gain = p.hv1e7Volts;
-      fs.writeFileSync(file, JSON.stringify(doc, null, 2));
-    }
+    await seedHv1e7(env.dir, env.lab.truth);
   }, 120_000);
   afterAll(async () => env?.close(), 30_000);
 

@@ -6,9 +6,10 @@ import { saturationRatio } from '../../src/sim/physics.js';
 import { LINEARITY, TRANSMISSIONS } from '../../src/tasks/measure-linearity.js';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { deggJson, masterStates, query, runJson, setupRun, writeSchedule } from '../helpers/master.js';
+import { deggJson, masterStates, query, setupRun, writeSchedule } from '../helpers/master.js';
 import { allowSlowDomnet } from '../helpers/patient-domnet.js';
 import { TEST_PORTS } from '../helpers/ports.js';
+import { seedHv1e7 } from '../helpers/docs.js';
 
 /**
  * `measure_linearity` through the real binary against the simulated lab. Each simulated PMT
@@ -46,12 +47,7 @@ describe('measure_linearity on the simulated lab', () => {
     allowSlowDomnet(env.dir);
     await setupRun(env.run);
     // as after a gain scan: every PMT at its HV for gain 1e7
-    for (const m of env.lab.truth.modules) {
-      const file = runJson(env.dir)[m.deggSerial] as string;
-      const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-      for (const p of m.pmts) doc[p.name].HV1e7Gain = p.hv1e7Volts;
-      fs.writeFileSync(file, JSON.stringify(doc, null, 2));
-    }
+    await seedHv1e7(env.dir, env.lab.truth);
   }, 90_000);
   afterAll(async () => env?.close(), 30_000);
 

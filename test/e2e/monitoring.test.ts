@@ -20,7 +20,7 @@ describe('quick online monitoring and the HV sweep', () => {
     env = await labWithHome(TEST_PORTS.monitoring, { timeScale: 1000 });
     allowSlowDomnet(env.dir);
     await setupRun(env.run);
-    seedGainFromTruth(env.dir, env.lab.truth);
+    await seedGainFromTruth(env.dir, env.lab.truth);
   }, 90_000);
   afterAll(async () => env?.close(), 30_000);
 
@@ -130,7 +130,7 @@ describe('quick online monitoring and the HV sweep', () => {
 
   it('constant_monitor warns of the PMT 60 V above its gain-1e7 HV; slowmon finds that HV again from one SPE point', async () => {
     const off = env.lab.truth.modules[2];
-    seedGainFromTruth(env.dir, env.lab.truth, (port, ch) => (port === off.port && ch === 0 ? 60 : 0));
+    await seedGainFromTruth(env.dir, env.lab.truth, (port, ch) => (port === off.port && ch === 0 ? 60 : 0));
     const small = { n_jobs: 4, use_fir: true, n_gain_events: 2000, n_runs: 20, n_dt_events: 1000 };
     const ini = writeSchedule(env.dir, 'mon', [
       { name: 'constant_monitor_0', task: 'constant_monitor', max_i: 1, ...small },
@@ -174,7 +174,7 @@ describe('quick online monitoring and the HV sweep', () => {
   }, 150_000);
 
   it('measure_gain mode check: the gain at the set HV, per check, is the truth gain there; analysis_wrapper gain_check fits it again', async () => {
-    seedGainFromTruth(env.dir, env.lab.truth, (port, ch) => (port === env.lab.truth.modules[3].port && ch === 1 ? -50 : 0));
+    await seedGainFromTruth(env.dir, env.lab.truth, (port, ch) => (port === env.lab.truth.modules[3].port && ch === 1 ? -50 : 0));
     const ini = writeSchedule(env.dir, 'check', [
       { name: 'measure_gain_0', task: 'measure_gain', mode: 'check', n_checks: 2, n_events: 2000 },
       { name: 'analysis_wrapper_0', task: 'analysis_wrapper', mode: 'gain_check' },

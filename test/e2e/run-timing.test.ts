@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIDE_TTS_NS } from '../../src/sim/iceboot/mainboard.js';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
-import { deggJson, masterStates, query, runJson, setupRun, writeSchedule } from '../helpers/master.js';
+import { deggJson, masterStates, query, setupRun, writeSchedule } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
+import { seedHv1e7 } from '../helpers/docs.js';
 
 /**
  * run_timing through the real binary against the simulated lab. Every D-Egg's mainboard counts its
@@ -58,12 +59,7 @@ describe('run_timing on the simulated lab', () => {
     env = await labWithHome(TEST_PORTS.runTiming, { timeScale: 50 });
     await setupRun(env.run);
     // as after a gain scan: every PMT at its HV for gain 1e7
-    for (const m of env.lab.truth.modules) {
-      const file = runJson(env.dir)[m.deggSerial] as string;
-      const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-      for (const p of m.pmts) doc[p.name].HV1e7Gain = p.hv1e7Volts;
-      fs.writeFileSync(file, JSON.stringify(doc, null, 2));
-    }
+    await seedHv1e7(env.dir, env.lab.truth);
     const t = await env.run(['sim', 'truth', '--json']);
     expect(t.code, t.stderr).toBe(0);
     truth = JSON.parse(t.stdout) as Truth;

@@ -5,7 +5,8 @@ import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
 import type { CheckItem } from '../check-results.js';
 import type { Workspace } from '../home.js';
 import { withSession } from '../module-link.js';
-import { addMeasurementEntry, readJsonFile } from '../run-files.js';
+import { addEntry } from '../../records/entries.js';
+import { hvSetPoint, PMTS } from '../../tasks/pmt-json.js';
 import { wirePairLanes, runLanes } from '../wire-pair-jobs.js';
 
 /**
@@ -20,7 +21,6 @@ export const VISIBILITY = {
   dac: 5000,
   samples: 128,
   thresholdOverBaselineAdc: 150,
-  defaultHvVolts: 1500,
   hvRampS: 40,
   baselineWaveforms: 20,
 };
@@ -42,17 +42,11 @@ export interface VisibilityModule {
   jsonFile: string;
 }
 
-const PMTS = ['LowerPmt', 'UpperPmt'] as const;
 /** laser shots to cover at least, so that a high dark rate cannot fill the sample by itself */
 const MIN_LASER_SHOTS = 50;
 
 const describe = (r: VisibilityResult) =>
   `laser seen in ${r.laserEvents}/${r.laserShots} shots (${(100 * r.efficiency).toFixed(0)}%), <${r.meanNpe.toFixed(1)}> PE, dark ${(r.darkRateHz / 1000).toFixed(1)} kHz`;
-
-function setPoint(jsonFile: string, pmt: (typeof PMTS)[number]): number {
-  const hv = Number((readJsonFile(jsonFile)[pmt] as Record<string, unknown> | undefined)?.HV1e7Gain ?? -1);
-  return hv > 0 ? hv : VISIBILITY.defaultHvVolts;
-}
 
 async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch: PmtChannel, events: number): Promise<PmtVisibility> {
   const pmt = PMTS[ch];
@@ -95,7 +89,16 @@ async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch
   }
   await s.disableTriggers(ch);
   const r = analyseVisibility(Float64Array.from(ts), Float64Array.from(charges), VISIBILITY.laserHz, blockStarts);
-  return { ...r, port: m.port, serial: m.serial, channel: ch, pmt, hvVolts: setPoint(m.jsonFile, pmt), baselineAdc, thresholdAdc };
+  return {
+    ...r,
+    port: m.port,
+    serial: m.serial,
+    channel: ch,
+    pmt,
+    hvVolts: await hvSetPoint(ws, m.jsonFile, pmt),
+    baselineAdc,
+    thresholdAdc,
+  };
 }
 
 export async function checkVisibility(
@@ -120,7 +123,7 @@ export async function checkVisibility(
         withSession(host, m.port, async (s) => {
           for (const ch of [0, 1] as const) {
             await s.enableHV(ch);
-            await s.setHV(ch, setPoint(m.jsonFile, PMTS[ch]));
+            await s.setHV(ch, await hvSetPoint(ws, m.jsonFile, PMTS[ch]));
           }
         }).catch((e: Error) => failures.push({ port: m.port, serial: m.serial, error: e.message })),
       ),
@@ -155,7 +158,8 @@ export async function checkVisibility(
   pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
   for (const p of pmts) {
     const m = modules.find((x) => x.port === p.port)!;
-    addMeasurementEntry(
+    await addEntry(
+      ws,
       m.jsonFile,
       'LaserVisibilityMeasurement',
       {

@@ -17,4 +17,10 @@ export interface WordIO {
 export type Word = (m: MainboardSim, io: WordIO) => void | Promise<void>;
 
 /** the iceboot vocabulary (reference/iceboot-protocol.md §2.5, §3) */
-export const WORDS: ReadonlyMap<string, Word> = new Map<string, Word>([...CORE_WORDS, ...SLOW_WORDS, ...DAQ_WORDS, ...TEST_WORDS, ...CAMERA_WORDS]);
+export const WORDS: ReadonlyMap<string, Word> = new Map<string, Word>([
+  ...CORE_WORDS,
+  ...SLOW_WORDS,
+  ...DAQ_WORDS,
+  ...TEST_WORDS,
+  ...CAMERA_WORDS,
+]);

@@ -33,15 +33,7 @@ export function App() {
         </nav>
         <Login />
       </header>
-      <main>
-        {Page ? (
-          <Page key={hash} params={m.params} />
-        ) : (
-          <p className="error">
-            No page {hash}: choose one above.
-          </p>
-        )}
-      </main>
+      <main>{Page ? <Page key={hash} params={m.params} /> : <p className="error">No page {hash}: choose one above.</p>}</main>
     </>
   );
 }

@@ -46,13 +46,7 @@ export function Login() {
   return (
     <form className="login" data-testid="login" onSubmit={(e) => void submit(e)}>
       <input aria-label="user name" placeholder="user" value={name} onChange={(e) => setName(e.target.value)} />
-      <input
-        aria-label="password"
-        placeholder="password"
-        type="password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <input aria-label="password" placeholder="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
       <button type="submit" disabled={busy}>
         Log in
       </button>

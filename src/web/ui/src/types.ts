@@ -24,7 +24,15 @@ export interface Status {
   prompt: { id: number; kind: string; message: string; openedAt: string } | null;
   operator?: {
     paused: { by: string; reason: string | null; inEffect: boolean; requestedAt: string } | null;
-    pending: Array<{ id: number; action: string; target: string | null; reason: string | null; by: string; via: string; requestedAt: string }>;
+    pending: Array<{
+      id: number;
+      action: string;
+      target: string | null;
+      reason: string | null;
+      by: string;
+      via: string;
+      requestedAt: string;
+    }>;
   };
   backupLagS: number;
   slack?: { pending: number; oldestAgeS: number; lastError: string | null };
@@ -59,9 +67,27 @@ export interface RunDetail {
     endReason: string | null;
     tasks: Task[];
   }>;
-  verdicts: Array<{ port: number; serial: string; state: string; stateReason: string | null; verdict: string; reasons: string[]; judged: number; info: number }>;
+  verdicts: Array<{
+    port: number;
+    serial: string;
+    state: string;
+    stateReason: string | null;
+    verdict: string;
+    reasons: string[];
+    judged: number;
+    info: number;
+  }>;
   files: Array<{ what: string; path: string; link: string | null }>;
-  backups: Array<{ id: number; created_at: string; state: string; attempts: number; destination: string; snapshot_path: string; last_error: string | null; done_at: string | null }>;
+  backups: Array<{
+    id: number;
+    created_at: string;
+    state: string;
+    attempts: number;
+    destination: string;
+    snapshot_path: string;
+    last_error: string | null;
+    done_at: string | null;
+  }>;
   log: Array<{ id: number; time: string; level: string; kind: string; message: string }>;
 }
 

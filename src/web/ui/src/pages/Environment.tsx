@@ -25,15 +25,29 @@ export function Environment() {
     const sp: TimeSeries = { name: 'freezer set point', step: true, points: env.setPoints.map((s) => [s.at, s.setPointC] as const) };
     const last = env.setPoints[env.setPoints.length - 1];
     const temp = [
-      ...groupBy(env.thermometer, (t) => t.name, (t) => [t.at, t.temperatureC]),
+      ...groupBy(
+        env.thermometer,
+        (t) => t.name,
+        (t) => [t.at, t.temperatureC],
+      ),
       ...(env.setPoints.length ? [sp] : []),
     ];
-    const mb = groupBy(env.mainboard, (t) => t.serial, (t) => [t.at, t.temperatureC]);
+    const mb = groupBy(
+      env.mainboard,
+      (t) => t.serial,
+      (t) => [t.at, t.temperatureC],
+    );
     return {
       temperature: temp.length
         ? timeChartOption('Freezer: thermometer channels and set point', 'temperature [°C]', temp, {
             bands: last
-              ? [{ label: `set point ±${env.bands.freezerBandC} °C`, low: last.setPointC - env.bands.freezerBandC, high: last.setPointC + env.bands.freezerBandC }]
+              ? [
+                  {
+                    label: `set point ±${env.bands.freezerBandC} °C`,
+                    low: last.setPointC - env.bands.freezerBandC,
+                    high: last.setPointC + env.bands.freezerBandC,
+                  },
+                ]
               : [],
           })
         : null,
@@ -41,8 +55,15 @@ export function Environment() {
         ? timeChartOption(
             'Humidity',
             'relative humidity [%]',
-            groupBy(env.humidity, (h) => h.sensor, (h) => [h.at, h.relativeHumidityPct]),
-            { bands: [{ label: 'allowed', low: 0, high: env.bands.humidityMaxPct }], limits: [{ label: `limit ${env.bands.humidityMaxPct} %`, value: env.bands.humidityMaxPct }] },
+            groupBy(
+              env.humidity,
+              (h) => h.sensor,
+              (h) => [h.at, h.relativeHumidityPct],
+            ),
+            {
+              bands: [{ label: 'allowed', low: 0, high: env.bands.humidityMaxPct }],
+              limits: [{ label: `limit ${env.bands.humidityMaxPct} %`, value: env.bands.humidityMaxPct }],
+            },
           )
         : null,
       mainboard: mb.length ? timeChartOption('Mainboard temperatures of the D-Eggs', 'temperature [°C]', mb) : null,
@@ -55,18 +76,26 @@ export function Environment() {
       <section className="card">
         <h2>Allowed bands (station file)</h2>
         <p>
-          humidity at most {env.bands.humidityMaxPct} % · freezer air within ±{env.bands.freezerBandC} °C of its set point once
-          reached · resume after {env.bands.resumeAfterS} s back in band
+          humidity at most {env.bands.humidityMaxPct} % · freezer air within ±{env.bands.freezerBandC} °C of its set point once reached ·
+          resume after {env.bands.resumeAfterS} s back in band
         </p>
       </section>
       <section className="card">
-        {charts.temperature ? <Chart option={charts.temperature} testId="freezer-chart" /> : <p className="muted">no thermometer readings or set points yet (`fat check peripherals` records them)</p>}
+        {charts.temperature ? (
+          <Chart option={charts.temperature} testId="freezer-chart" />
+        ) : (
+          <p className="muted">no thermometer readings or set points yet (`fat check peripherals` records them)</p>
+        )}
       </section>
       <section className="card">
         {charts.humidity ? <Chart option={charts.humidity} testId="humidity-chart" /> : <p className="muted">no humidity readings yet</p>}
       </section>
       <section className="card">
-        {charts.mainboard ? <Chart option={charts.mainboard} testId="mainboard-chart" /> : <p className="muted">no mainboard temperatures yet</p>}
+        {charts.mainboard ? (
+          <Chart option={charts.mainboard} testId="mainboard-chart" />
+        ) : (
+          <p className="muted">no mainboard temperatures yet</p>
+        )}
       </section>
       <section className="card">
         <h2>Condition pauses</h2>

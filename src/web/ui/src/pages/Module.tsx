@@ -28,7 +28,11 @@ export function Module({ params }: PageProps) {
         ? histogramChartOption(
             `${serial}: SPE charge, run ${spe.run}`,
             'charge [pC]',
-            spe.histograms.map((x) => ({ name: `${x.pmt} at ${x.hvVolts.toFixed(0)} V (${x.entries} waveforms)`, centres: x.centresPc, counts: x.counts })),
+            spe.histograms.map((x) => ({
+              name: `${x.pmt} at ${x.hvVolts.toFixed(0)} V (${x.entries} waveforms)`,
+              centres: x.centresPc,
+              counts: x.counts,
+            })),
           )
         : null,
     [spe, serial],
@@ -94,7 +98,11 @@ export function Module({ params }: PageProps) {
       </section>
       <section className="card">
         <h2>Linearity</h2>
-        {charts.linearity ? <Chart option={charts.linearity} testId="linearity-chart" /> : <p className="muted">no linearity measured yet</p>}
+        {charts.linearity ? (
+          <Chart option={charts.linearity} testId="linearity-chart" />
+        ) : (
+          <p className="muted">no linearity measured yet</p>
+        )}
       </section>
       <section className="card">
         <h2>Sensors</h2>

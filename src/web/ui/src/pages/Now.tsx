@@ -90,8 +90,11 @@ export function Now() {
           <p data-testid="current-task">
             {sc.current ? (
               <>
-                now: <b>[{sc.current.index}] {sc.current.section}</b> ({sc.current.kind}) {(100 * sc.current.progress).toFixed(0)}%{' '}
-                {sc.current.note}
+                now:{' '}
+                <b>
+                  [{sc.current.index}] {sc.current.section}
+                </b>{' '}
+                ({sc.current.kind}) {(100 * sc.current.progress).toFixed(0)}% {sc.current.note}
               </>
             ) : (
               <span className="muted">no task running</span>
@@ -163,7 +166,8 @@ export function Now() {
         {status.slack && status.slack.pending > 0 && (
           <p className="marginal" data-testid="slack-backlog">
             Slack: {status.slack.pending} message(s) waiting, the oldest for {Math.round(status.slack.oldestAgeS / 60)} min
-            {status.slack.lastError ? ` (last error: ${status.slack.lastError})` : ''}; on the station, <code>fat notify flush</code> sends them
+            {status.slack.lastError ? ` (last error: ${status.slack.lastError})` : ''}; on the station, <code>fat notify flush</code> sends
+            them
           </p>
         )}
         {status.operator?.pending.map((p) => (
@@ -221,7 +225,9 @@ export function Now() {
                     <button
                       type="button"
                       disabled={action.busy}
-                      onClick={() => action.run(`Exclude ${m.degg_serial}`, `/api/modules/${encodeURIComponent(m.degg_serial)}/exclude`, { reason })}
+                      onClick={() =>
+                        action.run(`Exclude ${m.degg_serial}`, `/api/modules/${encodeURIComponent(m.degg_serial)}/exclude`, { reason })
+                      }
                     >
                       Exclude
                     </button>
@@ -305,11 +311,7 @@ function PromptBox({ prompt, onAnswered }: { prompt: NonNullable<Status['prompt'
             size={50}
             onChange={(e) => setReason(e.target.value)}
           />{' '}
-          <button
-            type="button"
-            disabled={action.busy}
-            onClick={() => action.run('No', '/api/prompt/answer', { answer: 'no', reason })}
-          >
+          <button type="button" disabled={action.busy} onClick={() => action.run('No', '/api/prompt/answer', { answer: 'no', reason })}>
             Answer No
           </button>{' '}
           <button type="button" onClick={() => setAsking(false)}>

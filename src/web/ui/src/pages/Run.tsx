@@ -17,7 +17,10 @@ export function Run({ params }: PageProps) {
   return (
     <div data-testid="run-page">
       <h2>
-        Run {run.number} <span className="muted">{run.date} · {run.operator}</span>
+        Run {run.number}{' '}
+        <span className="muted">
+          {run.date} · {run.operator}
+        </span>
       </h2>
       <p>{run.comment}</p>
       <p>
@@ -64,7 +67,10 @@ export function Run({ params }: PageProps) {
       {run.schedules.map((s) => (
         <section className="card" key={s.key}>
           <h2>
-            Schedule {s.key} <span className="muted">({s.state}) {s.file}</span>
+            Schedule {s.key}{' '}
+            <span className="muted">
+              ({s.state}) {s.file}
+            </span>
           </h2>
           {s.endReason && <p>ended: {s.endReason}</p>}
           <table>

@@ -9,7 +9,10 @@ export function Runs() {
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    getJson<{ runs: RunSummary[] }>('/api/runs').then((r) => setRuns(r.runs), (e: Error) => setError(e.message));
+    getJson<{ runs: RunSummary[] }>('/api/runs').then(
+      (r) => setRuns(r.runs),
+      (e: Error) => setError(e.message),
+    );
   }, [live.tick]);
   if (error) return <p className="error">{error}</p>;
   if (!runs) return <p className="muted">loading…</p>;

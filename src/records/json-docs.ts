@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import type { Kysely, Transaction } from 'kysely';
+import { engineOf } from '../store/dialect.js';
+import type { Db } from '../store/open.js';
+import type { Database } from '../store/schema.js';
+import { readJsonFile } from '../util/json-file.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+
+/**
+ * The original system's run and D-Egg JSON documents, kept in the store. The store is the truth:
+ * every change is a transaction on the document's row, and only then is the file in json/ written
+ * (atomically) as its export. `version` counts changes and `exported` the version last written, so
+ * a crash between the two is repaired by `exportPending` at the next start. A file that predates
+ * the store's documents (an older home) is taken in as it is the first time it is read.
+ *
+ * A document is named by its file's path, as the run and module rows record it.
+ */
+export interface DocStore {
+  db: Db;
+  station: { name: string };
+}
+
+export type JsonDoc = Record<string, unknown>;
+
+/** The document, from the store (taking in the file when the store does not have it yet). */
+export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
+  const row = await ws.db
+    .selectFrom('json_docs')
+    .select('body')
+    .where('station', '=', ws.station.name)
+    .where('path', '=', file)
+    .executeTakeFirst();
+  return row ? (JSON.parse(row.body) as JsonDoc) : adopt(ws, file);
+}
+
+/**
+ * For readers (reports, the dashboard): the document from the store, else its file as it is
+ * (without taking it in), or undefined when there is neither.
+ */
+export async function peekDoc(ws: DocStore, file: string): Promise<JsonDoc | undefined> {
+  const row = await ws.db
+    .selectFrom('json_docs')
+    .select('body')
+    .where('station', '=', ws.station.name)
+    .where('path', '=', file)
+    .executeTakeFirst();
+  if (row) return JSON.parse(row.body) as JsonDoc;
+  return fs.existsSync(file) ? readJsonFile(file) : undefined;
+}
+
+/** A file written before documents lived in the store becomes the document, unchanged. */
+async function adopt(ws: DocStore, file: string): Promise<JsonDoc> {
+  const doc = readJsonFile(file);
+  await ws.db
+    .insertInto('json_docs')
+    .values({ station: ws.station.name, path: file, run_id: null, body: JSON.stringify(doc), version: 1, exported: 1 })
+    .onConflict((oc) => oc.columns(['station', 'path']).doNothing())
+    .execute();
+  return doc;
+}
+
+/**
+ * New documents (a new run's files), inserted with `db`: pass the transaction that creates the
+ * run's rows, and export them (`exportDoc`) once it has committed.
+ */
+export async function insertDocs(
+  db: Db | Transaction<Database>,
+  station: string,
+  docs: Array<{ path: string; doc: JsonDoc; runId: number }>,
+) {
+  for (const d of docs) {
+    const body = JSON.stringify(d.doc);
+    await db
+      .insertInto('json_docs')
+      .values({ station, path: d.path, run_id: d.runId, body, version: 1, exported: 0 })
+      .onConflict((oc) =>
+        oc.columns(['station', 'path']).doUpdateSet((eb) => ({ body, version: eb('json_docs.version', '+', 1), run_id: d.runId })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Reads, changes and stores a document in one transaction, then exports it. `mutate` changes the
+ * document in place; what it returns is returned.
+ */
+export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
+  await readDoc(ws, file); // takes in an older home's file first
+  const lockRow = engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
+  const out = await ws.db.transaction().execute(async (tx) => {
+    let q = tx.selectFrom('json_docs').select(['body', 'version']).where('station', '=', ws.station.name).where('path', '=', file);
+    if (lockRow) q = q.forUpdate();
+    const row = await q.executeTakeFirstOrThrow();
+    const doc = JSON.parse(row.body) as JsonDoc;
+    const result = mutate(doc);
+    await tx
+      .updateTable('json_docs')
+      .set({ body: JSON.stringify(doc), version: row.version + 1 })
+      .where('station', '=', ws.station.name)
+      .where('path', '=', file)
+      .execute();
+    return result;
+  });
+  afterCommit();
+  await exportDoc(ws, file);
+  return out;
+}
+
+/** Exports of one file run one after another, each writing the latest version. */
+const chains = new Map<string, Promise<void>>();
+
+/** Writes the file from the store when the store has a newer version than the file. */
+export function exportDoc(ws: DocStore, file: string): Promise<void> {
+  const next = (chains.get(file) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => {
+      const row = await ws.db
+        .selectFrom('json_docs')
+        .select(['body', 'version', 'exported'])
+        .where('station', '=', ws.station.name)
+        .where('path', '=', file)
+        .executeTakeFirst();
+      if (!row || row.exported >= row.version) return;
+      writeJsonAtomic(file, JSON.parse(row.body));
+      await ws.db
+        .updateTable('json_docs')
+        .set({ exported: row.version })
+        .where('station', '=', ws.station.name)
+        .where('path', '=', file)
+        .where('exported', '<', row.version)
+        .execute();
+    });
+  chains.set(file, next);
+  void next.finally(() => chains.get(file) === next && chains.delete(file)).catch(() => undefined);
+  return next;
+}
+
+/** Writes every file whose document changed after its last export (a crash in between). Returns how many. */
+export async function exportPending(ws: DocStore): Promise<number> {
+  const stale = await ws.db
+    .selectFrom('json_docs')
+    .select('path')
+    .where('station', '=', ws.station.name)
+    .whereRef('exported', '<', 'version')
+    .execute();
+  for (const { path } of stale) await exportDoc(ws, path);
+  return stale.length;
+}
+
+/**
+ * For the crash test only: FAT_TEST_KILL_AFTER_DOC_COMMIT=N kills the process (SIGKILL) right
+ * after the N-th document change is committed and before its file is written.
+ */
+let commits = 0;
+function afterCommit(): void {
+  const n = Number(process.env.FAT_TEST_KILL_AFTER_DOC_COMMIT);
+  if (n > 0 && ++commits === n) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Workspace } from '../../src/fat/home.js';
+import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/fat/run-files.js';
+import { addEntry, supersedeTaskEntries } from '../../src/records/entries.js';
+import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc } from '../../src/records/json-docs.js';
+import type { Engine } from '../../src/store/dialect.js';
+import { freshStore, workspaceOn } from '../helpers/pg-schema.js';
+
+/**
+ * The run and D-Egg documents live in the store; the files in json/ are their exports. Both
+ * engines: SQLite (one station) and PostgreSQL (several stations, row locks for concurrent changes).
+ */
+const onDisk = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>;
+const stored = async (ws: Workspace, f: string) =>
+  ws.db.selectFrom('json_docs').select(['body', 'version', 'exported']).where('path', '=', f).executeTakeFirstOrThrow();
+
+for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]) {
+  describe(`run and D-Egg documents (${engine})`, () => {
+    let store: { url: string; drop(): Promise<void> };
+    let ws: Workspace;
+    beforeAll(async () => {
+      store = await freshStore(engine, 'json-docs');
+      ws = await workspaceOn(store.url, 'docs');
+    });
+    afterAll(async () => {
+      await ws?.close();
+      await store?.drop();
+    });
+
+    it('a new run file is stored and exported in the original layout, and counts for the next run number', async () => {
+      const f = runFilePath(ws.home.jsonDir, 7);
+      await insertDocs(ws.db, ws.station.name, [
+        { path: f, doc: runJsonBody({ 'DEgg2026-1-001': '/x.json' }, 'batch', '2026-11-27'), runId: 7 },
+      ]);
+      expect(fs.existsSync(f)).toBe(false); // written only once the caller's transaction has committed
+      await exportDoc(ws, f);
+      expect(path.basename(f)).toBe('run_00007.json');
+      expect(onDisk(f)).toEqual({ 'DEgg2026-1-001': '/x.json', comment: 'batch', date: '2026-11-27' });
+      expect(maxRunNumberOnDisk(ws.home.jsonDir)).toBe(7);
+      expect(await stored(ws, f)).toMatchObject({ version: 1, exported: 1 });
+    });
+
+    it('entries get the next free counter, also when added at once; the file follows the store', async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-001.json');
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { LowerPmt: {}, UpperPmt: {} }, runId: 7 }]);
+      const keys = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => addEntry(ws, f, 'LaserVisibilityMeasurement', { Folder: `f${i}`, TaskId: 3 }, 'LowerPmt')),
+      );
+      expect(keys.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `LaserVisibilityMeasurement_0${i}`));
+      expect(await addEntry(ws, f, 'ReadoutOnly', { TaskId: 4 })).toBe('ReadoutOnly_00');
+      const doc = await readDoc(ws, f);
+      expect(Object.keys(doc.LowerPmt as object)).toHaveLength(8);
+      expect(onDisk(f)).toEqual(doc);
+      expect(await stored(ws, f)).toMatchObject({ version: 10, exported: 10 });
+
+      expect((await supersedeTaskEntries(ws, f, 3, 'cut short')).sort()).toEqual(keys.map((k) => `LowerPmt.${k}`).sort());
+      expect((onDisk(f).LowerPmt as Record<string, { Superseded?: string }>).LaserVisibilityMeasurement_03.Superseded).toBe('cut short');
+    });
+
+    it('a file from before the store held documents is taken in as it is; a corrupt one is named and left untouched', async () => {
+      const old = path.join(ws.home.jsonDir, 'run_00001', 'DEgg2020-1-001.json');
+      fs.mkdirSync(path.dirname(old), { recursive: true });
+      fs.writeFileSync(old, JSON.stringify({ LowerPmt: { HV1e7Gain: 1480 }, UpperPmt: {} }));
+      expect(await peekDoc(ws, old)).toEqual({ LowerPmt: { HV1e7Gain: 1480 }, UpperPmt: {} });
+      expect(await addEntry(ws, old, 'GainMeasurement', { Folder: 'g' }, 'LowerPmt')).toBe('GainMeasurement_00');
+      expect(onDisk(old)).toEqual({ LowerPmt: { HV1e7Gain: 1480, GainMeasurement_00: { Folder: 'g' } }, UpperPmt: {} });
+
+      const bad = path.join(ws.home.jsonDir, 'run_00001', 'DEgg2020-1-002.json');
+      fs.writeFileSync(bad, '{"LowerPmt": {');
+      await expect(addEntry(ws, bad, 'X', {}, 'LowerPmt')).rejects.toThrow(/not valid JSON.*left untouched/);
+      expect(fs.readFileSync(bad, 'utf8')).toBe('{"LowerPmt": {');
+      expect(await peekDoc(ws, path.join(ws.home.jsonDir, 'nothing.json'))).toBeUndefined();
+    });
+
+    it('a change committed but not exported (a crash in between) is written by exportPending', async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-001.json');
+      const before = fs.readFileSync(f, 'utf8');
+      // as a process killed after its commit would leave it: the store one version ahead of the file
+      const row = await stored(ws, f);
+      const doc = JSON.parse(row.body) as Record<string, unknown>;
+      doc.RunNote = 'after the crash';
+      await ws.db
+        .updateTable('json_docs')
+        .set({ body: JSON.stringify(doc), version: row.version + 1 })
+        .where('path', '=', f)
+        .execute();
+      expect(fs.readFileSync(f, 'utf8')).toBe(before);
+      expect(await exportPending(ws)).toBe(1);
+      expect(onDisk(f).RunNote).toBe('after the crash');
+      expect(await exportPending(ws)).toBe(0);
+      // a mutation that throws changes neither the store nor the file
+      await expect(
+        updateDoc(ws, f, (d) => {
+          d.RunNote = 'half';
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect((await readDoc(ws, f)).RunNote).toBe('after the crash');
+      expect(onDisk(f).RunNote).toBe('after the crash');
+    });
+  });
+}
