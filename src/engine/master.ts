@@ -11,7 +11,7 @@ import type { FatEvent } from '../notify/types.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
 import { holdForConditions } from './conditions.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
-import { condensedSchedule, isHousekeeping } from './listing.js';
+import { condensedSchedule } from './listing.js';
 import { testSchedule } from './master-test.js';
 import {
   activeSchedule,
@@ -66,7 +66,6 @@ export interface MasterOutcome {
 export class MasterError extends Error {}
 
 const DIGEST_MS = 24 * 3600_000;
-const UNSUSPENDED = new Set(['set_freezer', 'manual_input', 'disable_laser']);
 
 async function runOfFile(ws: Workspace, runFile: string) {
   const abs = path.resolve(runFile);
@@ -250,7 +249,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       detail: [
         ' -- D-Egg IDs:',
         ...modules.map((m) => `${m.port}: ${m.serial}`),
-        ...condensedSchedule(all),
+        ...condensedSchedule(cat, all),
         fc.nextPerson
           ? `Next time a person is needed: ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}`
           : 'No person needed until the end.',
@@ -277,8 +276,8 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
       expectedFreezerC = freezerTarget(tasks, next.idx) ?? expectedFreezerC;
 
       // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
-      if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, stop.signal);
-      if (!isHousekeeping(kind.name)) await holdForDiskSpace(ws, emit, stop.signal);
+      if (!kind.actsOnLab && !kind.asksPerson) await holdForConditions(ws, expectedFreezerC, emit, stop.signal);
+      if (!kind.housekeeping) await holdForDiskSpace(ws, emit, stop.signal);
       if (ws.clock.now() - lastDigest >= DIGEST_MS) {
         lastDigest = ws.clock.now();
         const { forecast: f } = await forecastOf(ws, s.id);
@@ -292,7 +291,7 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
         });
       }
       // a status check before a measurement, unless the schedule just ran one
-      if (ws.station.master.status_check_between && !isHousekeeping(kind.name) && previousKind !== 'status_check') {
+      if (ws.station.master.status_check_between && !kind.housekeeping && previousKind !== 'status_check') {
         await checkModules(
           contextFor(scope, next, next.attempts, () => undefined),
           false,
