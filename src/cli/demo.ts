@@ -23,19 +23,7 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
     .option('--port <n>', 'port of the dashboard served at the end (taken: any free one)', intOption('--port'), 8080)
     .option('--no-serve', 'end without serving the dashboard (for scripts)')
     .action(async (opts) => {
-      const { ensureHome } = await import('../fat/home.js');
-      const { registryToml } = await import('../fat/registry.js');
-      const { startSimLab } = await import('../sim/lab.js');
-      const { simRegistry } = await import('../fat/sim-registry.js');
-      const basePort = opts.basePort ?? (await freeDemoBase([5000, 15000, 25000, 35000]));
-      checkBasePort(basePort); // before anything is written: a --base-port whose lab would not fit is refused at once
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
-      const home = ensureHome(dir, { seed: opts.seed, basePort, timeScale: opts.timeScale });
-      const lab = await startSimLab({ seed: opts.seed, basePort, timeScale: opts.timeScale });
-      fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
-      say(
-        `icefat demo: simulated FAT lab (seed ${opts.seed}, lab time x${opts.timeScale}) on 127.0.0.1:${basePort}..${simPorts(basePort).prologix}`,
-      );
+      const { dir, lab } = await startDemoLab(opts);
       say(`home folder: ${dir}\n`);
       const failed: string[] = [];
       try {
@@ -99,6 +87,24 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
 }
 
 const say = (s: string) => process.stdout.write(s + '\n');
+
+/** A free base port (or --base-port), a fresh home folder, and the simulated lab in it with its registry. */
+async function startDemoLab(opts: { seed: number; timeScale: number; basePort?: number }) {
+  const { ensureHome } = await import('../fat/home.js');
+  const { registryToml } = await import('../fat/registry.js');
+  const { startSimLab } = await import('../sim/lab.js');
+  const { simRegistry } = await import('../fat/sim-registry.js');
+  const basePort = opts.basePort ?? (await freeDemoBase([5000, 15000, 25000, 35000]));
+  checkBasePort(basePort); // before anything is written: a --base-port whose lab would not fit is refused at once
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
+  const home = ensureHome(dir, { seed: opts.seed, basePort, timeScale: opts.timeScale });
+  const lab = await startSimLab({ seed: opts.seed, basePort, timeScale: opts.timeScale });
+  fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
+  say(
+    `icefat demo: simulated FAT lab (seed ${opts.seed}, lab time x${opts.timeScale}) on 127.0.0.1:${basePort}..${simPorts(basePort).prologix}`,
+  );
+  return { dir, lab };
+}
 
 /** `fat serve` on the demo's home (127.0.0.1:port, else any free port) until Ctrl+C. */
 async function serveDashboard(dir: string, port: number): Promise<void> {
