@@ -48,7 +48,7 @@ function measure(name: string, args: string[], expectCode: number, target?: type
 async function finishedHome(basePort: number): Promise<{ dir: string; close: () => Promise<void> }> {
   const { ensureHome } = await import('../src/fat/home.js');
   const { registryToml } = await import('../src/fat/registry.js');
-  const { simRegistry } = await import('../src/cli/sim-registry.js');
+  const { simRegistry } = await import('../src/fat/sim-registry.js');
   const { startSimLab } = await import('../src/sim/lab.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-cli-'));
   const home = ensureHome(dir, { seed: 5, basePort, timeScale: 1000 });

@@ -17,7 +17,7 @@ async function main() {
   const { startSimLab } = await import('../src/sim/lab.js');
   const { openWorkspace, ensureHome } = await import('../src/fat/home.js');
   const { registryToml } = await import('../src/fat/registry.js');
-  const { simRegistry } = await import('../src/cli/sim-registry.js');
+  const { simRegistry } = await import('../src/fat/sim-registry.js');
   const { createRun } = await import('../src/fat/run-new.js');
   const { runMaster } = await import('../src/engine/master.js');
   const { createNotifier } = await import('../src/notify/index.js');

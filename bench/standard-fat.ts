@@ -30,7 +30,7 @@ const SCALED: Record<string, Record<string, [number, number]>> = {
 };
 
 async function main() {
-  const { dryRun } = await import('../src/cli/dry-run.js');
+  const { dryRun } = await import('../src/engine/dry-run.js');
   const { scheduleTemplate } = await import('../src/fat/schedule/templates.js');
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-standard-'));

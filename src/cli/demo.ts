@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
+import { checkBasePort, firstFreeBase, simPorts } from '../sim/layout.js';
 import { REPO_ROOT } from '../util/repo-root.js';
 import { CliError } from './common.js';
 import { intOption, numberOption } from './parse.js';
@@ -23,16 +23,7 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
     .option('--port <n>', 'port of the dashboard served at the end (taken: any free one)', intOption('--port'), 8080)
     .option('--no-serve', 'end without serving the dashboard (for scripts)')
     .action(async (opts) => {
-      const { ensureHome } = await import('../fat/home.js');
-      const { registryToml } = await import('../fat/registry.js');
-      const { startSimLab } = await import('../sim/lab.js');
-      const { simRegistry } = await import('./sim-registry.js');
-      const basePort = opts.basePort ?? (await firstFreeBase([5000, 15000, 25000, 35000]));
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
-      const home = ensureHome(dir, { seed: opts.seed, basePort, timeScale: opts.timeScale });
-      const lab = await startSimLab({ seed: opts.seed, basePort, timeScale: opts.timeScale });
-      fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
-      say(`icefat demo: simulated FAT lab (seed ${opts.seed}, lab time x${opts.timeScale}) on 127.0.0.1:${basePort}..${basePort + 1234}`);
+      const { dir, lab } = await startDemoLab(opts);
       say(`home folder: ${dir}\n`);
       const failed: string[] = [];
       try {
@@ -96,6 +87,24 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
 }
 
 const say = (s: string) => process.stdout.write(s + '\n');
+
+/** A free base port (or --base-port), a fresh home folder, and the simulated lab in it with its registry. */
+async function startDemoLab(opts: { seed: number; timeScale: number; basePort?: number }) {
+  const { ensureHome } = await import('../fat/home.js');
+  const { registryToml } = await import('../fat/registry.js');
+  const { startSimLab } = await import('../sim/lab.js');
+  const { simRegistry } = await import('../fat/sim-registry.js');
+  const basePort = opts.basePort ?? (await freeDemoBase([5000, 15000, 25000, 35000]));
+  checkBasePort(basePort); // before anything is written: a --base-port whose lab would not fit is refused at once
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-demo-'));
+  const home = ensureHome(dir, { seed: opts.seed, basePort, timeScale: opts.timeScale });
+  const lab = await startSimLab({ seed: opts.seed, basePort, timeScale: opts.timeScale });
+  fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
+  say(
+    `icefat demo: simulated FAT lab (seed ${opts.seed}, lab time x${opts.timeScale}) on 127.0.0.1:${basePort}..${simPorts(basePort).prologix}`,
+  );
+  return { dir, lab };
+}
 
 /** `fat serve` on the demo's home (127.0.0.1:port, else any free port) until Ctrl+C. */
 async function serveDashboard(dir: string, port: number): Promise<void> {
@@ -176,18 +185,8 @@ function runFat(home: string, args: string[], quiet = false): Promise<number> {
   });
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function firstFreeBase(candidates: number[]): Promise<number> {
-  for (const b of candidates) {
-    const probes = await Promise.all([b, b + 16, b + 99, b + 1000, b + 1234].map(portFree));
-    if (probes.every(Boolean)) return b;
-  }
-  throw new CliError(`no free base port among ${candidates.join(', ')}: pass --base-port`);
+async function freeDemoBase(candidates: number[]): Promise<number> {
+  const base = await firstFreeBase(candidates);
+  if (base === undefined) throw new CliError(`no free base port among ${candidates.join(', ')}: pass --base-port`);
+  return base;
 }

@@ -1,100 +1,23 @@
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { VirtualClock } from '../clock/clock.js';
-import { latestSchedule, scheduleTasks } from '../engine/journal.js';
-import { runMaster } from '../engine/master.js';
-import { ensureHome, openWorkspace } from '../fat/home.js';
-import { registryToml } from '../fat/registry.js';
-import { createRun } from '../fat/run-new.js';
-import { createNotifier } from '../notify/index.js';
-import { startSimLab } from '../sim/lab.js';
-import { simRegistry } from './sim-registry.js';
+import { formatDuration } from '../engine/forecast.js';
+import { CliError } from './common.js';
 
 /**
- * `fat master CONFIG --dry-run`: the whole schedule, run by the real engine against a simulated lab
- * on virtual time, in a throw-away home folder; prompts are answered "yes" at once. Nothing of the
- * station's own store, files or instruments is touched. What comes back is how long each task
- * took in lab time, next to its estimate.
+ * `fat master CONFIG --dry-run` (src/engine/dry-run.ts): says what it does, runs it and prints how
+ * long each task took in lab time, next to its estimate. $FAT_DRY_RUN_BASE pins the simulated
+ * lab's base port (tests).
  */
-export interface DryRunTask {
-  index: number;
-  section: string;
-  kind: string;
-  state: string;
-  estimateS: number;
-  labS: number;
-}
-
-export interface DryRunResult {
-  tasks: DryRunTask[];
-  totalLabS: number;
-  totalEstimateS: number;
-  wallS: number;
-  outcome: string;
-  home: string;
-}
-
-/** The first base port whose lab ports are all free ($FAT_DRY_RUN_BASE pins it, e.g. for tests). */
-async function freeBase(): Promise<number> {
-  const pinned = Number(process.env.FAT_DRY_RUN_BASE);
-  for (let b = pinned || 27000; b < (pinned ? pinned + 1 : 32000); b += 250) {
-    const ok = await Promise.all(
-      [b, b + 16, b + 40, b + 99, b + 1000, b + 1012, b + 1016, b + 1234].map(
-        (p) =>
-          new Promise<boolean>((res) => {
-            const s = net.createServer();
-            s.once('error', () => res(false));
-            s.listen(p, '127.0.0.1', () => s.close(() => res(true)));
-          }),
+export async function printDryRun(config: string): Promise<void> {
+  process.stderr.write('dry run: the whole schedule on a simulated lab, on virtual time, in a throw-away home; prompts answered yes\n');
+  const { dryRun } = await import('../engine/dry-run.js');
+  const r = await dryRun(config, { basePort: Number(process.env.FAT_DRY_RUN_BASE) || undefined });
+  process.stdout.write(
+    [
+      `Dry run of ${config} (${r.outcome}; ${r.wallS.toFixed(0)} s of wall time)`,
+      ...r.tasks.map(
+        (t) => `  [${t.index}] ${t.section} (${t.kind})  ${t.state}  ${formatDuration(t.labS)}  (estimate ${formatDuration(t.estimateS)})`,
       ),
-    );
-    if (ok.every(Boolean)) return b;
-  }
-  throw new Error("no free ports for the dry run's simulated lab between 27000 and 32000");
-}
-
-export async function dryRun(configPath: string, opts: { seed?: number } = {}): Promise<DryRunResult> {
-  const clock = new VirtualClock(Date.now(), true);
-  const basePort = await freeBase();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-dry-run-'));
-  ensureHome(dir, { seed: opts.seed ?? 1, basePort, timeScale: 1 });
-  const lab = await startSimLab({ seed: opts.seed ?? 1, basePort, clock, domnet: 'auto' });
-  const ws = await openWorkspace(dir, clock);
-  const wall0 = Date.now();
-  try {
-    fs.writeFileSync(ws.home.registryFile, registryToml(simRegistry(lab.truth)));
-    const run = await createRun(ws, { comment: `dry run of ${configPath}` });
-    const outcome = await runMaster(ws, {
-      configPath,
-      recover: false,
-      force: false,
-      interactive: false,
-      dryRun: { runFile: run.runFile, answeredBy: 'dry-run' },
-      signal: new AbortController().signal,
-      notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber, console: false, slack: false }),
-    });
-    const sched = await latestSchedule(ws, run.runId);
-    const tasks = sched ? await scheduleTasks(ws, sched.id) : [];
-    const rows: DryRunTask[] = tasks.map((t) => ({
-      index: t.idx,
-      section: t.section,
-      kind: t.kind,
-      state: t.state,
-      estimateS: t.estimate_s,
-      labS: t.started_at && t.ended_at ? (Date.parse(t.ended_at) - Date.parse(t.started_at)) / 1000 : 0,
-    }));
-    return {
-      tasks: rows,
-      totalLabS: rows.reduce((s, t) => s + t.labS, 0),
-      totalEstimateS: rows.reduce((s, t) => s + t.estimateS, 0),
-      wallS: (Date.now() - wall0) / 1000,
-      outcome: `${outcome.state}: ${outcome.message}`,
-      home: dir,
-    };
-  } finally {
-    await ws.close();
-    await lab.close();
-  }
+      `Total: ${formatDuration(r.totalLabS)} of lab time (estimate ${formatDuration(r.totalEstimateS)})`,
+    ].join('\n') + '\n',
+  );
+  if (!r.outcome.startsWith('completed')) throw new CliError(`the dry run did not complete: ${r.outcome}`);
 }

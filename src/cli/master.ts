@@ -16,28 +16,12 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
     .option('--allow-dirty', 'run even with uncommitted changes in icefat or the station configuration (recorded with the results)')
     .action(async (config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { formatDuration } = await import('../engine/forecast.js');
         const clash = (['dryRun', 'recover', 'from'] as const).filter((o) => opts[o] !== undefined);
         if (opts.test && clash.length)
           throw new CliError(`--test lists a fresh schedule and runs nothing; it does not go with ${clash.map(flagOf).join(', ')}`, 2);
         if (opts.dryRun) {
-          process.stderr.write(
-            'dry run: the whole schedule on a simulated lab, on virtual time, in a throw-away home; prompts answered yes\n',
-          );
-          const { dryRun } = await import('./dry-run.js');
-          const r = await dryRun(config);
-          process.stdout.write(
-            [
-              `Dry run of ${config} (${r.outcome}; ${r.wallS.toFixed(0)} s of wall time)`,
-              ...r.tasks.map(
-                (t) =>
-                  `  [${t.index}] ${t.section} (${t.kind})  ${t.state}  ${formatDuration(t.labS)}  (estimate ${formatDuration(t.estimateS)})`,
-              ),
-              `Total: ${formatDuration(r.totalLabS)} of lab time (estimate ${formatDuration(r.totalEstimateS)})`,
-            ].join('\n') + '\n',
-          );
-          if (!r.outcome.startsWith('completed')) throw new CliError(`the dry run did not complete: ${r.outcome}`);
-          return;
+          const { printDryRun } = await import('./dry-run.js');
+          return printDryRun(config);
         }
         // the original's guard (fat_master.py refused a modified degg_measurements); a dry run measures nothing
         const { gitGuard } = await import('../fat/checks/git-guard.js');

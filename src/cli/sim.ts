@@ -28,7 +28,7 @@ export function registerSim(program: Command<[], { home?: string }>): void {
       const { registryToml } = await import('../fat/registry.js');
       const { loadStation } = await import('../lab/station.js');
       const { startSimLab } = await import('../sim/lab.js');
-      const { simRegistry } = await import('./sim-registry.js');
+      const { simRegistry } = await import('../fat/sim-registry.js');
       const dir = homeDir(cmd);
       const stationFile = `${dir}/station.toml`;
       const fresh = !fs.existsSync(stationFile);

@@ -1,29 +1,17 @@
-import { housekeeping } from '../tasks/housekeeping.js';
+import { findKind, type Catalogue } from '../tasks/catalogue.js';
 
 /**
  * The "Condensed Schedule" of the start message and of `fat master --test`: what the original's
  * listing kept (it left out status_check, disable_laser, online_mon, bootmon, slowmon, the
  * analyses, constant_monitor, ...: ~150 measurements at 0.5 s each flooded the channel), plus the
- * prompts and the freezer changes, so the listing shows when a person is needed.
+ * prompts and the freezer changes, so the listing shows when a person is needed. Each kind says
+ * whether it is listed (TaskKind.listed; unset, every kind but housekeeping is); a kind no longer
+ * known is listed.
  */
-const HOUSEKEEPING = new Set(housekeeping.map((k) => k.name));
-const NOT_LISTED = new Set([
-  ...HOUSEKEEPING,
-  'online_mon',
-  'bootmon',
-  'slowmon',
-  'constant_monitor',
-  'trigger_remote_wrapper',
-  'analysis_wrapper',
-  'validate_gain',
-]);
-const LISTED_ANYWAY = new Set(['manual_input', 'set_freezer']);
-
-export const isHousekeeping = (kind: string) => HOUSEKEEPING.has(kind);
-
-export function condensedSchedule(tasks: Array<{ idx: number; kind: string }>): string[] {
-  return [
-    'Condensed Schedule:',
-    ...tasks.filter((t) => !NOT_LISTED.has(t.kind) || LISTED_ANYWAY.has(t.kind)).map((t) => `[${t.idx}] ${t.kind}`),
-  ];
+export function condensedSchedule(cat: Catalogue, tasks: Array<{ idx: number; kind: string }>): string[] {
+  const listed = (name: string) => {
+    const k = findKind(cat, name);
+    return k?.listed ?? !k?.housekeeping;
+  };
+  return ['Condensed Schedule:', ...tasks.filter((t) => listed(t.kind)).map((t) => `[${t.idx}] ${t.kind}`)];
 }

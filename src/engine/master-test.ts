@@ -65,7 +65,8 @@ export async function testSchedule(
     archived,
     new Date(ws.clock.now()).toISOString().slice(0, 10),
   );
-  const est = estimateSchedule(schedule, catalogue(), modules.length);
+  const cat = catalogue();
+  const est = estimateSchedule(schedule, cat, modules.length);
   const ready = checks.filter((c) => c.ok).length;
   const message =
     `Test of ${o.configPath}: run ${run.number}, Ready D-Eggs: ${ready}/${modules.length}, ${schedule.tasks.length} tasks ` +
@@ -74,7 +75,10 @@ export async function testSchedule(
     level: ready < modules.length ? 'warn' : 'info',
     kind: 'run.test-listing',
     message,
-    detail: condensedSchedule(schedule.tasks.map((t) => ({ idx: t.index, kind: t.kind }))).join('\n'),
+    detail: condensedSchedule(
+      cat,
+      schedule.tasks.map((t) => ({ idx: t.index, kind: t.kind })),
+    ).join('\n'),
     audience: 'channel',
     data: { masterKey: key, archived, tasks: schedule.tasks.length, ready, modules: modules.length },
   });

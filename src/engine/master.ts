@@ -1,17 +1,19 @@
 import path from 'node:path';
 import type { Workspace } from '../fat/home.js';
 import { verifyModule } from '../fat/module-link.js';
-import { catalogue, findKind } from '../tasks/catalogue.js';
+import { catalogue, findKind, type Catalogue } from '../tasks/catalogue.js';
 import { groupWarnings, parseSchedule, type Schedule } from '../fat/schedule/parse.js';
 import { runName } from '../fat/run-files.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import { checkModules, reportFlashes } from '../tasks/status-check.js';
-import type { ActiveModule } from '../tasks/types.js';
+import type { Selectable } from 'kysely';
+import type { ActiveModule, TaskKind } from '../tasks/types.js';
+import type { TaskTable } from '../store/schema.js';
 import type { FatEvent } from '../notify/types.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
 import { holdForConditions } from './conditions.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
-import { condensedSchedule, isHousekeeping } from './listing.js';
+import { condensedSchedule } from './listing.js';
 import { testSchedule } from './master-test.js';
 import {
   activeSchedule,
@@ -27,12 +29,13 @@ import {
 } from './journal.js';
 import { acquireLease } from './lease.js';
 import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from './master-json.js';
+import { exportPending } from '../records/json-docs.js';
 import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
 import { markHandled } from './operator-queue.js';
 import { bringToSafeState } from './safe-state.js';
 import { holdForDiskSpace } from './disk-hold.js';
 import { reviveOrExclude, runTaskThroughModuleFaults } from './module-faults.js';
-import { contextFor, excludeModule, Interrupted, TaskFailed, type RunScope } from './task-runner.js';
+import { contextFor, excludeModule, Interrupted, TaskFailed, type Emit, type RunScope } from './task-runner.js';
 
 /**
  * `fat master`: validate the whole schedule, take the station, test that every module answers,
@@ -66,7 +69,6 @@ export interface MasterOutcome {
 export class MasterError extends Error {}
 
 const DIGEST_MS = 24 * 3600_000;
-const UNSUSPENDED = new Set(['set_freezer', 'manual_input', 'disable_laser']);
 
 async function runOfFile(ws: Workspace, runFile: string) {
   const abs = path.resolve(runFile);
@@ -90,7 +92,51 @@ async function runOfFile(ws: Workspace, runFile: string) {
   return run;
 }
 
+/** What the phases of one `fat master` share. */
+interface Session {
+  ws: Workspace;
+  opts: MasterOptions;
+  cat: Catalogue;
+  schedule: Schedule;
+  run: Awaited<ReturnType<typeof runOfFile>>;
+  runRef: RunScope['run'];
+  from: number | undefined;
+  emit: Emit;
+  /** stops the run: Ctrl+C or a service stop (opts.signal), or an operator's abort request */
+  stop: AbortController;
+  forward: () => void;
+  lease: Awaited<ReturnType<typeof acquireLease>>;
+  notifier: Awaited<ReturnType<MasterOptions['notifier']>>;
+  /** the journal of the run: its active schedule */
+  sched: Awaited<ReturnType<typeof activeSchedule>>;
+  recovering: boolean;
+  /** the task loop has begun: from here on a refusal is a stop, with the safe state restored */
+  started: boolean;
+  control?: OperatorControl;
+}
+
 export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<MasterOutcome> {
+  const m = await openSession(ws, opts);
+  try {
+    if (opts.test) return await testSchedule(ws, { schedule: m.schedule, run: m.runRef, configPath: opts.configPath, emit: m.emit });
+    await dropStaleAborts({ ws, run: m.runRef });
+    const nothingToDo = await openSchedule(m);
+    if (nothingToDo) return nothingToDo;
+    const scope = await checkConnectivity(m);
+    await announceStart(m, scope);
+    await runTasks(m, scope);
+    return await finishRun(m, scope);
+  } catch (e) {
+    // a refusal before the first task touched nothing: no stop to record, no safe state to restore
+    if (!m.started && e instanceof MasterError) throw e;
+    return await stopRun(m, e);
+  } finally {
+    await closeSession(m);
+  }
+}
+
+/** Reads the schedule and finds its run (refusals here touch nothing), then takes the station and opens the event fan-out. */
+async function openSession(ws: Workspace, opts: MasterOptions): Promise<Session> {
   const cat = catalogue();
   const schedule: Schedule = parseSchedule(opts.configPath, cat);
   const run = await runOfFile(ws, opts.dryRun?.runFile ?? schedule.constants.runFile);
@@ -104,264 +150,306 @@ export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<Mas
     await lease.release();
     throw e;
   });
-  const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => notifier.emit({ ...e, timeMs: ws.clock.now(), runId: run.id });
+  const emit: Emit = (e) => notifier.emit({ ...e, timeMs: ws.clock.now(), runId: run.id });
   for (const w of groupWarnings(schedule.warnings))
     emit({ level: 'warn', kind: 'schedule.warning', message: `${path.basename(opts.configPath)}: ${w}`, audience: 'log' });
   const runRef = { id: run.id, number: run.run_number, runFile: run.run_file };
-  // stops the run: Ctrl+C or a service stop (opts.signal), or an operator's abort request
   const stop = new AbortController();
   const forward = () => stop.abort(opts.signal.reason);
   if (opts.signal.aborted) forward();
   else opts.signal.addEventListener('abort', forward, { once: true });
-  let control: OperatorControl | undefined;
-  let sched = await activeSchedule(ws, run.id);
-  let recovering = false;
-  let started = false;
-  try {
-    if (opts.test) return await testSchedule(ws, { schedule, run: runRef, configPath: opts.configPath, emit });
-    await dropStaleAborts({ ws, run: runRef });
-    // ---- which schedule runs: a fresh one, or the journal of an interrupted one ----
-    const existing = sched ? await scheduleTasks(ws, sched.id) : [];
-    const progressed = existing.filter((t) => t.state !== 'pending');
-    if (sched && progressed.length && !opts.recover && from === undefined) {
-      throw new MasterError(
-        `run ${run.run_number} already has progress (${sched.master_key}: ${existing.filter((t) => t.state === 'done').length} of ${existing.length} tasks done). ` +
-          `Continue it with \`fat master ${opts.configPath} --recover\`, or restart from a task with --from N.`,
-      );
-    }
-    if (opts.recover && !sched) {
-      const last = await latestSchedule(ws, run.id);
-      if (last?.state === 'completed') {
-        // the service passes --recover on every start: a finished run is nothing to do, not an error
-        return {
-          runNumber: run.run_number,
-          state: 'completed',
-          message: `No need to run in recovery mode: run ${run.run_number}'s schedule (${last.master_key}) completed at ${last.ended_at}`,
-        };
-      }
-      emit({
-        level: 'info',
-        kind: 'run.recover',
-        message: `run ${run.run_number} has no schedule yet: starting it from the beginning`,
-        audience: 'log',
-      });
-    }
-    if (opts.recover && sched) {
-      if (sched.config_hash !== schedule.hash && !opts.force) {
-        throw new MasterError(
-          `${opts.configPath} changed since run ${run.run_number} started (${sched.archived_path} is what ran): recover with --force to go on with the journal as it was, or restart with --from N`,
-        );
-      }
-      recovering = true;
-      const interrupted = await supersedeInterrupted(ws, sched.id);
-      if (from !== undefined) {
-        // earlier tasks left unfinished are not run: the run restarts at task N
-        await resetFrom(ws, sched.id, from);
-        await markSkippedBefore(ws, sched.id, from);
-      } else {
-        await reopenFailed(ws, sched.id);
-      }
-      emit({
-        level: 'warn',
-        kind: 'run.recover',
-        message: `Attempting to recover run ${run.run_number} (${sched.master_key})${interrupted ? `: ${interrupted} interrupted task(s) will run again` : ''}${from !== undefined ? `, from task ${from}` : ''}`,
-        audience: 'channel',
-      });
-    } else {
-      const masterKey = await nextMasterKey(ws, run.run_file);
-      const archived = archiveConfig(opts.configPath, path.join(ws.home.jsonDir, runName(run.run_number)));
-      const nModules = (await ws.db.selectFrom('modules').select('id').where('run_id', '=', run.id).where('state', '=', 'active').execute())
-        .length;
-      const scheduleId = await createSchedule(ws, {
-        runId: run.id,
-        masterKey,
-        configPath: path.resolve(opts.configPath),
-        configHash: schedule.hash,
-        archivedPath: archived,
-        tasks: schedule.tasks.map((t) => {
-          const k = findKind(cat, t.kind)!;
-          return { ...t, estimateS: k.estimateS(t.params, nModules), person: k.needsPerson?.(t.params, ws) };
-        }),
-      });
-      if (from !== undefined) await markSkippedBefore(ws, scheduleId, from);
-      await writeMasterEntry(
-        ws,
-        run.run_file,
-        masterKey,
-        schedule.tasks.map((t) => ({ index: t.index, section: t.section, state: from !== undefined && t.index < from ? 1 : -1 })),
-        archived,
-        new Date(ws.clock.now()).toISOString().slice(0, 10),
-      );
-      sched = await activeSchedule(ws, run.id);
-    }
-    const s = sched!;
-    await closeStalePrompts(ws, run.id, ws.clock.now());
-
-    // ---- connectivity test: every module of the run answers ----
-    const rows = await ws.db
-      .selectFrom('modules')
-      .selectAll()
-      .where('run_id', '=', run.id)
-      .where('state', '=', 'active')
-      .orderBy('port')
-      .execute();
-    const modules: ActiveModule[] = rows.map((m) => ({
-      port: m.port,
-      serial: m.degg_serial,
-      wirePair: m.wire_pair,
-      jsonFile: m.json_file,
-    }));
-    const scope: RunScope = {
-      ws,
-      run: runRef,
-      masterKey: s.master_key,
-      modules,
-      emit,
-      interactive: opts.interactive,
-      autoAnswer: opts.dryRun?.answeredBy,
-      signal: stop.signal,
-      recovering,
-      watchdogFactor: ws.station.master.watchdog_factor,
-    };
-    const checks = await Promise.all(modules.map((m) => verifyModule(ws.station.daq_host, m.port, ws.station.expected.fpga_version)));
-    checks.forEach((c, i) => reportFlashes(emit, modules[i], c));
-    const dead = checks.filter((c) => !c.ok);
-    if (dead.length) {
-      const lines = dead.map((c) => `  port ${c.port} (${modules.find((m) => m.port === c.port)?.serial}): ${c.message}`);
-      // after a crash nobody may be there to decide: a module that died gets a power cycle and is
-      // excluded if it stays silent, so a restart by the service never waits for a person
-      if (recovering)
-        await reviveOrExclude(
-          scope,
-          dead.map((c) => c.port),
-        );
-      else if (!opts.force)
-        throw new MasterError(
-          `Connectivity test: ${dead.length} D-Egg(s) of run ${run.run_number} do not answer:\n${lines.join('\n')}\nCheck them (fat setup), or start with --force to exclude them and run with the others.`,
-        );
-      else for (const c of dead) await excludeModule(scope, c.port, `did not answer the connectivity test: ${c.message}`);
-    }
-
-    // ---- start message: time, run, D-Eggs, condensed schedule, forecast ----
-    const { tasks: all, forecast: fc } = await forecastOf(ws, s.id);
+  const sched = await activeSchedule(ws, run.id);
+  // documents a crash changed in the store but did not get to export: the files catch up first
+  const exported = await exportPending(ws);
+  if (exported)
     emit({
       level: 'info',
-      kind: 'run.start',
-      message: `Executing FAT Master Script - Time is now: ${formatTime(ws.clock.now())}; run ${run.run_number}, ${modules.length} D-Eggs, ${fc.total - fc.done} tasks to go, about ${formatDuration(fc.remainingS)} (until ${formatTime(fc.etaMs)})`,
-      detail: [
-        ' -- D-Egg IDs:',
-        ...modules.map((m) => `${m.port}: ${m.serial}`),
-        ...condensedSchedule(all),
-        fc.nextPerson
-          ? `Next time a person is needed: ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}`
-          : 'No person needed until the end.',
-      ].join('\n'),
-      audience: 'channel',
+      kind: 'docs.exported',
+      message: `${exported} JSON file(s) rewritten from the store after an interrupted export`,
+      audience: 'log',
     });
+  return { ws, opts, cat, schedule, run, runRef, from, emit, stop, forward, lease, notifier, sched, recovering: false, started: false };
+}
 
-    // ---- the loop ----
-    control = operatorControl(scope, stop, opts.configPath);
-    started = true;
-    await ws.db.updateTable('schedules').set({ ended_at: null, end_reason: null }).where('id', '=', s.id).execute();
-    let lastDigest = ws.clock.now();
-    let expectedFreezerC: number | undefined;
-    let previousKind: string | undefined;
-    for (;;) {
-      stop.signal.throwIfAborted();
-      const tasks = await scheduleTasks(ws, s.id);
-      const next = tasks.find((t) => t.state === 'pending');
-      if (!next) break;
-      // what operators asked for (exclude, include, pause, abort) takes effect here
-      await control.atBoundary();
-      const kind = findKind(cat, next.kind);
-      if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
-      expectedFreezerC = freezerTarget(tasks, next.idx) ?? expectedFreezerC;
+async function closeSession(m: Session): Promise<void> {
+  m.control?.close();
+  m.opts.signal.removeEventListener('abort', m.forward);
+  // a service stop must end within seconds; a finished run may wait a little for Slack
+  await m.notifier.close({ flushMs: m.stop.signal.aborted ? 2000 : 10_000 });
+  await m.lease.release();
+}
 
-      // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
-      if (!UNSUSPENDED.has(kind.name)) await holdForConditions(ws, expectedFreezerC, emit, stop.signal);
-      if (!isHousekeeping(kind.name)) await holdForDiskSpace(ws, emit, stop.signal);
-      if (ws.clock.now() - lastDigest >= DIGEST_MS) {
-        lastDigest = ws.clock.now();
-        const { forecast: f } = await forecastOf(ws, s.id);
-        emit({
-          level: 'info',
-          kind: 'run.digest',
-          message:
-            `Daily digest, run ${run.run_number}: ${f.done}/${f.total} tasks done, about ${formatDuration(f.remainingS)} to go` +
-            (f.nextPerson ? `; a person is next needed around ${formatTime(f.nextPerson.atMs)} for ${f.nextPerson.what}` : ''),
-          audience: 'channel',
-        });
-      }
-      // a status check before a measurement, unless the schedule just ran one
-      if (ws.station.master.status_check_between && !isHousekeeping(kind.name) && previousKind !== 'status_check') {
-        await checkModules(
-          contextFor(scope, next, next.attempts, () => undefined),
-          false,
-        );
-        if (!modules.length) throw new MasterError('no D-Egg is left in the run: every module was excluded');
-      }
-
-      await runTaskThroughModuleFaults(scope, next, kind);
-      scope.recovering = false;
-      previousKind = kind.name;
-      if (next.run_backup) {
-        const snap = await takeSnapshot(ws, { id: run.id, number: run.run_number }, `${next.idx}_${next.section}`);
-        await queueBackup(ws, run.id, next.id, snap);
-      }
-      const b = await processBackups(ws);
-      if (b.failed)
-        emit({
-          level: 'warn',
-          kind: 'backup.failed',
-          message: `${b.failed} backup(s) could not reach ${ws.station.backup.destination}; queued and retried (${b.pending} pending)`,
-          audience: 'people',
-        });
-    }
-
-    // ---- the end ----
-    const final = await scheduleTasks(ws, s.id);
-    const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
-    await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
-    await dropPending({ ws, run: runRef }, 'the run completed before the master saw it');
-    await setMasterFields(ws, run.run_file, s.master_key, {
-      end_time: new Date(ws.clock.now()).toISOString().replace('T', ' ').replace('Z', ''),
-    });
-    const safe = await bringToSafeState(
-      ws,
-      modules.map((m) => m.port),
+/**
+ * Which schedule runs: a fresh one, or the journal of an interrupted one. Returns an outcome when
+ * there is nothing to do (a completed run asked to recover).
+ */
+async function openSchedule(m: Session): Promise<MasterOutcome | undefined> {
+  const { ws, opts, run, from, sched } = m;
+  const existing = sched ? await scheduleTasks(ws, sched.id) : [];
+  const progressed = existing.filter((t) => t.state !== 'pending');
+  if (sched && progressed.length && !opts.recover && from === undefined) {
+    throw new MasterError(
+      `run ${run.run_number} already has progress (${sched.master_key}: ${existing.filter((t) => t.state === 'done').length} of ${existing.length} tasks done). ` +
+        `Continue it with \`fat master ${opts.configPath} --recover\`, or restart from a task with --from N.`,
     );
-    const excluded = await ws.db
-      .selectFrom('modules')
-      .select(['port', 'degg_serial', 'state_reason'])
-      .where('run_id', '=', run.id)
-      .where('state', '=', 'excluded')
-      .execute();
+  }
+  if (opts.recover && !sched) {
+    const last = await latestSchedule(ws, run.id);
+    if (last?.state === 'completed') {
+      // the service passes --recover on every start: a finished run is nothing to do, not an error
+      return {
+        runNumber: run.run_number,
+        state: 'completed',
+        message: `No need to run in recovery mode: run ${run.run_number}'s schedule (${last.master_key}) completed at ${last.ended_at}`,
+      };
+    }
+    m.emit({
+      level: 'info',
+      kind: 'run.recover',
+      message: `run ${run.run_number} has no schedule yet: starting it from the beginning`,
+      audience: 'log',
+    });
+  }
+  if (opts.recover && sched) await resumeSchedule(m, sched);
+  else await freshSchedule(m);
+  await closeStalePrompts(ws, run.id, ws.clock.now());
+  return undefined;
+}
+
+/** --recover: the journal goes on where it stopped (or at --from N); interrupted and failed tasks run again. */
+async function resumeSchedule(m: Session, sched: NonNullable<Session['sched']>): Promise<void> {
+  const { ws, opts, run, from, schedule } = m;
+  if (sched.config_hash !== schedule.hash && !opts.force) {
+    throw new MasterError(
+      `${opts.configPath} changed since run ${run.run_number} started (${sched.archived_path} is what ran): recover with --force to go on with the journal as it was, or restart with --from N`,
+    );
+  }
+  m.recovering = true;
+  const interrupted = await supersedeInterrupted(ws, sched.id);
+  if (from !== undefined) {
+    // earlier tasks left unfinished are not run: the run restarts at task N
+    await resetFrom(ws, sched.id, from);
+    await markSkippedBefore(ws, sched.id, from);
+  } else {
+    await reopenFailed(ws, sched.id);
+  }
+  m.emit({
+    level: 'warn',
+    kind: 'run.recover',
+    message: `Attempting to recover run ${run.run_number} (${sched.master_key})${interrupted ? `: ${interrupted} interrupted task(s) will run again` : ''}${from !== undefined ? `, from task ${from}` : ''}`,
+    audience: 'channel',
+  });
+}
+
+/** A fresh schedule: the journal in the store, the archived schedule file and MasterFAT_NN in the run file. */
+async function freshSchedule(m: Session): Promise<void> {
+  const { ws, opts, run, from, schedule, cat } = m;
+  const masterKey = await nextMasterKey(ws, run.run_file);
+  const archived = archiveConfig(opts.configPath, path.join(ws.home.jsonDir, runName(run.run_number)));
+  const nModules = (await ws.db.selectFrom('modules').select('id').where('run_id', '=', run.id).where('state', '=', 'active').execute())
+    .length;
+  const scheduleId = await createSchedule(ws, {
+    runId: run.id,
+    masterKey,
+    configPath: path.resolve(opts.configPath),
+    configHash: schedule.hash,
+    archivedPath: archived,
+    tasks: schedule.tasks.map((t) => {
+      const k = findKind(cat, t.kind)!;
+      return { ...t, estimateS: k.estimateS(t.params, nModules), person: k.needsPerson?.(t.params, ws) };
+    }),
+  });
+  if (from !== undefined) await markSkippedBefore(ws, scheduleId, from);
+  await writeMasterEntry(
+    ws,
+    run.run_file,
+    masterKey,
+    schedule.tasks.map((t) => ({ index: t.index, section: t.section, state: from !== undefined && t.index < from ? 1 : -1 })),
+    archived,
+    new Date(ws.clock.now()).toISOString().slice(0, 10),
+  );
+  m.sched = await activeSchedule(ws, run.id);
+}
+
+/** Connectivity test: every module of the run answers; returns what the tasks run in. */
+async function checkConnectivity(m: Session): Promise<RunScope> {
+  const { ws, opts, run, emit } = m;
+  const rows = await ws.db
+    .selectFrom('modules')
+    .selectAll()
+    .where('run_id', '=', run.id)
+    .where('state', '=', 'active')
+    .orderBy('port')
+    .execute();
+  const modules: ActiveModule[] = rows.map((r) => ({ port: r.port, serial: r.degg_serial, wirePair: r.wire_pair, jsonFile: r.json_file }));
+  const scope: RunScope = {
+    ws,
+    run: m.runRef,
+    masterKey: m.sched!.master_key,
+    modules,
+    emit,
+    interactive: opts.interactive,
+    autoAnswer: opts.dryRun?.answeredBy,
+    signal: m.stop.signal,
+    recovering: m.recovering,
+    watchdogFactor: ws.station.master.watchdog_factor,
+  };
+  const checks = await Promise.all(modules.map((x) => verifyModule(ws.station.daq_host, x.port, ws.station.expected.fpga_version)));
+  checks.forEach((c, i) => reportFlashes(emit, modules[i], c));
+  const dead = checks.filter((c) => !c.ok);
+  if (dead.length) {
+    const lines = dead.map((c) => `  port ${c.port} (${modules.find((x) => x.port === c.port)?.serial}): ${c.message}`);
+    // after a crash nobody may be there to decide: a module that died gets a power cycle and is
+    // excluded if it stays silent, so a restart by the service never waits for a person
+    if (m.recovering)
+      await reviveOrExclude(
+        scope,
+        dead.map((c) => c.port),
+      );
+    else if (!opts.force)
+      throw new MasterError(
+        `Connectivity test: ${dead.length} D-Egg(s) of run ${run.run_number} do not answer:\n${lines.join('\n')}\nCheck them (fat setup), or start with --force to exclude them and run with the others.`,
+      );
+    else for (const c of dead) await excludeModule(scope, c.port, `did not answer the connectivity test: ${c.message}`);
+  }
+  return scope;
+}
+
+/** The start message: time, run, D-Eggs, condensed schedule, forecast. */
+async function announceStart(m: Session, scope: RunScope): Promise<void> {
+  const { ws } = m;
+  const { tasks: all, forecast: fc } = await forecastOf(ws, m.sched!.id);
+  m.emit({
+    level: 'info',
+    kind: 'run.start',
+    message: `Executing FAT Master Script - Time is now: ${formatTime(ws.clock.now())}; run ${m.run.run_number}, ${scope.modules.length} D-Eggs, ${fc.total - fc.done} tasks to go, about ${formatDuration(fc.remainingS)} (until ${formatTime(fc.etaMs)})`,
+    detail: [
+      ' -- D-Egg IDs:',
+      ...scope.modules.map((x) => `${x.port}: ${x.serial}`),
+      ...condensedSchedule(m.cat, all),
+      fc.nextPerson
+        ? `Next time a person is needed: ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}`
+        : 'No person needed until the end.',
+    ].join('\n'),
+    audience: 'channel',
+  });
+}
+
+/** What the task loop carries from one task to the next. */
+interface Pace {
+  lastDigest: number;
+  expectedFreezerC: number | undefined;
+  previousKind: string | undefined;
+}
+
+/** The loop: the next pending task of the journal until none is left. */
+async function runTasks(m: Session, scope: RunScope): Promise<void> {
+  const { ws, stop } = m;
+  const s = m.sched!;
+  const control = (m.control = operatorControl(scope, stop, m.opts.configPath));
+  m.started = true;
+  await ws.db.updateTable('schedules').set({ ended_at: null, end_reason: null }).where('id', '=', s.id).execute();
+  const pace: Pace = { lastDigest: ws.clock.now(), expectedFreezerC: undefined, previousKind: undefined };
+  for (;;) {
+    stop.signal.throwIfAborted();
+    const tasks = await scheduleTasks(ws, s.id);
+    const next = tasks.find((t) => t.state === 'pending');
+    if (!next) break;
+    // what operators asked for (exclude, include, pause, abort) takes effect here
+    await control.atBoundary();
+    const kind = findKind(m.cat, next.kind);
+    if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
+    pace.expectedFreezerC = freezerTarget(tasks, next.idx) ?? pace.expectedFreezerC;
+    await beforeTask(m, scope, pace, next, kind);
+    await runTaskThroughModuleFaults(scope, next, kind);
+    scope.recovering = false;
+    pace.previousKind = kind.name;
+    await afterTask(m, next);
+  }
+}
+
+/** Holds for the lab conditions and disk space, the daily digest, and a status check before a measurement. */
+async function beforeTask(m: Session, scope: RunScope, pace: Pace, next: Selectable<TaskTable>, kind: TaskKind): Promise<void> {
+  const { ws, emit } = m;
+  const signal = m.stop.signal;
+  // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
+  if (!kind.actsOnLab && !kind.asksPerson) await holdForConditions(ws, pace.expectedFreezerC, emit, signal);
+  if (!kind.housekeeping) await holdForDiskSpace(ws, emit, signal);
+  if (ws.clock.now() - pace.lastDigest >= DIGEST_MS) {
+    pace.lastDigest = ws.clock.now();
+    const { forecast: f } = await forecastOf(ws, m.sched!.id);
     emit({
-      level: unfinished.length || excluded.length ? 'warn' : 'info',
-      kind: 'run.complete',
+      level: 'info',
+      kind: 'run.digest',
       message:
-        `Schedule Completed: run ${run.run_number}, ${final.length - unfinished.length}/${final.length} tasks done` +
-        (excluded.length ? `, ${excluded.length} D-Egg(s) excluded` : '') +
-        (unfinished.length ? '' : ' - All tasks in schedule completed successfully'),
-      detail: [
-        ...unfinished.map((t) => `Completed, but [${t.idx}] ${t.section} = ${t.state}`),
-        ...excluded.map((m) => `Excluded: ${m.degg_serial} (port ${m.port}): ${m.state_reason}`),
-        `Safe state: laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}${safe.problems.length ? `; problems: ${safe.problems.join('; ')}` : ''}`,
-      ].join('\n'),
+        `Daily digest, run ${m.run.run_number}: ${f.done}/${f.total} tasks done, about ${formatDuration(f.remainingS)} to go` +
+        (f.nextPerson ? `; a person is next needed around ${formatTime(f.nextPerson.atMs)} for ${f.nextPerson.what}` : ''),
       audience: 'channel',
     });
-    return { runNumber: run.run_number, state: 'completed', message: 'All actions completed - master script terminating' };
-  } catch (e) {
-    // a refusal before the first task touched nothing: no stop to record, no safe state to restore
-    if (!started && e instanceof MasterError) throw e;
-    return await stopRun(ws, { ...opts, signal: stop.signal }, run, sched?.id, sched?.master_key, e, emit);
-  } finally {
-    control?.close();
-    opts.signal.removeEventListener('abort', forward);
-    // a service stop must end within seconds; a finished run may wait a little for Slack
-    await notifier.close({ flushMs: stop.signal.aborted ? 2000 : 10_000 });
-    await lease.release();
   }
+  // a status check before a measurement, unless the schedule just ran one
+  if (ws.station.master.status_check_between && !kind.housekeeping && pace.previousKind !== 'status_check') {
+    await checkModules(
+      contextFor(scope, next, next.attempts, () => undefined),
+      false,
+    );
+    if (!scope.modules.length) throw new MasterError('no D-Egg is left in the run: every module was excluded');
+  }
+}
+
+/** The task's backup snapshot, when the schedule asks for one, and the backup queue. */
+async function afterTask(m: Session, done: Selectable<TaskTable>): Promise<void> {
+  const { ws, run } = m;
+  if (done.run_backup) {
+    const snap = await takeSnapshot(ws, { id: run.id, number: run.run_number }, `${done.idx}_${done.section}`);
+    await queueBackup(ws, run.id, done.id, snap);
+  }
+  const b = await processBackups(ws);
+  if (b.failed)
+    m.emit({
+      level: 'warn',
+      kind: 'backup.failed',
+      message: `${b.failed} backup(s) could not reach ${ws.station.backup.destination}; queued and retried (${b.pending} pending)`,
+      audience: 'people',
+    });
+}
+
+/** The end: the journal closed, the lab in its safe state, the summary. */
+async function finishRun(m: Session, scope: RunScope): Promise<MasterOutcome> {
+  const { ws, run } = m;
+  const s = m.sched!;
+  const final = await scheduleTasks(ws, s.id);
+  const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
+  await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
+  await dropPending({ ws, run: m.runRef }, 'the run completed before the master saw it');
+  await setMasterFields(ws, run.run_file, s.master_key, {
+    end_time: new Date(ws.clock.now()).toISOString().replace('T', ' ').replace('Z', ''),
+  });
+  const safe = await bringToSafeState(
+    ws,
+    scope.modules.map((x) => x.port),
+  );
+  const excluded = await ws.db
+    .selectFrom('modules')
+    .select(['port', 'degg_serial', 'state_reason'])
+    .where('run_id', '=', run.id)
+    .where('state', '=', 'excluded')
+    .execute();
+  m.emit({
+    level: unfinished.length || excluded.length ? 'warn' : 'info',
+    kind: 'run.complete',
+    message:
+      `Schedule Completed: run ${run.run_number}, ${final.length - unfinished.length}/${final.length} tasks done` +
+      (excluded.length ? `, ${excluded.length} D-Egg(s) excluded` : '') +
+      (unfinished.length ? '' : ' - All tasks in schedule completed successfully'),
+    detail: [
+      ...unfinished.map((t) => `Completed, but [${t.idx}] ${t.section} = ${t.state}`),
+      ...excluded.map((x) => `Excluded: ${x.degg_serial} (port ${x.port}): ${x.state_reason}`),
+      `Safe state: ${safeStateText(safe, 'problems')}`,
+    ].join('\n'),
+    audience: 'channel',
+  });
+  return { runNumber: run.run_number, state: 'completed', message: 'All actions completed - master script terminating' };
 }
 
 /** The target of the last set_freezer before `idx` that waits for its temperature (the band to hold). */
@@ -373,85 +461,86 @@ function freezerTarget(tasks: Array<{ idx: number; kind: string; params: string;
   return p.wait_reached === false ? undefined : Number(p.fcurrent) + Number(p.fdelta);
 }
 
-async function stopRun(
-  ws: Workspace,
-  opts: MasterOptions,
-  run: { id: number; run_number: number; run_file: string },
-  scheduleId: number | undefined,
-  masterKey: string | undefined,
+type SafeState = Awaited<ReturnType<typeof bringToSafeState>>;
+
+const safeStateText = (safe: SafeState, problems: string) =>
+  `laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}${safe.problems.length ? `; ${problems}: ${safe.problems.join('; ')}` : ''}`;
+
+/** After a stop, a refusal once running or a failure: why, told to people; the journal closed, the lab in its safe state. */
+async function stopRun(m: Session, e: unknown): Promise<MasterOutcome> {
+  const { ws, run, emit } = m;
+  const aborted = m.stop.signal.reason instanceof OperatorAbort ? m.stop.signal.reason : undefined;
+  const { state, reason } = await announceStop(m, e, aborted);
+  if (m.sched?.id !== undefined) await endSchedule(ws, m.sched.id, 'stopped', reason, ws.clock.now()).catch(() => undefined);
+  // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
+  if (state === 'stopped' || state === 'interrupted' || state === 'aborted')
+    await setMasterFields(ws, run.run_file, m.sched?.master_key, {}, { RunTerminated: reason });
+  const mods = await ws.db.selectFrom('modules').select('port').where('run_id', '=', run.id).where('state', '=', 'active').execute();
+  const safe = await bringToSafeState(
+    ws,
+    mods.map((x) => x.port),
+  );
+  const how = safeStateText(safe, 'could not');
+  emit({
+    level: safe.problems.length ? 'warn' : 'info',
+    kind: 'run.safe-state',
+    message: `Lab left in its safe state: ${how}`,
+    audience: safe.problems.length ? 'people' : 'log',
+  });
+  if (aborted) await markHandled(ws, aborted.request.id, `aborted; safe state: ${how}`);
+  return { runNumber: run.run_number, state, message: reason };
+}
+
+/** Which kind of stop this is, and its message to people. */
+async function announceStop(
+  m: Session,
   e: unknown,
-  emit: (e: Omit<FatEvent, 'timeMs' | 'runId'>) => void,
-): Promise<MasterOutcome> {
-  const aborted = opts.signal.reason instanceof OperatorAbort ? opts.signal.reason : undefined;
-  const interrupted = e instanceof Interrupted || opts.signal.aborted;
-  let state: MasterOutcome['state'];
-  let reason: string;
+  aborted: OperatorAbort | undefined,
+): Promise<{ state: MasterOutcome['state']; reason: string }> {
+  const { opts, run, emit } = m;
+  const signal = m.stop.signal;
   if (aborted) {
-    state = 'aborted';
-    reason = aborted.message;
     emit({
       level: 'warn',
       kind: 'run.aborted',
-      message: `@channel - Run ${run.run_number} ${reason} (${aborted.request.via}). Bringing the lab to its safe state; continue later with \`fat master ${opts.configPath} --recover\`.`,
+      message: `@channel - Run ${run.run_number} ${aborted.message} (${aborted.request.via}). Bringing the lab to its safe state; continue later with \`fat master ${opts.configPath} --recover\`.`,
       audience: 'people',
       data: { requestId: aborted.request.id, by: aborted.request.requested_by, reason: aborted.request.reason },
     });
-  } else if (e instanceof RunStoppedByOperator) {
-    state = 'stopped';
-    reason = e.reason;
+    return { state: 'aborted', reason: aborted.message };
+  }
+  if (e instanceof RunStoppedByOperator) {
     emit({
       level: 'warn',
       kind: 'run.stopped',
-      message: `@channel - DAQ stopped by manual input. Reason given: ${reason}`,
+      message: `@channel - DAQ stopped by manual input. Reason given: ${e.reason}`,
       audience: 'people',
     });
-  } else if (interrupted) {
-    state = 'interrupted';
+    return { state: 'stopped', reason: e.reason };
+  }
+  if (e instanceof Interrupted || signal.aborted) {
     emit({ level: 'warn', kind: 'run.interrupted', message: 'DAQ Stopped by Manual Interrupt', audience: 'log' });
-    reason =
-      (await opts.askReason?.().catch(() => undefined)) || String((opts.signal.reason as Error | undefined)?.message ?? 'interrupted');
+    const reason =
+      (await opts.askReason?.().catch(() => undefined)) || String((signal.reason as Error | undefined)?.message ?? 'interrupted');
     emit({
       level: 'warn',
       kind: 'run.stopped',
       message: `@channel - DAQ stopped by manual input. Reason given: ${reason}. Continue with \`fat master ${opts.configPath} --recover\`.`,
       audience: 'people',
     });
-  } else if (e instanceof MasterError) {
-    state = 'failed';
-    reason = e.message;
+    return { state: 'interrupted', reason };
+  }
+  if (e instanceof MasterError) {
     emit({ level: 'error', kind: 'run.failed', message: `@channel - Master Script Stopped: ${e.message}`, audience: 'people' });
-  } else {
-    state = 'failed';
-    const err = e as Error;
-    reason = err.message;
-    emit({
-      level: 'error',
-      kind: 'run.failed',
-      message: `@channel - DAQ stopped automatically: ${err.message}. Fix the cause, then continue with \`fat master ${opts.configPath} --recover\`.`,
-      detail: e instanceof TaskFailed ? e.trace : err.stack,
-      audience: 'people',
-    });
+    return { state: 'failed', reason: e.message };
   }
-  if (scheduleId !== undefined) await endSchedule(ws, scheduleId, 'stopped', reason, ws.clock.now()).catch(() => undefined);
-  // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
-  if (state === 'stopped' || state === 'interrupted' || state === 'aborted')
-    await setMasterFields(ws, run.run_file, masterKey, {}, { RunTerminated: reason });
-  const mods = await ws.db.selectFrom('modules').select('port').where('run_id', '=', run.id).where('state', '=', 'active').execute();
-  const safe = await bringToSafeState(
-    ws,
-    mods.map((m) => m.port),
-  );
+  const err = e as Error;
   emit({
-    level: safe.problems.length ? 'warn' : 'info',
-    kind: 'run.safe-state',
-    message:
-      `Lab left in its safe state: laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}` +
-      (safe.problems.length ? `; could not: ${safe.problems.join('; ')}` : ''),
-    audience: safe.problems.length ? 'people' : 'log',
+    level: 'error',
+    kind: 'run.failed',
+    message: `@channel - DAQ stopped automatically: ${err.message}. Fix the cause, then continue with \`fat master ${opts.configPath} --recover\`.`,
+    detail: e instanceof TaskFailed ? e.trace : err.stack,
+    audience: 'people',
   });
-  if (aborted) {
-    const how = `laser ${safe.laserOff === false ? 'NOT confirmed off' : 'off'}, HV ${safe.hv}${safe.problems.length ? `; could not: ${safe.problems.join('; ')}` : ''}`;
-    await markHandled(ws, aborted.request.id, `aborted; safe state: ${how}`);
-  }
-  return { runNumber: run.run_number, state, message: reason };
+  return { state: 'failed', reason: err.message };
 }

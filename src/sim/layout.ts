@@ -1,3 +1,5 @@
+import net from 'node:net';
+
 /**
  * Where every simulated instrument listens, relative to the base port (default 5000).
  *
@@ -49,3 +51,25 @@ export const simPorts = (base = 5000) => ({
 });
 
 export type SimPorts = ReturnType<typeof simPorts>;
+
+/** One port of each block a lab at `base` listens on: free, the whole lab likely fits there. */
+export function probePorts(base: number): number[] {
+  const p = simPorts(base);
+  return [p.base, p.tabletop, p.freezer, p.control, p.icm(0), p.icm(WIRE_PAIRS - 1), p.tabletopIcm, p.prologix];
+}
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+
+/** The first of `candidates` where a simulated lab's ports are free (an error for a base port out of range). */
+export async function firstFreeBase(candidates: number[]): Promise<number | undefined> {
+  for (const b of candidates) {
+    checkBasePort(b);
+    if ((await Promise.all(probePorts(b).map(portFree))).every(Boolean)) return b;
+  }
+  return undefined;
+}

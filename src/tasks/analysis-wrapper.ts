@@ -31,6 +31,7 @@ export const kind: TaskKind<P> = {
   summary: 'gain analysis: HV at 1e7 gain and SPE peak height into the module files',
   params,
   positional: ['pdf', 'mode', 'measurement_number', 'simple', 'save_df', 'ignore_files', 'remote', 'offline'],
+  listed: false,
   estimateS: (_p, m) => 30 + 10 * m,
   async run(ctx, p) {
     if (p.mode !== 'gain_scan' && p.mode !== 'gain_check')

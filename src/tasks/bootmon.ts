@@ -141,6 +141,7 @@ export const kind: TaskKind<P> = {
   summary: 'warm reboot of every module, or a cold boot (wire pairs off for 8 h)',
   params,
   positional: ['mode', 'verbose'],
+  listed: false,
   estimateS: (p, m) =>
     p.mode === 'coldboot' ? HV_RAMP_S + p.off_hours * 3600 + 300 + 10 * m + HV_RAMP_S : HV_RAMP_S + 16 * 2 + 5 + 10 * m + HV_RAMP_S,
   async run(ctx, p) {

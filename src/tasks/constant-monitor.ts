@@ -41,6 +41,7 @@ export const kind: TaskKind<P> = {
   summary: 'monitoring at fixed HV: gain check, scalers, delta-t',
   params,
   positional: ['max_i', 'n_jobs', 'use_fir', 'verbose', 'ignore_warn'],
+  listed: false,
   estimateS: (p, m) => p.max_i * (60 + rounds(m, p.n_jobs) * 2 * (p.n_gain_events / 1000 + p.n_runs * 0.1 + p.n_dt_events / 1500 + 10)),
   async run(ctx, p) {
     const modules = [...ctx.modules];

@@ -10,6 +10,8 @@ export const kind: TaskKind<z.infer<typeof params>> = {
   summary: 'switch the laser off (function generator output off)',
   params,
   positional: [],
+  housekeeping: true,
+  actsOnLab: true,
   estimateS: () => 5,
   async run(ctx) {
     const fg = await FunctionGenerator.connect(ctx.ws.station.function_generator.address);

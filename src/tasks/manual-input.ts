@@ -23,6 +23,9 @@ export const kind: TaskKind<P> = {
   summary: 'pause for a person to confirm',
   params,
   positional: ['message', 'verbose'],
+  housekeeping: true,
+  asksPerson: true,
+  listed: true,
   estimateS: () => 0,
   needsPerson: (p) => `manual input: ${p.message}`,
   async run(ctx, p) {

@@ -204,6 +204,7 @@ export const kind: TaskKind<P> = {
   summary: 'quick online monitoring: supplies, HV, pressure, temperature, baselines, FIR scalers',
   params,
   positional: ['comment', 'n_repeat', 'hv_status'],
+  listed: false,
   estimateS: (p, m) => 60 + p.n_repeat * Math.ceil(Math.max(1, m) / 4) * 45,
   async run(ctx, p) {
     const modules = [...ctx.modules];

@@ -71,6 +71,7 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
     params,
     // the original's signatures: readout_and_reboot(json_file, comment, set_time), readout_and_readout(json_file, set_time, comment)
     positional: reboot ? ['comment', 'set_time'] : ['set_time', 'comment'],
+    housekeeping: true,
     estimateS: (p, n) => Math.max(p.set_time, Math.ceil(n / 4) * (reboot ? 12 : 5)),
     async run(ctx, p) {
       const type = reboot ? 'ReadoutReboot' : 'ReadoutOnly';

@@ -39,6 +39,9 @@ export const kind: TaskKind<P> = {
   summary: 'change the freezer set point (fcurrent + fdelta) and wait until it is reached',
   params,
   positional: ['fcurrent', 'fdelta', 'monitor'],
+  housekeeping: true,
+  actsOnLab: true,
+  listed: true,
   estimateS: (p) => {
     const dT = target(p) - p.fcurrent;
     const hours = (dT < 0 ? COOL_TAU_H : WARM_TAU_H) * Math.log(Math.max(1, Math.abs(dT) / p.band_c));

@@ -74,6 +74,7 @@ export const kind: TaskKind<P> = {
   summary: 'gain-scan monitoring while the temperature changes (new HV at 1e7, scalers, delta-t)',
   params,
   positional: ['max_i', 'n_jobs', 'use_fir', 'verbose'],
+  listed: false,
   estimateS: (p, m) =>
     60 +
     p.max_i * rounds(m, p.n_jobs) * (15 + 2 * ((p.n_gain_events + p.n_check_events) / 1000 + p.n_runs * 0.1 + p.n_dt_events / 1500 + 10)),

@@ -85,6 +85,7 @@ export const kind: TaskKind<P> = {
   summary: 'every module answers with the right FPGA; temperature and HV read back',
   params,
   positional: ['verbose', 'reboot'],
+  housekeeping: true,
   estimateS: (p, n) => 5 + n * 0.5 + (p.reboot ? 20 : 0),
   async run(ctx, p) {
     const total = ctx.modules.length;

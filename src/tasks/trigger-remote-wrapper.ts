@@ -25,6 +25,7 @@ export const kind: TaskKind<P> = {
   summary: 'analysis of the recorded data of one kind (in process; the original started it on a remote server)',
   params,
   positional: ['analysis', 'number'],
+  listed: false,
   estimateS: (_p, m) => 60 + 5 * m,
   async run(ctx, p) {
     const number = parseEntryNumber(p.number, 'trigger_remote_wrapper: number');

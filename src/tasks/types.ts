@@ -53,5 +53,19 @@ export interface TaskKind<P extends Record<string, unknown> = Record<string, unk
   estimateS(p: P, modules: number): number;
   /** when set, a person is needed: the text says for what (shown in forecasts) */
   needsPerson?(p: P, ws: Workspace): string | undefined;
+  /**
+   * Keeps a FAT going between measurements (waits, status checks, prompts, the freezer, reboots):
+   * the master neither waits for disk space before it nor runs a status check ahead of it.
+   */
+  housekeeping?: boolean;
+  /** acts on the lab itself (the freezer, the laser): never held back by the lab conditions */
+  actsOnLab?: boolean;
+  /** asks a person and waits for the answer: never held back by the lab conditions */
+  asksPerson?: boolean;
+  /**
+   * Shown in the condensed schedule of the start message and of `--test`; unset: every kind but
+   * housekeeping is. Routine monitoring and analyses are left out, prompts and freezer changes kept.
+   */
+  listed?: boolean;
   run(ctx: TaskContext, p: P): Promise<Record<string, unknown> | void>;
 }

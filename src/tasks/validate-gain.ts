@@ -84,6 +84,7 @@ export const kind: TaskKind<P> = {
   summary: 'every PMT has an HV at gain 1e7 (else pause for the gain analysis)',
   params,
   positional: ['verbose'],
+  listed: false,
   estimateS: () => 2,
   async run(ctx, p) {
     const total = ctx.modules.length * 2;

@@ -11,6 +11,7 @@ export const kind: TaskKind<P> = {
   summary: 'wait a number of seconds',
   params,
   positional: ['pause'],
+  housekeeping: true,
   estimateS: (p) => p.pause,
   async run(ctx, p) {
     const stepMs = Math.max(1000, (p.pause * 1000) / 100);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { registryToml } from '../../src/fat/registry.js';
 import { ensureHome } from '../../src/fat/home.js';
-import { simRegistry } from '../../src/cli/sim-registry.js';
+import { simRegistry } from '../../src/fat/sim-registry.js';
 import { startSimLab } from '../../src/sim/lab.js';
 import type { Fault } from '../../src/sim/faults.js';
 import { allowSlowDomnet } from './patient-domnet.js';
