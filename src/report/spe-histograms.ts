@@ -3,6 +3,7 @@ import path from 'node:path';
 import { histogram } from '../analysis/histogram.js';
 import { readJsonFile } from '../fat/run-files.js';
 import { readHdf5 } from '../store/hdf5.js';
+import type { SpeHistogram } from '../views/api-types.js';
 import { PMTS } from './report-data.js';
 
 /**
@@ -11,16 +12,6 @@ import { PMTS } from './report-data.js';
  * (Folder and points[].file), binned in 80 bins as the scan's own fit did. A PMT whose file is
  * missing or unreadable gets a note instead.
  */
-export interface SpeHistogram {
-  pmt: string;
-  entry: string;
-  hvVolts: number;
-  file: string;
-  entries: number;
-  centresPc: number[];
-  counts: number[];
-}
-
 const BINS = 80;
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -38,7 +29,7 @@ export async function speHistograms(jsonFile: string): Promise<{ histograms: Spe
       .filter((k) => /^GainMeasurement_\d\d$/.test(k))
       .sort()
       .reverse()
-      .find((k) => Array.isArray((sec[k] as { points?: unknown }).points) && ((sec[k] as { points: unknown[] }).points.length > 0));
+      .find((k) => Array.isArray((sec[k] as { points?: unknown }).points) && (sec[k] as { points: unknown[] }).points.length > 0);
     if (!key) {
       notes.push(`${pmt}: no gain scan yet`);
       continue;
