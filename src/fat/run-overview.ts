@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { sql } from 'kysely';
+import type { RunDetail, RunSummary } from '../views/api-types.js';
 import type { Workspace } from './home.js';
 import { findRun, shownRun } from './runs.js';
 import { runVerdicts } from './verdicts.js';
@@ -9,7 +10,7 @@ import { runVerdicts } from './verdicts.js';
  * for the dashboard (GET /api/runs, GET /api/runs/:number): every run with its schedules, and one
  * run in full (tasks, verdicts, backups, log, links to its exported files under /files/).
  */
-export async function runList(ws: Workspace) {
+export async function runList(ws: Workspace): Promise<RunSummary[]> {
   const runs = await ws.db
     .selectFrom('runs')
     .select(['id', 'station', 'run_number', 'comment', 'date', 'operator'])
@@ -52,7 +53,13 @@ export async function runList(ws: Workspace) {
     modules: Number(modules.find((m) => m.run_id === r.id)?.n ?? 0),
     schedules: schedules
       .filter((s) => s.run_id === r.id)
-      .map((s) => ({ key: s.master_key, state: s.state, total: Number(s.total), done: Number(s.done ?? 0), failed: Number(s.failed ?? 0) })),
+      .map((s) => ({
+        key: s.master_key,
+        state: s.state,
+        total: Number(s.total),
+        done: Number(s.done ?? 0),
+        failed: Number(s.failed ?? 0),
+      })),
   }));
 }
 
@@ -64,18 +71,31 @@ export function fileLink(ws: Workspace, file: string | null): string | null {
     ['data', ws.home.dataDir],
   ] as const) {
     const rel = path.relative(root, path.resolve(file));
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return `/files/${prefix}/${rel.split(path.sep).map(encodeURIComponent).join('/')}`;
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+      return `/files/${prefix}/${rel.split(path.sep).map(encodeURIComponent).join('/')}`;
   }
   return null;
 }
 
-export async function runDetail(ws: Workspace, runArg: string) {
+export async function runDetail(ws: Workspace, runArg: string): Promise<RunDetail> {
   const run = await findRun(ws, runArg, 'shown');
   const schedules = await ws.db.selectFrom('schedules').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
   const tasks = schedules.length
     ? await ws.db
         .selectFrom('tasks')
-        .select(['schedule_id', 'idx', 'section', 'kind', 'state', 'attempts', 'started_at', 'ended_at', 'error', 'progress', 'progress_note'])
+        .select([
+          'schedule_id',
+          'idx',
+          'section',
+          'kind',
+          'state',
+          'attempts',
+          'started_at',
+          'ended_at',
+          'error',
+          'progress',
+          'progress_note',
+        ])
         .where(
           'schedule_id',
           'in',
@@ -129,7 +149,11 @@ export async function runDetail(ws: Workspace, runArg: string) {
     })),
     verdicts: await runVerdicts(ws, run.id),
     files: [
-      ...modules.map((m) => ({ what: `D-Egg JSON of ${m.degg_serial} (port ${m.port})`, path: m.json_file, link: fileLink(ws, m.json_file) })),
+      ...modules.map((m) => ({
+        what: `D-Egg JSON of ${m.degg_serial} (port ${m.port})`,
+        path: m.json_file,
+        link: fileLink(ws, m.json_file),
+      })),
       ...folders.map((f) => ({ what: 'raw data folder', path: f.folder!, link: null })),
     ],
     backups,
