@@ -8,11 +8,6 @@
  * model imports it without importing upwards.
  */
 
-/** An answer that is not a 2xx: what went wrong, in words. */
-export interface ErrorAnswer {
-  error: string;
-}
-
 // ---- the station now: GET /api/status (and `fat status`) ----------------------------------------
 
 /** A pause by a person (in effect, or waiting for the next task boundary), and requests not yet handled. */
