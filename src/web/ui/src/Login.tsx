@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { currentSession, login, logout, SESSION_EVENT, type Session } from './api';
+import { currentSession, login, logout, SESSION_EVENT } from './api';
+import type { Session } from './types';
 
 /** The logged-in user, following logins and logouts anywhere on the page. */
 export function useSession(): Session | null {
@@ -46,13 +47,7 @@ export function Login() {
   return (
     <form className="login" data-testid="login" onSubmit={(e) => void submit(e)}>
       <input aria-label="user name" placeholder="user" value={name} onChange={(e) => setName(e.target.value)} />
-      <input
-        aria-label="password"
-        placeholder="password"
-        type="password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <input aria-label="password" placeholder="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
       <button type="submit" disabled={busy}>
         Log in
       </button>
