@@ -153,7 +153,8 @@ export interface ResultRecord {
   superseded: boolean;
 }
 
-export interface ModuleReport {
+/** A module of a run: where it is, whether it is still tested, and its verdict with why. */
+export interface JudgedModule {
   port: number;
   serial: string;
   /** 'active' or 'excluded' (with why) */
@@ -161,6 +162,9 @@ export interface ModuleReport {
   stateReason: string | null;
   verdict: ModuleVerdict;
   reasons: string[];
+}
+
+export interface ModuleReport extends JudgedModule {
   /** latest results that were judged, and those recorded as info */
   judged: number;
   info: number;
@@ -241,13 +245,7 @@ export interface RunDetail {
  * latest HV at gain 1e7 and dark rate of each PMT and mainboard temperature the results recorded.
  * A quantity never measured is absent, not zero.
  */
-export interface ModuleTile {
-  port: number;
-  serial: string;
-  state: string;
-  stateReason: string | null;
-  verdict: ModuleVerdict;
-  reasons: string[];
+export interface ModuleTile extends JudgedModule {
   hv1e7Volts: Partial<Record<string, number>>;
   darkRateHz: Partial<Record<string, number>>;
   temperatureC: number | null;
@@ -284,11 +282,9 @@ export interface GainCurve {
  * What a report shows of one module, read from the store (modules and results tables), the
  * goalposts file and the module's D-Egg JSON file (the gain scan points).
  */
-export interface ModuleData {
+export interface ModuleData extends JudgedModule {
   run: RunInfo;
-  port: number;
   wirePair: number;
-  serial: string;
   icmId: string;
   fpgaVersion: number;
   softwareVersion: number;
@@ -296,10 +292,6 @@ export interface ModuleData {
   mainboardId: string;
   registry: Record<string, unknown>;
   jsonFile: string;
-  state: string;
-  stateReason: string | null;
-  verdict: ModuleVerdict;
-  reasons: string[];
   /** every result row, oldest first, `superseded` set */
   results: ResultRecord[];
   /** the latest gain scan of each PMT found in the D-Egg JSON file */
