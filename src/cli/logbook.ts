@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import type { LogbookEntry } from '../fat/logbook.js';
+import type { LogbookEntry } from '../views/api-types.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 

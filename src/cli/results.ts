@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { ModuleReport, ResultRecord } from '../fat/verdicts.js';
+import type { ModuleReport, ResultRecord } from '../views/api-types.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { Workspace } from '../fat/home.js';
+import type { OperatorStatus } from '../views/api-types.js';
 import { leaseHolder } from './lease.js';
 import { currentRun, pauseState, pendingRequests } from './operator-queue.js';
 
@@ -6,7 +7,7 @@ import { currentRun, pauseState, pendingRequests } from './operator-queue.js';
  * What `fat status` and GET /api/status say about operator requests: a pause by a person (in
  * effect, or waiting for the next task boundary) with how to resume, and requests not yet handled.
  */
-export async function operatorStatus(ws: Workspace) {
+export async function operatorStatus(ws: Workspace): Promise<OperatorStatus> {
   const run = await currentRun(ws);
   if (!run) return { paused: null, pending: [] };
   const paused = await pauseState(ws, run.id);
@@ -30,8 +31,6 @@ export async function operatorStatus(ws: Workspace) {
     })),
   };
 }
-
-export type OperatorStatus = Awaited<ReturnType<typeof operatorStatus>>;
 
 export function formatOperator(o: OperatorStatus): string[] {
   const out: string[] = [];

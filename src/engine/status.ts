@@ -1,6 +1,7 @@
 import type { Workspace } from '../fat/home.js';
 import { latestRun } from '../fat/runs.js';
 import { outboxBacklog } from '../notify/slack-outbox.js';
+import type { Status } from '../views/api-types.js';
 import { backupLag } from './backup.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import { leaseHolder } from './lease.js';
@@ -15,7 +16,7 @@ async function slackBacklog(ws: Workspace) {
 }
 
 /** What the station is doing now: the answer of `fat status` (and later GET /api/status). */
-export async function stationStatus(ws: Workspace) {
+export async function stationStatus(ws: Workspace): Promise<Status> {
   const lease = await leaseHolder(ws);
   const run = await latestRun(ws);
   const sched = run ? await latestSchedule(ws, run.id) : undefined;
@@ -79,9 +80,7 @@ export async function stationStatus(ws: Workspace) {
   };
 }
 
-export type StationStatus = Awaited<ReturnType<typeof stationStatus>>;
-
-export function formatStatus(s: StationStatus): string[] {
+export function formatStatus(s: Status): string[] {
   const out = [`Station ${s.station}`];
   out.push(
     s.master

@@ -1,6 +1,7 @@
 import type { Workspace } from './home.js';
 import { numberIn } from './module-grid.js';
 import { parseJson } from '../store/open.js';
+import type { Environment } from '../views/api-types.js';
 
 /**
  * The freezer and the air around the modules over time (GET /api/environment), from what the
@@ -10,16 +11,6 @@ import { parseJson } from '../store/open.js';
  * (freezer.setpoint events), the pauses of the condition checks, and the allowed bands of the
  * station file.
  */
-export interface Environment {
-  station: string;
-  bands: { humidityMaxPct: number; freezerBandC: number; resumeAfterS: number };
-  thermometer: Array<{ at: string; channel: string; name: string; temperatureC: number }>;
-  humidity: Array<{ at: string; sensor: string; relativeHumidityPct: number; temperatureC?: number }>;
-  setPoints: Array<{ at: string; setPointC: number }>;
-  mainboard: Array<{ at: string; serial: string; temperatureC: number }>;
-  conditions: Array<{ at: string; kind: string; message: string }>;
-}
-
 const LIMIT = 5000;
 
 interface ConditionReading {

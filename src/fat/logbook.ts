@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { nowIso, parseJson } from '../store/open.js';
+import type { LogbookEntry } from '../views/api-types.js';
 import type { Workspace } from './home.js';
 import { contentTypeOf, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sanitizeFilename, storeAttachment } from './logbook-files.js';
 
@@ -9,28 +10,6 @@ import { contentTypeOf, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sanitizeFilename,
  * edited; a correction is a new entry.
  */
 export type EntryKind = 'note' | 'run-created' | 'run-start' | 'operator-action' | 'pause' | 'exclusion' | 'run-end' | 'new-run-form';
-
-export interface LogbookAttachment {
-  id: number;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-}
-
-export interface LogbookEntry {
-  id: number;
-  station: string;
-  /** the run's number, or null */
-  run: number | null;
-  author: string;
-  createdAt: string;
-  text: string;
-  tags: string[];
-  source: 'user' | 'auto';
-  kind: string;
-  attachments: LogbookAttachment[];
-}
 
 /** Bad input for the logbook; `status` is the HTTP status the API answers with. */
 export class LogbookError extends Error {

@@ -1,26 +1,14 @@
 import type { Workspace } from './home.js';
 import { findRun, latestRun } from './runs.js';
 import { parseJson } from '../store/open.js';
-import { latestPerQuantity, verdictOfRows, type ResultRecord } from './verdicts.js';
+import type { ModuleTile, ResultRecord } from '../views/api-types.js';
+import { latestPerQuantity, verdictOfRows } from './verdicts.js';
 
 /**
  * The dashboard's grid of a run's D-Eggs (GET /api/modules): per module its port, state, verdict,
  * and the latest HV at gain 1e7 and dark rate of each PMT and mainboard temperature the results
  * recorded. A quantity never measured is absent, not zero.
  */
-export interface ModuleTile {
-  port: number;
-  serial: string;
-  state: string;
-  stateReason: string | null;
-  verdict: string;
-  reasons: string[];
-  hv1e7Volts: Partial<Record<string, number>>;
-  darkRateHz: Partial<Record<string, number>>;
-  temperatureC: number | null;
-  temperatureAt: string | null;
-}
-
 export function numberIn(detail: Record<string, unknown>, key: string): number | undefined {
   const v = detail[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;

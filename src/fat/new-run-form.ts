@@ -1,5 +1,6 @@
 import type { Workspace } from './home.js';
-import { LogbookError, postEntry, type LogbookEntry } from './logbook.js';
+import type { LogbookEntry, NewRunForm } from '../views/api-types.js';
+import { LogbookError, postEntry } from './logbook.js';
 import { findRun, latestRun } from './runs.js';
 
 /**
@@ -8,18 +9,6 @@ import { findRun, latestRun } from './runs.js';
  * the master's schedule file, and the shifters who acted on the run. The shifter confirms that the
  * laser power supply is on (the one check no script can make) and adds remarks.
  */
-export interface NewRunForm {
-  station: string;
-  run: number;
-  date: string;
-  comment: string;
-  runFile: string;
-  modules: Array<{ port: number; serial: string; wirePair: number; state: string }>;
-  checks: Array<{ check: string; subject: string; verdict: string; message: string; at: string }>;
-  schedule: { file: string; archived: string; sha256: string; masterKey: string; state: string } | null;
-  shifters: string[];
-}
-
 export async function newRunForm(ws: Workspace, runArg?: string): Promise<NewRunForm> {
   let run;
   try {

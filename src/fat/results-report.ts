@@ -1,6 +1,7 @@
 import type { Workspace } from './home.js';
 import { findRun, latestRun } from './runs.js';
-import { runResults, runVerdicts, verdictCounts, type ModuleReport } from './verdicts.js';
+import type { ModuleReport } from '../views/api-types.js';
+import { runResults, runVerdicts, verdictCounts } from './verdicts.js';
 
 /**
  * The verdicts of a run's modules (and with a module, its result rows): what `fat results --json`

@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import { judge } from '../analysis/goalposts.js';
 import type { ResultTable } from '../store/schema.js';
+import type { Provenance } from '../views/api-types.js';
 import type { Workspace } from './home.js';
 import { gitState, ICEFAT_PATHS } from './git-state.js';
 import { goalpostsFile, loadGoalposts } from './goalposts-file.js';
@@ -44,19 +45,6 @@ export interface ResultOrigin {
    * runs again (its worker died after writing, before the queue heard of it) leaves one set of rows
    */
   replace?: boolean;
-}
-
-export interface Provenance {
-  icefatCommit: string | null;
-  icefatDirty: boolean | null;
-  scheduleHash: string | null;
-  station: string;
-  operator: string;
-  goalpostsVersion: string;
-  goalpostsFile: string;
-  firmware: { fpga: number; software: number } | null;
-  /** results of `fat import`: the original's file they were read from */
-  importedFrom?: string;
 }
 
 let git: { sha: string | null; dirty: boolean | null } | null = null;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { sql } from 'kysely';
+import type { RunDetail, RunSummary } from '../views/api-types.js';
 import type { Workspace } from './home.js';
 import { findRun, shownRun } from './runs.js';
 import { runVerdicts } from './verdicts.js';
@@ -9,7 +10,7 @@ import { runVerdicts } from './verdicts.js';
  * for the dashboard (GET /api/runs, GET /api/runs/:number): every run with its schedules, and one
  * run in full (tasks, verdicts, backups, log, links to its exported files under /files/).
  */
-export async function runList(ws: Workspace) {
+export async function runList(ws: Workspace): Promise<RunSummary[]> {
   const runs = await ws.db
     .selectFrom('runs')
     .select(['id', 'station', 'run_number', 'comment', 'date', 'operator'])
@@ -76,7 +77,7 @@ export function fileLink(ws: Workspace, file: string | null): string | null {
   return null;
 }
 
-export async function runDetail(ws: Workspace, runArg: string) {
+export async function runDetail(ws: Workspace, runArg: string): Promise<RunDetail> {
   const run = await findRun(ws, runArg, 'shown');
   const schedules = await ws.db.selectFrom('schedules').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
   const tasks = schedules.length

@@ -1,7 +1,7 @@
 import { moduleVerdict, type NamedJudgement, type Verdict } from '../analysis/goalposts.js';
 import { parseJson } from '../store/open.js';
+import type { ModuleReport, ModuleVerdict, Provenance, ResultRecord } from '../views/api-types.js';
 import type { Workspace } from './home.js';
-import type { Provenance } from './results.js';
 
 /**
  * A module's verdict for a run: the worst of its latest result per (PMT, quantity), so a re-run or
@@ -9,41 +9,6 @@ import type { Provenance } from './results.js';
  * without limits) do not count against a module; a module with nothing judged (no results, or info
  * only: a run imported from the original before its analysis) is "not judged", never a failure.
  */
-export type ModuleVerdict = Verdict | 'not judged';
-
-export interface ResultRecord {
-  id: number;
-  taskId: number | null;
-  kind: string;
-  port: number;
-  serial: string;
-  pmt: string | null;
-  name: string;
-  value: number | null;
-  units: string;
-  verdict: Verdict | 'info';
-  reason: string;
-  goalpostsVersion: string;
-  folder: string | null;
-  detail: Record<string, unknown>;
-  provenance: Partial<Provenance>;
-  createdAt: string;
-  /** a later result of the same (PMT, quantity) replaced this one */
-  superseded: boolean;
-}
-
-export interface ModuleReport {
-  port: number;
-  serial: string;
-  /** 'active' or 'excluded' (with why) */
-  state: string;
-  stateReason: string | null;
-  verdict: ModuleVerdict;
-  reasons: string[];
-  /** latest results that were judged, and those recorded as info */
-  judged: number;
-  info: number;
-}
 
 /** The latest row per (PMT, quantity) of one module's rows (ordered by id). */
 export function latestPerQuantity<T extends { id: number; pmt: string | null; name: string }>(rows: readonly T[]): T[] {

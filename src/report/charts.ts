@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import type { GainCurve } from '../views/api-types.js';
 
 /**
  * The report plots as ECharts options: one definition for the browser (setOption on a live chart)
@@ -17,17 +18,6 @@ const base = (title: string): EChartsOption => ({
   textStyle: { fontFamily: CHART_FONT },
   title: { text: title, left: 'center', textStyle: { fontFamily: CHART_FONT, fontSize: 14 } },
 });
-
-export interface GainCurve {
-  /** e.g. "LowerPmt SQ0123" */
-  label: string;
-  /** the D-Egg JSON entry it came from, e.g. GainMeasurement_00 */
-  entry?: string;
-  points: Array<{ hv: number; gain: number; gainError?: number }>;
-  /** G = norm · V^exp (GainFitNorm, GainFitExp), when the scan was fitted */
-  fit?: { norm: number; exp: number };
-  hv1e7?: number;
-}
 
 /** Gain against HV: the scan points of each PMT and its fitted power law, log gain axis. */
 export function gainChartOption(title: string, curves: readonly GainCurve[]): EChartsOption {

@@ -1,8 +1,8 @@
 import type { Workspace } from '../fat/home.js';
 import { shownRun } from '../fat/runs.js';
 import { numberIn } from '../fat/module-grid.js';
-import type { ResultRecord } from '../fat/verdicts.js';
-import { moduleData, runInfo, type ModuleData } from './report-data.js';
+import type { ModuleHistory, ResultRecord } from '../views/api-types.js';
+import { moduleData, runInfo } from './report-data.js';
 
 /**
  * One D-Egg across every run of the station and the runs imported from the original system
@@ -10,14 +10,6 @@ import { moduleData, runInfo, type ModuleData } from './report-data.js';
  * curves), and the series its plots need: dark rate against mainboard temperature, linearity
  * points, and the sensor readings over time.
  */
-export interface ModuleHistory {
-  serial: string;
-  runs: ModuleData[];
-  darkVsTemperature: Array<{ run: number; pmt: string; temperatureC: number; rateHz: number; at: string }>;
-  linearity: Array<{ run: number; pmt: string; at: string; points: Array<{ expectedPe: number; observedPe: number }> }>;
-  sensors: Array<{ run: number; at: string; temperatureC?: number; pressureHpa?: number }>;
-}
-
 function linearityPoints(r: ResultRecord): Array<{ expectedPe: number; observedPe: number }> {
   const pts = r.detail.points;
   if (!Array.isArray(pts)) return [];

@@ -1,8 +1,8 @@
 import { peekDoc, type DocStore } from '../records/json-docs.js';
 import type { Workspace } from '../fat/home.js';
 import { goalpostsFile, loadGoalposts, type Goalposts } from '../fat/goalposts-file.js';
-import { runResults, verdictOfRows, type ModuleVerdict, type ResultRecord } from '../fat/verdicts.js';
-import type { GainCurve } from './charts.js';
+import { runResults, verdictOfRows } from '../fat/verdicts.js';
+import type { GainCurve, ModuleData, RunInfo } from '../views/api-types.js';
 
 /**
  * What a report shows of one module, read from the store (modules and results tables), the
@@ -10,39 +10,6 @@ import type { GainCurve } from './charts.js';
  * made in module-report.ts.
  */
 export const PMTS = ['LowerPmt', 'UpperPmt'] as const;
-
-export interface RunInfo {
-  id: number;
-  runNumber: number;
-  comment: string;
-  date: string;
-  operator: string;
-  station: string;
-}
-
-export interface ModuleData {
-  run: RunInfo;
-  port: number;
-  wirePair: number;
-  serial: string;
-  icmId: string;
-  fpgaVersion: number;
-  softwareVersion: number;
-  flashId: string;
-  mainboardId: string;
-  registry: Record<string, unknown>;
-  jsonFile: string;
-  state: string;
-  stateReason: string | null;
-  verdict: ModuleVerdict;
-  reasons: string[];
-  /** every result row, oldest first, `superseded` set */
-  results: ResultRecord[];
-  /** the latest gain scan of each PMT found in the D-Egg JSON file */
-  gain: GainCurve[];
-  /** why there is no gain plot for a PMT (no scan, unreadable file) */
-  gainNotes: string[];
-}
 
 export function runInfo(
   ws: Workspace,

@@ -1,10 +1,11 @@
 import type { Goalposts } from '../fat/goalposts-file.js';
-import { verdictCounts, type ModuleReport, type ResultRecord } from '../fat/verdicts.js';
+import { verdictCounts } from '../fat/verdicts.js';
+import type { ModuleReport, ResultRecord, RunInfo } from '../views/api-types.js';
 import { barChartOption, darkRateChartOption } from './charts.js';
 import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge } from './html.js';
 import { OUTLIER_MADS, findOutliers, type Outlier } from './outliers.js';
-import { PMTS, type RunInfo } from './report-data.js';
+import { PMTS } from './report-data.js';
 
 /**
  * The run summary: every module of a run side by side (verdict, HV at 1e7, dark rate and SPE

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { histogram } from '../analysis/histogram.js';
 import { peekDoc, type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
+import type { SpeHistogram } from '../views/api-types.js';
 import { PMTS } from './report-data.js';
 
 /**
@@ -10,16 +11,6 @@ import { PMTS } from './report-data.js';
  * (Folder and points[].file), binned in 80 bins as the scan's own fit did. A PMT whose file is
  * missing or unreadable gets a note instead.
  */
-export interface SpeHistogram {
-  pmt: string;
-  entry: string;
-  hvVolts: number;
-  file: string;
-  entries: number;
-  centresPc: number[];
-  counts: number[];
-}
-
 const BINS = 80;
 
 function quantile(sorted: Float64Array, q: number): number {

@@ -21,6 +21,7 @@ import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
 import { clientAddress, overHttps, smallBodies, tooMany } from './guards.js';
 import { Throttle } from './throttle.js';
+import type { LoginAnswer, Session, Status } from '../views/api-types.js';
 import type { SignupPolicy } from './accounts-api.js';
 
 /**
@@ -59,7 +60,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
   });
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get('/api/status', async (c) => c.json(await stationStatus(ws)));
+  app.get('/api/status', async (c) => c.json((await stationStatus(ws)) satisfies Status));
 
   app.get('/api/results', async (c) => {
     try {
@@ -98,7 +99,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
       maxAge: SESSION_HOURS * 3600,
       secure: overHttps(c, trustProxy),
     });
-    return c.json({ user: s.user.name, role: s.user.role, csrfToken: s.csrf });
+    return c.json({ user: s.user.name, role: s.user.role, csrfToken: s.csrf } satisfies LoginAnswer);
   });
 
   app.post('/api/logout', requireUser(ws), async (c) => {
@@ -108,7 +109,7 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
     return c.json({ ok: true });
   });
 
-  app.get('/api/me', requireUser(ws), (c) => c.json({ user: c.var.user.name, role: c.var.user.role }));
+  app.get('/api/me', requireUser(ws), (c) => c.json({ user: c.var.user.name, role: c.var.user.role } satisfies Session));
 
   app.post('/api/prompt/answer', requireUser(ws, 'answer'), async (c) => {
     const body = parseAnswerBody(await jsonBody(c.req.raw));

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Workspace } from '../fat/home.js';
+import type { StationEvent } from '../views/api-types.js';
 
 /**
  * GET /api/events: the new rows of the store's events table as server-sent events, polled every
@@ -55,7 +56,7 @@ export function eventsStream(ws: Workspace, c: Context, pollMs = POLL_MS) {
           .limit(BATCH)
           .execute();
         for (const r of rows) {
-          await stream.writeSSE({ id: String(r.id), data: JSON.stringify(r) });
+          await stream.writeSSE({ id: String(r.id), data: JSON.stringify(r satisfies StationEvent) });
           after = r.id;
         }
         if (rows.length < BATCH) await stream.sleep(pollMs);

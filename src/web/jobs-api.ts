@@ -3,6 +3,7 @@ import type PgBoss from 'pg-boss';
 import { storeUrl, type Workspace } from '../fat/home.js';
 import { isPostgresUrl, JobRequestError, listJobs, openBoss, retryJob } from '../store/job-queue.js';
 import { requireUser, type AuthEnv } from './auth.js';
+import type { JobsAnswer } from '../views/api-types.js';
 
 /**
  * The analysis jobs of a PostgreSQL store, as `fat jobs`:
@@ -27,7 +28,11 @@ export function jobsApi(ws: Workspace) {
 
   api.get('/api/jobs', async (c) => {
     if (!queue)
-      return c.json({ queue: null, jobs: [], message: 'this store is SQLite: analyses run inside the master, there is no job queue' });
+      return c.json({
+        queue: null,
+        jobs: [],
+        message: 'this store is SQLite: analyses run inside the master, there is no job queue',
+      } satisfies JobsAnswer);
     const limitRaw = c.req.query('limit');
     const limit = limitRaw === undefined ? 100 : Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
@@ -36,7 +41,7 @@ export function jobsApi(ws: Workspace) {
     const jobs = await withBoss((boss) =>
       listJobs(boss, { failed: failed === '1' || failed === 'true', station: c.req.query('station') || undefined, limit }),
     );
-    return c.json({ queue: 'pg-boss', jobs });
+    return c.json({ queue: 'pg-boss', jobs } satisfies JobsAnswer);
   });
 
   api.post('/api/jobs/:id/retry', requireUser(ws, 'retry-job'), async (c) => {

@@ -9,6 +9,7 @@ import { attachmentPath, isInline, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from 
 import { newRunForm, submitNewRunForm } from '../fat/new-run-form.js';
 import { requireUser, type AuthEnv } from './auth.js';
 import { limitBody } from './guards.js';
+import type { LogbookAnswer, LogbookEntry, NewRunForm } from '../views/api-types.js';
 
 /**
  * The logbook's API. Reading is open (like the rest of the API); posting needs a user (session
@@ -129,7 +130,7 @@ export function logbookApi(ws: Workspace) {
         run: intParam(q.run, 'run'),
         limit: intParam(q.limit, 'limit'),
       });
-      return c.json({ station: ws.station.name, entries });
+      return c.json({ station: ws.station.name, entries } satisfies LogbookAnswer);
     } catch (e) {
       return fail(c, e);
     }
@@ -138,7 +139,7 @@ export function logbookApi(ws: Workspace) {
   app.get('/api/logbook/:id{[0-9]+}', async (c) => {
     await sync(ws);
     const e = await getEntry(ws, Number(c.req.param('id')));
-    return e ? c.json(e) : c.json({ error: `there is no logbook entry ${c.req.param('id')}` }, 404);
+    return e ? c.json(e satisfies LogbookEntry) : c.json({ error: `there is no logbook entry ${c.req.param('id')}` }, 404);
   });
 
   app.post('/api/logbook', requireUser(ws, 'logbook'), limit, async (c) => {
@@ -154,7 +155,7 @@ export function logbookApi(ws: Workspace) {
         author: c.var.user.name,
         files,
       });
-      return c.json(entry, 201);
+      return c.json(entry satisfies LogbookEntry, 201);
     } catch (e) {
       return fail(c, e);
     }
@@ -180,7 +181,7 @@ export function logbookApi(ws: Workspace) {
 
   app.get('/api/logbook/new-run-form', async (c) => {
     try {
-      return c.json(await newRunForm(ws, c.req.query('run')));
+      return c.json((await newRunForm(ws, c.req.query('run'))) satisfies NewRunForm);
     } catch (e) {
       return fail(c, e);
     }
@@ -201,7 +202,7 @@ export function logbookApi(ws: Workspace) {
         remarks: typeof fields.remarks === 'string' ? fields.remarks : '',
         tags: tagsOf(fields.tags),
       });
-      return c.json(entry, 201);
+      return c.json(entry satisfies LogbookEntry, 201);
     } catch (e) {
       return fail(c, e);
     }

@@ -10,6 +10,7 @@ import { currentGoalposts, runInfo } from '../report/report-data.js';
 import { runSummaryHtml } from '../report/run-summary.js';
 import { speHistograms } from '../report/spe-histograms.js';
 import type { AuthEnv } from './auth.js';
+import type { Environment, ModuleHistory, ModulesAnswer, RunDetail, RunsAnswer, SpeAnswer } from '../views/api-types.js';
 
 /**
  * What the dashboard reads (open, like /api/status): the module grid, one module across runs, the
@@ -37,7 +38,7 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
     if (run !== undefined && !RUN.test(run)) return badRun(c, run);
     return orNotFound(c, async () => {
       const g = await moduleGrid(ws, run);
-      return c.json(g ?? { run: null, modules: [] });
+      return c.json((g ?? { run: null, modules: [] }) satisfies ModulesAnswer);
     });
   });
 
@@ -45,7 +46,7 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
     const serial = c.req.param('serial');
     const h = await moduleHistory(ws, serial);
     if (!h) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
-    return c.json(h);
+    return c.json(h satisfies ModuleHistory);
   });
 
   app.get('/api/modules/:serial/spe', async (c) => {
@@ -60,17 +61,17 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
       .limit(1)
       .executeTakeFirst();
     if (!m) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
-    return c.json({ serial, run: m.run_number, ...(await speHistograms(ws, m.json_file)) });
+    return c.json({ serial, run: m.run_number, ...(await speHistograms(ws, m.json_file)) } satisfies SpeAnswer);
   });
 
-  app.get('/api/environment', async (c) => c.json(await environment(ws)));
+  app.get('/api/environment', async (c) => c.json((await environment(ws)) satisfies Environment));
 
-  app.get('/api/runs', async (c) => c.json({ station: ws.station.name, runs: await runList(ws) }));
+  app.get('/api/runs', async (c) => c.json({ station: ws.station.name, runs: await runList(ws) } satisfies RunsAnswer));
 
   app.get('/api/runs/:number', async (c) => {
     const n = c.req.param('number');
     if (!RUN.test(n)) return badRun(c, n);
-    return orNotFound(c, async () => c.json(await runDetail(ws, n)));
+    return orNotFound(c, async () => c.json((await runDetail(ws, n)) satisfies RunDetail));
   });
 
   app.get('/api/runs/:number/report', async (c) => {

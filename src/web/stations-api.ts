@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Workspace } from '../fat/home.js';
 import { stationStatus } from '../engine/status.js';
 import type { AuthEnv } from './auth.js';
+import type { StationsAnswer, StationView } from '../views/api-types.js';
 
 /**
  * GET /api/stations: every station of the store (one on SQLite, all of the lab on a shared
@@ -14,7 +15,7 @@ export function stationsApi(ws: Workspace) {
   const api = new Hono<AuthEnv>();
   api.get('/api/stations', async (c) => {
     const names = (await ws.db.selectFrom('stations').select('name').orderBy('name').execute()).map((r) => r.name);
-    const stations = [];
+    const stations: StationView[] = [];
     for (const name of names) {
       const view: Workspace = { ...ws, station: { ...ws.station, name } };
       const s = await stationStatus(view);
@@ -39,7 +40,7 @@ export function stationsApi(ws: Workspace) {
         events: s.events,
       });
     }
-    return c.json({ stations });
+    return c.json({ stations } satisfies StationsAnswer);
   });
   return api;
 }

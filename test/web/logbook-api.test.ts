@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent, recordChecks } from '../../src/fat/check-results.js';
-import type { LogbookEntry } from '../../src/fat/logbook.js';
+import type { LogbookEntry } from '../../src/views/api-types.js';
 import { attachmentsDir } from '../../src/fat/logbook-files.js';
 import { addUser, createApiToken } from '../../src/web/users.js';
 import { seedRun } from './seed-run.js';

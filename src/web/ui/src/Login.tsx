@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { currentSession, login, logout, SESSION_EVENT, type Session } from './api';
+import { currentSession, login, logout, SESSION_EVENT } from './api';
+import type { Session } from './types';
 
 /** The logged-in user, following logins and logouts anywhere on the page. */
 export function useSession(): Session | null {

@@ -1,3 +1,5 @@
+import type { LoginAnswer, Session } from './types';
+
 /**
  * The dashboard's calls to the API of `fat serve`. Reading is open; a call that changes something
  * needs a login (POST /api/login sets the session cookie and returns the CSRF token, which is kept
@@ -18,11 +20,6 @@ const USER_KEY = 'fat.user';
 /** fired on window when someone logs in or out, so every login box and page follows */
 export const SESSION_EVENT = 'fat-session';
 
-export interface Session {
-  user: string;
-  role: string;
-}
-
 export function currentSession(): Session | null {
   const raw = sessionStorage.getItem(USER_KEY);
   if (!raw) return null;
@@ -33,7 +30,7 @@ export function currentSession(): Session | null {
   }
 }
 
-function setSession(s: { user: string; role: string; csrfToken: string } | null): void {
+function setSession(s: LoginAnswer | null): void {
   if (s) {
     sessionStorage.setItem(CSRF_KEY, s.csrfToken);
     sessionStorage.setItem(USER_KEY, JSON.stringify({ user: s.user, role: s.role }));
@@ -87,7 +84,7 @@ export async function postForm<T = unknown>(path: string, form: FormData): Promi
 }
 
 export async function login(name: string, password: string): Promise<Session> {
-  const r = await postJson<{ user: string; role: string; csrfToken: string }>('/api/login', { name, password });
+  const r = await postJson<LoginAnswer>('/api/login', { name, password });
   setSession(r);
   return { user: r.user, role: r.role };
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { StationEvent } from './types';
 
 /**
  * Live events of the station: GET /api/events (server-sent events, one per new row of the store's
@@ -6,17 +7,6 @@ import { useEffect, useState } from 'react';
  * what it shows; a burst of events makes one tick (at most one per FLUSH_MS), not one each.
  * `events` keeps the last `keep` of them, newest last.
  */
-export interface StationEvent {
-  id: number;
-  station: string;
-  run_id: number | null;
-  time: string;
-  level: 'debug' | 'info' | 'warn' | 'error' | 'critical';
-  kind: string;
-  message: string;
-  data: string;
-}
-
 export interface LiveEvents {
   events: StationEvent[];
   tick: number;

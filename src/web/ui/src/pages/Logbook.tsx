@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { getJson, postForm, postJson } from '../api';
 import { useSession } from '../Login';
-import { fmtSize, type Entry } from './logbook-client';
+import type { LogbookAnswer, LogbookEntry } from '../types';
+import { fmtSize } from './logbook-client';
 import { Markdown } from './markdown';
 
 /**
@@ -24,7 +25,7 @@ function query(f: Filter): string {
   return s ? `?${s}` : '';
 }
 
-function EntryView({ e, onTag }: { e: Entry; onTag: (t: string) => void }) {
+function EntryView({ e, onTag }: { e: LogbookEntry; onTag: (t: string) => void }) {
   return (
     <section className="card" data-testid="logbook-entry" data-entry-id={e.id}>
       <div className="muted">
@@ -76,7 +77,7 @@ function NewEntry({ onPosted }: { onPosted: () => void }) {
     if (run.trim()) form.set('run', run.trim());
     for (const f of Array.from(files.current?.files ?? [])) form.append('files', f, f.name);
     try {
-      await postForm<Entry>('/api/logbook', form);
+      await postForm<LogbookEntry>('/api/logbook', form);
       setText('');
       setTags('');
       setRun('');
@@ -150,11 +151,11 @@ export function Logbook() {
   const session = useSession();
   const [draft, setDraft] = useState<Filter>({ q: '', tag: '', run: '' });
   const [filter, setFilter] = useState<Filter>({ q: '', tag: '', run: '' });
-  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [entries, setEntries] = useState<LogbookEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    getJson<{ entries: Entry[] }>(`/api/logbook${query(filter)}`).then(
+    getJson<LogbookAnswer>(`/api/logbook${query(filter)}`).then(
       (r) => {
         setEntries(r.entries);
         setError(null);

@@ -3,7 +3,7 @@ import { getJson } from '../api';
 import { Chart } from '../Chart';
 import { fmtNum, fmtTime, verdictClass } from '../format';
 import type { PageProps } from '../route-types';
-import type { ModuleHistory } from '../types';
+import type { ModuleHistory, SpeAnswer } from '../types';
 import { gainChartOption } from '../../../../report/charts';
 import { histogramChartOption, timeChartOption, xyChartOption } from '../../../../report/series-charts';
 
@@ -19,7 +19,7 @@ export function Module({ params }: PageProps) {
   const [spe, setSpe] = useState<SpeAnswer | null>(null);
   useEffect(() => {
     getJson<SpeAnswer>(`/api/modules/${encodeURIComponent(serial)}/spe`).then(setSpe, (e: Error) =>
-      setSpe({ run: 0, histograms: [], notes: [e.message] }),
+      setSpe({ serial, run: 0, histograms: [], notes: [e.message] }),
     );
   }, [serial]);
   const speChart = useMemo(
@@ -153,12 +153,6 @@ export function Module({ params }: PageProps) {
       ))}
     </div>
   );
-}
-
-interface SpeAnswer {
-  run: number;
-  histograms: Array<{ pmt: string; entry: string; hvVolts: number; entries: number; centresPc: number[]; counts: number[] }>;
-  notes: string[];
 }
 
 function moduleCharts(h: ModuleHistory) {

@@ -2,15 +2,15 @@ import { useEffect, useState } from 'react';
 import { getJson } from '../api';
 import { useEvents } from '../events';
 import { fmtNum, verdictClass } from '../format';
-import type { ModuleTile } from '../types';
+import type { ModulesAnswer } from '../types';
 
 /** The D-Eggs of the latest run as a grid: port, serial, state, HV at 1e7, temperature, dark rate, verdict. */
 export function Modules() {
   const live = useEvents(5);
-  const [grid, setGrid] = useState<{ run: number | null; modules: ModuleTile[] } | null>(null);
+  const [grid, setGrid] = useState<ModulesAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    getJson<{ run: number | null; modules: ModuleTile[] }>('/api/modules').then(
+    getJson<ModulesAnswer>('/api/modules').then(
       (g) => {
         setGrid(g);
         setError(null);

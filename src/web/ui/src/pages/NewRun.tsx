@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { getJson, postJson } from '../api';
 import { useSession } from '../Login';
 import type { PageProps } from '../route-types';
-import type { Entry, NewRunForm } from './logbook-client';
+import type { LogbookEntry, NewRunForm } from '../types';
 
 /**
  * The seed's "Start New Run" logbook form, filled in from the run (latest, or #/new-run/N): the
@@ -14,7 +14,7 @@ export function NewRun({ params }: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [laser, setLaser] = useState(false);
   const [remarks, setRemarks] = useState('');
-  const [posted, setPosted] = useState<Entry | null>(null);
+  const [posted, setPosted] = useState<LogbookEntry | null>(null);
   const [postError, setPostError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -29,7 +29,7 @@ export function NewRun({ params }: PageProps) {
     ev.preventDefault();
     setPostError(null);
     try {
-      setPosted(await postJson<Entry>('/api/logbook/new-run-form', { run: form.run, laserPowerSupplyOn: laser, remarks }));
+      setPosted(await postJson<LogbookEntry>('/api/logbook/new-run-form', { run: form.run, laserPowerSupplyOn: laser, remarks }));
     } catch (e) {
       setPostError((e as Error).message);
     }

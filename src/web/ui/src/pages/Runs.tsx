@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { getJson } from '../api';
 import { useEvents } from '../events';
-import type { RunSummary } from '../types';
+import type { RunsAnswer, RunSummary } from '../types';
 
 /** Every run of the station (and those imported from the original) with its schedules; a run's page has the rest. */
 export function Runs() {
@@ -9,7 +9,7 @@ export function Runs() {
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    getJson<{ runs: RunSummary[] }>('/api/runs').then(
+    getJson<RunsAnswer>('/api/runs').then(
       (r) => setRuns(r.runs),
       (e: Error) => setError(e.message),
     );

@@ -2,33 +2,13 @@ import { useEffect, useState } from 'react';
 import { getJson } from '../api';
 import { useEvents } from '../events';
 import { fmtTime } from '../format';
+import type { JobsAnswer, JobView, StationsAnswer, StationView } from '../types';
 import { useAction } from '../useAction';
 
 /**
  * Every station of the store (all of the lab on a shared PostgreSQL): what each master runs, its
  * open prompt and alerts; and the analysis jobs that failed, with their error and a Retry button.
  */
-interface StationView {
-  name: string;
-  here: boolean;
-  master: { holder: string; since: string; alive: boolean } | null;
-  run: { number: number; comment: string } | null;
-  schedule: { key: string; state: string; done: number; total: number } | null;
-  current: { index: number; section: string; kind: string; progress: number; note: string } | null;
-  prompt: { message: string; openedAt: string } | null;
-  modules: { total: number; excluded: number };
-  alerts: Array<{ time: string; level: string; message: string }>;
-}
-
-interface JobView {
-  id: string;
-  state: string;
-  data: { station: string; analysis: string; taskId: number; number: string };
-  error: string | null;
-  retryCount: number;
-  createdOn: string;
-}
-
 export function Stations() {
   const live = useEvents(5);
   const [stations, setStations] = useState<StationView[] | null>(null);
@@ -44,14 +24,14 @@ export function Stations() {
     return () => clearInterval(t);
   }, []);
   useEffect(() => {
-    getJson<{ stations: StationView[] }>('/api/stations').then(
+    getJson<StationsAnswer>('/api/stations').then(
       (r) => setStations(r.stations),
       (e: Error) => setError(e.message),
     );
-    getJson<{ queue: string | null; jobs: JobView[]; message?: string }>('/api/jobs?failed=1').then(
+    getJson<JobsAnswer>('/api/jobs?failed=1').then(
       (r) => {
         setFailed(r.jobs);
-        setQueueNote(r.queue ? null : (r.message ?? null));
+        setQueueNote(r.queue ? null : r.message);
       },
       (e: Error) => setError(e.message),
     );
