@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
 import {
@@ -107,5 +108,47 @@ describe('fat master killed with kill -9 and recovered', () => {
     expect(counts(reference)).toEqual(Array(16).fill(3));
     expect(counts(crashed), kills.join('\n')).toEqual(counts(reference));
     expect(Object.values(masterStates(reference.dir))).toEqual(SCHEDULE.map(() => 1));
+  }, 150_000);
+
+  it('killed between a document change and its export, --recover leaves the store and every JSON file agreeing', async () => {
+    const made = await crashed.run(['run', 'new', '--comment', 'export crash']);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    const ini = writeSchedule(
+      crashed.dir,
+      'export-crash',
+      [{ name: 'readout_and_readout_0', task: 'readout_and_readout', comment: 'x' }],
+      `${crashed.dir}/json/run/run_00002.json`,
+    );
+    // the 6th change of a document: the MasterFAT_00 entry, then the readout of the 5th D-Egg
+    const first = await spawnFat(crashed.dir, ['master', ini], { FAT_TEST_KILL_AFTER_DOC_COMMIT: '6' }).done;
+    expect(first.code, first.stdout + first.stderr).toBe(137);
+    const docs = () =>
+      query<{ path: string; body: string; version: number; exported: number }>(
+        crashed.dir,
+        'select path, body, version, exported from json_docs',
+      );
+    const onDisk = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as unknown;
+    const stale = docs().filter((d) => d.exported < d.version);
+    expect(stale).toHaveLength(1);
+    expect(onDisk(stale[0].path)).not.toEqual(JSON.parse(stale[0].body));
+
+    const again = await spawnFat(crashed.dir, ['master', ini, '--recover']).done;
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const all = docs();
+    expect(all.length).toBeGreaterThanOrEqual(34); // two runs: the run files and 16 D-Egg files each
+    for (const d of all) {
+      expect(d.exported, d.path).toBe(d.version);
+      expect(onDisk(d.path), d.path).toEqual(JSON.parse(d.body));
+    }
+    expect(
+      Object.values(
+        entryCounts(
+          crashed.dir,
+          'ReadoutOnly',
+          crashed.lab.truth.modules.map((m) => m.deggSerial),
+          2,
+        ),
+      ),
+    ).toEqual(Array(16).fill(1));
   }, 150_000);
 });
