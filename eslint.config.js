@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '**/dist', 'coverage', 'fat-home', '.vitest.json'] },
+  { ignores: ['node_modules', 'dist', '**/dist', 'coverage', 'fat-home', '.vitest.json', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureHome, openWorkspace } from '../src/fat/home.js';
+import { ensureHome, openWorkspace } from '../src/station/workspace.js';
 import { fillYear, HandClock } from './lib/year-of-runs.js';
 import type { LoadResult } from './lib/load.js';
 

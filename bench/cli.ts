@@ -46,8 +46,8 @@ function measure(name: string, args: string[], expectCode: number, target?: type
 
 /** A home whose run 1 has a finished schedule, made with the real commands against a simulated lab. */
 async function finishedHome(basePort: number): Promise<{ dir: string; close: () => Promise<void> }> {
-  const { ensureHome } = await import('../src/fat/home.js');
-  const { registryToml } = await import('../src/fat/registry.js');
+  const { ensureHome } = await import('../src/station/workspace.js');
+  const { registryToml } = await import('../src/station/registry.js');
   const { simRegistry } = await import('../src/fat/sim-registry.js');
   const { startSimLab } = await import('../src/sim/lab.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-cli-'));

@@ -15,8 +15,8 @@ const N = Number(process.argv.find((a) => a.startsWith('--tasks='))?.slice(8) ??
 
 async function main() {
   const { startSimLab } = await import('../src/sim/lab.js');
-  const { openWorkspace, ensureHome } = await import('../src/fat/home.js');
-  const { registryToml } = await import('../src/fat/registry.js');
+  const { openWorkspace, ensureHome } = await import('../src/station/workspace.js');
+  const { registryToml } = await import('../src/station/registry.js');
   const { simRegistry } = await import('../src/fat/sim-registry.js');
   const { createRun } = await import('../src/fat/run-new.js');
   const { runMaster } = await import('../src/engine/master.js');

@@ -24,11 +24,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
-import { ensureHome, openWorkspace, type Workspace } from '../src/fat/home.js';
-import { recordResults } from '../src/fat/results.js';
-import { latestRun } from '../src/fat/runs.js';
+import { ensureHome, openWorkspace, type Workspace } from '../src/station/workspace.js';
+import { recordResults } from '../src/records/results.js';
+import { latestRun } from '../src/station/runs.js';
 import { moduleHistory } from '../src/report/module-history.js';
-import { runResults } from '../src/fat/verdicts.js';
+import { runResults } from '../src/records/verdicts.js';
 import { createStoreSink } from '../src/notify/store-sink.js';
 import { fillYear, HandClock, MODULES_PER_RUN, rng, serialOf } from './lib/year-of-runs.js';
 

@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import type { Clock } from '../../src/clock/clock.js';
-import type { Workspace } from '../../src/fat/home.js';
+import type { Workspace } from '../../src/station/workspace.js';
 import { createSchedule, type PlannedTask } from '../../src/engine/journal.js';
-import { recordResults, type ResultInput } from '../../src/fat/results.js';
-import { deggFilePath, freshDeggJson, runFilePath, runJsonBody } from '../../src/fat/run-files.js';
-import type { RegistryEntry } from '../../src/fat/registry.js';
+import { recordResults, type ResultInput } from '../../src/records/results.js';
+import { deggFilePath, freshDeggJson, runFilePath, runJsonBody } from '../../src/records/run-files.js';
+import type { RegistryEntry } from '../../src/station/registry.js';
 import { createStoreSink } from '../../src/notify/store-sink.js';
 import { writeJsonAtomic } from '../../src/util/atomic-write.js';
 

@@ -11,8 +11,8 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { formatItem, recordChecks, recordEvent } = await import('../fat/check-results.js');
-        const { latestRun } = await import('../fat/runs.js');
+        const { formatItem, recordChecks, recordEvent } = await import('../records/check-results.js');
+        const { latestRun } = await import('../station/runs.js');
         const run = await latestRun(ws);
         const { checkPeripherals } = await import('../fat/checks/peripherals.js');
         const items = await checkPeripherals(ws, (ms) => ws.clock.sleep(ms));
@@ -41,8 +41,8 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { formatItem, recordChecks, recordEvent } = await import('../fat/check-results.js');
-        const { latestRun } = await import('../fat/runs.js');
+        const { formatItem, recordChecks, recordEvent } = await import('../records/check-results.js');
+        const { latestRun } = await import('../station/runs.js');
         const freq = opts.freq ?? ws.station.laser.frequency_hz;
         if (!(freq > 0 && freq <= 10000)) throw new CliError(`--freq must be between 0 and 10000 Hz, got ${freq}`);
         const run = await latestRun(ws);
@@ -66,8 +66,8 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, comment, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { formatItem, provenance, recordChecks, recordEvent } = await import('../fat/check-results.js');
-        const { activeModules, findRun, latestRun } = await import('../fat/runs.js');
+        const { formatItem, provenance, recordChecks, recordEvent } = await import('../records/check-results.js');
+        const { activeModules, findRun, latestRun } = await import('../station/runs.js');
         if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
         if (opts.events < 10) throw new CliError(`--events must be at least 10, got ${opts.events}`);
         const { gitGuard } = await import('../fat/checks/git-guard.js');

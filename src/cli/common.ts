@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 
 /** Any commander command: only its global options are read here. */
 export interface AnyCommand {
@@ -14,7 +14,7 @@ export function homeDir(cmd: AnyCommand): string {
 
 /** Runs `fn` with the workspace open and closes it afterwards, whatever happens. */
 export async function withWorkspace<T>(cmd: AnyCommand, fn: (ws: Workspace) => Promise<T>): Promise<T> {
-  const { openWorkspace } = await import('../fat/home.js');
+  const { openWorkspace } = await import('../station/workspace.js');
   const ws = await openWorkspace(homeDir(cmd));
   try {
     return await fn(ws);

@@ -90,8 +90,8 @@ const say = (s: string) => process.stdout.write(s + '\n');
 
 /** A free base port (or --base-port), a fresh home folder, and the simulated lab in it with its registry. */
 async function startDemoLab(opts: { seed: number; timeScale: number; basePort?: number }) {
-  const { ensureHome } = await import('../fat/home.js');
-  const { registryToml } = await import('../fat/registry.js');
+  const { ensureHome } = await import('../station/workspace.js');
+  const { registryToml } = await import('../station/registry.js');
   const { startSimLab } = await import('../sim/lab.js');
   const { simRegistry } = await import('../fat/sim-registry.js');
   const basePort = opts.basePort ?? (await freeDemoBase([5000, 15000, 25000, 35000]));
@@ -108,7 +108,7 @@ async function startDemoLab(opts: { seed: number; timeScale: number; basePort?: 
 
 /** `fat serve` on the demo's home (127.0.0.1:port, else any free port) until Ctrl+C. */
 async function serveDashboard(dir: string, port: number): Promise<void> {
-  const { openWorkspace } = await import('../fat/home.js');
+  const { openWorkspace } = await import('../station/workspace.js');
   const { startServer } = await import('../web/server.js');
   const ws = await openWorkspace(dir);
   try {

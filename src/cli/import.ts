@@ -14,7 +14,7 @@ export function registerImport(program: Command<[], { home?: string }>): void {
     .action(async (root, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         const { importOriginal } = await import('../fat/import-original.js');
-        const { goalpostsFile, loadGoalposts } = await import('../fat/goalposts-file.js');
+        const { goalpostsFile, loadGoalposts } = await import('../records/goalposts-file.js');
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.station)) {
           throw new CliError(`--station "${opts.station}": a station name is 1-64 letters, digits, ".", "_" or "-"`);
         }

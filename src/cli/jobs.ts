@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import type PgBoss from 'pg-boss';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import type { JobRow } from '../store/job-queue.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
@@ -39,7 +39,7 @@ export function registerJobs(program: Command<[], { home?: string }>): void {
 
 async function withBoss(cmd: Parameters<typeof withWorkspace>[0], fn: (boss: PgBoss, ws: Workspace) => Promise<void>) {
   return withWorkspace(cmd, async (ws) => {
-    const { storeUrl } = await import('../fat/home.js');
+    const { storeUrl } = await import('../station/workspace.js');
     const { isPostgresUrl, openBoss } = await import('../store/job-queue.js');
     const url = storeUrl(ws.home, ws.station);
     if (!isPostgresUrl(url))

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import type { LogbookEntry } from '../views/api-types.js';
+import type { LogbookEntry } from '../records/api-types.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
 
@@ -9,7 +9,7 @@ import { intOption } from './parse.js';
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 async function asCli<T>(fn: () => Promise<T>): Promise<T> {
-  const { LogbookError } = await import('../fat/logbook.js');
+  const { LogbookError } = await import('../logbook/entries.js');
   try {
     return await fn();
   } catch (e) {
@@ -67,8 +67,8 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .action(async (text, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
         const body = text === '-' ? fs.readFileSync(0, 'utf8') : text;
-        const { postEntry } = await import('../fat/logbook.js');
-        const { MAX_ATTACHMENT_BYTES } = await import('../fat/logbook-files.js');
+        const { postEntry } = await import('../logbook/entries.js');
+        const { MAX_ATTACHMENT_BYTES } = await import('../logbook/files.js');
         const { operatorName } = await import('../engine/prompts.js');
         const files = opts.attach.map((f) => readAttachment(f, MAX_ATTACHMENT_BYTES));
         const e = await asCli(() =>
@@ -88,8 +88,8 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .option('--json', 'print the entries as JSON')
     .action(async (query, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { syncAutoEntries } = await import('../fat/logbook-auto.js');
-        const { searchEntries } = await import('../fat/logbook.js');
+        const { syncAutoEntries } = await import('../logbook/auto.js');
+        const { searchEntries } = await import('../logbook/entries.js');
         await syncAutoEntries(ws);
         const found = await asCli(() =>
           searchEntries(ws, { text: query, tag: opts.tag, run: opts.run, author: opts.author, limit: opts.limit }),
@@ -104,8 +104,8 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .option('--json', 'print the entry as JSON')
     .action(async (id, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { syncAutoEntries } = await import('../fat/logbook-auto.js');
-        const { getEntry } = await import('../fat/logbook.js');
+        const { syncAutoEntries } = await import('../logbook/auto.js');
+        const { getEntry } = await import('../logbook/entries.js');
         await syncAutoEntries(ws);
         const e = await getEntry(ws, id);
         if (!e) throw new CliError(`there is no logbook entry ${id} (fat log search lists them)`);

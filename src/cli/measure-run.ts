@@ -1,5 +1,5 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import type { TaskKind } from '../tasks/types.js';
 import { CliError } from './common.js';
 import { intOption } from './parse.js';
@@ -23,7 +23,7 @@ export async function runMeasurement<P extends Record<string, unknown>>(
   quiet: (note: string) => boolean = () => false,
 ): Promise<MeasureOutcome> {
   const { standaloneContext } = await import('../engine/standalone.js');
-  const { activeModules, findRun, latestRun } = await import('../fat/runs.js');
+  const { activeModules, findRun, latestRun } = await import('../station/runs.js');
   const kind = await loadKind();
   const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
   if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');

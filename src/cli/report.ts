@@ -19,9 +19,9 @@ export function registerReport(program: Command<[], { home?: string }>): void {
     .option('--out <file>', 'where to write the report (default: <home>/reports/run_NNNNN[_SERIAL].html|pdf)')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { runName } = await import('../fat/run-files.js');
-        const { findRun } = await import('../fat/runs.js');
-        const { runResults, runVerdicts } = await import('../fat/verdicts.js');
+        const { runName } = await import('../records/run-files.js');
+        const { findRun } = await import('../station/runs.js');
+        const { runResults, runVerdicts } = await import('../records/verdicts.js');
         const { moduleReportHtml } = await import('../report/module-report.js');
         const { htmlToPdf } = await import('../report/pdf.js');
         const { currentGoalposts, moduleData, runInfo } = await import('../report/report-data.js');

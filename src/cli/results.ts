@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { ModuleReport, ResultRecord } from '../views/api-types.js';
+import type { ModuleReport, ResultRecord } from '../records/api-types.js';
 import { CliError, emit, withWorkspace } from './common.js';
 
 /**
@@ -49,7 +49,7 @@ export function registerResults(program: Command<[], { home?: string }>): void {
     .option('--json', 'print JSON')
     .action(async (runArg, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { ResultsError, resultsReport } = await import('../fat/results-report.js');
+        const { ResultsError, resultsReport } = await import('../views/results-report.js');
         let report;
         try {
           report = await resultsReport(ws, runArg, opts.module);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { scheduleTemplate, TEMPLATE_NAMES } from '../fat/schedule/templates.js';
 import { CliError, emit, homeDir, withWorkspace, type AnyCommand } from './common.js';
 
@@ -113,7 +113,7 @@ interface RunRef {
 async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
   const trimmed = arg.trim();
   if (trimmed.endsWith('.json') && !fs.existsSync(path.resolve(trimmed))) throw new CliError(`${arg} does not exist`);
-  const { findRun } = await import('../fat/runs.js');
+  const { findRun } = await import('../station/runs.js');
   try {
     const run = await findRun(ws, trimmed);
     return { runFile: path.resolve(run.run_file), number: run.run_number, modules: await moduleCount(ws, run.id) };
@@ -124,7 +124,7 @@ async function resolveRun(ws: Workspace, arg: string): Promise<RunRef> {
 }
 
 async function moduleCount(ws: Workspace, runId: number): Promise<number> {
-  const { activeModules } = await import('../fat/runs.js');
+  const { activeModules } = await import('../station/runs.js');
   return (await activeModules(ws, runId)).length || DEFAULT_MODULES;
 }
 

@@ -24,8 +24,8 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .action(async (opts, cmd) => {
       if (opts.domnet !== 'standin' && opts.domnet !== 'auto')
         throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
-      const { ensureHome } = await import('../fat/home.js');
-      const { registryToml } = await import('../fat/registry.js');
+      const { ensureHome } = await import('../station/workspace.js');
+      const { registryToml } = await import('../station/registry.js');
       const { loadStation } = await import('../lab/station.js');
       const { startSimLab } = await import('../sim/lab.js');
       const { simRegistry } = await import('../fat/sim-registry.js');

@@ -17,7 +17,7 @@ export function registerWorker(program: Command<[], { home?: string }>): void {
     .option('--grace-s <s>', 'on SIGTERM/Ctrl+C, how long running jobs may finish', intOption('--grace-s'), 60)
     .action(async (opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { storeUrl } = await import('../fat/home.js');
+        const { storeUrl } = await import('../station/workspace.js');
         const { startWorker } = await import('../engine/worker.js');
         const { isPostgresUrl } = await import('../store/job-queue.js');
         const url = storeUrl(ws.home, ws.station);

@@ -1,5 +1,5 @@
-import type { Workspace } from '../fat/home.js';
-import { recordEvent } from '../fat/check-results.js';
+import type { Workspace } from '../station/workspace.js';
+import { recordEvent } from '../records/check-results.js';
 import { answerPrompt, openPromptOf } from './prompts.js';
 
 /**

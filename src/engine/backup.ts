@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openSqliteFile } from '../store/sqlite-engine.js';
-import type { Workspace } from '../fat/home.js';
-import { storeUrl } from '../fat/home.js';
-import { runName } from '../fat/run-files.js';
+import type { Workspace } from '../station/workspace.js';
+import { storeUrl } from '../station/workspace.js';
+import { runName } from '../records/run-files.js';
 import { nowIso } from '../store/open.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseDestination, sendToFolder, sendWithRsync, type Destination } from './backup/destination.js';

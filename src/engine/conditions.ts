@@ -1,7 +1,7 @@
-import type { Workspace } from '../fat/home.js';
-import { freezerAirC } from '../fat/freezer-air.js';
+import type { Workspace } from '../station/workspace.js';
+import { freezerAirC } from '../station/freezer-air.js';
 import { HumiditySensor } from '../lab/instruments/humidity.js';
-import type { FatEvent } from '../notify/types.js';
+import type { FatEvent } from '../station/events.js';
 
 /**
  * Suspenders (Bluesky's word): conditions that must hold between tasks. While humidity is above its

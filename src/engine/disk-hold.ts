@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Workspace } from '../fat/home.js';
-import type { FatEvent } from '../notify/types.js';
+import type { Workspace } from '../station/workspace.js';
+import type { FatEvent } from '../station/events.js';
 import { freeBytes } from '../util/disk-space.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { scheduleTasks } from './journal.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import type { TaskState } from '../store/schema.js';
 import { nowIso } from '../store/open.js';
 

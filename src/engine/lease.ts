@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { nowIso } from '../store/open.js';
 
 /**

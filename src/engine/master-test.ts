@@ -1,13 +1,13 @@
 import path from 'node:path';
-import type { Workspace } from '../fat/home.js';
-import { verifyModule } from '../fat/module-link.js';
-import { runName } from '../fat/run-files.js';
+import type { Workspace } from '../station/workspace.js';
+import { verifyModule } from '../station/module-link.js';
+import { runName } from '../records/run-files.js';
 import { estimateSchedule, formatDurationS, type Schedule } from '../fat/schedule/parse.js';
 import { catalogue } from '../tasks/catalogue.js';
 import { reportFlashes } from '../tasks/status-check.js';
-import type { FatEvent } from '../notify/types.js';
+import type { FatEvent } from '../station/events.js';
 import { condensedSchedule } from './listing.js';
-import { archiveConfig, nextMasterKey, writeMasterEntry } from './master-json.js';
+import { archiveConfig, nextMasterKey, writeMasterEntry } from '../records/master-entry.js';
 import type { MasterOutcome } from './master.js';
 
 /**

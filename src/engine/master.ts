@@ -1,15 +1,15 @@
 import path from 'node:path';
-import type { Workspace } from '../fat/home.js';
-import { verifyModule } from '../fat/module-link.js';
+import type { Workspace } from '../station/workspace.js';
+import { verifyModule } from '../station/module-link.js';
 import { catalogue, findKind, type Catalogue } from '../tasks/catalogue.js';
 import { groupWarnings, parseSchedule, type Schedule } from '../fat/schedule/parse.js';
-import { runName } from '../fat/run-files.js';
+import { runName } from '../records/run-files.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import { checkModules, reportFlashes } from '../tasks/status-check.js';
 import type { Selectable } from 'kysely';
 import type { ActiveModule, TaskKind } from '../tasks/types.js';
 import type { TaskTable } from '../store/schema.js';
-import type { FatEvent } from '../notify/types.js';
+import type { FatEvent } from '../station/events.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
 import { holdForConditions } from './conditions.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
@@ -28,7 +28,7 @@ import {
   supersedeInterrupted,
 } from './journal.js';
 import { acquireLease } from './lease.js';
-import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from './master-json.js';
+import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from '../records/master-entry.js';
 import { exportPending } from '../records/json-docs.js';
 import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
 import { markHandled } from './operator-queue.js';

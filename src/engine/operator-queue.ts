@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { Workspace } from '../fat/home.js';
-import { latestRun } from '../fat/runs.js';
+import type { Workspace } from '../station/workspace.js';
+import { latestRun } from '../station/runs.js';
 import { nowIso } from '../store/open.js';
 import type { OperatorAction, OperatorRequestTable } from '../store/schema.js';
 

@@ -1,5 +1,5 @@
-import type { Workspace } from '../fat/home.js';
-import type { OperatorStatus } from '../views/api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import type { OperatorStatus } from '../records/api-types.js';
 import { leaseHolder } from './lease.js';
 import { currentRun, pauseState, pendingRequests } from './operator-queue.js';
 

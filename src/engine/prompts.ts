@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { confirm, isCancel, text } from '@clack/prompts';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import type { PromptAnswer } from '../tasks/types.js';
 import { nowIso } from '../store/open.js';
 

@@ -1,5 +1,5 @@
-import type { Workspace } from '../fat/home.js';
-import { withSession } from '../fat/module-link.js';
+import type { Workspace } from '../station/workspace.js';
+import { withSession } from '../station/module-link.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { eventRow } from '../notify/store-sink.js';
-import type { FatEvent } from '../notify/types.js';
+import type { FatEvent } from '../station/events.js';
 import type { ActiveModule, TaskContext } from '../tasks/types.js';
 
 /**

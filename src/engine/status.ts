@@ -1,7 +1,7 @@
-import type { Workspace } from '../fat/home.js';
-import { latestRun } from '../fat/runs.js';
+import type { Workspace } from '../station/workspace.js';
+import { latestRun } from '../station/runs.js';
 import { outboxBacklog } from '../notify/slack-outbox.js';
-import type { Status } from '../views/api-types.js';
+import type { Status } from '../records/api-types.js';
 import { backupLag } from './backup.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import { leaseHolder } from './lease.js';

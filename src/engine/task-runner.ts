@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { supersedeTaskEntries } from '../records/entries.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import type { ActiveModule, TaskContext, TaskKind } from '../tasks/types.js';
-import type { FatEvent } from '../notify/types.js';
+import type { FatEvent } from '../station/events.js';
 import type { TaskTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import { finishTask, reportProgress, startTask } from './journal.js';
-import { setTaskState } from './master-json.js';
+import { setTaskState } from '../records/master-entry.js';
 import { answerPrompt, openPrompt, waitForAnswer } from './prompts.js';
 import { namedDiskFull } from '../util/disk-space.js';
 

@@ -5,12 +5,12 @@ import { judge } from '../analysis/goalposts.js';
 import type { Db } from '../store/open.js';
 import { nowIso } from '../store/open.js';
 import type { ResultTable } from '../store/schema.js';
-import type { Goalposts } from './goalposts-file.js';
+import type { Goalposts } from '../records/goalposts-file.js';
 import { analysisResult } from './import-analysis-results.js';
 import { deggQuantities, entriesOf, isEntry, PMTS, type Quantity } from './import-degg-quantities.js';
 import { inside, isObject, readJsonObject, type Json, type ReadProblem } from './import-json.js';
 import { stfOutcomes } from './import-stf.js';
-import { runName } from './run-files.js';
+import { runName } from '../records/run-files.js';
 
 /**
  * `fat import PATH`: the original system's JSON tree (original-system.md §4.2-4.3) into the store,

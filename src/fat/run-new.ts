@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { wirePairOf } from '../lab/station.js';
-import { recordEvent } from './check-results.js';
-import type { Workspace } from './home.js';
-import { readIdentity } from './module-link.js';
-import { findByIcmId, loadRegistry, type RegistryEntry } from './registry.js';
+import { recordEvent } from '../records/check-results.js';
+import type { Workspace } from '../station/workspace.js';
+import { readIdentity, type ModuleIdentity } from '../station/module-link.js';
+import { findByIcmId, loadRegistry, type RegistryEntry } from '../station/registry.js';
 import { exportDoc, insertDocs } from '../records/json-docs.js';
-import { deggFilePath, freshDeggJson, maxRunNumberOnDisk, runFilePath, runJsonBody, type ModuleIdentity } from './run-files.js';
+import { deggFilePath, freshDeggJson, maxRunNumberOnDisk, runFilePath, runJsonBody } from '../records/run-files.js';
 import { servedPorts } from './setup.js';
 
 /**

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../util/repo-root.js';
 import { modulePorts } from '../lab/station.js';
-import { recordChecks, recordEvent, type CheckItem } from './check-results.js';
+import { recordChecks, recordEvent, type CheckItem } from '../records/check-results.js';
 import { processAlive, readSupervisorStatus, type InstanceStatus, type SupervisorStatus } from './domnet-supervisor.js';
-import type { Workspace } from './home.js';
-import { enableInterlocks, verifyModule, type ModuleCheck } from './module-link.js';
+import type { Workspace } from '../station/workspace.js';
+import { enableInterlocks, verifyModule, type ModuleCheck } from '../station/module-link.js';
 
 /**
  * `fat setup`: start the station's four DomNet instances under a supervisor that outlives this

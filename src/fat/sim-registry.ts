@@ -1,4 +1,4 @@
-import { registryEntrySchema, type RegistryEntry } from './registry.js';
+import { registryEntrySchema, type RegistryEntry } from '../station/registry.js';
 import { moduleRegistry } from '../sim/domnet/registry.js';
 import type { LabTruth } from '../sim/physics.js';
 

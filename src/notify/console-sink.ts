@@ -1,4 +1,4 @@
-import type { EventSink, FatEvent, Level } from './types.js';
+import type { EventSink, FatEvent, Level } from '../station/events.js';
 
 /**
  * The master's terminal: one line per event, "HH:MM:SS mark message" in the lab's local time.

@@ -1,4 +1,4 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { createConsoleSink, type ConsoleSinkOptions } from './console-sink.js';
 import { createRunLogSink, runLogPath } from './runlog-sink.js';
 import { scrub } from './scrub.js';
@@ -7,7 +7,7 @@ import { enqueueSlack, outboxBacklog } from './slack-outbox.js';
 import { SlackSender, type SlackSenderOptions } from './slack-sender.js';
 import { createStoreSink } from './store-sink.js';
 import { createLogbookSink } from './logbook-sink.js';
-import type { EventSink, FatEvent } from './types.js';
+import type { EventSink, FatEvent } from '../station/events.js';
 
 /**
  * One `emit` for the master: every event goes to the console, the run log and the store; those
@@ -185,7 +185,7 @@ async function lookUpRunNumber(ws: Workspace, runId: number | null): Promise<num
   return r?.run_number ?? null;
 }
 
-export type { FatEvent, EventSink, Level } from './types.js';
+export type { FatEvent, EventSink, Level } from '../station/events.js';
 export { enqueueSlack } from './slack-outbox.js';
 export { SlackSender } from './slack-sender.js';
 export { readSlackConfig } from './slack-config.js';

@@ -1,6 +1,6 @@
-import type { Workspace } from '../fat/home.js';
-import { entryKindOf, syncAutoEntries } from '../fat/logbook-auto.js';
-import type { EventSink } from './types.js';
+import type { Workspace } from '../station/workspace.js';
+import { entryKindOf, syncAutoEntries } from '../logbook/auto.js';
+import type { EventSink } from '../station/events.js';
 
 /**
  * Keeps the logbook's automatic entries current while the master runs: an event that makes an

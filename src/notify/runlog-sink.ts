@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pino from 'pino';
-import type { Workspace } from '../fat/home.js';
-import type { EventSink } from './types.js';
+import type { Workspace } from '../station/workspace.js';
+import type { EventSink } from '../station/events.js';
 
 /**
  * The per-run log file, `<home>/logs/run_NNNNN.log`: what the seed got from `screen -L`, as JSON

@@ -1,7 +1,7 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { nowIso } from '../store/open.js';
 import { LEVEL_RANK } from './console-sink.js';
-import type { FatEvent } from './types.js';
+import type { FatEvent } from '../station/events.js';
 
 /**
  * Turning an event into Slack messages waiting in the store's outbox. The sender drains the

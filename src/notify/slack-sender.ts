@@ -8,10 +8,10 @@ import {
   type FetchFunction,
   type Logger,
 } from '@slack/web-api';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { nowIso } from '../store/open.js';
 import { scrub } from './scrub.js';
-import type { Level } from './types.js';
+import type { Level } from '../station/events.js';
 
 /**
  * Drains the Slack outbox of one station. The outbox is the only place that retries: the SDK's

@@ -1,6 +1,6 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { nowIso } from '../store/open.js';
-import type { EventSink, FatEvent } from './types.js';
+import type { EventSink, FatEvent } from '../station/events.js';
 
 /**
  * Events in the store: what `fat status`, the dashboard and the report read. `time` is lab time;

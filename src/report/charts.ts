@@ -1,5 +1,5 @@
 import type { EChartsOption } from 'echarts';
-import type { GainCurve } from '../views/api-types.js';
+import type { GainCurve } from '../records/api-types.js';
 
 /**
  * The report plots as ECharts options: one definition for the browser (setOption on a live chart)

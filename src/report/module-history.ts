@@ -1,7 +1,7 @@
-import type { Workspace } from '../fat/home.js';
-import { shownRun } from '../fat/runs.js';
-import { numberIn } from '../fat/module-grid.js';
-import type { ModuleHistory, ResultRecord } from '../views/api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import { shownRun } from '../station/runs.js';
+import { numberIn } from '../views/module-grid.js';
+import type { ModuleHistory, ResultRecord } from '../records/api-types.js';
 import { moduleData, runInfo } from './report-data.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { Goalposts } from '../fat/goalposts-file.js';
+import type { Goalposts } from '../records/goalposts-file.js';
 import { darkRateChartOption, gainChartOption, goalpostChartOption, type BandMarker } from './charts.js';
 import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge, withUnits } from './html.js';
-import type { ModuleData, ResultRecord } from '../views/api-types.js';
+import type { ModuleData, ResultRecord } from '../records/api-types.js';
 
 /**
  * The report of one module in one run, as a self-contained HTML page: identity, verdict and why,

@@ -1,8 +1,8 @@
 import { peekDoc, type DocStore } from '../records/json-docs.js';
-import type { Workspace } from '../fat/home.js';
-import { goalpostsFile, loadGoalposts, type Goalposts } from '../fat/goalposts-file.js';
-import { runResults, verdictOfRows } from '../fat/verdicts.js';
-import type { GainCurve, ModuleData, RunInfo } from '../views/api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import { goalpostsFile, loadGoalposts, type Goalposts } from '../records/goalposts-file.js';
+import { runResults, verdictOfRows } from '../records/verdicts.js';
+import type { GainCurve, ModuleData, RunInfo } from '../records/api-types.js';
 
 /**
  * What a report shows of one module, read from the store (modules and results tables), the

@@ -1,6 +1,6 @@
-import type { Goalposts } from '../fat/goalposts-file.js';
-import { verdictCounts } from '../fat/verdicts.js';
-import type { ModuleReport, ResultRecord, RunInfo } from '../views/api-types.js';
+import type { Goalposts } from '../records/goalposts-file.js';
+import { verdictCounts } from '../records/verdicts.js';
+import type { ModuleReport, ResultRecord, RunInfo } from '../records/api-types.js';
 import { barChartOption, darkRateChartOption } from './charts.js';
 import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge } from './html.js';

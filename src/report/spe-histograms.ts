@@ -2,7 +2,7 @@ import path from 'node:path';
 import { histogram } from '../analysis/histogram.js';
 import { peekDoc, type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
-import type { SpeHistogram } from '../views/api-types.js';
+import type { SpeHistogram } from '../records/api-types.js';
 import { PMTS } from './report-data.js';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { analyseScaler, type TriggerType } from '../analysis/dark-rate.js';
 import { readDoc, type DocStore } from '../records/json-docs.js';
-import { recordResults } from '../fat/results.js';
+import { recordResults } from '../records/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { analyseGainOfRun, gainAnalysisSummary, isScan } from './gain-analysis.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { newDataDir } from '../fat/data-dirs.js';
-import { enableInterlocks, powerCycle, verifyModule, withSession, type ModuleCheck } from '../fat/module-link.js';
-import { recordResults } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { enableInterlocks, powerCycle, verifyModule, withSession, type ModuleCheck } from '../station/module-link.js';
+import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
 import { IcmClient } from '../lab/icm-client.js';
 import { wirePairOf } from '../lab/station.js';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { recordResults } from '../fat/results.js';
-import { runName } from '../fat/run-files.js';
+import { recordResults } from '../records/results.js';
+import { runName } from '../records/run-files.js';
 import { readDoc } from '../records/json-docs.js';
 import { CAMERA_IMAGE_BYTES, CAMERA_NUMBERS, type CameraNumber } from '../lab/iceboot/cameras.js';
 import { readHdf5 } from '../store/hdf5.js';

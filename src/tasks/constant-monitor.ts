@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults, type ResultInput } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { rounds } from './rounds.js';
 import { speAtHv } from './gain-check.js';
 import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { withSession } from '../fat/module-link.js';
-import { recordResults, type ResultInput } from '../fat/results.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type ResultInput } from '../records/results.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { CAMERA_NUMBERS, DeggCameras } from '../lab/iceboot/cameras.js';
 import { cameraColumn } from './camera-common.js';
 import type { TaskKind } from './types.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { analyseGainScan, type GainPointData, type GainScanAnalysis } from '../analysis/gain-offline.js';
 import { updateDoc, type DocStore } from '../records/json-docs.js';
-import { recordResults } from '../fat/results.js';
+import { recordResults } from '../records/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { GAIN } from './gain-acquire.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fitSpe } from '../analysis/gaussian-fit.js';
-import { recordResults } from '../fat/results.js';
+import { recordResults } from '../records/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
 import { pmtSection, PMTS, where } from './pmt-json.js';

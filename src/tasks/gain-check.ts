@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { fitSpe } from '../analysis/gaussian-fit.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
 import { acquire, GAIN, setHvAndWait, writePoint, type GainConfiguration } from './gain-acquire.js';

@@ -1,4 +1,4 @@
-import { withSession } from '../fat/module-link.js';
+import { withSession } from '../station/module-link.js';
 import type { WaveformBlock } from '../lab/iceboot/decode.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { FilterWheel } from '../lab/instruments/filter-wheel.js';

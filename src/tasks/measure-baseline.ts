@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { baselineStats } from '../analysis/baseline.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults, type ResultInput } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
 import { updateDoc } from '../records/json-docs.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { DarkNoiseAccumulator, type DarkNoiseResult } from '../analysis/camera-darknoise.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults, type RecordedResult, type ResultInput } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type RecordedResult, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,

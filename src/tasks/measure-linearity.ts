@@ -9,11 +9,11 @@ import {
   type LinearityResult,
 } from '../analysis/linearity.js';
 import { waveformCharges } from '../analysis/visibility.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
 import { addEntry } from '../records/entries.js';
-import { recordResults } from '../fat/results.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { recordResults } from '../records/results.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';

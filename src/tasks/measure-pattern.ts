@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { judgePattern, patternFrame, type PatternFrame } from '../analysis/camera-pattern.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults, type RecordedResult, type ResultInput } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type RecordedResult, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,

@@ -13,11 +13,11 @@ import {
   type DroopSummary,
 } from '../analysis/double-pulse.js';
 import { median } from '../analysis/dark-rate.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
 import { addEntry } from '../records/entries.js';
-import { recordResults, type ResultInput } from '../fat/results.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { recordResults, type ResultInput } from '../records/results.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
 import { addEntry } from '../records/entries.js';
-import { recordResults } from '../fat/results.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { recordResults } from '../records/results.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';

@@ -15,12 +15,12 @@ import {
   temperatureItem,
   type StfItem,
 } from '../analysis/stf.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { freezerAirC } from '../fat/freezer-air.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { freezerAirC } from '../station/freezer-air.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';

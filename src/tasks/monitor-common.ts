@@ -1,4 +1,4 @@
-import { withSession } from '../fat/module-link.js';
+import { withSession } from '../station/module-link.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';

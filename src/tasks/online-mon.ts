@@ -10,11 +10,11 @@ import {
   type DarkRateSummary,
   type HvCheck,
 } from '../analysis/monitoring.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults, type ResultInput } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { shotDifferencesNs, timingSpread, type TimingSpread } from '../analysis/timing.js';
-import { newDataDir } from '../fat/data-dirs.js';
-import { withSession } from '../fat/module-link.js';
-import { recordResults } from '../fat/results.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../fat/wire-pair-jobs.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
 import { ConfigError, wirePairOf, type Station } from '../lab/station.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FreezerController } from '../lab/instruments/freezer.js';
-import { freezerAirC } from '../fat/freezer-air.js';
+import { freezerAirC } from '../station/freezer-air.js';
 import { iniBool, iniNumber } from './values.js';
 import type { TaskKind } from './types.js';
 

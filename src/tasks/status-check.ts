@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { wirePairOf } from '../lab/station.js';
-import { FLASH_ATTEMPTS, moduleStatus, powerCycle, type ModuleCheck, type ModuleStatus } from '../fat/module-link.js';
+import { FLASH_ATTEMPTS, moduleStatus, powerCycle, type ModuleCheck, type ModuleStatus } from '../station/module-link.js';
 import { iniBool } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storeUrl } from '../fat/home.js';
+import { storeUrl } from '../station/workspace.js';
 import { isPostgresUrl, sendAnalysisJob } from '../store/job-queue.js';
 import { ANALYSES, runAnalysisJob } from './analysis-jobs.js';
 import { parseEntryNumber } from './measurement-entries.js';

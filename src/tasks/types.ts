@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Workspace } from '../fat/home.js';
-import type { FatEvent } from '../notify/types.js';
+import type { Workspace } from '../station/workspace.js';
+import type { FatEvent } from '../station/events.js';
 
 /**
  * A task kind: the static description a schedule refers to (its parameters, their original

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { requireUser, type AuthEnv } from './auth.js';
 import { clientAddress, tooMany } from './guards.js';
 import { isRole, ROLES } from './roles.js';

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { stationStatus } from '../engine/status.js';
 import { AnswerError, answerOpenPrompt } from '../engine/answer-open.js';
-import { ResultsError, resultsReport } from '../fat/results-report.js';
+import { ResultsError, resultsReport } from '../views/results-report.js';
 import { requireUser, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { eventsStream } from './events-sse.js';
 import { resolveHomeFile } from './files.js';
@@ -21,7 +21,7 @@ import { login, logout, SESSION_HOURS } from './users.js';
 import { parseAnswerBody, parseLoginBody } from './bodies.js';
 import { clientAddress, overHttps, smallBodies, tooMany } from './guards.js';
 import { Throttle } from './throttle.js';
-import type { LoginAnswer, Session, Status } from '../views/api-types.js';
+import type { LoginAnswer, Session, Status } from '../records/api-types.js';
 import type { SignupPolicy } from './accounts-api.js';
 
 /**

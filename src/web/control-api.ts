@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { OperatorActionError, requestAction, type ActionRequest } from '../engine/operator-actions.js';
 import { requireUser, type AuthEnv } from './auth.js';
 

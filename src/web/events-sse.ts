@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Workspace } from '../fat/home.js';
-import type { StationEvent } from '../views/api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import type { StationEvent } from '../records/api-types.js';
 
 /**
  * GET /api/events: the new rows of the store's events table as server-sent events, polled every

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Home } from '../fat/home.js';
+import type { Home } from '../station/workspace.js';
 
 /**
  * GET /files/<json|data|logs>/...: a file under the home's json/, data/ or logs/ folder (the run

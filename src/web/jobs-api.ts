@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type PgBoss from 'pg-boss';
-import { storeUrl, type Workspace } from '../fat/home.js';
+import { storeUrl, type Workspace } from '../station/workspace.js';
 import { isPostgresUrl, JobRequestError, listJobs, openBoss, retryJob } from '../store/job-queue.js';
 import { requireUser, type AuthEnv } from './auth.js';
-import type { JobsAnswer } from '../views/api-types.js';
+import type { JobsAnswer } from '../records/api-types.js';
 
 /**
  * The analysis jobs of a PostgreSQL store, as `fat jobs`:

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Workspace } from '../fat/home.js';
-import { attachmentRow, getEntry, LogbookError, postEntry, searchEntries, type NewAttachment } from '../fat/logbook.js';
-import { syncAutoEntries } from '../fat/logbook-auto.js';
-import { attachmentPath, isInline, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from '../fat/logbook-files.js';
-import { newRunForm, submitNewRunForm } from '../fat/new-run-form.js';
+import type { Workspace } from '../station/workspace.js';
+import { attachmentRow, getEntry, LogbookError, postEntry, searchEntries, type NewAttachment } from '../logbook/entries.js';
+import { syncAutoEntries } from '../logbook/auto.js';
+import { attachmentPath, isInline, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from '../logbook/files.js';
+import { newRunForm, submitNewRunForm } from '../views/new-run-form.js';
 import { requireUser, type AuthEnv } from './auth.js';
 import { limitBody } from './guards.js';
-import type { LogbookAnswer, LogbookEntry, NewRunForm } from '../views/api-types.js';
+import type { LogbookAnswer, LogbookEntry, NewRunForm } from '../records/api-types.js';
 
 /**
  * The logbook's API. Reading is open (like the rest of the API); posting needs a user (session

@@ -1,7 +1,7 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { backupLag } from '../engine/backup.js';
 import { latestSchedule } from '../engine/journal.js';
-import { latestRun } from '../fat/runs.js';
+import { latestRun } from '../station/runs.js';
 import { parseJson } from '../store/open.js';
 import { openEventStreams } from './events-sse.js';
 

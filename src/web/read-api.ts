@@ -1,16 +1,16 @@
 import type { Context, Hono } from 'hono';
-import type { Workspace } from '../fat/home.js';
-import { environment } from '../fat/environment.js';
-import { moduleGrid } from '../fat/module-grid.js';
-import { runDetail, runList } from '../fat/run-overview.js';
-import { findRun } from '../fat/runs.js';
-import { runResults, runVerdicts } from '../fat/verdicts.js';
+import type { Workspace } from '../station/workspace.js';
+import { environment } from '../views/environment.js';
+import { moduleGrid } from '../views/module-grid.js';
+import { runDetail, runList } from '../views/run-overview.js';
+import { findRun } from '../station/runs.js';
+import { runResults, runVerdicts } from '../records/verdicts.js';
 import { moduleHistory } from '../report/module-history.js';
 import { currentGoalposts, runInfo } from '../report/report-data.js';
 import { runSummaryHtml } from '../report/run-summary.js';
 import { speHistograms } from '../report/spe-histograms.js';
 import type { AuthEnv } from './auth.js';
-import type { Environment, ModuleHistory, ModulesAnswer, RunDetail, RunsAnswer, SpeAnswer } from '../views/api-types.js';
+import type { Environment, ModuleHistory, ModulesAnswer, RunDetail, RunsAnswer, SpeAnswer } from '../records/api-types.js';
 
 /**
  * What the dashboard reads (open, like /api/status): the module grid, one module across runs, the

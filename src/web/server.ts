@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { createApp, type AppOptions } from './app.js';
 
 /** Starts the API on host:port (port 0: any free one); resolves once it listens. */

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { stationStatus } from '../engine/status.js';
 import type { AuthEnv } from './auth.js';
-import type { StationsAnswer, StationView } from '../views/api-types.js';
+import type { StationsAnswer, StationView } from '../records/api-types.js';
 
 /**
  * GET /api/stations: every station of the store (one on SQLite, all of the lab on a shared

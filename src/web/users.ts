@@ -1,4 +1,4 @@
-import type { Workspace } from '../fat/home.js';
+import type { Workspace } from '../station/workspace.js';
 import { nowIso } from '../store/open.js';
 import { hashPassword, hashToken, newToken, verifyPassword } from './password.js';
 import { isRole, ROLES, type Role } from './roles.js';

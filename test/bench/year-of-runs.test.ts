@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillYear, HandClock, MODULES_PER_RUN } from '../../bench/lib/year-of-runs.js';
-import { ensureHome, openWorkspace, type Workspace } from '../../src/fat/home.js';
-import { resultsReport } from '../../src/fat/results-report.js';
+import { ensureHome, openWorkspace, type Workspace } from '../../src/station/workspace.js';
+import { resultsReport } from '../../src/views/results-report.js';
 import { moduleHistory } from '../../src/report/module-history.js';
 import { stationStatus } from '../../src/engine/status.js';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWorkspace } from '../../src/fat/home.js';
+import { openWorkspace } from '../../src/station/workspace.js';
 import { startServer } from '../../src/web/server.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { setupRun } from '../helpers/master.js';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { environment } from '../../src/fat/environment.js';
-import { openWorkspace } from '../../src/fat/home.js';
+import { environment } from '../../src/views/environment.js';
+import { openWorkspace } from '../../src/station/workspace.js';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { query, setupRun, writeSchedule } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
@@ -33,9 +33,10 @@ describe('fat master pauses while a condition is out of band', () => {
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/Paused between tasks: humidity H1 \(door\) at \d+\.\d % \(limit 40 %\)/);
     expect(out).toMatch(/Conditions back in band .*resuming/);
-    const kinds = query<{ kind: string }>(env.dir, "select kind from events where kind like 'conditions.%' and kind != 'conditions.reading' order by id").map(
-      (e) => e.kind,
-    );
+    const kinds = query<{ kind: string }>(
+      env.dir,
+      "select kind from events where kind like 'conditions.%' and kind != 'conditions.reading' order by id",
+    ).map((e) => e.kind);
     expect(kinds).toEqual(['conditions.paused', 'conditions.resumed']);
     // the pause came before the wait, and the wait ran after the air had dried
     const [t] = query<{ started_at: string }>(env.dir, "select started_at from tasks where section = 'wait_time_0'");

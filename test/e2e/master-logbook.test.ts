@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWorkspace } from '../../src/fat/home.js';
-import { searchEntries } from '../../src/fat/logbook.js';
+import { openWorkspace } from '../../src/station/workspace.js';
+import { searchEntries } from '../../src/logbook/entries.js';
 import { fat, labWithHome } from '../helpers/fat-cli.js';
 import { spawnFat, waitFor, writeSchedule } from '../helpers/master.js';
 import { allowSlowDomnet } from '../helpers/patient-domnet.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 import { sendAnalysisJob } from '../../src/store/job-queue.js';
 import { startServer, type RunningServer } from '../../src/web/server.js';
 import { fat, labWithHome } from '../helpers/fat-cli.js';

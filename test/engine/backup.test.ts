@@ -16,7 +16,7 @@ import {
   verifySnapshot,
   type Manifest,
 } from '../../src/engine/backup.js';
-import { openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/fat/home.js';
+import type { Workspace } from '../../src/station/workspace.js';
 import { OperatorActionError, requestAction } from '../../src/engine/operator-actions.js';
 import { DROPPED, markHandled, pauseState, pendingRequests } from '../../src/engine/operator-queue.js';
 import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';

@@ -5,7 +5,7 @@ import type { VirtualClock } from '../../src/clock/clock.js';
 import { createSchedule, scheduleTasks } from '../../src/engine/journal.js';
 import { answerPrompt, openPromptOf } from '../../src/engine/prompts.js';
 import { runTask, WATCHDOG_POLL_MS, type RunScope } from '../../src/engine/task-runner.js';
-import type { FatEvent } from '../../src/notify/types.js';
+import type { FatEvent } from '../../src/station/events.js';
 import type { TaskKind } from '../../src/tasks/types.js';
 import { tempWorkspace } from '../notify/workspace.js';
 

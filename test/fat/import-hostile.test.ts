@@ -52,6 +52,6 @@ describe('fat import of a tree that points outside itself', () => {
     // nothing of the outside files is in the store
     const stored = query<{ raw: string }>(home, 'select raw from imported_entries');
     expect(stored.map((x) => x.raw).join('\n')).not.toContain('SECRET');
-    expect(query(home, "select count(*) n from results where value = 1400")).toEqual([{ n: 0 }]);
+    expect(query(home, 'select count(*) n from results where value = 1400')).toEqual([{ n: 0 }]);
   });
 });

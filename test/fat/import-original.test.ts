@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_GOALPOSTS, loadGoalposts } from '../../src/fat/goalposts-file.js';
-import { openWorkspace } from '../../src/fat/home.js';
+import { DEFAULT_GOALPOSTS, loadGoalposts } from '../../src/records/goalposts-file.js';
+import { openWorkspace } from '../../src/station/workspace.js';
 import { importOriginal, type ImportReport } from '../../src/fat/import-original.js';
 import { openStore, type Db } from '../../src/store/open.js';
 import { startServer } from '../../src/web/server.js';

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/fat/home.js';
-import { LogbookError, postEntry, searchEntries } from '../../src/fat/logbook.js';
-import { syncAutoEntries } from '../../src/fat/logbook-auto.js';
-import { attachmentsDir, MAX_ATTACHMENT_BYTES, sanitizeFilename } from '../../src/fat/logbook-files.js';
+import type { Workspace } from '../../src/station/workspace.js';
+import { LogbookError, postEntry, searchEntries } from '../../src/logbook/entries.js';
+import { syncAutoEntries } from '../../src/logbook/auto.js';
+import { attachmentsDir, MAX_ATTACHMENT_BYTES, sanitizeFilename } from '../../src/logbook/files.js';
 import { createNotifier } from '../../src/notify/index.js';
 import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 import { seedRun } from '../web/seed-run.js';

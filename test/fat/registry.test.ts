@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findByIcmId, loadRegistry, registryToml, type RegistryEntry } from '../../src/fat/registry.js';
+import { findByIcmId, loadRegistry, registryToml, type RegistryEntry } from '../../src/station/registry.js';
 
 const entry = (serial: string, icm: string): RegistryEntry => ({
   serial,

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/fat/home.js';
-import { recordResults, type ResultInput } from '../../src/fat/results.js';
-import { runResults } from '../../src/fat/verdicts.js';
+import type { Workspace } from '../../src/station/workspace.js';
+import { recordResults, type ResultInput } from '../../src/records/results.js';
+import { runResults } from '../../src/records/verdicts.js';
 import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 
 /**

@@ -175,7 +175,13 @@ describe('the original create_fat_config.py output (test/fixtures/schedules/orig
       n_jobs: 4,
       mode: 'double',
     });
-    expect(s.find((t) => t.section === 'measure_camera_0')!.params).toEqual({ comment: 'FAT', n_jobs: 4, plot: true, test: false, n_images: 30 });
+    expect(s.find((t) => t.section === 'measure_camera_0')!.params).toEqual({
+      comment: 'FAT',
+      n_jobs: 4,
+      plot: true,
+      test: false,
+      n_images: 30,
+    });
     expect(s.find((t) => t.section === 'measure_pattern_0')!.params).toEqual({ comment: 'FAT test', n_jobs: 4 });
     expect(s.filter((t) => t.runBackup)).toEqual([]);
   });

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock/clock.js';
-import { openWorkspace, type Workspace } from '../../src/fat/home.js';
-import { recordResults } from '../../src/fat/results.js';
-import { runResults, runVerdicts, verdictOfRows } from '../../src/fat/verdicts.js';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
+import { recordResults } from '../../src/records/results.js';
+import { runResults, runVerdicts, verdictOfRows } from '../../src/records/verdicts.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import { openWorkspace } from '../../src/fat/home.js';
+import { openWorkspace } from '../../src/station/workspace.js';
 import { updateDoc, type JsonDoc } from '../../src/records/json-docs.js';
 import type { LabTruth } from '../../src/sim/truth-types.js';
 import { runJson } from './master.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureHome, openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { ensureHome, openWorkspace, type Workspace } from '../../src/station/workspace.js';
 import { simStationToml } from '../../src/lab/station-defaults.js';
 
 /**

@@ -7,7 +7,7 @@ import { createConsoleSink, formatConsoleLine } from '../../src/notify/console-s
 import { createNotifier } from '../../src/notify/index.js';
 import { readSlackConfig } from '../../src/notify/slack-config.js';
 import { enqueueSlack } from '../../src/notify/slack-outbox.js';
-import type { FatEvent } from '../../src/notify/types.js';
+import type { FatEvent } from '../../src/station/events.js';
 import { captureStream, tempWorkspace } from './workspace.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/fat/home.js';
+import type { Workspace } from '../../src/station/workspace.js';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/index.js';
 import { SlackSender } from '../../src/notify/slack-sender.js';
-import type { FatEvent } from '../../src/notify/types.js';
+import type { FatEvent } from '../../src/station/events.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { captureStream, tempWorkspace } from './workspace.js';
 
@@ -254,6 +254,9 @@ describe('Slack through the outbox', () => {
     n.emit(ev('via the environment'));
     await n.close({ flushMs: 5000 });
     expect(fake.messages).toMatchObject([{ channel: 'C-FAT', text: '[sim-station run 42] via the environment', token: TOKEN }]);
-    expect(fake.messages[0].metadata).toEqual({ event_type: 'icefat_message', event_payload: { key: expect.stringMatching(/^icefat:sim-station:\d+$/) as string } });
+    expect(fake.messages[0].metadata).toEqual({
+      event_type: 'icefat_message',
+      event_payload: { key: expect.stringMatching(/^icefat:sim-station:\d+$/) as string },
+    });
   });
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { VirtualClock } from '../../src/clock/clock.js';
-import { ensureHome, openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { ensureHome, openWorkspace, type Workspace } from '../../src/station/workspace.js';
 
 /** A fresh home with a real SQLite store, a [slack] section and one run (number `runNumber`). */
 export async function tempWorkspace(

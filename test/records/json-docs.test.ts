@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/fat/home.js';
-import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/fat/run-files.js';
+import type { Workspace } from '../../src/station/workspace.js';
+import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/records/run-files.js';
 import { addEntry, supersedeTaskEntries } from '../../src/records/entries.js';
 import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc } from '../../src/records/json-docs.js';
 import type { Engine } from '../../src/store/dialect.js';

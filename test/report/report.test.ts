@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { query, setupRun } from '../helpers/master.js';
-import { verdictOfRows } from '../../src/fat/verdicts.js';
+import { verdictOfRows } from '../../src/records/verdicts.js';
 import type { Verdict } from '../../src/analysis/goalposts.js';
 import { FIT_COLOUR } from '../../src/report/charts.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { Workspace } from '../../src/fat/home.js';
-import { recordResults } from '../../src/fat/results.js';
-import { recordChecks } from '../../src/fat/check-results.js';
+import type { Workspace } from '../../src/station/workspace.js';
+import { recordResults } from '../../src/records/results.js';
+import { recordChecks } from '../../src/records/check-results.js';
 import { createSchedule, finishTask, scheduleTasks, startTask } from '../../src/engine/journal.js';
 import { acquireLease } from '../../src/engine/lease.js';
 import { openPrompt } from '../../src/engine/prompts.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 import { addUser } from '../../src/web/users.js';
 import { startServer, type RunningServer } from '../../src/web/server.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
@@ -70,7 +70,14 @@ describe('dashboard: the Now page follows a live run', () => {
     await expect.poll(() => text('current-task'), { timeout: 60_000, interval: 200 }).toContain('[0] wait_time_0');
     expect(await text('master')).toContain('master: running');
     await expect.poll(() => text('current-task'), { timeout: 30_000, interval: 200 }).toContain('[1] manual_input_0');
-    await expect.poll(() => page.locator('tr[data-current="true"]').textContent({ timeout: 500 }).catch(() => '')).toContain('manual_input_0');
+    await expect
+      .poll(() =>
+        page
+          .locator('tr[data-current="true"]')
+          .textContent({ timeout: 500 })
+          .catch(() => ''),
+      )
+      .toContain('manual_input_0');
     const prompt = page.getByTestId('prompt');
     await expect.poll(() => text('prompt')).toContain('Is the freezer door closed?');
 
@@ -79,7 +86,14 @@ describe('dashboard: the Now page follows a live run', () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => text('action-error')).toContain('Pause: log in first');
     await prompt.getByRole('button', { name: 'Yes' }).click();
-    await expect.poll(() => prompt.getByRole('alert').textContent({ timeout: 500 }).catch(() => '')).toContain('log in first');
+    await expect
+      .poll(() =>
+        prompt
+          .getByRole('alert')
+          .textContent({ timeout: 500 })
+          .catch(() => ''),
+      )
+      .toContain('log in first');
     expect(query(env.dir, 'select answered_at from prompts')).toEqual([{ answered_at: null }]);
     expect(query(env.dir, 'select count(*) n from operator_requests')).toEqual(requestsBefore);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 import { FIT_COLOUR } from '../../src/report/charts.js';
 import { startServer, type RunningServer } from '../../src/web/server.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';

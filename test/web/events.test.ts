@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordEvent } from '../../src/fat/check-results.js';
+import { recordEvent } from '../../src/records/check-results.js';
 import { servedHome, type ServedHome } from './server-home.js';
 
 /** GET /api/events: rows inserted into the store after connecting arrive as SSE, with their id. */

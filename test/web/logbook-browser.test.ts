@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordChecks } from '../../src/fat/check-results.js';
-import { postEntry, searchEntries } from '../../src/fat/logbook.js';
+import { recordChecks } from '../../src/records/check-results.js';
+import { postEntry, searchEntries } from '../../src/logbook/entries.js';
 import { addUser } from '../../src/web/users.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { seedRun } from './seed-run.js';

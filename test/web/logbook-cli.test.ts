@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogbookEntry } from '../../src/views/api-types.js';
+import type { LogbookEntry } from '../../src/records/api-types.js';
 import { fat } from '../helpers/fat-cli.js';
 
 /** `fat log post|search|show` on the real binary: the author, tags, an attached file, bad input named. */

@@ -42,18 +42,30 @@ describe('read API of the dashboard', () => {
     expect((r.body.runs as unknown[]).length).toBe(1);
     expect(r.body.darkVsTemperature).toEqual([expect.objectContaining({ run: 1, pmt: 'LowerPmt', temperatureC: -39.5, rateHz: 9000 })]);
     const spe = await get('/api/modules/DEgg2026-1-002/spe');
-    expect(spe.body).toEqual({ serial: 'DEgg2026-1-002', run: 1, histograms: [], notes: [expect.stringContaining('is missing') as unknown] });
+    expect(spe.body).toEqual({
+      serial: 'DEgg2026-1-002',
+      run: 1,
+      histograms: [],
+      notes: [expect.stringContaining('is missing') as unknown],
+    });
     const missing = await get('/api/modules/DEgg1999-0-000');
     expect(missing.status).toBe(404);
     expect(missing.body.error).toContain('DEgg1999-0-000 is in no run');
   });
 
   it('GET /api/runs, /api/runs/:n, /api/runs/:n/report; a bad or unknown run says so', async () => {
-    expect(((await get('/api/runs')).body.runs as Array<Record<string, unknown>>)[0]).toMatchObject({ number: 1, comment: 'api test', modules: 2 });
+    expect(((await get('/api/runs')).body.runs as Array<Record<string, unknown>>)[0]).toMatchObject({
+      number: 1,
+      comment: 'api test',
+      modules: 2,
+    });
     const run = await get('/api/runs/1');
     expect((run.body.verdicts as Array<{ verdict: string }>).map((v) => v.verdict)).toEqual(['pass', 'fail']);
     expect(await get('/api/runs/7')).toEqual({ status: 404, body: { error: expect.stringContaining('run 7 does not exist') as unknown } });
-    expect(await get('/api/runs/abc')).toEqual({ status: 400, body: { error: expect.stringContaining('"abc" is not a run number') as unknown } });
+    expect(await get('/api/runs/abc')).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('"abc" is not a run number') as unknown },
+    });
     const report = await fetch(`${h.server.url}/api/runs/1/report`);
     expect(report.headers.get('content-type')).toContain('text/html');
     expect(await report.text()).toContain('DEgg2026-1-002');

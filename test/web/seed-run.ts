@@ -1,4 +1,4 @@
-import type { Workspace } from '../../src/fat/home.js';
+import type { Workspace } from '../../src/station/workspace.js';
 
 /** A run with two modules and one judged result each, written to the store as the master would. */
 export async function seedRun(ws: Workspace): Promise<void> {

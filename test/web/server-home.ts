@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openWorkspace, type Workspace } from '../../src/fat/home.js';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 import { startServer, type RunningServer } from '../../src/web/server.js';
 
 /** A temp home with its store and `fat serve`'s server on 127.0.0.1, port 0. */

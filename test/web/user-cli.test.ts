@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWorkspace } from '../../src/fat/home.js';
+import { openWorkspace } from '../../src/station/workspace.js';
 import { tokenUser } from '../../src/web/users.js';
 import { fat } from '../helpers/fat-cli.js';
 

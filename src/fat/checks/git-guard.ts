@@ -1,6 +1,6 @@
 import { REPO_ROOT } from '../../util/repo-root.js';
-import { gitState, ICEFAT_PATHS, type GitState } from '../git-state.js';
-import type { Workspace } from '../home.js';
+import { gitState, ICEFAT_PATHS, type GitState } from '../../station/git-state.js';
+import type { Workspace } from '../../station/workspace.js';
 
 /**
  * Measurements refuse to run from a modified icefat or station configuration unless forced, as

@@ -2,8 +2,8 @@ import { analyseLaserSync, type LaserSyncResult } from '../../analysis/laser-syn
 import { IcebootSession } from '../../lab/iceboot/session.js';
 import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
 import { IcebootError } from '../../lab/iceboot/errors.js';
-import type { CheckItem } from '../check-results.js';
-import type { Workspace } from '../home.js';
+import type { CheckItem } from '../../records/check-results.js';
+import type { Workspace } from '../../station/workspace.js';
 
 /**
  * `fat check laser-freq` (check_laser_freq.py): with the function generator triggering the laser,

@@ -3,8 +3,8 @@ import { FreezerController } from '../../lab/instruments/freezer.js';
 import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
 import { HumiditySensor } from '../../lab/instruments/humidity.js';
 import { Thermometer } from '../../lab/instruments/thermometer.js';
-import type { CheckItem } from '../check-results.js';
-import type { Workspace } from '../home.js';
+import type { CheckItem } from '../../records/check-results.js';
+import type { Workspace } from '../../station/workspace.js';
 
 /**
  * `fat check peripherals` (the original simple_check.py): thermometer, both humidity sensors, both

@@ -2,12 +2,12 @@ import { analyseVisibility, meanBaseline, MIN_EFFICIENCY, waveformCharges, type 
 import type { IcebootSession, PmtChannel } from '../../lab/iceboot/session.js';
 import { FilterWheel } from '../../lab/instruments/filter-wheel.js';
 import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
-import type { CheckItem } from '../check-results.js';
-import type { Workspace } from '../home.js';
-import { withSession } from '../module-link.js';
+import type { CheckItem } from '../../records/check-results.js';
+import type { Workspace } from '../../station/workspace.js';
+import { withSession } from '../../station/module-link.js';
 import { addEntry } from '../../records/entries.js';
 import { hvSetPoint, PMTS } from '../../tasks/pmt-json.js';
-import { wirePairLanes, runLanes } from '../wire-pair-jobs.js';
+import { wirePairLanes, runLanes } from '../../station/wire-pair-jobs.js';
 
 /**
  * `fat check visibility` (check_laser_visibility.py): can every PMT of the run see the laser?

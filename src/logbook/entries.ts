@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { nowIso, parseJson } from '../store/open.js';
-import type { LogbookEntry } from '../views/api-types.js';
-import type { Workspace } from './home.js';
-import { contentTypeOf, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sanitizeFilename, storeAttachment } from './logbook-files.js';
+import type { LogbookEntry } from '../records/api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import { contentTypeOf, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sanitizeFilename, storeAttachment } from './files.js';
 
 /**
  * The FAT logbook: entries with author, time, Markdown text, tags and attached files, written by

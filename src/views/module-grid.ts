@@ -1,8 +1,8 @@
-import type { Workspace } from './home.js';
-import { findRun, latestRun } from './runs.js';
+import type { Workspace } from '../station/workspace.js';
+import { findRun, latestRun } from '../station/runs.js';
 import { parseJson } from '../store/open.js';
-import type { ModuleTile, ResultRecord } from '../views/api-types.js';
-import { latestPerQuantity, verdictOfRows } from './verdicts.js';
+import type { ModuleTile, ResultRecord } from '../records/api-types.js';
+import { latestPerQuantity, verdictOfRows } from '../records/verdicts.js';
 
 /**
  * The dashboard's grid of a run's D-Eggs (GET /api/modules): per module its port, state, verdict,

@@ -1,7 +1,7 @@
 import { moduleVerdict, type NamedJudgement, type Verdict } from '../analysis/goalposts.js';
 import { parseJson } from '../store/open.js';
-import type { ModuleReport, ModuleVerdict, Provenance, ResultRecord } from '../views/api-types.js';
-import type { Workspace } from './home.js';
+import type { ModuleReport, ModuleVerdict, Provenance, ResultRecord } from './api-types.js';
+import type { Workspace } from '../station/workspace.js';
 
 /**
  * A module's verdict for a run: the worst of its latest result per (PMT, quantity), so a re-run or

@@ -1,6 +1,15 @@
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
-import type { ModuleIdentity } from './run-files.js';
+
+/** What a D-Egg says of itself when asked (iceboot), as its document records it. */
+export interface ModuleIdentity {
+  port: number;
+  icmId: string;
+  fpgaVersion: number;
+  softwareVersion: number;
+  flashId: string;
+  mainboardId: string;
+}
 
 /**
  * The few things the checklist asks of a module or an ICM, each in its own short session, so a

@@ -1,7 +1,7 @@
-import type { Workspace } from './home.js';
-import { findRun, latestRun } from './runs.js';
-import type { ModuleReport } from '../views/api-types.js';
-import { runResults, runVerdicts, verdictCounts } from './verdicts.js';
+import type { Workspace } from '../station/workspace.js';
+import { findRun, latestRun } from '../station/runs.js';
+import type { ModuleReport } from '../records/api-types.js';
+import { runResults, runVerdicts, verdictCounts } from '../records/verdicts.js';
 
 /**
  * The verdicts of a run's modules (and with a module, its result rows): what `fat results --json`

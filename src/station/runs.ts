@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { Workspace } from './home.js';
+import type { Workspace } from './workspace.js';
 
 /**
  * Looking up the station's runs and their modules, the same way for every command.

@@ -1,6 +1,6 @@
 import { FreezerController } from '../lab/instruments/freezer.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
-import type { Workspace } from './home.js';
+import type { Workspace } from './workspace.js';
 
 /** The freezer's air temperature: from its controller, or for a manual freezer the thermometer's channel 4. */
 export async function freezerAirC(ws: Workspace): Promise<number> {

@@ -1,7 +1,7 @@
-import type { Workspace } from './home.js';
-import type { LogbookEntry, NewRunForm } from '../views/api-types.js';
-import { LogbookError, postEntry } from './logbook.js';
-import { findRun, latestRun } from './runs.js';
+import type { Workspace } from '../station/workspace.js';
+import type { LogbookEntry, NewRunForm } from '../records/api-types.js';
+import { LogbookError, postEntry } from '../logbook/entries.js';
+import { findRun, latestRun } from '../station/runs.js';
 
 /**
  * The seed's "Start New Run" logbook form, filled in from the store: run number, date and comment

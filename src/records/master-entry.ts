@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readDoc, updateDoc, type DocStore } from '../records/json-docs.js';
+import { readDoc, updateDoc, type DocStore } from './json-docs.js';
 
 /**
  * The run file's `MasterFAT_NN` entry, as the original wrote it: every task as "[i] section" with

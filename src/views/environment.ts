@@ -1,7 +1,7 @@
-import type { Workspace } from './home.js';
+import type { Workspace } from '../station/workspace.js';
 import { numberIn } from './module-grid.js';
 import { parseJson } from '../store/open.js';
-import type { Environment } from '../views/api-types.js';
+import type { Environment } from '../records/api-types.js';
 
 /**
  * The freezer and the air around the modules over time (GET /api/environment), from what the

@@ -1,9 +1,9 @@
 import type { Insertable } from 'kysely';
 import { judge } from '../analysis/goalposts.js';
 import type { ResultTable } from '../store/schema.js';
-import type { Provenance } from '../views/api-types.js';
-import type { Workspace } from './home.js';
-import { gitState, ICEFAT_PATHS } from './git-state.js';
+import type { Provenance } from './api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import { gitState, ICEFAT_PATHS } from '../station/git-state.js';
 import { goalpostsFile, loadGoalposts } from './goalposts-file.js';
 import { REPO_ROOT } from '../util/repo-root.js';
 

@@ -1,5 +1,5 @@
-import type { Workspace } from './home.js';
-import { gitState } from './git-state.js';
+import type { Workspace } from '../station/workspace.js';
+import { gitState } from '../station/git-state.js';
 import { nowIso } from '../store/open.js';
 import { REPO_ROOT } from '../util/repo-root.js';
 

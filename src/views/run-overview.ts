@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { sql } from 'kysely';
-import type { RunDetail, RunSummary } from '../views/api-types.js';
-import type { Workspace } from './home.js';
-import { findRun, shownRun } from './runs.js';
-import { runVerdicts } from './verdicts.js';
+import type { RunDetail, RunSummary } from '../records/api-types.js';
+import type { Workspace } from '../station/workspace.js';
+import { findRun, shownRun } from '../station/runs.js';
+import { runVerdicts } from '../records/verdicts.js';
 
 /**
  * The runs of the station and those imported from the original system (runs.ts, scope 'shown')

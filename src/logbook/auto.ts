@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { parseJson } from '../store/open.js';
-import type { Workspace } from './home.js';
-import type { EntryKind } from './logbook.js';
-import { runVerdicts, verdictCounts } from './verdicts.js';
+import type { Workspace } from '../station/workspace.js';
+import type { EntryKind } from './entries.js';
+import { runVerdicts, verdictCounts } from '../records/verdicts.js';
 
 /**
  * Automatic logbook entries, made from the events in the store: run start and end (with the

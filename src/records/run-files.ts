@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RegistryEntry } from './registry.js';
+import type { ModuleIdentity } from '../station/module-link.js';
+import type { RegistryEntry } from '../station/registry.js';
 
 /**
  * The original system's JSON files, written from the store in their original layout
@@ -29,15 +30,6 @@ export function maxRunNumberOnDisk(jsonDir: string): number {
     if (m) max = Math.max(max, Number(m[1]));
   }
   return max;
-}
-
-export interface ModuleIdentity {
-  port: number;
-  icmId: string;
-  fpgaVersion: number;
-  softwareVersion: number;
-  flashId: string;
-  mainboardId: string;
 }
 
 const pmtDict = (p: { serial: string; hvb: string }) => ({

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Home } from './home.js';
+import type { Home } from '../station/workspace.js';
 
 /**
  * The logbook's attachment store: <home>/logbook/attachments/<ab>/<sha256>, named by content, so a
