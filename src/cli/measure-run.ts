@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../fat/home.js';
 import type { TaskKind } from '../tasks/types.js';
 import { CliError, emit, withWorkspace } from './common.js';
-import { addKindOptions, type KindOption } from './kind-options.js';
+import type { KindOption } from './kind-options.js';
 
 export interface MeasureOutcome {
   run: { id: number; number: number };
@@ -84,7 +84,7 @@ export interface Measurement<R, P extends Record<string, unknown>> {
 export function measureCommand<R extends object, P extends Record<string, unknown>>(measure: MeasureCommand, m: Measurement<R, P>): void {
   let loaded: Promise<{ kind: TaskKind<P>; params: (opts: Record<string, unknown>) => Record<string, unknown> }> | undefined;
   const load = () =>
-    (loaded ??= m.kind().then((kind) => {
+    (loaded ??= Promise.all([m.kind(), import('./kind-options.js')]).then(([kind, { addKindOptions }]) => {
       const params = addKindOptions(cmd, kind, ['n_jobs', ...m.options]);
       cmd.option('--json', 'print JSON');
       return { kind, params };
