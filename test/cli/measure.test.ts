@@ -1,7 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerMeasure } from '../../src/cli/measure.js';
-import type { TaskKind } from '../../src/tasks/types.js';
+import { catalogue, kindsOf } from '../../src/tasks/catalogue.js';
 
 /**
  * `fat measure <kind>` makes its options from the kind's parameters (src/cli/kind-options.ts): each
@@ -19,21 +19,6 @@ vi.mock('../../src/fat/runs.js', () => ({
 }));
 vi.mock('../../src/engine/standalone.js', () => ({ standaloneContext: () => ({ flush: async () => {} }) }));
 
-const KINDS: Record<string, () => Promise<{ kind: unknown }>> = {
-  gain: () => import('../../src/tasks/measure-gain.js'),
-  scaler: () => import('../../src/tasks/measure-scaler.js'),
-  linearity: () => import('../../src/tasks/measure-linearity.js'),
-  timing: () => import('../../src/tasks/run-timing.js'),
-  waveform: () => import('../../src/tasks/measure-pulsed.js'),
-  baseline: () => import('../../src/tasks/measure-baseline.js'),
-  flasher: () => import('../../src/tasks/measure-flasher.js'),
-  stf: () => import('../../src/tasks/measure-stf.js'),
-  dt: () => import('../../src/tasks/measure-dt.js'),
-  hv: () => import('../../src/tasks/measure-hv.js'),
-  camera: () => import('../../src/tasks/measure-camera.js'),
-  pattern: () => import('../../src/tasks/measure-pattern.js'),
-};
-
 function program(): { program: Command; out: () => string; err: () => string } {
   let out = '';
   let err = '';
@@ -45,14 +30,14 @@ function program(): { program: Command; out: () => string; err: () => string } {
   return { program: p, out: () => out, err: () => err };
 }
 
-/** the parameters `fat measure ARGS` hands to its kind */
+/** the parameters `fat measure ARGS` hands to its kind (the one kind that runs) */
 async function paramsOf(args: string[]): Promise<Record<string, unknown>> {
-  const kind = (await KINDS[args[0]]()).kind as Pick<TaskKind, 'run'>;
-  const run = vi.spyOn(kind, 'run').mockResolvedValue({ failures: [], modules: [], passed: 1, failed: 0 });
+  const runs = kindsOf(catalogue()).map((k) => vi.spyOn(k, 'run').mockResolvedValue({ failures: [], modules: [], passed: 1, failed: 0 }));
   vi.spyOn(process.stdout, 'write').mockReturnValue(true);
   await program().program.parseAsync(['measure', ...args, '--json'], { from: 'user' });
-  expect(run).toHaveBeenCalledTimes(1);
-  return run.mock.calls[0][1];
+  const calls = runs.flatMap((r) => r.mock.calls);
+  expect(calls).toHaveLength(1);
+  return calls[0][1];
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -118,6 +103,7 @@ describe('fat measure: the options of each sub-command come from its kind', () =
       expect(p.out()).toMatch(line);
     const all = program();
     await expect(all.program.parseAsync(['measure', '--help'], { from: 'user' })).rejects.toThrow();
-    for (const name of Object.keys(KINDS)) expect(all.out()).toContain(`${name} [options] [run]`);
+    for (const name of ['gain', 'scaler', 'linearity', 'timing', 'waveform', 'baseline', 'flasher', 'stf', 'dt', 'hv', 'camera', 'pattern'])
+      expect(all.out()).toContain(`${name} [options] [run]`);
   });
 });
