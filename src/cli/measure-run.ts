@@ -1,8 +1,8 @@
-import type { Command, OptionValues } from '@commander-js/extra-typings';
+import type { Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskKind } from '../tasks/types.js';
-import { CliError } from './common.js';
-import { intOption } from './parse.js';
+import { CliError, emit, withWorkspace } from './common.js';
+import type { KindOption } from './kind-options.js';
 
 export interface MeasureOutcome {
   run: { id: number; number: number };
@@ -15,16 +15,15 @@ export interface MeasureOutcome {
  * same parameters, records and results as under the master. Progress lines go to stderr
  * (`quiet` drops notes that only tick a counter); Ctrl+C aborts the measurement cleanly.
  */
-export async function runMeasurement<P extends Record<string, unknown>>(
+async function runMeasurement<P extends Record<string, unknown>>(
   ws: Workspace,
   runArg: string | undefined,
-  loadKind: () => Promise<TaskKind<P>>,
+  kind: TaskKind<P>,
   raw: Record<string, unknown>,
-  quiet: (note: string) => boolean = () => false,
+  quiet: RegExp | undefined,
 ): Promise<MeasureOutcome> {
   const { standaloneContext } = await import('../engine/standalone.js');
   const { activeModules, findRun, latestRun } = await import('../station/runs.js');
-  const kind = await loadKind();
   const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
   if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
   const modules = (await activeModules(ws, run.id)).map((m) => ({
@@ -47,7 +46,7 @@ export async function runMeasurement<P extends Record<string, unknown>>(
     kind: kind.name,
     signal: ac.signal,
     onProgress: (f, note) => {
-      if (note === lastNote || quiet(note)) return;
+      if (note === lastNote || quiet?.test(note)) return;
       lastNote = note;
       process.stderr.write(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}\n`);
     },
@@ -61,23 +60,62 @@ export async function runMeasurement<P extends Record<string, unknown>>(
   }
 }
 
-/** --jobs is 1..16 everywhere */
-export function checkJobs(jobs: number): void {
-  if (jobs < 1 || jobs > 16) throw new CliError(`--jobs must be 1..16, got ${jobs}`);
+/** `fat measure`, to which each measurement adds its sub-command */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type MeasureCommand = Command<[], {}, { home?: string }>;
+
+/** A `fat measure` sub-command: a task kind, the parameters it offers, and how its summary is printed. */
+export interface Measurement<R, P extends Record<string, unknown>> {
+  name: string;
+  description: string;
+  /** loaded only for the sub-command that runs or shows its help, so `fat --help` stays light */
+  kind: () => Promise<TaskKind<P>>;
+  /** the kind's parameters offered as options after -j/--jobs, in the order the help lists them */
+  options: KindOption[];
+  /** progress notes that only tick a counter, not printed */
+  quiet?: RegExp;
+  /** the lines printed without --json (then the modules that failed) */
+  lines(r: R, run: number): string[];
+  /** throws when something was not measured (exit code 1); by default when modules failed */
+  check?(r: R): void;
 }
 
-/** `fat measure NAME [run] -j N`: what every measurement command starts with. */
-export function measureCommand<O extends OptionValues, G extends OptionValues>(
-  measure: Command<[], O, G>,
-  name: string,
-  description: string,
-  jobsHelp = 'wire pairs measured in parallel',
-) {
-  return measure
-    .command(name)
-    .description(description)
+/** `fat measure NAME [run] -j N ... --json`: one measurement on its own, with the options of its kind. */
+export function measureCommand<R extends object, P extends Record<string, unknown>>(measure: MeasureCommand, m: Measurement<R, P>): void {
+  let loaded: Promise<{ kind: TaskKind<P>; params: (opts: Record<string, unknown>) => Record<string, unknown> }> | undefined;
+  const load = () =>
+    (loaded ??= Promise.all([m.kind(), import('./kind-options.js')]).then(([kind, { addKindOptions }]) => {
+      const params = addKindOptions(cmd, kind, ['n_jobs', ...m.options]);
+      cmd.option('--json', 'print JSON');
+      return { kind, params };
+    }));
+  const cmd = measure
+    .command(m.name)
+    .description(m.description)
     .argument('[run]', 'run number or run_NNNNN.json (default: the latest run)')
-    .option('-j, --jobs <n>', jobsHelp, intOption('--jobs'), 4);
+    .action(async (runArg) => {
+      const { kind, params } = await load();
+      const opts = cmd.opts() as Record<string, unknown>;
+      await withWorkspace(cmd, async (ws) => {
+        const { run, result } = await runMeasurement(ws, runArg, kind, params(opts), m.quiet);
+        const r = result as R;
+        const failures = (r as { failures?: ModuleFailure[] }).failures ?? [];
+        emit(Boolean(opts.json), { run: run.number, ...r }, () => [...m.lines(r, run.number), ...failureLines(failures)]);
+        (m.check ?? (() => throwOnFailures(failures)))(r);
+      });
+    });
+  // before `measure` reads its sub-command (or `help NAME`), whose options must be there by then
+  measure.parent?.hook('preSubcommand', async (program, sub) => {
+    if (sub === measure && program.args.includes(m.name)) await load();
+  });
+}
+
+/** the first columns of a PMT's line */
+export interface PmtRow {
+  port: number;
+  serial: string;
+  pmt: string;
+  pmtSerial: string;
 }
 
 export interface ModuleFailure {
@@ -86,7 +124,7 @@ export interface ModuleFailure {
   error: string;
 }
 
-export const failureLines = (failures: readonly ModuleFailure[]) => failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`);
+const failureLines = (failures: readonly ModuleFailure[]) => failures.map((f) => `  [FAIL] port ${f.port} ${f.serial}: ${f.error}`);
 
 /** A measurement that left modules out exits non-zero, after printing what it did measure. */
 export function throwOnFailures(failures: readonly ModuleFailure[], what = 'module(s) could not be measured'): void {

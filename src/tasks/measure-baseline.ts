@@ -32,7 +32,7 @@ export const BASELINE = {
 const params = z.object({
   comment: iniText().default(''),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
-  dac_value: iniInt({ min: 0, max: 65535 }).default(30000),
+  dac_value: iniInt({ min: 0, max: 65535 }).default(30000).describe('baseline DAC setting'),
 });
 type P = z.infer<typeof params>;
 

@@ -65,8 +65,8 @@ const params = z.object({
   comment: iniText(),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
   plot: iniBool(false),
-  test: iniBool(false),
-  n_images: iniInt({ min: 2, max: 30 }).default(30),
+  test: iniBool(false).describe('measure only the first module (by port), as the original test mode'),
+  n_images: iniInt({ min: 2, max: 30 }).default(30).describe('frames per setting (a third of it at 3700 ms, at least 2)'),
 });
 type P = z.infer<typeof params>;
 

@@ -25,7 +25,7 @@ import { iniBool, iniInt, iniText } from './values.js';
 const params = z.object({
   comment: iniText().default(''),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
-  n_events: iniInt({ min: 10, max: 1_000_000 }).default(10000),
+  n_events: iniInt({ min: 10, max: 1_000_000 }).default(10000).describe('dark triggers per PMT'),
   use_fir: iniBool(true),
 });
 type P = z.infer<typeof params>;

@@ -42,7 +42,7 @@ const LED_FREQUENCY_HZ = 1e6 / (FLASHER.calTrigPeriod * FLASHER.calTrigUnitUs);
 const params = z.object({
   comment: iniText().default('FAT test'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
-  n_events: iniInt({ min: 10, max: 10_000 }).default(500),
+  n_events: iniInt({ min: 10, max: 10_000 }).default(500).describe('flashes per LED and bias setting'),
 });
 type P = z.infer<typeof params>;
 

@@ -36,14 +36,16 @@ export const configName = (c: GainParams['configuration']) => (c === 'chargestam
 const params = z.object({
   comment: iniText().default(''),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
-  resume: iniBool(false),
+  resume: iniBool(false).describe('continue the latest gain measurement: skip modules already measured in its folder'),
   mode: iniChoice(['scan', 'check']).default('scan'),
   n_checks: iniInt({ min: 1 }).default(1),
-  configuration: iniChoice(['waveform', 'chargestamp']).default('waveform'),
+  configuration: iniChoice(['waveform', 'chargestamp'])
+    .default('waveform')
+    .describe('SPE charges from waveforms, or from the FPGA charge stamps'),
   /** the original's trial on the first D-Egg only */
   test: iniBool(false).refine((v) => !v, "test = True (the original's trial on the first D-Egg only) is not implemented in icefat"),
   /** waveforms per HV point (the original's Events: 10000) */
-  n_events: iniInt({ min: 100, max: 1_000_000 }).default(10000),
+  n_events: iniInt({ min: 100, max: 1_000_000 }).default(10000).describe('waveforms per HV point'),
 });
 export type GainParams = z.infer<typeof params>;
 type P = GainParams;

@@ -23,9 +23,9 @@ import { iniInt, iniNumber } from './values.js';
  * goes back to the set point at the end.
  */
 const params = z.object({
-  span_volts: iniNumber({ min: 0, max: 500, unit: 'V' }).default(120),
-  step_volts: iniNumber({ min: 0.5, max: 100, unit: 'V' }).default(1),
-  n_reads: iniInt({ min: 2, max: 1000 }).default(20),
+  span_volts: iniNumber({ min: 0, max: 500, unit: 'V' }).default(120).describe('sweep HV(1e7) ± this'),
+  step_volts: iniNumber({ min: 0.5, max: 100, unit: 'V' }).default(1).describe('step of the sweep'),
+  n_reads: iniInt({ min: 2, max: 1000 }).default(20).describe('readbacks per step'),
   /** lab seconds after each step before reading (the supply ramps 1 V in milliseconds) */
   step_wait_s: iniNumber({ min: 0, max: 60, unit: 's' }).default(1),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),

@@ -53,7 +53,7 @@ const params = z.object({
   comment: iniText().default('10 fw settings, 100 Hz'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
   /** laser shots per setting and PMT (the original: 5000 events) */
-  n_events: iniInt({ min: 10, max: 100_000 }).default(5000),
+  n_events: iniInt({ min: 10, max: 100_000 }).default(5000).describe('laser shots per filter setting and PMT'),
 });
 type P = z.infer<typeof params>;
 

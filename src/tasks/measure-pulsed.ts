@@ -60,13 +60,13 @@ export const PULSED = {
 
 const params = z.object({
   comment: iniText().default('double burst 0.05fw, 100 Hz'),
-  strength0: iniNumber({ min: 0, max: 1 }).default(0.05),
-  strength1: iniNumber({ min: 0, max: 1 }).default(1.0),
-  mode: iniChoice(['double', 'droop']).default('double'),
+  strength0: iniNumber({ min: 0, max: 1 }).default(0.05).describe('transmission of filter wheel 0'),
+  strength1: iniNumber({ min: 0, max: 1 }).default(1.0).describe('transmission of filter wheel 1'),
+  mode: iniChoice(['double', 'droop']).default('double').describe('double (bursts of 2) or droop (long bursts)'),
   /** laser shots per PMT (the original: 5000 events) */
-  n_events: iniInt({ min: 10, max: 100_000 }).default(5000),
+  n_events: iniInt({ min: 10, max: 100_000 }).default(5000).describe('laser shots per PMT'),
   /** pulses per burst in droop mode */
-  bursts: iniInt({ min: 20, max: 200 }).default(100),
+  bursts: iniInt({ min: 20, max: 200 }).default(100).describe('pulses per burst in droop mode'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
 });
 type P = z.infer<typeof params>;

@@ -27,10 +27,10 @@ export { darkRateGoalpost, SCALER } from './scaler-windows.js';
 const params = z.object({
   comment: iniText().default('FAT'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
-  use_alt_thresholds: iniBool(false),
-  no_hv: iniBool(false),
-  use_fir: iniBool(false),
-  n_runs: iniInt({ min: 10, max: 100_000 }).default(5000),
+  use_alt_thresholds: iniBool(false).describe("also the original's alternative thresholds: 0.25 PE -1 and +1 ADC, 0.3 PE"),
+  no_hv: iniBool(false).describe('leave the HV as it is'),
+  use_fir: iniBool(false).describe('use the FIR trigger instead of the ADC threshold trigger'),
+  n_runs: iniInt({ min: 10, max: 100_000 }).default(5000).describe('scaler windows of 100 ms per PMT'),
 });
 type P = z.infer<typeof params>;
 

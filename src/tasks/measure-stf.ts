@@ -71,7 +71,10 @@ const SESSION_ITEMS = [
   'dark_rate_ch1',
 ];
 
-const params = z.object({ comment: iniText().default(''), n_jobs: iniInt({ min: 1, max: 16 }).default(4) });
+const params = z.object({
+  comment: iniText().default(''),
+  n_jobs: iniInt({ min: 1, max: 16 }).default(4).describe('wire pairs tested in parallel'),
+});
 type P = z.infer<typeof params>;
 
 /** runs one reading; a driver error becomes a failed item that names it (an abort stays an abort) */

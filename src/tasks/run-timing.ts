@@ -40,7 +40,7 @@ const params = z.object({
   comment: iniText().default('spe level tts'),
   n_jobs: iniInt({ min: 1, max: 16 }).default(4),
   /** laser strength: the product of the two filter wheels' transmissions (the original's fStrength, its Filter) */
-  f_strength: iniNumber({ min: 0, max: 1 }).default(1),
+  f_strength: iniNumber({ min: 0, max: 1 }).default(1).describe('laser strength: the product of the filter wheels'),
   method: iniChoice(['charge_stamp', 'waveform'])
     .refine((m) => m === 'charge_stamp', 'icefat times with charge stamps, as the FAT does: the waveform method is not implemented')
     .default('charge_stamp'),
@@ -51,8 +51,12 @@ const params = z.object({
     "icefat fits RapCal as the FAT's data did (linear fit): the alternative fits are not implemented",
   ),
   /** D-Egg stamps per block and blocks (500 and 5), for short test runs */
-  n_events: iniInt({ min: 50, max: 100_000 }).optional(),
-  n_blocks: iniInt({ min: 1, max: 100 }).optional(),
+  n_events: iniInt({ min: 50, max: 100_000 })
+    .optional()
+    .meta({ description: 'charge stamps per D-Egg and block', default: TIMING.eventsPerBlock }),
+  n_blocks: iniInt({ min: 1, max: 100 })
+    .optional()
+    .meta({ description: 'blocks, each between two RapCal exchanges', default: TIMING.blocks }),
 });
 type P = z.infer<typeof params>;
 /** the parameters with icefat's block size and count filled in */

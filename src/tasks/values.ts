@@ -17,6 +17,14 @@ export function parseIniBool(v: string | boolean): boolean | undefined {
   return TRUE.has(s) ? true : FALSE.has(s) ? false : undefined;
 }
 
+/**
+ * What each parameter type reads, for whoever offers a kind's parameters elsewhere (`fat measure`
+ * makes its options from them); defaults and descriptions stay on the parameters (`.default()`,
+ * `.describe()`, and `.meta({ default })` for a default the kind fills in itself).
+ */
+export type IniType = { type: 'int' | 'number' | 'bool' | 'text' } | { type: 'choice'; values: readonly string[] };
+export const iniTypes = z.registry<IniType>();
+
 const boolBase = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
   const b = parseIniBool(v);
   if (b === undefined) {
@@ -25,6 +33,7 @@ const boolBase = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
   }
   return b;
 });
+boolBase.register(iniTypes, { type: 'bool' });
 
 export function iniBool(): typeof boolBase;
 export function iniBool(def: boolean): z.ZodDefault<typeof boolBase>;
@@ -41,7 +50,7 @@ interface Range {
 
 function numberOf(whole: boolean, r: Range) {
   const what = whole ? 'a whole number' : 'a number';
-  return z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const schema = z.union([z.number(), z.string()]).transform((v, ctx) => {
     const s = typeof v === 'number' ? String(v) : v.trim();
     const n = s === '' ? NaN : Number(s);
     if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) {
@@ -57,18 +66,19 @@ function numberOf(whole: boolean, r: Range) {
     }
     return n;
   });
+  return schema.register(iniTypes, { type: whole ? 'int' : 'number' });
 }
 
 export const iniInt = (r: Range = {}) => numberOf(true, r);
 export const iniNumber = (r: Range = {}) => numberOf(false, r);
 
 /** Free text; `required` text must not be empty. */
-export const iniText = () => z.string({ error: 'expected text' });
-export const iniRequiredText = () => z.string({ error: 'expected text' }).trim().min(1, 'must not be empty');
+export const iniText = () => z.string({ error: 'expected text' }).register(iniTypes, { type: 'text' });
+export const iniRequiredText = () => iniText().trim().min(1, 'must not be empty');
 
 /** One of a fixed set of words (compared without case). */
 export function iniChoice<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.string({ error: `expected one of ${values.join(', ')}` }).transform((v, ctx): T[number] => {
+  const schema = z.string({ error: `expected one of ${values.join(', ')}` }).transform((v, ctx): T[number] => {
     const hit: T[number] | undefined = values.find((x) => x.toLowerCase() === v.trim().toLowerCase());
     if (hit === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got "${v}"` });
@@ -76,4 +86,5 @@ export function iniChoice<const T extends readonly [string, ...string[]]>(values
     }
     return hit;
   });
+  return schema.register(iniTypes, { type: 'choice', values });
 }
