@@ -74,7 +74,6 @@ describe('measure_linearity on the simulated lab', () => {
         truePe.map((n) => n * saturationRatio(n, truth.saturationPe)),
         { calibrationIndices: LINEARITY.calibrationIndices },
       ).ratioAtPe;
-      deviations.push(p.chargeRatio200Pe - expected);
       // The calibration (three settings of a few PE each, 300 shots) is known to ~1.5 % and is
       // checked above; the ratio inherits that error, so it is compared with the truth seen through
       // the measured calibration, which leaves the ~0.5 % statistics of the points near 200 PE.
@@ -83,6 +82,7 @@ describe('measure_linearity on the simulated lab', () => {
         truePe.map((n, i) => (i === 0 ? p.pePerTransmission * TRANSMISSIONS[0] : n * saturationRatio(n, truth.saturationPe))),
         { referenceIndex: 0 },
       ).ratioAtPe;
+      deviations.push(p.chargeRatio200Pe - throughMeasuredCalibration);
       expect(
         Math.abs(p.chargeRatio200Pe - throughMeasuredCalibration),
         `${what}: ${p.chargeRatio200Pe} vs ${throughMeasuredCalibration} (${expected} with the true calibration)`,
@@ -94,7 +94,9 @@ describe('measure_linearity on the simulated lab', () => {
       for (const pt of p.points.slice(3)) expect(pt.laserEvents / pt.laserShots, what).toBeGreaterThan(0.97);
       expect(p.points[9].ratio).toBeLessThan(p.points[3].ratio);
     }
-    // no bias over the 32 PMTs
+    // no bias over the 32 PMTs: of the calibration, and of the ratio given the calibration (the
+    // ratio against the true calibration is not averaged: all PMTs see the same laser shots, so its
+    // calibration error is common to them, ~0.005 from run to run)
     expect(Math.abs(scales.reduce((a, b) => a + b, 0) / scales.length - 1)).toBeLessThan(0.03);
     expect(Math.abs(deviations.reduce((a, b) => a + b, 0) / deviations.length), deviations.map((d) => d.toFixed(3)).join(' ')).toBeLessThan(
       0.01,
