@@ -10,7 +10,7 @@ import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
-import { failureLog, HV_RAMP_S, hvToSetPoints, laserOff } from './monitor-common.js';
+import { monitorFailureLog, HV_RAMP_S, hvToSetPoints, laserOff } from './monitor-common.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -98,7 +98,7 @@ export const kind: TaskKind<P> = {
     if (!modules.length) throw new Error('measure_spe: the run has no active modules');
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
     await laserOff(ctx);
-    const log = failureLog(ctx, 'measure_spe');
+    const log = monitorFailureLog(ctx, 'measure_spe');
     await hvToSetPoints(ctx, modules, log.fail);
     const dir = newDataDir(ctx.ws.home.dataDir, 'delta_t', ctx.ws.clock.now());
     const todo = modules.filter((m) => !log.has(m));

@@ -9,7 +9,7 @@ import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { failureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
+import { monitorFailureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
@@ -136,7 +136,7 @@ export const kind: TaskKind<P> = {
   async run(ctx, p) {
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_hv: the run has no active modules');
-    const log = failureLog(ctx, 'measure_hv');
+    const log = monitorFailureLog(ctx, 'measure_hv');
     await hvToSetPoints(ctx, modules, log.fail);
     const dir = newDataDir(ctx.ws.home.dataDir, 'hv_check', ctx.ws.clock.now());
     const out: Sweep[] = [];

@@ -10,18 +10,16 @@ import {
   type DarkRateSummary,
   type HvCheck,
 } from '../analysis/monitoring.js';
-import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
+import { startMonitoring } from './monitor-common.js';
+import { eachModule } from './module-jobs.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
 import { readScalerWindows, SCALER, scalerBaseline, setTrigger } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniRequiredText, iniText } from './values.js';
 
 /**
@@ -207,33 +205,21 @@ export const kind: TaskKind<P> = {
   listed: false,
   estimateS: (p, m) => 60 + p.n_repeat * Math.ceil(Math.max(1, m) / 4) * 45,
   async run(ctx, p) {
-    const modules = [...ctx.modules];
-    if (!modules.length) throw new Error('online_mon: the run has no active modules');
-    await laserOff(ctx);
-    const log = failureLog(ctx, 'online_mon');
-    await hvToSetPoints(ctx, modules, log.fail);
-    const dir = newDataDir(ctx.ws.home.dataDir, 'online_mon', ctx.ws.clock.now());
-    const todo = modules.filter((m) => !log.has(m));
+    const { log, dir, todo } = await startMonitoring(ctx, 'online_mon', 'online_mon');
     const out: ModuleMon[] = [];
-    await runLanes(wirePairLanes(todo), 4, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        const r = await monitorModule(ctx, p, m, dir);
-        out.push(r);
-        ctx.progress(out.length / todo.length, `${m.serial}: ${r.ok ? 'OK' : 'FAILED'}`);
-        ctx.emit({
-          level: r.ok ? 'info' : 'warn',
-          kind: 'monitor.online',
-          message: r.report,
-          audience: r.ok ? 'channel' : 'people',
-          data: { port: m.port, hvStatus: p.hv_status, ok: r.ok },
-        });
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        log.fail(m, e);
-      }
+    await eachModule(ctx, todo, { jobs: 4, log }, async (m) => {
+      const r = await monitorModule(ctx, p, m, dir);
+      out.push(r);
+      ctx.progress(out.length / todo.length, `${m.serial}: ${r.ok ? 'OK' : 'FAILED'}`);
+      ctx.emit({
+        level: r.ok ? 'info' : 'warn',
+        kind: 'monitor.online',
+        message: r.report,
+        audience: r.ok ? 'channel' : 'people',
+        data: { port: m.port, hvStatus: p.hv_status, ok: r.ok },
+      });
     });
-    if (!out.length) throw new Error(`online_mon monitored no module: ${log.failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!out.length) throw new Error(`online_mon monitored no module: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port);
     const rows: ResultInput[] = out.flatMap((x) => [
       ...x.pmts.flatMap((q) => [

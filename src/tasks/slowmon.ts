@@ -12,7 +12,7 @@ import type { PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { setHvAndWait } from './gain-acquire.js';
 import { speAtHv, type SpePoint } from './gain-check.js';
-import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
+import { monitorFailureLog, hvToSetPoints, laserOff } from './monitor-common.js';
 import { darkSteps, thresholdFrom } from './monitor-pmt.js';
 import { hvSetPoint, PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
@@ -83,7 +83,7 @@ export const kind: TaskKind<P> = {
     if (!modules.length) throw new Error('slowmon: the run has no active modules');
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
     await laserOff(ctx);
-    const log = failureLog(ctx, 'slowmon');
+    const log = monitorFailureLog(ctx, 'slowmon');
     await hvToSetPoints(ctx, modules, log.fail);
     const dir = newDataDir(ctx.ws.home.dataDir, 'slowmon', ctx.ws.clock.now());
     const todo = modules.filter((m) => !log.has(m));
