@@ -6,7 +6,7 @@ import type { ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
 import { rounds } from './rounds.js';
 import { speAtHv } from './gain-check.js';
-import { finishMonitoring, monitorRounds, startMonitoring } from './monitor-common.js';
+import { finishMonitoring, monitorRounds, startMonitoring, type MonitorRound } from './monitor-common.js';
 import { darkSteps, thresholdFrom } from './monitor-pmt.js';
 import { PMTS, pmtSerialOf, where } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
@@ -33,16 +33,6 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
-/** What a monitoring round collects and what it works in. */
-interface Round {
-  dir: string;
-  trigger: TriggerType;
-  /** how many modules are monitored, for the progress */
-  modules: number;
-  rows: ResultInput[];
-  summary: Array<Record<string, unknown>>;
-}
-
 /** The SPE charge at the PMT's HV, warned (or logged, with ignore_warn) outside the expected range. */
 async function speStep(ctx: TaskContext, p: P, s: IcebootSession, m: ActiveModule, ch: PmtChannel, hvVolts: number, file: string) {
   const pmt = PMTS[ch];
@@ -68,7 +58,7 @@ async function monitorPmt(
   ch: PmtChannel,
   i: number,
   pressureHpa: number,
-  a: Round,
+  a: MonitorRound,
 ): Promise<void> {
   const { dir, trigger } = a;
   const pmt = PMTS[ch];
@@ -149,7 +139,7 @@ export const kind: TaskKind<P> = {
   async run(ctx, p) {
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
     const mon = await startMonitoring(ctx, 'constant_monitor', 'constant_monitor');
-    const a: Round = { dir: mon.dir, trigger, modules: mon.todo.length, rows: [], summary: [] };
+    const a: MonitorRound = { dir: mon.dir, trigger, modules: mon.todo.length, rows: [], summary: [] };
     await monitorRounds(ctx, mon, { jobs: p.n_jobs, maxI: p.max_i }, async (s, m, i) => {
       const pressureHpa = await s.pressure();
       for (const ch of [0, 1] as const) await monitorPmt(ctx, p, s, m, ch, i, pressureHpa, a);

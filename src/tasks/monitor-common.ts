@@ -1,3 +1,4 @@
+import type { TriggerType } from '../analysis/dark-rate.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
@@ -59,6 +60,16 @@ export async function startMonitoring(ctx: TaskContext, task: string, dirName: s
   await hvToSetPoints(ctx, modules, log.fail);
   const dir = newDataDir(ctx.ws.home.dataDir, dirName, ctx.ws.clock.now());
   return { log, dir, todo: log.without(modules) };
+}
+
+/** What a monitoring round collects (rows, summary) and what it works in. */
+export interface MonitorRound {
+  dir: string;
+  trigger: TriggerType;
+  /** how many modules are monitored, for the progress */
+  modules: number;
+  rows: ResultInput[];
+  summary: Array<Record<string, unknown>>;
 }
 
 /** `fn` with a session on each module still to do, `maxI` times over (`jobs` wire pairs at a time). */
