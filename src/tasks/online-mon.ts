@@ -80,7 +80,17 @@ function reportText(m: ActiveModule, pmts: PmtMon[], cur: CurrentCheck): string 
   return lines.join('\n');
 }
 
-async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<ModuleMon> {
+interface Readings {
+  n: number;
+  slo: Float64Array;
+  pressure: Float64Array;
+  timeS: Float64Array;
+  baselines: Float64Array;
+  counts: Uint32Array[];
+}
+
+/** `n_repeat` times: the slow-control ADCs and the pressure, the baselines, FIR scaler windows. */
+async function readModule(ctx: TaskContext, p: P, m: ActiveModule): Promise<Readings> {
   const n = p.n_repeat * ONLINE_MON.readsPerRepeat;
   const slo = new Float64Array(n * 16);
   const pressure = new Float64Array(n);
@@ -106,29 +116,20 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       for (const ch of [0, 1]) counts[ch].set(c[ch], r * ONLINE_MON.readsPerRepeat);
     }
   });
-  const reads = Array.from({ length: n }, (_, k) => slo.subarray(k * 16, k * 16 + 16));
-  const cur = currentCheck(reads);
-  const rates = counts.map((c) => deadTimeCorrectedRates(c, SCALER.periodUs / 1e6, SCALER.deadtimeCycles / 240e6));
-  const setPoints = await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)));
-  const pmts: PmtMon[] = PMTS.map((pmt, ch) => {
-    const setPointV = setPoints[ch];
-    return {
-      pmt,
-      setPointV,
-      hv: hvCheck(
-        reads.map((r) => r[8 + 2 * ch]),
-        setPointV,
-      ),
-      baselineAdc: Array.from({ length: p.n_repeat }, (_, r) => baselines[r * 2 + ch]),
-      dark: darkRateSummary(rates[ch]),
-    };
-  });
-  const pressureHpa = meanStd(pressure).mean;
-  const temperatureC = meanStd(reads.map((r) => r[7])).mean;
-  const powerW = meanStd(cur.powerW).mean;
-  const ok = pmts.every((x) => x.hv.valOk && x.hv.stdOk) && cur.fails.length === 0;
+  return { n, slo, pressure, timeS, baselines, counts };
+}
 
-  const file = path.join(dir, `${m.serial}.hdf5`);
+/** The module's readings as HDF5, with what they were taken with. */
+async function writeMonitorFile(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  file: string,
+  r: Readings,
+  pmts: PmtMon[],
+  cur: CurrentCheck,
+): Promise<void> {
+  const { n, slo, pressure, timeS, baselines, counts } = r;
   const time = new Date(ctx.ws.clock.now()).toISOString();
   await writeHdf5(file, {
     attrs: {
@@ -163,6 +164,34 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       },
     },
   });
+}
+
+async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<ModuleMon> {
+  const { n, slo, pressure, timeS, baselines, counts } = await readModule(ctx, p, m);
+  const reads = Array.from({ length: n }, (_, k) => slo.subarray(k * 16, k * 16 + 16));
+  const cur = currentCheck(reads);
+  const rates = counts.map((c) => deadTimeCorrectedRates(c, SCALER.periodUs / 1e6, SCALER.deadtimeCycles / 240e6));
+  const setPoints = await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)));
+  const pmts: PmtMon[] = PMTS.map((pmt, ch) => {
+    const setPointV = setPoints[ch];
+    return {
+      pmt,
+      setPointV,
+      hv: hvCheck(
+        reads.map((r) => r[8 + 2 * ch]),
+        setPointV,
+      ),
+      baselineAdc: Array.from({ length: p.n_repeat }, (_, r) => baselines[r * 2 + ch]),
+      dark: darkRateSummary(rates[ch]),
+    };
+  });
+  const pressureHpa = meanStd(pressure).mean;
+  const temperatureC = meanStd(reads.map((r) => r[7])).mean;
+  const powerW = meanStd(cur.powerW).mean;
+  const ok = pmts.every((x) => x.hv.valOk && x.hv.stdOk) && cur.fails.length === 0;
+
+  const file = path.join(dir, `${m.serial}.hdf5`);
+  await writeMonitorFile(ctx, p, m, file, { n, slo, pressure, timeS, baselines, counts }, pmts, cur);
   const key = await addEntry(ctx.ws, m.jsonFile, 'OnlineMon', {
     Folder: dir,
     Filename: file,
