@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import type { ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
 import { rounds } from './rounds.js';
 import { speAtHv } from './gain-check.js';

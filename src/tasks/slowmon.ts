@@ -3,7 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
 import { TARGET_GAIN } from '../analysis/gain.js';
-import type { ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
