@@ -27,6 +27,8 @@ export interface FailureLogOptions {
   task: string;
   /** words after `(port N)`, e.g. `was not measured` */
   verb?: string;
+  /** a module is logged at its first failure only (later ones are dropped) */
+  once?: boolean;
 }
 
 export interface FailureLog {
@@ -47,6 +49,7 @@ export function failureLog(ctx: TaskContext, o: FailureLogOptions): FailureLog {
   return {
     failures,
     fail: (m, e) => {
+      if (o.once && has(m)) return;
       const error = errorText(e);
       failures.push({ port: m.port, serial: m.serial, error });
       ctx.emit({
@@ -79,14 +82,13 @@ export interface EachModuleOptions {
   log: FailureLog;
   /** before the failure is logged (and reported), e.g. the module's JSON entry saying so */
   onFail?: (m: ActiveModule, error: string) => Promise<void>;
-  /** the laser off once all modules are done, also when the task ends on an error */
-  laserOffAfter?: boolean;
 }
 
 /**
  * Runs `fn` on each module: one module per wire pair at a time, `jobs` wire pairs at once. A module
  * whose `fn` throws goes to the failure log and the others go on; a stop, a full disk or a locked
- * store end the task.
+ * store end the task. Tasks that fire the laser call it inside withLaserLab (laser-lab.ts), which
+ * turns the laser off at the end, also when the task ends on an error.
  */
 export async function eachModule<M extends ActiveModule>(
   ctx: TaskContext,
@@ -94,20 +96,16 @@ export async function eachModule<M extends ActiveModule>(
   o: EachModuleOptions,
   fn: (m: M) => Promise<void>,
 ): Promise<void> {
-  try {
-    await runLanes(wirePairLanes(modules), o.jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        await fn(m);
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        await o.onFail?.(m, errorText(e));
-        o.log.fail(m, e);
-      }
-    });
-  } finally {
-    if (o.laserOffAfter) await laserOff(ctx);
-  }
+  await runLanes(wirePairLanes(modules), o.jobs, async (m) => {
+    ctx.signal.throwIfAborted();
+    try {
+      await fn(m);
+    } catch (e) {
+      rethrowUnlessModuleFault(ctx, e);
+      await o.onFail?.(m, errorText(e));
+      o.log.fail(m, e);
+    }
+  });
 }
 
 /**
