@@ -7,6 +7,7 @@ import { addEntry } from '../records/entries.js';
 import { IcmClient } from '../lab/icm-client.js';
 import { wirePairOf } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
+import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
@@ -136,6 +137,67 @@ async function coldBoot(ctx: TaskContext, p: P): Promise<BootOutcome[]> {
   return out;
 }
 
+/** Every module rebooted: the modules of one wire pair one after another (their ICM serialises), wire pairs in parallel. */
+async function rebootAll(ctx: TaskContext): Promise<BootOutcome[]> {
+  const outcomes: BootOutcome[] = [];
+  const lanes = wirePairLanes(ctx.modules);
+  await runLanes(lanes, lanes.length, async (m) => {
+    outcomes.push(await rebootModule(ctx, m));
+    ctx.progress(0.1 + (0.8 * outcomes.length) / ctx.modules.length, `${m.serial} rebooted`);
+  });
+  return outcomes;
+}
+
+/** reboot_info.hdf5, each module's RebootMonitoring_NN or ColdBoot_NN entry and the results. */
+async function recordOutcomes(ctx: TaskContext, p: P, outcomes: BootOutcome[]): Promise<{ dir: string; file: string }> {
+  const type = p.mode === 'reboot' ? 'RebootMonitoring' : 'ColdBoot';
+  const dir = newDataDir(ctx.ws.home.dataDir, p.mode === 'reboot' ? 'reboot' : 'coldboot', ctx.ws.clock.now());
+  const file = path.join(dir, 'reboot_info.hdf5');
+  await writeHdf5(file, {
+    attrs: {
+      mode: p.mode,
+      time: new Date(ctx.ws.clock.now()).toISOString(),
+      expected_fpga_version: ctx.ws.station.expected.fpga_version,
+    },
+    datasets: {
+      degg: { data: outcomes.map((o) => o.m.serial) },
+      port: { data: Int32Array.from(outcomes.map((o) => o.m.port)) },
+      attempts: {
+        data: Int32Array.from(outcomes.map((o) => o.attempts)),
+        attrs: { units: 'power cycles (reboot) or checks (coldboot)' },
+      },
+      failed_attempts: { data: Int32Array.from(outcomes.map((o) => o.failedAttempts)) },
+      ok: { data: Uint8Array.from(outcomes.map((o) => (o.ok ? 1 : 0))), attrs: { units: '1 = answers with the expected FPGA' } },
+      fpga_version: { data: Int32Array.from(outcomes.map((o) => o.fpgaVersion)) },
+      message: { data: outcomes.map((o) => o.message) },
+    },
+  });
+  for (const o of outcomes)
+    await addEntry(ctx.ws, o.m.jsonFile, type, {
+      Folder: dir,
+      Filename: file,
+      Mode: p.mode,
+      Success: o.ok,
+      Attempts: o.attempts,
+      FailedAttempts: o.failedAttempts,
+      FPGAVersion: o.fpgaVersion,
+      Message: o.message,
+      TaskId: ctx.task.id,
+    });
+  await recordResults(
+    ctx.ws,
+    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'bootmon', folder: dir },
+    outcomes.map((o) => ({
+      port: o.m.port,
+      serial: o.m.serial,
+      name: p.mode === 'reboot' ? 'reboot.failures' : 'coldboot.failures',
+      value: o.failedAttempts,
+      detail: { ok: o.ok, message: o.message },
+    })),
+  );
+  return { dir, file };
+}
+
 export const kind: TaskKind<P> = {
   name: 'bootmon',
   summary: 'warm reboot of every module, or a cold boot (wire pairs off for 8 h)',
@@ -149,69 +211,11 @@ export const kind: TaskKind<P> = {
     if (p.mode === 'coldboot')
       ctx.emit({ level: 'info', kind: 'bootmon.coldboot', message: 'Starting Cold Boot Procedure', audience: 'channel' });
     await hvOff(ctx);
-    let outcomes: BootOutcome[];
-    if (p.mode === 'reboot') {
-      outcomes = [];
-      // the modules of one wire pair one after another (their ICM serialises), wire pairs in parallel
-      const lanes = new Map<number, ActiveModule[]>();
-      for (const m of ctx.modules) lanes.set(m.wirePair, [...(lanes.get(m.wirePair) ?? []), m]);
-      await Promise.all(
-        [...lanes.values()].map(async (lane) => {
-          for (const m of lane.sort((a, b) => a.port - b.port)) {
-            outcomes.push(await rebootModule(ctx, m));
-            ctx.progress(0.1 + (0.8 * outcomes.length) / ctx.modules.length, `${m.serial} rebooted`);
-          }
-        }),
-      );
-    } else outcomes = await coldBoot(ctx, p);
+    const outcomes = p.mode === 'reboot' ? await rebootAll(ctx) : await coldBoot(ctx, p);
     outcomes.sort((a, b) => a.m.port - b.m.port);
     const bad = outcomes.filter((o) => !o.ok);
 
-    const type = p.mode === 'reboot' ? 'RebootMonitoring' : 'ColdBoot';
-    const dir = newDataDir(ctx.ws.home.dataDir, p.mode === 'reboot' ? 'reboot' : 'coldboot', ctx.ws.clock.now());
-    const file = path.join(dir, 'reboot_info.hdf5');
-    await writeHdf5(file, {
-      attrs: {
-        mode: p.mode,
-        time: new Date(ctx.ws.clock.now()).toISOString(),
-        expected_fpga_version: ctx.ws.station.expected.fpga_version,
-      },
-      datasets: {
-        degg: { data: outcomes.map((o) => o.m.serial) },
-        port: { data: Int32Array.from(outcomes.map((o) => o.m.port)) },
-        attempts: {
-          data: Int32Array.from(outcomes.map((o) => o.attempts)),
-          attrs: { units: 'power cycles (reboot) or checks (coldboot)' },
-        },
-        failed_attempts: { data: Int32Array.from(outcomes.map((o) => o.failedAttempts)) },
-        ok: { data: Uint8Array.from(outcomes.map((o) => (o.ok ? 1 : 0))), attrs: { units: '1 = answers with the expected FPGA' } },
-        fpga_version: { data: Int32Array.from(outcomes.map((o) => o.fpgaVersion)) },
-        message: { data: outcomes.map((o) => o.message) },
-      },
-    });
-    for (const o of outcomes)
-      await addEntry(ctx.ws, o.m.jsonFile, type, {
-        Folder: dir,
-        Filename: file,
-        Mode: p.mode,
-        Success: o.ok,
-        Attempts: o.attempts,
-        FailedAttempts: o.failedAttempts,
-        FPGAVersion: o.fpgaVersion,
-        Message: o.message,
-        TaskId: ctx.task.id,
-      });
-    await recordResults(
-      ctx.ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'bootmon', folder: dir },
-      outcomes.map((o) => ({
-        port: o.m.port,
-        serial: o.m.serial,
-        name: p.mode === 'reboot' ? 'reboot.failures' : 'coldboot.failures',
-        value: o.failedAttempts,
-        detail: { ok: o.ok, message: o.message },
-      })),
-    );
+    const { dir, file } = await recordOutcomes(ctx, p, outcomes);
 
     // the HV back at the set points on the modules that answer
     const back = outcomes.filter((o) => o.ok).map((o) => o.m);

@@ -1,6 +1,7 @@
-import { DeggCameras, type CameraNumber } from '../lab/iceboot/cameras.js';
+import { CAMERA_NUMBERS, DeggCameras, type CameraNumber } from '../lab/iceboot/cameras.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import { addEntry } from '../records/entries.js';
+import { eachModule, failureLog, type FailureLog, type ModuleFailure } from './module-jobs.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -23,6 +24,8 @@ export const CAMERA = {
   rawTransferS: 26,
 };
 
+export { laserOff } from './module-jobs.js';
+
 /** how a camera appears in the results' pmt column */
 export const cameraColumn = (cam: CameraNumber) => `camera${cam}`;
 export const whereCamera = (m: ActiveModule, cam: CameraNumber) => `${m.serial} (port ${m.port}) camera ${cam}`;
@@ -34,15 +37,6 @@ export function cameraFailure(cam: CameraNumber, mask: number, when: string, e: 
 
 /** a camera id as part of a file name */
 export const fileSafe = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
-
-export async function laserOff(ctx: TaskContext): Promise<void> {
-  const fg = await FunctionGenerator.connect(ctx.ws.station.function_generator.address);
-  try {
-    await fg.disableOutput();
-  } finally {
-    await fg.close();
-  }
-}
 
 /**
  * The cameras' LEDs must not shine on PMTs under high voltage: ramp any enabled channel to 0 V,
@@ -100,3 +94,36 @@ export async function majorityCameraId(cams: DeggCameras, cam: CameraNumber): Pr
     throw new Error(`camera ${cam}: no id was read more often than the others in ${reads.length} reads (${reads.join(', ')})`);
   return { id: ranked[0][0], reads };
 }
+
+/**
+ * The camera tasks' module loop (`measure_camera`, `measure_pattern`): `fn` on each module in
+ * wire-pair lanes; a module that fails gets an `entry` saying why (Folder None) and the warn event
+ * `measure.<short>.module-failed`.
+ */
+export async function eachCameraModule(
+  ctx: TaskContext,
+  modules: ActiveModule[],
+  o: { task: string; short: string; entry: string; jobs: number; comment: string },
+  fn: (m: ActiveModule) => Promise<void>,
+): Promise<FailureLog> {
+  const log = failureLog(ctx, { kind: `measure.${o.short}.module-failed`, task: o.task, verb: 'was not measured' });
+  await eachModule(
+    ctx,
+    modules,
+    {
+      jobs: o.jobs,
+      log,
+      onFail: async (m, error) => {
+        await addEntry(ctx.ws, m.jsonFile, o.entry, { Folder: 'None', Comment: o.comment, Error: error, TaskId: ctx.task.id });
+      },
+    },
+    fn,
+  );
+  return log;
+}
+
+/** A failed module's rows: one per camera, without a value, failed with the module's error. */
+export const failedCameraRows = (failures: ModuleFailure[], name: string) =>
+  failures.flatMap((f) =>
+    CAMERA_NUMBERS.map((cam) => ({ port: f.port, serial: f.serial, pmt: cameraColumn(cam), name, value: null, failed: f.error })),
+  );

@@ -1,4 +1,3 @@
-import { withSession } from '../station/module-link.js';
 import type { WaveformBlock } from '../lab/iceboot/decode.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { FilterWheel } from '../lab/instruments/filter-wheel.js';
@@ -6,6 +5,7 @@ import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { gateBlock, type BlockGate } from '../analysis/laser-charge.js';
 import { measureBaseline } from './pmt-baseline.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
+import { hvUpEach } from './module-jobs.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -85,27 +85,16 @@ export async function withLaserLab<T>(ctx: TaskContext, fn: (lab: LaserLab) => P
  * a channel already on is left as it is. One 40 s ramp wait for all. Modules that fail go to `fail`.
  */
 export async function hvUpAll(ctx: TaskContext, modules: ActiveModule[], fail: (m: ActiveModule, e: unknown) => void): Promise<void> {
-  const ramped = await Promise.all(
-    modules.map((m) =>
-      withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-        let set = false;
-        for (const ch of [0, 1] as const) {
-          if ((await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > LASER.hvOnVolts) continue;
-          await s.enableHV(ch);
-          await s.setHV(ch, await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
-          set = true;
-        }
-        return set;
-      }).catch((e: unknown) => {
-        fail(m, e);
-        return false;
-      }),
-    ),
-  );
-  if (ramped.some(Boolean)) {
-    ctx.progress(0, `HV was enabled & set - waiting ${LASER.hvRampS} s`);
-    await ctx.ws.clock.sleep(LASER.hvRampS * 1000, ctx.signal);
-  }
+  await hvUpEach(ctx, modules, LASER.hvRampS, fail, async (s, m) => {
+    let set = false;
+    for (const ch of [0, 1] as const) {
+      if ((await s.hvEnabled(ch)) && (await s.hvReadback(ch)).hvVolts > LASER.hvOnVolts) continue;
+      await s.enableHV(ch);
+      await s.setHV(ch, await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
+      set = true;
+    }
+    return set;
+  });
 }
 
 /** The baseline of one channel at DAC 5000 (the DAC stays set for the measurement). */

@@ -6,13 +6,12 @@ import { withSession } from '../station/module-link.js';
 import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
 import { updateDoc } from '../records/json-docs.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -180,32 +179,18 @@ export const kind: TaskKind<P> = {
     if (!modules.length) throw new Error('measure_baseline: the run has no active modules');
     const dir = newDataDir(ws.home.dataDir, 'baseline', ws.clock.now());
     const pmts: PmtBaseline[] = [];
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
+    const log = failureLog(ctx, { kind: 'measure.baseline.module-failed', task: 'measure_baseline', verb: 'was not measured' });
     let done = 0;
-    await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        const r = await measureModule(ctx, p, m, dir);
-        pmts.push(...r);
-        ctx.progress(
-          ++done / modules.length,
-          `${m.serial}: ${r.map((x) => `${x.pmt} ${x.meanAdc.toFixed(1)} ± ${x.stdAdc.toFixed(2)} ADC`).join(', ')}`,
-        );
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        const error = (e as Error).message;
-        failures.push({ port: m.port, serial: m.serial, error });
-        ctx.progress(++done / modules.length, `${m.serial}: failed`);
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.baseline.module-failed',
-          message: `measure_baseline: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-          audience: 'channel',
-          data: { port: m.port },
-        });
-      }
+    const onFail = async (m: ActiveModule) => ctx.progress(++done / modules.length, `${m.serial}: failed`);
+    await eachModule(ctx, modules, { jobs: p.n_jobs, log, onFail }, async (m) => {
+      const r = await measureModule(ctx, p, m, dir);
+      pmts.push(...r);
+      ctx.progress(
+        ++done / modules.length,
+        `${m.serial}: ${r.map((x) => `${x.pmt} ${x.meanAdc.toFixed(1)} ± ${x.stdAdc.toFixed(2)} ADC`).join(', ')}`,
+      );
     });
-    if (!pmts.length) throw new Error(`measure_baseline measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!pmts.length) throw new Error(`measure_baseline measured no module: ${log.summary()}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
     await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_baseline', folder: dir }, pmts.flatMap(resultRows));
     return {
@@ -224,7 +209,7 @@ export const kind: TaskKind<P> = {
         file,
         key,
       })),
-      failures,
+      failures: log.failures,
     };
   },
 };

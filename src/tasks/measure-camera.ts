@@ -7,7 +7,6 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults, type RecordedResult, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,
@@ -27,6 +26,8 @@ import {
   cameraSetting,
   fileSafe,
   hvOffForCameras,
+  eachCameraModule,
+  failedCameraRows,
   laserOff,
   majorityCameraId,
   setUpCamera,
@@ -321,28 +322,17 @@ export const kind: TaskKind<P> = {
       if (frames % 10 === 0 || frames === total) ctx.progress(frames / total, `${frames}/${total} camera frames`);
     };
     const measured: ModuleSummary[] = [];
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
+    const { failures } = await eachCameraModule(
+      ctx,
+      modules,
+      { task: 'measure_camera', short: 'camera', entry: 'camera_darknoise', jobs: p.n_jobs, comment: p.comment },
+      async (m) => {
         const r = await measureModule(ctx, p, m, dir, onFrame);
         measured.push({ ...r, key: await addEntry(ctx.ws, m.jsonFile, 'camera_darknoise', entryOf(p, dir, ctx.task.id, r)) });
         const bad = r.cameras.filter((c) => c.error).length;
         ctx.progress(frames / total, `${m.serial}: ${3 - bad}/3 cameras measured`);
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        const error = (e as Error).message;
-        failures.push({ port: m.port, serial: m.serial, error });
-        await addEntry(ctx.ws, m.jsonFile, 'camera_darknoise', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.camera.module-failed',
-          message: `measure_camera: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-          audience: 'channel',
-          data: { port: m.port },
-        });
-      }
-    });
+      },
+    );
     measured.sort((a, b) => a.port - b.port);
     const rows: ResultInput[] = [
       ...measured.flatMap((r) =>
@@ -368,16 +358,7 @@ export const kind: TaskKind<P> = {
           },
         })),
       ),
-      ...failures.flatMap((f) =>
-        CAMERA_NUMBERS.map((cam) => ({
-          port: f.port,
-          serial: f.serial,
-          pmt: cameraColumn(cam),
-          name: 'camera.dark_rate',
-          value: null,
-          failed: f.error,
-        })),
-      ),
+      ...failedCameraRows(failures, 'camera.dark_rate'),
     ];
     const recorded = await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_camera', folder: dir }, rows);
     for (const r of measured)

@@ -2,19 +2,17 @@ import type { DocStore } from '../records/json-docs.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
-import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
-import { failureLog, HV_RAMP_S, hvToSetPoints, laserOff } from './monitor-common.js';
+import { HV_RAMP_S, startMonitoring } from './monitor-common.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
 
 /**
@@ -94,67 +92,55 @@ export const kind: TaskKind<P> = {
   positional: ['comment', 'n_jobs', 'n_events', 'use_fir'],
   estimateS: (p, m) => HV_RAMP_S + rounds(m, p.n_jobs) * 2 * p.n_events * 0.02,
   async run(ctx, p) {
-    const modules = [...ctx.modules];
-    if (!modules.length) throw new Error('measure_spe: the run has no active modules');
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
-    await laserOff(ctx);
-    const log = failureLog(ctx, 'measure_spe');
-    await hvToSetPoints(ctx, modules, log.fail);
-    const dir = newDataDir(ctx.ws.home.dataDir, 'delta_t', ctx.ws.clock.now());
-    const todo = modules.filter((m) => !log.has(m));
+    const { log, dir, todo } = await startMonitoring(ctx, 'measure_spe', 'delta_t');
     const out: PmtDeltaT[] = [];
-    await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-          for (const ch of [0, 1] as const) {
-            const pmt = PMTS[ch];
-            const x = await deltaTOfPmt(
-              ctx,
-              s,
-              m,
-              ch,
-              trigger,
-              p.n_events,
-              await quarterPeThreshold(ctx.ws, m, pmt),
-              path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}.hdf5`),
-            );
-            const a = x.data.analysis;
-            await addEntry(
-              ctx.ws,
-              m.jsonFile,
-              'DeltaTMeasurement',
-              {
-                Folder: dir,
-                Filename: x.file,
-                Comment: p.comment,
-                n_events: a.events,
-                use_fir: p.use_fir,
-                Threshold: x.data.thresholdAdc,
-                Baseline: x.baselineAdc,
-                HV: x.hvVolts,
-                MainboardTemp: x.temperatureC,
-                RateHz: a.rateHz,
-                ShortDtWindowS: a.shortWindowS,
-                ShortDtFraction: a.shortFraction,
-                CorrelatedFraction: a.correlatedFraction,
-                TaskId: ctx.task.id,
-              },
-              pmt,
-            );
-            out.push(x);
-            ctx.progress(
-              out.length / (2 * todo.length),
-              `${where(m, pmt)}: ${a.rateHz.toFixed(0)} Hz, ${(100 * a.correlatedFraction).toFixed(2)}% correlated`,
-            );
-          }
-        });
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        log.fail(m, e);
-      }
+    await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
+      await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+        for (const ch of [0, 1] as const) {
+          const pmt = PMTS[ch];
+          const x = await deltaTOfPmt(
+            ctx,
+            s,
+            m,
+            ch,
+            trigger,
+            p.n_events,
+            await quarterPeThreshold(ctx.ws, m, pmt),
+            path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}.hdf5`),
+          );
+          const a = x.data.analysis;
+          await addEntry(
+            ctx.ws,
+            m.jsonFile,
+            'DeltaTMeasurement',
+            {
+              Folder: dir,
+              Filename: x.file,
+              Comment: p.comment,
+              n_events: a.events,
+              use_fir: p.use_fir,
+              Threshold: x.data.thresholdAdc,
+              Baseline: x.baselineAdc,
+              HV: x.hvVolts,
+              MainboardTemp: x.temperatureC,
+              RateHz: a.rateHz,
+              ShortDtWindowS: a.shortWindowS,
+              ShortDtFraction: a.shortFraction,
+              CorrelatedFraction: a.correlatedFraction,
+              TaskId: ctx.task.id,
+            },
+            pmt,
+          );
+          out.push(x);
+          ctx.progress(
+            out.length / (2 * todo.length),
+            `${where(m, pmt)}: ${a.rateHz.toFixed(0)} Hz, ${(100 * a.correlatedFraction).toFixed(2)}% correlated`,
+          );
+        }
+      });
     });
-    if (!out.length) throw new Error(`measure_spe measured no PMT: ${log.failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!out.length) throw new Error(`measure_spe measured no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.channel - b.channel);
     await recordResults(
       ctx.ws,

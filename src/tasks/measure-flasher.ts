@@ -7,14 +7,12 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvSetPoint, pmtSection, pmtSerialOf, where } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -212,39 +210,13 @@ export const kind: TaskKind<P> = {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_baseline_flasher: the run has no active modules');
-    const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
-    try {
-      await fg.disableOutput();
-    } finally {
-      await fg.close();
-    }
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    const fail = (m: ActiveModule, e: unknown) => {
-      const error = (e as Error).message;
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.flasher.module-failed',
-        message: `measure_baseline_flasher: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    };
+    await laserOff(ctx);
+    const log = failureLog(ctx, { kind: 'measure.flasher.module-failed', task: 'measure_baseline_flasher', verb: 'was not measured' });
+    const { failures, fail } = log;
     ctx.progress(0, `lower PMT HV on ${modules.length} D-Eggs`);
-    const ramped = await Promise.all(
-      modules.map((m) =>
-        withSession(ws.station.daq_host, m.port, (s) => lowerHvUp(ws, s, m)).catch((e: unknown) => {
-          fail(m, e);
-          return false;
-        }),
-      ),
-    );
-    if (ramped.some(Boolean)) {
-      ctx.progress(0, `HV was enabled & set - waiting ${FLASHER.hvRampS} s`);
-      await ws.clock.sleep(FLASHER.hvRampS * 1000, ctx.signal);
-    }
+    await hvUpEach(ctx, modules, FLASHER.hvRampS, fail, (s, m) => lowerHvUp(ws, s, m));
     const dir = newDataDir(ws.home.dataDir, 'flasher_chargestamp', ws.clock.now());
-    const todo = modules.filter((m) => !failures.some((f) => f.port === m.port));
+    const todo = log.without(modules);
     const total = todo.length * FLASHER_LEDS * FLASHER_BIASES.length;
     let settings = 0;
     const onSetting = () => {
@@ -252,30 +224,23 @@ export const kind: TaskKind<P> = {
       if (settings % 20 === 0 || settings === total) ctx.progress(settings / total, `${settings}/${total} LED settings`);
     };
     const results: ModuleFlasher[] = [];
-    await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        const r = await measureModule(ctx, p, m, dir, onSetting);
-        results.push(r);
-        ctx.progress(settings / total, `${r.serial}: ${r.working}/${FLASHER_LEDS} LEDs work`);
-        const bad = r.leds.filter((l) => !l.works);
-        if (bad.length)
-          ctx.emit({
-            level: 'warn',
-            kind: 'measure.flasher.led-failed',
-            message: `Flasher of ${r.serial} (port ${r.port}): ${bad.length} of ${FLASHER_LEDS} LEDs do not work: ${bad
-              .map((l) => `LED ${l.led} (mask 0x${l.mask.toString(16).padStart(4, '0')}): ${l.reason}`)
-              .join('; ')}`,
-            audience: 'people',
-            data: { port: r.port, leds: bad.map((l) => l.led) },
-          });
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        fail(m, e);
-      }
+    await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
+      const r = await measureModule(ctx, p, m, dir, onSetting);
+      results.push(r);
+      ctx.progress(settings / total, `${r.serial}: ${r.working}/${FLASHER_LEDS} LEDs work`);
+      const bad = r.leds.filter((l) => !l.works);
+      if (bad.length)
+        ctx.emit({
+          level: 'warn',
+          kind: 'measure.flasher.led-failed',
+          message: `Flasher of ${r.serial} (port ${r.port}): ${bad.length} of ${FLASHER_LEDS} LEDs do not work: ${bad
+            .map((l) => `LED ${l.led} (mask 0x${l.mask.toString(16).padStart(4, '0')}): ${l.reason}`)
+            .join('; ')}`,
+          audience: 'people',
+          data: { port: r.port, leds: bad.map((l) => l.led) },
+        });
     });
-    if (!results.length)
-      throw new Error(`measure_baseline_flasher measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!results.length) throw new Error(`measure_baseline_flasher measured no module: ${log.summary()}`);
     results.sort((a, b) => a.port - b.port);
     await recordResults(
       ws,

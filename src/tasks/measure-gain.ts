@@ -8,7 +8,6 @@ import { withSession } from '../station/module-link.js';
 import { nextKey } from '../records/entries.js';
 import { updateDoc, type DocStore } from '../records/json-docs.js';
 import { recordResults } from '../records/results.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
@@ -16,7 +15,7 @@ import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
 
 export { GAIN } from './gain-acquire.js';
@@ -332,42 +331,26 @@ export const kind: TaskKind<P> = {
     }
     const folder = dir ?? newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());
 
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    const fail = (m: ActiveModule, error: string) => {
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.gain.module-failed',
-        message: `measure_gain: ${m.serial} (port ${m.port}): ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    };
+    const log = failureLog(ctx, { kind: 'measure.gain.module-failed', task: 'measure_gain' });
+    const { failures, fail } = log;
     const expectedPoints = Math.max(1, modules.length * 2 * 7);
     let nPoints = 0;
     const pmts: PmtGainResult[] = [];
-    await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        const { results, errors } = await measureModule(ctx, p, m, folder, (note) => {
-          nPoints++;
-          ctx.progress(Math.min(0.99, nPoints / expectedPoints), note);
-        });
-        pmts.push(...results);
-        for (const e of errors) fail(m, e);
-        for (const x of results)
-          ctx.progress(
-            Math.min(0.99, nPoints / expectedPoints),
-            `${x.serial} ${x.pmt}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V after ${x.points.length} points (${x.reason})`,
-          );
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        fail(m, (e as Error).message);
-      }
+    await eachModule(ctx, modules, { jobs: p.n_jobs, log }, async (m) => {
+      const { results, errors } = await measureModule(ctx, p, m, folder, (note) => {
+        nPoints++;
+        ctx.progress(Math.min(0.99, nPoints / expectedPoints), note);
+      });
+      pmts.push(...results);
+      for (const e of errors) fail(m, e);
+      for (const x of results)
+        ctx.progress(
+          Math.min(0.99, nPoints / expectedPoints),
+          `${x.serial} ${x.pmt}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V after ${x.points.length} points (${x.reason})`,
+        );
     });
 
-    if (!pmts.length && modules.length)
-      throw new Error(`measure_gain measured no PMT: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!pmts.length && modules.length) throw new Error(`measure_gain measured no PMT: ${log.summary()}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
     await recordResults(
       ws,

@@ -5,14 +5,13 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { failureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
+import { monitorFailureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule } from './module-jobs.js';
 import { iniInt, iniNumber } from './values.js';
 
 /**
@@ -136,21 +135,16 @@ export const kind: TaskKind<P> = {
   async run(ctx, p) {
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_hv: the run has no active modules');
-    const log = failureLog(ctx, 'measure_hv');
+    const log = monitorFailureLog(ctx, 'measure_hv');
     await hvToSetPoints(ctx, modules, log.fail);
     const dir = newDataDir(ctx.ws.home.dataDir, 'hv_check', ctx.ws.clock.now());
     const out: Sweep[] = [];
-    const todo = modules.filter((m) => !log.has(m));
-    await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
-      try {
-        out.push(...(await sweepModule(ctx, p, m, dir)));
-        ctx.progress(out.length / (2 * todo.length), `${m.serial} swept`);
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        log.fail(m, e);
-      }
+    const todo = log.without(modules);
+    await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
+      out.push(...(await sweepModule(ctx, p, m, dir)));
+      ctx.progress(out.length / (2 * todo.length), `${m.serial} swept`);
     });
-    if (!out.length) throw new Error(`measure_hv swept no PMT: ${log.failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!out.length) throw new Error(`measure_hv swept no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.pmt.localeCompare(b.pmt));
     await recordResults(
       ctx.ws,

@@ -13,14 +13,13 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { addEntry } from '../records/entries.js';
 import { recordResults } from '../records/results.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -181,48 +180,37 @@ export const kind: TaskKind<P> = {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_linearity: the run has no active modules');
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    const failed = (m: ActiveModule) => failures.some((f) => f.port === m.port);
-    const fail = (m: ActiveModule, e: unknown) => {
-      if (failed(m)) return;
-      const error = (e as Error).message;
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.linearity.module-failed',
-        message: `measure_linearity: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    };
+    const log = failureLog(ctx, {
+      kind: 'measure.linearity.module-failed',
+      task: 'measure_linearity',
+      verb: 'was not measured',
+      once: true,
+    });
+    const { failures, fail } = log;
+    const failed = log.has;
     const dir = newDataDir(ws.home.dataDir, 'linearity', ws.clock.now());
     const states: PmtState[] = [];
 
     await withLaserLab(ctx, async (lab) => {
       await hvUpAll(ctx, modules, fail);
       // baselines with the laser off, at the DAC of the measurement
-      await runLanes(wirePairLanes(modules.filter((m) => !failed(m))), p.n_jobs, async (m) => {
-        try {
-          await withSession(ws.station.daq_host, m.port, async (s) => {
-            const mine: PmtState[] = [];
-            for (const ch of [0, 1] as const) {
-              const pmt = PMTS[ch];
-              mine.push({
-                m,
-                ch,
-                pmt,
-                pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
-                baselineAdc: await laserBaseline(s, ch, m),
-                hvVolts: (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt)),
-                points: [],
-              });
-            }
-            states.push(...mine);
-          });
-        } catch (e) {
-          rethrowUnlessModuleFault(ctx, e);
-          fail(m, e);
-        }
+      await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
+        await withSession(ws.station.daq_host, m.port, async (s) => {
+          const mine: PmtState[] = [];
+          for (const ch of [0, 1] as const) {
+            const pmt = PMTS[ch];
+            mine.push({
+              m,
+              ch,
+              pmt,
+              pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
+              baselineAdc: await laserBaseline(s, ch, m),
+              hvVolts: (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt)),
+              points: [],
+            });
+          }
+          states.push(...mine);
+        });
       });
       await lab.fire(LASER.laserHz, 1);
       const total = LINEARITY_FILTER_PAIRS.length;
@@ -232,28 +220,23 @@ export const kind: TaskKind<P> = {
         ctx.progress(i / total, `filter setting ${i + 1}/${total}: ${s0} x ${s1} = ${strengthName(TRANSMISSIONS[i])}`);
         await lab.setFilters(s0, s1);
         const todo = modules.filter((m) => !failed(m) && states.some((x) => x.m.port === m.port));
-        await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
-          try {
-            await withSession(ws.station.daq_host, m.port, async (s) => {
-              for (const x of states.filter((y) => y.m.port === m.port)) {
-                const pt = await measureSetting(ctx, p, x, s, i, dir);
-                x.points.push(pt);
-                ctx.progress(
-                  (i + 0.5) / total,
-                  `${m.serial} ${x.pmt} at ${strengthName(pt.transmission)}: ${pt.charge.meanPe.toFixed(1)} PE per shot (${pt.charge.laserEvents}/${pt.charge.laserShots} shots, ${pt.charge.triggers} triggers)`,
-                );
-              }
-            });
-          } catch (e) {
-            rethrowUnlessModuleFault(ctx, e);
-            fail(m, e);
-          }
+        await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
+          await withSession(ws.station.daq_host, m.port, async (s) => {
+            for (const x of states.filter((y) => y.m.port === m.port)) {
+              const pt = await measureSetting(ctx, p, x, s, i, dir);
+              x.points.push(pt);
+              ctx.progress(
+                (i + 0.5) / total,
+                `${m.serial} ${x.pmt} at ${strengthName(pt.transmission)}: ${pt.charge.meanPe.toFixed(1)} PE per shot (${pt.charge.laserEvents}/${pt.charge.laserShots} shots, ${pt.charge.triggers} triggers)`,
+              );
+            }
+          });
         });
       }
     });
 
     const done = states.filter((x) => !failed(x.m) && x.points.length === TRANSMISSIONS.length);
-    if (!done.length) throw new Error(`measure_linearity measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!done.length) throw new Error(`measure_linearity measured no module: ${log.summary()}`);
     done.sort((a, b) => a.m.port - b.m.port || a.ch - b.ch);
     const pmts: PmtLinearity[] = [];
     for (const x of done) {

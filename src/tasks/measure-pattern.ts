@@ -6,7 +6,6 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults, type RecordedResult, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,
@@ -26,6 +25,8 @@ import {
   cameraSetting,
   fileSafe,
   hvOffForCameras,
+  eachCameraModule,
+  failedCameraRows,
   laserOff,
   majorityCameraId,
   setUpCamera,
@@ -151,10 +152,11 @@ export const kind: TaskKind<P> = {
       if (frames % 6 === 0) ctx.progress(frames / total, `${frames}/${total} pattern frames`);
     };
     const measured: Array<{ port: number; serial: string; cameras: PatternCamera[]; key: string }> = [];
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
+    const { failures } = await eachCameraModule(
+      ctx,
+      modules,
+      { task: 'measure_pattern', short: 'pattern', entry: 'camera_pattern', jobs: p.n_jobs, comment: p.comment },
+      async (m) => {
         const cameras = await withSession(ws.station.daq_host, m.port, async (s) => {
           await hvOffForCameras(ctx, s, m);
           const temperatureC = await s.temperatureC();
@@ -182,20 +184,8 @@ export const kind: TaskKind<P> = {
           TaskId: ctx.task.id,
         });
         measured.push({ port: m.port, serial: m.serial, cameras, key });
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        const error = (e as Error).message;
-        failures.push({ port: m.port, serial: m.serial, error });
-        await addEntry(ctx.ws, m.jsonFile, 'camera_pattern', { Folder: 'None', Comment: p.comment, Error: error, TaskId: ctx.task.id });
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.pattern.module-failed',
-          message: `measure_pattern: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-          audience: 'channel',
-          data: { port: m.port },
-        });
-      }
-    });
+      },
+    );
     measured.sort((a, b) => a.port - b.port);
     const rows: ResultInput[] = [
       ...measured.flatMap((r) =>
@@ -212,16 +202,7 @@ export const kind: TaskKind<P> = {
           },
         })),
       ),
-      ...failures.flatMap((f) =>
-        CAMERA_NUMBERS.map((cam) => ({
-          port: f.port,
-          serial: f.serial,
-          pmt: cameraColumn(cam),
-          name: 'camera.pattern',
-          value: null,
-          failed: f.error,
-        })),
-      ),
+      ...failedCameraRows(failures, 'camera.pattern'),
     ];
     const recorded = await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_pattern', folder: dir }, rows);
     for (const r of measured)

@@ -17,14 +17,13 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { addEntry } from '../records/entries.js';
 import { recordResults, type ResultInput } from '../records/results.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog } from './module-jobs.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
@@ -233,19 +232,13 @@ export const kind: TaskKind<P> = {
     if (!modules.length) throw new Error('measure_pulsed_waveform: the run has no active modules');
     const strength = p.strength0 * p.strength1;
     pulsedThreshold(strength);
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    const fail = (m: ActiveModule, e: unknown) => {
-      if (failures.some((f) => f.port === m.port)) return;
-      const error = (e as Error).message;
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.pulsed.module-failed',
-        message: `measure_pulsed_waveform: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    };
+    const log = failureLog(ctx, {
+      kind: 'measure.pulsed.module-failed',
+      task: 'measure_pulsed_waveform',
+      verb: 'was not measured',
+      once: true,
+    });
+    const { failures, fail } = log;
     const dir = newDataDir(ws.home.dataDir, p.mode === 'double' ? 'double_pulse' : 'burst_pulse', ws.clock.now());
     const pmts: Array<Omit<PmtPulsed, 'key'>> = [];
     let done = 0;
@@ -254,45 +247,34 @@ export const kind: TaskKind<P> = {
       await hvUpAll(ctx, modules, fail);
       await lab.setFilters(p.strength0, p.strength1);
       const baselines = new Map<number, number[]>();
-      const todo = () => modules.filter((m) => !failures.some((f) => f.port === m.port));
+      const todo = () => log.without(modules);
       // baselines with the laser off, then the bursts
-      await runLanes(wirePairLanes(todo()), p.n_jobs, async (m) => {
-        try {
-          await withSession(ws.station.daq_host, m.port, async (s) => {
-            baselines.set(m.port, [await laserBaseline(s, 0, m), await laserBaseline(s, 1, m)]);
-          });
-        } catch (e) {
-          rethrowUnlessModuleFault(ctx, e);
-          fail(m, e);
-        }
+      await eachModule(ctx, todo(), { jobs: p.n_jobs, log }, async (m) => {
+        await withSession(ws.station.daq_host, m.port, async (s) => {
+          baselines.set(m.port, [await laserBaseline(s, 0, m), await laserBaseline(s, 1, m)]);
+        });
       });
       await lab.fire(LASER.laserHz, p.mode === 'double' ? 2 : p.bursts);
       const total = todo().length * 2;
-      await runLanes(wirePairLanes(todo()), p.n_jobs, async (m) => {
-        try {
-          await withSession(ws.station.daq_host, m.port, async (s) => {
-            for (const ch of [0, 1] as const) {
-              const r = await measurePmt(ctx, p, s, m, ch, baselines.get(m.port)![ch], strength, dir);
-              pmts.push(r);
-              done++;
-              ctx.progress(
-                done / total,
-                `${m.serial} ${r.pmt}: separation ${r.double.separationNs.toFixed(2)} ns, peak ratio ${r.double.peakRatio.toFixed(3)}` +
-                  (r.droop ? `, droop ${(100 * r.droop.droop).toFixed(1)}%` : '') +
-                  ` (${r.double.fitted}/${r.laserEvents} waveforms)`,
-              );
-            }
-          });
-        } catch (e) {
-          rethrowUnlessModuleFault(ctx, e);
-          fail(m, e);
-        }
+      await eachModule(ctx, todo(), { jobs: p.n_jobs, log }, async (m) => {
+        await withSession(ws.station.daq_host, m.port, async (s) => {
+          for (const ch of [0, 1] as const) {
+            const r = await measurePmt(ctx, p, s, m, ch, baselines.get(m.port)![ch], strength, dir);
+            pmts.push(r);
+            done++;
+            ctx.progress(
+              done / total,
+              `${m.serial} ${r.pmt}: separation ${r.double.separationNs.toFixed(2)} ns, peak ratio ${r.double.peakRatio.toFixed(3)}` +
+                (r.droop ? `, droop ${(100 * r.droop.droop).toFixed(1)}%` : '') +
+                ` (${r.double.fitted}/${r.laserEvents} waveforms)`,
+            );
+          }
+        });
       });
     });
 
     const measured = pmts.filter((x) => !failures.some((f) => f.port === x.port));
-    if (!measured.length)
-      throw new Error(`measure_pulsed_waveform measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!measured.length) throw new Error(`measure_pulsed_waveform measured no module: ${log.summary()}`);
     measured.sort((a, b) => a.port - b.port || PMTS.indexOf(a.pmt) - PMTS.indexOf(b.pmt));
     const out: PmtPulsed[] = [];
     for (const x of measured) {

@@ -5,15 +5,13 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { addEntry } from '../records/entries.js';
 import { recordResults } from '../records/results.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
 import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
 
 export { darkRateGoalpost, SCALER } from './scaler-windows.js';
@@ -275,40 +273,14 @@ export const kind: TaskKind<P> = {
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
 
     // the laser off: dark means dark
-    const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
-    try {
-      await fg.disableOutput();
-    } finally {
-      await fg.close();
-    }
+    await laserOff(ctx);
 
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    const fail = (m: ActiveModule, e: unknown) => {
-      const error = (e as Error).message;
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.scaler.module-failed',
-        message: `measure_scaler: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    };
+    const log = failureLog(ctx, { kind: 'measure.scaler.module-failed', task: 'measure_scaler', verb: 'was not measured' });
+    const { failures, fail } = log;
 
     if (!p.no_hv) {
       ctx.progress(0, `HV on ${modules.length} D-Eggs`);
-      const ramped = await Promise.all(
-        modules.map((m) =>
-          withSession(ws.station.daq_host, m.port, (s) => hvUp(ws, s, m)).catch((e: unknown) => {
-            fail(m, e);
-            return false;
-          }),
-        ),
-      );
-      if (ramped.some(Boolean)) {
-        ctx.progress(0, `HV was enabled & set - waiting ${SCALER.hvRampS} s`);
-        await ws.clock.sleep(SCALER.hvRampS * 1000, ctx.signal);
-      }
+      await hvUpEach(ctx, modules, SCALER.hvRampS, fail, (s, m) => hvUp(ws, s, m));
     }
 
     const dir = newDataDir(ws.home.dataDir, 'scaler', ws.clock.now());
@@ -324,7 +296,7 @@ export const kind: TaskKind<P> = {
       });
     }
 
-    const todo = modules.filter((m) => !failures.some((f) => f.port === m.port));
+    const todo = log.without(modules);
     const totalWindows = todo.length * p.n_runs * seriesPerModule(p);
     let windows = 0;
     const onWindow = () => {
@@ -333,35 +305,29 @@ export const kind: TaskKind<P> = {
     };
     const pmts: PmtDarkRate[] = [];
     try {
-      await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
-        ctx.signal.throwIfAborted();
-        try {
-          const r = await measureModule(ctx, p, m, dir, thermometer, onWindow);
-          pmts.push(...r);
-          for (const x of r) {
-            ctx.progress(
-              windows / totalWindows,
-              `${x.serial} ${x.pmt}: ${x.meanHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C`,
-            );
-            if (x.aboveWarning)
-              ctx.emit({
-                level: 'warn',
-                kind: 'measure.scaler.high-rate',
-                message: `Dark rate of ${x.serial} (port ${x.port}) ${x.pmt} ${x.pmtSerial} is ${x.meanHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C (${trigger.toUpperCase()} trigger). If > ${x.warnHz} Hz or consistently the same module, contact an expert`,
-                audience: 'people',
-                data: { port: x.port, pmt: x.pmt, rateHz: x.meanHz, warnHz: x.warnHz, temperatureC: x.mainboardTempC },
-              });
-          }
-        } catch (e) {
-          rethrowUnlessModuleFault(ctx, e);
-          fail(m, e);
+      await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
+        const r = await measureModule(ctx, p, m, dir, thermometer, onWindow);
+        pmts.push(...r);
+        for (const x of r) {
+          ctx.progress(
+            windows / totalWindows,
+            `${x.serial} ${x.pmt}: ${x.meanHz.toFixed(0)} ± ${x.stdHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C`,
+          );
+          if (x.aboveWarning)
+            ctx.emit({
+              level: 'warn',
+              kind: 'measure.scaler.high-rate',
+              message: `Dark rate of ${x.serial} (port ${x.port}) ${x.pmt} ${x.pmtSerial} is ${x.meanHz.toFixed(0)} Hz at ${x.mainboardTempC.toFixed(1)} °C (${trigger.toUpperCase()} trigger). If > ${x.warnHz} Hz or consistently the same module, contact an expert`,
+              audience: 'people',
+              data: { port: x.port, pmt: x.pmt, rateHz: x.meanHz, warnHz: x.warnHz, temperatureC: x.mainboardTempC },
+            });
         }
       });
     } finally {
       await thermometer?.close();
     }
 
-    if (!pmts.length) throw new Error(`measure_scaler measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!pmts.length) throw new Error(`measure_scaler measured no module: ${log.summary()}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
     await recordResults(
       ws,

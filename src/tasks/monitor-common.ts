@@ -1,6 +1,10 @@
-import { withSession } from '../station/module-link.js';
+import type { TriggerType } from '../analysis/dark-rate.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import { newDataDir } from '../station/data-dirs.js';
+import { withSession } from '../station/module-link.js';
+import { recordResults, type ResultInput } from '../records/results.js';
+import type { IcebootSession } from '../lab/iceboot/session.js';
+import { eachModule, failureLog, hvUpEach, laserOff, type FailureLog } from './module-jobs.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
@@ -9,40 +13,10 @@ export const HV_RAMP_S = 40;
 /** a readback further than this from the set point needs the ramp wait */
 const HV_AT_SET_POINT_V = 10;
 
-export async function laserOff(ctx: TaskContext): Promise<void> {
-  const fg = await FunctionGenerator.connect(ctx.ws.station.function_generator.address);
-  try {
-    await fg.disableOutput();
-  } finally {
-    await fg.close();
-  }
-}
+export { laserOff, type ModuleFailure } from './module-jobs.js';
 
-export interface ModuleFailure {
-  port: number;
-  serial: string;
-  error: string;
-}
-
-/** Collects per-module failures and reports each as it happens. */
-export function failureLog(ctx: TaskContext, task: string) {
-  const failures: ModuleFailure[] = [];
-  return {
-    failures,
-    fail: (m: ActiveModule, e: unknown) => {
-      const error = e instanceof Error ? e.message : String(e);
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: `${task}.module-failed`,
-        message: `${task}: ${m.serial} (port ${m.port}): ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    },
-    has: (m: ActiveModule) => failures.some((f) => f.port === m.port),
-  };
-}
+/** The monitoring tasks' failure log: `<task>.module-failed`, `<task>: <serial> (port N): <error>`. */
+export const monitorFailureLog = (ctx: TaskContext, task: string) => failureLog(ctx, { kind: `${task}.module-failed`, task });
 
 /**
  * Every module's HV at its PMTs' HV1e7Gain (enabled where off), then one 40 s wait if any
@@ -53,26 +27,73 @@ export async function hvToSetPoints(
   modules: ActiveModule[],
   onFail: (m: ActiveModule, e: unknown) => void,
 ): Promise<void> {
-  const ramped = await Promise.all(
-    modules.map((m) =>
-      withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-        let moved = false;
-        for (const ch of [0, 1] as PmtChannel[]) {
-          const set = Math.round(await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
-          const rb = (await s.hvReadback(ch)).hvVolts;
-          if (!(await s.hvEnabled(ch))) await s.enableHV(ch);
-          await s.setHV(ch, set);
-          if (Math.abs(rb - set) > HV_AT_SET_POINT_V) moved = true;
-        }
-        return moved;
-      }).catch((e: unknown) => {
-        onFail(m, e);
-        return false;
-      }),
-    ),
-  );
-  if (ramped.some(Boolean)) {
-    ctx.progress(0, `HV was enabled & set - waiting ${HV_RAMP_S} s`);
-    await ctx.ws.clock.sleep(HV_RAMP_S * 1000, ctx.signal);
-  }
+  await hvUpEach(ctx, modules, HV_RAMP_S, onFail, async (s, m) => {
+    let moved = false;
+    for (const ch of [0, 1] as PmtChannel[]) {
+      const set = Math.round(await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
+      const rb = (await s.hvReadback(ch)).hvVolts;
+      if (!(await s.hvEnabled(ch))) await s.enableHV(ch);
+      await s.setHV(ch, set);
+      if (Math.abs(rb - set) > HV_AT_SET_POINT_V) moved = true;
+    }
+    return moved;
+  });
+}
+
+export interface Monitoring {
+  log: FailureLog;
+  /** the task's data folder */
+  dir: string;
+  /** the modules whose HV is at the set points */
+  todo: ActiveModule[];
+}
+
+/**
+ * How a monitoring task begins: the run's modules (refusing none), the laser off, the failure log,
+ * every HV at its set point, and the data folder `dirName`.
+ */
+export async function startMonitoring(ctx: TaskContext, task: string, dirName: string): Promise<Monitoring> {
+  const modules = [...ctx.modules];
+  if (!modules.length) throw new Error(`${task}: the run has no active modules`);
+  await laserOff(ctx);
+  const log = monitorFailureLog(ctx, task);
+  await hvToSetPoints(ctx, modules, log.fail);
+  const dir = newDataDir(ctx.ws.home.dataDir, dirName, ctx.ws.clock.now());
+  return { log, dir, todo: log.without(modules) };
+}
+
+/** What a monitoring round collects (rows, summary) and what it works in. */
+export interface MonitorRound {
+  dir: string;
+  trigger: TriggerType;
+  /** how many modules are monitored, for the progress */
+  modules: number;
+  rows: ResultInput[];
+  summary: Array<Record<string, unknown>>;
+}
+
+/** `fn` with a session on each module still to do, `maxI` times over (`jobs` wire pairs at a time). */
+export async function monitorRounds(
+  ctx: TaskContext,
+  mon: Monitoring,
+  o: { jobs: number; maxI: number },
+  fn: (s: IcebootSession, m: ActiveModule, i: number) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < o.maxI; i++)
+    await eachModule(ctx, mon.todo, { jobs: o.jobs, log: mon.log }, (m) =>
+      withSession(ctx.ws.station.daq_host, m.port, (s) => fn(s, m, i)),
+    );
+}
+
+/** How constant_monitor and slowmon end: refuse when no PMT was monitored, record the rows, the summary. */
+export async function finishMonitoring(
+  ctx: TaskContext,
+  task: string,
+  mon: Monitoring,
+  rows: ResultInput[],
+  pmts: Array<Record<string, unknown>>,
+) {
+  if (!pmts.length) throw new Error(`${task} monitored no PMT: ${mon.log.summary()}`);
+  await recordResults(ctx.ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: task, folder: mon.dir }, rows);
+  return { folder: mon.dir, pmts, failures: mon.log.failures };
 }

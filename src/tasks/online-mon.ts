@@ -10,18 +10,16 @@ import {
   type DarkRateSummary,
   type HvCheck,
 } from '../analysis/monitoring.js';
-import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
+import { startMonitoring } from './monitor-common.js';
+import { eachModule } from './module-jobs.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
 import { readScalerWindows, SCALER, scalerBaseline, setTrigger } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniRequiredText, iniText } from './values.js';
 
 /**
@@ -82,7 +80,17 @@ function reportText(m: ActiveModule, pmts: PmtMon[], cur: CurrentCheck): string 
   return lines.join('\n');
 }
 
-async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<ModuleMon> {
+interface Readings {
+  n: number;
+  slo: Float64Array;
+  pressure: Float64Array;
+  timeS: Float64Array;
+  baselines: Float64Array;
+  counts: Uint32Array[];
+}
+
+/** `n_repeat` times: the slow-control ADCs and the pressure, the baselines, FIR scaler windows. */
+async function readModule(ctx: TaskContext, p: P, m: ActiveModule): Promise<Readings> {
   const n = p.n_repeat * ONLINE_MON.readsPerRepeat;
   const slo = new Float64Array(n * 16);
   const pressure = new Float64Array(n);
@@ -108,29 +116,20 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       for (const ch of [0, 1]) counts[ch].set(c[ch], r * ONLINE_MON.readsPerRepeat);
     }
   });
-  const reads = Array.from({ length: n }, (_, k) => slo.subarray(k * 16, k * 16 + 16));
-  const cur = currentCheck(reads);
-  const rates = counts.map((c) => deadTimeCorrectedRates(c, SCALER.periodUs / 1e6, SCALER.deadtimeCycles / 240e6));
-  const setPoints = await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)));
-  const pmts: PmtMon[] = PMTS.map((pmt, ch) => {
-    const setPointV = setPoints[ch];
-    return {
-      pmt,
-      setPointV,
-      hv: hvCheck(
-        reads.map((r) => r[8 + 2 * ch]),
-        setPointV,
-      ),
-      baselineAdc: Array.from({ length: p.n_repeat }, (_, r) => baselines[r * 2 + ch]),
-      dark: darkRateSummary(rates[ch]),
-    };
-  });
-  const pressureHpa = meanStd(pressure).mean;
-  const temperatureC = meanStd(reads.map((r) => r[7])).mean;
-  const powerW = meanStd(cur.powerW).mean;
-  const ok = pmts.every((x) => x.hv.valOk && x.hv.stdOk) && cur.fails.length === 0;
+  return { n, slo, pressure, timeS, baselines, counts };
+}
 
-  const file = path.join(dir, `${m.serial}.hdf5`);
+/** The module's readings as HDF5, with what they were taken with. */
+async function writeMonitorFile(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  file: string,
+  r: Readings,
+  pmts: PmtMon[],
+  cur: CurrentCheck,
+): Promise<void> {
+  const { n, slo, pressure, timeS, baselines, counts } = r;
   const time = new Date(ctx.ws.clock.now()).toISOString();
   await writeHdf5(file, {
     attrs: {
@@ -165,6 +164,34 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       },
     },
   });
+}
+
+async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<ModuleMon> {
+  const { n, slo, pressure, timeS, baselines, counts } = await readModule(ctx, p, m);
+  const reads = Array.from({ length: n }, (_, k) => slo.subarray(k * 16, k * 16 + 16));
+  const cur = currentCheck(reads);
+  const rates = counts.map((c) => deadTimeCorrectedRates(c, SCALER.periodUs / 1e6, SCALER.deadtimeCycles / 240e6));
+  const setPoints = await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)));
+  const pmts: PmtMon[] = PMTS.map((pmt, ch) => {
+    const setPointV = setPoints[ch];
+    return {
+      pmt,
+      setPointV,
+      hv: hvCheck(
+        reads.map((r) => r[8 + 2 * ch]),
+        setPointV,
+      ),
+      baselineAdc: Array.from({ length: p.n_repeat }, (_, r) => baselines[r * 2 + ch]),
+      dark: darkRateSummary(rates[ch]),
+    };
+  });
+  const pressureHpa = meanStd(pressure).mean;
+  const temperatureC = meanStd(reads.map((r) => r[7])).mean;
+  const powerW = meanStd(cur.powerW).mean;
+  const ok = pmts.every((x) => x.hv.valOk && x.hv.stdOk) && cur.fails.length === 0;
+
+  const file = path.join(dir, `${m.serial}.hdf5`);
+  await writeMonitorFile(ctx, p, m, file, { n, slo, pressure, timeS, baselines, counts }, pmts, cur);
   const key = await addEntry(ctx.ws, m.jsonFile, 'OnlineMon', {
     Folder: dir,
     Filename: file,
@@ -207,33 +234,21 @@ export const kind: TaskKind<P> = {
   listed: false,
   estimateS: (p, m) => 60 + p.n_repeat * Math.ceil(Math.max(1, m) / 4) * 45,
   async run(ctx, p) {
-    const modules = [...ctx.modules];
-    if (!modules.length) throw new Error('online_mon: the run has no active modules');
-    await laserOff(ctx);
-    const log = failureLog(ctx, 'online_mon');
-    await hvToSetPoints(ctx, modules, log.fail);
-    const dir = newDataDir(ctx.ws.home.dataDir, 'online_mon', ctx.ws.clock.now());
-    const todo = modules.filter((m) => !log.has(m));
+    const { log, dir, todo } = await startMonitoring(ctx, 'online_mon', 'online_mon');
     const out: ModuleMon[] = [];
-    await runLanes(wirePairLanes(todo), 4, async (m) => {
-      ctx.signal.throwIfAborted();
-      try {
-        const r = await monitorModule(ctx, p, m, dir);
-        out.push(r);
-        ctx.progress(out.length / todo.length, `${m.serial}: ${r.ok ? 'OK' : 'FAILED'}`);
-        ctx.emit({
-          level: r.ok ? 'info' : 'warn',
-          kind: 'monitor.online',
-          message: r.report,
-          audience: r.ok ? 'channel' : 'people',
-          data: { port: m.port, hvStatus: p.hv_status, ok: r.ok },
-        });
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        log.fail(m, e);
-      }
+    await eachModule(ctx, todo, { jobs: 4, log }, async (m) => {
+      const r = await monitorModule(ctx, p, m, dir);
+      out.push(r);
+      ctx.progress(out.length / todo.length, `${m.serial}: ${r.ok ? 'OK' : 'FAILED'}`);
+      ctx.emit({
+        level: r.ok ? 'info' : 'warn',
+        kind: 'monitor.online',
+        message: r.report,
+        audience: r.ok ? 'channel' : 'people',
+        data: { port: m.port, hvStatus: p.hv_status, ok: r.ok },
+      });
     });
-    if (!out.length) throw new Error(`online_mon monitored no module: ${log.failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!out.length) throw new Error(`online_mon monitored no module: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port);
     const rows: ResultInput[] = out.flatMap((x) => [
       ...x.pmts.flatMap((q) => [

@@ -5,7 +5,6 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { recordResults } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
 import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
@@ -15,8 +14,9 @@ import { measureBaseline } from './pmt-baseline.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
-import type { ActiveModule, TaskContext, TaskKind } from './types.js';
+import type { TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
+import { eachModule, failureLog } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
@@ -122,20 +122,9 @@ export const kind: TaskKind<P> = {
     const filters = filterPair(st, p.f_strength);
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('run_timing: the run has no active modules');
-    const failures: Array<{ port: number; serial: string; error: string }> = [];
-    const failed = (m: ActiveModule) => failures.some((f) => f.port === m.port);
-    const fail = (m: ActiveModule, e: unknown) => {
-      if (failed(m)) return;
-      const error = (e as Error).message;
-      failures.push({ port: m.port, serial: m.serial, error });
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.timing.module-failed',
-        message: `run_timing: ${m.serial} (port ${m.port}) was not measured: ${error}`,
-        audience: 'channel',
-        data: { port: m.port },
-      });
-    };
+    const log = failureLog(ctx, { kind: 'measure.timing.module-failed', task: 'run_timing', verb: 'was not measured', once: true });
+    const { failures, fail } = log;
+    const failed = log.has;
     const dir = newDataDir(ws.home.dataDir, 'tts', ws.clock.now());
     const baselines = new Map<string, { baselineAdc: number; hvVolts: number }>();
     const icms = new Map<string, IcmClient>();
@@ -148,19 +137,14 @@ export const kind: TaskKind<P> = {
       await withLaserLab(ctx, async (lab) => {
         await hvUpAll(ctx, modules, fail);
         // baselines at DAC 30000 with the laser off
-        await runLanes(wirePairLanes(modules.filter((m) => !failed(m))), p.n_jobs, async (m) => {
-          try {
-            await withSession(st.daq_host, m.port, async (s) => {
-              for (const ch of [0, 1] as const) {
-                const baselineAdc = await measureBaseline(s, ch, m, TIMING);
-                const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
-                baselines.set(`${m.port}/${ch}`, { baselineAdc, hvVolts });
-              }
-            });
-          } catch (e) {
-            rethrowUnlessModuleFault(ctx, e);
-            fail(m, e);
-          }
+        await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
+          await withSession(st.daq_host, m.port, async (s) => {
+            for (const ch of [0, 1] as const) {
+              const baselineAdc = await measureBaseline(s, ch, m, TIMING);
+              const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
+              baselines.set(`${m.port}/${ch}`, { baselineAdc, hvVolts });
+            }
+          });
         });
 
         const tt = await IcebootSession.openAddress(st.tabletop.address, { name: 'tabletop board' });
@@ -221,8 +205,7 @@ export const kind: TaskKind<P> = {
 
     const ref = tabletop as Board | null;
     const measured = boards.filter((x) => !failed(x.m!));
-    if (!ref || !measured.length)
-      throw new Error(`run_timing measured no module: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
+    if (!ref || !measured.length) throw new Error(`run_timing measured no module: ${log.summary()}`);
     const pmts = await analyse(ctx, p, dir, ref, measured, baselines, filters);
     await recordResults(
       ws,

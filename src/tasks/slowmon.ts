@@ -3,21 +3,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
 import { TARGET_GAIN } from '../analysis/gain.js';
-import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
-import { recordResults, type ResultInput } from '../records/results.js';
 import { addEntry } from '../records/entries.js';
-import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
-import type { PmtChannel } from '../lab/iceboot/session.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { setHvAndWait } from './gain-acquire.js';
 import { speAtHv, type SpePoint } from './gain-check.js';
-import { failureLog, hvToSetPoints, laserOff } from './monitor-common.js';
-import { darkSteps, thresholdFrom } from './monitor-pmt.js';
+import { finishMonitoring, monitorRounds, startMonitoring, type MonitorRound } from './monitor-common.js';
+import { darkSteps, thresholdFrom, type DarkSteps } from './monitor-pmt.js';
 import { hvSetPoint, PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
-import type { ActiveModule, TaskKind } from './types.js';
-import { rethrowUnlessModuleFault } from './module-errors.js';
+import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniInt } from './values.js';
 
 /**
@@ -69,6 +64,134 @@ export function hvFor1e7(hvVolts: number, gain: number, k: number): number {
   return Math.round(Math.min(SLOWMON.hvBoundsVolts[1], Math.max(SLOWMON.hvBoundsVolts[0], v)));
 }
 
+interface Calibration {
+  before: SpePoint;
+  hvBefore: number;
+  k: number;
+  kFrom: string;
+  hvNew: number;
+}
+
+/** The quick calibration of both PMTs: one SPE point at the present HV, the new V(1e7) from it. */
+async function calibrate(ctx: TaskContext, p: P, s: IcebootSession, m: ActiveModule, i: number, dir: string): Promise<Calibration[]> {
+  const cal: Calibration[] = [];
+  for (const ch of [0, 1] as PmtChannel[]) {
+    const pmt = PMTS[ch];
+    const hvBefore = i === 0 ? Math.round(await hvSetPoint(ctx.ws, m.jsonFile, pmt)) : Math.round((await s.hvReadback(ch)).hvVolts);
+    const before = await speAtHv(
+      ctx,
+      s,
+      m,
+      ch,
+      hvBefore,
+      p.n_gain_events,
+      path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_gain_${hvBefore}V_${i}.hdf5`),
+    );
+    const { k, from } = await knownExponent(ctx.ws, m, pmt);
+    cal.push({ before, hvBefore, k, kFrom: from, hvNew: hvFor1e7(hvBefore, before.gain, k) });
+  }
+  return cal;
+}
+
+/** The PMT's DarkrateTemperature entry of iteration `i`. */
+function addCheckEntry(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  pmt: PmtName,
+  x: { dir: string; i: number; c: Calibration; after: SpePoint; d: DarkSteps; pressureHpa: number; temperatureC: number },
+): Promise<string> {
+  const { dir, i, c, after, d, pressureHpa, temperatureC } = x;
+  return addEntry(
+    ctx.ws,
+    m.jsonFile,
+    'DarkrateTemperature',
+    {
+      Folder: dir,
+      Iteration: i,
+      use_fir: p.use_fir,
+      MainboardTemp: temperatureC,
+      Pressure: pressureHpa,
+      HVBefore: c.hvBefore,
+      GainBefore: c.before.gain,
+      GainFitExp: c.k,
+      GainFitExpFrom: c.kFrom,
+      HV1e7Gain: c.hvNew,
+      Gain: after.gain,
+      SPEPeakCharge: after.peakPc,
+      Baseline: after.baselineAdc,
+      Threshold: d.thresholdAdc,
+      DarkRateMeanHz: d.darkRateHz,
+      DarkRateStdHz: d.darkRateStdHz,
+      DtRateHz: d.dt.data.analysis.rateHz,
+      CorrelatedFraction: d.dt.data.analysis.correlatedFraction,
+      GainFilename: after.file,
+      ScalerFilename: d.scalerFile,
+      DtFilename: d.dt.file,
+      TaskId: ctx.task.id,
+    },
+    pmt,
+  );
+}
+
+/** One PMT at its new HV: a gain check, scalers, Δt, the entry and the rows. */
+async function checkPmt(
+  ctx: TaskContext,
+  p: P,
+  s: IcebootSession,
+  m: ActiveModule,
+  ch: PmtChannel,
+  i: number,
+  c: Calibration,
+  before: { pressureHpa: number; temperatureC: number },
+  a: MonitorRound,
+): Promise<void> {
+  const { dir, trigger } = a;
+  const { pressureHpa, temperatureC } = before;
+  const pmt = PMTS[ch];
+  const at = { port: m.port, serial: m.serial, pmt };
+  const after = await speAtHv(
+    ctx,
+    s,
+    m,
+    ch,
+    c.hvNew,
+    p.n_check_events,
+    path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_check_${c.hvNew}V_${i}.hdf5`),
+  );
+  const d = await darkSteps(ctx, s, m, ch, {
+    trigger,
+    thresholdAdc: await thresholdFrom(ctx.ws, m, ch, after),
+    baselineAdc: after.baselineAdc,
+    nRuns: p.n_runs,
+    nDtEvents: p.n_dt_events,
+    dir,
+    tag: `${i}`,
+  });
+  const tempAfterC = await s.temperatureC();
+  const key = await addCheckEntry(ctx, p, m, pmt, { dir, i, c, after, d, pressureHpa, temperatureC: (temperatureC + tempAfterC) / 2 });
+  const t = (temperatureC + tempAfterC) / 2;
+  a.rows.push(
+    { ...at, name: 'gain.check', value: after.gain, detail: { hvVolts: c.hvNew, hvBefore: c.hvBefore, temperatureC: t } },
+    { ...at, name: darkRateGoalpost(trigger, t), value: d.darkRateHz, detail: { temperatureC: t, iteration: i } },
+    { ...at, name: 'dt.rate', value: d.dt.data.analysis.rateHz, detail: { temperatureC: t } },
+  );
+  a.summary.push({
+    ...at,
+    iteration: i,
+    temperatureC: t,
+    hvBefore: c.hvBefore,
+    hvNew: c.hvNew,
+    gain: after.gain,
+    darkRateHz: d.darkRateHz,
+    key,
+  });
+  ctx.progress(
+    a.summary.length / (2 * a.modules * p.max_i),
+    `${where(m, pmt)}: V(1e7) ${c.hvBefore} -> ${c.hvNew} V, ${d.darkRateHz.toFixed(0)} Hz at ${t.toFixed(1)} °C`,
+  );
+}
+
 export const kind: TaskKind<P> = {
   name: 'slowmon',
   summary: 'gain-scan monitoring while the temperature changes (new HV at 1e7, scalers, delta-t)',
@@ -79,136 +202,28 @@ export const kind: TaskKind<P> = {
     60 +
     p.max_i * rounds(m, p.n_jobs) * (15 + 2 * ((p.n_gain_events + p.n_check_events) / 1000 + p.n_runs * 0.1 + p.n_dt_events / 1500 + 10)),
   async run(ctx, p) {
-    const modules = [...ctx.modules];
-    if (!modules.length) throw new Error('slowmon: the run has no active modules');
     const trigger: TriggerType = p.use_fir ? 'fir' : 'adc';
-    await laserOff(ctx);
-    const log = failureLog(ctx, 'slowmon');
-    await hvToSetPoints(ctx, modules, log.fail);
-    const dir = newDataDir(ctx.ws.home.dataDir, 'slowmon', ctx.ws.clock.now());
-    const todo = modules.filter((m) => !log.has(m));
-    const rows: ResultInput[] = [];
-    const summary: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < p.max_i; i++) {
-      await runLanes(wirePairLanes(todo), p.n_jobs, async (m) => {
-        ctx.signal.throwIfAborted();
-        try {
-          await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-            const pressureHpa = await s.pressure();
-            const temperatureC = await s.temperatureC();
-            // calibration on both PMTs, then both new HVs at once (one wait)
-            const cal: Array<{ before: SpePoint; hvBefore: number; k: number; kFrom: string; hvNew: number }> = [];
-            for (const ch of [0, 1] as PmtChannel[]) {
-              const pmt = PMTS[ch];
-              const hvBefore =
-                i === 0 ? Math.round(await hvSetPoint(ctx.ws, m.jsonFile, pmt)) : Math.round((await s.hvReadback(ch)).hvVolts);
-              const before = await speAtHv(
-                ctx,
-                s,
-                m,
-                ch,
-                hvBefore,
-                p.n_gain_events,
-                path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_gain_${hvBefore}V_${i}.hdf5`),
-              );
-              const { k, from } = await knownExponent(ctx.ws, m, pmt);
-              cal.push({ before, hvBefore, k, kFrom: from, hvNew: hvFor1e7(hvBefore, before.gain, k) });
-            }
-            await setHvAndWait(
-              ctx,
-              s,
-              cal.map((c, ch) => ({ ch: ch as PmtChannel, hvVolts: c.hvNew })),
-            );
-            for (const ch of [0, 1] as PmtChannel[]) {
-              const pmt = PMTS[ch];
-              const at = { port: m.port, serial: m.serial, pmt };
-              const c = cal[ch];
-              const after = await speAtHv(
-                ctx,
-                s,
-                m,
-                ch,
-                c.hvNew,
-                p.n_check_events,
-                path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}_check_${c.hvNew}V_${i}.hdf5`),
-              );
-              const d = await darkSteps(ctx, s, m, ch, {
-                trigger,
-                thresholdAdc: await thresholdFrom(ctx.ws, m, ch, after),
-                baselineAdc: after.baselineAdc,
-                nRuns: p.n_runs,
-                nDtEvents: p.n_dt_events,
-                dir,
-                tag: `${i}`,
-              });
-              const tempAfterC = await s.temperatureC();
-              const key = await addEntry(
-                ctx.ws,
-                m.jsonFile,
-                'DarkrateTemperature',
-                {
-                  Folder: dir,
-                  Iteration: i,
-                  use_fir: p.use_fir,
-                  MainboardTemp: (temperatureC + tempAfterC) / 2,
-                  Pressure: pressureHpa,
-                  HVBefore: c.hvBefore,
-                  GainBefore: c.before.gain,
-                  GainFitExp: c.k,
-                  GainFitExpFrom: c.kFrom,
-                  HV1e7Gain: c.hvNew,
-                  Gain: after.gain,
-                  SPEPeakCharge: after.peakPc,
-                  Baseline: after.baselineAdc,
-                  Threshold: d.thresholdAdc,
-                  DarkRateMeanHz: d.darkRateHz,
-                  DarkRateStdHz: d.darkRateStdHz,
-                  DtRateHz: d.dt.data.analysis.rateHz,
-                  CorrelatedFraction: d.dt.data.analysis.correlatedFraction,
-                  GainFilename: after.file,
-                  ScalerFilename: d.scalerFile,
-                  DtFilename: d.dt.file,
-                  TaskId: ctx.task.id,
-                },
-                pmt,
-              );
-              const t = (temperatureC + tempAfterC) / 2;
-              rows.push(
-                { ...at, name: 'gain.check', value: after.gain, detail: { hvVolts: c.hvNew, hvBefore: c.hvBefore, temperatureC: t } },
-                { ...at, name: darkRateGoalpost(trigger, t), value: d.darkRateHz, detail: { temperatureC: t, iteration: i } },
-                { ...at, name: 'dt.rate', value: d.dt.data.analysis.rateHz, detail: { temperatureC: t } },
-              );
-              summary.push({
-                ...at,
-                iteration: i,
-                temperatureC: t,
-                hvBefore: c.hvBefore,
-                hvNew: c.hvNew,
-                gain: after.gain,
-                darkRateHz: d.darkRateHz,
-                key,
-              });
-              ctx.progress(
-                summary.length / (2 * todo.length * p.max_i),
-                `${where(m, pmt)}: V(1e7) ${c.hvBefore} -> ${c.hvNew} V, ${d.darkRateHz.toFixed(0)} Hz at ${t.toFixed(1)} °C`,
-              );
-            }
-            rows.push({
-              port: m.port,
-              serial: m.serial,
-              name: 'monitor.pressure',
-              value: pressureHpa,
-              detail: { temperatureC, iteration: i },
-            });
-          });
-        } catch (e) {
-          rethrowUnlessModuleFault(ctx, e);
-          log.fail(m, e);
-        }
+    const mon = await startMonitoring(ctx, 'slowmon', 'slowmon');
+    const a: MonitorRound = { dir: mon.dir, trigger, modules: mon.todo.length, rows: [], summary: [] };
+    await monitorRounds(ctx, mon, { jobs: p.n_jobs, maxI: p.max_i }, async (s, m, i) => {
+      const pressureHpa = await s.pressure();
+      const temperatureC = await s.temperatureC();
+      // calibration on both PMTs, then both new HVs at once (one wait)
+      const cal = await calibrate(ctx, p, s, m, i, mon.dir);
+      await setHvAndWait(
+        ctx,
+        s,
+        cal.map((c, ch) => ({ ch: ch as PmtChannel, hvVolts: c.hvNew })),
+      );
+      for (const ch of [0, 1] as PmtChannel[]) await checkPmt(ctx, p, s, m, ch, i, cal[ch], { pressureHpa, temperatureC }, a);
+      a.rows.push({
+        port: m.port,
+        serial: m.serial,
+        name: 'monitor.pressure',
+        value: pressureHpa,
+        detail: { temperatureC, iteration: i },
       });
-    }
-    if (!summary.length) throw new Error(`slowmon monitored no PMT: ${log.failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
-    await recordResults(ctx.ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'slowmon', folder: dir }, rows);
-    return { folder: dir, pmts: summary, failures: log.failures };
+    });
+    return finishMonitoring(ctx, 'slowmon', mon, a.rows, a.summary);
   },
 };
