@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DROPPED, markHandled, pauseState, pendingRequests, type OperatorRequest } from './operator-queue.js';
 import { excludeModule, type RunScope } from './task-runner.js';
+import { runModule } from '../station/runs.js';
 
 /**
  * The master's side of the operator requests: at each task boundary it carries out what people
@@ -56,7 +57,7 @@ export function operatorControl(scope: RunScope, stop: AbortController, configPa
       .executeTakeFirst();
     if (!m || m.state === 'active') return `${DROPPED}: not excluded`;
     await ws.db.updateTable('modules').set({ state: 'active', state_reason: null }).where('id', '=', m.id).execute();
-    scope.modules.push({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file });
+    scope.modules.push(runModule(m));
     scope.modules.sort((a, b) => a.port - b.port);
     scope.emit({
       level: 'info',
