@@ -98,11 +98,10 @@ async function addConditionEvents(ws: Workspace, out: Environment): Promise<void
 
 /** The mainboard temperatures recorded with the results. */
 async function addMainboardTemperatures(ws: Workspace, out: Environment): Promise<void> {
-  const st = ws.station;
   const results = await ws.db
     .selectFrom('results')
     .select(['degg_serial', 'detail', 'created_at', 'id'])
-    .where('station', '=', st.name)
+    .where('station', '=', ws.station.name)
     .where('detail', 'like', '%temperatureC%')
     .orderBy('id', 'desc')
     .limit(LIMIT)

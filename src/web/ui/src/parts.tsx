@@ -90,3 +90,20 @@ export function TextInput({
 }) {
   return <input aria-label={label} placeholder={placeholder} value={value} size={size} onChange={(e) => onChange(e.target.value)} />;
 }
+
+/** A text area whose value is kept in the page's state. */
+export function TextArea({
+  label,
+  placeholder,
+  value,
+  rows,
+  onChange,
+}: {
+  label: string;
+  placeholder: string;
+  value: string;
+  rows: number;
+  onChange: (v: string) => void;
+}) {
+  return <textarea aria-label={label} rows={rows} placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />;
+}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { postJson } from '../api';
 import { useSession } from '../Login';
-import { Pending, TableHead, useJson } from '../parts';
+import { Pending, TableHead, TextArea, useJson } from '../parts';
 import type { PageProps } from '../route-types';
 import type { LogbookEntry, NewRunForm } from '../types';
 
@@ -41,13 +41,7 @@ export function NewRun({ params }: PageProps) {
           <input type="checkbox" aria-label="laser power supply on" checked={laser} onChange={(e) => setLaser(e.target.checked)} /> The
           laser power supply is on
         </label>
-        <textarea
-          aria-label="remarks"
-          rows={4}
-          placeholder="Remarks (Markdown)"
-          value={remarks}
-          onChange={(e) => setRemarks(e.target.value)}
-        />
+        <TextArea label="remarks" rows={4} placeholder="Remarks (Markdown)" value={remarks} onChange={setRemarks} />
         {posted ? (
           <p className="pass" data-testid="form-posted">
             Posted to the logbook as entry #{posted.id}. <a href="#/logbook">Open the logbook</a>
