@@ -23,15 +23,10 @@ async function runMeasurement<P extends Record<string, unknown>>(
   quiet: RegExp | undefined,
 ): Promise<MeasureOutcome> {
   const { standaloneContext } = await import('../engine/standalone.js');
-  const { activeModules, findRun, latestRun } = await import('../station/runs.js');
+  const { activeRunModules, findRun, latestRun } = await import('../station/runs.js');
   const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
   if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
-  const modules = (await activeModules(ws, run.id)).map((m) => ({
-    port: m.port,
-    serial: m.degg_serial,
-    wirePair: m.wire_pair,
-    jsonFile: m.json_file,
-  }));
+  const modules = await activeRunModules(ws, run.id);
   if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
   const parsed = kind.params.safeParse(raw);
   if (!parsed.success)

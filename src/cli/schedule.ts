@@ -53,54 +53,56 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .description('validate a schedule and list its tasks with estimated durations; nothing runs')
     .argument('<config>', 'schedule file (icefat format or the original create_fat_config.py output)')
     .option('--json', 'print JSON')
-    .action(async (config, opts, cmd) => {
-      const { catalogue } = await import('../tasks/catalogue.js');
-      const { checkSchedule, estimateSchedule, formatDurationS, formatProblem, groupWarnings } = await import('../fat/schedule/parse.js');
-      const cat = catalogue();
-      const r = checkSchedule(config, cat);
-      const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
-      const nModules = modules ?? DEFAULT_MODULES;
-      const est = estimateSchedule(r.schedule, cat, nModules);
-      const s = r.schedule;
-      const ok = r.problems.length === 0;
-      emit(
-        opts.json,
-        {
-          ok,
-          file: s.file,
-          format: s.format,
-          hash: s.hash,
-          constants: s.constants,
-          modules: nModules,
-          tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS })),
-          totalS: est.totalS,
-          problems: r.problems.map((p) => ({ ...p, text: formatProblem(p) })),
-          warnings: s.warnings.map((w) => ({ ...w, text: formatProblem(w) })),
-        },
-        () => {
-          const width = String(Math.max(0, s.tasks.length - 1)).length;
-          const lines = [
-            `Schedule ${config} (${s.format} format, ${s.tasks.length} tasks, run file ${s.constants.runFile || '?'}):`,
-            ...s.tasks.map(
-              (t, i) =>
-                `  [${String(t.index).padStart(width)}] ${t.section} (${t.kind})${t.runBackup ? ' +backup' : ''}  ~${formatDurationS(est.tasks[i].estimateS)}`,
-            ),
-            `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
-          ];
-          if (s.warnings.length)
-            lines.push(
-              '',
-              `${s.warnings.length} warning(s): the original did other than this file says; icefat does what it says:`,
-              ...groupWarnings(s.warnings).map((w) => '  ' + w),
-            );
-          if (!ok)
-            lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...r.problems.map((p) => '  ' + formatProblem(p)));
-          else lines.push('The schedule is valid.');
-          return lines;
-        },
-      );
-      if (!ok) throw new CliError(`${config}: ${r.problems.length} problem(s), nothing can run`);
-    });
+    .action(async (config, opts, cmd) => scheduleCheck(cmd, config, opts));
+}
+
+async function scheduleCheck(cmd: AnyCommand, config: string, opts: { json?: boolean }): Promise<void> {
+  const { catalogue } = await import('../tasks/catalogue.js');
+  const { checkSchedule, estimateSchedule, formatDurationS, formatProblem, groupWarnings } = await import('../fat/schedule/parse.js');
+  const cat = catalogue();
+  const r = checkSchedule(config, cat);
+  const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
+  const nModules = modules ?? DEFAULT_MODULES;
+  const est = estimateSchedule(r.schedule, cat, nModules);
+  const s = r.schedule;
+  const ok = r.problems.length === 0;
+  emit(
+    opts.json,
+    {
+      ok,
+      file: s.file,
+      format: s.format,
+      hash: s.hash,
+      constants: s.constants,
+      modules: nModules,
+      tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS })),
+      totalS: est.totalS,
+      problems: r.problems.map((p) => ({ ...p, text: formatProblem(p) })),
+      warnings: s.warnings.map((w) => ({ ...w, text: formatProblem(w) })),
+    },
+    () => {
+      const width = String(Math.max(0, s.tasks.length - 1)).length;
+      const lines = [
+        `Schedule ${config} (${s.format} format, ${s.tasks.length} tasks, run file ${s.constants.runFile || '?'}):`,
+        ...s.tasks.map(
+          (t, i) =>
+            `  [${String(t.index).padStart(width)}] ${t.section} (${t.kind})${t.runBackup ? ' +backup' : ''}  ~${formatDurationS(est.tasks[i].estimateS)}`,
+        ),
+        `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
+      ];
+      if (s.warnings.length)
+        lines.push(
+          '',
+          `${s.warnings.length} warning(s): the original did other than this file says; icefat does what it says:`,
+          ...groupWarnings(s.warnings).map((w) => '  ' + w),
+        );
+      if (!ok)
+        lines.push('', `${r.problems.length} problem(s), the schedule cannot run:`, ...r.problems.map((p) => '  ' + formatProblem(p)));
+      else lines.push('The schedule is valid.');
+      return lines;
+    },
+  );
+  if (!ok) throw new CliError(`${config}: ${r.problems.length} problem(s), nothing can run`);
 }
 
 interface RunRef {

@@ -21,60 +21,7 @@ export function registerSim(program: Command<[], { home?: string }>): void {
       [] as Fault[],
     )
     .option('--domnet <mode>', '"standin": D-Egg ports open when `fat setup` starts DomNet (default); "auto": open at once', 'standin')
-    .action(async (opts, cmd) => {
-      if (opts.domnet !== 'standin' && opts.domnet !== 'auto')
-        throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
-      const { ensureHome } = await import('../station/workspace.js');
-      const { registryToml } = await import('../station/registry.js');
-      const { loadStation } = await import('../lab/station.js');
-      const { startSimLab } = await import('../sim/lab.js');
-      const { simRegistry } = await import('../fat/sim-registry.js');
-      const dir = homeDir(cmd);
-      const stationFile = `${dir}/station.toml`;
-      const fresh = !fs.existsSync(stationFile);
-      const seed = opts.seed ?? 1;
-      const basePort = opts.basePort ?? 5000;
-      const timeScale = opts.timeScale ?? 1;
-      const warnings: string[] = [];
-      if (!fresh) {
-        const station = loadStation(stationFile);
-        if (station.sim && (station.sim.base_port !== basePort || station.sim.seed !== seed)) {
-          warnings.push(
-            `note: ${stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`,
-          );
-        }
-        if (station.clock.time_scale !== timeScale) {
-          warnings.push(
-            `note: ${stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`,
-          );
-        }
-      }
-      // the lab first: one that cannot start leaves no station file pointing at it
-      const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.fault, domnet: opts.domnet });
-      const home = ensureHome(dir, { seed, basePort, timeScale });
-      if (!fs.existsSync(home.registryFile)) fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
-      const p = lab.ports;
-      const lines = [
-        `Simulated FAT lab, seed ${seed}, lab time x${timeScale}, on 127.0.0.1 (home ${home.dir})`,
-        ...[0, 1, 2, 3].map(
-          (wp) =>
-            `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`,
-        ),
-        `  tabletop board ${p.tabletop}, its ICM ${p.tabletopIcm}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
-        `  filter wheels ${p.filterWheel(0)}, ${p.filterWheel(1)}; thermometer ${p.thermometer}; humidity ${p.humidity(0)}, ${p.humidity(1)}; freezer ${p.freezer}`,
-        `  control http://127.0.0.1:${p.control}/ (truth, faults, state)`,
-        ...(opts.fault.length ? [`  faults: ${opts.fault.map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind)).join(', ')}`] : []),
-        ...warnings,
-        'Press Ctrl+C to stop.',
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await lab.close();
-      process.stdout.write('simulated lab stopped\n');
-    });
+    .action(async (opts, cmd) => simStart(homeDir(cmd), opts));
 
   sim
     .command('truth')
@@ -182,4 +129,77 @@ function formatTruth(truth: unknown): string {
     `port  D-Egg           camera  id    dark rate   noise  hot  LED/ms`,
     ...cameras,
   ].join('\n');
+}
+
+interface SimStartOptions {
+  seed?: number;
+  timeScale?: number;
+  basePort?: number;
+  fault: Fault[];
+  domnet: string;
+}
+
+async function simStart(dir: string, opts: SimStartOptions): Promise<void> {
+  if (opts.domnet !== 'standin' && opts.domnet !== 'auto') throw new CliError(`--domnet must be "standin" or "auto", not "${opts.domnet}"`);
+  const { ensureHome } = await import('../station/workspace.js');
+  const { registryToml } = await import('../station/registry.js');
+  const { startSimLab } = await import('../sim/lab.js');
+  const { simRegistry } = await import('../fat/sim-registry.js');
+  const stationFile = `${dir}/station.toml`;
+  const fresh = !fs.existsSync(stationFile);
+  const seed = opts.seed ?? 1;
+  const basePort = opts.basePort ?? 5000;
+  const timeScale = opts.timeScale ?? 1;
+  const warnings = await simStationWarnings(stationFile, fresh, seed, basePort, timeScale);
+  // the lab first: one that cannot start leaves no station file pointing at it
+  const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.fault, domnet: opts.domnet });
+  const home = ensureHome(dir, { seed, basePort, timeScale });
+  if (!fs.existsSync(home.registryFile)) fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
+  const p = lab.ports;
+  const lines = [
+    `Simulated FAT lab, seed ${seed}, lab time x${timeScale}, on 127.0.0.1 (home ${home.dir})`,
+    ...[0, 1, 2, 3].map(
+      (wp) =>
+        `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`,
+    ),
+    `  tabletop board ${p.tabletop}, its ICM ${p.tabletopIcm}; function generator SCPI ${p.scpi}, Prologix ${p.prologix}`,
+    `  filter wheels ${p.filterWheel(0)}, ${p.filterWheel(1)}; thermometer ${p.thermometer}; humidity ${p.humidity(0)}, ${p.humidity(1)}; freezer ${p.freezer}`,
+    `  control http://127.0.0.1:${p.control}/ (truth, faults, state)`,
+    ...(opts.fault.length ? [`  faults: ${opts.fault.map((f) => (f.target ? `${f.kind}:${f.target}` : f.kind)).join(', ')}`] : []),
+    ...warnings,
+    'Press Ctrl+C to stop.',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await lab.close();
+  process.stdout.write('simulated lab stopped\n');
+}
+
+/** Where an existing station file describes another lab than the one starting. */
+async function simStationWarnings(
+  stationFile: string,
+  fresh: boolean,
+  seed: number,
+  basePort: number,
+  timeScale: number,
+): Promise<string[]> {
+  const { loadStation } = await import('../lab/station.js');
+  const warnings: string[] = [];
+  if (!fresh) {
+    const station = loadStation(stationFile);
+    if (station.sim && (station.sim.base_port !== basePort || station.sim.seed !== seed)) {
+      warnings.push(
+        `note: ${stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`,
+      );
+    }
+    if (station.clock.time_scale !== timeScale) {
+      warnings.push(
+        `note: ${stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`,
+      );
+    }
+  }
+  return warnings;
 }

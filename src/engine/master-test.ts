@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Workspace } from '../station/workspace.js';
 import { verifyModule } from '../station/module-link.js';
+import { activeRunModules } from '../station/runs.js';
 import { runName } from '../records/run-files.js';
 import { estimateSchedule, formatDurationS, type Schedule } from '../fat/schedule/parse.js';
 import { catalogue } from '../tasks/catalogue.js';
@@ -34,15 +35,7 @@ export async function testSchedule(
     audience: 'channel',
   });
 
-  const modules = (
-    await ws.db
-      .selectFrom('modules')
-      .select(['port', 'degg_serial', 'wire_pair', 'json_file'])
-      .where('run_id', '=', run.id)
-      .where('state', '=', 'active')
-      .orderBy('port')
-      .execute()
-  ).map((m) => ({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file }));
+  const modules = await activeRunModules(ws, run.id);
   const checks = await Promise.all(modules.map((m) => verifyModule(ws.station.daq_host, m.port, ws.station.expected.fpga_version)));
   checks.forEach((c, i) => {
     reportFlashes(emit, modules[i], c);

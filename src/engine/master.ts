@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Workspace } from '../station/workspace.js';
 import { verifyModule } from '../station/module-link.js';
+import { activeRunModules } from '../station/runs.js';
 import { catalogue, findKind, type Catalogue } from '../tasks/catalogue.js';
 import { groupWarnings, parseSchedule, type Schedule } from '../fat/schedule/parse.js';
 import { runName } from '../records/run-files.js';
@@ -274,14 +275,7 @@ async function freshSchedule(m: Session): Promise<void> {
 /** Connectivity test: every module of the run answers; returns what the tasks run in. */
 async function checkConnectivity(m: Session): Promise<RunScope> {
   const { ws, opts, run, emit } = m;
-  const rows = await ws.db
-    .selectFrom('modules')
-    .selectAll()
-    .where('run_id', '=', run.id)
-    .where('state', '=', 'active')
-    .orderBy('port')
-    .execute();
-  const modules: ActiveModule[] = rows.map((r) => ({ port: r.port, serial: r.degg_serial, wirePair: r.wire_pair, jsonFile: r.json_file }));
+  const modules: ActiveModule[] = await activeRunModules(ws, run.id);
   const scope: RunScope = {
     ws,
     run: m.runRef,

@@ -63,69 +63,8 @@ export async function requestAction(ws: Workspace, req: ActionRequest): Promise<
   const master = lease && !lease.dead;
   const pending = await pendingRequests(ws, run.id);
   const paused = await pauseState(ws, run.id);
-  const noMaster = `no master is running on station ${ws.station.name}`;
   const who = `${by} (${HOW[via]})`;
-
-  let target: string | null = null;
-  let message: string;
-  let appliedNow: string | undefined;
-  switch (action) {
-    case 'pause':
-      if (!master) throw new OperatorActionError(`${noMaster}: there is nothing to pause`);
-      if (paused)
-        throw new OperatorActionError(
-          `run ${run.run_number} is already paused by ${paused.by}${paused.reason ? ` (${paused.reason})` : ''}: resume it with \`fat resume\``,
-        );
-      if (pending.some((r) => r.action === 'abort'))
-        throw new OperatorActionError(`run ${run.run_number} is being aborted: nothing to pause`);
-      message = `${who} paused run ${run.run_number}: ${reason}. The master holds at the next task boundary; resume with \`fat resume\`.`;
-      break;
-    case 'resume':
-      if (!master)
-        throw new OperatorActionError(`${noMaster}: there is nothing to resume (start it with \`fat master CONFIG.ini --recover\`)`);
-      if (!paused) throw new OperatorActionError(`run ${run.run_number} is not paused: nothing to resume`);
-      message = `${who} resumed run ${run.run_number} (paused by ${paused.by}${paused.reason ? `: ${paused.reason}` : ''}).`;
-      break;
-    case 'abort': {
-      if (!master) throw new OperatorActionError(`${noMaster}: there is nothing to abort`);
-      const other = pending.find((r) => r.action === 'abort');
-      if (other) throw new OperatorActionError(`run ${run.run_number} is already being aborted by ${other.requested_by}: ${other.reason}`);
-      message = `${who} aborted run ${run.run_number}: ${reason}. The master stops at the next safe point, brings the lab to its safe state, and the run stays recoverable with --recover.`;
-      break;
-    }
-    case 'exclude':
-    case 'include': {
-      const m = await findModule(ws, run.id, run.run_number, req.target ?? '');
-      target = m.degg_serial;
-      const queued = pending.filter((r) => (r.action === 'exclude' || r.action === 'include') && r.target === target).pop();
-      const willBeExcluded = queued ? queued.action === 'exclude' : m.state === 'excluded';
-      const name = `D-Egg ${m.degg_serial} (port ${m.port})`;
-      if (action === 'exclude' && willBeExcluded)
-        throw new OperatorActionError(
-          `${name} is already excluded from run ${run.run_number}${m.state_reason ? `: ${m.state_reason}` : ''}`,
-        );
-      if (action === 'include' && !willBeExcluded) throw new OperatorActionError(`${name} is not excluded from run ${run.run_number}`);
-      const verb = action === 'exclude' ? 'excluded' : 'included again';
-      message = `${who} ${verb} ${name} ${action === 'exclude' ? 'from' : 'in'} run ${run.run_number}${reason ? `: ${reason}` : ''}`;
-      if (master) {
-        message += action === 'exclude' ? '. Tasks from the next one on skip it.' : '. Tasks from the next one on measure it.';
-      } else {
-        // no master to hand it to: the module record changes now, and a master started later reads it
-        await ws.db
-          .updateTable('modules')
-          .set(
-            action === 'exclude'
-              ? { state: 'excluded', state_reason: `excluded by ${by}: ${reason}` }
-              : { state: 'active', state_reason: null },
-          )
-          .where('id', '=', m.id)
-          .execute();
-        appliedNow = `${verb} (no master running: module record changed)`;
-        message += ` (no master is running: recorded on the module; a master started later ${action === 'exclude' ? 'skips' : 'measures'} it).`;
-      }
-      break;
-    }
-  }
+  const { target, message, appliedNow } = await decide({ ws, req, reason, run, master: Boolean(master), pending, paused, who });
 
   const now = nowIso(ws.clock.now());
   const request = await ws.db
@@ -147,4 +86,92 @@ export async function requestAction(ws: Workspace, req: ActionRequest): Promise<
   const level = action === 'resume' || action === 'include' ? 'info' : 'warn';
   await recordEvent(ws, run.id, level, `operator.${action}`, message, { requestId: request.id, by, via, reason, target });
   return { request, message };
+}
+
+interface Decision {
+  target: string | null;
+  message: string;
+  appliedNow?: string;
+}
+
+interface DecisionInput {
+  ws: Workspace;
+  req: ActionRequest;
+  reason: string | null;
+  run: NonNullable<Awaited<ReturnType<typeof currentRun>>>;
+  master: boolean;
+  pending: Awaited<ReturnType<typeof pendingRequests>>;
+  paused: Awaited<ReturnType<typeof pauseState>>;
+  who: string;
+}
+
+/** Whether the action can be taken now, and what it says; refusals throw OperatorActionError. */
+async function decide(d: DecisionInput): Promise<Decision> {
+  const { ws, req, reason, run, master, pending, paused, who } = d;
+  const { action } = req;
+  const noMaster = `no master is running on station ${ws.station.name}`;
+  switch (action) {
+    case 'pause': {
+      if (!master) throw new OperatorActionError(`${noMaster}: there is nothing to pause`);
+      if (paused)
+        throw new OperatorActionError(
+          `run ${run.run_number} is already paused by ${paused.by}${paused.reason ? ` (${paused.reason})` : ''}: resume it with \`fat resume\``,
+        );
+      if (pending.some((r) => r.action === 'abort'))
+        throw new OperatorActionError(`run ${run.run_number} is being aborted: nothing to pause`);
+      const message = `${who} paused run ${run.run_number}: ${reason}. The master holds at the next task boundary; resume with \`fat resume\`.`;
+      return { target: null, message };
+    }
+    case 'resume': {
+      if (!master)
+        throw new OperatorActionError(`${noMaster}: there is nothing to resume (start it with \`fat master CONFIG.ini --recover\`)`);
+      if (!paused) throw new OperatorActionError(`run ${run.run_number} is not paused: nothing to resume`);
+      const message = `${who} resumed run ${run.run_number} (paused by ${paused.by}${paused.reason ? `: ${paused.reason}` : ''}).`;
+      return { target: null, message };
+    }
+    case 'abort': {
+      if (!master) throw new OperatorActionError(`${noMaster}: there is nothing to abort`);
+      const other = pending.find((r) => r.action === 'abort');
+      if (other) throw new OperatorActionError(`run ${run.run_number} is already being aborted by ${other.requested_by}: ${other.reason}`);
+      const message = `${who} aborted run ${run.run_number}: ${reason}. The master stops at the next safe point, brings the lab to its safe state, and the run stays recoverable with --recover.`;
+      return { target: null, message };
+    }
+    case 'exclude':
+    case 'include':
+      return moduleChange(d, req.target ?? '');
+  }
+}
+
+/** Exclude or include a module: refused when it is already so; changed at once when no master runs. */
+async function moduleChange(d: DecisionInput, targetArg: string): Promise<Decision> {
+  const { ws, req, reason, run, master, pending, who } = d;
+  const { action, by } = req;
+  const m = await findModule(ws, run.id, run.run_number, targetArg);
+  const target = m.degg_serial;
+  const queued = pending.filter((r) => (r.action === 'exclude' || r.action === 'include') && r.target === target).pop();
+  const willBeExcluded = queued ? queued.action === 'exclude' : m.state === 'excluded';
+  const name = `D-Egg ${m.degg_serial} (port ${m.port})`;
+  if (action === 'exclude' && willBeExcluded)
+    throw new OperatorActionError(`${name} is already excluded from run ${run.run_number}${m.state_reason ? `: ${m.state_reason}` : ''}`);
+  if (action === 'include' && !willBeExcluded) throw new OperatorActionError(`${name} is not excluded from run ${run.run_number}`);
+  const verb = action === 'exclude' ? 'excluded' : 'included again';
+  let message = `${who} ${verb} ${name} ${action === 'exclude' ? 'from' : 'in'} run ${run.run_number}${reason ? `: ${reason}` : ''}`;
+  if (master) {
+    message += action === 'exclude' ? '. Tasks from the next one on skip it.' : '. Tasks from the next one on measure it.';
+  } else {
+    // no master to hand it to: the module record changes now, and a master started later reads it
+    await ws.db
+      .updateTable('modules')
+      .set(
+        action === 'exclude'
+          ? { state: 'excluded', state_reason: `excluded by ${by}: ${reason}` }
+          : { state: 'active', state_reason: null },
+      )
+      .where('id', '=', m.id)
+      .execute();
+    const appliedNow = `${verb} (no master running: module record changed)`;
+    message += ` (no master is running: recorded on the module; a master started later ${action === 'exclude' ? 'skips' : 'measures'} it).`;
+    return { target, message, appliedNow };
+  }
+  return { target, message };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DROPPED, markHandled, pauseState, pendingRequests, type OperatorRequest } from './operator-queue.js';
 import { excludeModule, type RunScope } from './task-runner.js';
+import { runModule } from '../station/runs.js';
 
 /**
  * The master's side of the operator requests: at each task boundary it carries out what people
@@ -24,119 +25,139 @@ export interface OperatorControl {
   close(): void;
 }
 
-export function operatorControl(scope: RunScope, stop: AbortController, configPath: string): OperatorControl {
-  const { ws, run } = scope;
-  const resumeHint = 'resume with `fat resume` (or the dashboard), or stop with `fat abort --reason TEXT`';
-  let announcedPause = false;
+const RESUME_HINT = 'resume with `fat resume` (or the dashboard), or stop with `fat abort --reason TEXT`';
 
-  const abortFor = (r: OperatorRequest) => {
-    if (!stop.signal.aborted) stop.abort(new OperatorAbort(r));
+/** What a master's operator control keeps between task boundaries. */
+interface Hold {
+  scope: RunScope;
+  stop: AbortController;
+  announcedPause: boolean;
+}
+
+export function operatorControl(scope: RunScope, stop: AbortController, configPath: string): OperatorControl {
+  const h: Hold = { scope, stop, announcedPause: false };
+  const watcher = watchForAborts(h);
+  return {
+    atBoundary: () => holdAtBoundary(h, configPath),
+    close: () => clearInterval(watcher),
   };
-  // a task that honours the signal (waits, scans) stops at its next safe point; the rest at the end
+}
+
+function abortFor(h: Hold, r: OperatorRequest): void {
+  if (!h.stop.signal.aborted) h.stop.abort(new OperatorAbort(r));
+}
+
+/** A task that honours the signal (waits, scans) stops at its next safe point; the rest at the end. */
+function watchForAborts(h: Hold): ReturnType<typeof setInterval> {
+  const { ws, run } = h.scope;
   let looking = false;
   const watcher = setInterval(() => {
-    if (looking || stop.signal.aborted) return;
+    if (looking || h.stop.signal.aborted) return;
     looking = true;
     void pendingRequests(ws, run.id)
       .then((rs) => {
         const a = rs.find((r) => r.action === 'abort');
-        if (a) abortFor(a);
+        if (a) abortFor(h, a);
       })
       .catch(() => undefined)
       .finally(() => (looking = false));
   }, REQUEST_POLL_MS);
   watcher.unref();
+  return watcher;
+}
 
-  async function include(r: OperatorRequest): Promise<string> {
-    const m = await ws.db
-      .selectFrom('modules')
-      .selectAll()
-      .where('run_id', '=', run.id)
-      .where('degg_serial', '=', r.target ?? '')
-      .executeTakeFirst();
-    if (!m || m.state === 'active') return `${DROPPED}: not excluded`;
-    await ws.db.updateTable('modules').set({ state: 'active', state_reason: null }).where('id', '=', m.id).execute();
-    scope.modules.push({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file });
-    scope.modules.sort((a, b) => a.port - b.port);
-    scope.emit({
-      level: 'info',
-      kind: 'module.included',
-      message: `D-Egg ${m.degg_serial} on port ${m.port} takes part again from the next task on (included by ${r.requested_by})`,
-      audience: 'people',
-      data: { port: m.port, by: r.requested_by },
-    });
-    return 'included';
-  }
-
-  async function handle(r: OperatorRequest): Promise<void> {
-    switch (r.action) {
-      case 'abort':
-        abortFor(r);
-        return;
-      case 'exclude': {
-        const m = scope.modules.find((x) => x.serial === r.target);
-        if (!m) {
-          await markHandled(ws, r.id, `${DROPPED}: already excluded`);
-          return;
-        }
-        await excludeModule(scope, m.port, `excluded by ${r.requested_by} (${r.via}): ${r.reason ?? 'no reason given'}`);
-        await markHandled(ws, r.id, 'excluded');
-        return;
-      }
-      case 'include':
-        await markHandled(ws, r.id, await include(r));
-        return;
-      case 'pause':
-        await markHandled(ws, r.id, 'paused');
-        announcedPause = true;
-        scope.emit({
-          level: 'warn',
-          kind: 'run.paused',
-          message: `Run ${run.number} paused at the task boundary by ${r.requested_by}: ${r.reason ?? 'no reason given'}. The master holds; ${resumeHint}.`,
-          audience: 'people',
-          data: { requestId: r.id, by: r.requested_by },
-        });
-        return;
-      case 'resume':
-        await markHandled(ws, r.id, 'resumed');
-        announcedPause = false;
-        scope.emit({
-          level: 'info',
-          kind: 'run.resumed',
-          message: `Run ${run.number} resumed by ${r.requested_by}; continuing the schedule.`,
-          audience: 'channel',
-          data: { requestId: r.id, by: r.requested_by },
-        });
-        return;
+/** Carries out pending requests; returns once the run is not paused (throws when stopped). */
+async function holdAtBoundary(h: Hold, configPath: string): Promise<void> {
+  const { scope, stop } = h;
+  const { ws, run } = scope;
+  for (;;) {
+    stop.signal.throwIfAborted();
+    for (const r of await pendingRequests(ws, run.id)) {
+      await handleRequest(h, r);
+      stop.signal.throwIfAborted();
     }
+    const p = await pauseState(ws, run.id);
+    if (!p) return;
+    if (!h.announcedPause) {
+      // paused before this master started (it crashed or was stopped while paused)
+      h.announcedPause = true;
+      scope.emit({
+        level: 'warn',
+        kind: 'run.paused',
+        message: `Run ${run.number} is still paused by ${p.by} (since ${p.requestedAt}): ${p.reason ?? 'no reason given'}. The master (${configPath}) holds; ${RESUME_HINT}.`,
+        audience: 'people',
+      });
+    }
+    // people act in wall time; the lease heartbeat keeps the station held meanwhile
+    await sleep(REQUEST_POLL_MS, undefined, { signal: stop.signal }).catch(() => stop.signal.throwIfAborted());
   }
+}
 
-  return {
-    async atBoundary() {
-      for (;;) {
-        stop.signal.throwIfAborted();
-        for (const r of await pendingRequests(ws, run.id)) {
-          await handle(r);
-          stop.signal.throwIfAborted();
-        }
-        const p = await pauseState(ws, run.id);
-        if (!p) return;
-        if (!announcedPause) {
-          // paused before this master started (it crashed or was stopped while paused)
-          announcedPause = true;
-          scope.emit({
-            level: 'warn',
-            kind: 'run.paused',
-            message: `Run ${run.number} is still paused by ${p.by} (since ${p.requestedAt}): ${p.reason ?? 'no reason given'}. The master (${configPath}) holds; ${resumeHint}.`,
-            audience: 'people',
-          });
-        }
-        // people act in wall time; the lease heartbeat keeps the station held meanwhile
-        await sleep(REQUEST_POLL_MS, undefined, { signal: stop.signal }).catch(() => stop.signal.throwIfAborted());
+async function includeModule(scope: RunScope, r: OperatorRequest): Promise<string> {
+  const { ws, run } = scope;
+  const m = await ws.db
+    .selectFrom('modules')
+    .selectAll()
+    .where('run_id', '=', run.id)
+    .where('degg_serial', '=', r.target ?? '')
+    .executeTakeFirst();
+  if (!m || m.state === 'active') return `${DROPPED}: not excluded`;
+  await ws.db.updateTable('modules').set({ state: 'active', state_reason: null }).where('id', '=', m.id).execute();
+  scope.modules.push(runModule(m));
+  scope.modules.sort((a, b) => a.port - b.port);
+  scope.emit({
+    level: 'info',
+    kind: 'module.included',
+    message: `D-Egg ${m.degg_serial} on port ${m.port} takes part again from the next task on (included by ${r.requested_by})`,
+    audience: 'people',
+    data: { port: m.port, by: r.requested_by },
+  });
+  return 'included';
+}
+
+async function handleRequest(h: Hold, r: OperatorRequest): Promise<void> {
+  const { scope } = h;
+  const { ws, run } = scope;
+  switch (r.action) {
+    case 'abort':
+      abortFor(h, r);
+      return;
+    case 'exclude': {
+      const m = scope.modules.find((x) => x.serial === r.target);
+      if (!m) {
+        await markHandled(ws, r.id, `${DROPPED}: already excluded`);
+        return;
       }
-    },
-    close: () => clearInterval(watcher),
-  };
+      await excludeModule(scope, m.port, `excluded by ${r.requested_by} (${r.via}): ${r.reason ?? 'no reason given'}`);
+      await markHandled(ws, r.id, 'excluded');
+      return;
+    }
+    case 'include':
+      await markHandled(ws, r.id, await includeModule(scope, r));
+      return;
+    case 'pause':
+      await markHandled(ws, r.id, 'paused');
+      h.announcedPause = true;
+      scope.emit({
+        level: 'warn',
+        kind: 'run.paused',
+        message: `Run ${run.number} paused at the task boundary by ${r.requested_by}: ${r.reason ?? 'no reason given'}. The master holds; ${RESUME_HINT}.`,
+        audience: 'people',
+        data: { requestId: r.id, by: r.requested_by },
+      });
+      return;
+    case 'resume':
+      await markHandled(ws, r.id, 'resumed');
+      h.announcedPause = false;
+      scope.emit({
+        level: 'info',
+        kind: 'run.resumed',
+        message: `Run ${run.number} resumed by ${r.requested_by}; continuing the schedule.`,
+        audience: 'channel',
+        data: { requestId: r.id, by: r.requested_by },
+      });
+      return;
+  }
 }
 
 /** Pending aborts addressed to a master that died before it saw them are not for the new one. */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type PgBoss from 'pg-boss';
 import { ScaledClock } from '../clock/clock.js';
 import { homePaths, type Workspace } from '../station/workspace.js';
+import { activeRunModules } from '../station/runs.js';
 import { loadStation } from '../lab/station.js';
 import { enqueueSlack } from '../notify/slack-outbox.js';
 import { eventRow } from '../notify/store-sink.js';
@@ -168,13 +169,7 @@ async function jobContext(
     .where('id', '=', d.taskId)
     .executeTakeFirst();
   if (!task) throw new Error(`job ${jobId}: run ${run.run_number} of station ${d.station} has no task with id ${d.taskId}`);
-  const modules = await ws.db
-    .selectFrom('modules')
-    .select(['port', 'degg_serial', 'wire_pair', 'json_file'])
-    .where('run_id', '=', run.id)
-    .where('state', '=', 'active')
-    .orderBy('port')
-    .execute();
+  const modules = await activeRunModules(ws, run.id);
   const pending: Array<Promise<unknown>> = [];
   const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => {
     const ev: FatEvent = { ...e, timeMs: ws.clock.now(), runId: run.id };
@@ -191,7 +186,7 @@ async function jobContext(
   const ctx: TaskContext = {
     ws,
     run: { id: run.id, number: run.run_number, runFile: run.run_file },
-    modules: modules.map((m) => ({ port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file })),
+    modules,
     task: { id: task.id, index: task.idx, section: task.section, kind: task.kind, attempt: task.attempts },
     recovering: false,
     signal,

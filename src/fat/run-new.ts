@@ -47,21 +47,7 @@ export async function createRun(
   const comment = opts.comment.trim();
   if (!comment) throw new RunSetupError('a run needs a comment (--comment TEXT): it goes into the run file and the FAT logbook');
   const registry = loadRegistry(ws.home.registryFile);
-  const host = ws.station.daq_host;
-
-  const ports = servedPorts(ws);
-  const probes = await Promise.allSettled(ports.map((p) => readIdentity(host, p)));
-  const found: ModuleIdentity[] = [];
-  const missing: Array<{ port: number; error: string }> = [];
-  probes.forEach((r, i) =>
-    r.status === 'fulfilled' ? found.push(r.value) : missing.push({ port: ports[i], error: (r.reason as Error).message }),
-  );
-  for (const p of ws.station.domnet.instances.flatMap((inst) =>
-    Array.from({ length: ws.station.domnet.devices_per_wire_pair }, (_, d) => inst.base_port + d),
-  )) {
-    if (!ports.includes(p)) missing.push({ port: p, error: 'its DomNet instance is not running (fat setup)' });
-  }
-  missing.sort((a, b) => a.port - b.port);
+  const { ports, found, missing } = await probeModules(ws);
   if (!found.length) throw new RunSetupError(`no D-Egg answered on ports ${ports.join(', ') || '(none)'}: run \`fat setup\` first`);
   if (missing.length && !opts.allowMissing && !(await opts.confirmMissing?.(missing))) {
     throw new RunSetupError(
@@ -71,19 +57,7 @@ export async function createRun(
     );
   }
 
-  const problems: string[] = [];
-  const entries = new Map<number, RegistryEntry>();
-  for (const m of found) {
-    const e = findByIcmId(registry, m.icmId);
-    if (!e) problems.push(`port ${m.port}: ICM ID ${m.icmId} is not in ${ws.home.registryFile}; add the module to the registry`);
-    else entries.set(m.port, e);
-    if (m.fpgaVersion !== ws.station.expected.fpga_version) {
-      problems.push(
-        `port ${m.port}: FPGA version ${m.fpgaVersion}, expected ${ws.station.expected.fpga_version}; run \`fat setup\` to reflash`,
-      );
-    }
-  }
-  if (problems.length) throw new RunSetupError(`no run was created:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  const entries = registryEntries(ws, registry, found);
 
   const maxDb = await ws.db
     .selectFrom('runs')
@@ -112,7 +86,66 @@ export async function createRun(
     });
 
   const operator = opts.operator ?? process.env.FAT_OPERATOR ?? process.env.USER ?? 'unknown';
-  const runId = await ws.db.transaction().execute(async (tx) => {
+  const runId = await insertRun(ws, { runNumber, comment, date, operator, runFile }, modules, found, entries);
+  for (const file of [runFile, ...modules.map((m) => m.jsonFile)]) await exportDoc(ws, file);
+  await recordEvent(
+    ws,
+    runId,
+    missing.length ? 'warn' : 'info',
+    'run.created',
+    `run ${runNumber} created with ${modules.length} D-Eggs: ${comment}`,
+    { missing },
+  );
+  return { runNumber, runId, runFile, date, comment, modules, missing };
+}
+
+/** Every served port asked who it is; the ports with no answer, or no DomNet instance running, missing. */
+async function probeModules(ws: Workspace) {
+  const host = ws.station.daq_host;
+  const ports = servedPorts(ws);
+  const probes = await Promise.allSettled(ports.map((p) => readIdentity(host, p)));
+  const found: ModuleIdentity[] = [];
+  const missing: Array<{ port: number; error: string }> = [];
+  probes.forEach((r, i) =>
+    r.status === 'fulfilled' ? found.push(r.value) : missing.push({ port: ports[i], error: (r.reason as Error).message }),
+  );
+  for (const p of ws.station.domnet.instances.flatMap((inst) =>
+    Array.from({ length: ws.station.domnet.devices_per_wire_pair }, (_, d) => inst.base_port + d),
+  )) {
+    if (!ports.includes(p)) missing.push({ port: p, error: 'its DomNet instance is not running (fat setup)' });
+  }
+  missing.sort((a, b) => a.port - b.port);
+  return { ports, found, missing };
+}
+
+/** The registry entry of each module by port; throws when one is unknown or has the wrong FPGA. */
+function registryEntries(ws: Workspace, registry: ReturnType<typeof loadRegistry>, found: ModuleIdentity[]): Map<number, RegistryEntry> {
+  const problems: string[] = [];
+  const entries = new Map<number, RegistryEntry>();
+  for (const m of found) {
+    const e = findByIcmId(registry, m.icmId);
+    if (!e) problems.push(`port ${m.port}: ICM ID ${m.icmId} is not in ${ws.home.registryFile}; add the module to the registry`);
+    else entries.set(m.port, e);
+    if (m.fpgaVersion !== ws.station.expected.fpga_version) {
+      problems.push(
+        `port ${m.port}: FPGA version ${m.fpgaVersion}, expected ${ws.station.expected.fpga_version}; run \`fat setup\` to reflash`,
+      );
+    }
+  }
+  if (problems.length) throw new RunSetupError(`no run was created:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return entries;
+}
+
+/** The rows and the JSON documents in one transaction; the run's id. */
+async function insertRun(
+  ws: Workspace,
+  r: { runNumber: number; comment: string; date: string; operator: string; runFile: string },
+  modules: NewRunModule[],
+  found: ModuleIdentity[],
+  entries: Map<number, RegistryEntry>,
+): Promise<number> {
+  const { runNumber, comment, date, operator, runFile } = r;
+  return ws.db.transaction().execute(async (tx) => {
     const run = await tx
       .insertInto('runs')
       .values({ station: ws.station.name, run_number: runNumber, comment, date, operator, run_file: runFile })
@@ -153,14 +186,4 @@ export async function createRun(
     ]);
     return run.id;
   });
-  for (const file of [runFile, ...modules.map((m) => m.jsonFile)]) await exportDoc(ws, file);
-  await recordEvent(
-    ws,
-    runId,
-    missing.length ? 'warn' : 'info',
-    'run.created',
-    `run ${runNumber} created with ${modules.length} D-Eggs: ${comment}`,
-    { missing },
-  );
-  return { runNumber, runId, runFile, date, comment, modules, missing };
 }

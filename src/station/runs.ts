@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database, ModuleTable } from '../store/schema.js';
+import type { Selectable } from 'kysely';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -53,4 +54,22 @@ export async function findRun(ws: Workspace, arg: string, scope: RunScope = 'sta
 /** The modules of a run still taking part (not excluded), by port. */
 export async function activeModules(ws: Workspace, runId: number) {
   return ws.db.selectFrom('modules').selectAll().where('run_id', '=', runId).where('state', '=', 'active').orderBy('port').execute();
+}
+
+/** A module of a run as the tasks see it (the shape of `ActiveModule` in tasks/types.ts). */
+export interface RunModule {
+  port: number;
+  serial: string;
+  wirePair: number;
+  jsonFile: string;
+}
+
+/** A `modules` row as a task's module. */
+export function runModule(m: Pick<Selectable<ModuleTable>, 'port' | 'degg_serial' | 'wire_pair' | 'json_file'>): RunModule {
+  return { port: m.port, serial: m.degg_serial, wirePair: m.wire_pair, jsonFile: m.json_file };
+}
+
+/** The modules of a run still taking part, by port, as the tasks see them. */
+export async function activeRunModules(ws: Workspace, runId: number): Promise<RunModule[]> {
+  return (await activeModules(ws, runId)).map(runModule);
 }

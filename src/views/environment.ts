@@ -33,6 +33,15 @@ export async function environment(ws: Workspace): Promise<Environment> {
     mainboard: [],
     conditions: [],
   };
+  await addCheckReadings(ws, out);
+  await addConditionEvents(ws, out);
+  await addMainboardTemperatures(ws, out);
+  return out;
+}
+
+/** Thermometer channels and humidity sensors as `fat check peripherals` read them. */
+async function addCheckReadings(ws: Workspace, out: Environment): Promise<void> {
+  const st = ws.station;
   const checks = await ws.db
     .selectFrom('check_results')
     .select(['id', 'subject', 'reading', 'created_at'])
@@ -60,6 +69,11 @@ export async function environment(ws: Workspace): Promise<Environment> {
         });
     }
   }
+}
+
+/** The master's condition readings, freezer set points and condition pauses. */
+async function addConditionEvents(ws: Workspace, out: Environment): Promise<void> {
+  const st = ws.station;
   const events = await ws.db
     .selectFrom('events')
     .select(['id', 'time', 'kind', 'message', 'data'])
@@ -80,10 +94,14 @@ export async function environment(ws: Workspace): Promise<Environment> {
       if (m) out.setPoints.push({ at: e.time, setPointC: Number(m[1]) });
     } else out.conditions.push({ at: e.time, kind: e.kind, message: e.message });
   }
+}
+
+/** The mainboard temperatures recorded with the results. */
+async function addMainboardTemperatures(ws: Workspace, out: Environment): Promise<void> {
   const results = await ws.db
     .selectFrom('results')
     .select(['degg_serial', 'detail', 'created_at', 'id'])
-    .where('station', '=', st.name)
+    .where('station', '=', ws.station.name)
     .where('detail', 'like', '%temperatureC%')
     .orderBy('id', 'desc')
     .limit(LIMIT)
@@ -97,5 +115,4 @@ export async function environment(ws: Workspace): Promise<Environment> {
     seen.add(key);
     out.mainboard.push({ at: r.created_at, serial: r.degg_serial, temperatureC: t });
   }
-  return out;
 }

@@ -80,44 +80,11 @@ export function fileLink(ws: Workspace, file: string | null): string | null {
 export async function runDetail(ws: Workspace, runArg: string): Promise<RunDetail> {
   const run = await findRun(ws, runArg, 'shown');
   const schedules = await ws.db.selectFrom('schedules').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
-  const tasks = schedules.length
-    ? await ws.db
-        .selectFrom('tasks')
-        .select([
-          'schedule_id',
-          'idx',
-          'section',
-          'kind',
-          'state',
-          'attempts',
-          'started_at',
-          'ended_at',
-          'error',
-          'progress',
-          'progress_note',
-        ])
-        .where(
-          'schedule_id',
-          'in',
-          schedules.map((s) => s.id),
-        )
-        .orderBy('schedule_id')
-        .orderBy('idx')
-        .execute()
-    : [];
-  const modules = await ws.db
-    .selectFrom('modules')
-    .select(['port', 'degg_serial', 'json_file'])
-    .where('run_id', '=', run.id)
-    .orderBy('port')
-    .execute();
-  const folders = await ws.db
-    .selectFrom('results')
-    .select('folder')
-    .distinct()
-    .where('run_id', '=', run.id)
-    .where('folder', 'is not', null)
-    .execute();
+  const tasks = await scheduleTasks(
+    ws,
+    schedules.map((s) => s.id),
+  );
+  const files = await runFiles(ws, run.id);
   const backups = await ws.db
     .selectFrom('backups')
     .select(['id', 'created_at', 'state', 'attempts', 'destination', 'snapshot_path', 'last_error', 'done_at'])
@@ -148,15 +115,45 @@ export async function runDetail(ws: Workspace, runArg: string): Promise<RunDetai
       tasks: tasks.filter((t) => t.schedule_id === s.id).map(({ schedule_id: _s, ...t }) => t),
     })),
     verdicts: await runVerdicts(ws, run.id),
-    files: [
-      ...modules.map((m) => ({
-        what: `D-Egg JSON of ${m.degg_serial} (port ${m.port})`,
-        path: m.json_file,
-        link: fileLink(ws, m.json_file),
-      })),
-      ...folders.map((f) => ({ what: 'raw data folder', path: f.folder!, link: null })),
-    ],
+    files,
     backups,
     log: log.reverse(),
   };
+}
+
+/** The tasks of these schedules, by schedule and index. */
+async function scheduleTasks(ws: Workspace, scheduleIds: number[]) {
+  if (!scheduleIds.length) return [];
+  return ws.db
+    .selectFrom('tasks')
+    .select(['schedule_id', 'idx', 'section', 'kind', 'state', 'attempts', 'started_at', 'ended_at', 'error', 'progress', 'progress_note'])
+    .where('schedule_id', 'in', scheduleIds)
+    .orderBy('schedule_id')
+    .orderBy('idx')
+    .execute();
+}
+
+/** A run's exported D-Egg files and raw data folders. */
+async function runFiles(ws: Workspace, runId: number): Promise<RunDetail['files']> {
+  const modules = await ws.db
+    .selectFrom('modules')
+    .select(['port', 'degg_serial', 'json_file'])
+    .where('run_id', '=', runId)
+    .orderBy('port')
+    .execute();
+  const folders = await ws.db
+    .selectFrom('results')
+    .select('folder')
+    .distinct()
+    .where('run_id', '=', runId)
+    .where('folder', 'is not', null)
+    .execute();
+  return [
+    ...modules.map((m) => ({
+      what: `D-Egg JSON of ${m.degg_serial} (port ${m.port})`,
+      path: m.json_file,
+      link: fileLink(ws, m.json_file),
+    })),
+    ...folders.map((f) => ({ what: 'raw data folder', path: f.folder!, link: null })),
+  ];
 }

@@ -74,9 +74,47 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
   app.get('/api/events', (c) => eventsStream(ws, c, opts.pollMs));
 
   const trustProxy = Boolean(opts.trustProxy);
+  app.use('*', smallBodies([{ method: 'POST', path: '/api/logbook' }]));
+
+  mountSession(app, ws, trustProxy);
+
+  app.post('/api/prompt/answer', requireUser(ws, 'answer'), async (c) => {
+    const body = parseAnswerBody(await jsonBody(c.req.raw));
+    if ('error' in body) return c.json({ error: body.error }, 400);
+    try {
+      const p = await answerOpenPrompt(ws, { answer: body.answer, reason: body.reason, by: c.var.user.name, via: 'web' });
+      return c.json({ answered: { id: p.id, message: p.message, answer: body.answer, by: c.var.user.name } });
+    } catch (e) {
+      if (e instanceof AnswerError) return c.json({ error: e.message }, 409);
+      throw e;
+    }
+  });
+
+  app.get('/files/*', (c) => {
+    const raw = new URL(c.req.url).pathname.replace(/^\/files\//, '');
+    const f = resolveHomeFile(ws.home, raw);
+    if (f.status !== 200) return c.json({ error: f.error }, f.status);
+    const body = Readable.toWeb(fs.createReadStream(f.file)) as ReadableStream;
+    return c.body(body, 200, { 'content-type': f.type, 'content-length': String(f.size), 'x-content-type-options': 'nosniff' });
+  });
+
+  app.route('/', logbookApi(ws));
+  app.route('/', accountsApi(ws, { policy: opts.signup ?? 'open', trustProxy }));
+  app.route('/', controlApi(ws));
+  app.route('/', jobsApi(ws));
+  app.route('/', stationsApi(ws));
+
+  app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  mountReadApi(app, ws);
+  mountDashboard(app);
+  return app;
+}
+
+/** Login (throttled by account and by address), logout and who is logged in. */
+function mountSession(app: Hono<AuthEnv>, ws: Workspace, trustProxy: boolean): void {
   const byAccount = new Throttle(5, LOGIN_WINDOW_MS);
   const byAddress = new Throttle(20, LOGIN_WINDOW_MS);
-  app.use('*', smallBodies([{ method: 'POST', path: '/api/logbook' }]));
 
   app.post('/api/login', async (c) => {
     const body = parseLoginBody(await jsonBody(c.req.raw));
@@ -110,36 +148,4 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
   });
 
   app.get('/api/me', requireUser(ws), (c) => c.json({ user: c.var.user.name, role: c.var.user.role } satisfies Session));
-
-  app.post('/api/prompt/answer', requireUser(ws, 'answer'), async (c) => {
-    const body = parseAnswerBody(await jsonBody(c.req.raw));
-    if ('error' in body) return c.json({ error: body.error }, 400);
-    try {
-      const p = await answerOpenPrompt(ws, { answer: body.answer, reason: body.reason, by: c.var.user.name, via: 'web' });
-      return c.json({ answered: { id: p.id, message: p.message, answer: body.answer, by: c.var.user.name } });
-    } catch (e) {
-      if (e instanceof AnswerError) return c.json({ error: e.message }, 409);
-      throw e;
-    }
-  });
-
-  app.get('/files/*', (c) => {
-    const raw = new URL(c.req.url).pathname.replace(/^\/files\//, '');
-    const f = resolveHomeFile(ws.home, raw);
-    if (f.status !== 200) return c.json({ error: f.error }, f.status);
-    const body = Readable.toWeb(fs.createReadStream(f.file)) as ReadableStream;
-    return c.body(body, 200, { 'content-type': f.type, 'content-length': String(f.size), 'x-content-type-options': 'nosniff' });
-  });
-
-  app.route('/', logbookApi(ws));
-  app.route('/', accountsApi(ws, { policy: opts.signup ?? 'open', trustProxy }));
-  app.route('/', controlApi(ws));
-  app.route('/', jobsApi(ws));
-  app.route('/', stationsApi(ws));
-
-  app.get('/metrics', async (c) => c.text(await metricsText(ws), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
-
-  mountReadApi(app, ws);
-  mountDashboard(app);
-  return app;
 }

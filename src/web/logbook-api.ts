@@ -103,20 +103,7 @@ async function readBody(c: Context): Promise<{ fields: Fields; files: NewAttachm
 
 export function logbookApi(ws: Workspace) {
   const app = new Hono<AuthEnv>();
-  // files only in multipart posts, and only after authentication (the route checks the user first)
-  const withFiles = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) =>
-      c.json(
-        {
-          error: `the request is larger than ${MAX_BODY_BYTES / 1048576} MiB: attach at most ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1048576} MiB, ${MAX_BODY_BYTES / 1048576} MiB together`,
-        },
-        413,
-      ),
-  });
-  const textOnly = limitBody(MAX_TEXT_BYTES, 'a logbook entry without files');
-  const limit: MiddlewareHandler = (c, next) =>
-    (c.req.header('content-type') ?? '').startsWith('multipart/form-data') ? withFiles(c, next) : textOnly(c, next);
+  const limit = postLimit();
 
   app.get('/api/logbook', async (c) => {
     try {
@@ -161,23 +148,7 @@ export function logbookApi(ws: Workspace) {
     }
   });
 
-  app.get('/api/logbook/attachments/:id', async (c) => {
-    const raw = c.req.param('id');
-    const row = /^\d+$/.test(raw) ? await attachmentRow(ws, Number(raw)) : undefined;
-    const file = row ? attachmentPath(ws.home, row.path) : undefined;
-    if (!row || !file) return c.json({ error: `there is no logbook attachment ${raw}` }, 404);
-    const body = Readable.toWeb(fs.createReadStream(file)) as ReadableStream;
-    const disposition = isInline(row.content_type) ? 'inline' : 'attachment';
-    return c.body(body, 200, {
-      'content-type': row.content_type,
-      'content-length': String(fs.statSync(file).size),
-      'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
-      'x-content-type-options': 'nosniff',
-      // an SVG or a PDF from someone's laptop must not run script in the dashboard's origin
-      'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
-      'cache-control': 'private, max-age=31536000, immutable',
-    });
-  });
+  app.get('/api/logbook/attachments/:id', (c) => serveAttachment(ws, c));
 
   app.get('/api/logbook/new-run-form', async (c) => {
     try {
@@ -187,26 +158,62 @@ export function logbookApi(ws: Workspace) {
     }
   });
 
-  app.post('/api/logbook/new-run-form', requireUser(ws, 'logbook'), async (c) => {
-    try {
-      const { fields } = await readBody(c);
-      const run = optRun(fields.run);
-      if (run === null) throw new LogbookError('"run": the run number of the form is needed');
-      if (typeof fields.laserPowerSupplyOn !== 'boolean')
-        throw new LogbookError('"laserPowerSupplyOn": true or false is needed (is the laser power supply on?)');
-      if (fields.remarks !== undefined && typeof fields.remarks !== 'string') throw new LogbookError('"remarks": must be text');
-      const entry = await submitNewRunForm(ws, {
-        run,
-        author: c.var.user.name,
-        laserPowerSupplyOn: fields.laserPowerSupplyOn,
-        remarks: typeof fields.remarks === 'string' ? fields.remarks : '',
-        tags: tagsOf(fields.tags),
-      });
-      return c.json(entry satisfies LogbookEntry, 201);
-    } catch (e) {
-      return fail(c, e);
-    }
-  });
+  app.post('/api/logbook/new-run-form', requireUser(ws, 'logbook'), (c) => postNewRunForm(ws, c));
 
   return app;
+}
+
+/** Files only in multipart posts, and only after authentication (the route checks the user first). */
+function postLimit(): MiddlewareHandler {
+  const withFiles = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      c.json(
+        {
+          error: `the request is larger than ${MAX_BODY_BYTES / 1048576} MiB: attach at most ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1048576} MiB, ${MAX_BODY_BYTES / 1048576} MiB together`,
+        },
+        413,
+      ),
+  });
+  const textOnly = limitBody(MAX_TEXT_BYTES, 'a logbook entry without files');
+  return (c, next) => ((c.req.header('content-type') ?? '').startsWith('multipart/form-data') ? withFiles(c, next) : textOnly(c, next));
+}
+
+async function serveAttachment(ws: Workspace, c: Context<AuthEnv, '/api/logbook/attachments/:id'>) {
+  const raw = c.req.param('id');
+  const row = /^\d+$/.test(raw) ? await attachmentRow(ws, Number(raw)) : undefined;
+  const file = row ? attachmentPath(ws.home, row.path) : undefined;
+  if (!row || !file) return c.json({ error: `there is no logbook attachment ${raw}` }, 404);
+  const body = Readable.toWeb(fs.createReadStream(file)) as ReadableStream;
+  const disposition = isInline(row.content_type) ? 'inline' : 'attachment';
+  return c.body(body, 200, {
+    'content-type': row.content_type,
+    'content-length': String(fs.statSync(file).size),
+    'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
+    'x-content-type-options': 'nosniff',
+    // an SVG or a PDF from someone's laptop must not run script in the dashboard's origin
+    'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+    'cache-control': 'private, max-age=31536000, immutable',
+  });
+}
+
+async function postNewRunForm(ws: Workspace, c: Context<AuthEnv>) {
+  try {
+    const { fields } = await readBody(c);
+    const run = optRun(fields.run);
+    if (run === null) throw new LogbookError('"run": the run number of the form is needed');
+    if (typeof fields.laserPowerSupplyOn !== 'boolean')
+      throw new LogbookError('"laserPowerSupplyOn": true or false is needed (is the laser power supply on?)');
+    if (fields.remarks !== undefined && typeof fields.remarks !== 'string') throw new LogbookError('"remarks": must be text');
+    const entry = await submitNewRunForm(ws, {
+      run,
+      author: c.var.user.name,
+      laserPowerSupplyOn: fields.laserPowerSupplyOn,
+      remarks: typeof fields.remarks === 'string' ? fields.remarks : '',
+      tags: tagsOf(fields.tags),
+    });
+    return c.json(entry satisfies LogbookEntry, 201);
+  } catch (e) {
+    return fail(c, e);
+  }
 }

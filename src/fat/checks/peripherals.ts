@@ -43,108 +43,19 @@ async function using<T extends { close(): Promise<void> }, R>(open: Promise<T>, 
 
 export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) => Promise<void>): Promise<CheckItem[]> {
   const st = ws.station;
-  const [lo, hi] = THERMOMETER_RANGE_C;
   const items: Array<Promise<CheckItem>> = [];
 
-  items.push(
-    item('thermometer (TM-947SD)', `4 channels, each ${lo}..${hi} °C`, () =>
-      using(Thermometer.connect(st.thermometer.address), async (t) => {
-        const r = await t.readAll();
-        const bad = Object.entries(r).filter(([, c]) => !(c >= lo && c <= hi));
-        const names = (ch: string) => st.thermometer.channels[ch] ?? `channel ${ch}`;
-        return {
-          reading: r,
-          instrument: { kind: 'thermometer', address: st.thermometer.address, identity: 'Lutron TM-947SD' },
-          ok: Object.keys(r).length === 4 && bad.length === 0,
-          message:
-            Object.entries(r)
-              .map(([ch, c]) => `${names(ch)} ${c.toFixed(1)} °C`)
-              .join(', ') + (bad.length ? `; implausible: ${bad.map(([ch]) => names(ch)).join(', ')}` : ''),
-        };
-      }),
-    ),
-  );
+  items.push(thermometerItem(st));
 
-  st.humidity.forEach((h) =>
-    items.push(
-      item(`humidity sensor ${h.name}`, 'relative humidity 0..100 %, temperature -60..45 °C', () =>
-        using(HumiditySensor.connect(h.address, { name: `humidity sensor ${h.name}` }), async (s) => {
-          const identity = await s.identify();
-          const r = await s.read();
-          const ok = r.relativeHumidityPct >= 0 && r.relativeHumidityPct <= 100 && r.temperatureC >= lo && r.temperatureC <= hi;
-          return {
-            reading: r,
-            ok,
-            message: `${r.relativeHumidityPct.toFixed(1)} %RH at ${r.temperatureC.toFixed(1)} °C`,
-            instrument: { kind: 'humidity', address: h.address, identity },
-          };
-        }),
-      ),
-    ),
-  );
+  st.humidity.forEach((h) => items.push(humidityItem(h)));
 
-  st.filter_wheels.forEach((w, i) =>
-    items.push(
-      item(`filter wheel ${i}`, `answers; ${w.strengths.length} positions as in station.toml`, () =>
-        using(FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths }), async (fw) => {
-          const id = await fw.identify();
-          const count = await fw.positionCount();
-          const pos = await fw.position();
-          const strength = await fw.strength();
-          const ok = count === w.strengths.length;
-          return {
-            reading: { identity: id, positions: count, position: pos, strength, strengths: fw.validStrengths() },
-            instrument: { kind: 'filter-wheel', address: w.address, identity: id },
-            ok,
-            message: ok
-              ? `${id}; position ${pos} (transmission ${strength}); strengths [${fw.validStrengths().join(', ')}]`
-              : `the wheel has ${count} positions but station.toml lists ${w.strengths.length} strengths`,
-          };
-        }),
-      ),
-    ),
-  );
+  st.filter_wheels.forEach((w, i) => items.push(filterWheelItem(w, i)));
 
-  items.push(
-    item('function generator (laser trigger)', 'identifies; output switches on and off; empty error queue', () =>
-      using(FunctionGenerator.connect(st.function_generator.address), async (fg) => {
-        const id = await fg.identify();
-        await fg.startup();
-        await clockSleep(2000);
-        const onAfterStartup = await fg.outputOn();
-        await fg.disableOutput();
-        const offAtEnd = !(await fg.outputOn());
-        const errors = await fg.errors();
-        const ok = onAfterStartup && offAtEnd && errors.length === 0;
-        return {
-          reading: { identity: id, onAfterStartup, offAtEnd, errors },
-          instrument: { kind: 'function-generator', address: st.function_generator.address, identity: id },
-          ok,
-          message: ok
-            ? `${id}; output switched on and off; laser left off`
-            : `${id}; ${!onAfterStartup ? 'output did not switch on; ' : ''}${!offAtEnd ? 'output did not switch off; ' : ''}${errors.map((e) => `error ${e.code} "${e.message}"`).join(', ')}`,
-        };
-      }),
-    ),
-  );
+  items.push(functionGeneratorItem(st, clockSleep));
 
   if (st.freezer.mode === 'controller' && st.freezer.address) {
     const address = st.freezer.address;
-    items.push(
-      item('freezer controller', 'answers with a set point and an air temperature', () =>
-        using(FreezerController.connect(address), async (f) => {
-          const identity = await f.identify();
-          const sp = await f.setpoint();
-          const t = await f.temperature();
-          return {
-            reading: { setpointC: sp, temperatureC: t },
-            instrument: { kind: 'freezer', address, identity },
-            ok: true,
-            message: `set point ${sp.toFixed(1)} °C, air ${t.toFixed(1)} °C`,
-          };
-        }),
-      ),
-    );
+    items.push(freezerItem(address));
   }
 
   const results = await Promise.all(items);
@@ -167,4 +78,102 @@ export async function checkPeripherals(ws: Workspace, clockSleep: (ms: number) =
     });
   }
   return results;
+}
+
+type Station = Workspace['station'];
+
+function thermometerItem(st: Station): Promise<CheckItem> {
+  const [lo, hi] = THERMOMETER_RANGE_C;
+  return item('thermometer (TM-947SD)', `4 channels, each ${lo}..${hi} °C`, () =>
+    using(Thermometer.connect(st.thermometer.address), async (t) => {
+      const r = await t.readAll();
+      const bad = Object.entries(r).filter(([, c]) => !(c >= lo && c <= hi));
+      const names = (ch: string) => st.thermometer.channels[ch] ?? `channel ${ch}`;
+      return {
+        reading: r,
+        instrument: { kind: 'thermometer', address: st.thermometer.address, identity: 'Lutron TM-947SD' },
+        ok: Object.keys(r).length === 4 && bad.length === 0,
+        message:
+          Object.entries(r)
+            .map(([ch, c]) => `${names(ch)} ${c.toFixed(1)} °C`)
+            .join(', ') + (bad.length ? `; implausible: ${bad.map(([ch]) => names(ch)).join(', ')}` : ''),
+      };
+    }),
+  );
+}
+
+function humidityItem(h: Station['humidity'][number]): Promise<CheckItem> {
+  const [lo, hi] = THERMOMETER_RANGE_C;
+  return item(`humidity sensor ${h.name}`, 'relative humidity 0..100 %, temperature -60..45 °C', () =>
+    using(HumiditySensor.connect(h.address, { name: `humidity sensor ${h.name}` }), async (s) => {
+      const identity = await s.identify();
+      const r = await s.read();
+      const ok = r.relativeHumidityPct >= 0 && r.relativeHumidityPct <= 100 && r.temperatureC >= lo && r.temperatureC <= hi;
+      return {
+        reading: r,
+        ok,
+        message: `${r.relativeHumidityPct.toFixed(1)} %RH at ${r.temperatureC.toFixed(1)} °C`,
+        instrument: { kind: 'humidity', address: h.address, identity },
+      };
+    }),
+  );
+}
+
+function filterWheelItem(w: Station['filter_wheels'][number], i: number): Promise<CheckItem> {
+  return item(`filter wheel ${i}`, `answers; ${w.strengths.length} positions as in station.toml`, () =>
+    using(FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths }), async (fw) => {
+      const id = await fw.identify();
+      const count = await fw.positionCount();
+      const pos = await fw.position();
+      const strength = await fw.strength();
+      const ok = count === w.strengths.length;
+      return {
+        reading: { identity: id, positions: count, position: pos, strength, strengths: fw.validStrengths() },
+        instrument: { kind: 'filter-wheel', address: w.address, identity: id },
+        ok,
+        message: ok
+          ? `${id}; position ${pos} (transmission ${strength}); strengths [${fw.validStrengths().join(', ')}]`
+          : `the wheel has ${count} positions but station.toml lists ${w.strengths.length} strengths`,
+      };
+    }),
+  );
+}
+
+function functionGeneratorItem(st: Station, clockSleep: (ms: number) => Promise<void>): Promise<CheckItem> {
+  return item('function generator (laser trigger)', 'identifies; output switches on and off; empty error queue', () =>
+    using(FunctionGenerator.connect(st.function_generator.address), async (fg) => {
+      const id = await fg.identify();
+      await fg.startup();
+      await clockSleep(2000);
+      const onAfterStartup = await fg.outputOn();
+      await fg.disableOutput();
+      const offAtEnd = !(await fg.outputOn());
+      const errors = await fg.errors();
+      const ok = onAfterStartup && offAtEnd && errors.length === 0;
+      return {
+        reading: { identity: id, onAfterStartup, offAtEnd, errors },
+        instrument: { kind: 'function-generator', address: st.function_generator.address, identity: id },
+        ok,
+        message: ok
+          ? `${id}; output switched on and off; laser left off`
+          : `${id}; ${!onAfterStartup ? 'output did not switch on; ' : ''}${!offAtEnd ? 'output did not switch off; ' : ''}${errors.map((e) => `error ${e.code} "${e.message}"`).join(', ')}`,
+      };
+    }),
+  );
+}
+
+function freezerItem(address: string): Promise<CheckItem> {
+  return item('freezer controller', 'answers with a set point and an air temperature', () =>
+    using(FreezerController.connect(address), async (f) => {
+      const identity = await f.identify();
+      const sp = await f.setpoint();
+      const t = await f.temperature();
+      return {
+        reading: { setpointC: sp, temperatureC: t },
+        instrument: { kind: 'freezer', address, identity },
+        ok: true,
+        message: `set point ${sp.toFixed(1)} °C, air ${t.toFixed(1)} °C`,
+      };
+    }),
+  );
 }

@@ -116,18 +116,7 @@ export async function checkVisibility(
   const failures: Array<{ port: number; serial: string; error: string }> = [];
   try {
     await Promise.all(wheels.map((w, i) => w.setStrength(VISIBILITY.filters[i])));
-    // HV up on every module at once, then one ramp wait, instead of one wait per module
-    progress(`setting HV on ${modules.length} D-Eggs and waiting ${VISIBILITY.hvRampS} s for the ramp`);
-    await Promise.all(
-      modules.map((m) =>
-        withSession(host, m.port, async (s) => {
-          for (const ch of [0, 1] as const) {
-            await s.enableHV(ch);
-            await s.setHV(ch, await hvSetPoint(ws, m.jsonFile, PMTS[ch]));
-          }
-        }).catch((e: Error) => failures.push({ port: m.port, serial: m.serial, error: e.message })),
-      ),
-    );
+    await raiseHv(ws, modules, failures, progress);
     await ws.clock.sleep(VISIBILITY.hvRampS * 1000);
     await fg.setShape('SQU');
     await fg.setAmplitude(3);
@@ -156,6 +145,30 @@ export async function checkVisibility(
   }
 
   pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
+  await recordEntries(ws, modules, pmts, opts.comment);
+  const items = visibilityItems(pmts, failures);
+  return { pmts, failures, items };
+}
+
+type Failure = { port: number; serial: string; error: string };
+
+/** HV up on every module at once (then one ramp wait, instead of one wait per module); a module that fails is noted. */
+async function raiseHv(ws: Workspace, modules: VisibilityModule[], failures: Failure[], progress: (l: string) => void): Promise<void> {
+  progress(`setting HV on ${modules.length} D-Eggs and waiting ${VISIBILITY.hvRampS} s for the ramp`);
+  await Promise.all(
+    modules.map((m) =>
+      withSession(ws.station.daq_host, m.port, async (s) => {
+        for (const ch of [0, 1] as const) {
+          await s.enableHV(ch);
+          await s.setHV(ch, await hvSetPoint(ws, m.jsonFile, PMTS[ch]));
+        }
+      }).catch((e: Error) => failures.push({ port: m.port, serial: m.serial, error: e.message })),
+    ),
+  );
+}
+
+/** The LaserVisibilityMeasurement entries of the D-Egg JSON documents. */
+async function recordEntries(ws: Workspace, modules: VisibilityModule[], pmts: PmtVisibility[], comment: string): Promise<void> {
   for (const p of pmts) {
     const m = modules.find((x) => x.port === p.port)!;
     await addEntry(
@@ -164,7 +177,7 @@ export async function checkVisibility(
       'LaserVisibilityMeasurement',
       {
         Folder: 'None',
-        Comment: opts.comment,
+        Comment: comment,
         HV: p.hvVolts,
         Threshold: p.thresholdAdc,
         Baseline: p.baselineAdc,
@@ -178,7 +191,10 @@ export async function checkVisibility(
       p.pmt,
     );
   }
-  const items: CheckItem[] = [
+}
+
+function visibilityItems(pmts: PmtVisibility[], failures: Failure[]): CheckItem[] {
+  return [
     ...pmts.map((p) => ({
       check: 'visibility',
       subject: `${p.serial} port ${p.port} channel ${p.channel} (${p.pmt})`,
@@ -198,5 +214,4 @@ export async function checkVisibility(
       message: f.error,
     })),
   ];
-  return { pmts, failures, items };
 }

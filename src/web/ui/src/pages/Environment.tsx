@@ -1,8 +1,7 @@
-import { useEffect, useMemo, useState } from 'react';
-import { getJson } from '../api';
-import { Chart } from '../Chart';
+import { useMemo } from 'react';
 import { useEvents } from '../events';
 import { fmtTime } from '../format';
+import { ChartOr, Pending, useJson } from '../parts';
 import type { Environment as Env } from '../types';
 import { timeChartOption, type TimeSeries } from '../../../../report/series-charts';
 
@@ -15,62 +14,9 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string, point: (x: T) => re
 /** Freezer temperature, thermometer channels and humidity over time, with set points and allowed bands. */
 export function Environment() {
   const live = useEvents(5);
-  const [env, setEnv] = useState<Env | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    getJson<Env>('/api/environment').then(setEnv, (e: Error) => setError(e.message));
-  }, [live.tick]);
-  const charts = useMemo(() => {
-    if (!env) return null;
-    const sp: TimeSeries = { name: 'freezer set point', step: true, points: env.setPoints.map((s) => [s.at, s.setPointC] as const) };
-    const last = env.setPoints[env.setPoints.length - 1];
-    const temp = [
-      ...groupBy(
-        env.thermometer,
-        (t) => t.name,
-        (t) => [t.at, t.temperatureC],
-      ),
-      ...(env.setPoints.length ? [sp] : []),
-    ];
-    const mb = groupBy(
-      env.mainboard,
-      (t) => t.serial,
-      (t) => [t.at, t.temperatureC],
-    );
-    return {
-      temperature: temp.length
-        ? timeChartOption('Freezer: thermometer channels and set point', 'temperature [°C]', temp, {
-            bands: last
-              ? [
-                  {
-                    label: `set point ±${env.bands.freezerBandC} °C`,
-                    low: last.setPointC - env.bands.freezerBandC,
-                    high: last.setPointC + env.bands.freezerBandC,
-                  },
-                ]
-              : [],
-          })
-        : null,
-      humidity: env.humidity.length
-        ? timeChartOption(
-            'Humidity',
-            'relative humidity [%]',
-            groupBy(
-              env.humidity,
-              (h) => h.sensor,
-              (h) => [h.at, h.relativeHumidityPct],
-            ),
-            {
-              bands: [{ label: 'allowed', low: 0, high: env.bands.humidityMaxPct }],
-              limits: [{ label: `limit ${env.bands.humidityMaxPct} %`, value: env.bands.humidityMaxPct }],
-            },
-          )
-        : null,
-      mainboard: mb.length ? timeChartOption('Mainboard temperatures of the D-Eggs', 'temperature [°C]', mb) : null,
-    };
-  }, [env]);
-  if (error) return <p className="error">{error}</p>;
-  if (!env || !charts) return <p className="muted">loading…</p>;
+  const { data: env, error } = useJson<Env>('/api/environment', [live.tick]);
+  const charts = useMemo(() => (env ? environmentCharts(env) : null), [env]);
+  if (error || !env || !charts) return <Pending error={error} />;
   return (
     <div data-testid="environment">
       <section className="card">
@@ -81,21 +27,17 @@ export function Environment() {
         </p>
       </section>
       <section className="card">
-        {charts.temperature ? (
-          <Chart option={charts.temperature} testId="freezer-chart" />
-        ) : (
-          <p className="muted">no thermometer readings or set points yet (`fat check peripherals` records them)</p>
-        )}
+        <ChartOr
+          option={charts.temperature}
+          testId="freezer-chart"
+          empty="no thermometer readings or set points yet (`fat check peripherals` records them)"
+        />
       </section>
       <section className="card">
-        {charts.humidity ? <Chart option={charts.humidity} testId="humidity-chart" /> : <p className="muted">no humidity readings yet</p>}
+        <ChartOr option={charts.humidity} testId="humidity-chart" empty="no humidity readings yet" />
       </section>
       <section className="card">
-        {charts.mainboard ? (
-          <Chart option={charts.mainboard} testId="mainboard-chart" />
-        ) : (
-          <p className="muted">no mainboard temperatures yet</p>
-        )}
+        <ChartOr option={charts.mainboard} testId="mainboard-chart" empty="no mainboard temperatures yet" />
       </section>
       <section className="card">
         <h2>Condition pauses</h2>
@@ -117,4 +59,53 @@ export function Environment() {
       </section>
     </div>
   );
+}
+
+function environmentCharts(env: Env) {
+  const sp: TimeSeries = { name: 'freezer set point', step: true, points: env.setPoints.map((s) => [s.at, s.setPointC] as const) };
+  const last = env.setPoints[env.setPoints.length - 1];
+  const temp = [
+    ...groupBy(
+      env.thermometer,
+      (t) => t.name,
+      (t) => [t.at, t.temperatureC],
+    ),
+    ...(env.setPoints.length ? [sp] : []),
+  ];
+  const mb = groupBy(
+    env.mainboard,
+    (t) => t.serial,
+    (t) => [t.at, t.temperatureC],
+  );
+  return {
+    temperature: temp.length
+      ? timeChartOption('Freezer: thermometer channels and set point', 'temperature [°C]', temp, {
+          bands: last
+            ? [
+                {
+                  label: `set point ±${env.bands.freezerBandC} °C`,
+                  low: last.setPointC - env.bands.freezerBandC,
+                  high: last.setPointC + env.bands.freezerBandC,
+                },
+              ]
+            : [],
+        })
+      : null,
+    humidity: env.humidity.length
+      ? timeChartOption(
+          'Humidity',
+          'relative humidity [%]',
+          groupBy(
+            env.humidity,
+            (h) => h.sensor,
+            (h) => [h.at, h.relativeHumidityPct],
+          ),
+          {
+            bands: [{ label: 'allowed', low: 0, high: env.bands.humidityMaxPct }],
+            limits: [{ label: `limit ${env.bands.humidityMaxPct} %`, value: env.bands.humidityMaxPct }],
+          },
+        )
+      : null,
+    mainboard: mb.length ? timeChartOption('Mainboard temperatures of the D-Eggs', 'temperature [°C]', mb) : null,
+  };
 }

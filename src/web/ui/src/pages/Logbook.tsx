@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { getJson, postForm, postJson } from '../api';
 import { useSession } from '../Login';
+import { TextArea, TextInput } from '../parts';
 import type { LogbookAnswer, LogbookEntry } from '../types';
 import { fmtSize } from './logbook-client';
 import { Markdown } from './markdown';
@@ -97,15 +98,9 @@ function NewEntry({ onPosted }: { onPosted: () => void }) {
       style={{ display: 'grid', gap: '0.4em', maxWidth: '760px' }}
     >
       <b>New entry</b>
-      <textarea
-        aria-label="entry text"
-        rows={5}
-        placeholder="What happened (Markdown)"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-      />
-      <input aria-label="entry tags" placeholder="tags, comma separated" value={tags} onChange={(e) => setTags(e.target.value)} />
-      <input aria-label="entry run" placeholder="run number (optional)" value={run} onChange={(e) => setRun(e.target.value)} />
+      <TextArea label="entry text" rows={5} placeholder="What happened (Markdown)" value={text} onChange={setText} />
+      <TextInput label="entry tags" placeholder="tags, comma separated" value={tags} onChange={setTags} />
+      <TextInput label="entry run" placeholder="run number (optional)" value={run} onChange={setRun} />
       <input aria-label="entry files" type="file" multiple ref={files} />
       <div>
         <button type="submit" disabled={busy}>

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { getJson } from '../api';
-import { Chart } from '../Chart';
 import { fmtNum, fmtTime, verdictClass } from '../format';
+import { ChartOr, ModuleState, Notes, Pending, TableHead, useJson } from '../parts';
 import type { PageProps } from '../route-types';
 import type { ModuleHistory, SpeAnswer } from '../types';
 import { gainChartOption } from '../../../../report/charts';
@@ -10,35 +10,10 @@ import { histogramChartOption, timeChartOption, xyChartOption } from '../../../.
 /** One D-Egg across runs: identity, verdicts, results, and its plots (the report's chart definitions). */
 export function Module({ params }: PageProps) {
   const serial = params.serial;
-  const [h, setH] = useState<ModuleHistory | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    getJson<ModuleHistory>(`/api/modules/${encodeURIComponent(serial)}`).then(setH, (e: Error) => setError(e.message));
-  }, [serial]);
+  const { data: h, error } = useJson<ModuleHistory>(`/api/modules/${encodeURIComponent(serial)}`);
   const charts = useMemo(() => (h ? moduleCharts(h) : null), [h]);
-  const [spe, setSpe] = useState<SpeAnswer | null>(null);
-  useEffect(() => {
-    getJson<SpeAnswer>(`/api/modules/${encodeURIComponent(serial)}/spe`).then(setSpe, (e: Error) =>
-      setSpe({ serial, run: 0, histograms: [], notes: [e.message] }),
-    );
-  }, [serial]);
-  const speChart = useMemo(
-    () =>
-      spe?.histograms.length
-        ? histogramChartOption(
-            `${serial}: SPE charge, run ${spe.run}`,
-            'charge [pC]',
-            spe.histograms.map((x) => ({
-              name: `${x.pmt} at ${x.hvVolts.toFixed(0)} V (${x.entries} waveforms)`,
-              centres: x.centresPc,
-              counts: x.counts,
-            })),
-          )
-        : null,
-    [spe, serial],
-  );
-  if (error) return <p className="error">{error}</p>;
-  if (!h || !charts) return <p className="muted">loading…</p>;
+  const { spe, speChart } = useSpe(serial);
+  if (error || !h || !charts) return <Pending error={error} />;
   const latest = h.runs[0];
   return (
     <div data-testid="module-page">
@@ -51,105 +26,31 @@ export function Module({ params }: PageProps) {
           </span>
         )}
       </h2>
-      <section className="card">
-        <h2>Runs</h2>
-        <table data-testid="module-runs">
-          <thead>
-            <tr>
-              <th>run</th>
-              <th>station</th>
-              <th>date</th>
-              <th>state</th>
-              <th>verdict</th>
-              <th>why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {h.runs.map((r) => (
-              <tr key={`${r.run.station}/${r.run.runNumber}`} data-testid="module-run">
-                <td>
-                  <a href={`#/run/${r.run.runNumber}`}>{r.run.runNumber}</a>
-                </td>
-                <td>{r.run.station}</td>
-                <td>{r.run.date}</td>
-                <td>
-                  {r.state}
-                  {r.stateReason ? `: ${r.stateReason}` : ''}
-                </td>
-                <td className={verdictClass(r.verdict)}>{r.verdict}</td>
-                <td>{r.reasons.join('; ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <ModuleRuns h={h} />
       <section className="card">
         <h2>Gain against HV (run {latest?.run.runNumber})</h2>
-        {charts.gain ? <Chart option={charts.gain} testId="gain-chart" /> : <p className="muted">no gain scan yet</p>}
-        {latest?.gainNotes.map((n) => (
-          <p key={n} className="muted">
-            {n}
-          </p>
-        ))}
+        <ChartOr option={charts.gain} testId="gain-chart" empty="no gain scan yet" />
+        <Notes notes={latest?.gainNotes} />
       </section>
       <section className="card">
         <h2>Dark rate against temperature</h2>
-        {charts.dark ? <Chart option={charts.dark} testId="darkrate-chart" /> : <p className="muted">no dark rate measured yet</p>}
+        <ChartOr option={charts.dark} testId="darkrate-chart" empty="no dark rate measured yet" />
       </section>
       <section className="card">
         <h2>Linearity</h2>
-        {charts.linearity ? (
-          <Chart option={charts.linearity} testId="linearity-chart" />
-        ) : (
-          <p className="muted">no linearity measured yet</p>
-        )}
+        <ChartOr option={charts.linearity} testId="linearity-chart" empty="no linearity measured yet" />
       </section>
       <section className="card">
         <h2>Sensors</h2>
-        {charts.sensors ? <Chart option={charts.sensors} testId="sensor-chart" /> : <p className="muted">no sensor readings yet</p>}
+        <ChartOr option={charts.sensors} testId="sensor-chart" empty="no sensor readings yet" />
       </section>
       <section className="card">
         <h2>SPE charge histograms (last point of the latest gain scan)</h2>
-        {speChart ? <Chart option={speChart} testId="spe-chart" /> : <p className="muted">{spe ? 'no SPE histogram' : 'loading…'}</p>}
-        {spe?.notes.map((n) => (
-          <p key={n} className="muted">
-            {n}
-          </p>
-        ))}
+        <ChartOr option={speChart} testId="spe-chart" empty={spe ? 'no SPE histogram' : 'loading…'} />
+        <Notes notes={spe?.notes} />
       </section>
       {h.runs.map((r) => (
-        <section className="card" key={r.run.runNumber}>
-          <h2>Results of run {r.run.runNumber}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>quantity</th>
-                <th>PMT</th>
-                <th>value</th>
-                <th>verdict</th>
-                <th>why</th>
-                <th>when</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.results.map((x) => (
-                <tr key={x.id} className={x.superseded ? 'muted' : undefined}>
-                  <td>
-                    {x.name}
-                    {x.superseded ? ' (superseded)' : ''}
-                  </td>
-                  <td>{x.pmt ?? ''}</td>
-                  <td>
-                    {fmtNum(x.value)} {x.units}
-                  </td>
-                  <td className={verdictClass(x.verdict)}>{x.verdict}</td>
-                  <td>{x.reason}</td>
-                  <td className="muted">{fmtTime(x.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <RunResults r={r} key={r.run.runNumber} />
       ))}
     </div>
   );
@@ -186,4 +87,94 @@ function moduleCharts(h: ModuleHistory) {
       ? timeChartOption(`${h.serial}: pressure`, 'pressure [hPa]', [{ name: 'pressure', points: press }])
       : null;
   return { gain, dark, linearity, sensors };
+}
+
+/** The SPE histograms of the latest gain scan, and their chart. */
+function useSpe(serial: string) {
+  const [spe, setSpe] = useState<SpeAnswer | null>(null);
+  useEffect(() => {
+    getJson<SpeAnswer>(`/api/modules/${encodeURIComponent(serial)}/spe`).then(setSpe, (e: Error) =>
+      setSpe({ serial, run: 0, histograms: [], notes: [e.message] }),
+    );
+  }, [serial]);
+  const speChart = useMemo(
+    () =>
+      spe?.histograms.length
+        ? histogramChartOption(
+            `${serial}: SPE charge, run ${spe.run}`,
+            'charge [pC]',
+            spe.histograms.map((x) => ({
+              name: `${x.pmt} at ${x.hvVolts.toFixed(0)} V (${x.entries} waveforms)`,
+              centres: x.centresPc,
+              counts: x.counts,
+            })),
+          )
+        : null,
+    [spe, serial],
+  );
+  return { spe, speChart };
+}
+
+function ModuleRuns({ h }: { h: ModuleHistory }) {
+  return (
+    <section className="card">
+      <h2>Runs</h2>
+      <table data-testid="module-runs">
+        <TableHead columns={['run', 'station', 'date', 'state', 'verdict', 'why']} />
+        <tbody>
+          {h.runs.map((r) => (
+            <tr key={`${r.run.station}/${r.run.runNumber}`} data-testid="module-run">
+              <td>
+                <a href={`#/run/${r.run.runNumber}`}>{r.run.runNumber}</a>
+              </td>
+              <td>{r.run.station}</td>
+              <td>{r.run.date}</td>
+              <td>
+                <ModuleState state={r.state} reason={r.stateReason} />
+              </td>
+              <td className={verdictClass(r.verdict)}>{r.verdict}</td>
+              <td>{r.reasons.join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function RunResults({ r }: { r: ModuleHistory['runs'][number] }) {
+  return (
+    <section className="card">
+      <h2>Results of run {r.run.runNumber}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>quantity</th>
+            <th>PMT</th>
+            <th>value</th>
+            <th>verdict</th>
+            <th>why</th>
+            <th>when</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.results.map((x) => (
+            <tr key={x.id} className={x.superseded ? 'muted' : undefined}>
+              <td>
+                {x.name}
+                {x.superseded ? ' (superseded)' : ''}
+              </td>
+              <td>{x.pmt ?? ''}</td>
+              <td>
+                {fmtNum(x.value)} {x.units}
+              </td>
+              <td className={verdictClass(x.verdict)}>{x.verdict}</td>
+              <td>{x.reason}</td>
+              <td className="muted">{fmtTime(x.createdAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }

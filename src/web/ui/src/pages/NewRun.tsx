@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { getJson, postJson } from '../api';
+import { useState, type FormEvent } from 'react';
+import { postJson } from '../api';
 import { useSession } from '../Login';
+import { Pending, TableHead, TextArea, useJson } from '../parts';
 import type { PageProps } from '../route-types';
 import type { LogbookEntry, NewRunForm } from '../types';
 
@@ -10,20 +11,14 @@ import type { LogbookEntry, NewRunForm } from '../types';
  */
 export function NewRun({ params }: PageProps) {
   const session = useSession();
-  const [form, setForm] = useState<NewRunForm | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const q = params.run ? `?run=${encodeURIComponent(params.run)}` : '';
+  const { data: form, error } = useJson<NewRunForm>(`/api/logbook/new-run-form${q}`);
   const [laser, setLaser] = useState(false);
   const [remarks, setRemarks] = useState('');
   const [posted, setPosted] = useState<LogbookEntry | null>(null);
   const [postError, setPostError] = useState<string | null>(null);
 
-  useEffect(() => {
-    const q = params.run ? `?run=${encodeURIComponent(params.run)}` : '';
-    getJson<NewRunForm>(`/api/logbook/new-run-form${q}`).then(setForm, (e: Error) => setError(e.message));
-  }, [params.run]);
-
-  if (error) return <p className="error">{error}</p>;
-  if (!form) return <p className="muted">loading…</p>;
+  if (error || !form) return <Pending error={error} />;
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
@@ -34,106 +29,19 @@ export function NewRun({ params }: PageProps) {
       setPostError((e as Error).message);
     }
   };
-  const failed = form.checks.filter((c) => c.verdict === 'fail').length;
 
   return (
     <form data-testid="new-run-form" onSubmit={(e) => void submit(e)}>
       <h2>Start New Run: run {form.run}</h2>
-      <section className="card">
-        <table>
-          <tbody>
-            <tr>
-              <th>Run number</th>
-              <td data-testid="form-run">{form.run}</td>
-            </tr>
-            <tr>
-              <th>Date</th>
-              <td data-testid="form-date">{form.date}</td>
-            </tr>
-            <tr>
-              <th>Comment</th>
-              <td data-testid="form-comment">{form.comment}</td>
-            </tr>
-            <tr>
-              <th>Station</th>
-              <td>{form.station}</td>
-            </tr>
-            <tr>
-              <th>Run file</th>
-              <td>
-                <code>{form.runFile}</code>
-              </td>
-            </tr>
-            <tr>
-              <th>Schedule file</th>
-              <td data-testid="form-schedule">{form.schedule ? <code>{form.schedule.file}</code> : 'the master has not started yet'}</td>
-            </tr>
-            <tr>
-              <th>Shifters</th>
-              <td data-testid="form-shifters">{form.shifters.join(', ') || '–'}</td>
-            </tr>
-          </tbody>
-        </table>
-      </section>
-      <section className="card">
-        <h2>D-Eggs ({form.modules.length})</h2>
-        <table data-testid="form-modules">
-          <thead>
-            <tr>
-              <th>Port</th>
-              <th>D-Egg</th>
-              <th>Wire pair</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {form.modules.map((m) => (
-              <tr key={m.port}>
-                <td>{m.port}</td>
-                <td>{m.serial}</td>
-                <td>{m.wirePair}</td>
-                <td>{m.state}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
-      <section className="card">
-        <h2>
-          Peripheral checks{' '}
-          {form.checks.length ? (
-            <span className={failed ? 'fail' : 'pass'}>
-              ({form.checks.length - failed} of {form.checks.length} passed)
-            </span>
-          ) : (
-            <span className="error">(none recorded: run `fat check peripherals`)</span>
-          )}
-        </h2>
-        <table data-testid="form-checks">
-          <tbody>
-            {form.checks.map((c) => (
-              <tr key={`${c.check}/${c.subject}`}>
-                <td>{c.check}</td>
-                <td>{c.subject}</td>
-                <td className={c.verdict}>{c.verdict}</td>
-                <td>{c.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <RunFacts form={form} />
+      <FormModules form={form} />
+      <FormChecks form={form} />
       <section className="card" style={{ display: 'grid', gap: '0.4em', maxWidth: '760px' }}>
         <label>
           <input type="checkbox" aria-label="laser power supply on" checked={laser} onChange={(e) => setLaser(e.target.checked)} /> The
           laser power supply is on
         </label>
-        <textarea
-          aria-label="remarks"
-          rows={4}
-          placeholder="Remarks (Markdown)"
-          value={remarks}
-          onChange={(e) => setRemarks(e.target.value)}
-        />
+        <TextArea label="remarks" rows={4} placeholder="Remarks (Markdown)" value={remarks} onChange={setRemarks} />
         {posted ? (
           <p className="pass" data-testid="form-posted">
             Posted to the logbook as entry #{posted.id}. <a href="#/logbook">Open the logbook</a>
@@ -147,5 +55,97 @@ export function NewRun({ params }: PageProps) {
         )}
       </section>
     </form>
+  );
+}
+
+function RunFacts({ form }: { form: NewRunForm }) {
+  return (
+    <section className="card">
+      <table>
+        <tbody>
+          <tr>
+            <th>Run number</th>
+            <td data-testid="form-run">{form.run}</td>
+          </tr>
+          <tr>
+            <th>Date</th>
+            <td data-testid="form-date">{form.date}</td>
+          </tr>
+          <tr>
+            <th>Comment</th>
+            <td data-testid="form-comment">{form.comment}</td>
+          </tr>
+          <tr>
+            <th>Station</th>
+            <td>{form.station}</td>
+          </tr>
+          <tr>
+            <th>Run file</th>
+            <td>
+              <code>{form.runFile}</code>
+            </td>
+          </tr>
+          <tr>
+            <th>Schedule file</th>
+            <td data-testid="form-schedule">{form.schedule ? <code>{form.schedule.file}</code> : 'the master has not started yet'}</td>
+          </tr>
+          <tr>
+            <th>Shifters</th>
+            <td data-testid="form-shifters">{form.shifters.join(', ') || '–'}</td>
+          </tr>
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function FormModules({ form }: { form: NewRunForm }) {
+  return (
+    <section className="card">
+      <h2>D-Eggs ({form.modules.length})</h2>
+      <table data-testid="form-modules">
+        <TableHead columns={['Port', 'D-Egg', 'Wire pair', 'State']} />
+        <tbody>
+          {form.modules.map((m) => (
+            <tr key={m.port}>
+              <td>{m.port}</td>
+              <td>{m.serial}</td>
+              <td>{m.wirePair}</td>
+              <td>{m.state}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function FormChecks({ form }: { form: NewRunForm }) {
+  const failed = form.checks.filter((c) => c.verdict === 'fail').length;
+  return (
+    <section className="card">
+      <h2>
+        Peripheral checks{' '}
+        {form.checks.length ? (
+          <span className={failed ? 'fail' : 'pass'}>
+            ({form.checks.length - failed} of {form.checks.length} passed)
+          </span>
+        ) : (
+          <span className="error">(none recorded: run `fat check peripherals`)</span>
+        )}
+      </h2>
+      <table data-testid="form-checks">
+        <tbody>
+          {form.checks.map((c) => (
+            <tr key={`${c.check}/${c.subject}`}>
+              <td>{c.check}</td>
+              <td>{c.subject}</td>
+              <td className={c.verdict}>{c.verdict}</td>
+              <td>{c.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

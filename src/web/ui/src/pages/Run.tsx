@@ -1,19 +1,13 @@
-import { useEffect, useState } from 'react';
-import { getJson } from '../api';
 import { fmtTime, verdictClass } from '../format';
+import { eventClass, ModuleLink, ModuleState, Pending, TableHead, useJson } from '../parts';
 import type { PageProps } from '../route-types';
 import type { RunDetail } from '../types';
 
 /** One run: its schedules and tasks, verdicts, exported files, backups and log. */
 export function Run({ params }: PageProps) {
   const n = params.number;
-  const [run, setRun] = useState<RunDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    getJson<RunDetail>(`/api/runs/${encodeURIComponent(n)}`).then(setRun, (e: Error) => setError(e.message));
-  }, [n]);
-  if (error) return <p className="error">{error}</p>;
-  if (!run) return <p className="muted">loading…</p>;
+  const { data: run, error } = useJson<RunDetail>(`/api/runs/${encodeURIComponent(n)}`);
+  if (error || !run) return <Pending error={error} />;
   return (
     <div data-testid="run-page">
       <h2>
@@ -34,74 +28,9 @@ export function Run({ params }: PageProps) {
           </>
         )}
       </p>
-      <section className="card">
-        <h2>Verdicts</h2>
-        <table data-testid="verdicts">
-          <thead>
-            <tr>
-              <th>port</th>
-              <th>D-Egg</th>
-              <th>state</th>
-              <th>verdict</th>
-              <th>why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {run.verdicts.map((v) => (
-              <tr key={v.port}>
-                <td>{v.port}</td>
-                <td>
-                  <a href={`#/module/${encodeURIComponent(v.serial)}`}>{v.serial}</a>
-                </td>
-                <td>
-                  {v.state}
-                  {v.stateReason ? `: ${v.stateReason}` : ''}
-                </td>
-                <td className={verdictClass(v.verdict)}>{v.verdict}</td>
-                <td>{v.reasons.join('; ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <Verdicts run={run} />
       {run.schedules.map((s) => (
-        <section className="card" key={s.key}>
-          <h2>
-            Schedule {s.key}{' '}
-            <span className="muted">
-              ({s.state}) {s.file}
-            </span>
-          </h2>
-          {s.endReason && <p>ended: {s.endReason}</p>}
-          <table>
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>section</th>
-                <th>kind</th>
-                <th>state</th>
-                <th>attempts</th>
-                <th>started</th>
-                <th>ended</th>
-                <th>error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.tasks.map((t) => (
-                <tr key={t.idx} className={t.state}>
-                  <td>{t.idx}</td>
-                  <td>{t.section}</td>
-                  <td>{t.kind}</td>
-                  <td>{t.state}</td>
-                  <td>{t.attempts}</td>
-                  <td>{fmtTime(t.started_at)}</td>
-                  <td>{fmtTime(t.ended_at)}</td>
-                  <td>{t.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <ScheduleTasks schedule={s} key={s.key} />
       ))}
       <section className="card">
         <h2>Files</h2>
@@ -113,44 +42,113 @@ export function Run({ params }: PageProps) {
           ))}
         </ul>
       </section>
-      <section className="card">
-        <h2>Backups</h2>
-        {run.backups.length ? (
-          <table>
-            <tbody>
-              {run.backups.map((b) => (
-                <tr key={b.id}>
-                  <td>{fmtTime(b.created_at)}</td>
-                  <td className={b.state === 'failed' ? 'fail' : undefined}>{b.state}</td>
-                  <td>{b.destination}</td>
-                  <td>{b.last_error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p className="muted">none</p>
-        )}
-      </section>
-      <section className="card">
-        <h2>Log</h2>
-        <p>
-          <a href={`/files/logs/run_${String(run.number).padStart(5, '0')}.log`}>the whole run log</a>{' '}
-          <span className="muted">(JSON lines, as the master wrote it); the latest events:</span>
-        </p>
+      <Backups run={run} />
+      <Log run={run} />
+    </div>
+  );
+}
+
+function Verdicts({ run }: { run: RunDetail }) {
+  return (
+    <section className="card">
+      <h2>Verdicts</h2>
+      <table data-testid="verdicts">
+        <TableHead columns={['port', 'D-Egg', 'state', 'verdict', 'why']} />
+        <tbody>
+          {run.verdicts.map((v) => (
+            <tr key={v.port}>
+              <td>{v.port}</td>
+              <td>
+                <ModuleLink serial={v.serial} />
+              </td>
+              <td>
+                <ModuleState state={v.state} reason={v.stateReason} />
+              </td>
+              <td className={verdictClass(v.verdict)}>{v.verdict}</td>
+              <td>{v.reasons.join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function ScheduleTasks({ schedule: s }: { schedule: RunDetail['schedules'][number] }) {
+  return (
+    <section className="card">
+      <h2>
+        Schedule {s.key}{' '}
+        <span className="muted">
+          ({s.state}) {s.file}
+        </span>
+      </h2>
+      {s.endReason && <p>ended: {s.endReason}</p>}
+      <table>
+        <TableHead columns={['#', 'section', 'kind', 'state', 'attempts', 'started', 'ended', 'error']} />
+        <tbody>
+          {s.tasks.map((t) => (
+            <tr key={t.idx} className={t.state}>
+              <td>{t.idx}</td>
+              <td>{t.section}</td>
+              <td>{t.kind}</td>
+              <td>{t.state}</td>
+              <td>{t.attempts}</td>
+              <td>{fmtTime(t.started_at)}</td>
+              <td>{fmtTime(t.ended_at)}</td>
+              <td>{t.error ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Backups({ run }: { run: RunDetail }) {
+  return (
+    <section className="card">
+      <h2>Backups</h2>
+      {run.backups.length ? (
         <table>
           <tbody>
-            {run.log.map((e) => (
-              <tr key={e.id} className={e.level === 'error' || e.level === 'critical' ? 'failed' : undefined}>
-                <td className="muted">{fmtTime(e.time)}</td>
-                <td>{e.level}</td>
-                <td>{e.kind}</td>
-                <td>{e.message}</td>
+            {run.backups.map((b) => (
+              <tr key={b.id}>
+                <td>{fmtTime(b.created_at)}</td>
+                <td className={b.state === 'failed' ? 'fail' : undefined}>{b.state}</td>
+                <td>{b.destination}</td>
+                <td>{b.last_error ?? ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      </section>
-    </div>
+      ) : (
+        <p className="muted">none</p>
+      )}
+    </section>
+  );
+}
+
+function Log({ run }: { run: RunDetail }) {
+  return (
+    <section className="card">
+      <h2>Log</h2>
+      <p>
+        <a href={`/files/logs/run_${String(run.number).padStart(5, '0')}.log`}>the whole run log</a>{' '}
+        <span className="muted">(JSON lines, as the master wrote it); the latest events:</span>
+      </p>
+      <table>
+        <tbody>
+          {run.log.map((e) => (
+            <tr key={e.id} className={eventClass(e.level)}>
+              <td className="muted">{fmtTime(e.time)}</td>
+              <td>{e.level}</td>
+              <td>{e.kind}</td>
+              <td>{e.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

@@ -3,6 +3,7 @@ import { getJson } from '../api';
 import { useEvents } from '../events';
 import { fmtTime } from '../format';
 import type { JobsAnswer, JobView, StationsAnswer, StationView } from '../types';
+import { Pending, TableHead } from '../parts';
 import { useAction } from '../useAction';
 
 /**
@@ -37,64 +38,66 @@ export function Stations() {
     );
   }, [live.tick, poll]);
 
-  if (error) return <p className="error">{error}</p>;
-  if (!stations) return <p className="muted">loading…</p>;
+  if (error || !stations) return <Pending error={error} />;
   return (
     <div>
-      <table data-testid="stations">
-        <thead>
-          <tr>
-            <th>station</th>
-            <th>master</th>
-            <th>run</th>
-            <th>schedule</th>
-            <th>now</th>
-            <th>prompt</th>
-            <th>alerts</th>
-          </tr>
-        </thead>
-        <tbody>
-          {stations.map((s) => (
-            <tr key={s.name} data-station={s.name}>
-              <td>
-                {s.name}
-                {s.here ? ' (this one)' : ''}
-              </td>
-              <td>{s.master ? (s.master.alive ? 'running' : 'DEAD: restart with --recover') : 'not running'}</td>
-              <td>{s.run ? `${s.run.number}: ${s.run.comment}` : '-'}</td>
-              <td>{s.schedule ? `${s.schedule.key}: ${s.schedule.done}/${s.schedule.total} (${s.schedule.state})` : '-'}</td>
-              <td>
-                {s.current ? `[${s.current.index}] ${s.current.section} ${(100 * s.current.progress).toFixed(0)}% ${s.current.note}` : '-'}
-              </td>
-              <td className={s.prompt ? 'warn' : ''}>{s.prompt ? s.prompt.message : '-'}</td>
-              <td>
-                {s.alerts.slice(0, 3).map((a, i) => (
-                  <div key={i} className={a.level}>
-                    {fmtTime(a.time)} {a.message}
-                  </div>
-                ))}
-                {s.modules.excluded ? <div className="warn">{`${s.modules.excluded} of ${s.modules.total} D-Eggs excluded`}</div> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <StationsTable stations={stations} />
       <h3>Failed analysis jobs</h3>
       {queueNote ? <p className="muted">{queueNote}</p> : null}
       {retry.error ? <p className="error">{retry.error}</p> : null}
       {retry.done ? <p>{retry.done}</p> : null}
+      <FailedJobs failed={failed} queueNote={queueNote} retry={retry} />
+    </div>
+  );
+}
+
+function StationsTable({ stations }: { stations: StationView[] }) {
+  return (
+    <table data-testid="stations">
+      <TableHead columns={['station', 'master', 'run', 'schedule', 'now', 'prompt', 'alerts']} />
+      <tbody>
+        {stations.map((s) => (
+          <tr key={s.name} data-station={s.name}>
+            <td>
+              {s.name}
+              {s.here ? ' (this one)' : ''}
+            </td>
+            <td>{s.master ? (s.master.alive ? 'running' : 'DEAD: restart with --recover') : 'not running'}</td>
+            <td>{s.run ? `${s.run.number}: ${s.run.comment}` : '-'}</td>
+            <td>{s.schedule ? `${s.schedule.key}: ${s.schedule.done}/${s.schedule.total} (${s.schedule.state})` : '-'}</td>
+            <td>
+              {s.current ? `[${s.current.index}] ${s.current.section} ${(100 * s.current.progress).toFixed(0)}% ${s.current.note}` : '-'}
+            </td>
+            <td className={s.prompt ? 'warn' : ''}>{s.prompt ? s.prompt.message : '-'}</td>
+            <td>
+              {s.alerts.slice(0, 3).map((a, i) => (
+                <div key={i} className={a.level}>
+                  {fmtTime(a.time)} {a.message}
+                </div>
+              ))}
+              {s.modules.excluded ? <div className="warn">{`${s.modules.excluded} of ${s.modules.total} D-Eggs excluded`}</div> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FailedJobs({
+  failed,
+  queueNote,
+  retry,
+}: {
+  failed: JobView[] | null;
+  queueNote: string | null;
+  retry: ReturnType<typeof useAction>;
+}) {
+  return (
+    <>
       {failed && failed.length ? (
         <table data-testid="failed-jobs">
-          <thead>
-            <tr>
-              <th>station</th>
-              <th>analysis</th>
-              <th>task</th>
-              <th>error</th>
-              <th>tries</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead columns={['station', 'analysis', 'task', 'error', 'tries', '']} />
           <tbody>
             {failed.map((j) => (
               <tr key={j.id}>
@@ -115,6 +118,6 @@ export function Stations() {
       ) : queueNote ? null : (
         <p className="muted">none</p>
       )}
-    </div>
+    </>
   );
 }
