@@ -15,7 +15,7 @@ vi.mock('../../src/cli/common.js', async (original) => ({
 vi.mock('../../src/station/runs.js', () => ({
   latestRun: async () => ({ id: 1, run_number: 7, run_file: 'run_00007.json' }),
   findRun: async () => ({ id: 1, run_number: 7, run_file: 'run_00007.json' }),
-  activeModules: async () => [{ port: 5000, degg_serial: 'DEgg2021-1-001', wire_pair: 1, json_file: 'x.json' }],
+  activeRunModules: async () => [{ port: 5000, serial: 'DEgg2021-1-001', wirePair: 1, jsonFile: 'x.json' }],
 }));
 vi.mock('../../src/engine/standalone.js', () => ({ standaloneContext: () => ({ flush: async () => {} }) }));
 
