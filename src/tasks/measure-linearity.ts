@@ -170,6 +170,114 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   return { transmission, filters: [s0, s1], thresholdAdc, charge, file };
 }
 
+type FailureLog = ReturnType<typeof failureLog>;
+
+/** baselines with the laser off, at the DAC of the measurement */
+async function linearityBaselines(ctx: TaskContext, p: P, modules: ActiveModule[], log: FailureLog, states: PmtState[]): Promise<void> {
+  await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
+    await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+      const mine: PmtState[] = [];
+      for (const ch of [0, 1] as const) {
+        const pmt = PMTS[ch];
+        mine.push({
+          m,
+          ch,
+          pmt,
+          pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
+          baselineAdc: await laserBaseline(s, ch, m),
+          hvVolts: (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt)),
+          points: [],
+        });
+      }
+      states.push(...mine);
+    });
+  });
+}
+
+/** one PMT's linearity from its points: the entry, and a warning where 200 PE was never reached */
+async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtState): Promise<PmtLinearity> {
+  const observed = x.points.map((pt) => pt.charge.meanPe);
+  const r: LinearityResult = analyseLinearity(TRANSMISSIONS, observed, {
+    referenceIndex: LINEARITY.calibrationIndices[0],
+    calibrationIndices: LINEARITY.calibrationIndices,
+    atPe: LINEARITY_REFERENCE_PE,
+  });
+  const pePerTransmission = r.points.length ? r.points[0].expectedPe / TRANSMISSIONS[0] : NaN;
+  const points = r.points.map((pt, i) => ({
+    transmission: pt.transmission,
+    observedPe: pt.observedPe,
+    expectedPe: pt.expectedPe,
+    ratio: pt.ratio,
+    laserEvents: x.points[i].charge.laserEvents,
+    laserShots: x.points[i].charge.laserShots,
+    triggers: x.points[i].charge.triggers,
+  }));
+  const key = await addEntry(
+    ctx.ws,
+    x.m.jsonFile,
+    'LinearityMeasurement',
+    {
+      Folder: dir,
+      Comment: p.comment,
+      laserFreq: LASER.laserHz,
+      Events: p.n_events,
+      HV: x.hvVolts,
+      DacValue: LASER.dac,
+      Baseline: x.baselineAdc,
+      Filters: x.points.map((pt) => [...pt.filters]),
+      Thresholds: x.points.map((pt) => pt.thresholdAdc),
+      ObservedPE: points.map((pt) => pt.observedPe),
+      ExpectedPE: points.map((pt) => pt.expectedPe),
+      Ratio: points.map((pt) => pt.ratio),
+      CalibrationSettings: LINEARITY.calibrationIndices.map((i) => TRANSMISSIONS[i]),
+      ChargeRatio200PE: r.ratioAtPe,
+      Files: x.points.map((pt) => pt.file),
+      TaskId: ctx.task.id,
+    },
+    x.pmt,
+  );
+  const out: PmtLinearity = {
+    port: x.m.port,
+    serial: x.m.serial,
+    pmt: x.pmt,
+    pmtSerial: x.pmtSerial,
+    hvVolts: x.hvVolts,
+    baselineAdc: x.baselineAdc,
+    chargeRatio200Pe: r.ratioAtPe,
+    pePerTransmission,
+    points,
+    key,
+  };
+  if (!Number.isFinite(r.ratioAtPe))
+    ctx.emit({
+      level: 'warn',
+      kind: 'measure.linearity.no-200pe',
+      message: `measure_linearity: ${x.m.serial} (port ${x.m.port}) ${x.pmt} never reached ${LINEARITY_REFERENCE_PE} expected PE (at most ${Math.max(...points.map((pt) => pt.expectedPe)).toFixed(0)} PE at full strength): no charge ratio at ${LINEARITY_REFERENCE_PE} PE`,
+      audience: 'channel',
+      data: { port: x.m.port, pmt: x.pmt },
+    });
+  return out;
+}
+
+async function recordLinearityResults(ctx: TaskContext, dir: string, pmts: PmtLinearity[]): Promise<void> {
+  await recordResults(
+    ctx.ws,
+    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_linearity', folder: dir },
+    pmts.map((x) => ({
+      port: x.port,
+      serial: x.serial,
+      pmt: x.pmt,
+      name: 'linearity.charge_ratio_200pe',
+      value: Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe : null,
+      detail: {
+        pePerTransmission: x.pePerTransmission,
+        points: x.points.map((pt) => ({ t: pt.transmission, observedPe: pt.observedPe, expectedPe: pt.expectedPe })),
+      },
+      ...(Number.isFinite(x.chargeRatio200Pe) ? {} : { notMeasured: `expected PE never reached ${LINEARITY_REFERENCE_PE}` }),
+    })),
+  );
+}
+
 export const kind: TaskKind<P> = {
   name: 'measure_linearity',
   summary: 'linearity: 10 filter settings x 5000 laser shots at 100 Hz, charge ratio at 200 PE',
@@ -193,25 +301,7 @@ export const kind: TaskKind<P> = {
 
     await withLaserLab(ctx, async (lab) => {
       await hvUpAll(ctx, modules, fail);
-      // baselines with the laser off, at the DAC of the measurement
-      await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
-        await withSession(ws.station.daq_host, m.port, async (s) => {
-          const mine: PmtState[] = [];
-          for (const ch of [0, 1] as const) {
-            const pmt = PMTS[ch];
-            mine.push({
-              m,
-              ch,
-              pmt,
-              pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
-              baselineAdc: await laserBaseline(s, ch, m),
-              hvVolts: (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt)),
-              points: [],
-            });
-          }
-          states.push(...mine);
-        });
-      });
+      await linearityBaselines(ctx, p, modules, log, states);
       await lab.fire(LASER.laserHz, 1);
       const total = LINEARITY_FILTER_PAIRS.length;
       for (let i = 0; i < total; i++) {
@@ -239,84 +329,8 @@ export const kind: TaskKind<P> = {
     if (!done.length) throw new Error(`measure_linearity measured no module: ${log.summary()}`);
     done.sort((a, b) => a.m.port - b.m.port || a.ch - b.ch);
     const pmts: PmtLinearity[] = [];
-    for (const x of done) {
-      const observed = x.points.map((pt) => pt.charge.meanPe);
-      const r: LinearityResult = analyseLinearity(TRANSMISSIONS, observed, {
-        referenceIndex: LINEARITY.calibrationIndices[0],
-        calibrationIndices: LINEARITY.calibrationIndices,
-        atPe: LINEARITY_REFERENCE_PE,
-      });
-      const pePerTransmission = r.points.length ? r.points[0].expectedPe / TRANSMISSIONS[0] : NaN;
-      const points = r.points.map((pt, i) => ({
-        transmission: pt.transmission,
-        observedPe: pt.observedPe,
-        expectedPe: pt.expectedPe,
-        ratio: pt.ratio,
-        laserEvents: x.points[i].charge.laserEvents,
-        laserShots: x.points[i].charge.laserShots,
-        triggers: x.points[i].charge.triggers,
-      }));
-      const key = await addEntry(
-        ctx.ws,
-        x.m.jsonFile,
-        'LinearityMeasurement',
-        {
-          Folder: dir,
-          Comment: p.comment,
-          laserFreq: LASER.laserHz,
-          Events: p.n_events,
-          HV: x.hvVolts,
-          DacValue: LASER.dac,
-          Baseline: x.baselineAdc,
-          Filters: x.points.map((pt) => [...pt.filters]),
-          Thresholds: x.points.map((pt) => pt.thresholdAdc),
-          ObservedPE: points.map((pt) => pt.observedPe),
-          ExpectedPE: points.map((pt) => pt.expectedPe),
-          Ratio: points.map((pt) => pt.ratio),
-          CalibrationSettings: LINEARITY.calibrationIndices.map((i) => TRANSMISSIONS[i]),
-          ChargeRatio200PE: r.ratioAtPe,
-          Files: x.points.map((pt) => pt.file),
-          TaskId: ctx.task.id,
-        },
-        x.pmt,
-      );
-      pmts.push({
-        port: x.m.port,
-        serial: x.m.serial,
-        pmt: x.pmt,
-        pmtSerial: x.pmtSerial,
-        hvVolts: x.hvVolts,
-        baselineAdc: x.baselineAdc,
-        chargeRatio200Pe: r.ratioAtPe,
-        pePerTransmission,
-        points,
-        key,
-      });
-      if (!Number.isFinite(r.ratioAtPe))
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.linearity.no-200pe',
-          message: `measure_linearity: ${x.m.serial} (port ${x.m.port}) ${x.pmt} never reached ${LINEARITY_REFERENCE_PE} expected PE (at most ${Math.max(...points.map((pt) => pt.expectedPe)).toFixed(0)} PE at full strength): no charge ratio at ${LINEARITY_REFERENCE_PE} PE`,
-          audience: 'channel',
-          data: { port: x.m.port, pmt: x.pmt },
-        });
-    }
-    await recordResults(
-      ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_linearity', folder: dir },
-      pmts.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'linearity.charge_ratio_200pe',
-        value: Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe : null,
-        detail: {
-          pePerTransmission: x.pePerTransmission,
-          points: x.points.map((pt) => ({ t: pt.transmission, observedPe: pt.observedPe, expectedPe: pt.expectedPe })),
-        },
-        ...(Number.isFinite(x.chargeRatio200Pe) ? {} : { notMeasured: `expected PE never reached ${LINEARITY_REFERENCE_PE}` }),
-      })),
-    );
+    for (const x of done) pmts.push(await analysePmtLinearity(ctx, p, dir, x));
+    await recordLinearityResults(ctx, dir, pmts);
     return { folder: dir, events: p.n_events, pmts, failures };
   },
 };

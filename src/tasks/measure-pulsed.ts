@@ -94,6 +94,132 @@ export interface PmtPulsed {
   key: string;
 }
 
+/** the laser-locked waveforms of one PMT, their timestamps, and how many triggers were read */
+async function readLockedWaveforms(
+  ctx: TaskContext,
+  p: P,
+  s: IcebootSession,
+  m: ActiveModule,
+  ch: PmtChannel,
+  thresholdAdc: number,
+): Promise<{ kept: Uint16Array[]; ts: number[]; triggers: number }> {
+  const n = PULSED.samples;
+  const kept: Uint16Array[] = [];
+  const ts: number[] = [];
+  let triggers = 0;
+  await readLaserShots(ctx, s, m, ch, { samples: n, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b, gate) => {
+    triggers += b.count;
+    const locked = gate.mask;
+    for (let k = 0; k < b.count; k++) {
+      if (!locked[k]) continue;
+      kept.push(b.adc.slice(k * n, (k + 1) * n));
+      ts.push(b.timestamp[k]);
+    }
+  });
+  return { kept, ts, triggers };
+}
+
+type Above = (wf: Uint16Array) => Float64Array;
+
+/** pass 1: waveforms whose two pulses both make a maximum; pass 2: the rest (a second pulse much
+ * smaller than the first is only a shoulder) fitted with the spacing of pass 1, so that leaving
+ * them out does not push the peak ratio up */
+function doublePulseFits(p: P, kept: Uint16Array[], above: Above, minHeight: number): Array<DoublePulseEvent | null> {
+  const fits: Array<DoublePulseEvent | null> = kept.map((wf) => doublePulseOf(above(wf), minHeight));
+  const first = fits.filter((f): f is DoublePulseEvent => f !== null);
+  if (first.length && p.mode === 'double') {
+    const hint = median(first.map((f) => f.t2 - f.t1));
+    kept.forEach((wf, i) => {
+      fits[i] ??= doublePulseOf(above(wf), minHeight, hint);
+    });
+  }
+  return fits;
+}
+
+function droopOf(p: P, m: ActiveModule, pmt: PmtName, kept: Uint16Array[], above: Above, minHeight: number) {
+  const trains = kept.map((wf) => trainFit(above(wf), minHeight));
+  const spacings = trains.filter((t) => t !== null).map((t) => t.spacingSamples);
+  if (!spacings.length)
+    throw new Error(`${m.serial} (port ${m.port}) ${pmt}: no waveform shows the pulses of the burst: cannot find their spacing`);
+  const spacing = median(spacings);
+  const trainSpacingNs = spacing * NS_PER_SAMPLE;
+  const acc = newDroopAccumulator(p.bursts, spacing, PULSED.droopSegments);
+  kept.forEach((wf, i) => {
+    const t = trains[i];
+    if (t) addDroopEvent(acc, above(wf), t.t0);
+  });
+  return { droop: summariseDroop(acc), trainSpacingNs };
+}
+
+interface PulsedFile {
+  file: string;
+  m: ActiveModule;
+  ch: PmtChannel;
+  pmt: PmtName;
+  pmtSerial: string;
+  hvVolts: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+  overBaseline: number;
+  strength: number;
+  triggers: number;
+  kept: Uint16Array[];
+  ts: number[];
+  fits: Array<DoublePulseEvent | null>;
+  double: DoublePulseSummary;
+  droop: DroopSummary | null;
+  trainSpacingNs: number;
+}
+
+async function writePulsedFile(ctx: TaskContext, p: P, x: PulsedFile): Promise<void> {
+  const { m, kept, fits, droop, double } = x;
+  const n = PULSED.samples;
+  const wf = new Uint16Array(kept.length * n);
+  kept.forEach((k, j) => wf.set(k, j * n));
+  const col = (get: (f: DoublePulseEvent) => number) => Float64Array.from(fits, (f) => (f ? get(f) : NaN));
+  await writeHdf5(x.file, {
+    attrs: {
+      degg: m.serial,
+      port: m.port,
+      pmt: x.pmt,
+      pmt_serial: x.pmtSerial,
+      channel: x.ch,
+      hv_volts: x.hvVolts,
+      dac: LASER.dac,
+      baseline_adc: x.baselineAdc,
+      threshold_adc: x.thresholdAdc,
+      threshold_adc_over_baseline: x.overBaseline,
+      mode: p.mode,
+      pulses_per_burst: p.mode === 'double' ? 2 : p.bursts,
+      filter_wheel_0: p.strength0,
+      filter_wheel_1: p.strength1,
+      strength: x.strength,
+      laser_hz: LASER.laserHz,
+      triggers: x.triggers,
+      separation_ns: droop ? x.trainSpacingNs : double.separationNs,
+      ...(droop ? { droop: droop.droop, droop_segments: droop.segments } : { peak_ratio: double.peakRatio }),
+      time: new Date(ctx.ws.clock.now()).toISOString(),
+    },
+    datasets: {
+      waveforms_adc: { data: wf, shape: [kept.length, n], attrs: { units: 'ADC counts, laser-locked triggers only' } },
+      timestamp_ticks: { data: Float64Array.from(x.ts), attrs: { units: '240 MHz FPGA clock ticks' } },
+      pulse1_time_samples: { data: col((f) => f.t1), attrs: { units: 'samples from the window start (fit), NaN: no two pulses' } },
+      pulse2_time_samples: { data: col((f) => f.t2), attrs: { units: 'samples from the window start (fit)' } },
+      pulse1_amplitude_adc: { data: col((f) => f.a1), attrs: { units: 'ADC counts above baseline (fit)' } },
+      pulse2_amplitude_adc: { data: col((f) => f.a2), attrs: { units: 'ADC counts above baseline (fit)' } },
+      valley_adc: { data: col((f) => f.valleyAdc), attrs: { units: 'ADC counts above baseline, lowest sample between the pulses' } },
+      ...(droop
+        ? {
+            droop_relative_charge: {
+              data: Float64Array.from(droop.relativeCharge),
+              attrs: { units: 'charge per pulse of each segment / segment 2' },
+            },
+          }
+        : {}),
+    },
+  });
+}
+
 async function measurePmt(
   ctx: TaskContext,
   p: P,
@@ -110,97 +236,38 @@ async function measurePmt(
   const thresholdAdc = Math.round(baselineAdc + overBaseline);
   const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, pmt));
   const n = PULSED.samples;
-  const kept: Uint16Array[] = [];
-  const ts: number[] = [];
-  let triggers = 0;
-  await readLaserShots(ctx, s, m, ch, { samples: n, thresholdAdc, shots: p.n_events, laserHz: LASER.laserHz }, (b, gate) => {
-    triggers += b.count;
-    const locked = gate.mask;
-    for (let k = 0; k < b.count; k++) {
-      if (!locked[k]) continue;
-      kept.push(b.adc.slice(k * n, (k + 1) * n));
-      ts.push(b.timestamp[k]);
-    }
-  });
+  const { kept, ts, triggers } = await readLockedWaveforms(ctx, p, s, m, ch, thresholdAdc);
   const w = new Float64Array(n);
   const above = (wf: Uint16Array) => {
     for (let i = 0; i < n; i++) w[i] = wf[i] - baselineAdc;
     return w;
   };
   const minHeight = PULSED.pulseHeightOfThreshold * overBaseline;
-  // pass 1: waveforms whose two pulses both make a maximum; pass 2: the rest (a second pulse much
-  // smaller than the first is only a shoulder) fitted with the spacing of pass 1, so that leaving
-  // them out does not push the peak ratio up
-  const fits: Array<DoublePulseEvent | null> = kept.map((wf) => doublePulseOf(above(wf), minHeight));
-  const first = fits.filter((f): f is DoublePulseEvent => f !== null);
-  if (first.length && p.mode === 'double') {
-    const hint = median(first.map((f) => f.t2 - f.t1));
-    kept.forEach((wf, i) => {
-      fits[i] ??= doublePulseOf(above(wf), minHeight, hint);
-    });
-  }
+  const fits = doublePulseFits(p, kept, above, minHeight);
   const ok = fits.filter((f): f is DoublePulseEvent => f !== null);
   const double = summariseDoublePulse(kept.length, ok);
   let droop: DroopSummary | null = null;
   let trainSpacingNs = NaN;
-  if (p.mode === 'droop') {
-    const trains = kept.map((wf) => trainFit(above(wf), minHeight));
-    const spacings = trains.filter((t) => t !== null).map((t) => t.spacingSamples);
-    if (!spacings.length)
-      throw new Error(`${m.serial} (port ${m.port}) ${pmt}: no waveform shows the pulses of the burst: cannot find their spacing`);
-    const spacing = median(spacings);
-    trainSpacingNs = spacing * NS_PER_SAMPLE;
-    const acc = newDroopAccumulator(p.bursts, spacing, PULSED.droopSegments);
-    kept.forEach((wf, i) => {
-      const t = trains[i];
-      if (t) addDroopEvent(acc, above(wf), t.t0);
-    });
-    droop = summariseDroop(acc);
-  }
-  const wf = new Uint16Array(kept.length * n);
-  kept.forEach((k, j) => wf.set(k, j * n));
-  const col = (get: (f: DoublePulseEvent) => number) => Float64Array.from(fits, (f) => (f ? get(f) : NaN));
+  if (p.mode === 'droop') ({ droop, trainSpacingNs } = droopOf(p, m, pmt, kept, above, minHeight));
   const file = path.join(dir, `${pmtSerial}_${p.mode}_${strengthName(strength)}.hdf5`);
-  await writeHdf5(file, {
-    attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt,
-      pmt_serial: pmtSerial,
-      channel: ch,
-      hv_volts: hvVolts,
-      dac: LASER.dac,
-      baseline_adc: baselineAdc,
-      threshold_adc: thresholdAdc,
-      threshold_adc_over_baseline: overBaseline,
-      mode: p.mode,
-      pulses_per_burst: p.mode === 'double' ? 2 : p.bursts,
-      filter_wheel_0: p.strength0,
-      filter_wheel_1: p.strength1,
-      strength: strength,
-      laser_hz: LASER.laserHz,
-      triggers,
-      separation_ns: droop ? trainSpacingNs : double.separationNs,
-      ...(droop ? { droop: droop.droop, droop_segments: droop.segments } : { peak_ratio: double.peakRatio }),
-      time: new Date(ctx.ws.clock.now()).toISOString(),
-    },
-    datasets: {
-      waveforms_adc: { data: wf, shape: [kept.length, n], attrs: { units: 'ADC counts, laser-locked triggers only' } },
-      timestamp_ticks: { data: Float64Array.from(ts), attrs: { units: '240 MHz FPGA clock ticks' } },
-      pulse1_time_samples: { data: col((f) => f.t1), attrs: { units: 'samples from the window start (fit), NaN: no two pulses' } },
-      pulse2_time_samples: { data: col((f) => f.t2), attrs: { units: 'samples from the window start (fit)' } },
-      pulse1_amplitude_adc: { data: col((f) => f.a1), attrs: { units: 'ADC counts above baseline (fit)' } },
-      pulse2_amplitude_adc: { data: col((f) => f.a2), attrs: { units: 'ADC counts above baseline (fit)' } },
-      valley_adc: { data: col((f) => f.valleyAdc), attrs: { units: 'ADC counts above baseline, lowest sample between the pulses' } },
-      ...(droop
-        ? {
-            droop_relative_charge: {
-              data: Float64Array.from(droop.relativeCharge),
-              attrs: { units: 'charge per pulse of each segment / segment 2' },
-            },
-          }
-        : {}),
-    },
+  await writePulsedFile(ctx, p, {
+    file,
+    m,
+    ch,
+    pmt,
+    pmtSerial,
+    hvVolts,
+    baselineAdc,
+    thresholdAdc,
+    overBaseline,
+    strength,
+    triggers,
+    kept,
+    ts,
+    fits,
+    double,
+    droop,
+    trainSpacingNs,
   });
   // in a long burst the first two pulses are pulled by the third: the separation is the train's spacing
   const summary = droop ? { ...double, separationNs: trainSpacingNs, separationMedianNs: trainSpacingNs, separationStdNs: NaN } : double;
@@ -216,6 +283,94 @@ async function measurePmt(
     double: summary,
     droop,
     file,
+  };
+}
+
+async function addPulsedEntry(
+  ctx: TaskContext,
+  p: P,
+  dir: string,
+  strength: number,
+  m: ActiveModule,
+  x: Omit<PmtPulsed, 'key'>,
+): Promise<string> {
+  return addEntry(
+    ctx.ws,
+    m.jsonFile,
+    p.mode === 'double' ? 'DoublePulse' : 'BurstPulse',
+    {
+      Folder: dir,
+      Comment: p.comment,
+      Filter: [p.strength0, p.strength1],
+      Strength: strength,
+      Mode: p.mode,
+      Bursts: p.mode === 'double' ? 2 : p.bursts,
+      BurstFrequency: LASER.laserHz,
+      Events: p.n_events,
+      HV: x.hvVolts,
+      DacValue: LASER.dac,
+      Baseline: x.baselineAdc,
+      Threshold: x.thresholdAdc,
+      LaserEvents: x.laserEvents,
+      FittedEvents: x.double.fitted,
+      SeparationNs: x.double.separationNs,
+      SeparationStdNs: x.double.separationStdNs,
+      ...(x.droop ? {} : { PeakRatio: x.double.peakRatio, PeakToValley: x.double.peakToValley }),
+      ...(x.droop ? { Droop: x.droop.droop, DroopSegmentCharge: x.droop.relativeCharge } : {}),
+      Filename: x.file,
+      TaskId: ctx.task.id,
+    },
+    x.pmt,
+  );
+}
+
+function pulsedRows(p: P, strength: number, out: PmtPulsed[]): ResultInput[] {
+  const rows: ResultInput[] = [];
+  const num = (v: number) => (Number.isFinite(v) ? v : null);
+  for (const x of out) {
+    const base = { port: x.port, serial: x.serial, pmt: x.pmt };
+    const detail = { fitted: x.double.fitted, laserEvents: x.laserEvents, strength, mode: p.mode };
+    rows.push({
+      ...base,
+      name: 'double_pulse.separation',
+      value: num(x.double.separationNs),
+      detail: { ...detail, stdNs: x.double.separationStdNs },
+    });
+    rows.push({
+      ...base,
+      name: 'double_pulse.peak_ratio',
+      value: num(x.double.peakRatio),
+      detail: { ...detail, peakToValley: x.double.peakToValley },
+    });
+    if (x.droop)
+      rows.push({
+        ...base,
+        name: 'double_pulse.droop',
+        value: num(x.droop.droop),
+        detail: { ...detail, segments: x.droop.relativeCharge },
+      });
+  }
+  return rows;
+}
+
+function pulsedSummary(x: PmtPulsed) {
+  return {
+    port: x.port,
+    serial: x.serial,
+    pmt: x.pmt,
+    pmtSerial: x.pmtSerial,
+    hvVolts: x.hvVolts,
+    thresholdAdc: x.thresholdAdc,
+    laserEvents: x.laserEvents,
+    fitted: x.double.fitted,
+    separationNs: x.double.separationNs,
+    separationStdNs: x.double.separationStdNs,
+    peakRatio: x.double.peakRatio,
+    peakToValley: x.double.peakToValley,
+    droop: x.droop?.droop ?? null,
+    droopSegments: x.droop?.relativeCharge ?? null,
+    file: x.file,
+    key: x.key,
   };
 }
 
@@ -279,85 +434,17 @@ export const kind: TaskKind<P> = {
     const out: PmtPulsed[] = [];
     for (const x of measured) {
       const m = modules.find((y) => y.port === x.port)!;
-      const key = await addEntry(
-        ctx.ws,
-        m.jsonFile,
-        p.mode === 'double' ? 'DoublePulse' : 'BurstPulse',
-        {
-          Folder: dir,
-          Comment: p.comment,
-          Filter: [p.strength0, p.strength1],
-          Strength: strength,
-          Mode: p.mode,
-          Bursts: p.mode === 'double' ? 2 : p.bursts,
-          BurstFrequency: LASER.laserHz,
-          Events: p.n_events,
-          HV: x.hvVolts,
-          DacValue: LASER.dac,
-          Baseline: x.baselineAdc,
-          Threshold: x.thresholdAdc,
-          LaserEvents: x.laserEvents,
-          FittedEvents: x.double.fitted,
-          SeparationNs: x.double.separationNs,
-          SeparationStdNs: x.double.separationStdNs,
-          ...(x.droop ? {} : { PeakRatio: x.double.peakRatio, PeakToValley: x.double.peakToValley }),
-          ...(x.droop ? { Droop: x.droop.droop, DroopSegmentCharge: x.droop.relativeCharge } : {}),
-          Filename: x.file,
-          TaskId: ctx.task.id,
-        },
-        x.pmt,
-      );
+      const key = await addPulsedEntry(ctx, p, dir, strength, m, x);
       out.push({ ...x, key });
     }
-    const rows: ResultInput[] = [];
-    const num = (v: number) => (Number.isFinite(v) ? v : null);
-    for (const x of out) {
-      const base = { port: x.port, serial: x.serial, pmt: x.pmt };
-      const detail = { fitted: x.double.fitted, laserEvents: x.laserEvents, strength, mode: p.mode };
-      rows.push({
-        ...base,
-        name: 'double_pulse.separation',
-        value: num(x.double.separationNs),
-        detail: { ...detail, stdNs: x.double.separationStdNs },
-      });
-      rows.push({
-        ...base,
-        name: 'double_pulse.peak_ratio',
-        value: num(x.double.peakRatio),
-        detail: { ...detail, peakToValley: x.double.peakToValley },
-      });
-      if (x.droop)
-        rows.push({
-          ...base,
-          name: 'double_pulse.droop',
-          value: num(x.droop.droop),
-          detail: { ...detail, segments: x.droop.relativeCharge },
-        });
-    }
+    const rows = pulsedRows(p, strength, out);
     await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_pulsed_waveform', folder: dir }, rows);
     return {
       folder: dir,
       mode: p.mode,
       strength,
       events: p.n_events,
-      pmts: out.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        pmtSerial: x.pmtSerial,
-        hvVolts: x.hvVolts,
-        thresholdAdc: x.thresholdAdc,
-        laserEvents: x.laserEvents,
-        fitted: x.double.fitted,
-        separationNs: x.double.separationNs,
-        separationStdNs: x.double.separationStdNs,
-        peakRatio: x.double.peakRatio,
-        peakToValley: x.double.peakToValley,
-        droop: x.droop?.droop ?? null,
-        droopSegments: x.droop?.relativeCharge ?? null,
-        file: x.file,
-        key: x.key,
-      })),
+      pmts: out.map(pulsedSummary),
       failures,
     };
   },

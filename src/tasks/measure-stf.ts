@@ -95,178 +95,219 @@ async function hvMean(s: IcebootSession, ch: PmtChannel, n: number): Promise<num
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+type Sleep = (s: number) => Promise<void>;
+
+async function communicationStep(ctx: TaskContext, s: IcebootSession): Promise<StfItem> {
+  const ws = ctx.ws;
+  const ids: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [name, read] of [
+    ['ICM', () => s.icmId()],
+    ['flash', () => s.flashId()],
+    ['mainboard', () => s.mainboardId()],
+  ] as const) {
+    try {
+      ids[name] = await read();
+    } catch {
+      missing.push(name === 'ICM' ? 'icmID' : name === 'flash' ? 'flashID' : 'mainboardID');
+    }
+  }
+  return communicationItem({
+    boardType: s.info.boardType,
+    fpgaVersion: s.info.fpgaVersion,
+    expectedFpga: ws.station.expected.fpga_version,
+    softwareVersion: s.info.softwareVersion,
+    expectedSoftware: ws.station.expected.software_version,
+    ids,
+    missing,
+  });
+}
+
+async function sensorSteps(ctx: TaskContext, s: IcebootSession, airC: number | null, items: StfItem[]): Promise<void> {
+  items.push(
+    ...(await item(ctx.signal, 'temperature', 'plausible against the freezer air', async () =>
+      temperatureItem(await s.temperatureC(), airC),
+    )),
+  );
+  const [pLo, pHi] = STF_LIMITS.pressureHpa;
+  items.push(
+    ...(await item(ctx.signal, 'pressure', `${pLo} to ${pHi} hPa`, async () => rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'))),
+  );
+  items.push(
+    ...(await item(ctx.signal, 'supplies', 'supply rails', async () => {
+      const all = await s.readAllSloAdc();
+      return supplyItems(
+        STF_LIMITS.rails.map((r) => all[r.currentCh].value),
+        STF_LIMITS.rails.map((r) => all[r.voltageCh].value),
+      );
+    })),
+  );
+}
+
+type HvBefore = Array<{ enabled: boolean; volts: number } | null>;
+
+/** HV: remember the state (into `before`), ramp to the set point, read back; returns which channels passed */
+async function hvStep(
+  ctx: TaskContext,
+  s: IcebootSession,
+  sleep: Sleep,
+  setPoints: number[],
+  before: HvBefore,
+  items: StfItem[],
+): Promise<boolean[]> {
+  const hvOk = [false, false];
+  try {
+    let wait = false;
+    for (const ch of [0, 1] as const) {
+      before[ch] = { enabled: await s.hvEnabled(ch), volts: mean(await hvMean(s, ch, STF.hvReadbacks)) };
+      if (!(before[ch].enabled && Math.abs(before[ch].volts - setPoints[ch]) <= hvTolerance(setPoints[ch]))) wait = true;
+      await s.enableHV(ch);
+      await s.setHV(ch, setPoints[ch]);
+    }
+    if (wait) await sleep(STF.hvRampS);
+    for (const ch of [0, 1] as const) {
+      const it = hvItem(ch, setPoints[ch], await hvMean(s, ch, STF.hvReadbacks));
+      hvOk[ch] = it.status === 'pass';
+      items.push(it);
+    }
+  } catch (e) {
+    rethrowUnlessModuleFault(ctx, e);
+    for (const ch of [0, 1] as const)
+      if (!items.some((i) => i.item === `hv_ch${ch}`))
+        items.push({
+          item: `hv_ch${ch}`,
+          status: 'fail',
+          reading: `error: ${(e as Error).message}`,
+          value: null,
+          limit: `${setPoints[ch]} V`,
+        });
+  }
+  return hvOk;
+}
+
+/** software trigger and baseline at DAC 30000; returns the baselines */
+async function swTriggerStep(ctx: TaskContext, s: IcebootSession, m: ActiveModule, items: StfItem[]): Promise<Array<number | null>> {
+  const baselines: Array<number | null> = [null, null];
+  for (const ch of [0, 1] as const) {
+    const [lo, hi] = STF_LIMITS.baselineAdc;
+    try {
+      await s.setBaselineDac(ch, STF_LIMITS.baselineDac);
+      const w = await swWaveforms(s, ch, STF.swWaveforms, STF.swSamples, STF.swPeriodMs, `${m.serial} (port ${m.port}) channel ${ch}`);
+      items.push({
+        item: `sw_trigger_ch${ch}`,
+        status: 'pass',
+        reading: `${STF.swWaveforms}/${STF.swWaveforms} waveforms of ${STF.swSamples} samples`,
+        value: STF.swWaveforms,
+        limit: `${STF.swWaveforms} waveforms of channel ${ch}, ${STF.swSamples} samples`,
+      });
+      const b = baselineStats(w.adc).meanAdc;
+      baselines[ch] = b;
+      items.push(rangeItem(`baseline_ch${ch}`, b, lo, hi, 'ADC'));
+    } catch (e) {
+      rethrowUnlessModuleFault(ctx, e);
+      items.push({
+        item: `sw_trigger_ch${ch}`,
+        status: 'fail',
+        reading: `error: ${(e as Error).message}`,
+        value: null,
+        limit: `${STF.swWaveforms} waveforms`,
+      });
+      items.push(skipped(`baseline_ch${ch}`, 'no waveforms'));
+    }
+  }
+  return baselines;
+}
+
+/** dark noise on the ADC trigger, both channels at once; needs the HV and a baseline */
+async function darkRateStep(
+  ctx: TaskContext,
+  s: IcebootSession,
+  sleep: Sleep,
+  hvOk: boolean[],
+  baselines: Array<number | null>,
+  items: StfItem[],
+): Promise<void> {
+  const live = ([0, 1] as const).filter((ch) => hvOk[ch] && baselines[ch] !== null);
+  for (const ch of [0, 1] as const)
+    if (!live.includes(ch)) items.push(skipped(`dark_rate_ch${ch}`, !hvOk[ch] ? `needs the HV (hv_ch${ch} failed)` : 'needs a baseline'));
+  if (!live.length) return;
+  try {
+    for (const ch of live) {
+      await s.setAdcTriggerThreshold(ch, Math.round((baselines[ch] ?? 0) + STF.darkThresholdAdc));
+      await s.enableAdcTrigger(ch);
+      await s.enableScalers(ch, STF.scalerPeriodUs, STF.scalerDeadtime);
+    }
+    const counts = live.map(() => new Uint32Array(STF.scalerWindows));
+    // the first window after enabling is incomplete
+    await sleep(STF.scalerPeriodUs / 1e6);
+    for (let i = 0; i < STF.scalerWindows; i++) {
+      await sleep(STF.scalerPeriodUs / 1e6);
+      for (let k = 0; k < live.length; k++) counts[k][i] = await s.getScalerCount(live[k]);
+    }
+    live.forEach((ch, k) => items.push(darkRateItem(ch, analyseScaler(counts[k], STF.scalerPeriodUs / 1e6, STF.scalerDeadtime).meanHz)));
+  } catch (e) {
+    rethrowUnlessModuleFault(ctx, e);
+    for (const ch of live)
+      if (!items.some((i) => i.item === `dark_rate_ch${ch}`))
+        items.push({
+          item: `dark_rate_ch${ch}`,
+          status: 'fail',
+          reading: `error: ${(e as Error).message}`,
+          value: null,
+          limit: `≥ ${STF_LIMITS.minDarkRateHz} Hz`,
+        });
+  } finally {
+    for (const ch of live) await s.disableTriggers(ch).catch(() => undefined);
+  }
+}
+
+/** the HV as it was: on at its old readback, or off */
+async function restoreHvStep(
+  ctx: TaskContext,
+  s: IcebootSession,
+  m: ActiveModule,
+  sleep: Sleep,
+  setPoints: number[],
+  before: HvBefore,
+): Promise<void> {
+  let rampBack = false;
+  for (const ch of [0, 1] as const) {
+    const b = before[ch];
+    if (!b) continue;
+    try {
+      if (b.enabled && b.volts > 50) {
+        await s.setHV(ch, Math.round(b.volts));
+        if (Math.abs(b.volts - setPoints[ch]) > hvTolerance(setPoints[ch])) rampBack = true;
+      } else {
+        await s.setHV(ch, 0);
+        if (!b.enabled) await s.disableHV(ch);
+      }
+    } catch (e) {
+      ctx.emit({
+        level: 'warn',
+        kind: 'measure.stf.hv-restore',
+        message: `measure_stf: ${m.serial} (port ${m.port}) HV channel ${ch} could not be put back (${b.enabled ? `on at ${b.volts.toFixed(0)} V` : 'off'}): ${(e as Error).message}`,
+        audience: 'channel',
+        data: { port: m.port, channel: ch },
+      });
+    }
+  }
+  if (rampBack) await sleep(STF.hvRampS);
+}
+
 async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null): Promise<StfItem[]> {
   const ws = ctx.ws;
   const sleep = (s: number) => ws.clock.sleep(s * 1000, ctx.signal);
   return withSession(ws.station.daq_host, m.port, async (s) => {
     const items: StfItem[] = [];
-    const ids: Record<string, string> = {};
-    const missing: string[] = [];
-    for (const [name, read] of [
-      ['ICM', () => s.icmId()],
-      ['flash', () => s.flashId()],
-      ['mainboard', () => s.mainboardId()],
-    ] as const) {
-      try {
-        ids[name] = await read();
-      } catch {
-        missing.push(name === 'ICM' ? 'icmID' : name === 'flash' ? 'flashID' : 'mainboardID');
-      }
-    }
-    items.push(
-      communicationItem({
-        boardType: s.info.boardType,
-        fpgaVersion: s.info.fpgaVersion,
-        expectedFpga: ws.station.expected.fpga_version,
-        softwareVersion: s.info.softwareVersion,
-        expectedSoftware: ws.station.expected.software_version,
-        ids,
-        missing,
-      }),
-    );
-    items.push(
-      ...(await item(ctx.signal, 'temperature', 'plausible against the freezer air', async () =>
-        temperatureItem(await s.temperatureC(), airC),
-      )),
-    );
-    const [pLo, pHi] = STF_LIMITS.pressureHpa;
-    items.push(
-      ...(await item(ctx.signal, 'pressure', `${pLo} to ${pHi} hPa`, async () =>
-        rangeItem('pressure', await s.pressure(), pLo, pHi, 'hPa'),
-      )),
-    );
-    items.push(
-      ...(await item(ctx.signal, 'supplies', 'supply rails', async () => {
-        const all = await s.readAllSloAdc();
-        return supplyItems(
-          STF_LIMITS.rails.map((r) => all[r.currentCh].value),
-          STF_LIMITS.rails.map((r) => all[r.voltageCh].value),
-        );
-      })),
-    );
-
-    // HV: remember the state, ramp to the set point, read back, restore
-    const before: Array<{ enabled: boolean; volts: number } | null> = [null, null];
+    items.push(await communicationStep(ctx, s));
+    await sensorSteps(ctx, s, airC, items);
+    const before: HvBefore = [null, null];
     const setPoints = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
-    const hvOk = [false, false];
-    try {
-      let wait = false;
-      for (const ch of [0, 1] as const) {
-        before[ch] = { enabled: await s.hvEnabled(ch), volts: mean(await hvMean(s, ch, STF.hvReadbacks)) };
-        if (!(before[ch].enabled && Math.abs(before[ch].volts - setPoints[ch]) <= hvTolerance(setPoints[ch]))) wait = true;
-        await s.enableHV(ch);
-        await s.setHV(ch, setPoints[ch]);
-      }
-      if (wait) await sleep(STF.hvRampS);
-      for (const ch of [0, 1] as const) {
-        const it = hvItem(ch, setPoints[ch], await hvMean(s, ch, STF.hvReadbacks));
-        hvOk[ch] = it.status === 'pass';
-        items.push(it);
-      }
-    } catch (e) {
-      rethrowUnlessModuleFault(ctx, e);
-      for (const ch of [0, 1] as const)
-        if (!items.some((i) => i.item === `hv_ch${ch}`))
-          items.push({
-            item: `hv_ch${ch}`,
-            status: 'fail',
-            reading: `error: ${(e as Error).message}`,
-            value: null,
-            limit: `${setPoints[ch]} V`,
-          });
-    }
-
-    // software trigger and baseline at DAC 30000
-    const baselines: Array<number | null> = [null, null];
-    for (const ch of [0, 1] as const) {
-      const [lo, hi] = STF_LIMITS.baselineAdc;
-      try {
-        await s.setBaselineDac(ch, STF_LIMITS.baselineDac);
-        const w = await swWaveforms(s, ch, STF.swWaveforms, STF.swSamples, STF.swPeriodMs, `${m.serial} (port ${m.port}) channel ${ch}`);
-        items.push({
-          item: `sw_trigger_ch${ch}`,
-          status: 'pass',
-          reading: `${STF.swWaveforms}/${STF.swWaveforms} waveforms of ${STF.swSamples} samples`,
-          value: STF.swWaveforms,
-          limit: `${STF.swWaveforms} waveforms of channel ${ch}, ${STF.swSamples} samples`,
-        });
-        const b = baselineStats(w.adc).meanAdc;
-        baselines[ch] = b;
-        items.push(rangeItem(`baseline_ch${ch}`, b, lo, hi, 'ADC'));
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        items.push({
-          item: `sw_trigger_ch${ch}`,
-          status: 'fail',
-          reading: `error: ${(e as Error).message}`,
-          value: null,
-          limit: `${STF.swWaveforms} waveforms`,
-        });
-        items.push(skipped(`baseline_ch${ch}`, 'no waveforms'));
-      }
-    }
-
-    // dark noise on the ADC trigger, both channels at once; needs the HV and a baseline
-    const live = ([0, 1] as const).filter((ch) => hvOk[ch] && baselines[ch] !== null);
-    for (const ch of [0, 1] as const)
-      if (!live.includes(ch)) items.push(skipped(`dark_rate_ch${ch}`, !hvOk[ch] ? `needs the HV (hv_ch${ch} failed)` : 'needs a baseline'));
-    if (live.length) {
-      try {
-        for (const ch of live) {
-          await s.setAdcTriggerThreshold(ch, Math.round((baselines[ch] ?? 0) + STF.darkThresholdAdc));
-          await s.enableAdcTrigger(ch);
-          await s.enableScalers(ch, STF.scalerPeriodUs, STF.scalerDeadtime);
-        }
-        const counts = live.map(() => new Uint32Array(STF.scalerWindows));
-        // the first window after enabling is incomplete
-        await sleep(STF.scalerPeriodUs / 1e6);
-        for (let i = 0; i < STF.scalerWindows; i++) {
-          await sleep(STF.scalerPeriodUs / 1e6);
-          for (let k = 0; k < live.length; k++) counts[k][i] = await s.getScalerCount(live[k]);
-        }
-        live.forEach((ch, k) =>
-          items.push(darkRateItem(ch, analyseScaler(counts[k], STF.scalerPeriodUs / 1e6, STF.scalerDeadtime).meanHz)),
-        );
-      } catch (e) {
-        rethrowUnlessModuleFault(ctx, e);
-        for (const ch of live)
-          if (!items.some((i) => i.item === `dark_rate_ch${ch}`))
-            items.push({
-              item: `dark_rate_ch${ch}`,
-              status: 'fail',
-              reading: `error: ${(e as Error).message}`,
-              value: null,
-              limit: `≥ ${STF_LIMITS.minDarkRateHz} Hz`,
-            });
-      } finally {
-        for (const ch of live) await s.disableTriggers(ch).catch(() => undefined);
-      }
-    }
-
-    // the HV as it was: on at its old readback, or off
-    let rampBack = false;
-    for (const ch of [0, 1] as const) {
-      const b = before[ch];
-      if (!b) continue;
-      try {
-        if (b.enabled && b.volts > 50) {
-          await s.setHV(ch, Math.round(b.volts));
-          if (Math.abs(b.volts - setPoints[ch]) > hvTolerance(setPoints[ch])) rampBack = true;
-        } else {
-          await s.setHV(ch, 0);
-          if (!b.enabled) await s.disableHV(ch);
-        }
-      } catch (e) {
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.stf.hv-restore',
-          message: `measure_stf: ${m.serial} (port ${m.port}) HV channel ${ch} could not be put back (${b.enabled ? `on at ${b.volts.toFixed(0)} V` : 'off'}): ${(e as Error).message}`,
-          audience: 'channel',
-          data: { port: m.port, channel: ch },
-        });
-      }
-    }
-    if (rampBack) await sleep(STF.hvRampS);
+    const hvOk = await hvStep(ctx, s, sleep, setPoints, before, items);
+    const baselines = await swTriggerStep(ctx, s, m, items);
+    await darkRateStep(ctx, s, sleep, hvOk, baselines, items);
+    await restoreHvStep(ctx, s, m, sleep, setPoints, before);
     return items;
   });
 }

@@ -14,7 +14,7 @@ import { measureBaseline } from './pmt-baseline.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
-import type { TaskContext, TaskKind } from './types.js';
+import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
@@ -99,6 +99,90 @@ function tabletopIcm(st: Station, stationFile: string): { address: string; devic
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+type FailureLog = ReturnType<typeof failureLog>;
+type Baselines = Map<string, { baselineAdc: number; hvVolts: number }>;
+
+/** baselines at DAC 30000 with the laser off */
+async function timingBaselines(ctx: TaskContext, p: Q, modules: ActiveModule[], log: FailureLog, baselines: Baselines): Promise<void> {
+  const st = ctx.ws.station;
+  await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
+    await withSession(st.daq_host, m.port, async (s) => {
+      for (const ch of [0, 1] as const) {
+        const baselineAdc = await measureBaseline(s, ch, m, TIMING);
+        const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
+        baselines.set(`${m.port}/${ch}`, { baselineAdc, hvVolts });
+      }
+    });
+  });
+}
+
+/** a board per module still in the run, sorted by port */
+async function openModuleBoards(
+  ctx: TaskContext,
+  modules: ActiveModule[],
+  log: FailureLog,
+  baselines: Baselines,
+  icmAt: (address: string) => IcmClient,
+  boards: Board[],
+): Promise<void> {
+  const st = ctx.ws.station;
+  await Promise.all(
+    modules
+      .filter((x) => !log.has(x))
+      .map(async (m) => {
+        try {
+          const s = await IcebootSession.open(st.daq_host, m.port, { name: `D-Egg ${m.serial}` });
+          const { address, icmPort } = wirePairOf(st, m.port);
+          const [t0, t1] = [0, 1].map((ch) => Math.round(baselines.get(`${m.port}/${ch}`)!.baselineAdc + TIMING.thresholdOverBaselineAdc));
+          const icm = icmAt(`tcp://${st.daq_host}:${icmPort}`);
+          boards.push(newBoard({ m, s, icm, device: address, thresholdsAdc: [t0, t1] }));
+          for (const ch of [0, 1] as const) await s.setConstReadout(ch, TIMING.samples);
+        } catch (e) {
+          rethrowUnlessModuleFault(ctx, e);
+          log.fail(m, e);
+        }
+      }),
+  );
+  boards.sort((a, b) => a.m!.port - b.m!.port);
+}
+
+/** hub time is a common time only on GPS-locked field hubs (the original checked it too) */
+async function checkGpsLock(icms: Map<string, IcmClient>, tabletop: Board, boards: Board[], fail: FailureLog['fail']): Promise<void> {
+  for (const icm of icms.values()) {
+    const gps = await icm.ok('get_gps_status', ICM_FIELD_HUB_DEVICE).catch((e: unknown) => e as Error);
+    if (gps === '0x000e') continue;
+    const why = new Error(
+      gps instanceof Error
+        ? gps.message
+        : `the field hub at ${icm.address} reports GPS status ${JSON.stringify(gps)}, not locked (0x000e): its time is no common time; check its GPS antenna and cable`,
+    );
+    if (icm === tabletop.icm) throw why;
+    for (const b of boards) if (b.icm === icm) fail(b.m!, why);
+  }
+}
+
+async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTiming[]): Promise<void> {
+  await recordResults(
+    ctx.ws,
+    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'run_timing', folder: dir },
+    pmts.flatMap((x) => {
+      const at = { port: x.port, serial: x.serial, pmt: x.pmt };
+      const detail = {
+        events: x.events,
+        outside: x.outside,
+        offsetErrorNs: x.offsetErrorNs,
+        cableDelayNs: x.cableDelayNs,
+        clockDriftPpm: x.clockDriftPpm,
+      };
+      return [
+        { ...at, name: 'timing.offset', value: x.offsetNs, detail },
+        { ...at, name: 'timing.spe_resolution', value: x.speTimeResolutionNs, detail },
+        { ...at, name: 'timing.tts', value: x.pmtTimingResolutionNs, detail },
+      ];
+    }),
+  );
+}
+
 export const kind: TaskKind<P> = {
   name: 'run_timing',
   aliases: ['tts'],
@@ -136,16 +220,7 @@ export const kind: TaskKind<P> = {
     try {
       await withLaserLab(ctx, async (lab) => {
         await hvUpAll(ctx, modules, fail);
-        // baselines at DAC 30000 with the laser off
-        await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
-          await withSession(st.daq_host, m.port, async (s) => {
-            for (const ch of [0, 1] as const) {
-              const baselineAdc = await measureBaseline(s, ch, m, TIMING);
-              const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));
-              baselines.set(`${m.port}/${ch}`, { baselineAdc, hvVolts });
-            }
-          });
-        });
+        await timingBaselines(ctx, p, modules, log, baselines);
 
         const tt = await IcebootSession.openAddress(st.tabletop.address, { name: 'tabletop board' });
         tabletop = newBoard({
@@ -157,38 +232,8 @@ export const kind: TaskKind<P> = {
         });
         await tt.setBaselineDac(0, TIMING.dac);
         for (const ch of [0, 1] as const) await tt.setConstReadout(ch, TIMING.samples);
-        await Promise.all(
-          modules
-            .filter((x) => !failed(x))
-            .map(async (m) => {
-              try {
-                const s = await IcebootSession.open(st.daq_host, m.port, { name: `D-Egg ${m.serial}` });
-                const { address, icmPort } = wirePairOf(st, m.port);
-                const [t0, t1] = [0, 1].map((ch) =>
-                  Math.round(baselines.get(`${m.port}/${ch}`)!.baselineAdc + TIMING.thresholdOverBaselineAdc),
-                );
-                const icm = icmAt(`tcp://${st.daq_host}:${icmPort}`);
-                boards.push(newBoard({ m, s, icm, device: address, thresholdsAdc: [t0, t1] }));
-                for (const ch of [0, 1] as const) await s.setConstReadout(ch, TIMING.samples);
-              } catch (e) {
-                rethrowUnlessModuleFault(ctx, e);
-                fail(m, e);
-              }
-            }),
-        );
-        boards.sort((a, b) => a.m!.port - b.m!.port);
-        // hub time is a common time only on GPS-locked field hubs (the original checked it too)
-        for (const icm of icms.values()) {
-          const gps = await icm.ok('get_gps_status', ICM_FIELD_HUB_DEVICE).catch((e: unknown) => e as Error);
-          if (gps === '0x000e') continue;
-          const why = new Error(
-            gps instanceof Error
-              ? gps.message
-              : `the field hub at ${icm.address} reports GPS status ${JSON.stringify(gps)}, not locked (0x000e): its time is no common time; check its GPS antenna and cable`,
-          );
-          if (icm === tabletop.icm) throw why;
-          for (const b of boards) if (b.icm === icm) fail(b.m!, why);
-        }
+        await openModuleBoards(ctx, modules, log, baselines, icmAt, boards);
+        await checkGpsLock(icms, tabletop, boards, fail);
 
         await lab.setFilters(...filters);
         await lab.fire(TIMING.laserHz, 1);
@@ -207,41 +252,12 @@ export const kind: TaskKind<P> = {
     const measured = boards.filter((x) => !failed(x.m!));
     if (!ref || !measured.length) throw new Error(`run_timing measured no module: ${log.summary()}`);
     const pmts = await analyse(ctx, p, dir, ref, measured, baselines, filters);
-    await recordResults(
-      ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'run_timing', folder: dir },
-      pmts.flatMap((x) => {
-        const at = { port: x.port, serial: x.serial, pmt: x.pmt };
-        const detail = {
-          events: x.events,
-          outside: x.outside,
-          offsetErrorNs: x.offsetErrorNs,
-          cableDelayNs: x.cableDelayNs,
-          clockDriftPpm: x.clockDriftPpm,
-        };
-        return [
-          { ...at, name: 'timing.offset', value: x.offsetNs, detail },
-          { ...at, name: 'timing.spe_resolution', value: x.speTimeResolutionNs, detail },
-          { ...at, name: 'timing.tts', value: x.pmtTimingResolutionNs, detail },
-        ];
-      }),
-    );
+    await recordTimingResults(ctx, dir, pmts);
     return { folder: dir, blocks: p.n_blocks, events: p.n_events, filters, pmts, failures };
   },
 };
 
-/** Per PMT: the differences to the tabletop's sync, block by block; the file, the entry, a warning where the laser was not seen. */
-async function analyse(
-  ctx: TaskContext,
-  p: Q,
-  dir: string,
-  ref: Board,
-  boards: Board[],
-  baselines: Map<string, { baselineAdc: number; hvVolts: number }>,
-  filters: [number, number],
-): Promise<PmtTiming[]> {
-  const sync = (block: number) => Float64Array.from(ref.hubS.filter((_, i) => ref.block[i] === block && ref.channel[i] === 0)).sort();
-  const syncByBlock = Array.from({ length: p.n_blocks }, (_, b) => sync(b));
+async function writeTabletop(ctx: TaskContext, p: Q, dir: string, ref: Board): Promise<void> {
   await writeHdf5(path.join(dir, 'tabletop.hdf5'), {
     attrs: {
       board: 'tabletop',
@@ -262,131 +278,197 @@ async function analyse(
       },
     },
   });
-  const out: PmtTiming[] = [];
-  for (const b of boards) {
-    const m = b.m!;
-    const cableDelayNs = 1e9 * mean(b.pairs.flatMap((x) => x.cableDelaysS));
-    // hub interval = (1 + epsilon) x ICM interval: the ICM runs fast by 1 / (1 + epsilon) - 1
-    const clockDriftPpm = 1e6 * mean(b.pairs.map((x) => 1 / (1 + x.epsilon) - 1));
-    for (const ch of [0, 1] as const) {
-      const pmt = PMTS[ch];
-      const idx = b.channel.flatMap((c, i) => (c === ch ? [i] : []));
-      const dt = new Float64Array(idx.length);
-      for (let block = 0; block < p.n_blocks; block++) {
-        const at = idx.flatMap((i, k) => (b.block[i] === block ? [k] : []));
-        const d = shotDifferencesNs(
-          syncByBlock[block],
-          1 / TIMING.laserHz,
-          Float64Array.from(at, (k) => b.hubS[idx[k]]),
-        );
-        at.forEach((k, j) => (dt[k] = d[j]));
-      }
-      const spread = timingSpread(dt);
-      const { baselineAdc, hvVolts } = baselines.get(`${m.port}/${ch}`)!;
-      const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
-      const thresholdAdc = b.thresholdsAdc[ch];
-      const file = path.join(dir, `${pmtSerial}.hdf5`);
-      await writeHdf5(file, {
-        attrs: {
-          degg: m.serial,
-          port: m.port,
-          pmt,
-          pmt_serial: pmtSerial,
-          channel: ch,
-          hv_volts: hvVolts,
-          dac: TIMING.dac,
-          baseline_adc: baselineAdc,
-          threshold_adc: thresholdAdc,
-          laser_hz: TIMING.laserHz,
-          filter_wheel_0: filters[0],
-          filter_wheel_1: filters[1],
-          blocks: p.n_blocks,
-          events_per_block: p.n_events,
-          offset_ns: spread.offsetNs,
-          spe_time_resolution_ns: spread.speTimeResolutionNs,
-          pmt_timing_resolution_ns: spread.pmtTimingResolutionNs,
-          cable_delay_ns: cableDelayNs,
-          clock_drift_ppm: clockDriftPpm,
-          time: new Date(ctx.ws.clock.now()).toISOString(),
-        },
-        datasets: {
-          timestamp_ticks: { data: Float64Array.from(idx, (i) => b.ticks[i]), attrs: { units: '240 MHz FPGA clock ticks' } },
-          charge_pc: { data: Float64Array.from(idx, (i) => b.chargePc[i]), attrs: { units: 'pC' } },
-          block: { data: Int32Array.from(idx, (i) => b.block[i]), attrs: { units: 'block number (one RapCal pair each)' } },
-          hub_time_s: {
-            data: Float64Array.from(idx, (i) => b.hubS[i]),
-            attrs: { units: "s of the field hubs' GPS-disciplined clock (RapCal)" },
-          },
-          delta_t_ns: { data: dt, attrs: { units: 'ns to the tabletop sync stamp of the same laser shot; NaN where it has none' } },
-          rapcal_epsilon: {
-            data: Float64Array.from(b.pairs, (x) => x.epsilon),
-            attrs: { units: 'hub interval / ICM interval - 1, per block' },
-          },
-          rapcal_cable_delay_ns: {
-            data: Float64Array.from(b.pairs.flatMap((x) => x.cableDelaysS.map((s) => s * 1e9))),
-            shape: [b.pairs.length, 2],
-            attrs: { units: 'ns, one-way, from each exchange of the block' },
-          },
-        },
-      });
-      const key = await addEntry(
-        ctx.ws,
-        m.jsonFile,
-        'TransitTimeSpread',
-        {
-          Folder: dir,
-          Filepath: dir,
-          Comment: p.comment,
-          Filter: p.f_strength,
-          LaserFreq: TIMING.laserHz,
-          EventsPerBlock: p.n_events,
-          NumBlocks: p.n_blocks,
-          Ignored: 'False',
-          Method: 'charge_stamp',
-          Threshold: thresholdAdc,
-          Baseline: baselineAdc,
-          HV: hvVolts,
-          OffsetNs: spread.offsetNs,
-          SpeTimeResolutionNs: spread.speTimeResolutionNs,
-          PmtTimingResolutionNs: spread.pmtTimingResolutionNs,
-          Events: spread.events,
-          CableDelayNs: cableDelayNs,
-          ClockDriftPpm: clockDriftPpm,
-          Filename: file,
-          TaskId: ctx.task.id,
-        },
-        pmt,
-      );
-      const covered = spread.events + spread.outside;
-      if (!Number.isFinite(spread.offsetNs))
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.timing.no-laser',
-          message:
-            `run_timing: ${m.serial} (port ${m.port}) ${pmt}: only ${spread.events} of its ${idx.length} stamps are the laser's ` +
-            `(${covered} fall on shots the tabletop recorded): no offset or resolution; ` +
-            (covered < idx.length / 4
-              ? "the tabletop's recording missed this module's: run it again"
-              : 'check the fibre to this PMT and its HV'),
-          audience: 'channel',
-          data: { port: m.port, pmt },
-        });
-      out.push({
-        ...spread,
-        port: m.port,
-        serial: m.serial,
-        pmt,
-        pmtSerial,
-        hvVolts,
-        baselineAdc,
-        thresholdAdc,
-        cableDelayNs,
-        clockDriftPpm,
-        stamps: idx.length,
-        file,
-        key,
-      });
-    }
+}
+
+/** one PMT's stamps (indices into the board's) and their differences to the tabletop's sync, block by block */
+function pmtDifferences(p: Q, b: Board, ch: 0 | 1, syncByBlock: Float64Array[]): { idx: number[]; dt: Float64Array } {
+  const idx = b.channel.flatMap((c, i) => (c === ch ? [i] : []));
+  const dt = new Float64Array(idx.length);
+  for (let block = 0; block < p.n_blocks; block++) {
+    const at = idx.flatMap((i, k) => (b.block[i] === block ? [k] : []));
+    const d = shotDifferencesNs(
+      syncByBlock[block],
+      1 / TIMING.laserHz,
+      Float64Array.from(at, (k) => b.hubS[idx[k]]),
+    );
+    at.forEach((k, j) => (dt[k] = d[j]));
   }
+  return { idx, dt };
+}
+
+/** what is known of one PMT once its differences are in */
+interface PmtCalc {
+  b: Board;
+  ch: 0 | 1;
+  pmt: PmtName;
+  pmtSerial: string;
+  idx: number[];
+  dt: Float64Array;
+  spread: TimingSpread;
+  baselineAdc: number;
+  hvVolts: number;
+  thresholdAdc: number;
+  cableDelayNs: number;
+  clockDriftPpm: number;
+  file: string;
+}
+
+async function writePmtTiming(ctx: TaskContext, p: Q, filters: [number, number], c: PmtCalc): Promise<void> {
+  const { b, idx, spread } = c;
+  const m = b.m!;
+  await writeHdf5(c.file, {
+    attrs: {
+      degg: m.serial,
+      port: m.port,
+      pmt: c.pmt,
+      pmt_serial: c.pmtSerial,
+      channel: c.ch,
+      hv_volts: c.hvVolts,
+      dac: TIMING.dac,
+      baseline_adc: c.baselineAdc,
+      threshold_adc: c.thresholdAdc,
+      laser_hz: TIMING.laserHz,
+      filter_wheel_0: filters[0],
+      filter_wheel_1: filters[1],
+      blocks: p.n_blocks,
+      events_per_block: p.n_events,
+      offset_ns: spread.offsetNs,
+      spe_time_resolution_ns: spread.speTimeResolutionNs,
+      pmt_timing_resolution_ns: spread.pmtTimingResolutionNs,
+      cable_delay_ns: c.cableDelayNs,
+      clock_drift_ppm: c.clockDriftPpm,
+      time: new Date(ctx.ws.clock.now()).toISOString(),
+    },
+    datasets: {
+      timestamp_ticks: { data: Float64Array.from(idx, (i) => b.ticks[i]), attrs: { units: '240 MHz FPGA clock ticks' } },
+      charge_pc: { data: Float64Array.from(idx, (i) => b.chargePc[i]), attrs: { units: 'pC' } },
+      block: { data: Int32Array.from(idx, (i) => b.block[i]), attrs: { units: 'block number (one RapCal pair each)' } },
+      hub_time_s: {
+        data: Float64Array.from(idx, (i) => b.hubS[i]),
+        attrs: { units: "s of the field hubs' GPS-disciplined clock (RapCal)" },
+      },
+      delta_t_ns: { data: c.dt, attrs: { units: 'ns to the tabletop sync stamp of the same laser shot; NaN where it has none' } },
+      rapcal_epsilon: {
+        data: Float64Array.from(b.pairs, (x) => x.epsilon),
+        attrs: { units: 'hub interval / ICM interval - 1, per block' },
+      },
+      rapcal_cable_delay_ns: {
+        data: Float64Array.from(b.pairs.flatMap((x) => x.cableDelaysS.map((s) => s * 1e9))),
+        shape: [b.pairs.length, 2],
+        attrs: { units: 'ns, one-way, from each exchange of the block' },
+      },
+    },
+  });
+}
+
+async function addTimingEntry(ctx: TaskContext, p: Q, dir: string, c: PmtCalc): Promise<string> {
+  const { spread } = c;
+  return addEntry(
+    ctx.ws,
+    c.b.m!.jsonFile,
+    'TransitTimeSpread',
+    {
+      Folder: dir,
+      Filepath: dir,
+      Comment: p.comment,
+      Filter: p.f_strength,
+      LaserFreq: TIMING.laserHz,
+      EventsPerBlock: p.n_events,
+      NumBlocks: p.n_blocks,
+      Ignored: 'False',
+      Method: 'charge_stamp',
+      Threshold: c.thresholdAdc,
+      Baseline: c.baselineAdc,
+      HV: c.hvVolts,
+      OffsetNs: spread.offsetNs,
+      SpeTimeResolutionNs: spread.speTimeResolutionNs,
+      PmtTimingResolutionNs: spread.pmtTimingResolutionNs,
+      Events: spread.events,
+      CableDelayNs: c.cableDelayNs,
+      ClockDriftPpm: c.clockDriftPpm,
+      Filename: c.file,
+      TaskId: ctx.task.id,
+    },
+    c.pmt,
+  );
+}
+
+function warnNoLaser(ctx: TaskContext, c: PmtCalc): void {
+  const { spread, idx, pmt } = c;
+  const m = c.b.m!;
+  const covered = spread.events + spread.outside;
+  if (!Number.isFinite(spread.offsetNs))
+    ctx.emit({
+      level: 'warn',
+      kind: 'measure.timing.no-laser',
+      message:
+        `run_timing: ${m.serial} (port ${m.port}) ${pmt}: only ${spread.events} of its ${idx.length} stamps are the laser's ` +
+        `(${covered} fall on shots the tabletop recorded): no offset or resolution; ` +
+        (covered < idx.length / 4
+          ? "the tabletop's recording missed this module's: run it again"
+          : 'check the fibre to this PMT and its HV'),
+      audience: 'channel',
+      data: { port: m.port, pmt },
+    });
+}
+
+/** one PMT: its differences, the file, the entry, a warning where the laser was not seen */
+async function analysePmt(
+  ctx: TaskContext,
+  p: Q,
+  dir: string,
+  b: Board,
+  ch: 0 | 1,
+  syncByBlock: Float64Array[],
+  baselines: Baselines,
+  filters: [number, number],
+): Promise<PmtTiming> {
+  const m = b.m!;
+  const cableDelayNs = 1e9 * mean(b.pairs.flatMap((x) => x.cableDelaysS));
+  // hub interval = (1 + epsilon) x ICM interval: the ICM runs fast by 1 / (1 + epsilon) - 1
+  const clockDriftPpm = 1e6 * mean(b.pairs.map((x) => 1 / (1 + x.epsilon) - 1));
+  const pmt = PMTS[ch];
+  const { idx, dt } = pmtDifferences(p, b, ch, syncByBlock);
+  const spread = timingSpread(dt);
+  const { baselineAdc, hvVolts } = baselines.get(`${m.port}/${ch}`)!;
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
+  const thresholdAdc = b.thresholdsAdc[ch];
+  const file = path.join(dir, `${pmtSerial}.hdf5`);
+  const c: PmtCalc = { b, ch, pmt, pmtSerial, idx, dt, spread, baselineAdc, hvVolts, thresholdAdc, cableDelayNs, clockDriftPpm, file };
+  await writePmtTiming(ctx, p, filters, c);
+  const key = await addTimingEntry(ctx, p, dir, c);
+  warnNoLaser(ctx, c);
+  return {
+    ...spread,
+    port: m.port,
+    serial: m.serial,
+    pmt,
+    pmtSerial,
+    hvVolts,
+    baselineAdc,
+    thresholdAdc,
+    cableDelayNs,
+    clockDriftPpm,
+    stamps: idx.length,
+    file,
+    key,
+  };
+}
+
+/** Per PMT: the differences to the tabletop's sync, block by block; the file, the entry, a warning where the laser was not seen. */
+async function analyse(
+  ctx: TaskContext,
+  p: Q,
+  dir: string,
+  ref: Board,
+  boards: Board[],
+  baselines: Baselines,
+  filters: [number, number],
+): Promise<PmtTiming[]> {
+  const sync = (block: number) => Float64Array.from(ref.hubS.filter((_, i) => ref.block[i] === block && ref.channel[i] === 0)).sort();
+  const syncByBlock = Array.from({ length: p.n_blocks }, (_, b) => sync(b));
+  await writeTabletop(ctx, p, dir, ref);
+  const out: PmtTiming[] = [];
+  for (const b of boards) for (const ch of [0, 1] as const) out.push(await analysePmt(ctx, p, dir, b, ch, syncByBlock, baselines, filters));
   return out;
 }
