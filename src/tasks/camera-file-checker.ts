@@ -89,6 +89,41 @@ async function copyFolder(folder: string, dest: string, run: string): Promise<st
   await fs.promises.rename(partial, target);
   return target;
 }
+/** unless skip_copy, copies every measurement folder to `[cameras] copy_to` */
+async function copyCameraFiles(ctx: TaskContext, p: P, folders: Map<string, Measurement>): Promise<{ copied: string[]; copyNote: string }> {
+  const ws = ctx.ws;
+  const copied: string[] = [];
+  let copyNote = 'skip_copy: nothing copied';
+  if (!p.skip_copy) {
+    const to = ws.station.cameras.copy_to;
+    if (!to) {
+      copyNote = 'no [cameras] copy_to in station.toml: the camera files stay in the data folder only';
+      ctx.emit({ level: 'warn', kind: 'camera.files-not-copied', message: `Camera files not copied: ${copyNote}`, audience: 'channel' });
+    } else {
+      const dest = path.resolve(ws.home.dir, to);
+      ctx.emit({ level: 'info', kind: 'camera.files-copy', message: 'DAQ paused - uploading camera files', audience: 'channel' });
+      try {
+        // a missing folder outside the home is usually a share that is not mounted: never fill the local disk instead
+        if (path.relative(ws.home.dir, dest).startsWith('..') && !fs.existsSync(dest))
+          throw new Error(`${dest} does not exist (is the share mounted?)`);
+        for (const [folder, name] of folders) {
+          copied.push(await copyFolder(folder, dest, runName(ctx.run.number)));
+          ctx.emit({ level: 'info', kind: 'camera.files-copy', message: `Copying finished: ${name}`, audience: 'channel' });
+        }
+        copyNote = `copied to ${dest}`;
+      } catch (e) {
+        copyNote = `copy to ${dest} failed: ${(e as Error).message}; the files are still in the data folder: copy them by hand`;
+        ctx.emit({
+          level: 'warn',
+          kind: 'camera.files-not-copied',
+          message: `Error copying camera files: ${copyNote}`,
+          audience: 'people',
+        });
+      }
+    }
+  }
+  return { copied, copyNote };
+}
 
 export const kind: TaskKind<P> = {
   name: 'camera_file_checker',
@@ -142,36 +177,7 @@ export const kind: TaskKind<P> = {
       return { measurement: name, found: found[name], expected, message };
     });
 
-    const copied: string[] = [];
-    let copyNote = 'skip_copy: nothing copied';
-    if (!p.skip_copy) {
-      const to = ws.station.cameras.copy_to;
-      if (!to) {
-        copyNote = 'no [cameras] copy_to in station.toml: the camera files stay in the data folder only';
-        ctx.emit({ level: 'warn', kind: 'camera.files-not-copied', message: `Camera files not copied: ${copyNote}`, audience: 'channel' });
-      } else {
-        const dest = path.resolve(ws.home.dir, to);
-        ctx.emit({ level: 'info', kind: 'camera.files-copy', message: 'DAQ paused - uploading camera files', audience: 'channel' });
-        try {
-          // a missing folder outside the home is usually a share that is not mounted: never fill the local disk instead
-          if (path.relative(ws.home.dir, dest).startsWith('..') && !fs.existsSync(dest))
-            throw new Error(`${dest} does not exist (is the share mounted?)`);
-          for (const [folder, name] of folders) {
-            copied.push(await copyFolder(folder, dest, runName(ctx.run.number)));
-            ctx.emit({ level: 'info', kind: 'camera.files-copy', message: `Copying finished: ${name}`, audience: 'channel' });
-          }
-          copyNote = `copied to ${dest}`;
-        } catch (e) {
-          copyNote = `copy to ${dest} failed: ${(e as Error).message}; the files are still in the data folder: copy them by hand`;
-          ctx.emit({
-            level: 'warn',
-            kind: 'camera.files-not-copied',
-            message: `Error copying camera files: ${copyNote}`,
-            audience: 'people',
-          });
-        }
-      }
-    }
+    const { copied, copyNote } = await copyCameraFiles(ctx, p, folders);
     await recordResults(
       ws,
       { runId: ctx.run.id, taskId: ctx.task.id, kind: 'camera_file_checker', folder: null },

@@ -90,6 +90,57 @@ interface CheckRow {
   key: string;
 }
 
+/** the GainMeasurement entry (mode "check") of one PMT */
+async function addCheckEntry(
+  ctx: TaskContext,
+  p: GainParams,
+  m: ActiveModule,
+  folder: string,
+  pmt: PmtName,
+  hvVolts: number,
+  checks: SpePoint[],
+): Promise<string> {
+  return addEntry(
+    ctx.ws,
+    m.jsonFile,
+    'GainMeasurement',
+    {
+      Folder: folder,
+      Comment: p.comment,
+      mode: 'check',
+      config: configName(p.configuration),
+      Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
+      HV: hvVolts,
+      n_checks: p.n_checks,
+      Gain: checks.map((c) => c.gain),
+      GainError: checks.map((c) => c.gainError),
+      SPEPeakCharge: checks.map((c) => c.peakPc),
+      Baseline: checks[checks.length - 1].baselineAdc,
+      points: checks.map((c) => ({ hv: c.hvVolts, gain: c.gain, rateHz: c.rateHz, file: path.basename(c.file) })),
+      TaskId: ctx.task.id,
+    },
+    pmt,
+  );
+}
+
+async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]): Promise<void> {
+  const ws = ctx.ws;
+  await recordResults(
+    ws,
+    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
+    rows.flatMap((r) =>
+      r.checks.map((c, i) => ({
+        port: r.port,
+        serial: r.serial,
+        pmt: r.pmt,
+        name: 'gain.check',
+        value: c.gain,
+        detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz },
+      })),
+    ),
+  );
+}
+
 /**
  * `measure_gain` mode `check` (measure_gain_online.py with mode='check'): at the PMT's set HV
  * (HV1e7Gain), `n_checks` points acquired like one point of the scan; each gives the gain there.
@@ -128,27 +179,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
             failures.push({ port: m.port, serial: m.serial, error: (e as Error).message });
             if (!checks.length) continue;
           }
-          const key = await addEntry(
-            ctx.ws,
-            m.jsonFile,
-            'GainMeasurement',
-            {
-              Folder: folder,
-              Comment: p.comment,
-              mode: 'check',
-              config: configName(p.configuration),
-              Constants: { Samples: GAIN.samples, Events: p.n_events, DacValue: GAIN.dac, Threshold: GAIN.thresholdOverBaselineAdc },
-              HV: hv[ch],
-              n_checks: p.n_checks,
-              Gain: checks.map((c) => c.gain),
-              GainError: checks.map((c) => c.gainError),
-              SPEPeakCharge: checks.map((c) => c.peakPc),
-              Baseline: checks[checks.length - 1].baselineAdc,
-              points: checks.map((c) => ({ hv: c.hvVolts, gain: c.gain, rateHz: c.rateHz, file: path.basename(c.file) })),
-              TaskId: ctx.task.id,
-            },
-            pmt,
-          );
+          const key = await addCheckEntry(ctx, p, m, folder, pmt, hv[ch], checks);
           rows.push({ port: m.port, serial: m.serial, pmt, pmtSerial, channel: ch, hvVolts: hv[ch], checks, key });
         }
       });
@@ -167,20 +198,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
     });
   if (!rows.length) throw new Error(`measure_gain (check) measured no PMT: ${failures.map((f) => `${f.serial}: ${f.error}`).join('; ')}`);
   rows.sort((a, b) => a.port - b.port || a.channel - b.channel);
-  await recordResults(
-    ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
-    rows.flatMap((r) =>
-      r.checks.map((c, i) => ({
-        port: r.port,
-        serial: r.serial,
-        pmt: r.pmt,
-        name: 'gain.check',
-        value: c.gain,
-        detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz },
-      })),
-    ),
-  );
+  await recordChecks(ctx, folder, rows);
   ctx.progress(1, `${rows.length} PMTs checked`);
   return {
     folder,

@@ -103,6 +103,62 @@ export interface ModuleSummary {
   key: string;
 }
 
+/** the summary HDF5 file of one camera setting */
+async function writeDarkFile(
+  ctx: TaskContext,
+  m: ActiveModule,
+  cam: CameraNumber,
+  f: {
+    file: string;
+    name: string;
+    id: string;
+    reads: string[];
+    gain: number;
+    exposureMs: number;
+    temperatureC: number;
+    r: ReturnType<DarkNoiseAccumulator['result']>;
+    imageFiles: string[];
+    transferS: number[];
+  },
+): Promise<void> {
+  const { file, name, id, reads, gain, exposureMs, temperatureC, r, imageFiles, transferS } = f;
+  await writeHdf5(file, {
+    attrs: {
+      degg: m.serial,
+      port: m.port,
+      camera: cam,
+      camera_id: id,
+      gain,
+      exposure_ms: exposureMs,
+      frames: r.frames,
+      mainboard_temp_c: temperatureC,
+      pedestal_adu: r.pedestalAdu,
+      dark_noise_adu: r.darkNoiseAdu,
+      dark_noise_error_adu: r.darkNoiseErrorAdu,
+      temporal_noise_adu: r.temporalNoiseAdu,
+      pedestal_99pct_adu: r.pedestal99Adu,
+      noise_99pct_adu: r.noise99Adu,
+      hot_pixels: r.hotPixels.length,
+      images_folder: name,
+      time: new Date(ctx.ws.clock.now()).toISOString(),
+    },
+    datasets: {
+      image_files: { data: imageFiles },
+      camera_id_reads: { data: reads },
+      frame_mean_adu: { data: r.frameMeanAdu, attrs: { units: 'ADU (12-bit), mean of each frame over the kept area' } },
+      frame_std_adu: { data: r.frameStdAdu, attrs: { units: 'ADU, standard deviation of each frame over the kept area' } },
+      transfer_s: { data: Float64Array.from(transferS), attrs: { units: 's of lab time per frame: capture and transfer' } },
+      hot_pixel_row: { data: Int32Array.from(r.hotPixels.map((h) => h.row)), attrs: { units: 'sensor row' } },
+      hot_pixel_col: { data: Int32Array.from(r.hotPixels.map((h) => h.col)), attrs: { units: 'sensor column' } },
+      hot_pixel_frames: { data: Int32Array.from(r.hotPixels.map((h) => h.frames)), attrs: { units: 'frames above mean + 5 sigma' } },
+      pedestal_hist_edges: { data: r.pedestalHist.edges, attrs: { units: 'ADU' } },
+      pedestal_hist_counts: { data: r.pedestalHist.counts, attrs: { units: 'pixels' } },
+      noise_hist_edges: { data: r.noiseHist.edges, attrs: { units: 'ADU' } },
+      noise_hist_counts: { data: r.noiseHist.counts, attrs: { units: 'pixels' } },
+    },
+  });
+}
+
 async function darkSetting(
   ctx: TaskContext,
   s: IcebootSession,
@@ -153,41 +209,7 @@ async function darkSetting(
     ok = true;
     const r = acc.result();
     const file = path.join(dir, `${name}.hdf5`);
-    await writeHdf5(file, {
-      attrs: {
-        degg: m.serial,
-        port: m.port,
-        camera: cam,
-        camera_id: id,
-        gain,
-        exposure_ms: exposureMs,
-        frames: r.frames,
-        mainboard_temp_c: temperatureC,
-        pedestal_adu: r.pedestalAdu,
-        dark_noise_adu: r.darkNoiseAdu,
-        dark_noise_error_adu: r.darkNoiseErrorAdu,
-        temporal_noise_adu: r.temporalNoiseAdu,
-        pedestal_99pct_adu: r.pedestal99Adu,
-        noise_99pct_adu: r.noise99Adu,
-        hot_pixels: r.hotPixels.length,
-        images_folder: name,
-        time: new Date(ctx.ws.clock.now()).toISOString(),
-      },
-      datasets: {
-        image_files: { data: imageFiles },
-        camera_id_reads: { data: reads },
-        frame_mean_adu: { data: r.frameMeanAdu, attrs: { units: 'ADU (12-bit), mean of each frame over the kept area' } },
-        frame_std_adu: { data: r.frameStdAdu, attrs: { units: 'ADU, standard deviation of each frame over the kept area' } },
-        transfer_s: { data: Float64Array.from(transferS), attrs: { units: 's of lab time per frame: capture and transfer' } },
-        hot_pixel_row: { data: Int32Array.from(r.hotPixels.map((h) => h.row)), attrs: { units: 'sensor row' } },
-        hot_pixel_col: { data: Int32Array.from(r.hotPixels.map((h) => h.col)), attrs: { units: 'sensor column' } },
-        hot_pixel_frames: { data: Int32Array.from(r.hotPixels.map((h) => h.frames)), attrs: { units: 'frames above mean + 5 sigma' } },
-        pedestal_hist_edges: { data: r.pedestalHist.edges, attrs: { units: 'ADU' } },
-        pedestal_hist_counts: { data: r.pedestalHist.counts, attrs: { units: 'pixels' } },
-        noise_hist_edges: { data: r.noiseHist.edges, attrs: { units: 'ADU' } },
-        noise_hist_counts: { data: r.noiseHist.counts, attrs: { units: 'pixels' } },
-      },
-    });
+    await writeDarkFile(ctx, m, cam, { file, name, id, reads, gain, exposureMs, temperatureC, r, imageFiles, transferS });
     const { pedestalHist: _ph, noiseHist: _nh, frameMeanAdu: _fm, frameStdAdu: _fs, ...stats } = r;
     return { ...stats, gain, exposureMs, cameraId: id, idReads: reads, imagesFolder, file };
   } finally {

@@ -84,6 +84,33 @@ export async function deltaTOfPmt(
   return { port: m.port, serial: m.serial, pmt, pmtSerial, channel: ch, hvVolts, baselineAdc, temperatureC, data, file };
 }
 
+/** the DeltaTMeasurement entry of one PMT */
+async function addDeltaTEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: string, pmt: PmtName, x: PmtDeltaT): Promise<void> {
+  const a = x.data.analysis;
+  await addEntry(
+    ctx.ws,
+    m.jsonFile,
+    'DeltaTMeasurement',
+    {
+      Folder: dir,
+      Filename: x.file,
+      Comment: p.comment,
+      n_events: a.events,
+      use_fir: p.use_fir,
+      Threshold: x.data.thresholdAdc,
+      Baseline: x.baselineAdc,
+      HV: x.hvVolts,
+      MainboardTemp: x.temperatureC,
+      RateHz: a.rateHz,
+      ShortDtWindowS: a.shortWindowS,
+      ShortDtFraction: a.shortFraction,
+      CorrelatedFraction: a.correlatedFraction,
+      TaskId: ctx.task.id,
+    },
+    pmt,
+  );
+}
+
 export const kind: TaskKind<P> = {
   name: 'measure_spe',
   aliases: ['dt'],
@@ -110,28 +137,7 @@ export const kind: TaskKind<P> = {
             path.join(dir, `${await pmtSerialOf(ctx.ws, m, pmt)}.hdf5`),
           );
           const a = x.data.analysis;
-          await addEntry(
-            ctx.ws,
-            m.jsonFile,
-            'DeltaTMeasurement',
-            {
-              Folder: dir,
-              Filename: x.file,
-              Comment: p.comment,
-              n_events: a.events,
-              use_fir: p.use_fir,
-              Threshold: x.data.thresholdAdc,
-              Baseline: x.baselineAdc,
-              HV: x.hvVolts,
-              MainboardTemp: x.temperatureC,
-              RateHz: a.rateHz,
-              ShortDtWindowS: a.shortWindowS,
-              ShortDtFraction: a.shortFraction,
-              CorrelatedFraction: a.correlatedFraction,
-              TaskId: ctx.task.id,
-            },
-            pmt,
-          );
+          await addDeltaTEntry(ctx, p, m, dir, pmt, x);
           out.push(x);
           ctx.progress(
             out.length / (2 * todo.length),

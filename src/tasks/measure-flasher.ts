@@ -12,7 +12,7 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvSetPoint, pmtSection, pmtSerialOf, where } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
+import { eachModule, failureLog, hvUpEach, laserOff, type ModuleFailure } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 
 /**
@@ -83,6 +83,132 @@ export interface ModuleFlasher {
   key: string;
 }
 
+/** the charges of every LED and bias setting (NaN where missing) and the dark level, by calibration trigger */
+async function acquireFlashes(
+  ctx: TaskContext,
+  s: IcebootSession,
+  n: number,
+  onSetting: () => void,
+): Promise<{ charges: Float64Array; dark: Float64Array }> {
+  const charges = new Float64Array(FLASHER_LEDS * FLASHER_BIASES.length * n).fill(NaN);
+  let dark: Float64Array;
+  await s.setBaselineDac(0, FLASHER.dac);
+  await s.setConstReadout(0, FLASHER.samples);
+  await s.setExtTrigSource('ICM');
+  await s.startExternalTrigStream(0);
+  try {
+    await s.enableCalibrationPower();
+    await s.setCalibrationSlavePowerMask(2);
+    // the dark level: ring powered at the highest bias, no LED selected
+    dark = await flashes(s, 0, FLASHER_BIASES[FLASHER_BIASES.length - 1], n);
+    for (const led of LEDS) {
+      for (let b = 0; b < FLASHER_BIASES.length; b++) {
+        ctx.signal.throwIfAborted();
+        const q = await flashes(s, ledMask(led), FLASHER_BIASES[b], n);
+        charges.set(q.subarray(0, n), ((led - 1) * FLASHER_BIASES.length + b) * n);
+        onSetting();
+      }
+    }
+  } finally {
+    await s.setFlasherMask(0).catch(() => undefined);
+    await s.disableCalibrationPower().catch(() => undefined);
+    await s.disableTriggers(0).catch(() => undefined);
+    await s.setExtTrigSource('SMA').catch(() => undefined);
+    await s.setBaselineDac(0, FLASHER.standardDac).catch(() => undefined);
+  }
+  return { charges, dark };
+}
+
+function judgeLeds(charges: Float64Array, n: number, darkStats: ChargeStats, spe: number): LedVerdict[] {
+  return LEDS.map((led) => {
+    const perBias = FLASHER_BIASES.map((_, b) => {
+      const o = ((led - 1) * FLASHER_BIASES.length + b) * n;
+      return chargeStats(
+        charges.subarray(o, o + n).filter((x) => !Number.isNaN(x)),
+        spe,
+      );
+    });
+    return judgeLed(led, FLASHER_BIASES, perBias, darkStats);
+  });
+}
+
+interface FlasherData {
+  hvVolts: number;
+  pmtSerial: string;
+  file: string;
+  n: number;
+  spe: number;
+  charges: Float64Array;
+  dark: Float64Array;
+  darkStats: ChargeStats;
+  leds: LedVerdict[];
+}
+
+async function writeFlasherFile(ctx: TaskContext, m: ActiveModule, d: FlasherData): Promise<void> {
+  const { hvVolts, pmtSerial, file, n, spe, charges, dark, darkStats, leds } = d;
+  const meanPe = Float64Array.from(leds.flatMap((l) => l.lightPe.map((x) => x + darkStats.meanPe)));
+  await writeHdf5(file, {
+    attrs: {
+      degg: m.serial,
+      port: m.port,
+      pmt: 'LowerPmt',
+      pmt_serial: pmtSerial,
+      channel: 0,
+      hv_volts: hvVolts,
+      dac: FLASHER.dac,
+      samples: FLASHER.samples,
+      charge_window: `${FLASHER.firstBin}..${FLASHER.lastBin}`,
+      trigger: 'ICM calibration trigger (external, mode 2)',
+      cal_trig_period: FLASHER.calTrigPeriod,
+      led_frequency_hz: LED_FREQUENCY_HZ,
+      events: n,
+      spe_charge_pc: spe,
+      leds_working: leds.filter((l) => l.works).length,
+      time: new Date(ctx.ws.clock.now()).toISOString(),
+    },
+    datasets: {
+      charge_pc: {
+        data: charges,
+        shape: [FLASHER_LEDS, FLASHER_BIASES.length, n],
+        attrs: { units: 'pC; [LED, bias, flash]; NaN where a flash was flagged or missing' },
+      },
+      dark_charge_pc: { data: dark, attrs: { units: 'pC; no LED selected, highest bias' } },
+      led_mask: { data: Uint16Array.from(LEDS.map(ledMask)), attrs: { units: 'setFlasherMask bit' } },
+      bias: { data: Uint16Array.from(FLASHER_BIASES), attrs: { units: 'setFlasherBias DAC' } },
+      mean_pe: { data: meanPe, shape: [FLASHER_LEDS, FLASHER_BIASES.length], attrs: { units: 'photoelectrons, dark level included' } },
+      works: { data: Uint8Array.from(leds.map((l) => (l.works ? 1 : 0))), attrs: { units: '1 = LED works' } },
+    },
+  });
+}
+
+async function addFlasherEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: string, d: FlasherData, working: number): Promise<string> {
+  const { hvVolts, file, n, darkStats, leds } = d;
+  return addEntry(
+    ctx.ws,
+    m.jsonFile,
+    'FlasherCheck',
+    {
+      Folder: dir,
+      Comment: p.comment,
+      HV: hvVolts,
+      LEDFrequency: LED_FREQUENCY_HZ,
+      led_bias_power: [...FLASHER_BIASES],
+      led_mask: LEDS.map(ledMask),
+      Period: FLASHER.calTrigPeriod,
+      DacValue: FLASHER.dac,
+      Events: n,
+      Filename: file,
+      LEDsWorking: working,
+      DarkLevelPe: darkStats.meanPe,
+      LEDs: Object.fromEntries(
+        leds.map((l) => [String(l.led), { Mask: l.mask, Works: l.works, SlopePePerKiloBias: l.slopePePerKiloBias, Reason: l.reason }]),
+      ),
+      TaskId: ctx.task.id,
+    },
+    'LowerPmt',
+  );
+}
+
 async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string, onSetting: () => void): Promise<ModuleFlasher> {
   const at = where(m, 'LowerPmt');
   const known = Number((await pmtSection(ctx.ws, m.jsonFile, 'LowerPmt')).HV1e7Gain ?? -1) > 0;
@@ -95,107 +221,60 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
         `${at}: HV readback ${hvVolts.toFixed(0)} V (set point ${(await hvSetPoint(ctx.ws, m.jsonFile, 'LowerPmt')).toFixed(0)} V) after the ramp: the PMT cannot see the LEDs; check its HV (fat measure stf)`,
       );
     const n = p.n_events;
-    const charges = new Float64Array(FLASHER_LEDS * FLASHER_BIASES.length * n).fill(NaN);
-    let dark: Float64Array;
-    await s.setBaselineDac(0, FLASHER.dac);
-    await s.setConstReadout(0, FLASHER.samples);
-    await s.setExtTrigSource('ICM');
-    await s.startExternalTrigStream(0);
-    try {
-      await s.enableCalibrationPower();
-      await s.setCalibrationSlavePowerMask(2);
-      // the dark level: ring powered at the highest bias, no LED selected
-      dark = await flashes(s, 0, FLASHER_BIASES[FLASHER_BIASES.length - 1], n);
-      for (const led of LEDS) {
-        for (let b = 0; b < FLASHER_BIASES.length; b++) {
-          ctx.signal.throwIfAborted();
-          const q = await flashes(s, ledMask(led), FLASHER_BIASES[b], n);
-          charges.set(q.subarray(0, n), ((led - 1) * FLASHER_BIASES.length + b) * n);
-          onSetting();
-        }
-      }
-    } finally {
-      await s.setFlasherMask(0).catch(() => undefined);
-      await s.disableCalibrationPower().catch(() => undefined);
-      await s.disableTriggers(0).catch(() => undefined);
-      await s.setExtTrigSource('SMA').catch(() => undefined);
-      await s.setBaselineDac(0, FLASHER.standardDac).catch(() => undefined);
-    }
+    const { charges, dark } = await acquireFlashes(ctx, s, n, onSetting);
     if (dark.length < 2) throw new Error(`${at}: only ${dark.length} of ${n} dark flashes came back`);
     const spe = SPE_CHARGE_PC_AT_1E7;
     const darkStats = chargeStats(dark, spe);
-    const leds = LEDS.map((led) => {
-      const perBias = FLASHER_BIASES.map((_, b) => {
-        const o = ((led - 1) * FLASHER_BIASES.length + b) * n;
-        return chargeStats(
-          charges.subarray(o, o + n).filter((x) => !Number.isNaN(x)),
-          spe,
-        );
-      });
-      return judgeLed(led, FLASHER_BIASES, perBias, darkStats);
-    });
+    const leds = judgeLeds(charges, n, darkStats, spe);
     const pmtSerial = await pmtSerialOf(ctx.ws, m, 'LowerPmt');
     const file = path.join(dir, `${pmtSerial}.hdf5`);
-    const meanPe = Float64Array.from(leds.flatMap((l) => l.lightPe.map((x) => x + darkStats.meanPe)));
-    await writeHdf5(file, {
-      attrs: {
-        degg: m.serial,
-        port: m.port,
-        pmt: 'LowerPmt',
-        pmt_serial: pmtSerial,
-        channel: 0,
-        hv_volts: hvVolts,
-        dac: FLASHER.dac,
-        samples: FLASHER.samples,
-        charge_window: `${FLASHER.firstBin}..${FLASHER.lastBin}`,
-        trigger: 'ICM calibration trigger (external, mode 2)',
-        cal_trig_period: FLASHER.calTrigPeriod,
-        led_frequency_hz: LED_FREQUENCY_HZ,
-        events: n,
-        spe_charge_pc: spe,
-        leds_working: leds.filter((l) => l.works).length,
-        time: new Date(ctx.ws.clock.now()).toISOString(),
-      },
-      datasets: {
-        charge_pc: {
-          data: charges,
-          shape: [FLASHER_LEDS, FLASHER_BIASES.length, n],
-          attrs: { units: 'pC; [LED, bias, flash]; NaN where a flash was flagged or missing' },
-        },
-        dark_charge_pc: { data: dark, attrs: { units: 'pC; no LED selected, highest bias' } },
-        led_mask: { data: Uint16Array.from(LEDS.map(ledMask)), attrs: { units: 'setFlasherMask bit' } },
-        bias: { data: Uint16Array.from(FLASHER_BIASES), attrs: { units: 'setFlasherBias DAC' } },
-        mean_pe: { data: meanPe, shape: [FLASHER_LEDS, FLASHER_BIASES.length], attrs: { units: 'photoelectrons, dark level included' } },
-        works: { data: Uint8Array.from(leds.map((l) => (l.works ? 1 : 0))), attrs: { units: '1 = LED works' } },
-      },
-    });
+    const d: FlasherData = { hvVolts, pmtSerial, file, n, spe, charges, dark, darkStats, leds };
+    await writeFlasherFile(ctx, m, d);
     const working = leds.filter((l) => l.works).length;
-    const key = await addEntry(
-      ctx.ws,
-      m.jsonFile,
-      'FlasherCheck',
-      {
-        Folder: dir,
-        Comment: p.comment,
-        HV: hvVolts,
-        LEDFrequency: LED_FREQUENCY_HZ,
-        led_bias_power: [...FLASHER_BIASES],
-        led_mask: LEDS.map(ledMask),
-        Period: FLASHER.calTrigPeriod,
-        DacValue: FLASHER.dac,
-        Events: n,
-        Filename: file,
-        LEDsWorking: working,
-        DarkLevelPe: darkStats.meanPe,
-        LEDs: Object.fromEntries(
-          leds.map((l) => [String(l.led), { Mask: l.mask, Works: l.works, SlopePePerKiloBias: l.slopePePerKiloBias, Reason: l.reason }]),
-        ),
-        TaskId: ctx.task.id,
-      },
-      'LowerPmt',
-    );
+    const key = await addFlasherEntry(ctx, p, m, dir, d, working);
     return { port: m.port, serial: m.serial, pmtSerial, hvVolts, speChargePc: spe, gainNote, dark: darkStats, leds, working, file, key };
   });
+}
+
+function warnBadLeds(ctx: TaskContext, r: ModuleFlasher): void {
+  const bad = r.leds.filter((l) => !l.works);
+  if (bad.length)
+    ctx.emit({
+      level: 'warn',
+      kind: 'measure.flasher.led-failed',
+      message: `Flasher of ${r.serial} (port ${r.port}): ${bad.length} of ${FLASHER_LEDS} LEDs do not work: ${bad
+        .map((l) => `LED ${l.led} (mask 0x${l.mask.toString(16).padStart(4, '0')}): ${l.reason}`)
+        .join('; ')}`,
+      audience: 'people',
+      data: { port: r.port, leds: bad.map((l) => l.led) },
+    });
+}
+
+function flasherSummary(p: P, dir: string, results: ModuleFlasher[], failures: ModuleFailure[]) {
+  return {
+    folder: dir,
+    events: p.n_events,
+    biases: [...FLASHER_BIASES],
+    modules: results.map((r) => ({
+      port: r.port,
+      serial: r.serial,
+      pmtSerial: r.pmtSerial,
+      hvVolts: r.hvVolts,
+      ledsWorking: r.working,
+      darkLevelPe: r.dark.meanPe,
+      gainNote: r.gainNote,
+      leds: r.leds.map((l) => ({
+        led: l.led,
+        mask: l.mask,
+        works: l.works,
+        lightPe: l.lightPe,
+        slopePePerKiloBias: l.slopePePerKiloBias,
+        reason: l.reason,
+      })),
+      key: r.key,
+    })),
+    failures,
+  };
 }
 
 export const kind: TaskKind<P> = {
@@ -228,17 +307,7 @@ export const kind: TaskKind<P> = {
       const r = await measureModule(ctx, p, m, dir, onSetting);
       results.push(r);
       ctx.progress(settings / total, `${r.serial}: ${r.working}/${FLASHER_LEDS} LEDs work`);
-      const bad = r.leds.filter((l) => !l.works);
-      if (bad.length)
-        ctx.emit({
-          level: 'warn',
-          kind: 'measure.flasher.led-failed',
-          message: `Flasher of ${r.serial} (port ${r.port}): ${bad.length} of ${FLASHER_LEDS} LEDs do not work: ${bad
-            .map((l) => `LED ${l.led} (mask 0x${l.mask.toString(16).padStart(4, '0')}): ${l.reason}`)
-            .join('; ')}`,
-          audience: 'people',
-          data: { port: r.port, leds: bad.map((l) => l.led) },
-        });
+      warnBadLeds(ctx, r);
     });
     if (!results.length) throw new Error(`measure_baseline_flasher measured no module: ${log.summary()}`);
     results.sort((a, b) => a.port - b.port);
@@ -267,29 +336,6 @@ export const kind: TaskKind<P> = {
         },
       })),
     );
-    return {
-      folder: dir,
-      events: p.n_events,
-      biases: [...FLASHER_BIASES],
-      modules: results.map((r) => ({
-        port: r.port,
-        serial: r.serial,
-        pmtSerial: r.pmtSerial,
-        hvVolts: r.hvVolts,
-        ledsWorking: r.working,
-        darkLevelPe: r.dark.meanPe,
-        gainNote: r.gainNote,
-        leds: r.leds.map((l) => ({
-          led: l.led,
-          mask: l.mask,
-          works: l.works,
-          lightPe: l.lightPe,
-          slopePePerKiloBias: l.slopePePerKiloBias,
-          reason: l.reason,
-        })),
-        key: r.key,
-      })),
-      failures,
-    };
+    return flasherSummary(p, dir, results, failures);
   },
 };

@@ -8,14 +8,14 @@ import { withSession } from '../station/module-link.js';
 import { nextKey } from '../records/entries.js';
 import { updateDoc, type DocStore } from '../records/json-docs.js';
 import { recordResults } from '../records/results.js';
-import type { PmtChannel } from '../lab/iceboot/session.js';
+import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
 import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
 
 export { GAIN } from './gain-acquire.js';
@@ -95,6 +95,136 @@ interface ScanState {
   warnings: string[];
 }
 
+/** the scan state of both PMTs of a module, each starting at its stored V(1e7) (or the default) */
+async function initScans(ctx: TaskContext, m: ActiveModule): Promise<ScanState[]> {
+  const scans: ScanState[] = [];
+  for (const [ch, pmt] of PMTS.entries()) {
+    const stored = Number((await pmtSection(ctx.ws, m.jsonFile, pmt)).HV1e7Gain ?? -1);
+    const start = scanStartHv(stored);
+    scans.push({
+      ch: ch as PmtChannel,
+      pmt,
+      pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
+      startHvVolts: start,
+      hvVolts: start,
+      points: [],
+      lowRateHvs: [],
+      done: null,
+      error: null,
+      warnings: [],
+    });
+  }
+  return scans;
+}
+
+/** one HV point of one PMT: the rate check, the waveforms, the SPE fit, the file, the next HV */
+async function scanPoint(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  s: IcebootSession,
+  x: ScanState,
+  dir: string,
+  onPoint: (note: string) => void,
+): Promise<void> {
+  const first = await acquire(s, x.ch, m, p.n_events, ctx, true, p.configuration);
+  const act = lowRateAction(first.rateHz, x.hvVolts, x.lowRateHvs);
+  if (act.action === 'give-up') {
+    x.error = `${where(m, x.pmt)}: ${act.reason}`;
+    return;
+  }
+  if (act.action === 'raise') {
+    x.lowRateHvs.push(x.hvVolts);
+    const msg = `${where(m, x.pmt)}: trigger rate ${first.rateHz.toFixed(0)} Hz at ${x.hvVolts} V is below 200 Hz (HV too low); raising to ${act.hvVolts} V`;
+    x.warnings.push(msg);
+    ctx.emit({
+      level: 'warn',
+      kind: 'measure.gain.low-rate',
+      message: `measure_gain: ${msg}`,
+      audience: 'log',
+      data: { port: m.port, pmt: x.pmt },
+    });
+    x.hvVolts = act.hvVolts;
+    if (!x.points.length) x.startHvVolts = act.hvVolts;
+    return;
+  }
+  const a = first.charges.length >= p.n_events ? first : await acquire(s, x.ch, m, p.n_events, ctx, false, p.configuration);
+  let spe: SpeFit;
+  try {
+    spe = fitSpe(a.charges);
+  } catch (e) {
+    x.error = `${where(m, x.pmt)}: SPE fit at ${x.hvVolts} V failed: ${(e as Error).message}`;
+    return;
+  }
+  const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.hdf5`);
+  await writePoint(file, a, {
+    degg: m.serial,
+    port: m.port,
+    pmt: x.pmt,
+    pmt_serial: x.pmtSerial,
+    hv_volts: x.hvVolts,
+    dac: GAIN.dac,
+    samples: GAIN.samples,
+    baseline_adc: a.baselineAdc,
+    threshold_adc: a.thresholdAdc,
+    trigger_rate_hz: a.rateHz,
+    time: new Date(ctx.ws.clock.now()).toISOString(),
+  });
+  const ok = spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
+  if (!ok) {
+    x.error = `${where(m, x.pmt)}: the SPE fit at ${x.hvVolts} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`;
+    return;
+  }
+  x.points.push({
+    hvVolts: x.hvVolts,
+    gain: spe.gain,
+    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
+    peakPc: spe.peakPc,
+    sigmaPc: spe.sigmaPc,
+    baselineAdc: a.baselineAdc,
+    thresholdAdc: a.thresholdAdc,
+    rateHz: a.rateHz,
+    events: a.charges.length,
+    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
+    file,
+  });
+  onPoint(`${where(m, x.pmt)}: gain ${(spe.gain / 1e7).toFixed(3)}e7 at ${x.hvVolts} V (${a.rateHz.toFixed(0)} Hz)`);
+  const gp: GainPoint[] = x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError }));
+  const step = nextScanHv(gp, { startHvVolts: x.startHvVolts });
+  if (step.done) x.done = { reason: step.reason, hvAt1e7Volts: step.hvAt1e7Volts, fit: step.fit };
+  else x.hvVolts = step.hvVolts;
+}
+
+/** leaves the HV at the found V(1e7) and records each finished scan */
+async function finishScans(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  s: IcebootSession,
+  dir: string,
+  scans: ScanState[],
+): Promise<{ results: PmtGainResult[]; errors: string[] }> {
+  const out: PmtGainResult[] = [];
+  const errors: string[] = [];
+  for (const x of scans) {
+    if (x.error || !x.done) {
+      errors.push(x.error ?? `${where(m, x.pmt)}: the scan ended without a result`);
+      continue;
+    }
+    const hv = x.done.hvAt1e7Volts;
+    if (!(hv >= GAIN.hv1e7RangeVolts[0] && hv <= GAIN.hv1e7RangeVolts[1])) {
+      errors.push(
+        `${where(m, x.pmt)}: V(1e7) = ${hv.toFixed(1)} V is outside ${GAIN.hv1e7RangeVolts.join('-')} V (should be around 1500 V)`,
+      );
+      continue;
+    }
+    await s.setHV(x.ch, Math.round(hv));
+    out.push(await record(ctx, p, m, dir, x));
+  }
+  if (errors.length && !out.length) throw new Error(errors.join('; '));
+  return { results: out, errors };
+}
+
 async function measureModule(
   ctx: TaskContext,
   p: P,
@@ -103,119 +233,17 @@ async function measureModule(
   onPoint: (note: string) => void,
 ): Promise<{ results: PmtGainResult[]; errors: string[] }> {
   return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-    const scans: ScanState[] = [];
-    for (const [ch, pmt] of PMTS.entries()) {
-      const stored = Number((await pmtSection(ctx.ws, m.jsonFile, pmt)).HV1e7Gain ?? -1);
-      const start = scanStartHv(stored);
-      scans.push({
-        ch: ch as PmtChannel,
-        pmt,
-        pmtSerial: await pmtSerialOf(ctx.ws, m, pmt),
-        startHvVolts: start,
-        hvVolts: start,
-        points: [],
-        lowRateHvs: [],
-        done: null,
-        error: null,
-        warnings: [],
-      });
-    }
+    const scans = await initScans(ctx, m);
     const active = () => scans.filter((x) => !x.done && !x.error);
     while (active().length) {
       ctx.signal.throwIfAborted();
       const now = active();
       await setHvAndWait(ctx, s, now);
-      for (const x of now) {
-        // the rate check on the first block, then the rest of the point
-        const first = await acquire(s, x.ch, m, p.n_events, ctx, true, p.configuration);
-        const act = lowRateAction(first.rateHz, x.hvVolts, x.lowRateHvs);
-        if (act.action === 'give-up') {
-          x.error = `${where(m, x.pmt)}: ${act.reason}`;
-          continue;
-        }
-        if (act.action === 'raise') {
-          x.lowRateHvs.push(x.hvVolts);
-          const msg = `${where(m, x.pmt)}: trigger rate ${first.rateHz.toFixed(0)} Hz at ${x.hvVolts} V is below 200 Hz (HV too low); raising to ${act.hvVolts} V`;
-          x.warnings.push(msg);
-          ctx.emit({
-            level: 'warn',
-            kind: 'measure.gain.low-rate',
-            message: `measure_gain: ${msg}`,
-            audience: 'log',
-            data: { port: m.port, pmt: x.pmt },
-          });
-          x.hvVolts = act.hvVolts;
-          if (!x.points.length) x.startHvVolts = act.hvVolts;
-          continue;
-        }
-        const a = first.charges.length >= p.n_events ? first : await acquire(s, x.ch, m, p.n_events, ctx, false, p.configuration);
-        let spe: SpeFit;
-        try {
-          spe = fitSpe(a.charges);
-        } catch (e) {
-          x.error = `${where(m, x.pmt)}: SPE fit at ${x.hvVolts} V failed: ${(e as Error).message}`;
-          continue;
-        }
-        const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.hdf5`);
-        await writePoint(file, a, {
-          degg: m.serial,
-          port: m.port,
-          pmt: x.pmt,
-          pmt_serial: x.pmtSerial,
-          hv_volts: x.hvVolts,
-          dac: GAIN.dac,
-          samples: GAIN.samples,
-          baseline_adc: a.baselineAdc,
-          threshold_adc: a.thresholdAdc,
-          trigger_rate_hz: a.rateHz,
-          time: new Date(ctx.ws.clock.now()).toISOString(),
-        });
-        const ok = spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
-        if (!ok) {
-          x.error = `${where(m, x.pmt)}: the SPE fit at ${x.hvVolts} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`;
-          continue;
-        }
-        x.points.push({
-          hvVolts: x.hvVolts,
-          gain: spe.gain,
-          gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
-          peakPc: spe.peakPc,
-          sigmaPc: spe.sigmaPc,
-          baselineAdc: a.baselineAdc,
-          thresholdAdc: a.thresholdAdc,
-          rateHz: a.rateHz,
-          events: a.charges.length,
-          peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
-          file,
-        });
-        onPoint(`${where(m, x.pmt)}: gain ${(spe.gain / 1e7).toFixed(3)}e7 at ${x.hvVolts} V (${a.rateHz.toFixed(0)} Hz)`);
-        const gp: GainPoint[] = x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError }));
-        const step = nextScanHv(gp, { startHvVolts: x.startHvVolts });
-        if (step.done) x.done = { reason: step.reason, hvAt1e7Volts: step.hvAt1e7Volts, fit: step.fit };
-        else x.hvVolts = step.hvVolts;
-      }
+      for (const x of now) await scanPoint(ctx, p, m, s, x, dir, onPoint);
     }
 
     // leave the HV at the found V(1e7)
-    const out: PmtGainResult[] = [];
-    const errors: string[] = [];
-    for (const x of scans) {
-      if (x.error || !x.done) {
-        errors.push(x.error ?? `${where(m, x.pmt)}: the scan ended without a result`);
-        continue;
-      }
-      const hv = x.done.hvAt1e7Volts;
-      if (!(hv >= GAIN.hv1e7RangeVolts[0] && hv <= GAIN.hv1e7RangeVolts[1])) {
-        errors.push(
-          `${where(m, x.pmt)}: V(1e7) = ${hv.toFixed(1)} V is outside ${GAIN.hv1e7RangeVolts.join('-')} V (should be around 1500 V)`,
-        );
-        continue;
-      }
-      await s.setHV(x.ch, Math.round(hv));
-      out.push(await record(ctx, p, m, dir, x));
-    }
-    if (errors.length && !out.length) throw new Error(errors.join('; '));
-    return { results: out, errors };
+    return finishScans(ctx, p, m, s, dir, scans);
   });
 }
 
@@ -296,6 +324,69 @@ async function latestEntry(ws: DocStore, jsonFile: string, pmt: PmtName): Promis
   return { folder: typeof e.Folder === 'string' ? e.Folder : '', done: Number(e.HV1e7Gain) > 0 };
 }
 
+/** resume: the folder of the latest measurement, and the modules whose two PMTs have no result there yet */
+async function resumeFrom(ws: DocStore, modules: ActiveModule[]): Promise<{ dir: string | null; modules: ActiveModule[] }> {
+  const latest = await latestEntry(ws, modules[0].jsonFile, 'LowerPmt');
+  if (!(latest && latest.folder && fs.existsSync(latest.folder))) return { dir: null, modules };
+  const dir = latest.folder;
+  const finished = async (m: ActiveModule) => {
+    for (const pmt of PMTS) {
+      const e = await latestEntry(ws, m.jsonFile, pmt);
+      if (!(e && e.folder === dir && e.done)) return false;
+    }
+    return true;
+  };
+  const left: ActiveModule[] = [];
+  for (const m of modules) if (!(await finished(m))) left.push(m);
+  return { dir, modules: left };
+}
+
+async function recordGain(ctx: TaskContext, folder: string, pmts: PmtGainResult[]): Promise<void> {
+  const ws = ctx.ws;
+  await recordResults(
+    ws,
+    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
+    pmts.flatMap((x) => {
+      const at = { port: x.port, serial: x.serial, pmt: x.pmt };
+      return [
+        {
+          ...at,
+          name: 'gain.hv1e7',
+          value: x.hv1e7GainVolts,
+          detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
+        },
+        { ...at, name: 'gain.spe_peak_height', value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } },
+        { ...at, name: 'gain.fit_exponent', value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } },
+      ];
+    }),
+  );
+}
+
+function gainSummary(p: P, folder: string, pmts: PmtGainResult[], failures: ModuleFailure[]) {
+  return {
+    folder,
+    events: p.n_events,
+    pmts: pmts.map((x) => ({
+      port: x.port,
+      serial: x.serial,
+      pmt: x.pmt,
+      pmtSerial: x.pmtSerial,
+      hv1e7GainVolts: x.hv1e7GainVolts,
+      hv1e7GainErrorVolts: x.hv1e7GainErrorVolts,
+      gainFitNorm: x.fit.normA,
+      gainFitExp: x.fit.exponent,
+      spePeakHeightVolts: x.spePeakHeightVolts,
+      spePeakHeightMethod: x.spePeakHeightMethod,
+      baselineAdc: x.baselineAdc,
+      reason: x.reason,
+      points: x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz })),
+      warnings: x.warnings,
+      key: x.key,
+    })),
+    failures,
+  };
+}
+
 export const kind: TaskKind<P> = {
   name: 'measure_gain',
   summary: 'gain scan to the HV at gain 1e7 (or a gain check at the set HV)',
@@ -313,22 +404,7 @@ export const kind: TaskKind<P> = {
 
     // resume: the folder of the latest measurement, skipping modules whose two PMTs have a result there
     let dir: string | null = null;
-    if (p.resume) {
-      const latest = await latestEntry(ws, modules[0].jsonFile, 'LowerPmt');
-      if (latest && latest.folder && fs.existsSync(latest.folder)) {
-        dir = latest.folder;
-        const finished = async (m: ActiveModule) => {
-          for (const pmt of PMTS) {
-            const e = await latestEntry(ws, m.jsonFile, pmt);
-            if (!(e && e.folder === dir && e.done)) return false;
-          }
-          return true;
-        };
-        const left: ActiveModule[] = [];
-        for (const m of modules) if (!(await finished(m))) left.push(m);
-        modules = left;
-      }
-    }
+    if (p.resume) ({ dir, modules } = await resumeFrom(ws, modules));
     const folder = dir ?? newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());
 
     const log = failureLog(ctx, { kind: 'measure.gain.module-failed', task: 'measure_gain' });
@@ -352,45 +428,8 @@ export const kind: TaskKind<P> = {
 
     if (!pmts.length && modules.length) throw new Error(`measure_gain measured no PMT: ${log.summary()}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
-    await recordResults(
-      ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
-      pmts.flatMap((x) => {
-        const at = { port: x.port, serial: x.serial, pmt: x.pmt };
-        return [
-          {
-            ...at,
-            name: 'gain.hv1e7',
-            value: x.hv1e7GainVolts,
-            detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
-          },
-          { ...at, name: 'gain.spe_peak_height', value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } },
-          { ...at, name: 'gain.fit_exponent', value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } },
-        ];
-      }),
-    );
+    await recordGain(ctx, folder, pmts);
     ctx.progress(1, `${pmts.length} PMTs scanned`);
-    return {
-      folder,
-      events: p.n_events,
-      pmts: pmts.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        pmtSerial: x.pmtSerial,
-        hv1e7GainVolts: x.hv1e7GainVolts,
-        hv1e7GainErrorVolts: x.hv1e7GainErrorVolts,
-        gainFitNorm: x.fit.normA,
-        gainFitExp: x.fit.exponent,
-        spePeakHeightVolts: x.spePeakHeightVolts,
-        spePeakHeightMethod: x.spePeakHeightMethod,
-        baselineAdc: x.baselineAdc,
-        reason: x.reason,
-        points: x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz })),
-        warnings: x.warnings,
-        key: x.key,
-      })),
-      failures,
-    };
+    return gainSummary(p, folder, pmts, failures);
   },
 };

@@ -43,32 +43,43 @@ interface Sweep {
   file: string;
 }
 
+/** steps both PMTs' HV through the span around their set points, reading the slow ADCs at each step */
+async function sweepSteps(
+  ctx: TaskContext,
+  p: P,
+  s: IcebootSession,
+  centre: number[],
+): Promise<{ nSteps: number; set: Float64Array[]; v: Float64Array[]; i: Float64Array[]; t: Float64Array }> {
+  const nSteps = Math.floor((2 * p.span_volts) / p.step_volts) + 1;
+  const set = [new Float64Array(nSteps), new Float64Array(nSteps)];
+  const v = [new Float64Array(nSteps * p.n_reads), new Float64Array(nSteps * p.n_reads)];
+  const i = [new Float64Array(nSteps * p.n_reads), new Float64Array(nSteps * p.n_reads)];
+  const t = new Float64Array(nSteps * p.n_reads);
+  for (let k = 0; k < nSteps; k++) {
+    ctx.signal.throwIfAborted();
+    for (const ch of [0, 1] as PmtChannel[]) {
+      set[ch][k] = Math.round(centre[ch] - p.span_volts + k * p.step_volts);
+      await s.setHV(ch, set[ch][k]);
+    }
+    // the first step moves up to span volts: the full ramp wait
+    await ctx.ws.clock.sleep((k === 0 ? HV_RAMP_S : p.step_wait_s) * 1000, ctx.signal);
+    for (let r = 0; r < p.n_reads; r++) {
+      const all = await s.readAllSloAdc();
+      const at = k * p.n_reads + r;
+      t[at] = all[7].value;
+      for (const ch of [0, 1] as PmtChannel[]) {
+        v[ch][at] = all[8 + 2 * ch].value;
+        i[ch][at] = all[9 + 2 * ch].value;
+      }
+    }
+  }
+  return { nSteps, set, v, i, t };
+}
+
 async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<Sweep[]> {
   return withSession(ctx.ws.station.daq_host, m.port, async (s: IcebootSession) => {
     const centre = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
-    const nSteps = Math.floor((2 * p.span_volts) / p.step_volts) + 1;
-    const set = [new Float64Array(nSteps), new Float64Array(nSteps)];
-    const v = [new Float64Array(nSteps * p.n_reads), new Float64Array(nSteps * p.n_reads)];
-    const i = [new Float64Array(nSteps * p.n_reads), new Float64Array(nSteps * p.n_reads)];
-    const t = new Float64Array(nSteps * p.n_reads);
-    for (let k = 0; k < nSteps; k++) {
-      ctx.signal.throwIfAborted();
-      for (const ch of [0, 1] as PmtChannel[]) {
-        set[ch][k] = Math.round(centre[ch] - p.span_volts + k * p.step_volts);
-        await s.setHV(ch, set[ch][k]);
-      }
-      // the first step moves up to span volts: the full ramp wait
-      await ctx.ws.clock.sleep((k === 0 ? HV_RAMP_S : p.step_wait_s) * 1000, ctx.signal);
-      for (let r = 0; r < p.n_reads; r++) {
-        const all = await s.readAllSloAdc();
-        const at = k * p.n_reads + r;
-        t[at] = all[7].value;
-        for (const ch of [0, 1] as PmtChannel[]) {
-          v[ch][at] = all[8 + 2 * ch].value;
-          i[ch][at] = all[9 + 2 * ch].value;
-        }
-      }
-    }
+    const { nSteps, set, v, i, t } = await sweepSteps(ctx, p, s, centre);
     for (const ch of [0, 1] as PmtChannel[]) await s.setHV(ch, centre[ch]);
     const out: Sweep[] = [];
     for (const ch of [0, 1] as PmtChannel[]) {

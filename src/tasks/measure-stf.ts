@@ -335,6 +335,62 @@ async function interlocksItem(ctx: TaskContext, m: ActiveModule): Promise<StfIte
   }
 }
 
+/** the function generator's output off, and the freezer air temperature (null when it cannot be read) */
+async function stfPrepare(ctx: TaskContext): Promise<number | null> {
+  const ws = ctx.ws;
+  const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
+  try {
+    await fg.disableOutput();
+  } finally {
+    await fg.close();
+  }
+  let airC: number | null = null;
+  try {
+    airC = await freezerAirC(ws);
+  } catch (e) {
+    ctx.emit({
+      level: 'warn',
+      kind: 'measure.stf.no-air-temperature',
+      message: `measure_stf: no freezer air temperature (${(e as Error).message}); the mainboard temperatures are judged against ${STF_LIMITS.temperatureAbsoluteC.join('..')} °C only`,
+      audience: 'channel',
+    });
+  }
+  return airC;
+}
+
+/** one module's STF file and its STF entry */
+async function recordStfModule(
+  ctx: TaskContext,
+  p: P,
+  m: ActiveModule,
+  dir: string,
+  items: StfItem[],
+  failed: StfItem[],
+): Promise<{ file: string; key: string }> {
+  const ws = ctx.ws;
+  const file = path.join(dir, `${m.serial}.json`);
+  const time = new Date(ws.clock.now()).toISOString();
+  writeJsonAtomic(file, {
+    degg: m.serial,
+    port: m.port,
+    time,
+    comment: p.comment,
+    passed: !failed.length,
+    failed_items: failed.map((i) => i.item),
+    items,
+  });
+  const key = await addEntry(ctx.ws, m.jsonFile, 'STF', {
+    Folder: dir,
+    Comment: p.comment,
+    Filename: file,
+    Passed: !failed.length,
+    FailedItems: failed.map((i) => i.item),
+    Items: Object.fromEntries(items.map((i) => [i.item, { Status: i.status, Reading: i.reading, Limit: i.limit }])),
+    TaskId: ctx.task.id,
+  });
+  return { file, key };
+}
+
 export interface StfModule {
   port: number;
   serial: string;
@@ -356,23 +412,7 @@ export const kind: TaskKind<P> = {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_stf: the run has no active modules');
-    const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
-    try {
-      await fg.disableOutput();
-    } finally {
-      await fg.close();
-    }
-    let airC: number | null = null;
-    try {
-      airC = await freezerAirC(ws);
-    } catch (e) {
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.stf.no-air-temperature',
-        message: `measure_stf: no freezer air temperature (${(e as Error).message}); the mainboard temperatures are judged against ${STF_LIMITS.temperatureAbsoluteC.join('..')} °C only`,
-        audience: 'channel',
-      });
-    }
+    const airC = await stfPrepare(ctx);
     const dir = newDataDir(ws.home.dataDir, 'stf', ws.clock.now());
     const out: StfModule[] = [];
     let done = 0;
@@ -390,26 +430,7 @@ export const kind: TaskKind<P> = {
       }
       items.push(await interlocksItem(ctx, m));
       const failed = failedItems(items);
-      const file = path.join(dir, `${m.serial}.json`);
-      const time = new Date(ws.clock.now()).toISOString();
-      writeJsonAtomic(file, {
-        degg: m.serial,
-        port: m.port,
-        time,
-        comment: p.comment,
-        passed: !failed.length,
-        failed_items: failed.map((i) => i.item),
-        items,
-      });
-      const key = await addEntry(ctx.ws, m.jsonFile, 'STF', {
-        Folder: dir,
-        Comment: p.comment,
-        Filename: file,
-        Passed: !failed.length,
-        FailedItems: failed.map((i) => i.item),
-        Items: Object.fromEntries(items.map((i) => [i.item, { Status: i.status, Reading: i.reading, Limit: i.limit }])),
-        TaskId: ctx.task.id,
-      });
+      const { file, key } = await recordStfModule(ctx, p, m, dir, items, failed);
       out.push({ port: m.port, serial: m.serial, passed: !failed.length, failedItems: failed.map((i) => i.item), items, file, key });
       ctx.progress(
         ++done / modules.length,
