@@ -52,10 +52,25 @@ export const simPorts = (base = 5000) => ({
 
 export type SimPorts = ReturnType<typeof simPorts>;
 
-/** One port of each block a lab at `base` listens on: free, the whole lab likely fits there. */
+/** Every port a simulated lab at `base` listens on: a base where all are free is taken by a dry run or `fat demo`. */
 export function probePorts(base: number): number[] {
   const p = simPorts(base);
-  return [p.base, p.tabletop, p.freezer, p.control, p.icm(0), p.icm(WIRE_PAIRS - 1), p.tabletopIcm, p.prologix];
+  const pairs = Array.from({ length: WIRE_PAIRS }, (_, wp) => wp);
+  return [
+    ...pairs.flatMap((wp) => Array.from({ length: DEVICES_PER_WIRE_PAIR }, (_, dev) => p.mainboard(wp, dev))),
+    ...pairs.map((wp) => p.icm(wp)),
+    p.tabletop,
+    p.tabletopIcm,
+    p.scpi,
+    p.prologix,
+    p.filterWheel(0),
+    p.filterWheel(1),
+    p.thermometer,
+    p.humidity(0),
+    p.humidity(1),
+    p.freezer,
+    p.control,
+  ];
 }
 
 const portFree = (port: number) =>
