@@ -67,8 +67,7 @@ describe('fat master prompts and fat answer', () => {
     const prompt = await waitFor('the manual input prompt', () => openPrompt(env.dir), 60_000);
     expect(prompt.message).toBe('Is the freezer door closed?');
 
-    // it really waits: the next task has not started, fat status shows the prompt
-    await new Promise((r) => setTimeout(r, 1500));
+    // the next task has not started, fat status shows the prompt
     expect(
       query(
         env.dir,
@@ -87,6 +86,9 @@ describe('fat master prompts and fat answer', () => {
     const done = await master.done;
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect(done.stdout + done.stderr).toContain('Manual input received from alice (cli)');
+    // it really waited: [2] started only after the answer (events are numbered in order)
+    const firstId = (where: string) => query<{ id: number }>(env.dir, `select min(id) id from events where ${where}`)[0]?.id ?? 0;
+    expect(firstId("kind = 'task.start' and data like '%\"idx\":2%'")).toBeGreaterThan(firstId("kind = 'prompt.answered'"));
     expect(done.stdout + done.stderr).toContain('Schedule Completed');
     expect(query(env.dir, 'select answer, answered_by, via from prompts where id = ?', prompt.id)).toEqual([
       { answer: 'yes', answered_by: 'alice', via: 'cli' },

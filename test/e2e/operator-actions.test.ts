@@ -25,6 +25,7 @@ describe('fat pause, resume, exclude and abort on a running master', () => {
   let env: Awaited<ReturnType<typeof labWithHome>>;
   const carol = { FAT_OPERATOR: 'carol' };
   const masters: Background[] = [];
+  const eventId = (where: string) => query<{ id: number }>(env.dir, `select min(id) id from events where ${where}`)[0]?.id ?? 0;
   const taskState = (idx: number) => query<{ state: string }>(env.dir, 'select state from tasks where idx = ?', idx)[0]?.state;
   const requests = () => query<{ n: number }>(env.dir, 'select count(*) n from operator_requests')[0].n;
 
@@ -79,7 +80,6 @@ describe('fat pause, resume, exclude and abort on a running master', () => {
     expect(yes.code, yes.stderr).toBe(0);
     await waitFor('the master to hold', () => query(env.dir, "select 1 from events where kind = 'run.paused'")[0], 30_000);
     expect(taskState(1)).toBe('done');
-    await new Promise((r) => setTimeout(r, 1500));
     expect(taskState(2)).toBe('pending');
     const st = await env.run(['status']);
     expect(st.stdout).toMatch(/master: running/);
@@ -105,6 +105,8 @@ describe('fat pause, resume, exclude and abort on a running master', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     await waitFor('the prompt of [3]', () => openPrompt(env.dir)?.message === 'Check the fibres', 90_000);
     expect(taskState(2)).toBe('done');
+    // the hold really held: [2] started only after the resume (events are numbered in order)
+    expect(eventId("kind = 'task.start' and data like '%\"idx\":2%'")).toBeGreaterThan(eventId("kind = 'run.resumed'"));
     const afterFirst = entryCounts(env.dir, 'ReadoutOnly', serials);
     expect(afterFirst[out.degg_serial]).toBe(0);
     expect(Object.values(afterFirst).filter((n) => n === 1)).toHaveLength(15);

@@ -7,6 +7,7 @@ import { answerPrompt, openPromptOf } from '../../src/engine/prompts.js';
 import { runTask, WATCHDOG_POLL_MS, type RunScope } from '../../src/engine/task-runner.js';
 import type { FatEvent } from '../../src/station/events.js';
 import type { TaskKind } from '../../src/tasks/types.js';
+import { waitFor } from '../helpers/master.js';
 import { tempWorkspace } from '../notify/workspace.js';
 
 /** A task that stays silent far past its estimate raises one alert; one waiting for a person raises none. */
@@ -56,9 +57,10 @@ describe('watchdog', () => {
     };
     const { clock, task, events, ac, scope } = await setup(hang);
     const running = runTask(scope, task, hang).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 300)); // the task has started
+    await waitFor('the task to start', () => events.some((e) => e.kind === 'task.start'));
     await clock.advance(3 * 3600_000); // three lab hours of silence against a one-minute estimate
-    await new Promise((r) => setTimeout(r, 2 * WATCHDOG_POLL_MS + 500));
+    await waitFor('the stall alert', () => events.some((e) => e.kind === 'task.stalled'), 3 * WATCHDOG_POLL_MS);
+    await new Promise((r) => setTimeout(r, WATCHDOG_POLL_MS + 500)); // one more watchdog poll: still one alert
     const stalls = events.filter((e) => e.kind === 'task.stalled');
     expect(stalls).toHaveLength(1);
     expect(stalls[0].audience).toBe('people');
@@ -81,7 +83,7 @@ describe('watchdog', () => {
     };
     const { ws, clock, task, events, scope } = await setup(ask);
     const running = runTask(scope, task, ask);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the prompt', () => events.some((e) => e.kind === 'prompt.open'));
     await clock.advance(12 * 3600_000); // the shifter is asleep for twelve lab hours
     await new Promise((r) => setTimeout(r, WATCHDOG_POLL_MS + 500));
     expect(events.filter((e) => e.kind === 'task.stalled')).toHaveLength(0);
