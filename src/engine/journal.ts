@@ -1,3 +1,4 @@
+import type { TaskRecord } from '../records/task-record.js';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskState } from '../store/schema.js';
 import { nowIso } from '../store/open.js';
@@ -198,10 +199,12 @@ export async function finishTask(
   taskId: number,
   state: Exclude<TaskState, 'running'>,
   labNowMs: number,
-  outcome: { error?: string; trace?: string; result?: unknown; attemptOutcome?: string } = {},
+  outcome: { error?: string; trace?: string; result?: unknown; attemptOutcome?: string; record?: TaskRecord } = {},
 ): Promise<void> {
   const at = nowIso(labNowMs);
   await ws.db.transaction().execute(async (tx) => {
+    // what the task measured commits with its end, or not at all
+    await outcome.record?.commit(tx);
     await tx
       .updateTable('tasks')
       .set({

@@ -2,6 +2,7 @@ import type { Workspace } from '../station/workspace.js';
 import { eventRow } from '../notify/store-sink.js';
 import type { FatEvent } from '../station/events.js';
 import type { ActiveModule, TaskContext } from '../tasks/types.js';
+import { TaskRecord } from '../records/task-record.js';
 
 /**
  * A task context for running one task kind outside a schedule (`fat measure ...`): the same
@@ -20,6 +21,8 @@ export interface StandaloneOptions {
 }
 
 export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskContext & { flush(): Promise<void> } {
+  const record = new TaskRecord(ws, { runId: o.run.id, taskId: null });
+  const signal = o.signal ?? new AbortController().signal;
   const modules = [...o.modules];
   const pending: Array<Promise<unknown>> = [];
   const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => {
@@ -34,16 +37,24 @@ export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskCont
     (o.onEvent ?? ((x: FatEvent) => process.stderr.write(`${x.level === 'info' ? '' : `${x.level.toUpperCase()}: `}${x.message}\n`)))(ev);
   };
   return {
-    /** waits for the events stored so far (call before closing the workspace) */
+    /**
+     * puts what the measurement staged on record (unless it was interrupted) and waits for the
+     * events stored so far: call it when the kind has returned or thrown, before closing the workspace
+     */
     flush: async () => {
-      await Promise.all(pending);
+      try {
+        if (!signal.aborted) await record.commitAlone();
+      } finally {
+        await Promise.all(pending);
+      }
     },
     ws,
+    record,
     run: o.run,
     modules,
     task: { id: 0, index: -1, section: `standalone ${o.kind}`, kind: o.kind, attempt: 1 },
     recovering: false,
-    signal: o.signal ?? new AbortController().signal,
+    signal,
     progress: (fraction, note = '') => o.onProgress?.(fraction, note),
     emit,
     prompt: () => Promise.reject(new Error(`${o.kind}: prompts are not available outside the master (run it in a schedule)`)),

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import type { Workspace } from '../station/workspace.js';
 import { supersedeTaskEntries } from '../records/entries.js';
+import { TaskRecord } from '../records/task-record.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import type { ActiveModule, TaskContext, TaskKind } from '../tasks/types.js';
 import type { FatEvent } from '../station/events.js';
 import type { TaskTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import { finishTask, reportProgress, startTask } from './journal.js';
-import { setTaskState } from '../records/master-entry.js';
+import { taskStateChange } from '../records/master-entry.js';
 import { answerPrompt, openPrompt, waitForAnswer } from './prompts.js';
 import { namedDiskFull } from '../util/disk-space.js';
 
@@ -100,6 +101,7 @@ export function contextFor(
   let lastWrite = 0;
   return {
     ws,
+    record: new TaskRecord(ws, { runId: scope.run.id, taskId: t.id || null }),
     run: scope.run,
     modules: scope.modules,
     task: { id: t.id, index: t.idx, section: t.section, kind: t.kind, attempt },
@@ -148,14 +150,16 @@ export function contextFor(
   };
 }
 
-/** Marks what the task's earlier, cut-short attempts wrote into the D-Egg files as superseded. */
-async function supersedeEarlierEntries(scope: RunScope, t: Selectable<TaskTable>, attempt: number): Promise<void> {
+/** Marks what the task's earlier, failed attempts put in the D-Egg files as superseded (on this attempt's record). */
+async function supersedeEarlierEntries(scope: RunScope, ctx: TaskContext, t: Selectable<TaskTable>, attempt: number): Promise<void> {
   const files = await scope.ws.db.selectFrom('modules').select(['json_file', 'degg_serial']).where('run_id', '=', scope.run.id).execute();
   const note = `attempt ${attempt - 1} of [${t.idx}] ${t.section} did not finish; measured again by attempt ${attempt}`;
   const marked: string[] = [];
   for (const f of files)
-    if (fs.existsSync(f.json_file))
-      marked.push(...(await supersedeTaskEntries(scope.ws, f.json_file, t.id, note)).map((k) => `${f.degg_serial} ${k}`));
+    if (fs.existsSync(f.json_file)) {
+      const keys = await ctx.record.update(f.json_file, (doc) => supersedeTaskEntries(doc, t.id, note));
+      marked.push(...keys.map((k) => `${f.degg_serial} ${k}`));
+    }
   if (marked.length)
     scope.emit({
       level: 'info',
@@ -207,10 +211,11 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
   try {
     const params = kind.params.parse(JSON.parse(t.params));
     // a scan that resumes its own folder (measure_gain resume = True) builds on what came before
-    if (attempt > 1 && (params as { resume?: unknown }).resume !== true) await supersedeEarlierEntries(scope, t, attempt);
+    if (attempt > 1 && (params as { resume?: unknown }).resume !== true) await supersedeEarlierEntries(scope, ctx, t, attempt);
     const result = await kind.run(ctx, params);
-    await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {} });
-    await setTaskState(ws, scope.run.runFile, scope.masterKey, t.idx, t.section, 1);
+    await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, 1));
+    await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {}, record: ctx.record });
+    await ctx.record.exportDocs();
     scope.emit({
       level: 'info',
       kind: 'task.done',
@@ -221,14 +226,17 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     return result;
   } catch (e) {
     if (scope.signal.aborted) {
-      // Ctrl+C or a stop: the task runs again on --recover; this attempt is kept as interrupted
+      // Ctrl+C or a stop: the task runs again on --recover; this attempt is kept as interrupted,
+      // and what it measured is not put on record (its raw files stay in their folder)
       await finishTask(ws, t.id, 'pending', ws.clock.now(), { attemptOutcome: 'interrupted', error: 'interrupted' });
       throw new Interrupted(String((scope.signal.reason as Error | undefined)?.message ?? 'interrupted'));
     }
     const err = namedDiskFull(e, ws.home.dataDir) as Error;
     const trace = (e as Error).stack ?? String(e);
-    await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace });
-    await setTaskState(ws, scope.run.runFile, scope.masterKey, t.idx, t.section, 0);
+    // a failed task keeps what it measured before it failed, with its state 0 in the run file
+    await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, 0));
+    await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace, record: ctx.record });
+    await ctx.record.exportDocs();
     if (e instanceof RunStoppedByOperator) throw e;
     throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, err);
   } finally {

@@ -13,6 +13,7 @@ import type { Db } from '../store/open.js';
 import { ANALYSES, runAnalysisJob, type AnalysisJobResult, type AnalysisName } from '../tasks/analysis-jobs.js';
 import { parseEntryNumber } from '../tasks/measurement-entries.js';
 import type { TaskContext } from '../tasks/types.js';
+import { TaskRecord } from '../records/task-record.js';
 
 /**
  * `fat worker`: takes analysis jobs from the queue and runs them as the master would have run them
@@ -114,11 +115,16 @@ export async function runJob(o: Pick<WorkerOptions, 'db' | 'holdMs' | 'log'>, jo
     throw e;
   }
   const result = { ...r, number: d.number, jobId, worker: WORKER_NAME };
-  await ws.db
-    .updateTable('tasks')
-    .set({ result: JSON.stringify(result) })
-    .where('id', '=', d.taskId)
-    .execute();
+  // what the analysis put on record commits with the task's result, then its documents are exported
+  await ws.db.transaction().execute(async (tx) => {
+    await ctx.record.commit(tx);
+    await tx
+      .updateTable('tasks')
+      .set({ result: JSON.stringify(result) })
+      .where('id', '=', d.taskId)
+      .execute();
+  });
+  await ctx.record.exportDocs();
   ctx.emit({
     level: r.problems.length ? 'warn' : 'info',
     kind: `analysis.${r.status}`,
@@ -185,6 +191,7 @@ async function jobContext(
   };
   const ctx: TaskContext = {
     ws,
+    record: new TaskRecord(ws, { runId: run.id, taskId: task.id }),
     run: { id: run.id, number: run.run_number, runFile: run.run_file },
     modules,
     task: { id: task.id, index: task.idx, section: task.section, kind: task.kind, attempt: task.attempts },

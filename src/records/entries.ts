@@ -24,27 +24,25 @@ export function addEntry(ws: DocStore, file: string, name: string, entry: JsonDo
 }
 
 /**
- * Marks the entries an earlier, interrupted attempt of task `taskId` wrote (entries carry
- * `TaskId`) as superseded, so the half-done measurement stays on record but is never read as the
- * latest result. Returns the keys marked.
+ * Marks the entries an earlier attempt of task `taskId` wrote (entries carry `TaskId`) that did
+ * not finish as superseded, so the half-done measurement stays on record but is never read as the
+ * latest result. Changes `doc` in place; returns the keys marked.
  */
-export function supersedeTaskEntries(ws: DocStore, file: string, taskId: number, note: string): Promise<string[]> {
-  return updateDoc(ws, file, (doc) => {
-    const marked: string[] = [];
-    for (const [where, section] of [
-      ['', doc],
-      ['LowerPmt.', doc.LowerPmt],
-      ['UpperPmt.', doc.UpperPmt],
-    ] as const) {
-      if (!section || typeof section !== 'object') continue;
-      for (const [key, entry] of Object.entries(section as JsonDoc)) {
-        const e = entry as JsonDoc | null;
-        if (e && typeof e === 'object' && e.TaskId === taskId && e.Superseded === undefined) {
-          e.Superseded = note;
-          marked.push(where + key);
-        }
+export function supersedeTaskEntries(doc: JsonDoc, taskId: number, note: string): string[] {
+  const marked: string[] = [];
+  for (const [where, section] of [
+    ['', doc],
+    ['LowerPmt.', doc.LowerPmt],
+    ['UpperPmt.', doc.UpperPmt],
+  ] as const) {
+    if (!section || typeof section !== 'object') continue;
+    for (const [key, entry] of Object.entries(section as JsonDoc)) {
+      const e = entry as JsonDoc | null;
+      if (e && typeof e === 'object' && e.TaskId === taskId && e.Superseded === undefined) {
+        e.Superseded = note;
+        marked.push(where + key);
       }
     }
-    return marked;
-  });
+  }
+  return marked;
 }

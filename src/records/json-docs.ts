@@ -86,24 +86,29 @@ export async function insertDocs(
  */
 export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
   await readDoc(ws, file); // takes in an older home's file first
-  const lockRow = engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
-  const out = await ws.db.transaction().execute(async (tx) => {
-    let q = tx.selectFrom('json_docs').select(['body', 'version']).where('station', '=', ws.station.name).where('path', '=', file);
-    if (lockRow) q = q.forUpdate();
-    const row = await q.executeTakeFirstOrThrow();
-    const doc = JSON.parse(row.body) as JsonDoc;
-    const result = mutate(doc);
-    await tx
-      .updateTable('json_docs')
-      .set({ body: JSON.stringify(doc), version: row.version + 1 })
-      .where('station', '=', ws.station.name)
-      .where('path', '=', file)
-      .execute();
-    return result;
-  });
-  afterCommit();
+  const out = await ws.db.transaction().execute((tx) => changeDoc(tx, ws, file, mutate));
+  afterDocCommit();
   await exportDoc(ws, file);
   return out;
+}
+
+/**
+ * Changes a document inside the transaction `tx` (the row locked on PostgreSQL). The document
+ * must be in the store already (`readDoc` takes in an older home's file); export it after commit.
+ */
+export async function changeDoc<T>(tx: Transaction<Database>, ws: DocStore, file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
+  let q = tx.selectFrom('json_docs').select(['body', 'version']).where('station', '=', ws.station.name).where('path', '=', file);
+  if (engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres') q = q.forUpdate();
+  const row = await q.executeTakeFirstOrThrow();
+  const doc = JSON.parse(row.body) as JsonDoc;
+  const result = mutate(doc);
+  await tx
+    .updateTable('json_docs')
+    .set({ body: JSON.stringify(doc), version: row.version + 1 })
+    .where('station', '=', ws.station.name)
+    .where('path', '=', file)
+    .execute();
+  return result;
 }
 
 /** Exports of one file run one after another, each writing the latest version. */
@@ -149,10 +154,11 @@ export async function exportPending(ws: DocStore): Promise<number> {
 
 /**
  * For the crash test only: FAT_TEST_KILL_AFTER_DOC_COMMIT=N kills the process (SIGKILL) right
- * after the N-th document change is committed and before its file is written.
+ * after the N-th commit that changes documents (one `updateDoc`, or one task's record) and before
+ * their files are written.
  */
 let commits = 0;
-function afterCommit(): void {
+export function afterDocCommit(): void {
   const n = Number(process.env.FAT_TEST_KILL_AFTER_DOC_COMMIT);
   if (n > 0 && ++commits === n) process.kill(process.pid, 'SIGKILL');
 }

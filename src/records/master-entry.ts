@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readDoc, updateDoc, type DocStore } from './json-docs.js';
+import { readDoc, updateDoc, type DocStore, type JsonDoc } from './json-docs.js';
 
 /**
  * The run file's `MasterFAT_NN` entry, as the original wrote it: every task as "[i] section" with
@@ -34,12 +34,13 @@ export function writeMasterEntry(
   });
 }
 
-export function setTaskState(ws: DocStore, runFile: string, key: string, index: number, section: string, state: -1 | 0 | 1): Promise<void> {
-  return updateDoc(ws, runFile, (doc) => {
+/** The change of the run document that sets one task's state in the `key` entry (stage it on the task's record). */
+export function taskStateChange(key: string, index: number, section: string, state: -1 | 0 | 1): (doc: JsonDoc) => void {
+  return (doc) => {
     const entry = (doc[key] ?? {}) as Record<string, unknown>;
     entry[taskKey(index, section)] = state;
     doc[key] = entry;
-  });
+  };
 }
 
 export function setMasterFields(

@@ -1,6 +1,7 @@
-import type { Insertable } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import { judge } from '../analysis/goalposts.js';
-import type { ResultTable } from '../store/schema.js';
+import type { Database, ResultTable } from '../store/schema.js';
+import type { Db } from '../store/open.js';
 import type { Provenance } from './api-types.js';
 import type { Workspace } from '../station/workspace.js';
 import { gitState, ICEFAT_PATHS } from '../station/git-state.js';
@@ -9,8 +10,8 @@ import { REPO_ROOT } from '../util/repo-root.js';
 
 /**
  * Results: every measured quantity a task kind reports, judged against the goalposts file and
- * stored with its provenance. Kinds call `recordResults` once per module (or once per task) after
- * the raw data and the JSON entry are written.
+ * stored with its provenance. A task stages its rows on its record (`TaskRecord.results`), which
+ * the engine commits with the task's end; work outside a task calls `recordResults`.
  */
 export interface ResultInput {
   port: number;
@@ -59,8 +60,15 @@ function icefatGit() {
 /** rows per INSERT statement: 17 parameters each, well below SQLite's 32766 and PostgreSQL's 65535 */
 const ROWS_PER_INSERT = 500;
 
-export async function recordResults(ws: Workspace, o: ResultOrigin, rows: ResultInput[]): Promise<RecordedResult[]> {
-  if (!rows.length) return [];
+/** Judges `rows` against the goalposts: the rows to insert and what each was judged. Writes nothing. */
+export async function judgeResults(
+  ws: Workspace,
+  o: ResultOrigin,
+  rows: ResultInput[],
+): Promise<{ values: Insertable<ResultTable>[]; judged: RecordedResult[] }> {
+  const values: Insertable<ResultTable>[] = [];
+  const judged: RecordedResult[] = [];
+  if (!rows.length) return { values, judged };
   const gp = loadGoalposts(goalpostsFile(ws.home.dir));
   const run = await ws.db.selectFrom('runs').select(['operator']).where('id', '=', o.runId).executeTakeFirstOrThrow();
   const taskId = o.taskId || null;
@@ -78,63 +86,78 @@ export async function recordResults(ws: Workspace, o: ResultOrigin, rows: Result
     .where('run_id', '=', o.runId)
     .execute();
   const g = icefatGit();
-  const out: RecordedResult[] = [];
   const now = new Date(ws.clock.now()).toISOString();
+  for (const r of rows) {
+    const goal = gp.entries.get(r.name);
+    if (!goal) throw new Error(`result ${r.name} has no goalpost in ${gp.file}: add a [${JSON.stringify(r.name)}] section`);
+    const verdict = r.notMeasured
+      ? { verdict: 'info' as const, reason: `${r.name} not measured: ${r.notMeasured}` }
+      : r.failed
+        ? { verdict: 'fail' as const, reason: `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}: ${r.failed}` }
+        : goal.low === undefined && goal.high === undefined
+          ? { verdict: 'info' as const, reason: '' }
+          : judge(r.value, goal, `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}`);
+    const mod = modules.find((m) => m.port === r.port);
+    const provenance: Provenance = {
+      icefatCommit: g.sha,
+      icefatDirty: g.dirty,
+      scheduleHash: schedule?.config_hash ?? null,
+      station: ws.station.name,
+      operator: run.operator,
+      goalpostsVersion: gp.version,
+      goalpostsFile: gp.file,
+      firmware: mod ? { fpga: mod.fpga_version, software: mod.software_version } : null,
+    };
+    const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
+    values.push({
+      station: ws.station.name,
+      run_id: o.runId,
+      task_id: taskId,
+      kind: o.kind,
+      port: r.port,
+      degg_serial: r.serial,
+      pmt: r.pmt ?? null,
+      name: r.name,
+      value,
+      units: goal.units,
+      verdict: verdict.verdict,
+      reason: verdict.reason,
+      goalposts_version: gp.version,
+      folder: o.folder,
+      detail: JSON.stringify(r.detail ?? {}),
+      provenance: JSON.stringify(provenance),
+      created_at: now,
+    });
+    judged.push({ ...r, value, verdict: verdict.verdict, reason: verdict.reason, units: goal.units });
+  }
+  return { values, judged };
+}
+
+/**
+ * Inserts judged rows with `db` (a transaction, to commit them with what else belongs to them):
+ * a few multi-row INSERTs instead of one per row, since on PostgreSQL each statement is a round
+ * trip (bench/store.ts: a monitoring batch of 112 rows 5x faster); chunks stay within both
+ * engines' limits on bound parameters.
+ */
+export async function insertResults(db: Db | Transaction<Database>, values: Insertable<ResultTable>[]): Promise<void> {
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT)
+    await db
+      .insertInto('results')
+      .values(values.slice(i, i + ROWS_PER_INSERT))
+      .execute();
+}
+
+/**
+ * Judges and stores result rows at once, outside a task's record (analysis jobs, checks, imports).
+ * With `replace`, this task's earlier rows of this kind go in the same transaction.
+ */
+export async function recordResults(ws: Workspace, o: ResultOrigin, rows: ResultInput[]): Promise<RecordedResult[]> {
+  const { values, judged } = await judgeResults(ws, o, rows);
+  if (!values.length) return judged;
   await ws.db.transaction().execute(async (tx) => {
-    const values: Insertable<ResultTable>[] = [];
-    if (o.replace && taskId)
-      await tx.deleteFrom('results').where('run_id', '=', o.runId).where('task_id', '=', taskId).where('kind', '=', o.kind).execute();
-    for (const r of rows) {
-      const goal = gp.entries.get(r.name);
-      if (!goal) throw new Error(`result ${r.name} has no goalpost in ${gp.file}: add a [${JSON.stringify(r.name)}] section`);
-      const judged = r.notMeasured
-        ? { verdict: 'info' as const, reason: `${r.name} not measured: ${r.notMeasured}` }
-        : r.failed
-          ? { verdict: 'fail' as const, reason: `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}: ${r.failed}` }
-          : goal.low === undefined && goal.high === undefined
-            ? { verdict: 'info' as const, reason: '' }
-            : judge(r.value, goal, `${r.serial}${r.pmt ? ` ${r.pmt}` : ''} ${goal.description || r.name}`);
-      const mod = modules.find((m) => m.port === r.port);
-      const provenance: Provenance = {
-        icefatCommit: g.sha,
-        icefatDirty: g.dirty,
-        scheduleHash: schedule?.config_hash ?? null,
-        station: ws.station.name,
-        operator: run.operator,
-        goalpostsVersion: gp.version,
-        goalpostsFile: gp.file,
-        firmware: mod ? { fpga: mod.fpga_version, software: mod.software_version } : null,
-      };
-      const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
-      values.push({
-        station: ws.station.name,
-        run_id: o.runId,
-        task_id: taskId,
-        kind: o.kind,
-        port: r.port,
-        degg_serial: r.serial,
-        pmt: r.pmt ?? null,
-        name: r.name,
-        value,
-        units: goal.units,
-        verdict: judged.verdict,
-        reason: judged.reason,
-        goalposts_version: gp.version,
-        folder: o.folder,
-        detail: JSON.stringify(r.detail ?? {}),
-        provenance: JSON.stringify(provenance),
-        created_at: now,
-      });
-      out.push({ ...r, value, verdict: judged.verdict, reason: judged.reason, units: goal.units });
-    }
-    // a few multi-row INSERTs instead of one per row: on PostgreSQL each statement is a round trip
-    // (bench/store.ts: a monitoring batch of 112 rows 5x faster); chunks stay within both engines'
-    // limits on bound parameters
-    for (let i = 0; i < values.length; i += ROWS_PER_INSERT)
-      await tx
-        .insertInto('results')
-        .values(values.slice(i, i + ROWS_PER_INSERT))
-        .execute();
+    if (o.replace && o.taskId)
+      await tx.deleteFrom('results').where('run_id', '=', o.runId).where('task_id', '=', o.taskId).where('kind', '=', o.kind).execute();
+    await insertResults(tx, values);
   });
-  return out;
+  return judged;
 }

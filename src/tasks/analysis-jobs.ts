@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { analyseScaler, type TriggerType } from '../analysis/dark-rate.js';
 import { readDoc, type DocStore } from '../records/json-docs.js';
-import { recordResults } from '../records/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { analyseGainOfRun, gainAnalysisSummary, isScan } from './gain-analysis.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
@@ -145,15 +144,9 @@ const darkrateJob: AnalysisJob = async (ctx, number) => {
       `no DarkrateScalerMeasurement entry (${describeNumber(number)}) in the run's D-Egg files: measure_scaler has not run`,
     );
   if (missing) problems.push(`${missing} PMT(s) have no DarkrateScalerMeasurement entry (${describeNumber(number)})`);
-  const recorded = await recordResults(
-    ctx.ws,
-    {
-      runId: ctx.run.id,
-      taskId: ctx.task.id,
-      kind: 'trigger_remote_wrapper',
-      folder: pmts.length ? path.dirname(pmts[0].file) : null,
-      replace: true,
-    },
+  const recorded = await ctx.record.results(
+    'trigger_remote_wrapper',
+    pmts.length ? path.dirname(pmts[0].file) : null,
     pmts.map((x) => ({
       port: x.port,
       serial: x.serial,
@@ -162,6 +155,7 @@ const darkrateJob: AnalysisJob = async (ctx, number) => {
       value: x.meanHz,
       detail: { stdHz: x.stdHz, medianHz: x.medianHz, windows: x.windows, temperatureC: x.temperatureC, entry: x.entry, file: x.file },
     })),
+    { replace: true },
   );
   const count = (v: string) => recorded.filter((r) => r.verdict === v).length;
   return {

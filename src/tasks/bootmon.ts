@@ -2,8 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { newDataDir } from '../station/data-dirs.js';
 import { enableInterlocks, powerCycle, verifyModule, withSession, type ModuleCheck } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import { IcmClient } from '../lab/icm-client.js';
 import { wirePairOf } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -173,7 +171,7 @@ async function recordOutcomes(ctx: TaskContext, p: P, outcomes: BootOutcome[]): 
     },
   });
   for (const o of outcomes)
-    await addEntry(ctx.ws, o.m.jsonFile, type, {
+    await ctx.record.entry(o.m.jsonFile, type, {
       Folder: dir,
       Filename: file,
       Mode: p.mode,
@@ -184,9 +182,9 @@ async function recordOutcomes(ctx: TaskContext, p: P, outcomes: BootOutcome[]): 
       Message: o.message,
       TaskId: ctx.task.id,
     });
-  await recordResults(
-    ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'bootmon', folder: dir },
+  await ctx.record.results(
+    'bootmon',
+    dir,
     outcomes.map((o) => ({
       port: o.m.port,
       serial: o.m.serial,

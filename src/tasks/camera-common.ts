@@ -1,6 +1,5 @@
 import { CAMERA_NUMBERS, DeggCameras, type CameraNumber } from '../lab/iceboot/cameras.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { addEntry } from '../records/entries.js';
 import { eachModule, failureLog, type FailureLog, type ModuleFailure } from './module-jobs.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
@@ -114,7 +113,7 @@ export async function eachCameraModule(
       jobs: o.jobs,
       log,
       onFail: async (m, error) => {
-        await addEntry(ctx.ws, m.jsonFile, o.entry, { Folder: 'None', Comment: o.comment, Error: error, TaskId: ctx.task.id });
+        await ctx.record.entry(m.jsonFile, o.entry, { Folder: 'None', Comment: o.comment, Error: error, TaskId: ctx.task.id });
       },
     },
     fn,

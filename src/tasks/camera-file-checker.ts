@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { recordResults } from '../records/results.js';
 import { runName } from '../records/run-files.js';
 import { readDoc } from '../records/json-docs.js';
 import { CAMERA_IMAGE_BYTES, CAMERA_NUMBERS, type CameraNumber } from '../lab/iceboot/cameras.js';
@@ -132,7 +131,6 @@ export const kind: TaskKind<P> = {
   positional: ['skip_copy'],
   estimateS: (_p, modules) => 5 + modules,
   async run(ctx, p) {
-    const ws = ctx.ws;
     if (!ctx.modules.length) throw new Error('camera_file_checker: the run has no active modules');
     const found: Record<Measurement, number> = { camera_darknoise: 0, camera_pattern: 0 };
     // every folder the latest entries point at (a re-run of one module may have its own)
@@ -178,9 +176,9 @@ export const kind: TaskKind<P> = {
     });
 
     const { copied, copyNote } = await copyCameraFiles(ctx, p, folders);
-    await recordResults(
-      ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'camera_file_checker', folder: null },
+    await ctx.record.results(
+      'camera_file_checker',
+      null,
       modules.flatMap((r) =>
         r.cameras.map((c) => ({
           port: r.port,

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import { addEntry } from '../records/entries.js';
 import { rounds } from './rounds.js';
 import { speAtHv } from './gain-check.js';
 import { finishMonitoring, monitorRounds, startMonitoring, type MonitorRound } from './monitor-common.js';
@@ -83,8 +82,7 @@ async function monitorPmt(
     dir,
     tag,
   });
-  const key = await addEntry(
-    ctx.ws,
+  const key = await ctx.record.entry(
     m.jsonFile,
     'AdvancedMonitoring',
     {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withSession } from '../station/module-link.js';
-import { recordResults, type ResultInput } from '../records/results.js';
+import { type ResultInput } from '../records/results.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { CAMERA_NUMBERS, DeggCameras } from '../lab/iceboot/cameras.js';
 import { cameraColumn } from './camera-common.js';
@@ -73,7 +73,7 @@ export const kind: TaskKind<z.infer<typeof params>> = {
       });
     });
     rows.sort((a, b) => a.port - b.port || String(a.pmt).localeCompare(String(b.pmt)));
-    await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'disable_all_lights', folder: null }, rows);
+    await ctx.record.results('disable_all_lights', null, rows);
     const notOff = [...new Set(rows.filter((r) => r.value === 0).map((r) => r.serial))];
     return { modules: ctx.modules.length, lightsOff: ctx.modules.length - notOff.length, notOff, problems };
   },

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { analyseGainScan, type GainPointData, type GainScanAnalysis } from '../analysis/gain-offline.js';
-import { updateDoc, type DocStore } from '../records/json-docs.js';
-import { recordResults } from '../records/results.js';
+import { type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { GAIN } from './gain-acquire.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
 import { pmtSection, pmtSerialOf, PMTS, where, type PmtName } from './pmt-json.js';
+import type { TaskRecord } from '../records/task-record.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -108,13 +108,13 @@ export async function analysePmtGain(ws: DocStore, m: ActiveModule, pmt: PmtName
 
 /** Writes a usable result into the entry and the PMT section (HV1e7Gain, SPEPeakHeight), as the original. */
 export async function writeGainAnalysis(
-  ws: DocStore,
+  record: TaskRecord,
   m: ActiveModule,
   r: PmtGainAnalysis,
   by: { kind: string; taskId: number; timeIso: string },
 ): Promise<void> {
   const a = r.analysis;
-  await updateDoc(ws, m.jsonFile, (doc) => {
+  await record.update(m.jsonFile, (doc) => {
     const sec = (doc[r.pmt] ?? {}) as Record<string, unknown>;
     const entry = (sec[r.key] ?? {}) as Record<string, unknown>;
     Object.assign(entry, {
@@ -170,7 +170,7 @@ export async function analyseGainOfRun(
         const r = await analysePmtGain(ctx.ws, m, pmt, number);
         pmts.push(r);
         if (r.problem) failures.push({ port: m.port, serial: m.serial, pmt, error: `${where(m, pmt)} ${r.key}: ${r.problem}` });
-        else await writeGainAnalysis(ctx.ws, m, r, { kind, taskId: ctx.task.id, timeIso: new Date(ctx.ws.clock.now()).toISOString() });
+        else await writeGainAnalysis(ctx.record, m, r, { kind, taskId: ctx.task.id, timeIso: new Date(ctx.ws.clock.now()).toISOString() });
         ctx.progress(
           ++done / total,
           `${where(m, pmt)}: V(1e7) = ${r.analysis.hvAt1e7Volts.toFixed(1)} V from ${r.analysis.points.length} points, SPE peak ${(r.analysis.spePeakHeight.volts * 1e3).toFixed(2)} mV`,
@@ -182,9 +182,9 @@ export async function analyseGainOfRun(
     }
   }
   const folders = [...new Set(pmts.map((r) => r.folder))];
-  await recordResults(
-    ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind, folder: folders.length === 1 ? folders[0] : null, replace: opts.replace },
+  await ctx.record.results(
+    kind,
+    folders.length === 1 ? folders[0] : null,
     pmts.flatMap((r) => {
       const at = { port: r.port, serial: r.serial, pmt: r.pmt };
       const a = r.analysis;
@@ -209,6 +209,7 @@ export async function analyseGainOfRun(
         },
       ];
     }),
+    { replace: opts.replace },
   );
   return { pmts, failures };
 }

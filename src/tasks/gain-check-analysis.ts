@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fitSpe } from '../analysis/gaussian-fit.js';
-import { recordResults } from '../records/results.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
 import { pmtSection, PMTS, where } from './pmt-json.js';
@@ -61,9 +60,9 @@ export async function analyseGainChecks(ctx: TaskContext, number: EntryNumber, k
       ctx.progress(++done / (ctx.modules.length * 2), at);
     }
   }
-  await recordResults(
-    ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind, folder: null },
+  await ctx.record.results(
+    kind,
+    null,
     pmts.flatMap((r) =>
       r.gains.map((g, i) => ({
         port: r.port,

@@ -2,8 +2,6 @@ import path from 'node:path';
 import { fitSpe } from '../analysis/gaussian-fit.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
@@ -100,8 +98,7 @@ async function addCheckEntry(
   hvVolts: number,
   checks: SpePoint[],
 ): Promise<string> {
-  return addEntry(
-    ctx.ws,
+  return ctx.record.entry(
     m.jsonFile,
     'GainMeasurement',
     {
@@ -124,10 +121,9 @@ async function addCheckEntry(
 }
 
 async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]): Promise<void> {
-  const ws = ctx.ws;
-  await recordResults(
-    ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
+  await ctx.record.results(
+    'measure_gain',
+    folder,
     rows.flatMap((r) =>
       r.checks.map((c, i) => ({
         port: r.port,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { updateDoc } from '../records/json-docs.js';
 import { iniBool, iniText } from './values.js';
 import type { TaskKind } from './types.js';
 
@@ -32,7 +31,7 @@ export const kind: TaskKind<P> = {
     const a = await ctx.prompt('manual_input', p.message);
     if (a.answer === 'no') throw new RunStoppedByOperator(a.reason ?? 'no reason given');
     // as the original: ManualInputTime<k> at the top level of the run file, k = how many exist
-    await updateDoc(ctx.ws, ctx.run.runFile, (doc) => {
+    await ctx.record.update(ctx.run.runFile, (doc) => {
       const k = Object.keys(doc).filter((key) => /^ManualInputTime\d+$/.test(key)).length;
       doc[`ManualInputTime${k}`] = new Date(ctx.ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '');
     });

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { baselineStats } from '../analysis/baseline.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults, type ResultInput } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
-import { updateDoc } from '../records/json-docs.js';
+import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -118,8 +116,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
           timestamp_ticks: { data: w.timestamps, attrs: { units: '240 MHz FPGA clock ticks' } },
         },
       });
-      const key = await addEntry(
-        ctx.ws,
+      const key = await ctx.record.entry(
         m.jsonFile,
         'BaselineMeasurement',
         {
@@ -136,7 +133,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
         },
         pmt,
       );
-      await updateDoc(ctx.ws, m.jsonFile, (doc) => {
+      await ctx.record.update(m.jsonFile, (doc) => {
         (doc[pmt] as Record<string, unknown>).BaselineFilename = file;
       });
       out.push({
@@ -192,7 +189,7 @@ export const kind: TaskKind<P> = {
     });
     if (!pmts.length) throw new Error(`measure_baseline measured no module: ${log.summary()}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
-    await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_baseline', folder: dir }, pmts.flatMap(resultRows));
+    await ctx.record.results('measure_baseline', dir, pmts.flatMap(resultRows));
     return {
       folder: dir,
       dac: p.dac_value,

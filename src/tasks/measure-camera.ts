@@ -5,8 +5,7 @@ import { z } from 'zod';
 import { DarkNoiseAccumulator, type DarkNoiseResult } from '../analysis/camera-darknoise.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults, type RecordedResult, type ResultInput } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
+import { type RecordedResult, type ResultInput } from '../records/results.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,
@@ -350,7 +349,7 @@ export const kind: TaskKind<P> = {
       { task: 'measure_camera', short: 'camera', entry: 'camera_darknoise', jobs: p.n_jobs, comment: p.comment },
       async (m) => {
         const r = await measureModule(ctx, p, m, dir, onFrame);
-        measured.push({ ...r, key: await addEntry(ctx.ws, m.jsonFile, 'camera_darknoise', entryOf(p, dir, ctx.task.id, r)) });
+        measured.push({ ...r, key: await ctx.record.entry(m.jsonFile, 'camera_darknoise', entryOf(p, dir, ctx.task.id, r)) });
         const bad = r.cameras.filter((c) => c.error).length;
         ctx.progress(frames / total, `${m.serial}: ${3 - bad}/3 cameras measured`);
       },
@@ -382,7 +381,7 @@ export const kind: TaskKind<P> = {
       ),
       ...failedCameraRows(failures, 'camera.dark_rate'),
     ];
-    const recorded = await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_camera', folder: dir }, rows);
+    const recorded = await ctx.record.results('measure_camera', dir, rows);
     for (const r of measured)
       for (const c of r.cameras) {
         const row = recorded.find((x) => x.port === r.port && x.pmt === cameraColumn(c.camera));

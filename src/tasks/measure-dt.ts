@@ -3,8 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
@@ -87,8 +85,7 @@ export async function deltaTOfPmt(
 /** the DeltaTMeasurement entry of one PMT */
 async function addDeltaTEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: string, pmt: PmtName, x: PmtDeltaT): Promise<void> {
   const a = x.data.analysis;
-  await addEntry(
-    ctx.ws,
+  await ctx.record.entry(
     m.jsonFile,
     'DeltaTMeasurement',
     {
@@ -148,9 +145,9 @@ export const kind: TaskKind<P> = {
     });
     if (!out.length) throw new Error(`measure_spe measured no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.channel - b.channel);
-    await recordResults(
-      ctx.ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_spe', folder: dir },
+    await ctx.record.results(
+      'measure_spe',
+      dir,
       out.map((x) => ({
         port: x.port,
         serial: x.serial,

@@ -5,8 +5,6 @@ import { chargeStats, FLASHER_BIASES, FLASHER_LEDS, judgeLed, ledMask, type Char
 import { SPE_CHARGE_PC_AT_1E7 } from '../analysis/visibility.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -183,8 +181,7 @@ async function writeFlasherFile(ctx: TaskContext, m: ActiveModule, d: FlasherDat
 
 async function addFlasherEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: string, d: FlasherData, working: number): Promise<string> {
   const { hvVolts, file, n, darkStats, leds } = d;
-  return addEntry(
-    ctx.ws,
+  return ctx.record.entry(
     m.jsonFile,
     'FlasherCheck',
     {
@@ -311,9 +308,9 @@ export const kind: TaskKind<P> = {
     });
     if (!results.length) throw new Error(`measure_baseline_flasher measured no module: ${log.summary()}`);
     results.sort((a, b) => a.port - b.port);
-    await recordResults(
-      ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_baseline_flasher', folder: dir },
+    await ctx.record.results(
+      'measure_baseline_flasher',
+      dir,
       results.map((r) => ({
         port: r.port,
         serial: r.serial,

@@ -6,8 +6,7 @@ import { lowRateAction, nextScanHv, scanStartHv, type GainPoint, type PowerLawFi
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { nextKey } from '../records/entries.js';
-import { updateDoc, type DocStore } from '../records/json-docs.js';
-import { recordResults } from '../records/results.js';
+import { type DocStore } from '../records/json-docs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
@@ -276,7 +275,7 @@ async function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: S
     points: x.points.map((q) => ({ hv: q.hvVolts, gain: q.gain, gainError: q.gainError, rateHz: q.rateHz, file: path.basename(q.file) })),
     TaskId: ctx.task.id,
   };
-  const key = await updateDoc(ctx.ws, m.jsonFile, (doc) => {
+  const key = await ctx.record.update(m.jsonFile, (doc) => {
     const sec = (doc[x.pmt] ?? {}) as Record<string, unknown>;
     const k = nextKey(sec, 'GainMeasurement');
     sec[k] = entry;
@@ -342,10 +341,9 @@ async function resumeFrom(ws: DocStore, modules: ActiveModule[]): Promise<{ dir:
 }
 
 async function recordGain(ctx: TaskContext, folder: string, pmts: PmtGainResult[]): Promise<void> {
-  const ws = ctx.ws;
-  await recordResults(
-    ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_gain', folder },
+  await ctx.record.results(
+    'measure_gain',
+    folder,
     pmts.flatMap((x) => {
       const at = { port: x.port, serial: x.serial, pmt: x.pmt };
       return [

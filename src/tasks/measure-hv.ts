@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { meanStd } from '../analysis/monitoring.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -114,8 +112,7 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
           temperature_c: { data: t, shape: [nSteps, p.n_reads], attrs: { units: 'C (mainboard), [step, read]' } },
         },
       });
-      await addEntry(
-        ctx.ws,
+      await ctx.record.entry(
         m.jsonFile,
         'HVMonitoring',
         {
@@ -157,9 +154,9 @@ export const kind: TaskKind<P> = {
     });
     if (!out.length) throw new Error(`measure_hv swept no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.pmt.localeCompare(b.pmt));
-    await recordResults(
-      ctx.ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_hv', folder: dir },
+    await ctx.record.results(
+      'measure_hv',
+      dir,
       out.map((x) => ({
         port: x.port,
         serial: x.serial,

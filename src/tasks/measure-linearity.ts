@@ -11,8 +11,6 @@ import {
 import { waveformCharges } from '../analysis/visibility.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { addEntry } from '../records/entries.js';
-import { recordResults } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -212,8 +210,7 @@ async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtSt
     laserShots: x.points[i].charge.laserShots,
     triggers: x.points[i].charge.triggers,
   }));
-  const key = await addEntry(
-    ctx.ws,
+  const key = await ctx.record.entry(
     x.m.jsonFile,
     'LinearityMeasurement',
     {
@@ -260,9 +257,9 @@ async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtSt
 }
 
 async function recordLinearityResults(ctx: TaskContext, dir: string, pmts: PmtLinearity[]): Promise<void> {
-  await recordResults(
-    ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_linearity', folder: dir },
+  await ctx.record.results(
+    'measure_linearity',
+    dir,
     pmts.map((x) => ({
       port: x.port,
       serial: x.serial,

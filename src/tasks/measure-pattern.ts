@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { judgePattern, patternFrame, type PatternFrame } from '../analysis/camera-pattern.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults, type RecordedResult, type ResultInput } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
+import { type RecordedResult, type ResultInput } from '../records/results.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,
@@ -172,7 +171,7 @@ export const kind: TaskKind<P> = {
             audience: 'people',
             data: { port: m.port, camera: c.camera },
           });
-        const key = await addEntry(ctx.ws, m.jsonFile, 'camera_pattern', {
+        const key = await ctx.record.entry(m.jsonFile, 'camera_pattern', {
           Folder: dir,
           Comment: p.comment,
           Cameras: Object.fromEntries(
@@ -204,7 +203,7 @@ export const kind: TaskKind<P> = {
       ),
       ...failedCameraRows(failures, 'camera.pattern'),
     ];
-    const recorded = await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_pattern', folder: dir }, rows);
+    const recorded = await ctx.record.results('measure_pattern', dir, rows);
     for (const r of measured)
       for (const c of r.cameras) c.verdict = recorded.find((x) => x.port === r.port && x.pmt === cameraColumn(c.camera))?.verdict;
     return { folder: dir, modules: measured, failures };

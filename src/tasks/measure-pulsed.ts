@@ -15,8 +15,7 @@ import {
 import { median } from '../analysis/dark-rate.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { addEntry } from '../records/entries.js';
-import { recordResults, type ResultInput } from '../records/results.js';
+import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -294,8 +293,7 @@ async function addPulsedEntry(
   m: ActiveModule,
   x: Omit<PmtPulsed, 'key'>,
 ): Promise<string> {
-  return addEntry(
-    ctx.ws,
+  return ctx.record.entry(
     m.jsonFile,
     p.mode === 'double' ? 'DoublePulse' : 'BurstPulse',
     {
@@ -438,7 +436,7 @@ export const kind: TaskKind<P> = {
       out.push({ ...x, key });
     }
     const rows = pulsedRows(p, strength, out);
-    await recordResults(ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_pulsed_waveform', folder: dir }, rows);
+    await ctx.record.results('measure_pulsed_waveform', dir, rows);
     return {
       folder: dir,
       mode: p.mode,

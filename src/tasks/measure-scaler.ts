@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { addEntry } from '../records/entries.js';
-import { recordResults } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
@@ -209,8 +207,7 @@ async function addScalerEntry(
   alt: AltThresholdRate[],
   file: string,
 ): Promise<string> {
-  return addEntry(
-    ctx.ws,
+  return ctx.record.entry(
     m.jsonFile,
     'DarkrateScalerMeasurement',
     {
@@ -353,9 +350,9 @@ function reportRates(ctx: TaskContext, trigger: TriggerType, r: PmtDarkRate[], p
 }
 
 async function recordScalerResults(ctx: TaskContext, dir: string, trigger: TriggerType, pmts: PmtDarkRate[]): Promise<void> {
-  await recordResults(
-    ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_scaler', folder: dir },
+  await ctx.record.results(
+    'measure_scaler',
+    dir,
     pmts.flatMap((x) => [
       {
         port: x.port,

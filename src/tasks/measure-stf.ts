@@ -18,8 +18,6 @@ import {
 import { newDataDir } from '../station/data-dirs.js';
 import { freezerAirC } from '../station/freezer-air.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
@@ -379,7 +377,7 @@ async function recordStfModule(
     failed_items: failed.map((i) => i.item),
     items,
   });
-  const key = await addEntry(ctx.ws, m.jsonFile, 'STF', {
+  const key = await ctx.record.entry(m.jsonFile, 'STF', {
     Folder: dir,
     Comment: p.comment,
     Filename: file,
@@ -448,9 +446,9 @@ export const kind: TaskKind<P> = {
     out.sort((a, b) => a.port - b.port);
     if (out.every((r) => r.items.every((i) => i.item === 'communication' || i.item === 'interlocks' || i.status === 'skipped')))
       throw new Error(`measure_stf: no module answered: ${out.map((r) => `${r.serial}: ${r.items[0].reading}`).join('; ')}`);
-    await recordResults(
-      ws,
-      { runId: ctx.run.id, taskId: ctx.task.id, kind: 'measure_stf', folder: dir },
+    await ctx.record.results(
+      'measure_stf',
+      dir,
       out.map((r) => ({
         port: r.port,
         serial: r.serial,

@@ -2,7 +2,7 @@ import type { TriggerType } from '../analysis/dark-rate.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults, type ResultInput } from '../records/results.js';
+import { type ResultInput } from '../records/results.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { eachModule, failureLog, hvUpEach, laserOff, type FailureLog } from './module-jobs.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
@@ -94,6 +94,6 @@ export async function finishMonitoring(
   pmts: Array<Record<string, unknown>>,
 ) {
   if (!pmts.length) throw new Error(`${task} monitored no PMT: ${mon.log.summary()}`);
-  await recordResults(ctx.ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: task, folder: mon.dir }, rows);
+  await ctx.record.results(task, mon.dir, rows);
   return { folder: mon.dir, pmts, failures: mon.log.failures };
 }

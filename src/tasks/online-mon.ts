@@ -11,8 +11,7 @@ import {
   type HvCheck,
 } from '../analysis/monitoring.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults, type ResultInput } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
+import { type ResultInput } from '../records/results.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { startMonitoring } from './monitor-common.js';
@@ -192,7 +191,7 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
 
   const file = path.join(dir, `${m.serial}.hdf5`);
   await writeMonitorFile(ctx, p, m, file, { n, slo, pressure, timeS, baselines, counts }, pmts, cur);
-  const key = await addEntry(ctx.ws, m.jsonFile, 'OnlineMon', {
+  const key = await ctx.record.entry(m.jsonFile, 'OnlineMon', {
     Folder: dir,
     Filename: file,
     Comment: p.comment,
@@ -271,7 +270,7 @@ export const kind: TaskKind<P> = {
       },
       { port: x.port, serial: x.serial, name: 'monitor.pressure', value: x.pressureHpa, detail: { temperatureC: x.temperatureC } },
     ]);
-    await recordResults(ctx.ws, { runId: ctx.run.id, taskId: ctx.task.id, kind: 'online_mon', folder: dir }, rows);
+    await ctx.record.results('online_mon', dir, rows);
     return {
       folder: dir,
       hvStatus: p.hv_status,

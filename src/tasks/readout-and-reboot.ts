@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { updateDoc, type DocStore } from '../records/json-docs.js';
+import type { TaskRecord } from '../records/task-record.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { iniNumber, iniText } from './values.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -44,12 +44,11 @@ async function readoutOnce(ctx: TaskContext, m: ActiveModule, reboot: boolean, c
 }
 
 /**
- * One `<type>_NN` entry per task in a D-Egg file, however often the task ran: a master killed
- * between writing the entries and recording the task as done runs it again on --recover, and that
- * attempt replaces the entry of the one cut short instead of adding a second.
+ * One `<type>_NN` entry per task in a D-Egg file, however often the task ran: an attempt after a
+ * failed one replaces the entry that attempt left instead of adding a second.
  */
-async function recordEntry(ws: DocStore, file: string, type: string, taskId: number, entry: Record<string, unknown>): Promise<void> {
-  await updateDoc(ws, file, (doc) => {
+async function recordEntry(record: TaskRecord, file: string, type: string, taskId: number, entry: Record<string, unknown>): Promise<void> {
+  await record.update(file, (doc) => {
     const name = (n: number) => `${type}_${String(n).padStart(2, '0')}`;
     let key = Object.keys(doc).find(
       (k) =>
@@ -94,7 +93,7 @@ function makeKind(name: 'readout_and_reboot' | 'readout_and_readout', reboot: bo
         passes++;
       } while (ctx.ws.clock.now() - start < p.set_time * 1000);
       for (const m of ctx.modules) {
-        await recordEntry(ctx.ws, m.jsonFile, type, ctx.task.id, {
+        await recordEntry(ctx.record, m.jsonFile, type, ctx.task.id, {
           Filename: path.join(dir, `${m.serial}.csv`),
           Comment: p.comment,
           Time: p.set_time,

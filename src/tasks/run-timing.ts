@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { shotDifferencesNs, timingSpread, type TimingSpread } from '../analysis/timing.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { recordResults } from '../records/results.js';
-import { addEntry } from '../records/entries.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
 import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
@@ -162,9 +160,9 @@ async function checkGpsLock(icms: Map<string, IcmClient>, tabletop: Board, board
 }
 
 async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTiming[]): Promise<void> {
-  await recordResults(
-    ctx.ws,
-    { runId: ctx.run.id, taskId: ctx.task.id, kind: 'run_timing', folder: dir },
+  await ctx.record.results(
+    'run_timing',
+    dir,
     pmts.flatMap((x) => {
       const at = { port: x.port, serial: x.serial, pmt: x.pmt };
       const detail = {
@@ -363,8 +361,7 @@ async function writePmtTiming(ctx: TaskContext, p: Q, filters: [number, number],
 
 async function addTimingEntry(ctx: TaskContext, p: Q, dir: string, c: PmtCalc): Promise<string> {
   const { spread } = c;
-  return addEntry(
-    ctx.ws,
+  return ctx.record.entry(
     c.b.m!.jsonFile,
     'TransitTimeSpread',
     {

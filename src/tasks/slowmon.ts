@@ -3,7 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerType } from '../analysis/dark-rate.js';
 import { TARGET_GAIN } from '../analysis/gain.js';
-import { addEntry } from '../records/entries.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { setHvAndWait } from './gain-acquire.js';
@@ -102,8 +101,7 @@ function addCheckEntry(
   x: { dir: string; i: number; c: Calibration; after: SpePoint; d: DarkSteps; pressureHpa: number; temperatureC: number },
 ): Promise<string> {
   const { dir, i, c, after, d, pressureHpa, temperatureC } = x;
-  return addEntry(
-    ctx.ws,
+  return ctx.record.entry(
     m.jsonFile,
     'DarkrateTemperature',
     {

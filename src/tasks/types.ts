@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Workspace } from '../station/workspace.js';
+import type { TaskRecord } from '../records/task-record.js';
 import type { FatEvent } from '../station/events.js';
 
 /**
@@ -23,6 +24,11 @@ export interface PromptAnswer {
 
 export interface TaskContext {
   ws: Workspace;
+  /**
+   * What this task puts on record (document entries, result rows): committed by the engine with
+   * the task's end in one transaction, or not at all when the task is interrupted
+   */
+  record: TaskRecord;
   run: { id: number; number: number; runFile: string };
   /** modules still in the run (not excluded) */
   modules: ActiveModule[];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { updateDoc, type DocStore } from '../records/json-docs.js';
+import { type DocStore } from '../records/json-docs.js';
 import { RunStoppedByOperator } from './manual-input.js';
 import { GAIN } from './gain-acquire.js';
 import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
@@ -103,7 +103,7 @@ export const kind: TaskKind<P> = {
       if (a.answer === 'no') throw new RunStoppedByOperator(a.reason ?? 'no reason given');
       asked = { answer: a.answer, answeredBy: a.answeredBy, via: a.via };
       // the original's manual_input: ManualInputTime<k> at the top of the run file
-      await updateDoc(ctx.ws, ctx.run.runFile, (doc) => {
+      await ctx.record.update(ctx.run.runFile, (doc) => {
         const k = Object.keys(doc).filter((key) => /^ManualInputTime\d+$/.test(key)).length;
         doc[`ManualInputTime${k}`] = new Date(ctx.ws.clock.now()).toISOString().replace('T', ' ').replace('Z', '');
       });

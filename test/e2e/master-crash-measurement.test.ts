@@ -8,8 +8,9 @@ import { TEST_PORTS } from '../helpers/ports.js';
 /**
  * A master killed with `kill -9` in the middle of a measurement (raw data half written) and
  * restarted with `--recover` measures again from the start and keeps one clean record: one
- * finished attempt, one current DarkrateScalerMeasurement entry per PMT (what the killed attempt
- * had written stays on record, marked Superseded), and one set of results rows.
+ * finished attempt, one DarkrateScalerMeasurement entry per PMT and one set of results rows. A
+ * task's entries and results commit with its end, so the killed attempt left none in the store or
+ * the D-Egg files; its raw files stay in a folder of their own.
  */
 const SCHEDULE: Section[] = [
   { name: 'measure_scaler_0', task: 'measure_scaler', comment: 'killed midway', n_runs: 300, n_jobs: 4 },
@@ -31,26 +32,15 @@ describe('fat master killed during a measurement and recovered', () => {
     const rawFiles = () =>
       fs.existsSync(scalerDir) ? fs.readdirSync(scalerDir, { recursive: true }).filter((f) => String(f).endsWith('.hdf5')) : [];
 
-    // "measured" is a PMT with its entry in the D-Egg file (its HDF5 file is written just before)
-    const measuredPmts = () =>
-      env.lab.truth.modules.reduce((n, m) => {
-        const doc = deggJsonIfReadable(m.deggSerial);
-        return (
-          n +
-          ['LowerPmt', 'UpperPmt'].filter((pmt) => Object.keys(doc?.[pmt] ?? {}).some((k) => k.startsWith('DarkrateScalerMeasurement_')))
-            .length
-        );
-      }, 0);
-    const deggJsonIfReadable = (serial: string) => {
-      try {
-        return deggJson(env.dir, serial) as Record<string, Record<string, unknown> | undefined>;
-      } catch {
-        return undefined; // not written yet, or being replaced this instant
-      }
+    const scalerEntries = (serial: string) => {
+      const doc = deggJson(env.dir, serial) as Record<string, Record<string, unknown> | undefined>;
+      return ['LowerPmt', 'UpperPmt'].flatMap((pmt) =>
+        Object.entries(doc[pmt] ?? {}).filter(([k]) => k.startsWith('DarkrateScalerMeasurement_')),
+      ) as Array<[string, { Folder?: string; Superseded?: string }]>;
     };
 
     const first = spawnFat(env.dir, ['master', ini]);
-    await waitFor('the first PMT measured', () => first.child.exitCode !== null || measuredPmts() > 0, 90_000, 20);
+    await waitFor('the first PMT measured (its raw file)', () => first.child.exitCode !== null || rawFiles().length > 0, 90_000, 20);
     expect(first.child.exitCode, first.output()).toBeNull();
     first.child.kill('SIGKILL');
     await first.done;
@@ -58,6 +48,9 @@ describe('fat master killed during a measurement and recovered', () => {
     expect(filesAtKill).toBeGreaterThan(0);
     expect(filesAtKill, 'killed before the measurement finished').toBeLessThan(32);
     expect(query(env.dir, "select state from tasks where section = 'measure_scaler_0'")).toEqual([{ state: 'running' }]);
+    // nothing of the unfinished measurement is on record
+    for (const m of env.lab.truth.modules) expect(scalerEntries(m.deggSerial), m.deggSerial).toEqual([]);
+    expect(query(env.dir, "select count(*) n from results where kind = 'measure_scaler'")).toEqual([{ n: 0 }]);
 
     const recovered = await spawnFat(env.dir, ['master', ini, '--recover']).done;
     expect(recovered.code, recovered.stdout + recovered.stderr).toBe(0);
@@ -69,31 +62,21 @@ describe('fat master killed during a measurement and recovered', () => {
     expect(attempts.filter((o) => o === 'done')).toHaveLength(1);
     expect(attempts[attempts.length - 1]).toBe('done');
 
-    // one current entry per PMT, all in one folder that holds the 32 PMTs' files; the killed
-    // attempt's entries are kept and marked, in a folder of their own
+    // one entry per PMT, none superseded, all in one folder that holds the 32 PMTs' files; the
+    // killed attempt's raw files stay in a folder of their own
     const folders = new Set<string>();
-    let superseded = 0;
     for (const m of env.lab.truth.modules) {
-      const doc = deggJson(env.dir, m.deggSerial);
-      for (const pmt of ['LowerPmt', 'UpperPmt']) {
-        const entries = Object.entries(doc[pmt] as Record<string, { Folder?: string; Superseded?: string }>).filter(([k]) =>
-          k.startsWith('DarkrateScalerMeasurement_'),
-        );
-        const current = entries.filter(([, e]) => e.Superseded === undefined);
-        expect(current, `${m.deggSerial} ${pmt}`).toHaveLength(1);
-        expect(current[0][0]).toBe(entries[entries.length - 1][0]);
-        folders.add(String(current[0][1].Folder));
-        for (const [, e] of entries.filter(([, x]) => x.Superseded !== undefined)) {
-          superseded++;
-          expect(e.Superseded).toContain('did not finish; measured again by attempt 2');
-          expect(e.Folder).not.toBe(current[0][1].Folder);
-        }
+      const entries = scalerEntries(m.deggSerial);
+      expect(entries, m.deggSerial).toHaveLength(2);
+      for (const [, e] of entries) {
+        expect(e.Superseded).toBeUndefined();
+        folders.add(String(e.Folder));
       }
     }
-    expect(superseded, 'the PMTs measured before the kill').toBeGreaterThan(0);
     expect(folders.size).toBe(1);
     const folder = [...folders][0];
     expect(fs.readdirSync(folder).filter((f) => f.endsWith('.hdf5'))).toHaveLength(32);
+    expect(rawFiles().length).toBe(32 + filesAtKill);
 
     // the results table holds the measurement once, not once per attempt
     const perPmt = query<{ n: number }>(env.dir, "select count(*) n from results where kind = 'measure_scaler' group by port, pmt, name");

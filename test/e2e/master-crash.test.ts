@@ -119,8 +119,9 @@ describe('fat master killed with kill -9 and recovered', () => {
       [{ name: 'readout_and_readout_0', task: 'readout_and_readout', comment: 'x' }],
       `${crashed.dir}/json/run/run_00002.json`,
     );
-    // the 6th change of a document: the MasterFAT_00 entry, then the readout of the 5th D-Egg
-    const first = await spawnFat(crashed.dir, ['master', ini], { FAT_TEST_KILL_AFTER_DOC_COMMIT: '6' }).done;
+    // the 2nd commit that changes documents: the MasterFAT_00 entry, then the readout task's end
+    // with its entries in the 16 D-Egg files and its state in the run file
+    const first = await spawnFat(crashed.dir, ['master', ini], { FAT_TEST_KILL_AFTER_DOC_COMMIT: '2' }).done;
     expect(first.code, first.stdout + first.stderr).toBe(137);
     const docs = () =>
       query<{ path: string; body: string; version: number; exported: number }>(
@@ -129,8 +130,8 @@ describe('fat master killed with kill -9 and recovered', () => {
       );
     const onDisk = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as unknown;
     const stale = docs().filter((d) => d.exported < d.version);
-    expect(stale).toHaveLength(1);
-    expect(onDisk(stale[0].path)).not.toEqual(JSON.parse(stale[0].body));
+    expect(stale).toHaveLength(17);
+    for (const d of stale) expect(onDisk(d.path), d.path).not.toEqual(JSON.parse(d.body));
 
     const again = await spawnFat(crashed.dir, ['master', ini, '--recover']).done;
     expect(again.code, again.stdout + again.stderr).toBe(0);

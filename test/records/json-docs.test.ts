@@ -55,7 +55,7 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect(onDisk(f)).toEqual(doc);
       expect(await stored(ws, f)).toMatchObject({ version: 10, exported: 10 });
 
-      expect((await supersedeTaskEntries(ws, f, 3, 'cut short')).sort()).toEqual(keys.map((k) => `LowerPmt.${k}`).sort());
+      expect((await updateDoc(ws, f, (doc) => supersedeTaskEntries(doc, 3, 'cut short'))).sort()).toEqual(keys.map((k) => `LowerPmt.${k}`).sort());
       expect((onDisk(f).LowerPmt as Record<string, { Superseded?: string }>).LaserVisibilityMeasurement_03.Superseded).toBe('cut short');
     });
 

@@ -1,5 +1,6 @@
 import { IcebootError, showReply } from './errors.js';
 import type { IcebootSession } from './session.js';
+import { REPLY_TIMEOUT_MS } from './console.js';
 
 /**
  * The camera words of a D-Egg mainboard (iceboot-protocol.md §3.13), as the Python client sends
@@ -26,7 +27,7 @@ const TRANSFER_MS = 100_000;
 export class DeggCameras {
   constructor(private readonly s: IcebootSession) {}
 
-  private async word(line: string, timeoutMs = 1000): Promise<void> {
+  private async word(line: string, timeoutMs = REPLY_TIMEOUT_MS): Promise<void> {
     await this.lid(line);
     const out = (await this.s.cmd(line, timeoutMs)).trim();
     if (out) throw this.noAnswer(line, out);

@@ -25,6 +25,13 @@ export interface ConsoleOptions {
 
 const endsWith = (b: Buffer, tail: Buffer): boolean => b.length >= tail.length && b.subarray(b.length - tail.length).equals(tail);
 
+/**
+ * How long a module may stay silent after a short command (wall time: it guards against a peer that
+ * died, not lab time). A mainboard answers in milliseconds; the margin is for a loaded station
+ * computer, where a reply can wait on the event loop for a second or more.
+ */
+export const REPLY_TIMEOUT_MS = 3000;
+
 export class IcebootConsole {
   /** e.g. `D-Egg at tcp://127.0.0.1:5006` */
   readonly module: string;
@@ -49,7 +56,7 @@ export class IcebootConsole {
   }
 
   /** Sends one line and returns its output, echo and prompt stripped (`""` for a silent word). */
-  cmd(line: string, timeoutMs = 1000): Promise<string> {
+  cmd(line: string, timeoutMs = REPLY_TIMEOUT_MS): Promise<string> {
     return this.exclusive(async () => {
       const echo = Buffer.from(withoutEol(line) + EOL, 'latin1');
       const shown = withoutEol(line);

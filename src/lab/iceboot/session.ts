@@ -1,6 +1,6 @@
 import { TcpTransport } from '../transport/tcp.js';
 import type { Transport } from '../transport/transport.js';
-import { IcebootConsole, type ConsoleOptions } from './console.js';
+import { IcebootConsole, REPLY_TIMEOUT_MS, type ConsoleOptions } from './console.js';
 import { decodeChargeStamps, decodeWaveformBlock, type ChargeStamps, type WaveformBlock } from './decode.js';
 import { IcebootError, showReply } from './errors.js';
 import {
@@ -141,7 +141,7 @@ export class IcebootSession extends IcebootConsole {
   // ---- generic forms -------------------------------------------------------------------------
 
   /** A word that prints nothing on success; any output means it failed or is unknown. */
-  async exec(line: string, timeoutMs = 1000): Promise<void> {
+  async exec(line: string, timeoutMs = REPLY_TIMEOUT_MS): Promise<void> {
     const out = await this.cmd(line, timeoutMs);
     if (out.trim() !== '') {
       throw new IcebootError(
@@ -154,7 +154,7 @@ export class IcebootSession extends IcebootConsole {
   }
 
   /** `<words> .s drop`: the integer the words left on the stack. */
-  async intCmd(line: string, timeoutMs = 1000): Promise<number> {
+  async intCmd(line: string, timeoutMs = REPLY_TIMEOUT_MS): Promise<number> {
     return this.parsed(line, await this.cmd(line, timeoutMs), stackInt);
   }
 
@@ -180,7 +180,7 @@ export class IcebootSession extends IcebootConsole {
   // ---- identity ------------------------------------------------------------------------------
 
   /** True when the module answers `.s` at all. */
-  async ping(timeoutMs = 1000): Promise<boolean> {
+  async ping(timeoutMs = REPLY_TIMEOUT_MS): Promise<boolean> {
     try {
       return (await this.cmd('.s', timeoutMs)).trim() !== '';
     } catch {

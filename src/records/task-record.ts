@@ -1,0 +1,93 @@
+import type { Insertable, Transaction } from 'kysely';
+import type { Database, ResultTable } from '../store/schema.js';
+import type { Workspace } from '../station/workspace.js';
+import { nextKey, type PmtName } from './entries.js';
+import { afterDocCommit, changeDoc, exportDoc, readDoc, type JsonDoc } from './json-docs.js';
+import { insertResults, judgeResults, type RecordedResult, type ResultInput } from './results.js';
+
+type Change = (doc: JsonDoc) => unknown;
+
+/**
+ * What one attempt of a task puts on record: entries and changes in the run and D-Egg documents,
+ * and its judged result rows. A kind stages them through its context while it runs (`entry`,
+ * `update`, `results`); the engine commits them with the task's end in one transaction (`commit`)
+ * and exports the documents after it (`exportDocs`). An attempt that is interrupted commits
+ * nothing, so the store never holds half a measurement; its raw files stay in their folder.
+ *
+ * A staged change is applied at once to a working copy (so an entry's key and what the task
+ * reads back are known while it runs) and applied again to the stored document at commit, so a
+ * change someone else committed meanwhile (an operator's exclusion) is kept.
+ */
+export class TaskRecord {
+  private readonly changes = new Map<string, Change[]>();
+  private readonly working = new Map<string, JsonDoc>();
+  private readonly rows: Insertable<ResultTable>[] = [];
+  /** result kinds whose earlier rows of this task are replaced */
+  private readonly replaced = new Set<string>();
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly origin: { runId: number; taskId: number | null },
+  ) {}
+
+  /** Changes the document of `file` (in place); returns what `mutate` returns. */
+  async update<T>(file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
+    let doc = this.working.get(file);
+    if (!doc) {
+      doc = structuredClone(await readDoc(this.ws, file));
+      this.working.set(file, doc);
+    }
+    const out = mutate(doc);
+    this.changes.set(file, [...(this.changes.get(file) ?? []), mutate]);
+    return out;
+  }
+
+  /** Adds a measurement entry `<name>_NN` (on a PMT or at the top); returns its key. */
+  entry(file: string, name: string, entry: JsonDoc, pmt?: PmtName): Promise<string> {
+    return this.update(file, (doc) => {
+      const target = pmt ? (doc[pmt] as JsonDoc | undefined) : doc;
+      if (!target || typeof target !== 'object') throw new Error(`${file} has no ${pmt} section`);
+      const key = nextKey(target, name);
+      target[key] = entry;
+      return key;
+    });
+  }
+
+  /**
+   * Judges result rows against the goalposts now and stages them; returns the verdicts. With
+   * `replace`, the task's earlier rows of `kind` go (an analysis that runs again leaves one set).
+   */
+  async results(kind: string, folder: string | null, rows: ResultInput[], o: { replace?: boolean } = {}): Promise<RecordedResult[]> {
+    const { values, judged } = await judgeResults(this.ws, { ...this.origin, kind, folder }, rows);
+    if (o.replace && this.origin.taskId) this.replaced.add(kind);
+    this.rows.push(...values);
+    return judged;
+  }
+
+  /** Writes everything staged inside `tx` (the transaction that also ends the task). */
+  async commit(tx: Transaction<Database>): Promise<void> {
+    for (const [file, changes] of this.changes) await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)));
+    for (const kind of this.replaced)
+      await tx
+        .deleteFrom('results')
+        .where('run_id', '=', this.origin.runId)
+        .where('task_id', '=', this.origin.taskId)
+        .where('kind', '=', kind)
+        .execute();
+    await insertResults(tx, this.rows);
+  }
+
+  /** Outside the engine (`fat measure`, analysis jobs): commits in a transaction of its own and exports. */
+  async commitAlone(): Promise<void> {
+    if (!this.changes.size && !this.rows.length && !this.replaced.size) return;
+    await this.ws.db.transaction().execute((tx) => this.commit(tx));
+    await this.exportDocs();
+  }
+
+  /** After the commit: writes the changed documents' files. */
+  async exportDocs(): Promise<void> {
+    if (!this.changes.size) return;
+    afterDocCommit();
+    for (const file of this.changes.keys()) await exportDoc(this.ws, file);
+  }
+}

@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createSchedule, scheduleTasks } from '../../src/engine/journal.js';
+import { runTask, type RunScope } from '../../src/engine/task-runner.js';
+import { insertDocs, readDoc, updateDoc } from '../../src/records/json-docs.js';
+import type { TaskContext, TaskKind } from '../../src/tasks/types.js';
+import { tempWorkspace } from '../notify/workspace.js';
+
+/**
+ * A task's entries and results reach the store with the task's end, in one transaction: while it
+ * runs nobody sees half a measurement, an interrupted attempt leaves nothing, a failed one keeps
+ * what it measured, and a change someone else makes to the same document meanwhile is kept.
+ */
+describe('the record of a task', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of closers) await c();
+  });
+
+  async function setup(kind: TaskKind) {
+    const { ws, runId, dir } = await tempWorkspace(null);
+    closers.push(() => ws.close());
+    const runFile = path.join(dir, 'run.json');
+    const moduleFile = path.join(dir, 'DEgg2026-1-001.json');
+    await insertDocs(ws.db, ws.station.name, [
+      { path: runFile, doc: { comment: 'x', date: '2026-03-01' }, runId },
+      { path: moduleFile, doc: { LowerPmt: {}, UpperPmt: {} }, runId },
+    ]);
+    const sid = await createSchedule(ws, {
+      runId,
+      masterKey: 'MasterFAT_00',
+      configPath: 'x.ini',
+      configHash: 'h',
+      archivedPath: 'x_0.ini',
+      tasks: [{ index: 0, section: 'k_0', kind: kind.name, params: {}, runBackup: false, estimateS: 60 }],
+    });
+    const [task] = await scheduleTasks(ws, sid);
+    const ac = new AbortController();
+    const scope: RunScope = {
+      ws,
+      run: { id: runId, number: 42, runFile },
+      masterKey: 'MasterFAT_00',
+      modules: [{ port: 5000, serial: 'DEgg2026-1-001', wirePair: 0, jsonFile: moduleFile }],
+      emit: () => undefined,
+      interactive: false,
+      signal: ac.signal,
+      recovering: false,
+      watchdogFactor: 2,
+    };
+    const results = () => ws.db.selectFrom('results').select(['name', 'value', 'verdict']).where('run_id', '=', runId).execute();
+    const taskRow = () => ws.db.selectFrom('tasks').select(['state']).where('id', '=', task.id).executeTakeFirstOrThrow();
+    return { ws, task, kind, scope, ac, moduleFile, runFile, results, taskRow };
+  }
+
+  const kindOf = (run: (ctx: TaskContext) => Promise<Record<string, unknown> | void>): TaskKind => ({
+    name: 'probe',
+    summary: 'stages a record',
+    params: z.object({}),
+    positional: [],
+    estimateS: () => 60,
+    run: (ctx) => run(ctx),
+  });
+
+  async function stageMeasurement(ctx: TaskContext) {
+    const m = ctx.modules[0];
+    const key = await ctx.record.entry(
+      m.jsonFile,
+      'GainMeasurement',
+      { Folder: '/data/gain', HV1e7Gain: 1480, TaskId: ctx.task.id },
+      'LowerPmt',
+    );
+    await ctx.record.update(m.jsonFile, (doc) => ((doc.LowerPmt as Record<string, unknown>).HV1e7Gain = 1480));
+    const judged = await ctx.record.results('probe', '/data/gain', [
+      { port: m.port, serial: m.serial, pmt: 'LowerPmt', name: 'gain.hv1e7', value: 1480 },
+    ]);
+    return { key, verdict: judged[0].verdict };
+  }
+
+  it('commits the entries, the results and the task end together, and exports the file after', async () => {
+    let seenWhileRunning: unknown;
+    const s = await setup(
+      kindOf(async (ctx) => {
+        const staged = await stageMeasurement(ctx);
+        // the second entry of the same name gets the next key, before anything is stored
+        const second = await ctx.record.entry(ctx.modules[0].jsonFile, 'GainMeasurement', { TaskId: ctx.task.id }, 'LowerPmt');
+        seenWhileRunning = { doc: await readDoc(ctx.ws, ctx.modules[0].jsonFile), results: await s.results(), task: await s.taskRow() };
+        return { ...staged, second };
+      }),
+    );
+    const result = await runTask(s.scope, s.task, s.kind);
+    expect(result).toMatchObject({ key: 'GainMeasurement_00', second: 'GainMeasurement_01', verdict: 'pass' });
+    expect(seenWhileRunning).toEqual({ doc: { LowerPmt: {}, UpperPmt: {} }, results: [], task: { state: 'running' } });
+    const doc = await readDoc(s.ws, s.moduleFile);
+    expect(doc.LowerPmt).toMatchObject({ HV1e7Gain: 1480, GainMeasurement_00: { HV1e7Gain: 1480 }, GainMeasurement_01: {} });
+    expect(JSON.parse(fs.readFileSync(s.moduleFile, 'utf8'))).toEqual(doc);
+    expect(await s.results()).toEqual([{ name: 'gain.hv1e7', value: 1480, verdict: 'pass' }]);
+    expect(await s.taskRow()).toEqual({ state: 'done' });
+    expect(JSON.parse(fs.readFileSync(s.runFile, 'utf8')).MasterFAT_00).toEqual({ '[0] k_0': 1 });
+  });
+
+  it('an interrupted attempt puts nothing on record', async () => {
+    const s = await setup(
+      kindOf(async (ctx) => {
+        await stageMeasurement(ctx);
+        s.ac.abort(new Error('Ctrl+C'));
+        throw new Error('aborted');
+      }),
+    );
+    await expect(runTask(s.scope, s.task, s.kind)).rejects.toMatchObject({ name: 'Interrupted' });
+    expect(await readDoc(s.ws, s.moduleFile)).toEqual({ LowerPmt: {}, UpperPmt: {} });
+    expect(fs.existsSync(s.moduleFile)).toBe(false);
+    expect(await s.results()).toEqual([]);
+    expect(await s.taskRow()).toEqual({ state: 'pending' });
+  });
+
+  it('a failed attempt keeps what it measured, with the task failed (0 in the run file)', async () => {
+    const s = await setup(
+      kindOf(async (ctx) => {
+        await stageMeasurement(ctx);
+        throw new Error('the second module did not answer');
+      }),
+    );
+    await expect(runTask(s.scope, s.task, s.kind)).rejects.toMatchObject({ name: 'TaskFailed' });
+    expect((await readDoc(s.ws, s.moduleFile)).LowerPmt).toMatchObject({ GainMeasurement_00: { HV1e7Gain: 1480 } });
+    expect(await s.results()).toHaveLength(1);
+    expect(await s.taskRow()).toEqual({ state: 'failed' });
+    expect((await readDoc(s.ws, s.runFile)).MasterFAT_00).toEqual({ '[0] k_0': 0 });
+  });
+
+  it('keeps a change another process made to the same document while the task ran', async () => {
+    const s = await setup(
+      kindOf(async (ctx) => {
+        await stageMeasurement(ctx);
+        // an operator's note lands in the same D-Egg file before the task ends
+        await updateDoc(ctx.ws, ctx.modules[0].jsonFile, (doc) => (doc.Note = 'cable checked'));
+      }),
+    );
+    await runTask(s.scope, s.task, s.kind);
+    const doc = await readDoc(s.ws, s.moduleFile);
+    expect(doc.Note).toBe('cable checked');
+    expect(doc.LowerPmt).toMatchObject({ HV1e7Gain: 1480, GainMeasurement_00: { Folder: '/data/gain' } });
+  });
+});
