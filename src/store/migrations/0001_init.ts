@@ -1,86 +1,63 @@
-import { sql, type Kysely } from 'kysely';
-import { engineOf, idColumn } from '../dialect.js';
+import type { Kysely } from 'kysely';
+import { createdNow, defaulted, keyedTable, reference, required, stationRun } from './columns.js';
 
+/** The stations and their runs, each run's modules, the lab's instruments, the checks' results and the event log. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const id = idColumn(engineOf(db));
-  const now = sql`CURRENT_TIMESTAMP`;
+  for (const create of [createStations, createRuns, createModules, createInstruments, createCheckResults, createEvents]) {
+    await create(db);
+  }
+}
 
+async function createStations(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('stations')
     .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(now))
+    .$call(createdNow())
     .execute();
+}
 
-  await db.schema
-    .createTable('runs')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull().references('stations.name'))
-    .addColumn('run_number', 'integer', (c) => c.notNull())
-    .addColumn('comment', 'text', (c) => c.notNull())
-    .addColumn('date', 'text', (c) => c.notNull())
-    .addColumn('operator', 'text', (c) => c.notNull())
-    .addColumn('run_file', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(now))
+async function createRuns(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'runs')
+    .$call(reference('station', 'stations.name', { type: 'text' }))
+    .$call(required('integer', 'run_number'))
+    .$call(required('text', 'comment', 'date', 'operator', 'run_file'))
+    .$call(createdNow())
     .addUniqueConstraint('runs_station_number', ['station', 'run_number'])
     .execute();
+}
 
-  await db.schema
-    .createTable('modules')
-    .addColumn('id', 'integer', id)
-    .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id'))
-    .addColumn('port', 'integer', (c) => c.notNull())
-    .addColumn('wire_pair', 'integer', (c) => c.notNull())
-    .addColumn('degg_serial', 'text', (c) => c.notNull())
-    .addColumn('icm_id', 'text', (c) => c.notNull())
-    .addColumn('fpga_version', 'integer', (c) => c.notNull())
-    .addColumn('software_version', 'integer', (c) => c.notNull())
-    .addColumn('flash_id', 'text', (c) => c.notNull())
-    .addColumn('mainboard_id', 'text', (c) => c.notNull())
-    .addColumn('registry', 'text', (c) => c.notNull())
-    .addColumn('json_file', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('active'))
+async function createModules(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'modules')
+    .$call(reference('run_id', 'runs.id'))
+    .$call(required('integer', 'port', 'wire_pair'))
+    .$call(required('text', 'degg_serial', 'icm_id'))
+    .$call(required('integer', 'fpga_version', 'software_version'))
+    .$call(required('text', 'flash_id', 'mainboard_id', 'registry', 'json_file'))
+    .$call(defaulted('text', 'state', 'active'))
     .addUniqueConstraint('modules_run_port', ['run_id', 'port'])
     .execute();
   await db.schema.createIndex('modules_serial').on('modules').column('degg_serial').execute();
+}
 
-  await db.schema
-    .createTable('instruments')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('address', 'text', (c) => c.notNull())
-    .addColumn('identity', 'text', (c) => c.notNull())
-    .addColumn('seen_at', 'text', (c) => c.notNull())
+async function createInstruments(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'instruments')
+    .$call(stationRun())
+    .$call(required('text', 'kind', 'name', 'address', 'identity', 'seen_at'))
     .execute();
+}
 
-  await db.schema
-    .createTable('check_results')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('check_name', 'text', (c) => c.notNull())
-    .addColumn('subject', 'text', (c) => c.notNull())
-    .addColumn('reading', 'text', (c) => c.notNull())
-    .addColumn('tolerance', 'text', (c) => c.notNull())
-    .addColumn('verdict', 'text', (c) => c.notNull())
-    .addColumn('message', 'text', (c) => c.notNull())
-    .addColumn('provenance', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
+async function createCheckResults(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'check_results')
+    .$call(stationRun())
+    .$call(required('text', 'check_name', 'subject', 'reading', 'tolerance', 'verdict', 'message', 'provenance', 'created_at'))
     .execute();
   await db.schema.createIndex('check_results_run').on('check_results').columns(['run_id', 'check_name']).execute();
+}
 
-  await db.schema
-    .createTable('events')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('time', 'text', (c) => c.notNull())
-    .addColumn('level', 'text', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('message', 'text', (c) => c.notNull())
-    .addColumn('data', 'text', (c) => c.notNull())
+async function createEvents(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'events')
+    .$call(stationRun())
+    .$call(required('text', 'time', 'level', 'kind', 'message', 'data'))
     .execute();
   await db.schema.createIndex('events_run_time').on('events').columns(['run_id', 'id']).execute();
 }

@@ -1,131 +1,109 @@
-import { sql, type Kysely } from 'kysely';
-import { engineOf, idColumn } from '../dialect.js';
+import type { Kysely } from 'kysely';
+import { createdNow, defaulted, keyedTable, optional, reference, required, retried, stationRun } from './columns.js';
 
 /** The master's durable state: schedules and their tasks, attempts, prompts, the station lease,
  *  control commands, the Slack outbox and the backup queue. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const id = idColumn(engineOf(db));
-  const now = sql`CURRENT_TIMESTAMP`;
+  for (const create of [
+    createSchedules,
+    createTasks,
+    createTaskAttempts,
+    createPrompts,
+    createLeases,
+    createCommands,
+    createOutbox,
+    createBackups,
+  ]) {
+    await create(db);
+  }
+  await db.schema.alterTable('modules').addColumn('state_reason', 'text').execute();
+}
 
-  await db.schema
-    .createTable('schedules')
-    .addColumn('id', 'integer', id)
-    .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id'))
-    .addColumn('master_key', 'text', (c) => c.notNull())
-    .addColumn('config_path', 'text', (c) => c.notNull())
-    .addColumn('config_hash', 'text', (c) => c.notNull())
-    .addColumn('archived_path', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('active'))
-    .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(now))
-    .addColumn('ended_at', 'text')
-    .addColumn('end_reason', 'text')
+async function createSchedules(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'schedules')
+    .$call(reference('run_id', 'runs.id'))
+    .$call(required('text', 'master_key', 'config_path', 'config_hash', 'archived_path'))
+    .$call(defaulted('text', 'state', 'active'))
+    .$call(createdNow())
+    .$call(optional('text', 'ended_at', 'end_reason'))
     .execute();
+}
 
-  await db.schema
-    .createTable('tasks')
-    .addColumn('id', 'integer', id)
-    .addColumn('schedule_id', 'integer', (c) => c.notNull().references('schedules.id'))
-    .addColumn('idx', 'integer', (c) => c.notNull())
-    .addColumn('section', 'text', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('params', 'text', (c) => c.notNull())
-    .addColumn('run_backup', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending'))
-    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('estimate_s', 'real', (c) => c.notNull().defaultTo(0))
-    .addColumn('started_at', 'text')
-    .addColumn('ended_at', 'text')
-    .addColumn('progress', 'real', (c) => c.notNull().defaultTo(0))
-    .addColumn('progress_note', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('progress_at', 'text')
-    .addColumn('error', 'text')
-    .addColumn('trace', 'text')
-    .addColumn('result', 'text')
+async function createTasks(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'tasks')
+    .$call(reference('schedule_id', 'schedules.id'))
+    .$call(required('integer', 'idx'))
+    .$call(required('text', 'section', 'kind', 'params'))
+    .$call(defaulted('integer', 'run_backup', 0))
+    .$call(defaulted('text', 'state', 'pending'))
+    .$call(defaulted('integer', 'attempts', 0))
+    .$call(defaulted('real', 'estimate_s', 0))
+    .$call(optional('text', 'started_at', 'ended_at'))
+    .$call(defaulted('real', 'progress', 0))
+    .$call(defaulted('text', 'progress_note', ''))
+    .$call(optional('text', 'progress_at', 'error', 'trace', 'result'))
     .addUniqueConstraint('tasks_schedule_idx', ['schedule_id', 'idx'])
     .execute();
+}
 
-  await db.schema
-    .createTable('task_attempts')
-    .addColumn('id', 'integer', id)
-    .addColumn('task_id', 'integer', (c) => c.notNull().references('tasks.id'))
-    .addColumn('attempt', 'integer', (c) => c.notNull())
-    .addColumn('started_at', 'text', (c) => c.notNull())
-    .addColumn('ended_at', 'text')
-    .addColumn('outcome', 'text', (c) => c.notNull().defaultTo('running'))
-    .addColumn('error', 'text')
+async function createTaskAttempts(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'task_attempts')
+    .$call(reference('task_id', 'tasks.id'))
+    .$call(required('integer', 'attempt'))
+    .$call(required('text', 'started_at'))
+    .$call(optional('text', 'ended_at'))
+    .$call(defaulted('text', 'outcome', 'running'))
+    .$call(optional('text', 'error'))
     .execute();
+}
 
-  await db.schema
-    .createTable('prompts')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('task_id', 'integer')
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('message', 'text', (c) => c.notNull())
-    .addColumn('opened_at', 'text', (c) => c.notNull())
-    .addColumn('answered_at', 'text')
-    .addColumn('answer', 'text')
-    .addColumn('reason', 'text')
-    .addColumn('answered_by', 'text')
-    .addColumn('via', 'text')
+async function createPrompts(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'prompts')
+    .$call(stationRun())
+    .$call(optional('integer', 'task_id'))
+    .$call(required('text', 'kind', 'message', 'opened_at'))
+    .$call(optional('text', 'answered_at', 'answer', 'reason', 'answered_by', 'via'))
     .execute();
+}
 
+async function createLeases(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('leases')
     .addColumn('station', 'text', (c) => c.primaryKey())
-    .addColumn('holder', 'text', (c) => c.notNull())
-    .addColumn('pid', 'integer', (c) => c.notNull())
-    .addColumn('host', 'text', (c) => c.notNull())
-    .addColumn('acquired_at', 'text', (c) => c.notNull())
-    .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+    .$call(required('text', 'holder'))
+    .$call(required('integer', 'pid'))
+    .$call(required('text', 'host', 'acquired_at', 'heartbeat_at'))
     .execute();
+}
 
-  await db.schema
-    .createTable('commands')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('command', 'text', (c) => c.notNull())
-    .addColumn('args', 'text', (c) => c.notNull().defaultTo('{}'))
-    .addColumn('requested_by', 'text', (c) => c.notNull())
-    .addColumn('requested_at', 'text', (c) => c.notNull())
-    .addColumn('handled_at', 'text')
+async function createCommands(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'commands')
+    .$call(stationRun())
+    .$call(required('text', 'command'))
+    .$call(defaulted('text', 'args', '{}'))
+    .$call(required('text', 'requested_by', 'requested_at'))
+    .$call(optional('text', 'handled_at'))
     .execute();
+}
 
-  await db.schema
-    .createTable('outbox')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('target', 'text', (c) => c.notNull())
-    .addColumn('text', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending'))
-    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('next_attempt_at', 'text', (c) => c.notNull())
-    .addColumn('sent_at', 'text')
-    .addColumn('last_error', 'text')
+async function createOutbox(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'outbox')
+    .$call(stationRun())
+    .$call(required('text', 'target', 'text'))
+    .$call(retried())
+    .$call(optional('text', 'sent_at', 'last_error'))
     .execute();
   await db.schema.createIndex('outbox_pending').on('outbox').columns(['state', 'id']).execute();
+}
 
-  await db.schema
-    .createTable('backups')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('task_id', 'integer')
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending'))
-    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('next_attempt_at', 'text', (c) => c.notNull())
-    .addColumn('snapshot_path', 'text', (c) => c.notNull())
-    .addColumn('destination', 'text', (c) => c.notNull())
-    .addColumn('last_error', 'text')
-    .addColumn('done_at', 'text')
+async function createBackups(db: Kysely<unknown>): Promise<void> {
+  await keyedTable(db, 'backups')
+    .$call(stationRun())
+    .$call(optional('integer', 'task_id'))
+    .$call(retried())
+    .$call(required('text', 'snapshot_path', 'destination'))
+    .$call(optional('text', 'last_error', 'done_at'))
     .execute();
-
-  await db.schema.alterTable('modules').addColumn('state_reason', 'text').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,29 +1,25 @@
-import { sql, type Kysely } from 'kysely';
-import { engineOf, idColumn } from '../dialect.js';
+import type { Kysely } from 'kysely';
+import { createdNow, defaulted, keyedTable, optional, reference, required, stationRun } from './columns.js';
 
 /** Measurement results judged against the goalposts, one row per measured quantity. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const id = idColumn(engineOf(db));
-  await db.schema
-    .createTable('results')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id'))
-    .addColumn('task_id', 'integer')
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('port', 'integer', (c) => c.notNull())
-    .addColumn('degg_serial', 'text', (c) => c.notNull())
-    .addColumn('pmt', 'text')
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('value', 'real')
-    .addColumn('units', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('verdict', 'text', (c) => c.notNull())
-    .addColumn('reason', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('goalposts_version', 'text', (c) => c.notNull())
-    .addColumn('folder', 'text')
-    .addColumn('detail', 'text', (c) => c.notNull().defaultTo('{}'))
-    .addColumn('provenance', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+  await keyedTable(db, 'results')
+    .$call(stationRun(reference('run_id', 'runs.id')))
+    .$call(optional('integer', 'task_id'))
+    .$call(required('text', 'kind'))
+    .$call(required('integer', 'port'))
+    .$call(required('text', 'degg_serial'))
+    .$call(optional('text', 'pmt'))
+    .$call(required('text', 'name'))
+    .$call(optional('real', 'value'))
+    .$call(defaulted('text', 'units', ''))
+    .$call(required('text', 'verdict'))
+    .$call(defaulted('text', 'reason', ''))
+    .$call(required('text', 'goalposts_version'))
+    .$call(optional('text', 'folder'))
+    .$call(defaulted('text', 'detail', '{}'))
+    .$call(required('text', 'provenance'))
+    .$call(createdNow())
     .execute();
   await db.schema.createIndex('results_run_module').on('results').columns(['run_id', 'degg_serial', 'name']).execute();
   await db.schema.createIndex('results_serial').on('results').columns(['degg_serial', 'created_at']).execute();

@@ -1,32 +1,22 @@
-import { sql, type Kysely } from 'kysely';
-import { engineOf, idColumn } from '../dialect.js';
+import type { Kysely } from 'kysely';
+import { type Columns, createdNow, defaulted, keyedTable, reference, required } from './columns.js';
 
 /** People of the web API: users with a scrypt password hash, their login sessions and API tokens. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const id = idColumn(engineOf(db));
-  await db.schema
-    .createTable('users')
-    .addColumn('id', 'integer', id)
+  await keyedTable(db, 'users')
     .addColumn('name', 'text', (c) => c.notNull().unique())
-    .addColumn('password_hash', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) => c.notNull())
-    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .$call(required('text', 'password_hash', 'role'))
+    .$call(defaulted('integer', 'disabled', 0))
+    .$call(createdNow())
     .execute();
-  await db.schema
-    .createTable('sessions')
-    .addColumn('id', 'integer', id)
-    .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
-    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('csrf_token', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'text', (c) => c.notNull())
+  await keyedTable(db, 'sessions')
+    .$call(userToken())
+    .$call(required('text', 'csrf_token', 'created_at', 'expires_at'))
     .execute();
-  await db.schema
-    .createTable('api_tokens')
-    .addColumn('id', 'integer', id)
-    .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
-    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .execute();
+  await keyedTable(db, 'api_tokens').$call(userToken()).$call(required('text', 'created_at')).execute();
+}
+
+/** What a session and an API token begin with after their key: whose they are, and the hash of their secret. */
+function userToken(): Columns<'user_id' | 'token_hash'> {
+  return (t) => t.$call(reference('user_id', 'users.id')).addColumn('token_hash', 'text', (c) => c.notNull().unique());
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { engineOf, idColumn } from '../dialect.js';
+import { keyedTable, optional, reference, required, stationRun } from './columns.js';
 
 /**
  * Operator requests (pause, resume, abort, exclude, include) made with the CLI or the API: a row
@@ -7,20 +7,12 @@ import { engineOf, idColumn } from '../dialect.js';
  * its outcome. Who asked, why and how stays on record.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const id = idColumn(engineOf(db));
-  await db.schema
-    .createTable('operator_requests')
-    .addColumn('id', 'integer', id)
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer', (c) => c.references('runs.id'))
-    .addColumn('action', 'text', (c) => c.notNull())
-    .addColumn('target', 'text')
-    .addColumn('reason', 'text')
-    .addColumn('requested_by', 'text', (c) => c.notNull())
-    .addColumn('via', 'text', (c) => c.notNull())
-    .addColumn('requested_at', 'text', (c) => c.notNull())
-    .addColumn('handled_at', 'text')
-    .addColumn('outcome', 'text')
+  await keyedTable(db, 'operator_requests')
+    .$call(stationRun(reference('run_id', 'runs.id', { nullable: true })))
+    .$call(required('text', 'action'))
+    .$call(optional('text', 'target', 'reason'))
+    .$call(required('text', 'requested_by', 'via', 'requested_at'))
+    .$call(optional('text', 'handled_at', 'outcome'))
     .execute();
   await db.schema.createIndex('operator_requests_run').on('operator_requests').columns(['run_id', 'handled_at', 'id']).execute();
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { engineOf, idColumn, textNow } from '../dialect.js';
+import { engineOf, textNow } from '../dialect.js';
+import { defaulted, keyedTable, optional, reference, required, stationRun } from './columns.js';
 
 /**
  * Makes PostgreSQL keep what SQLite keeps, and adds the tables of `fat store copy` and `fat import`.
@@ -31,30 +32,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // `fat store copy`: which source row became which target row, so a second copy adds nothing
   await db.schema
     .createTable('copy_ledger')
-    .addColumn('source', 'text', (c) => c.notNull())
-    .addColumn('table_name', 'text', (c) => c.notNull())
-    .addColumn('source_id', 'text', (c) => c.notNull())
-    .addColumn('target_id', 'text', (c) => c.notNull())
-    .addColumn('copied_at', 'text', (c) => c.notNull())
+    .$call(required('text', 'source', 'table_name', 'source_id', 'target_id', 'copied_at'))
     .addPrimaryKeyConstraint('copy_ledger_pk', ['source', 'table_name', 'source_id'])
     .execute();
 
   // `fat import`: every entry of the original system's JSON files, verbatim
-  await db.schema
-    .createTable('imported_entries')
-    .addColumn('id', 'integer', idColumn(engine))
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer', (c) => c.references('runs.id'))
-    .addColumn('degg_serial', 'text')
+  await keyedTable(db, 'imported_entries')
+    .$call(stationRun(reference('run_id', 'runs.id', { nullable: true })))
+    .$call(optional('text', 'degg_serial'))
     /** 'LowerPmt', 'UpperPmt', or '' (a key per run, module or D-Egg-level entry) */
-    .addColumn('pmt', 'text', (c) => c.notNull().defaultTo(''))
+    .$call(defaulted('text', 'pmt', ''))
     /** 'run' (the whole run file), 'module' (the whole D-Egg file) or 'entry' (one measurement entry) */
-    .addColumn('level', 'text', (c) => c.notNull())
+    .$call(required('text', 'level'))
     /** the entry's key, e.g. GainMeasurement_03 ('' for the whole run or module record) */
-    .addColumn('entry_key', 'text', (c) => c.notNull())
-    .addColumn('source_file', 'text', (c) => c.notNull())
-    .addColumn('raw', 'text', (c) => c.notNull())
-    .addColumn('imported_at', 'text', (c) => c.notNull())
+    .$call(required('text', 'entry_key'))
+    .$call(required('text', 'source_file', 'raw', 'imported_at'))
     .addUniqueConstraint('imported_entries_key', ['station', 'source_file', 'level', 'pmt', 'entry_key'])
     .execute();
   await db.schema.createIndex('imported_entries_serial').on('imported_entries').columns(['degg_serial', 'entry_key']).execute();

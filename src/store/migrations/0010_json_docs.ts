@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { defaulted, optional, required } from './columns.js';
 
 /**
  * The original system's run and D-Egg JSON documents live in the store; the files in json/ are
@@ -8,12 +9,11 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('json_docs')
-    .addColumn('station', 'text', (c) => c.notNull())
-    .addColumn('path', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'integer')
-    .addColumn('body', 'text', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('exported', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(required('text', 'station', 'path'))
+    .$call(optional('integer', 'run_id'))
+    .$call(required('text', 'body'))
+    .$call(required('integer', 'version'))
+    .$call(defaulted('integer', 'exported', 0))
     .addPrimaryKeyConstraint('json_docs_pk', ['station', 'path'])
     .execute();
   await db.schema.createIndex('json_docs_run').on('json_docs').columns(['run_id']).execute();
