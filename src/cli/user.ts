@@ -88,9 +88,7 @@ export function registerUser(program: Command<[], { home?: string }>): void {
     await users.disableUser(ws, name);
     return `disabled user ${name}`;
   });
-  byName(
-    'token',
-    'print a new API token of a user (Authorization: Bearer TOKEN); it is stored hashed and shown once',
-    (users, ws, name) => users.createApiToken(ws, name),
+  byName('token', 'print a new API token of a user (Authorization: Bearer TOKEN); it is stored hashed and shown once', (users, ws, name) =>
+    users.createApiToken(ws, name),
   );
 }

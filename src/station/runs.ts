@@ -53,7 +53,12 @@ export async function findRun(ws: Workspace, arg: string, scope: RunScope = 'sta
 
 /** The id of this station's own run with this number or run file, if it has one. */
 export async function ownRunId(ws: Workspace, column: 'run_number' | 'run_file', value: number | string): Promise<number | undefined> {
-  const run = await ws.db.selectFrom('runs').select('id').where('station', '=', ws.station.name).where(column, '=', value).executeTakeFirst();
+  const run = await ws.db
+    .selectFrom('runs')
+    .select('id')
+    .where('station', '=', ws.station.name)
+    .where(column, '=', value)
+    .executeTakeFirst();
   return run?.id;
 }
 
