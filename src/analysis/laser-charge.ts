@@ -7,7 +7,7 @@
  * them. Shots are counted within separately read blocks (reads leave gaps that are not covered).
  */
 import { TICKS_PER_SECOND } from './laser-sync.js';
-import { laserLockedMask, SPE_CHARGE_PC_AT_1E7 } from './visibility.js';
+import { laserLockedMask, refitShotGrid, SPE_CHARGE_PC_AT_1E7 } from './visibility.js';
 
 export interface LaserCharge {
   triggers: number;
@@ -73,17 +73,7 @@ export function gateBlock(ts: Float64Array, laserHz: number): BlockGate {
     const on = idx.filter((i) => off(ts[i], a, b) <= keep);
     if (!on.length) break;
     idx = on;
-    const k = idx.map((i) => Math.round((ts[i] - a) / b));
-    const mk = k.reduce((x, y) => x + y, 0) / k.length;
-    const mt = idx.reduce((x, i) => x + ts[i], 0) / idx.length;
-    let sxy = 0;
-    let sxx = 0;
-    idx.forEach((i, j) => {
-      sxy += (k[j] - mk) * (ts[i] - mt);
-      sxx += (k[j] - mk) ** 2;
-    });
-    if (sxx > 0) b = sxy / sxx;
-    a = mt - b * mk;
+    ({ a, b } = refitShotGrid(ts, idx, { a, b }));
   }
   for (let i = 0; i < n; i++) if (Math.abs(ts[i] - a - Math.round((ts[i] - a) / b) * b) <= gate) mask[i] = 1;
   const shots = Math.floor((ts[n - 1] - a + gate) / b) - Math.ceil((ts[0] - a - gate) / b) + 1;

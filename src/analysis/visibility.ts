@@ -98,7 +98,7 @@ export function laserLockedMask(timestampsTicks: Float64Array, laserHz: number, 
 export const SHOT_GATE_S = 50e-9;
 
 /** The laser's shot times t = a + b·k (ticks). */
-interface ShotGrid {
+export interface ShotGrid {
   a: number;
   b: number;
 }
@@ -131,17 +131,28 @@ function shotGrid(ts: Float64Array, seeds: readonly number[], period: number): S
     }
   }
   if (!best) return null;
-  const on = seeds.filter((s) => onGrid(ts[s], best));
-  const k = on.map((s) => Math.round((ts[s] - best.a) / best.b));
+  return refitShotGrid(
+    ts,
+    seeds.filter((s) => onGrid(ts[s], best)),
+    best,
+  );
+}
+
+/**
+ * The least-squares line t = a + b·k through the triggers `idx` of `ts` (not empty), each numbered
+ * by its nearest shot k on the grid `g`; where all have one number, the period stays g.b.
+ */
+export function refitShotGrid(ts: Float64Array, idx: readonly number[], g: ShotGrid): ShotGrid {
+  const k = idx.map((i) => Math.round((ts[i] - g.a) / g.b));
   const mk = k.reduce((x, y) => x + y, 0) / k.length;
-  const mt = on.reduce((x, s) => x + ts[s], 0) / on.length;
+  const mt = idx.reduce((x, i) => x + ts[i], 0) / idx.length;
   let sxy = 0;
   let sxx = 0;
-  on.forEach((s, i) => {
-    sxy += (k[i] - mk) * (ts[s] - mt);
-    sxx += (k[i] - mk) ** 2;
+  idx.forEach((i, j) => {
+    sxy += (k[j] - mk) * (ts[i] - mt);
+    sxx += (k[j] - mk) ** 2;
   });
-  const b = sxx > 0 ? sxy / sxx : best.b;
+  const b = sxx > 0 ? sxy / sxx : g.b;
   return { a: mt - b * mk, b };
 }
 

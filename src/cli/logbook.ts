@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { LogbookEntry } from '../records/api-types.js';
-import { CliError, emit, withWorkspace } from './common.js';
+import type * as Entries from '../logbook/entries.js';
+import type { Workspace } from '../station/workspace.js';
+import { CliError, emit, withWorkspace, type AnyCommand } from './common.js';
 import { intOption } from './parse.js';
 
 /** `fat log post|search|show`: the FAT logbook from a terminal (the same entries as the dashboard's). */
@@ -16,6 +18,16 @@ async function asCli<T>(fn: () => Promise<T>): Promise<T> {
     if (e instanceof LogbookError) throw new CliError(e.message);
     throw e;
   }
+}
+
+/** Runs `fn` on the logbook as people read it: the automatic entries brought up to date first. */
+async function readLogbook(cmd: AnyCommand, fn: (ws: Workspace, entries: typeof Entries) => Promise<void>): Promise<void> {
+  return withWorkspace(cmd, async (ws) => {
+    const { syncAutoEntries } = await import('../logbook/auto.js');
+    const entries = await import('../logbook/entries.js');
+    await syncAutoEntries(ws);
+    await fn(ws, entries);
+  });
 }
 
 function readAttachment(file: string, MAX_ATTACHMENT_BYTES: number): { filename: string; data: Uint8Array } {
@@ -87,10 +99,7 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .option('--limit <n>', 'at most this many (default 200)', intOption('--limit'))
     .option('--json', 'print the entries as JSON')
     .action(async (query, opts, cmd) =>
-      withWorkspace(cmd, async (ws) => {
-        const { syncAutoEntries } = await import('../logbook/auto.js');
-        const { searchEntries } = await import('../logbook/entries.js');
-        await syncAutoEntries(ws);
+      readLogbook(cmd, async (ws, { searchEntries }) => {
         const found = await asCli(() =>
           searchEntries(ws, { text: query, tag: opts.tag, run: opts.run, author: opts.author, limit: opts.limit }),
         );
@@ -103,10 +112,7 @@ export function registerLogbook(program: Command<[], { home?: string }>): void {
     .argument('<id>', 'the entry number', intOption('ID'))
     .option('--json', 'print the entry as JSON')
     .action(async (id, opts, cmd) =>
-      withWorkspace(cmd, async (ws) => {
-        const { syncAutoEntries } = await import('../logbook/auto.js');
-        const { getEntry } = await import('../logbook/entries.js');
-        await syncAutoEntries(ws);
+      readLogbook(cmd, async (ws, { getEntry }) => {
         const e = await getEntry(ws, id);
         if (!e) throw new CliError(`there is no logbook entry ${id} (fat log search lists them)`);
         emit(opts.json, e, () => full(e));

@@ -136,12 +136,8 @@ async function modulesOfRunFile(cmd: AnyCommand, runFile: string): Promise<numbe
   if (!fs.existsSync(path.join(homeDir(cmd), 'station.toml'))) return undefined;
   return withWorkspace(cmd, async (ws) => {
     // two stations on one database may well have the same run file path, each on its own PC
-    const run = await ws.db
-      .selectFrom('runs')
-      .select('id')
-      .where('station', '=', ws.station.name)
-      .where('run_file', '=', runFile)
-      .executeTakeFirst();
-    return run ? moduleCount(ws, run.id) : undefined;
+    const { ownRunId } = await import('../station/runs.js');
+    const runId = await ownRunId(ws, 'run_file', runFile);
+    return runId === undefined ? undefined : moduleCount(ws, runId);
   });
 }

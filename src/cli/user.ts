@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
+import type { Workspace } from '../station/workspace.js';
+import type * as Users from '../web/users.js';
 import { CliError, withWorkspace } from './common.js';
 
 /** `fat user add|disable|token`: the people of the web API (fat serve). */
@@ -69,26 +71,24 @@ export function registerUser(program: Command<[], { home?: string }>): void {
         process.stdout.write(`${name} is now a${role === 'admin' || role === 'expert' ? 'n' : ''} ${role}\n`);
       }),
     );
-  user
-    .command('disable')
-    .description('disable a user: logins, sessions and tokens stop working')
-    .argument('<name>', 'user name')
-    .action(async (name, _opts, cmd) =>
-      withWorkspace(cmd, async (ws) => {
-        const { disableUser } = await import('../web/users.js');
-        await asCli(() => disableUser(ws, name));
-        process.stdout.write(`disabled user ${name}\n`);
-      }),
-    );
-  user
-    .command('token')
-    .description('print a new API token of a user (Authorization: Bearer TOKEN); it is stored hashed and shown once')
-    .argument('<name>', 'user name')
-    .action(async (name, _opts, cmd) =>
-      withWorkspace(cmd, async (ws) => {
-        const { createApiToken } = await import('../web/users.js');
-        const token = await asCli(() => createApiToken(ws, name));
-        process.stdout.write(`${token}\n`);
-      }),
-    );
+  // `fat user VERB <name>`: one call of web/users.js; what it returns is printed
+  const byName = (verb: string, description: string, run: (users: typeof Users, ws: Workspace, name: string) => Promise<string>) =>
+    user
+      .command(verb)
+      .description(description)
+      .argument('<name>', 'user name')
+      .action(async (name, _opts, cmd) =>
+        withWorkspace(cmd, async (ws) => {
+          const users = await import('../web/users.js');
+          const out = await asCli(() => run(users, ws, name));
+          process.stdout.write(`${out}\n`);
+        }),
+      );
+  byName('disable', 'disable a user: logins, sessions and tokens stop working', async (users, ws, name) => {
+    await users.disableUser(ws, name);
+    return `disabled user ${name}`;
+  });
+  byName('token', 'print a new API token of a user (Authorization: Bearer TOKEN); it is stored hashed and shown once', (users, ws, name) =>
+    users.createApiToken(ws, name),
+  );
 }

@@ -117,7 +117,7 @@ async function includeModule(scope: RunScope, r: OperatorRequest): Promise<strin
 
 async function handleRequest(h: Hold, r: OperatorRequest): Promise<void> {
   const { scope } = h;
-  const { ws, run } = scope;
+  const { ws } = scope;
   switch (r.action) {
     case 'abort':
       abortFor(h, r);
@@ -136,28 +136,34 @@ async function handleRequest(h: Hold, r: OperatorRequest): Promise<void> {
       await markHandled(ws, r.id, await includeModule(scope, r));
       return;
     case 'pause':
-      await markHandled(ws, r.id, 'paused');
-      h.announcedPause = true;
-      scope.emit({
-        level: 'warn',
-        kind: 'run.paused',
-        message: `Run ${run.number} paused at the task boundary by ${r.requested_by}: ${r.reason ?? 'no reason given'}. The master holds; ${RESUME_HINT}.`,
-        audience: 'people',
-        data: { requestId: r.id, by: r.requested_by },
-      });
-      return;
     case 'resume':
-      await markHandled(ws, r.id, 'resumed');
-      h.announcedPause = false;
-      scope.emit({
-        level: 'info',
-        kind: 'run.resumed',
-        message: `Run ${run.number} resumed by ${r.requested_by}; continuing the schedule.`,
-        audience: 'channel',
-        data: { requestId: r.id, by: r.requested_by },
-      });
+      await pauseOrResume(h, r, r.action === 'pause');
       return;
   }
+}
+
+/** A pause or resume request: handled at this boundary, and told (a pause to the people, a resume to the channel). */
+async function pauseOrResume(h: Hold, r: OperatorRequest, pause: boolean): Promise<void> {
+  const { scope } = h;
+  await markHandled(scope.ws, r.id, pause ? 'paused' : 'resumed');
+  h.announcedPause = pause;
+  const run = `Run ${scope.run.number}`;
+  scope.emit({
+    ...(pause
+      ? ({
+          level: 'warn',
+          kind: 'run.paused',
+          message: `${run} paused at the task boundary by ${r.requested_by}: ${r.reason ?? 'no reason given'}. The master holds; ${RESUME_HINT}.`,
+          audience: 'people',
+        } as const)
+      : ({
+          level: 'info',
+          kind: 'run.resumed',
+          message: `${run} resumed by ${r.requested_by}; continuing the schedule.`,
+          audience: 'channel',
+        } as const)),
+    data: { requestId: r.id, by: r.requested_by },
+  });
 }
 
 /** Pending aborts addressed to a master that died before it saw them are not for the new one. */

@@ -214,10 +214,20 @@ const num = (v: unknown): number | undefined =>
       ? Number(v)
       : undefined;
 
+/** Where an imported result belongs: its run, module, file, time and (as the file has it) folder. */
+interface ResultAt {
+  runId: number;
+  port: number;
+  serial: string;
+  file: string;
+  createdAt: string;
+  folder: unknown;
+}
+
 /** A results row of an imported quantity, judged against the goalposts where they have limits. */
 function resultRow(
   ctx: Ctx,
-  where: { runId: number; port: number; serial: string; file: string; createdAt: string; folder: unknown },
+  where: ResultAt,
   q: Pick<Quantity, 'name' | 'pmt' | 'value' | 'units' | 'entry' | 'detail' | 'judge'>,
   kind: string,
 ): Insertable<ResultTable> {
@@ -265,96 +275,17 @@ async function importDegg(ctx: Ctx, runId: number, runDate: string, serial: stri
   const createdAt = /^\d{4}-\d\d-\d\d$/.test(runDate) ? `${runDate}T00:00:00.000Z` : nowIso();
   await ctx.db.transaction().execute(async (tx) => {
     const t: Ctx = { ...ctx, db: tx };
-    let mod = await tx
-      .selectFrom('modules')
-      .select(['id', 'port'])
-      .where('run_id', '=', runId)
-      .where('degg_serial', '=', serial)
-      .executeTakeFirst();
-    if (!mod) {
-      let port = num(d.Port) ?? -1;
-      const taken = await tx.selectFrom('modules').select('port').where('run_id', '=', runId).execute();
-      // a D-Egg file without its port (or two with the same one) still gets a module row of its own
-      while (taken.some((x) => x.port === port) || port === -1) port = Math.min(-1, ...taken.map((x) => x.port)) - 1;
-      const registry: Json = {};
-      for (const [k, v] of Object.entries(d)) {
-        if (isEntry(k, v)) continue;
-        registry[k] = (PMTS as readonly string[]).includes(k) && isObject(v) ? withoutEntries(v) : v;
-      }
-      const id = (
-        await tx
-          .insertInto('modules')
-          .values({
-            run_id: runId,
-            port,
-            wire_pair: port >= 5000 ? Math.floor((port - 5000) / 4) : -1,
-            degg_serial: serial,
-            icm_id: typeof d.ICMID === 'string' ? d.ICMID : '',
-            fpga_version: num(d.fpgaVersion) ?? -1,
-            software_version: num(d.IcebootVersion) ?? -1,
-            flash_id: d.flashID === undefined ? '' : String(d.flashID as string | number),
-            mainboard_id: typeof d.MainboardNumber === 'string' ? d.MainboardNumber : '',
-            registry: JSON.stringify(registry),
-            json_file: file,
-            state: 'active',
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-      mod = { id, port };
-      ctx.report.modules.new++;
-    } else ctx.report.modules.known++;
-    const base = { run_id: runId, degg_serial: serial, source_file: file };
+    const mod = await deggModule(t, runId, serial, file, d);
+    const base: DeggSource = { run_id: runId, degg_serial: serial, source_file: file };
     await keep(t, { ...base, pmt: '', level: 'module', entry_key: '', raw: degg.text });
-    // the entries (and PMT values) written for the first time here: their quantities are new too
-    const fresh = new Set<string>();
-    const levels: { pmt: string; doc: Json }[] = [
-      { pmt: '', doc: d },
-      ...PMTS.filter((p) => isObject(d[p])).map((p) => ({ pmt: p, doc: d[p] as Json })),
-    ];
-    for (const level of levels) {
-      for (const e of entriesOf(level.doc))
-        if (await keep(t, { ...base, pmt: level.pmt, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) }))
-          fresh.add(level.pmt ? `${level.pmt}.${e.key}` : e.key);
-      for (const key of ['HV1e7Gain', 'SPEPeakHeight'])
-        if (
-          level.pmt &&
-          key in level.doc &&
-          (await keep(t, { ...base, pmt: level.pmt, level: 'entry', entry_key: key, raw: JSON.stringify(level.doc[key]) }))
-        )
-          fresh.add(`${level.pmt}.${key}`);
-    }
+    const fresh = await keepDeggEntries(t, base, d);
     const { quantities, problems } = deggQuantities(d);
     ctx.report.problems.push(...problems.map((p) => ({ file, ...p })));
     const where = { runId, port: mod.port, serial, file, createdAt };
     const rows = quantities
       .filter((q) => fresh.has(q.entry))
       .map((q) => resultRow(ctx, { ...where, folder: entryAt(d, q.entry)?.Folder }, q, `original:${entryName(q.entry)}`));
-    for (const e of entriesOf(d).filter((x) => x.name === 'STF')) {
-      const stf = stfOutcomes(e.value.Folder, ctx.root, ctx.boundary);
-      if (!stf) continue;
-      if ('problem' in stf) {
-        ctx.report.problems.push({ file, key: `${e.key}.Folder`, message: stf.problem });
-        continue;
-      }
-      const isNew = await keep(t, { ...base, pmt: '', level: 'entry', entry_key: `${e.key}/outcomes`, raw: JSON.stringify(stf.outcomes) });
-      if (isNew)
-        rows.push(
-          resultRow(
-            ctx,
-            { ...where, folder: stf.folder },
-            {
-              name: 'stf.failed_items',
-              pmt: null,
-              value: stf.failed.length,
-              units: 'items',
-              entry: e.key,
-              detail: { items: stf.outcomes.length, failed: stf.failed },
-            },
-            'original:STF',
-          ),
-        );
-    }
+    rows.push(...(await stfRows(t, base, d, where)));
     // a few rows per INSERT, within both engines' limits on bound parameters
     for (let i = 0; i < rows.length; i += 500)
       await tx
@@ -363,6 +294,108 @@ async function importDegg(ctx: Ctx, runId: number, runDate: string, serial: stri
         .execute();
     ctx.report.results += rows.length;
   });
+}
+
+/** The imported_entries columns that name a D-Egg file. */
+type DeggSource = { run_id: number; degg_serial: string; source_file: string };
+
+/** The D-Egg's module row in the run: found, or added from the file's identity and registry values. */
+async function deggModule(t: Ctx, runId: number, serial: string, file: string, d: Json): Promise<{ id: number; port: number }> {
+  const found = await t.db
+    .selectFrom('modules')
+    .select(['id', 'port'])
+    .where('run_id', '=', runId)
+    .where('degg_serial', '=', serial)
+    .executeTakeFirst();
+  if (found) {
+    t.report.modules.known++;
+    return found;
+  }
+  let port = num(d.Port) ?? -1;
+  const taken = await t.db.selectFrom('modules').select('port').where('run_id', '=', runId).execute();
+  // a D-Egg file without its port (or two with the same one) still gets a module row of its own
+  while (taken.some((x) => x.port === port) || port === -1) port = Math.min(-1, ...taken.map((x) => x.port)) - 1;
+  const registry: Json = {};
+  for (const [k, v] of Object.entries(d)) {
+    if (isEntry(k, v)) continue;
+    registry[k] = (PMTS as readonly string[]).includes(k) && isObject(v) ? withoutEntries(v) : v;
+  }
+  const { id } = await t.db
+    .insertInto('modules')
+    .values({
+      run_id: runId,
+      port,
+      wire_pair: port >= 5000 ? Math.floor((port - 5000) / 4) : -1,
+      degg_serial: serial,
+      icm_id: typeof d.ICMID === 'string' ? d.ICMID : '',
+      fpga_version: num(d.fpgaVersion) ?? -1,
+      software_version: num(d.IcebootVersion) ?? -1,
+      flash_id: d.flashID === undefined ? '' : String(d.flashID as string | number),
+      mainboard_id: typeof d.MainboardNumber === 'string' ? d.MainboardNumber : '',
+      registry: JSON.stringify(registry),
+      json_file: file,
+      state: 'active',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  t.report.modules.new++;
+  return { id, port };
+}
+
+/**
+ * Keeps the D-Egg's measurement entries (at the top and in each PMT, and the PMTs' HV1e7Gain and
+ * SPEPeakHeight). Returns those written for the first time here: their quantities are new too.
+ */
+async function keepDeggEntries(t: Ctx, base: DeggSource, d: Json): Promise<Set<string>> {
+  const fresh = new Set<string>();
+  const levels: { pmt: string; doc: Json }[] = [
+    { pmt: '', doc: d },
+    ...PMTS.filter((p) => isObject(d[p])).map((p) => ({ pmt: p, doc: d[p] as Json })),
+  ];
+  for (const level of levels) {
+    for (const e of entriesOf(level.doc))
+      if (await keep(t, { ...base, pmt: level.pmt, level: 'entry', entry_key: e.key, raw: JSON.stringify(e.value) }))
+        fresh.add(level.pmt ? `${level.pmt}.${e.key}` : e.key);
+    for (const key of ['HV1e7Gain', 'SPEPeakHeight'])
+      if (
+        level.pmt &&
+        key in level.doc &&
+        (await keep(t, { ...base, pmt: level.pmt, level: 'entry', entry_key: key, raw: JSON.stringify(level.doc[key]) }))
+      )
+        fresh.add(`${level.pmt}.${key}`);
+  }
+  return fresh;
+}
+
+/** A results row of the failed items of each STF entry whose outcomes are new (a problem where they cannot be read). */
+async function stfRows(t: Ctx, base: DeggSource, d: Json, where: Omit<ResultAt, 'folder'>): Promise<Insertable<ResultTable>[]> {
+  const rows: Insertable<ResultTable>[] = [];
+  for (const e of entriesOf(d).filter((x) => x.name === 'STF')) {
+    const stf = stfOutcomes(e.value.Folder, t.root, t.boundary);
+    if (!stf) continue;
+    if ('problem' in stf) {
+      t.report.problems.push({ file: base.source_file, key: `${e.key}.Folder`, message: stf.problem });
+      continue;
+    }
+    const isNew = await keep(t, { ...base, pmt: '', level: 'entry', entry_key: `${e.key}/outcomes`, raw: JSON.stringify(stf.outcomes) });
+    if (isNew)
+      rows.push(
+        resultRow(
+          t,
+          { ...where, folder: stf.folder },
+          {
+            name: 'stf.failed_items',
+            pmt: null,
+            value: stf.failed.length,
+            units: 'items',
+            entry: e.key,
+            detail: { items: stf.outcomes.length, failed: stf.failed },
+          },
+          'original:STF',
+        ),
+      );
+  }
+  return rows;
 }
 
 /** 'UpperPmt.GainMeasurement_01' -> 'GainMeasurement'; 'UpperPmt.HV1e7Gain' -> 'HV1e7Gain' */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { nowIso, parseJson } from '../store/open.js';
 import type { LogbookEntry } from '../records/api-types.js';
+import { ownRunId } from '../station/runs.js';
 import type { Workspace } from '../station/workspace.js';
 import { contentTypeOf, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sanitizeFilename, storeAttachment } from './files.js';
 
@@ -56,14 +57,9 @@ export function checkTags(tags: readonly unknown[]): string[] {
 /** The id of a run of this station by number; a missing run is a LogbookError. */
 export async function runIdOf(ws: Workspace, run: number): Promise<number> {
   if (!Number.isInteger(run) || run < 0) throw new LogbookError(`"run": ${run} is not a run number`);
-  const r = await ws.db
-    .selectFrom('runs')
-    .select('id')
-    .where('station', '=', ws.station.name)
-    .where('run_number', '=', run)
-    .executeTakeFirst();
-  if (!r) throw new LogbookError(`"run": run ${run} does not exist on station ${ws.station.name}`, 404);
-  return r.id;
+  const id = await ownRunId(ws, 'run_number', run);
+  if (id === undefined) throw new LogbookError(`"run": run ${run} does not exist on station ${ws.station.name}`, 404);
+  return id;
 }
 
 export async function postEntry(ws: Workspace, e: NewEntry): Promise<LogbookEntry> {

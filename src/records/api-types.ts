@@ -3,10 +3,14 @@
  * src/fat, src/report), the handlers that send it (src/web) and the dashboard that reads it
  * (src/web/ui) all import these types, so a change on one side fails the type check of the other.
  *
- * Types only, and no imports: the dashboard's build and its type check (DOM, no Node types) read
- * this file too. It sits below every floor that makes these answers (DESIGN.md §3), so a read
- * model imports it without importing upwards.
+ * Types only: the dashboard's build and its type check (DOM, no Node types) read this file too, so
+ * it imports nothing but types, from store files that import no more than kysely's types
+ * (schema.ts, job-row.ts). It sits below every floor that makes these answers (DESIGN.md §3), so a
+ * read model imports it without importing upwards.
  */
+import type { Selectable } from 'kysely';
+import type { JobRow } from '../store/job-row.js';
+import type { EventTable } from '../store/schema.js';
 
 // ---- the station now: GET /api/status (and `fat status`) ----------------------------------------
 
@@ -25,18 +29,8 @@ export interface OperatorStatus {
   }>;
 }
 
-/** A row of the store's events table. */
-export interface StationEvent {
-  id: number;
-  station: string;
-  run_id: number | null;
-  time: string;
-  level: 'debug' | 'info' | 'warn' | 'error' | 'critical';
-  kind: string;
-  message: string;
-  /** JSON */
-  data: string;
-}
+/** A row of the store's events table (`data` is JSON). */
+export type StationEvent = Selectable<EventTable>;
 
 export interface Status {
   station: string;
@@ -89,21 +83,8 @@ export interface StationsAnswer {
 
 // ---- the analysis jobs: GET /api/jobs -------------------------------------------------------------
 
-export interface JobView {
-  id: string;
-  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
-  data: { station: string; home: string; runId: number; taskId: number; analysis: string; number: string };
-  /** the result of a completed job, or the error of a failed one */
-  output: unknown;
-  /** the error of a failed job (or of the last try of one waiting to be retried) */
-  error: string | null;
-  retryCount: number;
-  retryLimit: number;
-  createdOn: string;
-  startedOn: string | null;
-  completedOn: string | null;
-  archived: boolean;
-}
+/** A job of the analysis queue, as the queue lists it (store/job-row.ts). */
+export type JobView = JobRow;
 
 /** A SQLite store has no queue: no jobs, and a message that says so. */
 export type JobsAnswer = { queue: 'pg-boss'; jobs: JobView[] } | { queue: null; jobs: JobView[]; message: string };

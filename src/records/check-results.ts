@@ -30,40 +30,24 @@ export function provenance(ws: Workspace): Record<string, unknown> {
 export async function recordChecks(ws: Workspace, runId: number | null, items: CheckItem[], prov = provenance(ws)): Promise<void> {
   if (!items.length) return;
   const created = nowIso();
-  await ws.db
-    .insertInto('check_results')
-    .values(
-      items.map((i) => ({
-        station: ws.station.name,
-        run_id: runId,
-        check_name: i.check,
-        subject: i.subject,
-        reading: JSON.stringify(i.reading),
-        tolerance: i.tolerance,
-        verdict: i.verdict,
-        message: i.message,
-        provenance: JSON.stringify(prov),
-        created_at: created,
-      })),
-    )
-    .execute();
-  const seen = items.filter((i) => i.instrument);
-  if (seen.length) {
-    await ws.db
-      .insertInto('instruments')
-      .values(
-        seen.map((i) => ({
-          station: ws.station.name,
-          run_id: runId,
-          kind: i.instrument!.kind,
-          name: i.subject,
-          address: i.instrument!.address,
-          identity: i.instrument!.identity,
-          seen_at: created,
-        })),
-      )
-      .execute();
-  }
+  const ofRun = { station: ws.station.name, run_id: runId };
+  const checkRow = (i: CheckItem) => ({
+    ...ofRun,
+    check_name: i.check,
+    subject: i.subject,
+    reading: JSON.stringify(i.reading),
+    tolerance: i.tolerance,
+    verdict: i.verdict,
+    message: i.message,
+    provenance: JSON.stringify(prov),
+    created_at: created,
+  });
+  await ws.db.insertInto('check_results').values(items.map(checkRow)).execute();
+  // the instruments the checks talked to, with the identity each reported
+  const seen = items.flatMap(({ subject, instrument: i }) =>
+    i ? [{ ...ofRun, kind: i.kind, name: subject, address: i.address, identity: i.identity, seen_at: created }] : [],
+  );
+  if (seen.length) await ws.db.insertInto('instruments').values(seen).execute();
 }
 
 export async function recordEvent(

@@ -51,6 +51,17 @@ export async function findRun(ws: Workspace, arg: string, scope: RunScope = 'sta
   return run;
 }
 
+/** The id of this station's own run with this number or run file, if it has one. */
+export async function ownRunId(ws: Workspace, column: 'run_number' | 'run_file', value: number | string): Promise<number | undefined> {
+  const run = await ws.db
+    .selectFrom('runs')
+    .select('id')
+    .where('station', '=', ws.station.name)
+    .where(column, '=', value)
+    .executeTakeFirst();
+  return run?.id;
+}
+
 /** The modules of a run still taking part (not excluded), by port. */
 export async function activeModules(ws: Workspace, runId: number) {
   return ws.db.selectFrom('modules').selectAll().where('run_id', '=', runId).where('state', '=', 'active').orderBy('port').execute();

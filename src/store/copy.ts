@@ -189,106 +189,153 @@ async function copyTable(src: Db, dst: Db, source: string, t: TableInfo): Promis
   const order = t.hasId ? sql`order by id` : sql``;
   const rows = (await sql<Row>`select * from ${sql.table(t.name)} ${order}`.execute(src)).rows;
   if (!rows.length) return result;
-  // the maps of the tables referenced, as the earlier tables left them
-  const refMaps = new Map<string, Map<string, string>>();
-  for (const ref of new Set(t.refs.values())) refMaps.set(ref, await ledgerOf(dst, source, ref));
-  const sourceIds = new Map<string, Set<string>>();
-  for (const ref of refMaps.keys()) {
-    const ids = (await sql<{ id: unknown }>`select id from ${sql.table(ref)}`.execute(src)).rows;
-    sourceIds.set(ref, new Set(ids.map((r) => idText(r.id))));
-  }
+  const refs = await referencesOf(src, dst, source, t);
   // rows nothing can match or point back at go in batches, with ids taken from the target's sequence first
   const bulk =
     engineOf(dst as unknown as Kysely<unknown>) === 'postgres' && t.hasId && !t.uniques.length && ![...t.refs.values()].includes(t.name);
-  const columns = t.columns.filter((c) => c !== 'id');
   await dst.transaction().execute(async (tx) => {
-    const ledger = t.hasId ? await ledgerOf(tx, source, t.name) : new Map<string, string>();
-    const now = nowIso();
-    let pending: { sourceId: string; values: Row }[] = [];
-    const flush = async () => {
-      if (!pending.length) return;
-      const ids = (
-        await sql<{
-          id: string | number;
-        }>`select nextval(pg_get_serial_sequence(${t.name}, 'id')) as id from generate_series(1, ${pending.length})`.execute(tx)
-      ).rows.map((r) => String(r.id));
-      await sql`insert into ${sql.table(t.name)} (id, ${sql.join(columns.map((c) => sql.ref(c)))}) overriding system value values ${sql.join(
-        pending.map((p, i) => sql`(${ids[i]}::bigint, ${sql.join(columns.map((c) => p.values[c]))})`),
-      )}`.execute(tx);
-      await tx
-        .insertInto('copy_ledger')
-        .values(pending.map((p, i) => ({ source, table_name: t.name, source_id: p.sourceId, target_id: ids[i], copied_at: now })))
-        .execute();
-      pending.forEach((p, i) => ledger.set(p.sourceId, ids[i]));
-      result.copied += pending.length;
-      pending = [];
+    const c: Copying = {
+      tx,
+      t,
+      source,
+      now: nowIso(),
+      ledger: t.hasId ? await ledgerOf(tx, source, t.name) : new Map<string, string>(),
+      result,
     };
+    const batch = batchOf(c);
     for (const row of rows) {
-      if (t.hasId && ledger.has(idText(row.id))) {
+      if (t.hasId && c.ledger.has(idText(row.id))) {
         result.skipped++;
         continue;
       }
-      const values: Row = {};
-      for (const c of t.columns) {
-        if (t.hasId && c === 'id') continue;
-        const v = row[c];
-        const ref = t.refs.get(c);
-        if (ref && v !== null && v !== undefined) {
-          const mapped = refMaps.get(ref)?.get(idText(v)) ?? (ref === t.name ? ledger.get(idText(v)) : undefined);
-          if (mapped !== undefined) values[c] = Number(mapped);
-          else if (!sourceIds.get(ref)?.has(idText(v))) {
-            values[c] = null;
-            result.orphans++;
-          } else
-            throw new Error(`${t.name} row ${idText(row.id)}: ${c} = ${idText(v)} refers to ${ref} ${idText(v)}, which was not copied`);
-        } else values[c] = v;
-      }
-      if (!t.hasId) {
-        const found = await findBy(tx, t.name, t.pk, values);
-        if (found) result.skipped++;
-        else {
-          await tx
-            .insertInto(t.name as 'stations')
-            .values(values as never)
-            .execute();
-          result.copied++;
-        }
-        continue;
-      }
-      if (bulk) {
-        pending.push({ sourceId: idText(row.id), values });
-        if (pending.length >= BATCH) await flush();
-        continue;
-      }
-      let targetId: unknown;
-      for (const key of t.uniques) {
-        const found = await findBy(tx, t.name, key, values);
-        if (!found) continue;
-        if (CLASH_ON_UNIQUE.has(t.name)) {
-          throw new Error(
-            `${t.name}: the target already has ${key.map((k) => `${k} = ${idText(values[k])}`).join(', ')}, not copied from this store; ` +
-              `copying would merge two different ${t.name} (was this station already run on the target?)`,
-          );
-        }
-        targetId = found.id;
-        result.matched++;
-        break;
-      }
-      if (targetId === undefined) {
-        const ins = await sql<{ id: unknown }>`insert into ${sql.table(t.name)} (${sql.join(Object.keys(values).map((k) => sql.ref(k)))})
-          values (${sql.join(Object.values(values))}) returning id`.execute(tx);
-        targetId = ins.rows[0].id;
-        result.copied++;
-      }
-      ledger.set(idText(row.id), String(targetId));
-      await tx
-        .insertInto('copy_ledger')
-        .values({ source, table_name: t.name, source_id: idText(row.id), target_id: String(targetId), copied_at: now })
-        .execute();
+      const values = targetValues(c, refs, row);
+      if (!t.hasId) await copyWithoutId(c, values);
+      else if (bulk) await batch.add(idText(row.id), values);
+      else await copyWithId(c, idText(row.id), values);
     }
-    await flush();
+    await batch.flush();
   });
   return result;
+}
+
+/** One table being copied, in its transaction. */
+interface Copying {
+  tx: Db;
+  t: TableInfo;
+  source: string;
+  now: string;
+  /** source id -> target id of this table */
+  ledger: Map<string, string>;
+  result: TableCopy;
+}
+
+/** For each table a table references: its ledger as the earlier tables left it, and the ids the source has. */
+interface References {
+  ledgers: Map<string, Map<string, string>>;
+  sourceIds: Map<string, Set<string>>;
+}
+
+async function referencesOf(src: Db, dst: Db, source: string, t: TableInfo): Promise<References> {
+  const ledgers = new Map<string, Map<string, string>>();
+  for (const ref of new Set(t.refs.values())) ledgers.set(ref, await ledgerOf(dst, source, ref));
+  const sourceIds = new Map<string, Set<string>>();
+  for (const ref of ledgers.keys()) {
+    const ids = (await sql<{ id: unknown }>`select id from ${sql.table(ref)}`.execute(src)).rows;
+    sourceIds.set(ref, new Set(ids.map((r) => idText(r.id))));
+  }
+  return { ledgers, sourceIds };
+}
+
+/** A source row's values for the target: no id, references rewritten to target ids (orphans to null). */
+function targetValues({ t, ledger, result }: Copying, refs: References, row: Row): Row {
+  const values: Row = {};
+  for (const c of t.columns) {
+    if (t.hasId && c === 'id') continue;
+    const v = row[c];
+    const ref = t.refs.get(c);
+    if (ref && v !== null && v !== undefined) {
+      const mapped = refs.ledgers.get(ref)?.get(idText(v)) ?? (ref === t.name ? ledger.get(idText(v)) : undefined);
+      if (mapped !== undefined) values[c] = Number(mapped);
+      else if (!refs.sourceIds.get(ref)?.has(idText(v))) {
+        values[c] = null;
+        result.orphans++;
+      } else throw new Error(`${t.name} row ${idText(row.id)}: ${c} = ${idText(v)} refers to ${ref} ${idText(v)}, which was not copied`);
+    } else values[c] = v;
+  }
+  return values;
+}
+
+/** A row without an id: inserted unless its primary key is in the target already. */
+async function copyWithoutId({ tx, t, result }: Copying, values: Row): Promise<void> {
+  if (await findBy(tx, t.name, t.pk, values)) {
+    result.skipped++;
+    return;
+  }
+  await tx
+    .insertInto(t.name as 'stations')
+    .values(values as never)
+    .execute();
+  result.copied++;
+}
+
+/** A row with an id: mapped to the target's row with the same unique key, else inserted; the ledger records it. */
+async function copyWithId({ tx, t, source, now, ledger, result }: Copying, sourceId: string, values: Row): Promise<void> {
+  let targetId: unknown;
+  for (const key of t.uniques) {
+    const found = await findBy(tx, t.name, key, values);
+    if (!found) continue;
+    if (CLASH_ON_UNIQUE.has(t.name)) {
+      throw new Error(
+        `${t.name}: the target already has ${key.map((k) => `${k} = ${idText(values[k])}`).join(', ')}, not copied from this store; ` +
+          `copying would merge two different ${t.name} (was this station already run on the target?)`,
+      );
+    }
+    targetId = found.id;
+    result.matched++;
+    break;
+  }
+  if (targetId === undefined) {
+    const ins = await sql<{ id: unknown }>`insert into ${sql.table(t.name)} (${sql.join(Object.keys(values).map((k) => sql.ref(k)))})
+          values (${sql.join(Object.values(values))}) returning id`.execute(tx);
+    targetId = ins.rows[0].id;
+    result.copied++;
+  }
+  ledger.set(sourceId, String(targetId));
+  await tx
+    .insertInto('copy_ledger')
+    .values({ source, table_name: t.name, source_id: sourceId, target_id: String(targetId), copied_at: now })
+    .execute();
+}
+
+/** Rows with ids copied BATCH at a time (PostgreSQL): ids from the target's sequence, one insert, one ledger insert. */
+function batchOf({ tx, t, source, now, ledger, result }: Copying) {
+  const columns = t.columns.filter((c) => c !== 'id');
+  let pending: { sourceId: string; values: Row }[] = [];
+  const flush = async () => {
+    if (!pending.length) return;
+    const ids = (
+      await sql<{
+        id: string | number;
+      }>`select nextval(pg_get_serial_sequence(${t.name}, 'id')) as id from generate_series(1, ${pending.length})`.execute(tx)
+    ).rows.map((r) => String(r.id));
+    await sql`insert into ${sql.table(t.name)} (id, ${sql.join(columns.map((c) => sql.ref(c)))}) overriding system value values ${sql.join(
+      pending.map((p, i) => sql`(${ids[i]}::bigint, ${sql.join(columns.map((c) => p.values[c]))})`),
+    )}`.execute(tx);
+    await tx
+      .insertInto('copy_ledger')
+      .values(pending.map((p, i) => ({ source, table_name: t.name, source_id: p.sourceId, target_id: ids[i], copied_at: now })))
+      .execute();
+    pending.forEach((p, i) => ledger.set(p.sourceId, ids[i]));
+    result.copied += pending.length;
+    pending = [];
+  };
+  return {
+    add: async (sourceId: string, values: Row) => {
+      pending.push({ sourceId, values });
+      if (pending.length >= BATCH) await flush();
+    },
+    flush,
+  };
 }
 
 async function findBy(db: Db, table: string, key: string[], values: Row): Promise<Row | undefined> {

@@ -1,5 +1,8 @@
 import type PgBoss from 'pg-boss';
 import { z } from 'zod';
+import type { AnalysisJobData, JobRow, JobState } from './job-row.js';
+
+export type { AnalysisJobData, JobRow, JobState } from './job-row.js';
 
 /**
  * The analysis job queue of a PostgreSQL store: pg-boss in its own schema (`pgboss`) of the same
@@ -11,19 +14,17 @@ export const JOBS_SCHEMA = 'pgboss';
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
-/** What a job names: everything else (modules, files, goalposts) is read from the store and the station's home. */
+/** A job's data, checked where a worker takes it. */
 export const analysisJobData = z
   .object({
     station: z.string().min(1),
-    /** the station's home folder: workers read its station file, module files and raw data there */
     home: z.string().min(1),
     runId: z.number().int().positive(),
     taskId: z.number().int().positive(),
     analysis: z.string().min(1),
     number: z.string().min(1),
   })
-  .strict();
-export type AnalysisJobData = z.infer<typeof analysisJobData>;
+  .strict() satisfies z.ZodType<AnalysisJobData>;
 
 export interface JobPolicy {
   retryLimit: number;
@@ -116,24 +117,6 @@ export async function sendAnalysisJob(url: string, data: AnalysisJobData, policy
   } finally {
     await boss.stop({ graceful: false, wait: true });
   }
-}
-
-export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
-
-export interface JobRow {
-  id: string;
-  state: JobState;
-  data: AnalysisJobData;
-  /** the result of a completed job, or the error of a failed one */
-  output: unknown;
-  /** the error of a failed job (or of the last try of one waiting to be retried) */
-  error: string | null;
-  retryCount: number;
-  retryLimit: number;
-  createdOn: string;
-  startedOn: string | null;
-  completedOn: string | null;
-  archived: boolean;
 }
 
 /** The analysis jobs, newest first, live and archived. */

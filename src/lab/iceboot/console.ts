@@ -95,7 +95,7 @@ export class IcebootConsole {
       const shown = withoutEol(line);
       await this.send(Buffer.from(shown + EOL, 'latin1'), shown);
       try {
-        const reply = await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
+        const reply = await this.readShortPrompt(timeoutMs);
         return reply.toString('latin1');
       } catch (e) {
         throw this.readFailure(e, shown, timeoutMs);
@@ -108,31 +108,13 @@ export class IcebootConsole {
    * `timeoutMs` is the longest silence allowed (a charge block may take minutes to fill).
    */
   rawCmd(line: string, nBytes: number, timeoutMs: number): Promise<Buffer> {
-    return this.exclusive(async () => {
-      const shown = withoutEol(line);
-      const echo = Buffer.from(shown + EOL, 'latin1');
-      await this.send(echo, shown);
-      try {
-        await this.expectEcho(echo, shown, timeoutMs);
-        // a word that fails prints `<word>: FAIL` instead of its data; catch that rather than
-        // wait out a long timeout for bytes that will never come
-        const payload = await this.transport.readUntil((b) => (isErrorText(b) ? b.length : b.length >= nBytes ? nBytes : 0), timeoutMs);
-        if (payload.length < nBytes || isErrorText(payload)) {
-          const text = payload.toString('latin1').replace(/\r\n> $/, '');
-          this.dirty = true;
-          throw new IcebootError(
-            /: FAIL/.test(text) ? 'failed' : 'unexpected',
-            this.module,
-            shown,
-            `${this.module} answered "${shown}" with ${showReply(text)} instead of ${nBytes} bytes of data${/: FAIL/.test(text) ? ' (is the FPGA configured?)' : ''}`,
-          );
-        }
-        await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
-        return payload;
-      } catch (e) {
-        if (e instanceof IcebootError) throw e;
-        throw this.readFailure(e, shown, timeoutMs, `${nBytes} bytes of data`);
-      }
+    const what = `${nBytes} bytes of data`;
+    return this.binaryCmd(line, timeoutMs, what, async (shown) => {
+      // a word that fails prints `<word>: FAIL` instead of its data; catch that rather than
+      // wait out a long timeout for bytes that will never come
+      const payload = await this.transport.readUntil((b) => (isErrorText(b) ? b.length : b.length >= nBytes ? nBytes : 0), timeoutMs);
+      if (payload.length < nBytes || isErrorText(payload)) throw this.notData(shown, payload, what, ' (is the FPGA configured?)');
+      return payload;
     });
   }
 
@@ -142,36 +124,18 @@ export class IcebootConsole {
    * `timeoutMs` is the longest silence allowed.
    */
   gzCmd(line: string, timeoutMs: number): Promise<Buffer> {
-    return this.exclusive(async () => {
-      const shown = withoutEol(line);
-      const echo = Buffer.from(shown + EOL, 'latin1');
-      await this.send(echo, shown);
-      try {
-        await this.expectEcho(echo, shown, timeoutMs);
-        const chunks: Buffer[] = [];
-        for (;;) {
-          // before the first chunk the word may print `<word>: FAIL` instead
-          const first = chunks.length === 0;
-          const piece = await this.transport.readUntil((b) => (first && isErrorText(b) ? b.length : gzChunkLength(b)), timeoutMs);
-          if (first && isErrorText(piece)) {
-            this.dirty = true;
-            const text = piece.toString('latin1').replace(/\r\n> $/, '');
-            throw new IcebootError(
-              /: FAIL/.test(text) ? 'failed' : 'unexpected',
-              this.module,
-              shown,
-              `${this.module} answered "${shown}" with ${showReply(text)} instead of a compressed transfer`,
-            );
-          }
-          if (piece.readUInt16LE(0) === GZ_EOT) break;
-          chunks.push(piece.subarray(2));
-        }
-        await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
-        return Buffer.concat(chunks);
-      } catch (e) {
-        if (e instanceof IcebootError) throw e;
-        throw this.readFailure(e, shown, timeoutMs, 'a compressed transfer');
+    const what = 'a compressed transfer';
+    return this.binaryCmd(line, timeoutMs, what, async (shown) => {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        // before the first chunk the word may print `<word>: FAIL` instead
+        const first = chunks.length === 0;
+        const piece = await this.transport.readUntil((b) => (first && isErrorText(b) ? b.length : gzChunkLength(b)), timeoutMs);
+        if (first && isErrorText(piece)) throw this.notData(shown, piece, what);
+        if (piece.readUInt16LE(0) === GZ_EOT) break;
+        chunks.push(piece.subarray(2));
       }
+      return Buffer.concat(chunks);
     });
   }
 
@@ -220,6 +184,45 @@ export class IcebootConsole {
     await this.transport.close();
   }
 
+  /**
+   * A line whose reply is binary: its echo, then what `read` takes (`what` names it in errors),
+   * then anything up to `> `.
+   */
+  private binaryCmd<T>(line: string, timeoutMs: number, what: string, read: (shown: string) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const shown = withoutEol(line);
+      const echo = Buffer.from(shown + EOL, 'latin1');
+      await this.send(echo, shown);
+      try {
+        await this.expectEcho(echo, shown, timeoutMs);
+        const data = await read(shown);
+        await this.readShortPrompt(timeoutMs);
+        return data;
+      } catch (e) {
+        if (e instanceof IcebootError) throw e;
+        throw this.readFailure(e, shown, timeoutMs, what);
+      }
+    });
+  }
+
+  /** The module printed text (`<word>: FAIL`, ...) where `what` belonged. */
+  private notData(shown: string, reply: Buffer, what: string, hintIfFailed = ''): IcebootError {
+    const text = reply.toString('latin1').replace(/\r\n> $/, '');
+    this.dirty = true;
+    const failed = /: FAIL/.test(text);
+    return new IcebootError(
+      failed ? 'failed' : 'unexpected',
+      this.module,
+      shown,
+      `${this.module} answered "${shown}" with ${showReply(text)} instead of ${what}${failed ? hintIfFailed : ''}`,
+    );
+  }
+
+  /** Reads up to and including the next `> `. */
+  private readShortPrompt(timeoutMs: number): Promise<Buffer> {
+    return this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), timeoutMs);
+  }
+
   /** Reads the echo that starts a binary reply; anything else makes the data untrustworthy. */
   private async expectEcho(echo: Buffer, shown: string, timeoutMs: number): Promise<void> {
     const got = await this.transport.readExactly(echo.length, timeoutMs);
@@ -257,7 +260,7 @@ export class IcebootConsole {
   /** Waits for a late reply to finish (its trailing prompt), then for the line to go quiet. */
   private async resync(): Promise<void> {
     try {
-      await this.transport.readUntil((b) => (endsWith(b, SHORT_PROMPT) ? b.length : 0), this.resyncMs);
+      await this.readShortPrompt(this.resyncMs);
     } catch {
       // silence or a closed port: either way nothing stale is left to read
     }

@@ -1,3 +1,5 @@
+import { doubled } from '../../util/grow.js';
+
 /**
  * Decoders for the D-Egg binary payloads (iceboot-protocol.md §3.7-3.9): waveform blocks from
  * `readDEggWfmBlock` and 14-byte charge stamps from `readDEggChargeBlock`.
@@ -88,12 +90,8 @@ class RecordIndex {
 
   push(word: number, nWords: number): void {
     if (this.count === this.word.length) {
-      const w = new Uint32Array(this.count * 2);
-      w.set(this.word);
-      this.word = w;
-      const n = new Uint32Array(this.count * 2);
-      n.set(this.nWords);
-      this.nWords = n;
+      this.word = doubled(this.word);
+      this.nWords = doubled(this.nWords);
     }
     this.word[this.count] = word;
     this.nWords[this.count++] = nWords;

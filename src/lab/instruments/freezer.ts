@@ -18,13 +18,8 @@ export class FreezerController {
     return new FreezerController(link);
   }
 
-  private async query(cmd: string): Promise<string> {
-    const r = await this.link.exclusive(async () => {
-      await this.link.write(cmd + '\r\n');
-      return (await this.link.readUntil('\n', cmd)).trim();
-    });
-    if (r.startsWith('ERR')) throw this.link.error(`refused \`${cmd}\`: ${r.replace(/^ERR\s*/, '')}`);
-    return r;
+  private query(cmd: string): Promise<string> {
+    return this.link.lineQuery(cmd, (r) => r.replace(/^ERR\s*/, ''));
   }
 
   private async value(cmd: string, tag: string): Promise<number> {

@@ -24,13 +24,8 @@ export class HumiditySensor {
     return new HumiditySensor(link);
   }
 
-  private async query(cmd: string): Promise<string> {
-    const r = await this.link.exclusive(async () => {
-      await this.link.write(cmd + '\r\n');
-      return (await this.link.readUntil('\n', cmd)).trim();
-    });
-    if (r.startsWith('ERR')) throw this.link.error(`refused \`${cmd}\`: ${r}`);
-    return r;
+  private query(cmd: string): Promise<string> {
+    return this.link.lineQuery(cmd);
   }
 
   async identify(): Promise<string> {

@@ -74,6 +74,20 @@ export class InstrumentLink {
     }
   }
 
+  /**
+   * One exchange of icefat's own line protocols (the freezer controller, the humidity probes):
+   * `cmd` and CR LF out, one line back, trimmed. An answer that starts with `ERR` is a refusal,
+   * thrown with `reason(answer)`.
+   */
+  async lineQuery(cmd: string, reason: (answer: string) => string = (r) => r): Promise<string> {
+    const r = await this.exclusive(async () => {
+      await this.write(cmd + '\r\n');
+      return (await this.readUntil('\n', cmd)).trim();
+    });
+    if (r.startsWith('ERR')) throw this.error(`refused \`${cmd}\`: ${reason(r)}`);
+    return r;
+  }
+
   /** Reads up to and including `delim`; `waitingFor` says what for, e.g. "*IDN?". */
   async readUntil(delim: string, waitingFor: string, timeoutMs = this.timeoutMs): Promise<string> {
     return (await this.readBytes(untilDelimiter(delim), waitingFor, timeoutMs)).toString('latin1');

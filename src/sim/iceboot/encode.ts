@@ -16,18 +16,13 @@ const P16 = 0x10000;
 const bits = (ts: number, lo: number, n: number) => Math.floor(ts / 2 ** lo) % 2 ** n;
 
 /**
- * Writes the words of one 0x82 waveform at byte `offset` of `buf` and returns the offset after it.
- * `adc` holds the 14-bit samples; `overThreshold` (optional) sets each sample's threshold flag.
+ * One 0x82 waveform: `adc` holds the 14-bit samples; `overThreshold` (optional) sets each sample's
+ * threshold flag.
  */
-export function writeWfmV82Words(
-  buf: Buffer,
-  offset: number,
-  channel: number,
-  tsTicks: number,
-  adc: ArrayLike<number>,
-  nSamples: number,
-  overThreshold?: ArrayLike<number>,
-): number {
+type WfmV82 = [channel: number, tsTicks: number, adc: ArrayLike<number>, nSamples: number, overThreshold?: ArrayLike<number>];
+
+/** Writes the words of one 0x82 waveform at byte `offset` of `buf` and returns the offset after it. */
+export function writeWfmV82Words(buf: Buffer, offset: number, ...[channel, tsTicks, adc, nSamples, overThreshold]: WfmV82): number {
   const ts = Math.max(0, Math.floor(tsTicks));
   let o = offset;
   const w = (v: number) => {
@@ -51,17 +46,10 @@ export function writeWfmV82Words(
 }
 
 /** One record as readDEggWfmBlock packs it: uint32 LE word count, then the words. */
-export function writeWfmV82Record(
-  buf: Buffer,
-  offset: number,
-  channel: number,
-  tsTicks: number,
-  adc: ArrayLike<number>,
-  nSamples: number,
-  overThreshold?: ArrayLike<number>,
-): number {
+export function writeWfmV82Record(buf: Buffer, offset: number, ...wfm: WfmV82): number {
+  const nSamples = wfm[3];
   buf.writeUInt32LE(wfmV82Words(nSamples), offset);
-  return writeWfmV82Words(buf, offset + 4, channel, tsTicks, adc, nSamples, overThreshold);
+  return writeWfmV82Words(buf, offset + 4, ...wfm);
 }
 
 /** Writes one 14-byte D-Egg charge stamp (charge in coulombs) and returns the offset after it. */

@@ -1,3 +1,4 @@
+import { doubled } from '../../util/grow.js';
 import { ADC_MAX, drawDarkAmplitudePe, multiPeAmplitude, pulseShape } from '../physics.js';
 import type { Rng } from '../rng.js';
 
@@ -17,12 +18,8 @@ export class PulseTrain {
 
   add(tick: number, ampAdc: number): void {
     if (this.n === this.tick.length) {
-      const t = new Float64Array(this.n * 2);
-      t.set(this.tick);
-      this.tick = t;
-      const a = new Float64Array(this.n * 2);
-      a.set(this.amp);
-      this.amp = a;
+      this.tick = doubled(this.tick);
+      this.amp = doubled(this.amp);
     }
     this.tick[this.n] = tick;
     this.amp[this.n] = ampAdc;

@@ -20,23 +20,23 @@ const supplyV = (i: number) => (m: MainboardSim) => noisy(m, m.truth.supplyVolta
 const hvReadback = (ch: 0 | 1) => (m: MainboardSim) => Math.max(0, noisy(m, m.hvVolts(ch), 1));
 const hvCurrent = (ch: 0 | 1) => (m: MainboardSim) => Math.max(0, noisy(m, m.hvVolts(ch) / HV_LOAD_MOHM, 0.05));
 
+/** the supply rails in the order of truth.supplyCurrentsMa (and supplyVoltagesV, whose 0 is +1V8_A) */
+const RAILS = ['1V1', '1V35', '1V8', '2V5', '3V3'];
+
+const hvChannels = (ch: 0 | 1): SloChannel[] => [
+  { name: `SLO_HVS${ch}_VMON`, unit: 'V', digits: 1, read: hvReadback(ch) },
+  { name: `SLO_HVS${ch}_IMON`, unit: 'uA', digits: 2, read: hvCurrent(ch) },
+];
+
+/** Channels 0-4 the supply currents, 5 +1V8_A, 6 light, 7 temperature, 8-11 HV, 12-15 the other supply voltages. */
 export const SLO_CHANNELS: SloChannel[] = [
-  { name: 'LVS_SLO_IMON_1V1', unit: 'mA', digits: 0, read: supplyMa(0) },
-  { name: 'LVS_SLO_IMON_1V35', unit: 'mA', digits: 0, read: supplyMa(1) },
-  { name: 'LVS_SLO_IMON_1V8', unit: 'mA', digits: 0, read: supplyMa(2) },
-  { name: 'LVS_SLO_IMON_2V5', unit: 'mA', digits: 0, read: supplyMa(3) },
-  { name: 'LVS_SLO_IMON_3V3', unit: 'mA', digits: 0, read: supplyMa(4) },
+  ...RAILS.map((rail, i) => ({ name: `LVS_SLO_IMON_${rail}`, unit: 'mA', digits: 0, read: supplyMa(i) })),
   { name: '+1V8_A', unit: 'V', digits: 3, read: supplyV(0) },
   { name: 'SLO_LIGHT_SENSOR', unit: 'mV', digits: 2, read: (m) => Math.abs(noisy(m, 0.3, 0.1)) },
   { name: 'SLO_TEMPERATURE', unit: 'C', digits: 2, read: (m) => noisy(m, m.mainboardTemperatureC(), 0.05) },
-  { name: 'SLO_HVS0_VMON', unit: 'V', digits: 1, read: hvReadback(0) },
-  { name: 'SLO_HVS0_IMON', unit: 'uA', digits: 2, read: hvCurrent(0) },
-  { name: 'SLO_HVS1_VMON', unit: 'V', digits: 1, read: hvReadback(1) },
-  { name: 'SLO_HVS1_IMON', unit: 'uA', digits: 2, read: hvCurrent(1) },
-  { name: '+1V1', unit: 'V', digits: 3, read: supplyV(1) },
-  { name: '+1V35', unit: 'V', digits: 3, read: supplyV(2) },
-  { name: '+2V5', unit: 'V', digits: 3, read: supplyV(3) },
-  { name: '+3V3', unit: 'V', digits: 3, read: supplyV(4) },
+  ...hvChannels(0),
+  ...hvChannels(1),
+  ...RAILS.filter((rail) => rail !== '1V8').map((rail, i) => ({ name: `+${rail}`, unit: 'V', digits: 3, read: supplyV(i + 1) })),
 ];
 
 /** `channel  3 LVS_SLO_IMON_2V5                    0 mA` (the value is token 3) */

@@ -2,10 +2,11 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { EChartsOption } from 'echarts';
 import { getJson } from './api';
 import { Chart } from './Chart';
+import { fmtTime, verdictClass } from './format';
 
 /**
  * Small pieces the pages share: reading one API answer, the loading and error lines, table heads,
- * a module's state and link, event rows, a chart or its "nothing yet" line.
+ * a module's state and link, verdict cells, timed (event) rows, a chart or its "nothing yet" line.
  */
 
 /** GET `url` again whenever a dependency changes; the last answer stays shown while the next loads. */
@@ -49,6 +50,31 @@ export function ModuleState({ state, reason }: { state: string; reason: string |
 /** A link to a D-Egg's page. */
 export function ModuleLink({ serial }: { serial: string }) {
   return <a href={`#/module/${encodeURIComponent(serial)}`}>{serial}</a>;
+}
+
+/** A module's state, verdict and the verdict's reasons, as three cells of a row. */
+export function VerdictCells(v: { state: string; stateReason: string | null | undefined; verdict: string; reasons: readonly string[] }) {
+  return (
+    <>
+      <td>
+        <ModuleState state={v.state} reason={v.stateReason} />
+      </td>
+      <td className={verdictClass(v.verdict)}>{v.verdict}</td>
+      <td>{v.reasons.join('; ')}</td>
+    </>
+  );
+}
+
+/** A row of something that happened: its time (muted), then one cell each. */
+export function TimedRow({ time, cells, className }: { time: string; cells: readonly ReactNode[]; className?: string }) {
+  return (
+    <tr className={className}>
+      <td className="muted">{fmtTime(time)}</td>
+      {cells.map((c, i) => (
+        <td key={i}>{c}</td>
+      ))}
+    </tr>
+  );
 }
 
 /** The row class of an event: errors stand out. */

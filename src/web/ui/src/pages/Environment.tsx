@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
 import { useEvents } from '../events';
-import { fmtTime } from '../format';
-import { ChartOr, Pending, useJson } from '../parts';
+import { ChartOr, Pending, TimedRow, useJson } from '../parts';
 import type { Environment as Env } from '../types';
 import { timeChartOption, type TimeSeries } from '../../../../report/series-charts';
 
@@ -45,11 +44,7 @@ export function Environment() {
           <table>
             <tbody>
               {env.conditions.map((c, i) => (
-                <tr key={i}>
-                  <td className="muted">{fmtTime(c.at)}</td>
-                  <td>{c.kind}</td>
-                  <td>{c.message}</td>
-                </tr>
+                <TimedRow key={i} time={c.at} cells={[c.kind, c.message]} />
               ))}
             </tbody>
           </table>

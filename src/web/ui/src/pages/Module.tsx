@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { getJson } from '../api';
 import { fmtNum, fmtTime, verdictClass } from '../format';
-import { ChartOr, ModuleState, Notes, Pending, TableHead, useJson } from '../parts';
+import { ChartOr, Notes, Pending, TableHead, useJson, VerdictCells } from '../parts';
 import type { PageProps } from '../route-types';
 import type { ModuleHistory, SpeAnswer } from '../types';
 import { gainChartOption } from '../../../../report/charts';
@@ -129,11 +129,7 @@ function ModuleRuns({ h }: { h: ModuleHistory }) {
               </td>
               <td>{r.run.station}</td>
               <td>{r.run.date}</td>
-              <td>
-                <ModuleState state={r.state} reason={r.stateReason} />
-              </td>
-              <td className={verdictClass(r.verdict)}>{r.verdict}</td>
-              <td>{r.reasons.join('; ')}</td>
+              <VerdictCells {...r} />
             </tr>
           ))}
         </tbody>
@@ -147,16 +143,7 @@ function RunResults({ r }: { r: ModuleHistory['runs'][number] }) {
     <section className="card">
       <h2>Results of run {r.run.runNumber}</h2>
       <table>
-        <thead>
-          <tr>
-            <th>quantity</th>
-            <th>PMT</th>
-            <th>value</th>
-            <th>verdict</th>
-            <th>why</th>
-            <th>when</th>
-          </tr>
-        </thead>
+        <TableHead columns={['quantity', 'PMT', 'value', 'verdict', 'why', 'when']} />
         <tbody>
           {r.results.map((x) => (
             <tr key={x.id} className={x.superseded ? 'muted' : undefined}>

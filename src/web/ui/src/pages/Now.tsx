@@ -3,7 +3,7 @@ import { getJson } from '../api';
 import { useEvents } from '../events';
 import { fmtDuration, fmtTime } from '../format';
 import type { RunDetail, Status } from '../types';
-import { eventClass, ModuleLink, ModuleState, TableHead, TextInput } from '../parts';
+import { eventClass, ModuleLink, ModuleState, TableHead, TextInput, TimedRow } from '../parts';
 import { useAction } from '../useAction';
 
 /**
@@ -328,11 +328,7 @@ function EventsCard({ events }: { events: ReturnType<typeof lastEvents> }) {
       <table data-testid="events">
         <tbody>
           {events.map((e, i) => (
-            <tr key={i} className={eventClass(e.level)}>
-              <td className="muted">{fmtTime(e.time)}</td>
-              <td>{e.level}</td>
-              <td>{e.message}</td>
-            </tr>
+            <TimedRow key={i} className={eventClass(e.level)} time={e.time} cells={[e.level, e.message]} />
           ))}
         </tbody>
       </table>

@@ -1,5 +1,5 @@
-import { fmtTime, verdictClass } from '../format';
-import { eventClass, ModuleLink, ModuleState, Pending, TableHead, useJson } from '../parts';
+import { fmtTime } from '../format';
+import { eventClass, ModuleLink, Pending, TableHead, TimedRow, useJson, VerdictCells } from '../parts';
 import type { PageProps } from '../route-types';
 import type { RunDetail } from '../types';
 
@@ -61,11 +61,7 @@ function Verdicts({ run }: { run: RunDetail }) {
               <td>
                 <ModuleLink serial={v.serial} />
               </td>
-              <td>
-                <ModuleState state={v.state} reason={v.stateReason} />
-              </td>
-              <td className={verdictClass(v.verdict)}>{v.verdict}</td>
-              <td>{v.reasons.join('; ')}</td>
+              <VerdictCells {...v} />
             </tr>
           ))}
         </tbody>
@@ -140,12 +136,7 @@ function Log({ run }: { run: RunDetail }) {
       <table>
         <tbody>
           {run.log.map((e) => (
-            <tr key={e.id} className={eventClass(e.level)}>
-              <td className="muted">{fmtTime(e.time)}</td>
-              <td>{e.level}</td>
-              <td>{e.kind}</td>
-              <td>{e.message}</td>
-            </tr>
+            <TimedRow key={e.id} className={eventClass(e.level)} time={e.time} cells={[e.level, e.kind, e.message]} />
           ))}
         </tbody>
       </table>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { getJson } from '../api';
 import { useEvents } from '../events';
+import { TableHead } from '../parts';
 import type { RunsAnswer, RunSummary } from '../types';
 
 /** Every run of the station (and those imported from the original) with its schedules; a run's page has the rest. */
@@ -19,17 +20,7 @@ export function Runs() {
   if (!runs.length) return <p>No runs yet.</p>;
   return (
     <table data-testid="runs">
-      <thead>
-        <tr>
-          <th>run</th>
-          <th>station</th>
-          <th>date</th>
-          <th>comment</th>
-          <th>operator</th>
-          <th>D-Eggs</th>
-          <th>schedules</th>
-        </tr>
-      </thead>
+      <TableHead columns={['run', 'station', 'date', 'comment', 'operator', 'D-Eggs', 'schedules']} />
       <tbody>
         {runs.map((r) => (
           <tr key={`${r.station}/${r.number}`}>
