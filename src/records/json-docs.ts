@@ -24,13 +24,18 @@ export type JsonDoc = Record<string, unknown>;
 
 /** The document, from the store (taking in the file when the store does not have it yet). */
 export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
+  return (await storedDoc(ws, file)) ?? adopt(ws, file);
+}
+
+/** The document as the store has it, or undefined. */
+async function storedDoc(ws: DocStore, file: string): Promise<JsonDoc | undefined> {
   const row = await ws.db
     .selectFrom('json_docs')
     .select('body')
     .where('station', '=', ws.station.name)
     .where('path', '=', file)
     .executeTakeFirst();
-  return row ? (JSON.parse(row.body) as JsonDoc) : adopt(ws, file);
+  return row ? (JSON.parse(row.body) as JsonDoc) : undefined;
 }
 
 /**
@@ -38,14 +43,7 @@ export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
  * (without taking it in), or undefined when there is neither.
  */
 export async function peekDoc(ws: DocStore, file: string): Promise<JsonDoc | undefined> {
-  const row = await ws.db
-    .selectFrom('json_docs')
-    .select('body')
-    .where('station', '=', ws.station.name)
-    .where('path', '=', file)
-    .executeTakeFirst();
-  if (row) return JSON.parse(row.body) as JsonDoc;
-  return fs.existsSync(file) ? readJsonFile(file) : undefined;
+  return (await storedDoc(ws, file)) ?? (fs.existsSync(file) ? readJsonFile(file) : undefined);
 }
 
 /** A file written before documents lived in the store becomes the document, unchanged. */

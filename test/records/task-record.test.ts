@@ -97,7 +97,7 @@ describe('the record of a task', () => {
     expect(JSON.parse(fs.readFileSync(s.moduleFile, 'utf8'))).toEqual(doc);
     expect(await s.results()).toEqual([{ name: 'gain.hv1e7', value: 1480, verdict: 'pass' }]);
     expect(await s.taskRow()).toEqual({ state: 'done' });
-    expect(JSON.parse(fs.readFileSync(s.runFile, 'utf8')).MasterFAT_00).toEqual({ '[0] k_0': 1 });
+    expect((JSON.parse(fs.readFileSync(s.runFile, 'utf8')) as Record<string, unknown>).MasterFAT_00).toEqual({ '[0] k_0': 1 });
   });
 
   it('an interrupted attempt puts nothing on record', async () => {
