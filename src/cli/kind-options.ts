@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { z } from 'zod';
+import type { Goalposts } from '../records/goalposts-file.js';
 import type { TaskKind } from '../tasks/types.js';
 import { iniTypes } from '../tasks/values.js';
 
@@ -88,4 +89,21 @@ export function addKindOptions(
     return (opts: Record<string, unknown>) => [param, invert && opts[key] !== undefined ? !opts[key] : opts[key]] as const;
   });
   return (opts) => Object.fromEntries(read.map((r) => r(opts)).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The help section naming what a kind records, from its declared quantities and the goalposts
+ * file (units, description, limits): "Records:" and one line per quantity.
+ */
+export function quantitiesHelp(kind: Pick<TaskKind, 'quantities'>, goalposts: Goalposts): string {
+  if (!kind.quantities?.length) return '';
+  const width = Math.max(...kind.quantities.map((q) => q.length));
+  const lines = kind.quantities.map((q) => {
+    const g = goalposts.entries.get(q);
+    if (!g) return `  ${q.padEnd(width)}  (no goalpost in ${goalposts.file})`;
+    const units = g.units ? ` [${g.units}]` : '';
+    const limits = g.low === undefined && g.high === undefined ? 'recorded, not judged' : `pass ${g.low ?? '-inf'} to ${g.high ?? 'inf'}`;
+    return `  ${q.padEnd(width)}  ${g.description}${units}: ${limits}`;
+  });
+  return `\nRecords (judged against ${goalposts.file}, version ${goalposts.version}):\n${lines.join('\n')}\n`;
 }

@@ -39,6 +39,7 @@ async function runMeasurement<P extends Record<string, unknown>>(
     run: { id: run.id, number: run.run_number, runFile: run.run_file },
     modules,
     kind: kind.name,
+    quantities: kind.quantities,
     signal: ac.signal,
     onProgress: (f, note) => {
       if (note === lastNote || quiet?.test(note)) return;
@@ -79,11 +80,14 @@ export interface Measurement<R, P extends Record<string, unknown>> {
 export function measureCommand<R extends object, P extends Record<string, unknown>>(measure: MeasureCommand, m: Measurement<R, P>): void {
   let loaded: Promise<{ kind: TaskKind<P>; params: (opts: Record<string, unknown>) => Record<string, unknown> }> | undefined;
   const load = () =>
-    (loaded ??= Promise.all([m.kind(), import('./kind-options.js')]).then(([kind, { addKindOptions }]) => {
-      const params = addKindOptions(cmd, kind, ['n_jobs', ...m.options]);
-      cmd.option('--json', 'print JSON');
-      return { kind, params };
-    }));
+    (loaded ??= Promise.all([m.kind(), import('./kind-options.js'), import('../records/goalposts-file.js')]).then(
+      ([kind, { addKindOptions, quantitiesHelp }, { loadGoalposts, DEFAULT_GOALPOSTS }]) => {
+        const params = addKindOptions(cmd, kind, ['n_jobs', ...m.options]);
+        cmd.option('--json', 'print JSON');
+        cmd.addHelpText('after', quantitiesHelp(kind, loadGoalposts(DEFAULT_GOALPOSTS)));
+        return { kind, params };
+      },
+    ));
   const cmd = measure
     .command(m.name)
     .description(m.description)

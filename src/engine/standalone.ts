@@ -13,6 +13,8 @@ export interface StandaloneOptions {
   run: { id: number; number: number; runFile: string };
   modules: ActiveModule[];
   kind: string;
+  /** the kind's declared quantities (`TaskKind.quantities`) */
+  quantities?: readonly string[];
   signal?: AbortSignal;
   /** progress lines for the terminal */
   onProgress?: (fraction: number, note: string) => void;
@@ -21,7 +23,7 @@ export interface StandaloneOptions {
 }
 
 export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskContext & { flush(): Promise<void> } {
-  const record = new TaskRecord(ws, { runId: o.run.id, taskId: null });
+  const record = new TaskRecord(ws, { runId: o.run.id, taskId: null }).declare(o.kind, o.quantities);
   const signal = o.signal ?? new AbortController().signal;
   const modules = [...o.modules];
   const pending: Array<Promise<unknown>> = [];
@@ -43,6 +45,8 @@ export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskCont
      */
     flush: async () => {
       try {
+        const undeclared = record.undeclaredNote();
+        if (undeclared) emit({ level: 'error', kind: 'result.undeclared', message: undeclared, audience: 'people' });
         if (!signal.aborted) await record.commitAlone();
       } finally {
         await Promise.all(pending);

@@ -170,6 +170,12 @@ async function supersedeEarlierEntries(scope: RunScope, ctx: TaskContext, t: Sel
     });
 }
 
+/** A kind that records a quantity it does not declare: one alert for the expert. */
+function reportUndeclared(scope: RunScope, record: TaskRecord): void {
+  const note = record.undeclaredNote();
+  if (note) scope.emit({ level: 'error', kind: 'result.undeclared', message: note, audience: 'people' });
+}
+
 export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {
   const { ws } = scope;
   const attempt = await startTask(ws, t.id, ws.clock.now());
@@ -208,11 +214,13 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
       lastProgressLab = ws.clock.now();
     },
   );
+  ctx.record.declare(kind.name, kind.quantities);
   try {
     const params = kind.params.parse(JSON.parse(t.params));
     // a scan that resumes its own folder (measure_gain resume = True) builds on what came before
     if (attempt > 1 && (params as { resume?: unknown }).resume !== true) await supersedeEarlierEntries(scope, ctx, t, attempt);
     const result = await kind.run(ctx, params);
+    reportUndeclared(scope, ctx.record);
     await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, 1));
     await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {}, record: ctx.record });
     await ctx.record.exportDocs();
@@ -233,6 +241,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     }
     const err = namedDiskFull(e, ws.home.dataDir) as Error;
     const trace = (e as Error).stack ?? String(e);
+    reportUndeclared(scope, ctx.record);
     // a failed task keeps what it measured before it failed, with its state 0 in the run file
     await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, 0));
     await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace, record: ctx.record });

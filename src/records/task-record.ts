@@ -24,11 +24,27 @@ export class TaskRecord {
   private readonly rows: Insertable<ResultTable>[] = [];
   /** result kinds whose earlier rows of this task are replaced */
   private readonly replaced = new Set<string>();
+  /** the quantities the task's kind declares (unset: not checked) */
+  private declared: { kind: string; names: ReadonlySet<string> } | undefined;
+  /** result names recorded that the kind does not declare: a fault of icefat, reported by the engine */
+  readonly undeclared = new Set<string>();
 
   constructor(
     private readonly ws: Workspace,
     private readonly origin: { runId: number; taskId: number | null },
   ) {}
+
+  /** The quantities the task's kind declares (`TaskKind.quantities`): results of any other name are noted in `undeclared`. */
+  declare(kind: string, quantities: readonly string[] | undefined): this {
+    this.declared = quantities && { kind, names: new Set(quantities) };
+    return this;
+  }
+
+  /** One line naming the undeclared quantities recorded, or undefined when there are none. */
+  undeclaredNote(): string | undefined {
+    if (!this.undeclared.size || !this.declared) return undefined;
+    return `${this.declared.kind} recorded ${[...this.undeclared].join(', ')}, which it does not declare among its quantities: the results are kept; this is a fault of icefat, tell an expert`;
+  }
 
   /** Changes the document of `file` (in place); returns what `mutate` returns. */
   async update<T>(file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
@@ -58,6 +74,7 @@ export class TaskRecord {
    * `replace`, the task's earlier rows of `kind` go (an analysis that runs again leaves one set).
    */
   async results(kind: string, folder: string | null, rows: ResultInput[], o: { replace?: boolean } = {}): Promise<RecordedResult[]> {
+    for (const r of rows) if (this.declared && !this.declared.names.has(r.name)) this.undeclared.add(r.name);
     const { values, judged } = await judgeResults(this.ws, { ...this.origin, kind, folder }, rows);
     if (o.replace && this.origin.taskId) this.replaced.add(kind);
     this.rows.push(...values);

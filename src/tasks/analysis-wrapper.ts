@@ -1,3 +1,4 @@
+import { GAIN_QUANTITIES } from './gain-acquire.js';
 import { z } from 'zod';
 import { analyseGainChecks } from './gain-check-analysis.js';
 import { analyseGainOfRun, gainAnalysisSummary } from './gain-analysis.js';
@@ -29,6 +30,7 @@ export const NO_PDF_YET = 'no PDF was made: plots and reports arrive with the da
 export const kind: TaskKind<P> = {
   name: 'analysis_wrapper',
   summary: 'gain analysis: HV at 1e7 gain and SPE peak height into the module files',
+  quantities: GAIN_QUANTITIES,
   params,
   positional: ['pdf', 'mode', 'measurement_number', 'simple', 'save_df', 'ignore_files', 'remote', 'offline'],
   listed: false,

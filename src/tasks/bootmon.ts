@@ -199,6 +199,7 @@ async function recordOutcomes(ctx: TaskContext, p: P, outcomes: BootOutcome[]): 
 export const kind: TaskKind<P> = {
   name: 'bootmon',
   summary: 'warm reboot of every module, or a cold boot (wire pairs off for 8 h)',
+  quantities: ['reboot.failures', 'coldboot.failures'],
   params,
   positional: ['mode', 'verbose'],
   listed: false,

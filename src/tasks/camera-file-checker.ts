@@ -127,6 +127,7 @@ async function copyCameraFiles(ctx: TaskContext, p: P, folders: Map<string, Meas
 export const kind: TaskKind<P> = {
   name: 'camera_file_checker',
   summary: 'check that every camera file of the latest camera measurements is there, then copy them',
+  quantities: ['camera.files'],
   params,
   positional: ['skip_copy'],
   estimateS: (_p, modules) => 5 + modules,

@@ -7,7 +7,7 @@ import { speAtHv } from './gain-check.js';
 import { finishMonitoring, monitorRounds, startMonitoring, type MonitorRound } from './monitor-common.js';
 import { darkSteps, thresholdFrom } from './monitor-pmt.js';
 import { PMTS, pmtSerialOf, where } from './pmt-json.js';
-import { darkRateGoalpost } from './scaler-windows.js';
+import { darkRateGoalpost, DARK_RATE_QUANTITIES } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniInt } from './values.js';
 
@@ -129,6 +129,7 @@ async function monitorPmt(
 export const kind: TaskKind<P> = {
   name: 'constant_monitor',
   summary: 'monitoring at fixed HV: gain check, scalers, delta-t',
+  quantities: ['dt.rate', 'monitor.spe_charge', 'monitor.pressure', ...DARK_RATE_QUANTITIES],
   params,
   positional: ['max_i', 'n_jobs', 'use_fir', 'verbose', 'ignore_warn'],
   listed: false,

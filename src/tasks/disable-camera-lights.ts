@@ -20,6 +20,7 @@ const PAUSE_S = 1;
 export const kind: TaskKind<z.infer<typeof params>> = {
   name: 'disable_all_lights',
   summary: 'camera LEDs and calibration power off on every module',
+  quantities: ['camera.lights_off'],
   params,
   positional: [],
   // the pause and about two seconds of words per camera, four wire pairs at a time

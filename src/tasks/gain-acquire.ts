@@ -10,6 +10,9 @@ import type { ActiveModule, TaskContext } from './types.js';
  * waveforms at baseline + 25 ADC, the SPE amplitude fit, the HDF5 of one point and the HV
  * set-and-settle.
  */
+/** What a gain scan and its analysis record (a check records `gain.check`). */
+export const GAIN_QUANTITIES = ['gain.hv1e7', 'gain.spe_peak_height', 'gain.fit_exponent', 'gain.check'];
+
 export const GAIN = {
   samples: 128,
   dac: 30000,

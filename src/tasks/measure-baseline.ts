@@ -167,6 +167,7 @@ function resultRows(x: PmtBaseline): ResultInput[] {
 export const kind: TaskKind<P> = {
   name: 'measure_baseline',
   summary: 'baseline: 50 waveforms of 1024 samples per PMT',
+  quantities: ['baseline.mean', 'baseline.mean_other_dac', 'baseline.std'],
   params,
   positional: ['comment', 'n_jobs', 'dac_value'],
   estimateS: (p, m) => 30 + rounds(m, p.n_jobs) * 2 * 20,

@@ -313,6 +313,7 @@ function entryOf(p: P, dir: string, taskId: number, r: Omit<ModuleSummary, 'key'
 export const kind: TaskKind<P> = {
   name: 'measure_camera',
   summary: 'camera dark noise: 3 cameras x 6 gain/exposure settings per module, HV off',
+  quantities: ['camera.dark_rate'],
   params,
   positional: ['comment', 'n_jobs', 'plot', 'test'],
   estimateS: (p, modules) => {

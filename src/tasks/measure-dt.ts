@@ -112,6 +112,7 @@ export const kind: TaskKind<P> = {
   name: 'measure_spe',
   aliases: ['dt'],
   summary: 'delta-t / correlated noise, 10000 dark events per PMT',
+  quantities: ['dt.rate'],
   params,
   positional: ['comment', 'n_jobs', 'n_events', 'use_fir'],
   estimateS: (p, m) => HV_RAMP_S + rounds(m, p.n_jobs) * 2 * p.n_events * 0.02,

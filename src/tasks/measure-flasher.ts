@@ -277,6 +277,7 @@ function flasherSummary(p: P, dir: string, results: ModuleFlasher[], failures: M
 export const kind: TaskKind<P> = {
   name: 'measure_baseline_flasher',
   summary: 'flasher LEDs: 12 LEDs x 10 bias settings, lower PMT',
+  quantities: ['flasher.leds_working'],
   params,
   positional: ['comment', 'n_jobs'],
   // per setting: about 0.5 s of commands (bias, mask, trigger start and stop, the read) plus the flashes

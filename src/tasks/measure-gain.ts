@@ -10,7 +10,7 @@ import { type DocStore } from '../records/json-docs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
-import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
+import { acquire, GAIN, setHvAndWait, writePoint, GAIN_QUANTITIES } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -388,6 +388,7 @@ function gainSummary(p: P, folder: string, pmts: PmtGainResult[], failures: Modu
 export const kind: TaskKind<P> = {
   name: 'measure_gain',
   summary: 'gain scan to the HV at gain 1e7 (or a gain check at the set HV)',
+  quantities: GAIN_QUANTITIES,
   params,
   positional: ['comment', 'n_jobs', 'resume', 'mode', 'n_checks', 'configuration', 'test'],
   // about 6-8 points per PMT, both PMTs of a module together; a point is n_events at ~1 kHz plus the ramp

@@ -137,6 +137,7 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
 export const kind: TaskKind<P> = {
   name: 'measure_hv',
   summary: 'HV sweep of each PMT across HV(1e7) +/- 120 V in 1 V steps',
+  quantities: ['hv.readback_std'],
   params,
   positional: [],
   estimateS: (p, m) => HV_RAMP_S + rounds(m, p.n_jobs) * ((2 * p.span_volts) / p.step_volts + 1) * (p.step_wait_s + 0.05 * p.n_reads),

@@ -278,6 +278,7 @@ async function recordLinearityResults(ctx: TaskContext, dir: string, pmts: PmtLi
 export const kind: TaskKind<P> = {
   name: 'measure_linearity',
   summary: 'linearity: 10 filter settings x 5000 laser shots at 100 Hz, charge ratio at 200 PE',
+  quantities: ['linearity.charge_ratio_200pe'],
   params,
   positional: ['comment', 'n_jobs'],
   estimateS: (p, m) => LASER.hvRampS + 30 + 10 * (rounds(m, p.n_jobs) * 2 * (p.n_events / LASER.laserHz + 3) + LINEARITY.wheelMoveS),

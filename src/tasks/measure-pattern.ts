@@ -132,6 +132,7 @@ async function patternCamera(
 export const kind: TaskKind<P> = {
   name: 'measure_pattern',
   summary: 'camera pattern: each camera with its LED on, 6 exposures at gain 0, HV off',
+  quantities: ['camera.pattern'],
   params,
   positional: ['comment', 'n_jobs'],
   estimateS: (p, modules) => {

@@ -376,6 +376,7 @@ export const kind: TaskKind<P> = {
   name: 'measure_pulsed_waveform',
   aliases: ['measure_long_waveform'],
   summary: 'double pulse (or droop) with 1024-sample waveforms of laser bursts, 5000 shots per PMT',
+  quantities: ['double_pulse.separation', 'double_pulse.peak_ratio', 'double_pulse.droop'],
   params,
   positional: ['comment', 'strength0', 'strength1', 'n_jobs', 'mode'],
   estimateS: (p, m) => LASER.hvRampS + 30 + rounds(m, p.n_jobs) * 2 * (p.n_events / LASER.laserHz + 5),

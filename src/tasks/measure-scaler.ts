@@ -7,7 +7,16 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
 import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
-import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
+import {
+  darkRateGoalpost,
+  hvUp,
+  readScalerWindows,
+  SCALER,
+  scalerBaseline,
+  setTrigger,
+  writeSeries,
+  DARK_RATE_QUANTITIES,
+} from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
@@ -397,6 +406,7 @@ function pmtSummary(x: PmtDarkRate) {
 export const kind: TaskKind<P> = {
   name: 'measure_scaler',
   summary: 'dark rate from scalers at 0.25 PE (5000 windows of 100 ms per PMT)',
+  quantities: [...DARK_RATE_QUANTITIES, 'darkrate.alt_threshold'],
   params,
   positional: ['comment', 'n_jobs', 'use_alt_thresholds', 'no_hv', 'use_fir'],
   estimateS: (p, m) => SCALER.hvRampS + rounds(m, p.n_jobs) * (seriesPerModule(p) * p.n_runs * (SCALER.periodUs / 1e6) + 40),

@@ -403,6 +403,7 @@ export const kind: TaskKind<P> = {
   name: 'measure_stf',
   aliases: ['stf_wrapper', 'stf'],
   summary: "icefat's quick self-test per module (in place of the STF DEgg-FAT set)",
+  quantities: ['stf.failed_items'],
   params,
   positional: ['comment', 'n_jobs'],
   estimateS: (p, m) => 60 + rounds(m, p.n_jobs) * (2 * STF.hvRampS + 20),

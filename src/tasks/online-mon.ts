@@ -228,6 +228,7 @@ async function monitorModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
 export const kind: TaskKind<P> = {
   name: 'online_mon',
   summary: 'quick online monitoring: supplies, HV, pressure, temperature, baselines, FIR scalers',
+  quantities: ['monitor.hv_deviation', 'monitor.hv_rel_std', 'monitor.current_overlimit', 'monitor.pressure'],
   params,
   positional: ['comment', 'n_repeat', 'hv_status'],
   listed: false,

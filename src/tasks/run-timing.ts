@@ -185,6 +185,7 @@ export const kind: TaskKind<P> = {
   name: 'run_timing',
   aliases: ['tts'],
   summary: 'PMT offsets to the tabletop and timing resolution: laser at 500 Hz, charge stamps converted to hub time with RapCal',
+  quantities: ['timing.offset', 'timing.spe_resolution', 'timing.tts'],
   params,
   positional: ['comment', 'n_jobs', 'f_strength', 'method', 'overwrite', 'verbose', 'alt_fitting'],
   // HV ramp, baselines, then per block the tabletop's recording and two RapCal exchanges

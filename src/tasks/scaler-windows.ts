@@ -91,8 +91,13 @@ export function writeSeries(file: string, counts: Uint32Array, rates: Float64Arr
   });
 }
 
+const DARK_RATE_BANDS = ['cold', 'mid', 'warm'] as const;
+
 /** The goalpost of a dark rate: by trigger and by the mainboard temperature band of the original's table. */
 export function darkRateGoalpost(trigger: TriggerType, temperatureC: number): string {
-  const band = temperatureC < -12 ? 'cold' : temperatureC < 0 ? 'mid' : 'warm';
+  const band: (typeof DARK_RATE_BANDS)[number] = temperatureC < -12 ? 'cold' : temperatureC < 0 ? 'mid' : 'warm';
   return `${trigger === 'fir' ? 'darkrate' : 'darkrate_adc'}.${band}`;
 }
+
+/** Every name `darkRateGoalpost` gives: the quantities of a kind that records dark rates. */
+export const DARK_RATE_QUANTITIES = ['darkrate', 'darkrate_adc'].flatMap((t) => DARK_RATE_BANDS.map((b) => `${t}.${b}`));

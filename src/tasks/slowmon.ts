@@ -10,7 +10,7 @@ import { speAtHv, type SpePoint } from './gain-check.js';
 import { finishMonitoring, monitorRounds, startMonitoring, type MonitorRound } from './monitor-common.js';
 import { darkSteps, thresholdFrom, type DarkSteps } from './monitor-pmt.js';
 import { hvSetPoint, PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
-import { darkRateGoalpost } from './scaler-windows.js';
+import { darkRateGoalpost, DARK_RATE_QUANTITIES } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { iniBool, iniInt } from './values.js';
 
@@ -193,6 +193,7 @@ async function checkPmt(
 export const kind: TaskKind<P> = {
   name: 'slowmon',
   summary: 'gain-scan monitoring while the temperature changes (new HV at 1e7, scalers, delta-t)',
+  quantities: ['dt.rate', 'gain.check', 'monitor.pressure', ...DARK_RATE_QUANTITIES],
   params,
   positional: ['max_i', 'n_jobs', 'use_fir', 'verbose'],
   listed: false,

@@ -1,3 +1,5 @@
+import { GAIN_QUANTITIES } from './gain-acquire.js';
+import { DARK_RATE_QUANTITIES } from './scaler-windows.js';
 import { z } from 'zod';
 import { storeUrl } from '../station/workspace.js';
 import { isPostgresUrl, sendAnalysisJob } from '../store/job-queue.js';
@@ -23,6 +25,7 @@ type P = z.infer<typeof params>;
 export const kind: TaskKind<P> = {
   name: 'trigger_remote_wrapper',
   summary: 'analysis of the recorded data of one kind (in process; the original started it on a remote server)',
+  quantities: [...GAIN_QUANTITIES, ...DARK_RATE_QUANTITIES],
   params,
   positional: ['analysis', 'number'],
   listed: false,

@@ -55,6 +55,12 @@ export interface TaskKind<P extends Record<string, unknown> = Record<string, unk
   params: z.ZodType<P>;
   /** the original's positional argument order after run_file, for its INI files */
   positional: Array<keyof P & string>;
+  /**
+   * The quantities this kind records as results, by their goalpost names (config/goalposts.toml
+   * gives each its units, description and limits). The record refuses none, but one the kind
+   * does not declare is reported as a fault of icefat; `fat measure --help` lists them.
+   */
+  quantities?: readonly string[];
   /** estimated lab seconds for `modules` modules */
   estimateS(p: P, modules: number): number;
   /** when set, a person is needed: the text says for what (shown in forecasts) */

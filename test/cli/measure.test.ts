@@ -99,6 +99,10 @@ describe('fat measure: the options of each sub-command come from its kind', () =
       /-r, --resume +continue the latest gain measurement/,
       /--configuration <kind> +SPE charges from waveforms, or from the FPGA charge\s+stamps \(choices: "waveform", "chargestamp", default:\s+"waveform"\)/,
       /--json +print JSON/,
+      // what the kind records, from its declared quantities and the goalposts file
+      /Records \(judged against .*goalposts\.toml, version /,
+      /gain\.hv1e7 +HV at gain 1e7 \[V\]: pass 1000 to 2000/,
+      /gain\.fit_exponent +exponent k of G = A\*V\^k: recorded, not judged/,
     ])
       expect(p.out()).toMatch(line);
     const all = program();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { darkRateHz } from '../../src/sim/physics.js';
 import { labWithHome } from '../helpers/fat-cli.js';
+import { catalogue } from '../../src/tasks/catalogue.js';
 import { deggJson, openPrompt, query, setupRun, spawnFat, waitFor, type Background } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
@@ -67,6 +68,15 @@ describe("the seed's example schedule on the simulated lab", () => {
       'manual_input',
     ]);
     expect(tasks.every((t) => t.state === 'done' && t.attempts === 1)).toBe(true);
+    // every result is one of the quantities its task's kind declares
+    const recorded = query<{ kind: string; name: string }>(
+      env.dir,
+      'select distinct t.kind, r.name from results r join tasks t on t.id = r.task_id order by 1, 2',
+    );
+    const cat = catalogue();
+    expect(recorded.filter((r) => !cat.get(r.kind)?.quantities?.includes(r.name))).toEqual([]);
+    expect(new Set(recorded.map((r) => r.kind)).size).toBeGreaterThanOrEqual(6);
+    expect(query(env.dir, "select message from events where kind = 'result.undeclared'")).toEqual([]);
 
     const airC = env.lab.ctx.lab.freezer.temperatureC();
     const darkRates: Array<{ what: string; deviation: number }> = [];

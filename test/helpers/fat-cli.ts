@@ -7,6 +7,7 @@ import { ensureHome } from '../../src/station/workspace.js';
 import { simRegistry } from '../../src/fat/sim-registry.js';
 import { startSimLab } from '../../src/sim/lab.js';
 import type { Fault } from '../../src/sim/faults.js';
+import Database from 'better-sqlite3';
 import { allowSlowDomnet } from './patient-domnet.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/fat.js');
@@ -64,6 +65,23 @@ export async function labWithHome(basePort: number, opts: { faults?: Fault[]; ti
     close: async () => {
       await fat(dir, ['setup', '--stop']);
       await lab.close();
+      failOnUndeclaredResults(dir);
     },
   };
+}
+
+/**
+ * Every e2e home is checked as it closes: a kind that recorded a quantity it does not declare
+ * (`TaskKind.quantities`) fails the test file that ran it.
+ */
+function failOnUndeclaredResults(dir: string): void {
+  const file = path.join(dir, 'fat.db');
+  if (!fs.existsSync(file)) return;
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare("select message from events where kind = 'result.undeclared'").all() as Array<{ message: string }>;
+    if (rows.length) throw new Error(`undeclared quantities recorded in ${dir}:\n${rows.map((r) => r.message).join('\n')}`);
+  } finally {
+    db.close();
+  }
 }

@@ -142,4 +142,15 @@ describe('the record of a task', () => {
     expect(doc.Note).toBe('cable checked');
     expect(doc.LowerPmt).toMatchObject({ HV1e7Gain: 1480, GainMeasurement_00: { Folder: '/data/gain' } });
   });
+
+  it('a result the kind does not declare is kept, and reported once as a fault of icefat', async () => {
+    const s = await setup({ ...kindOf(async (ctx) => void (await stageMeasurement(ctx))), quantities: ['gain.check'] });
+    const events: string[] = [];
+    s.scope.emit = (e) => void (e.kind === 'result.undeclared' && events.push(e.message));
+    await runTask(s.scope, s.task, s.kind);
+    expect(await s.results()).toHaveLength(1);
+    expect(events).toEqual([
+      'probe recorded gain.hv1e7, which it does not declare among its quantities: the results are kept; this is a fault of icefat, tell an expert',
+    ]);
+  });
 });
