@@ -1,21 +1,6 @@
 import type { CameraSummary, ModuleSummary } from '../tasks/measure-camera.js';
-import type { PatternCamera } from '../tasks/measure-pattern.js';
 import { CliError } from './common.js';
 import { measureCommand, type MeasureCommand, type ModuleFailure } from './measure-run.js';
-
-interface CameraRun {
-  folder: string;
-  images: number;
-  longImages: number;
-  modules: ModuleSummary[];
-  failures: ModuleFailure[];
-}
-
-interface PatternRun {
-  folder: string;
-  modules: Array<{ port: number; serial: string; cameras: PatternCamera[] }>;
-  failures: ModuleFailure[];
-}
 
 const tag = (verdict: string | undefined) => `[${(verdict ?? 'fail').toUpperCase()}]`.padEnd(10);
 
@@ -44,7 +29,7 @@ export function registerCameraMeasurements(measure: MeasureCommand): void {
     kind: () => import('../tasks/measure-camera.js').then((m) => m.kind),
     options: [{ param: 'comment', default: 'FAT' }, 'n_images', 'test'],
     quiet: /camera frames$/,
-    lines: (r: CameraRun, run) => [
+    lines: (r, run) => [
       `Camera dark noise (${r.images} frames per setting, ${r.longImages} at 3700 ms), run ${run}, data in ${r.folder}:`,
       ...r.modules.flatMap((m) => m.cameras.map((c) => cameraLine(m, c))),
     ],
@@ -62,7 +47,7 @@ export function registerCameraMeasurements(measure: MeasureCommand): void {
     kind: () => import('../tasks/measure-pattern.js').then((m) => m.kind),
     options: [{ param: 'comment', default: 'FAT test' }],
     quiet: /pattern frames$/,
-    lines: (r: PatternRun, run) => [
+    lines: (r, run) => [
       `Camera pattern, run ${run}, data in ${r.folder}:`,
       ...r.modules.flatMap((m) =>
         m.cameras.map(

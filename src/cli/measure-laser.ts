@@ -1,55 +1,4 @@
-import { measureCommand, type MeasureCommand, type ModuleFailure, type PmtRow } from './measure-run.js';
-
-interface LinearitySummary {
-  folder: string;
-  events: number;
-  pmts: Array<
-    PmtRow & {
-      chargeRatio200Pe: number;
-      pePerTransmission: number;
-      points: Array<{ transmission: number; observedPe: number; expectedPe: number; ratio: number }>;
-    }
-  >;
-  failures: ModuleFailure[];
-}
-
-interface PulsedSummary {
-  folder: string;
-  mode: string;
-  strength: number;
-  events: number;
-  pmts: Array<
-    PmtRow & {
-      laserEvents: number;
-      fitted: number;
-      separationNs: number;
-      separationStdNs: number;
-      peakRatio: number;
-      peakToValley: number;
-      droop: number | null;
-    }
-  >;
-  failures: ModuleFailure[];
-}
-
-interface TimingSummary {
-  folder: string;
-  blocks: number;
-  events: number;
-  pmts: Array<
-    PmtRow & {
-      offsetNs: number;
-      offsetErrorNs: number;
-      speTimeResolutionNs: number;
-      pmtTimingResolutionNs: number;
-      events: number;
-      stamps: number;
-      cableDelayNs: number;
-      clockDriftPpm: number;
-    }
-  >;
-  failures: ModuleFailure[];
-}
+import { measureCommand, type MeasureCommand } from './measure-run.js';
 
 const ns = (x: number, digits = 2) => (Number.isFinite(x) ? `${x.toFixed(digits)} ns` : 'not measured');
 
@@ -62,7 +11,7 @@ export function registerLaserMeasurements(measure: MeasureCommand): void {
     kind: () => import('../tasks/measure-linearity.js').then((m) => m.kind),
     options: ['comment', 'n_events'],
     quiet: / PE per shot /,
-    lines: (r: LinearitySummary, run) => [
+    lines: (r, run) => [
       `Linearity (${r.events} laser shots per setting), run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>
@@ -78,7 +27,7 @@ export function registerLaserMeasurements(measure: MeasureCommand): void {
       'PMT offsets to the tabletop board and timing resolution: laser at 500 Hz, charge stamps in hub time through RapCal (the original run_timing)',
     kind: () => import('../tasks/run-timing.js').then((m) => m.kind),
     options: ['comment', 'n_events', 'n_blocks', 'f_strength'],
-    lines: (r: TimingSummary, run) => [
+    lines: (r, run) => [
       `Timing against the tabletop board (${r.blocks} blocks of ${r.events} stamps per D-Egg), run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>
@@ -93,7 +42,7 @@ export function registerLaserMeasurements(measure: MeasureCommand): void {
     description: 'double pulse (or droop) of laser bursts in 1024-sample waveforms (the original measure_pulsed_waveform.py)',
     kind: () => import('../tasks/measure-pulsed.js').then((m) => m.kind),
     options: ['comment', 'mode', 'strength0', 'strength1', 'bursts', 'n_events'],
-    lines: (r: PulsedSummary, run) => [
+    lines: (r, run) => [
       `${r.mode === 'double' ? 'Double pulse' : 'Burst droop'} at strength ${r.strength} (${r.events} laser shots per PMT), run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>

@@ -1,37 +1,5 @@
-import type { StfItem } from '../analysis/stf.js';
 import { CliError } from './common.js';
-import { measureCommand, type MeasureCommand, throwOnFailures, type ModuleFailure, type PmtRow } from './measure-run.js';
-
-interface BaselineSummary {
-  folder: string;
-  dac: number;
-  waveforms: number;
-  samples: number;
-  pmts: Array<PmtRow & { hvVolts: number; baselineAdc: number; baselineStdAdc: number }>;
-  failures: ModuleFailure[];
-}
-
-interface FlasherSummary {
-  folder: string;
-  events: number;
-  modules: Array<{
-    port: number;
-    serial: string;
-    pmtSerial: string;
-    ledsWorking: number;
-    darkLevelPe: number;
-    gainNote: string;
-    leds: Array<{ led: number; mask: number; works: boolean; lightPe: number[]; reason: string }>;
-  }>;
-  failures: ModuleFailure[];
-}
-
-interface StfSummary {
-  folder: string;
-  passed: number;
-  failed: number;
-  modules: Array<{ port: number; serial: string; passed: boolean; failedItems: string[]; items: StfItem[] }>;
-}
+import { measureCommand, type MeasureCommand, throwOnFailures } from './measure-run.js';
 
 /** `fat measure baseline | flasher | stf`: the module checks of the FAT, each on its own. */
 export function registerModuleTests(measure: MeasureCommand): void {
@@ -41,7 +9,7 @@ export function registerModuleTests(measure: MeasureCommand): void {
       'baseline of every PMT: 50 software-triggered waveforms of 1024 samples, HV as it is (the original measure_pmt_baseline.py)',
     kind: () => import('../tasks/measure-baseline.js').then((m) => m.kind),
     options: ['comment', 'dac_value'],
-    lines: (r: BaselineSummary, run) => [
+    lines: (r, run) => [
       `Baseline at DAC ${r.dac} (${r.waveforms} waveforms of ${r.samples} samples), run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>
@@ -56,7 +24,7 @@ export function registerModuleTests(measure: MeasureCommand): void {
     kind: () => import('../tasks/measure-flasher.js').then((m) => m.kind),
     options: ['comment', 'n_events'],
     quiet: /LED settings$/,
-    lines: (r: FlasherSummary, run) => [
+    lines: (r, run) => [
       `Flasher LEDs (${r.events} flashes per setting), run ${run}, data in ${r.folder}:`,
       ...r.modules.flatMap((x) => [
         `  ${x.ledsWorking === 12 ? '[OK]  ' : '[FAIL]'} port ${x.port} ${x.serial} LowerPmt ${x.pmtSerial}: ${x.ledsWorking}/12 LEDs work (dark ${x.darkLevelPe.toFixed(2)} PE; ${x.gainNote})`,
@@ -76,7 +44,7 @@ export function registerModuleTests(measure: MeasureCommand): void {
       "icefat's quick self-test of every module: communication, sensors, supplies, HV, baseline, triggers (in place of the STF DEgg-FAT set)",
     kind: () => import('../tasks/measure-stf.js').then((m) => m.kind),
     options: ['comment'],
-    lines: (r: StfSummary, run) => [
+    lines: (r, run) => [
       `STF, run ${run}: ${r.passed}/${r.passed + r.failed} modules passed, results in ${r.folder}:`,
       ...r.modules.flatMap((x) => [
         `  ${x.passed ? '[PASS]' : '[FAIL]'} port ${x.port} ${x.serial}${x.passed ? `: ${x.items.filter((i) => i.status === 'pass').length} items passed` : ''}`,

@@ -1,18 +1,4 @@
-import { measureCommand, type MeasureCommand, throwOnFailures, type ModuleFailure, type PmtRow } from './measure-run.js';
-
-interface DtSummary {
-  folder: string;
-  trigger: string;
-  events: number;
-  pmts: Array<PmtRow & { rateHz: number; correlatedFraction: number; temperatureC: number }>;
-  failures: ModuleFailure[];
-}
-
-interface HvSummary {
-  folder: string;
-  pmts: Array<PmtRow & { setPointV: number; worstStdV: number; maxDeviationV: number }>;
-  failures: ModuleFailure[];
-}
+import { measureCommand, type MeasureCommand, throwOnFailures } from './measure-run.js';
 
 /** `fat measure dt | hv`: the Δt run and the HV sweep, each on its own. */
 export function registerMonitoringMeasurements(measure: MeasureCommand): void {
@@ -25,7 +11,7 @@ export function registerMonitoringMeasurements(measure: MeasureCommand): void {
       'n_events',
       { param: 'use_fir', flags: '--adc', invert: true, description: 'use the ADC threshold trigger instead of the FIR trigger' },
     ],
-    lines: (r: DtSummary, run) => [
+    lines: (r, run) => [
       `Δt (${r.trigger.toUpperCase()} trigger, ${r.events} triggers per PMT), run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>
@@ -39,7 +25,7 @@ export function registerMonitoringMeasurements(measure: MeasureCommand): void {
     description: 'HV sweep of every PMT across HV(1e7) ± span, readback, current and temperature per step (the original hv_check.py)',
     kind: () => import('../tasks/measure-hv.js').then((m) => m.kind),
     options: ['span_volts', 'step_volts', 'n_reads'],
-    lines: (r: HvSummary, run) => [
+    lines: (r, run) => [
       `HV sweep, run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../station/workspace.js';
-import type { TaskKind } from '../tasks/types.js';
+import type { TaskContext, TaskKind } from '../tasks/types.js';
 import { CliError, emit, withWorkspace } from './common.js';
 import type { KindOption } from './kind-options.js';
 
@@ -64,8 +64,11 @@ export type MeasureCommand = Command<[], {}, { home?: string }>;
 export interface Measurement<R, P extends Record<string, unknown>> {
   name: string;
   description: string;
-  /** loaded only for the sub-command that runs or shows its help, so `fat --help` stays light */
-  kind: () => Promise<TaskKind<P>>;
+  /**
+   * loaded only for the sub-command that runs or shows its help, so `fat --help` stays light; its
+   * result (what `lines` prints and --json shows) is the kind's own type, not a copy of it
+   */
+  kind: () => Promise<TaskKind<P> & { run(ctx: TaskContext, p: P): Promise<R> }>;
   /** the kind's parameters offered as options after -j/--jobs, in the order the help lists them */
   options: KindOption[];
   /** progress notes that only tick a counter, not printed */

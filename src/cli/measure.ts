@@ -1,44 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
-import { measureCommand, throwOnFailures, type ModuleFailure, type PmtRow } from './measure-run.js';
+import { measureCommand, throwOnFailures } from './measure-run.js';
 import { registerModuleTests } from './measure-module-tests.js';
 import { registerMonitoringMeasurements } from './measure-monitoring.js';
 import { registerLaserMeasurements } from './measure-laser.js';
 import { registerCameraMeasurements } from './measure-camera.js';
-
-interface ScalerSummary {
-  folder: string;
-  trigger: string;
-  nRuns: number;
-  pmts: Array<
-    PmtRow & {
-      darkRateHz: number;
-      stdHz: number;
-      temperatureC: number;
-      thresholdAdc: number;
-      aboveWarning: boolean;
-      note: string;
-      alt: Array<{ pe: number; shiftAdc: number; thresholdAdc: number; darkRateHz: number }>;
-    }
-  >;
-  failures: ModuleFailure[];
-}
-
-interface GainSummary {
-  folder: string;
-  events: number;
-  pmts: Array<
-    PmtRow & {
-      hv1e7GainVolts: number;
-      hv1e7GainErrorVolts: number;
-      gainFitNorm: number;
-      gainFitExp: number;
-      spePeakHeightVolts: number;
-      reason: string;
-      points: Array<{ hvVolts: number; gain: number }>;
-    }
-  >;
-  failures: ModuleFailure[];
-}
 
 /** `fat measure <kind>`: one measurement of issue #4 on its own, outside a schedule, with the same records. */
 export function registerMeasure(program: Command<[], { home?: string }>): void {
@@ -51,13 +16,22 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     description: 'online HV scan of every PMT to gain 1e7 from SPE charge fits (the original measure_gain_online.py)',
     kind: () => import('../tasks/measure-gain.js').then((m) => m.kind),
     options: ['comment', 'n_events', 'resume', 'configuration'],
-    lines: (r: GainSummary, run) => [
-      `Gain scan (${r.events} waveforms per point), run ${run}, data in ${r.folder}:`,
-      ...r.pmts.map(
-        (x) =>
-          `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V, G = ${x.gainFitNorm.toExponential(3)}·V^${x.gainFitExp.toFixed(3)}, SPE peak ${(x.spePeakHeightVolts * 1e3).toFixed(2)} mV (${x.points.length} points, ${x.reason})`,
-      ),
-    ],
+    lines: (r, run) =>
+      r.mode === 'check'
+        ? [
+            `Gain check (${r.events} waveforms per check), run ${run}, data in ${r.folder}:`,
+            ...r.pmts.map(
+              (x) =>
+                `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: G = ${x.gains.map((g) => g.toExponential(3)).join(', ')} at ${x.hvVolts} V`,
+            ),
+          ]
+        : [
+            `Gain scan (${r.events} waveforms per point), run ${run}, data in ${r.folder}:`,
+            ...r.pmts.map(
+              (x) =>
+                `  port ${x.port} ${x.serial} ${x.pmt} ${x.pmtSerial}: V(1e7) = ${x.hv1e7GainVolts.toFixed(1)} ± ${x.hv1e7GainErrorVolts.toFixed(1)} V, G = ${x.gainFitNorm.toExponential(3)}·V^${x.gainFitExp.toFixed(3)}, SPE peak ${(x.spePeakHeightVolts * 1e3).toFixed(2)} mV (${x.points.length} points, ${x.reason})`,
+            ),
+          ],
     check: (r) => throwOnFailures(r.failures, 'PMT scan(s) failed'),
   });
 
@@ -67,7 +41,7 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     kind: () => import('../tasks/measure-scaler.js').then((m) => m.kind),
     options: ['comment', 'n_runs', 'use_fir', 'no_hv', 'use_alt_thresholds'],
     quiet: /scaler windows$/,
-    lines: (r: ScalerSummary, run) => [
+    lines: (r, run) => [
       `Dark rate (${r.trigger.toUpperCase()} trigger, ${r.nRuns} windows of 100 ms), run ${run}, data in ${r.folder}:`,
       ...r.pmts.map(
         (x) =>

@@ -142,7 +142,7 @@ async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]):
  * (HV1e7Gain), `n_checks` points acquired like one point of the scan; each gives the gain there.
  * One GainMeasurement_NN entry per PMT with mode "check"; the result `gain.check` per check.
  */
-export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Record<string, unknown>> {
+export async function runGainCheck(ctx: TaskContext, p: GainParams) {
   const ws = ctx.ws;
   const folder = newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());
   const failures: Array<{ port: number; serial: string; error: string }> = [];
@@ -198,7 +198,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams): Promise<Rec
   ctx.progress(1, `${rows.length} PMTs checked`);
   return {
     folder,
-    mode: 'check',
+    mode: 'check' as const,
     events: p.n_events,
     pmts: rows.map((r) => ({
       port: r.port,

@@ -164,7 +164,7 @@ function resultRows(x: PmtBaseline): ResultInput[] {
   ];
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_baseline',
   summary: 'baseline: 50 waveforms of 1024 samples per PMT',
   quantities: ['baseline.mean', 'baseline.mean_other_dac', 'baseline.std'],
@@ -210,4 +210,4 @@ export const kind: TaskKind<P> = {
       failures: log.failures,
     };
   },
-};
+} satisfies TaskKind<P>;

@@ -310,7 +310,7 @@ function entryOf(p: P, dir: string, taskId: number, r: Omit<ModuleSummary, 'key'
   };
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_camera',
   summary: 'camera dark noise: 3 cameras x 6 gain/exposure settings per module, HV off',
   quantities: ['camera.dark_rate'],
@@ -391,4 +391,4 @@ export const kind: TaskKind<P> = {
       }
     return { folder: dir, images: p.n_images, longImages: framesAt(p, LONG_EXPOSURE_MS), test: p.test, modules: measured, failures };
   },
-};
+} satisfies TaskKind<P>;

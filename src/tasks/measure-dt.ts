@@ -108,7 +108,7 @@ async function addDeltaTEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: stri
   );
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_spe',
   aliases: ['dt'],
   summary: 'delta-t / correlated noise, 10000 dark events per PMT',
@@ -177,4 +177,4 @@ export const kind: TaskKind<P> = {
       failures: log.failures,
     };
   },
-};
+} satisfies TaskKind<P>;

@@ -274,7 +274,7 @@ function flasherSummary(p: P, dir: string, results: ModuleFlasher[], failures: M
   };
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_baseline_flasher',
   summary: 'flasher LEDs: 12 LEDs x 10 bias settings, lower PMT',
   quantities: ['flasher.leds_working'],
@@ -336,4 +336,4 @@ export const kind: TaskKind<P> = {
     );
     return flasherSummary(p, dir, results, failures);
   },
-};
+} satisfies TaskKind<P>;

@@ -363,6 +363,7 @@ async function recordGain(ctx: TaskContext, folder: string, pmts: PmtGainResult[
 function gainSummary(p: P, folder: string, pmts: PmtGainResult[], failures: ModuleFailure[]) {
   return {
     folder,
+    mode: 'scan' as const,
     events: p.n_events,
     pmts: pmts.map((x) => ({
       port: x.port,
@@ -385,7 +386,7 @@ function gainSummary(p: P, folder: string, pmts: PmtGainResult[], failures: Modu
   };
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_gain',
   summary: 'gain scan to the HV at gain 1e7 (or a gain check at the set HV)',
   quantities: GAIN_QUANTITIES,
@@ -431,4 +432,4 @@ export const kind: TaskKind<P> = {
     ctx.progress(1, `${pmts.length} PMTs scanned`);
     return gainSummary(p, folder, pmts, failures);
   },
-};
+} satisfies TaskKind<P>;

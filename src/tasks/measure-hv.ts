@@ -134,7 +134,7 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
   });
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_hv',
   summary: 'HV sweep of each PMT across HV(1e7) +/- 120 V in 1 V steps',
   quantities: ['hv.readback_std'],
@@ -169,4 +169,4 @@ export const kind: TaskKind<P> = {
     );
     return { folder: dir, pmts: out, failures: log.failures };
   },
-};
+} satisfies TaskKind<P>;

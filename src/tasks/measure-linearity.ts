@@ -275,7 +275,7 @@ async function recordLinearityResults(ctx: TaskContext, dir: string, pmts: PmtLi
   );
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_linearity',
   summary: 'linearity: 10 filter settings x 5000 laser shots at 100 Hz, charge ratio at 200 PE',
   quantities: ['linearity.charge_ratio_200pe'],
@@ -331,4 +331,4 @@ export const kind: TaskKind<P> = {
     await recordLinearityResults(ctx, dir, pmts);
     return { folder: dir, events: p.n_events, pmts, failures };
   },
-};
+} satisfies TaskKind<P>;

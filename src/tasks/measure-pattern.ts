@@ -129,7 +129,7 @@ async function patternCamera(
   }
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_pattern',
   summary: 'camera pattern: each camera with its LED on, 6 exposures at gain 0, HV off',
   quantities: ['camera.pattern'],
@@ -209,4 +209,4 @@ export const kind: TaskKind<P> = {
       for (const c of r.cameras) c.verdict = recorded.find((x) => x.port === r.port && x.pmt === cameraColumn(c.camera))?.verdict;
     return { folder: dir, modules: measured, failures };
   },
-};
+} satisfies TaskKind<P>;

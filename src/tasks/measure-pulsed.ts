@@ -372,7 +372,7 @@ function pulsedSummary(x: PmtPulsed) {
   };
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_pulsed_waveform',
   aliases: ['measure_long_waveform'],
   summary: 'double pulse (or droop) with 1024-sample waveforms of laser bursts, 5000 shots per PMT',
@@ -447,4 +447,4 @@ export const kind: TaskKind<P> = {
       failures,
     };
   },
-};
+} satisfies TaskKind<P>;

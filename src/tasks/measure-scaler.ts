@@ -403,7 +403,7 @@ function pmtSummary(x: PmtDarkRate) {
   };
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_scaler',
   summary: 'dark rate from scalers at 0.25 PE (5000 windows of 100 ms per PMT)',
   quantities: [...DARK_RATE_QUANTITIES, 'darkrate.alt_threshold'],
@@ -459,4 +459,4 @@ export const kind: TaskKind<P> = {
       failures,
     };
   },
-};
+} satisfies TaskKind<P>;

@@ -399,7 +399,7 @@ export interface StfModule {
   key: string;
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'measure_stf',
   aliases: ['stf_wrapper', 'stf'],
   summary: "icefat's quick self-test per module (in place of the STF DEgg-FAT set)",
@@ -465,4 +465,4 @@ export const kind: TaskKind<P> = {
       modules: out.map(({ port, serial, passed, failedItems: f, items, key }) => ({ port, serial, passed, failedItems: f, items, key })),
     };
   },
-};
+} satisfies TaskKind<P>;

@@ -181,7 +181,7 @@ async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTimin
   );
 }
 
-export const kind: TaskKind<P> = {
+export const kind = {
   name: 'run_timing',
   aliases: ['tts'],
   summary: 'PMT offsets to the tabletop and timing resolution: laser at 500 Hz, charge stamps converted to hub time with RapCal',
@@ -254,7 +254,7 @@ export const kind: TaskKind<P> = {
     await recordTimingResults(ctx, dir, pmts);
     return { folder: dir, blocks: p.n_blocks, events: p.n_events, filters, pmts, failures };
   },
-};
+} satisfies TaskKind<P>;
 
 async function writeTabletop(ctx: TaskContext, p: Q, dir: string, ref: Board): Promise<void> {
   await writeHdf5(path.join(dir, 'tabletop.hdf5'), {
