@@ -313,10 +313,12 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       await admin.connect();
       try {
         await admin.query('select pg_terminate_backend($1)', [rows[0].pid]);
+        // until the server has dropped it
+        while ((await admin.query('select 1 from pg_stat_activity where pid = $1', [rows[0].pid])).rowCount)
+          await new Promise((r) => setTimeout(r, 20));
       } finally {
         await admin.end();
       }
-      await new Promise((r) => setTimeout(r, 200));
       expect((await latestRun(a))?.station).toBe('lab-a');
     });
 
