@@ -7,7 +7,7 @@
  *
  * Charges: per histogram a Gaussian SPE peak (0.8-3 pC, width 30% of the peak) plus an
  * exponential tail of sub-threshold pedestal pulses, seeded. Prints one JSON object; exits
- * non-zero when a fitted peak or width differs by more than 1%.
+ * non-zero when a fitted peak or width differs by more than 1e-5 (relative).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import { fitSpe } from '../src/analysis/gaussian-fit.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const referenceScript = path.resolve(repoRoot, '../shared/reference/bench/spe_fit_reference.py');
-const TOLERANCE = 0.01;
+const TOLERANCE = 1e-5;
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
