@@ -5,7 +5,7 @@ import { type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { GAIN } from './gain-acquire.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
-import { pmtSection, pmtSerialOf, PMTS, where, type PmtName } from './pmt-json.js';
+import { pmtSection, pmtSerialOf, PMTS, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { TaskRecord } from '../records/task-record.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
@@ -16,11 +16,7 @@ import type { ActiveModule, TaskContext } from './types.js';
  * entry and the PMT section, as the original did. Used by analysis_wrapper and by the gain job of
  * trigger_remote_wrapper.
  */
-export interface PmtGainAnalysis {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtGainAnalysis extends PmtIdentity {
   key: string;
   folder: string;
   files: number;

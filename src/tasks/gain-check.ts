@@ -7,7 +7,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
 import { acquire, GAIN, setHvAndWait, writePoint, type GainConfiguration } from './gain-acquire.js';
 import { configName, type GainParams } from './measure-gain.js';
-import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 
@@ -77,11 +77,7 @@ export async function speAtHv(
   };
 }
 
-interface CheckRow {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+interface CheckRow extends PmtIdentity {
   channel: PmtChannel;
   hvVolts: number;
   checks: SpePoint[];

@@ -7,7 +7,7 @@ import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSerialOf, where, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -68,11 +68,7 @@ export async function swWaveforms(
   return { adc, timestamps };
 }
 
-export interface PmtBaseline {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtBaseline extends PmtIdentity {
   channel: PmtChannel;
   dac: number;
   hvVolts: number;

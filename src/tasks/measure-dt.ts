@@ -7,7 +7,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
 import { HV_RAMP_S, startMonitoring } from './monitor-common.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
@@ -26,11 +26,7 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
-export interface PmtDeltaT {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtDeltaT extends PmtIdentity {
   channel: PmtChannel;
   hvVolts: number;
   baselineAdc: number;

@@ -12,7 +12,7 @@ import { rounds } from './rounds.js';
 import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
 import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
@@ -63,11 +63,7 @@ export interface ScanPointRecord {
   file: string;
 }
 
-export interface PmtGainResult {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtGainResult extends PmtIdentity {
   channel: PmtChannel;
   reason: ScanDoneReason;
   hv1e7GainVolts: number;

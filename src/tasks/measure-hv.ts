@@ -7,7 +7,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { monitorFailureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
 import { iniInt, iniNumber } from './values.js';
@@ -29,11 +29,7 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
-interface Sweep {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+interface Sweep extends PmtIdentity {
   setPointV: number;
   worstStdV: number;
   worstAtV: number;

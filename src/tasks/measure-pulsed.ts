@@ -20,7 +20,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
@@ -78,11 +78,7 @@ export function pulsedThreshold(strength: number): number {
   return hit[1];
 }
 
-export interface PmtPulsed {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtPulsed extends PmtIdentity {
   hvVolts: number;
   baselineAdc: number;
   thresholdAdc: number;

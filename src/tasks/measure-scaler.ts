@@ -6,7 +6,7 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSection, type PmtIdentity } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
@@ -53,11 +53,7 @@ export interface AltThresholdRate {
   file: string;
 }
 
-export interface PmtDarkRate {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtDarkRate extends PmtIdentity {
   channel: PmtChannel;
   hvVolts: number;
   baselineAdc: number;

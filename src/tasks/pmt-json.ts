@@ -10,6 +10,14 @@ import type { ActiveModule } from './types.js';
 export const PMTS = ['LowerPmt', 'UpperPmt'] as const;
 export type PmtName = (typeof PMTS)[number];
 
+/** Which PMT a per-PMT result is about: its module (port, serial), its name in the module's document, its serial. */
+export interface PmtIdentity {
+  port: number;
+  serial: string;
+  pmt: PmtName;
+  pmtSerial: string;
+}
+
 /** HV when the module file has no HV1e7Gain yet (the original's default). */
 export const DEFAULT_HV_VOLTS = 1500;
 

@@ -9,7 +9,7 @@ import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { hvUpAll, withLaserLab } from './laser-lab.js';
 import { measureBaseline } from './pmt-baseline.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -61,11 +61,7 @@ type P = z.infer<typeof params>;
 type Q = P & { n_events: number; n_blocks: number };
 const resolved = (p: P): Q => ({ ...p, n_events: p.n_events ?? TIMING.eventsPerBlock, n_blocks: p.n_blocks ?? TIMING.blocks });
 
-export interface PmtTiming extends TimingSpread {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtTiming extends TimingSpread, PmtIdentity {
   hvVolts: number;
   baselineAdc: number;
   thresholdAdc: number;
