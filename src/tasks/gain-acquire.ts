@@ -1,7 +1,10 @@
 import { waveformCharges } from '../analysis/visibility.js';
+import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
+import type { SpeFit } from '../analysis/gaussian-fit.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { measureBaseline } from './pmt-baseline.js';
+import type { PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -163,10 +166,35 @@ async function acquireStamps(
   };
 }
 
+/** Where a point was taken: the module, the PMT, its HV; `channel` only where the caller's file has it (the gain check's). */
+export interface PointAt {
+  m: ActiveModule;
+  pmt: PmtName;
+  pmtSerial: string;
+  channel?: PmtChannel;
+  hvVolts: number;
+  /** lab time of the point (ms) */
+  timeMs: number;
+}
+
 /** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */
-export function writePoint(file: string, a: Acquisition, attrs: Record<string, string | number>): Promise<void> {
+export function writePoint(file: string, a: Acquisition, at: PointAt): Promise<void> {
   return writeHdf5(file, {
-    attrs: { ...attrs, charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm' },
+    attrs: {
+      degg: at.m.serial,
+      port: at.m.port,
+      pmt: at.pmt,
+      pmt_serial: at.pmtSerial,
+      ...(at.channel === undefined ? {} : { channel: at.channel }),
+      hv_volts: at.hvVolts,
+      dac: GAIN.dac,
+      samples: GAIN.samples,
+      baseline_adc: a.baselineAdc,
+      threshold_adc: a.thresholdAdc,
+      trigger_rate_hz: a.rateHz,
+      time: new Date(at.timeMs).toISOString(),
+      charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm',
+    },
     datasets: {
       charge_pc: { data: a.charges, attrs: { units: 'pC' } },
       // charge stamps carry no amplitude
@@ -174,6 +202,42 @@ export function writePoint(file: string, a: Acquisition, attrs: Record<string, s
       timestamp_ticks: { data: a.timestampsTicks, attrs: { units: '240 MHz FPGA clock ticks' } },
     },
   });
+}
+
+/** One SPE point of a gain scan or check: the gain from the charge fit at an HV. */
+export interface SpePoint {
+  hvVolts: number;
+  gain: number;
+  gainError: number;
+  peakPc: number;
+  sigmaPc: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+  rateHz: number;
+  events: number;
+  /** fitted SPE amplitude in ADC counts above the baseline, NaN when the fit failed */
+  peakHeightAdc: number;
+  file: string;
+}
+
+/** A usable SPE fit: converged, to a finite positive gain. */
+export const speConverged = (spe: SpeFit) => spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
+
+/** The point of acquisition `a` at `hvVolts` with its SPE fit `spe` (written to `file`). */
+export function spePoint(hvVolts: number, a: Acquisition, spe: SpeFit, file: string): SpePoint {
+  return {
+    hvVolts,
+    gain: spe.gain,
+    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
+    peakPc: spe.peakPc,
+    sigmaPc: spe.sigmaPc,
+    baselineAdc: a.baselineAdc,
+    thresholdAdc: a.thresholdAdc,
+    rateHz: a.rateHz,
+    events: a.charges.length,
+    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
+    file,
+  };
 }
 
 /**

@@ -9,8 +9,8 @@ import { nextKey } from '../records/entries.js';
 import { type DocStore } from '../records/json-docs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
-import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
-import { acquire, GAIN, setHvAndWait, writePoint } from './gain-acquire.js';
+import { spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
+import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type SpePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -48,21 +48,6 @@ const params = z.object({
 export type GainParams = z.infer<typeof params>;
 type P = GainParams;
 
-export interface ScanPointRecord {
-  hvVolts: number;
-  gain: number;
-  gainError: number;
-  peakPc: number;
-  sigmaPc: number;
-  baselineAdc: number;
-  thresholdAdc: number;
-  rateHz: number;
-  events: number;
-  /** fitted SPE amplitude in ADC counts above the baseline, NaN when the fit failed */
-  peakHeightAdc: number;
-  file: string;
-}
-
 export interface PmtGainResult extends PmtIdentity {
   channel: PmtChannel;
   reason: ScanDoneReason;
@@ -72,7 +57,7 @@ export interface PmtGainResult extends PmtIdentity {
   spePeakHeightVolts: number;
   spePeakHeightMethod: 'amplitude-fit' | 'charge';
   baselineAdc: number;
-  points: ScanPointRecord[];
+  points: SpePoint[];
   warnings: string[];
   key: string;
 }
@@ -83,7 +68,7 @@ interface ScanState {
   pmtSerial: string;
   startHvVolts: number;
   hvVolts: number;
-  points: ScanPointRecord[];
+  points: SpePoint[];
   lowRateHvs: number[];
   done: { reason: ScanDoneReason; hvAt1e7Volts: number; fit: PowerLawFit } | null;
   error: string | null;
@@ -152,37 +137,12 @@ async function scanPoint(
     return;
   }
   const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.hdf5`);
-  await writePoint(file, a, {
-    degg: m.serial,
-    port: m.port,
-    pmt: x.pmt,
-    pmt_serial: x.pmtSerial,
-    hv_volts: x.hvVolts,
-    dac: GAIN.dac,
-    samples: GAIN.samples,
-    baseline_adc: a.baselineAdc,
-    threshold_adc: a.thresholdAdc,
-    trigger_rate_hz: a.rateHz,
-    time: new Date(ctx.ws.clock.now()).toISOString(),
-  });
-  const ok = spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
-  if (!ok) {
+  await writePoint(file, a, { m, pmt: x.pmt, pmtSerial: x.pmtSerial, hvVolts: x.hvVolts, timeMs: ctx.ws.clock.now() });
+  if (!speConverged(spe)) {
     x.error = `${where(m, x.pmt)}: the SPE fit at ${x.hvVolts} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`;
     return;
   }
-  x.points.push({
-    hvVolts: x.hvVolts,
-    gain: spe.gain,
-    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
-    peakPc: spe.peakPc,
-    sigmaPc: spe.sigmaPc,
-    baselineAdc: a.baselineAdc,
-    thresholdAdc: a.thresholdAdc,
-    rateHz: a.rateHz,
-    events: a.charges.length,
-    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
-    file,
-  });
+  x.points.push(spePoint(x.hvVolts, a, spe, file));
   onPoint(`${where(m, x.pmt)}: gain ${(spe.gain / 1e7).toFixed(3)}e7 at ${x.hvVolts} V (${a.rateHz.toFixed(0)} Hz)`);
   const gp: GainPoint[] = x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError }));
   const step = nextScanHv(gp, { startHvVolts: x.startHvVolts });

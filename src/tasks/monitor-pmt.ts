@@ -3,7 +3,7 @@ import path from 'node:path';
 import { analyseScaler, scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { ADC_VOLTS } from '../analysis/visibility.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import type { SpePoint } from './gain-check.js';
+import type { SpePoint } from './gain-acquire.js';
 import { deltaTOfPmt, quarterPeThreshold, type PmtDeltaT } from './measure-dt.js';
 import { PMTS, pmtSerialOf } from './pmt-json.js';
 import { readScalerWindows, SCALER, setTrigger, writeSeries } from './scaler-windows.js';
