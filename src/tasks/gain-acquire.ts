@@ -6,6 +6,7 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { measureBaseline } from './pmt-baseline.js';
 import type { PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
+import { pmtFileAttrs } from './pmt-json.js';
 
 /**
  * The pieces of the online gain measurement (measure_gain_online.py, original-system.md §6.3)
@@ -181,10 +182,7 @@ export interface PointAt {
 export function writePoint(file: string, a: Acquisition, at: PointAt): Promise<void> {
   return writeHdf5(file, {
     attrs: {
-      degg: at.m.serial,
-      port: at.m.port,
-      pmt: at.pmt,
-      pmt_serial: at.pmtSerial,
+      ...pmtFileAttrs(at.m, at.pmt, at.pmtSerial),
       ...(at.channel === undefined ? {} : { channel: at.channel }),
       hv_volts: at.hvVolts,
       dac: GAIN.dac,

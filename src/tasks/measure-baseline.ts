@@ -7,7 +7,7 @@ import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSerialOf, where, type PmtIdentity } from './pmt-json.js';
+import { PMTS, pmtSerialOf, where, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -92,10 +92,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       const file = path.join(dir, `${pmtSerial}.hdf5`);
       await writeHdf5(file, {
         attrs: {
-          degg: m.serial,
-          port: m.port,
-          pmt,
-          pmt_serial: pmtSerial,
+          ...pmtFileAttrs(m, pmt, pmtSerial),
           channel: ch,
           hv_volts: hvVolts,
           dac: p.dac_value,

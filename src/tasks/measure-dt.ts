@@ -7,7 +7,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
 import { HV_RAMP_S, startMonitoring } from './monitor-common.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
@@ -64,10 +64,7 @@ export async function deltaTOfPmt(
   const temperatureC = (t0 + (await s.temperatureC())) / 2;
   const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   await writeDeltaT(file, data, {
-    degg: m.serial,
-    port: m.port,
-    pmt,
-    pmt_serial: pmtSerial,
+    ...pmtFileAttrs(m, pmt, pmtSerial),
     channel: ch,
     hv_volts: hvVolts,
     dac: SCALER.dac,

@@ -8,7 +8,7 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { hvSetPoint, pmtSection, pmtSerialOf, where } from './pmt-json.js';
+import { hvSetPoint, pmtSection, pmtSerialOf, where, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff, type ModuleFailure } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -147,10 +147,7 @@ async function writeFlasherFile(ctx: TaskContext, m: ActiveModule, d: FlasherDat
   const meanPe = Float64Array.from(leds.flatMap((l) => l.lightPe.map((x) => x + darkStats.meanPe)));
   await writeHdf5(file, {
     attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt: 'LowerPmt',
-      pmt_serial: pmtSerial,
+      ...pmtFileAttrs(m, 'LowerPmt', pmtSerial),
       channel: 0,
       hv_volts: hvVolts,
       dac: FLASHER.dac,

@@ -7,7 +7,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { monitorFailureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtIdentity } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
 import { iniInt, iniNumber } from './values.js';
@@ -90,10 +90,7 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
       const file = path.join(dir, `${pmtSerial}.hdf5`);
       await writeHdf5(file, {
         attrs: {
-          degg: m.serial,
-          port: m.port,
-          pmt,
-          pmt_serial: pmtSerial,
+          ...pmtFileAttrs(m, pmt, pmtSerial),
           channel: ch,
           hv1e7_volts: centre[ch],
           span_volts: p.span_volts,

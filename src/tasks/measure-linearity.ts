@@ -15,7 +15,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -130,10 +130,7 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   const file = path.join(dir, `${x.pmtSerial}_${strengthName(transmission)}.hdf5`);
   await writeHdf5(file, {
     attrs: {
-      degg: x.m.serial,
-      port: x.m.port,
-      pmt: x.pmt,
-      pmt_serial: x.pmtSerial,
+      ...pmtFileAttrs(x.m, x.pmt, x.pmtSerial),
       channel: x.ch,
       hv_volts: x.hvVolts,
       dac: LASER.dac,

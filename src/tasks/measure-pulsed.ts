@@ -20,7 +20,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
@@ -174,10 +174,7 @@ async function writePulsedFile(ctx: TaskContext, p: P, x: PulsedFile): Promise<v
   const col = (get: (f: DoublePulseEvent) => number) => Float64Array.from(fits, (f) => (f ? get(f) : NaN));
   await writeHdf5(x.file, {
     attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt: x.pmt,
-      pmt_serial: x.pmtSerial,
+      ...pmtFileAttrs(m, x.pmt, x.pmtSerial),
       channel: x.ch,
       hv_volts: x.hvVolts,
       dac: LASER.dac,

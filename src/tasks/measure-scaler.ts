@@ -6,7 +6,7 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSection, type PmtIdentity } from './pmt-json.js';
+import { PMTS, pmtSection, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
@@ -164,10 +164,7 @@ async function altThresholdRates(
       `${pmtSerial}_${x.setting.pe}pe${x.setting.shiftAdc ? `${x.setting.shiftAdc > 0 ? '+' : ''}${x.setting.shiftAdc}adc` : ''}.hdf5`,
     );
     await writeSeries(altFile, x.counts[ch], ax.rates, {
-      degg: m.serial,
-      port: m.port,
-      pmt,
-      pmt_serial: pmtSerial,
+      ...pmtFileAttrs(m, pmt, pmtSerial),
       period_us: SCALER.periodUs,
       deadtime_cycles: SCALER.deadtimeCycles,
       trigger: r.trigger,
@@ -259,10 +256,7 @@ async function pmtDarkRate(ctx: TaskContext, p: P, m: ActiveModule, dir: string,
     );
   const file = path.join(dir, `${pmtSerial}.hdf5`);
   await writeSeries(file, counts[ch], a.rates, {
-    degg: m.serial,
-    port: m.port,
-    pmt,
-    pmt_serial: pmtSerial,
+    ...pmtFileAttrs(m, pmt, pmtSerial),
     period_us: SCALER.periodUs,
     deadtime_cycles: SCALER.deadtimeCycles,
     trigger,

@@ -18,6 +18,14 @@ export interface PmtIdentity {
   pmtSerial: string;
 }
 
+/** How a raw HDF5 file of one PMT names it (its first attributes): the module's serial and port, the PMT and its serial. */
+export const pmtFileAttrs = (m: Pick<ActiveModule, 'serial' | 'port'>, pmt: PmtName, pmtSerial: string) => ({
+  degg: m.serial,
+  port: m.port,
+  pmt,
+  pmt_serial: pmtSerial,
+});
+
 /** HV when the module file has no HV1e7Gain yet (the original's default). */
 export const DEFAULT_HV_VOLTS = 1500;
 

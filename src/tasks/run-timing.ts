@@ -9,7 +9,7 @@ import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { hvUpAll, withLaserLab } from './laser-lab.js';
 import { measureBaseline } from './pmt-baseline.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -312,10 +312,7 @@ async function writePmtTiming(ctx: TaskContext, p: Q, filters: [number, number],
   const m = b.m!;
   await writeHdf5(c.file, {
     attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt: c.pmt,
-      pmt_serial: c.pmtSerial,
+      ...pmtFileAttrs(m, c.pmt, c.pmtSerial),
       channel: c.ch,
       hv_volts: c.hvVolts,
       dac: TIMING.dac,
