@@ -6,7 +6,7 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSection, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
@@ -247,8 +247,7 @@ async function pmtDarkRate(ctx: TaskContext, p: P, m: ActiveModule, dir: string,
   const periodS = SCALER.periodUs / 1e6;
   const { trigger, thresholds, hv, baselines, counts, temps } = r;
   const pmt = PMTS[ch];
-  const sn = (await pmtSection(ctx.ws, m.jsonFile, pmt)).SerialNumber;
-  const pmtSerial = typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   const a = analyseScaler(counts[ch], periodS, SCALER.deadtimeCycles);
   if (trigger === 'fir' && a.medianCount > SCALER.maxFirMedianCount)
     throw new Error(
