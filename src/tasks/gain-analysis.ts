@@ -8,6 +8,7 @@ import { describeNumber, pickEntry, type EntryNumber } from './measurement-entri
 import { pmtSection, pmtSerialOf, PMTS, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { TaskRecord } from '../records/task-record.js';
 import type { ActiveModule, TaskContext } from './types.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * The offline gain analysis over a recorded gain scan (analyze_gain.analysis_wrapper): reads the
@@ -182,27 +183,20 @@ export async function analyseGainOfRun(
     kind,
     folders.length === 1 ? folders[0] : null,
     pmts.flatMap((r) => {
-      const at = { port: r.port, serial: r.serial, pmt: r.pmt };
       const a = r.analysis;
       return [
-        {
-          ...at,
-          name: 'gain.hv1e7',
+        resultRow(r, 'gain.hv1e7', {
           value: a.hvAt1e7Volts,
           detail: { error: a.hvAt1e7ErrorVolts, points: a.points.length, method: a.hvMethod, entry: r.key, folder: r.folder },
-        },
-        {
-          ...at,
-          name: 'gain.spe_peak_height',
+        }),
+        resultRow(r, 'gain.spe_peak_height', {
           value: a.spePeakHeight.volts * 1e3,
           detail: { method: a.spePeakHeight.method, entry: r.key },
-        },
-        {
-          ...at,
-          name: 'gain.fit_exponent',
+        }),
+        resultRow(r, 'gain.fit_exponent', {
           value: a.fit.exponent,
           detail: { error: a.fit.exponentError, normA: a.fit.normA, entry: r.key },
-        },
+        }),
       ];
     }),
     { replace: opts.replace },

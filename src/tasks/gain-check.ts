@@ -9,6 +9,7 @@ import { configName, type GainParams } from './measure-gain.js';
 import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * Acquires `events` SPE waveforms on one channel at its present HV (as one point of the gain
@@ -81,14 +82,9 @@ async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]):
     'measure_gain',
     folder,
     rows.flatMap((r) =>
-      r.checks.map((c, i) => ({
-        port: r.port,
-        serial: r.serial,
-        pmt: r.pmt,
-        name: 'gain.check',
-        value: c.gain,
-        detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz },
-      })),
+      r.checks.map((c, i) =>
+        resultRow(r, 'gain.check', { value: c.gain, detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz } }),
+      ),
     ),
   );
 }

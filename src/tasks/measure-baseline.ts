@@ -11,6 +11,7 @@ import { PMTS, pmtSerialOf, where, type PmtIdentity, pmtFileAttrs } from './pmt-
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * `measure_baseline` (measure_pmt_baseline.py, original-system.md §6.2): per PMT 50 software-
@@ -149,11 +150,10 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
 
 /** the goalposts are for DAC 30000; at another DAC the mean is recorded without a verdict */
 function resultRows(x: PmtBaseline): ResultInput[] {
-  const base = { port: x.port, serial: x.serial, pmt: x.pmt };
   const detail = { dac: x.dac, hvVolts: x.hvVolts, samples: BASELINE.samples * BASELINE.waveforms };
   return [
-    { ...base, name: x.dac === BASELINE.standardDac ? 'baseline.mean' : 'baseline.mean_other_dac', value: x.meanAdc, detail },
-    { ...base, name: 'baseline.std', value: x.stdAdc, detail },
+    resultRow(x, x.dac === BASELINE.standardDac ? 'baseline.mean' : 'baseline.mean_other_dac', { value: x.meanAdc, detail }),
+    resultRow(x, 'baseline.std', { value: x.stdAdc, detail }),
   ];
 }
 

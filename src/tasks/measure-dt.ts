@@ -12,6 +12,7 @@ import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_spe` (alias `dt`; measure_dt.py, original-system.md §6.5): `n_events` dark charge
@@ -138,18 +139,10 @@ export const kind: TaskKind<P> = {
     });
     if (!out.length) throw new Error(`measure_spe measured no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.channel - b.channel);
-    await ctx.record.results(
-      'measure_spe',
-      dir,
-      out.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'dt.rate',
-        value: x.data.analysis.rateHz,
-        detail: { correlatedFraction: x.data.analysis.correlatedFraction, temperatureC: x.temperatureC, events: x.data.analysis.events },
-      })),
-    );
+    await recordResultRows(ctx, 'measure_spe', dir, out, 'dt.rate', (x) => ({
+      value: x.data.analysis.rateHz,
+      detail: { correlatedFraction: x.data.analysis.correlatedFraction, temperatureC: x.temperatureC, events: x.data.analysis.events },
+    }));
     return {
       folder: dir,
       trigger,

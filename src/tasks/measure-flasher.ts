@@ -12,6 +12,7 @@ import { hvSetPoint, pmtSection, pmtSerialOf, where, pmtFileAttrs } from './pmt-
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff, type ModuleFailure } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_baseline_flasher` (measure_flasher_caltrig_chargestamp.py, original-system.md §6.9):
@@ -305,31 +306,25 @@ export const kind: TaskKind<P> = {
     });
     if (!results.length) throw new Error(`measure_baseline_flasher measured no module: ${log.summary()}`);
     results.sort((a, b) => a.port - b.port);
-    await ctx.record.results(
-      'measure_baseline_flasher',
-      dir,
-      results.map((r) => ({
-        port: r.port,
-        serial: r.serial,
-        pmt: 'LowerPmt',
-        name: 'flasher.leds_working',
-        value: r.working,
-        detail: {
-          darkLevelPe: r.dark.meanPe,
-          gain: r.gainNote,
-          events: p.n_events,
-          notWorking: r.leds.filter((l) => !l.works).map((l) => l.led),
-          leds: r.leds.map((l) => ({
-            led: l.led,
-            mask: l.mask,
-            works: l.works,
-            topLightPe: l.lightPe[l.lightPe.length - 1],
-            slopePePerKiloBias: l.slopePePerKiloBias,
-            reason: l.reason,
-          })),
-        },
-      })),
-    );
+    // the flasher is seen by the lower PMT: its row is on that PMT
+    const onLowerPmt = results.map((r) => ({ ...r, pmt: 'LowerPmt' }));
+    await recordResultRows(ctx, 'measure_baseline_flasher', dir, onLowerPmt, 'flasher.leds_working', (r) => ({
+      value: r.working,
+      detail: {
+        darkLevelPe: r.dark.meanPe,
+        gain: r.gainNote,
+        events: p.n_events,
+        notWorking: r.leds.filter((l) => !l.works).map((l) => l.led),
+        leds: r.leds.map((l) => ({
+          led: l.led,
+          mask: l.mask,
+          works: l.works,
+          topLightPe: l.lightPe[l.lightPe.length - 1],
+          slopePePerKiloBias: l.slopePePerKiloBias,
+          reason: l.reason,
+        })),
+      },
+    }));
     return flasherSummary(p, dir, results, failures);
   },
 };

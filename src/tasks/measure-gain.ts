@@ -16,6 +16,7 @@ import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity } 
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 export { GAIN } from './gain-acquire.js';
 
@@ -300,19 +301,14 @@ async function recordGain(ctx: TaskContext, folder: string, pmts: PmtGainResult[
   await ctx.record.results(
     'measure_gain',
     folder,
-    pmts.flatMap((x) => {
-      const at = { port: x.port, serial: x.serial, pmt: x.pmt };
-      return [
-        {
-          ...at,
-          name: 'gain.hv1e7',
-          value: x.hv1e7GainVolts,
-          detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
-        },
-        { ...at, name: 'gain.spe_peak_height', value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } },
-        { ...at, name: 'gain.fit_exponent', value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } },
-      ];
-    }),
+    pmts.flatMap((x) => [
+      resultRow(x, 'gain.hv1e7', {
+        value: x.hv1e7GainVolts,
+        detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
+      }),
+      resultRow(x, 'gain.spe_peak_height', { value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } }),
+      resultRow(x, 'gain.fit_exponent', { value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } }),
+    ]),
   );
 }
 

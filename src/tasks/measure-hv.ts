@@ -11,6 +11,7 @@ import { hvSetPoint, PMTS, pmtSerialOf, type PmtIdentity, pmtFileAttrs } from '.
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
 import { iniInt, iniNumber } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_hv` (utils/hv_check.py, "hvTest", original-system.md §6.12): each PMT's HV swept
@@ -147,18 +148,10 @@ export const kind: TaskKind<P> = {
     });
     if (!out.length) throw new Error(`measure_hv swept no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.pmt.localeCompare(b.pmt));
-    await ctx.record.results(
-      'measure_hv',
-      dir,
-      out.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'hv.readback_std',
-        value: x.worstStdV,
-        detail: { atVolts: x.worstAtV, maxDeviationV: x.maxDeviationV },
-      })),
-    );
+    await recordResultRows(ctx, 'measure_hv', dir, out, 'hv.readback_std', (x) => ({
+      value: x.worstStdV,
+      detail: { atVolts: x.worstAtV, maxDeviationV: x.maxDeviationV },
+    }));
     return { folder: dir, pmts: out, failures: log.failures };
   },
 };

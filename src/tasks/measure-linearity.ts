@@ -19,6 +19,7 @@ import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileA
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_linearity` (measure_linearity.py, original-system.md §6.6): the laser at 100 Hz through
@@ -250,22 +251,14 @@ async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtSt
 }
 
 async function recordLinearityResults(ctx: TaskContext, dir: string, pmts: PmtLinearity[]): Promise<void> {
-  await ctx.record.results(
-    'measure_linearity',
-    dir,
-    pmts.map((x) => ({
-      port: x.port,
-      serial: x.serial,
-      pmt: x.pmt,
-      name: 'linearity.charge_ratio_200pe',
-      value: Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe : null,
-      detail: {
-        pePerTransmission: x.pePerTransmission,
-        points: x.points.map((pt) => ({ t: pt.transmission, observedPe: pt.observedPe, expectedPe: pt.expectedPe })),
-      },
-      ...(Number.isFinite(x.chargeRatio200Pe) ? {} : { notMeasured: `expected PE never reached ${LINEARITY_REFERENCE_PE}` }),
-    })),
-  );
+  await recordResultRows(ctx, 'measure_linearity', dir, pmts, 'linearity.charge_ratio_200pe', (x) => ({
+    value: Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe : null,
+    detail: {
+      pePerTransmission: x.pePerTransmission,
+      points: x.points.map((pt) => ({ t: pt.transmission, observedPe: pt.observedPe, expectedPe: pt.expectedPe })),
+    },
+    ...(Number.isFinite(x.chargeRatio200Pe) ? {} : { notMeasured: `expected PE never reached ${LINEARITY_REFERENCE_PE}` }),
+  }));
 }
 
 export const kind: TaskKind<P> = {

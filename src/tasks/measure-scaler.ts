@@ -11,6 +11,7 @@ import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setT
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 export { darkRateGoalpost, SCALER } from './scaler-windows.js';
 
@@ -343,22 +344,16 @@ async function recordScalerResults(ctx: TaskContext, dir: string, trigger: Trigg
     'measure_scaler',
     dir,
     pmts.flatMap((x) => [
-      {
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: darkRateGoalpost(trigger, x.mainboardTempC),
+      resultRow(x, darkRateGoalpost(trigger, x.mainboardTempC), {
         value: x.meanHz,
         detail: { stdHz: x.stdHz, temperatureC: x.mainboardTempC, thresholdAdc: x.thresholdAdc, windows: x.windows },
-      },
-      ...x.alt.map((a) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'darkrate.alt_threshold',
-        value: a.meanHz,
-        detail: { stdHz: a.stdHz, pe: a.pe, shiftAdc: a.shiftAdc, thresholdAdc: a.thresholdAdc, temperatureC: x.mainboardTempC },
-      })),
+      }),
+      ...x.alt.map((a) =>
+        resultRow(x, 'darkrate.alt_threshold', {
+          value: a.meanHz,
+          detail: { stdHz: a.stdHz, pe: a.pe, shiftAdc: a.shiftAdc, thresholdAdc: a.thresholdAdc, temperatureC: x.mainboardTempC },
+        }),
+      ),
     ]),
   );
 }

@@ -30,6 +30,7 @@ import { hvSetPoint, PMTS } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_stf` (measure_stf.py, original-system.md §6.11). The original ran the external Simple
@@ -446,17 +447,10 @@ export const kind: TaskKind<P> = {
     out.sort((a, b) => a.port - b.port);
     if (out.every((r) => r.items.every((i) => i.item === 'communication' || i.item === 'interlocks' || i.status === 'skipped')))
       throw new Error(`measure_stf: no module answered: ${out.map((r) => `${r.serial}: ${r.items[0].reading}`).join('; ')}`);
-    await ctx.record.results(
-      'measure_stf',
-      dir,
-      out.map((r) => ({
-        port: r.port,
-        serial: r.serial,
-        name: 'stf.failed_items',
-        value: r.failedItems.length,
-        detail: { failed: r.failedItems, items: r.items },
-      })),
-    );
+    await recordResultRows(ctx, 'measure_stf', dir, out, 'stf.failed_items', (r) => ({
+      value: r.failedItems.length,
+      detail: { failed: r.failedItems, items: r.items },
+    }));
     return {
       folder: dir,
       passed: out.filter((r) => r.passed).length,

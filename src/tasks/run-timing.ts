@@ -16,6 +16,7 @@ import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * `run_timing` (timing/get_offset.py, original-system.md §6.8): the laser at 500 Hz through filter
@@ -160,7 +161,6 @@ async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTimin
     'run_timing',
     dir,
     pmts.flatMap((x) => {
-      const at = { port: x.port, serial: x.serial, pmt: x.pmt };
       const detail = {
         events: x.events,
         outside: x.outside,
@@ -169,9 +169,9 @@ async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTimin
         clockDriftPpm: x.clockDriftPpm,
       };
       return [
-        { ...at, name: 'timing.offset', value: x.offsetNs, detail },
-        { ...at, name: 'timing.spe_resolution', value: x.speTimeResolutionNs, detail },
-        { ...at, name: 'timing.tts', value: x.pmtTimingResolutionNs, detail },
+        resultRow(x, 'timing.offset', { value: x.offsetNs, detail }),
+        resultRow(x, 'timing.spe_resolution', { value: x.speTimeResolutionNs, detail }),
+        resultRow(x, 'timing.tts', { value: x.pmtTimingResolutionNs, detail }),
       ];
     }),
   );
