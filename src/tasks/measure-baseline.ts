@@ -7,7 +7,7 @@ import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSerialOf, where, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { PMTS, pmtSerialOf, where, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -131,10 +131,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
         (doc[pmt] as Record<string, unknown>).BaselineFilename = file;
       });
       out.push({
-        port: m.port,
-        serial: m.serial,
-        pmt,
-        pmtSerial,
+        ...pmtIdentity(m, pmt, pmtSerial),
         channel: ch,
         dac: p.dac_value,
         hvVolts,

@@ -12,7 +12,7 @@ import { rounds } from './rounds.js';
 import { spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
 import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type SpePoint } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
@@ -251,10 +251,7 @@ async function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: S
         data: { port: m.port },
       });
   return {
-    port: m.port,
-    serial: m.serial,
-    pmt: x.pmt,
-    pmtSerial: x.pmtSerial,
+    ...pmtIdentity(m, x.pmt, x.pmtSerial),
     channel: x.ch,
     reason: done.reason,
     hv1e7GainVolts: hv,

@@ -15,7 +15,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -228,10 +228,7 @@ async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtSt
     x.pmt,
   );
   const out: PmtLinearity = {
-    port: x.m.port,
-    serial: x.m.serial,
-    pmt: x.pmt,
-    pmtSerial: x.pmtSerial,
+    ...pmtIdentity(x.m, x.pmt, x.pmtSerial),
     hvVolts: x.hvVolts,
     baselineAdc: x.baselineAdc,
     chargeRatio200Pe: r.ratioAtPe,

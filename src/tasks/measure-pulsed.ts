@@ -20,7 +20,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog } from './module-jobs.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
@@ -264,10 +264,7 @@ async function measurePmt(
   // in a long burst the first two pulses are pulled by the third: the separation is the train's spacing
   const summary = droop ? { ...double, separationNs: trainSpacingNs, separationMedianNs: trainSpacingNs, separationStdNs: NaN } : double;
   return {
-    port: m.port,
-    serial: m.serial,
-    pmt,
-    pmtSerial,
+    ...pmtIdentity(m, pmt, pmtSerial),
     hvVolts,
     baselineAdc,
     thresholdAdc,

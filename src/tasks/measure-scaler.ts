@@ -6,7 +6,7 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
@@ -270,10 +270,7 @@ async function pmtDarkRate(ctx: TaskContext, p: P, m: ActiveModule, dir: string,
   const w = darkRateWarning(temps.mainboardC, trigger);
   const key = await addScalerEntry(ctx, p, m, dir, ch, r, a, alt, file);
   return {
-    port: m.port,
-    serial: m.serial,
-    pmt,
-    pmtSerial,
+    ...pmtIdentity(m, pmt, pmtSerial),
     channel: ch,
     hvVolts: hv[ch],
     baselineAdc: baselines[ch],

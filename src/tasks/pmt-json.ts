@@ -18,6 +18,14 @@ export interface PmtIdentity {
   pmtSerial: string;
 }
 
+/** PMT `pmt` (serial `pmtSerial`) of module `m`, as a per-PMT result names it. */
+export const pmtIdentity = (m: Pick<ActiveModule, 'port' | 'serial'>, pmt: PmtName, pmtSerial: string): PmtIdentity => ({
+  port: m.port,
+  serial: m.serial,
+  pmt,
+  pmtSerial,
+});
+
 /** How a raw HDF5 file of one PMT names it (its first attributes): the module's serial and port, the PMT and its serial. */
 export const pmtFileAttrs = (m: Pick<ActiveModule, 'serial' | 'port'>, pmt: PmtName, pmtSerial: string) => ({
   degg: m.serial,

@@ -9,7 +9,7 @@ import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { hvUpAll, withLaserLab } from './laser-lab.js';
 import { measureBaseline } from './pmt-baseline.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -430,10 +430,7 @@ async function analysePmt(
   warnNoLaser(ctx, c);
   return {
     ...spread,
-    port: m.port,
-    serial: m.serial,
-    pmt,
-    pmtSerial,
+    ...pmtIdentity(m, pmt, pmtSerial),
     hvVolts,
     baselineAdc,
     thresholdAdc,
