@@ -78,45 +78,80 @@ export async function acquire(
   if (configuration === 'chargestamp') return acquireStamps(s, ch, events, ctx, firstBlockOnly, baselineAdc, thresholdAdc);
   const charges: number[] = [];
   const amps: number[] = [];
+  const read = await readBlocks(ctx, s, ch, events, firstBlockOnly, async (ts, rate) => {
+    const b = await s.readWaveformBlock(GAIN.blockBytes, {
+      expectChannel: ch,
+      expectSamples: GAIN.samples,
+      timeoutMs: GAIN.blockTimeoutMs,
+    });
+    if (!b.count) return false;
+    const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
+    for (let i = 0; i < b.count && ts.length < events; i++) {
+      charges.push(q[i]);
+      ts.push(b.timestamp[i]);
+      let max = -Infinity;
+      const off = i * GAIN.samples;
+      for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
+      amps.push(max - baselineAdc);
+    }
+    rate.block(b.timestamp[0], b.timestamp[b.count - 1], b.count);
+    return true;
+  });
+  return {
+    charges: Float64Array.from(charges),
+    amplitudesAdc: Float64Array.from(amps),
+    timestampsTicks: Float64Array.from(read.ts),
+    rateHz: read.rateHz,
+    baselineAdc,
+    thresholdAdc,
+  };
+}
+
+/**
+ * The trigger rate counted within blocks only: (records − 1) over the span of each block's
+ * timestamps, summed, since the gaps between reads are not live time.
+ */
+function liveRate() {
+  let ticks = 0;
+  let records = 0;
+  return {
+    /** a block's first and last timestamp (240 MHz ticks) and how many records it spans */
+    block(first: number, last: number, n: number) {
+      if (n > 1) {
+        ticks += last - first;
+        records += n - 1;
+      }
+    },
+    hz: () => (ticks > 0 ? records / (ticks / 240e6) : 0),
+  };
+}
+
+type LiveRate = ReturnType<typeof liveRate>;
+
+/**
+ * Reads blocks with `read` until it has kept `events` timestamps in `ts` (only the first block that
+ * counts with `firstBlockOnly`; `read` says whether its block counts and adds it to `rate`), then
+ * disables the channel's triggers, also on an error.
+ */
+async function readBlocks(
+  ctx: Pick<TaskContext, 'signal'>,
+  s: IcebootSession,
+  ch: PmtChannel,
+  events: number,
+  firstBlockOnly: boolean,
+  read: (ts: number[], rate: LiveRate) => Promise<boolean>,
+): Promise<{ ts: number[]; rateHz: number }> {
   const ts: number[] = [];
-  let liveTicks = 0;
-  let liveRecords = 0;
+  const rate = liveRate();
   try {
     while (ts.length < events) {
       ctx.signal.throwIfAborted();
-      const b = await s.readWaveformBlock(GAIN.blockBytes, {
-        expectChannel: ch,
-        expectSamples: GAIN.samples,
-        timeoutMs: GAIN.blockTimeoutMs,
-      });
-      if (!b.count) continue;
-      const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
-      for (let i = 0; i < b.count && ts.length < events; i++) {
-        charges.push(q[i]);
-        ts.push(b.timestamp[i]);
-        let max = -Infinity;
-        const off = i * GAIN.samples;
-        for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
-        amps.push(max - baselineAdc);
-      }
-      if (b.count > 1) {
-        liveTicks += b.timestamp[b.count - 1] - b.timestamp[0];
-        liveRecords += b.count - 1;
-      }
-      if (firstBlockOnly) break;
+      if ((await read(ts, rate)) && firstBlockOnly) break;
     }
   } finally {
     await s.disableTriggers(ch);
   }
-  const rateHz = liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0;
-  return {
-    charges: Float64Array.from(charges),
-    amplitudesAdc: Float64Array.from(amps),
-    timestampsTicks: Float64Array.from(ts),
-    rateHz,
-    baselineAdc,
-    thresholdAdc,
-  };
+  return { ts, rateHz: rate.hz() };
 }
 
 /**
@@ -135,33 +170,22 @@ async function acquireStamps(
   thresholdAdc: number,
 ): Promise<Acquisition> {
   const charges: number[] = [];
-  const ts: number[] = [];
-  let liveTicks = 0;
-  let liveRecords = 0;
-  try {
-    while (ts.length < events) {
-      ctx.signal.throwIfAborted();
-      const b = await s.readChargeBlock(14 * Math.min(GAIN.stampsPerBlock, events - ts.length), 10, 15, GAIN.blockTimeoutMs);
-      const first = ts.length;
-      for (let i = 0; i < b.count; i++) {
-        if (b.flags[i] || b.channel[i] !== ch) continue;
-        charges.push(b.chargePc[i]);
-        ts.push(b.timestamp[i]);
-      }
-      if (ts.length - first > 1) {
-        liveTicks += ts[ts.length - 1] - ts[first];
-        liveRecords += ts.length - first - 1;
-      }
-      if (firstBlockOnly) break;
+  const read = await readBlocks(ctx, s, ch, events, firstBlockOnly, async (ts, rate) => {
+    const b = await s.readChargeBlock(14 * Math.min(GAIN.stampsPerBlock, events - ts.length), 10, 15, GAIN.blockTimeoutMs);
+    const first = ts.length;
+    for (let i = 0; i < b.count; i++) {
+      if (b.flags[i] || b.channel[i] !== ch) continue;
+      charges.push(b.chargePc[i]);
+      ts.push(b.timestamp[i]);
     }
-  } finally {
-    await s.disableTriggers(ch);
-  }
+    rate.block(ts[first], ts[ts.length - 1], ts.length - first);
+    return true;
+  });
   return {
     charges: Float64Array.from(charges),
     amplitudesAdc: new Float64Array(0),
-    timestampsTicks: Float64Array.from(ts),
-    rateHz: liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0,
+    timestampsTicks: Float64Array.from(read.ts),
+    rateHz: read.rateHz,
     baselineAdc,
     thresholdAdc,
   };
