@@ -1,7 +1,7 @@
 import { CAMERA_NUMBERS, DeggCameras, type CameraNumber } from '../lab/iceboot/cameras.js';
 import type { RecordedResult } from '../records/results.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { eachModule, failureLog, type FailureLog, type ModuleFailure } from './module-jobs.js';
+import { eachModule, type FailureLog, type ModuleFailure, measurementFailures } from './module-jobs.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -106,7 +106,7 @@ export async function eachCameraModule(
   o: { task: string; short: string; entry: string; jobs: number; comment: string },
   fn: (m: ActiveModule) => Promise<void>,
 ): Promise<FailureLog> {
-  const log = failureLog(ctx, { kind: `measure.${o.short}.module-failed`, task: o.task, verb: 'was not measured' });
+  const log = measurementFailures(ctx, o.short, o.task);
   await eachModule(
     ctx,
     modules,

@@ -9,7 +9,7 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { PMTS, pmtSerialOf, where, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 import { resultRow } from './result-rows.js';
 
@@ -166,7 +166,7 @@ export const kind: TaskKind<P> = {
     if (!modules.length) throw new Error('measure_baseline: the run has no active modules');
     const dir = newDataDir(ws.home.dataDir, 'baseline', ws.clock.now());
     const pmts: PmtBaseline[] = [];
-    const log = failureLog(ctx, { kind: 'measure.baseline.module-failed', task: 'measure_baseline', verb: 'was not measured' });
+    const log = measurementFailures(ctx, 'baseline', 'measure_baseline');
     let done = 0;
     const onFail = async (m: ActiveModule) => ctx.progress(++done / modules.length, `${m.serial}: failed`);
     await eachModule(ctx, modules, { jobs: p.n_jobs, log, onFail }, async (m) => {

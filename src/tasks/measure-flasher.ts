@@ -10,7 +10,7 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvSetPoint, pmtSection, pmtSerialOf, where, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog, hvUpEach, laserOff, type ModuleFailure } from './module-jobs.js';
+import { eachModule, hvUpEach, laserOff, type ModuleFailure, measurementFailures } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 import { recordResultRows } from './result-rows.js';
 
@@ -285,7 +285,7 @@ export const kind: TaskKind<P> = {
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_baseline_flasher: the run has no active modules');
     await laserOff(ctx);
-    const log = failureLog(ctx, { kind: 'measure.flasher.module-failed', task: 'measure_baseline_flasher', verb: 'was not measured' });
+    const log = measurementFailures(ctx, 'flasher', 'measure_baseline_flasher');
     const { failures, fail } = log;
     ctx.progress(0, `lower PMT HV on ${modules.length} D-Eggs`);
     await hvUpEach(ctx, modules, FLASHER.hvRampS, fail, (s, m) => lowerHvUp(ws, s, m));

@@ -17,7 +17,7 @@ import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures, type FailureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
 import { recordResultRows } from './result-rows.js';
 
@@ -162,8 +162,6 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   return { transmission, filters: [s0, s1], thresholdAdc, charge, file };
 }
 
-type FailureLog = ReturnType<typeof failureLog>;
-
 /** baselines with the laser off, at the DAC of the measurement */
 async function linearityBaselines(ctx: TaskContext, p: P, modules: ActiveModule[], log: FailureLog, states: PmtState[]): Promise<void> {
   await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
@@ -268,12 +266,7 @@ export const kind: TaskKind<P> = {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_linearity: the run has no active modules');
-    const log = failureLog(ctx, {
-      kind: 'measure.linearity.module-failed',
-      task: 'measure_linearity',
-      verb: 'was not measured',
-      once: true,
-    });
+    const log = measurementFailures(ctx, 'linearity', 'measure_linearity', { once: true });
     const { failures, fail } = log;
     const failed = log.has;
     const dir = newDataDir(ws.home.dataDir, 'linearity', ws.clock.now());

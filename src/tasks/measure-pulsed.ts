@@ -22,7 +22,7 @@ import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
 import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures } from './module-jobs.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
@@ -375,12 +375,7 @@ export const kind: TaskKind<P> = {
     if (!modules.length) throw new Error('measure_pulsed_waveform: the run has no active modules');
     const strength = p.strength0 * p.strength1;
     pulsedThreshold(strength);
-    const log = failureLog(ctx, {
-      kind: 'measure.pulsed.module-failed',
-      task: 'measure_pulsed_waveform',
-      verb: 'was not measured',
-      once: true,
-    });
+    const log = measurementFailures(ctx, 'pulsed', 'measure_pulsed_waveform', { once: true });
     const { failures, fail } = log;
     const dir = newDataDir(ws.home.dataDir, p.mode === 'double' ? 'double_pulse' : 'burst_pulse', ws.clock.now());
     const pmts: Array<Omit<PmtPulsed, 'key'>> = [];

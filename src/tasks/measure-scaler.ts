@@ -9,7 +9,7 @@ import { rounds } from './rounds.js';
 import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import { darkRateGoalpost, hvUp, readScalerWindows, SCALER, scalerBaseline, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
+import { eachModule, hvUpEach, laserOff, measurementFailures } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
 import { resultRow } from './result-rows.js';
 
@@ -390,7 +390,7 @@ export const kind: TaskKind<P> = {
     // the laser off: dark means dark
     await laserOff(ctx);
 
-    const log = failureLog(ctx, { kind: 'measure.scaler.module-failed', task: 'measure_scaler', verb: 'was not measured' });
+    const log = measurementFailures(ctx, 'scaler', 'measure_scaler');
     const { failures, fail } = log;
 
     if (!p.no_hv) {

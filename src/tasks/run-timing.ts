@@ -14,7 +14,7 @@ import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures, type FailureLog } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
 import { resultRow } from './result-rows.js';
 
@@ -94,7 +94,6 @@ function tabletopIcm(st: Station, stationFile: string): { address: string; devic
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-type FailureLog = ReturnType<typeof failureLog>;
 type Baselines = Map<string, { baselineAdc: number; hvVolts: number }>;
 
 /** baselines at DAC 30000 with the laser off */
@@ -200,7 +199,7 @@ export const kind: TaskKind<P> = {
     const filters = filterPair(st, p.f_strength);
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('run_timing: the run has no active modules');
-    const log = failureLog(ctx, { kind: 'measure.timing.module-failed', task: 'run_timing', verb: 'was not measured', once: true });
+    const log = measurementFailures(ctx, 'timing', 'run_timing', { once: true });
     const { failures, fail } = log;
     const failed = log.has;
     const dir = newDataDir(ws.home.dataDir, 'tts', ws.clock.now());
