@@ -7,6 +7,7 @@ import { describeNumber, pickEntry, type EntryNumber } from './measurement-entri
 import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
 import type { ActiveModule, TaskContext } from './types.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * The analysis jobs behind `trigger_remote_wrapper`. The original copied the data to a remote
@@ -147,14 +148,12 @@ const darkrateJob: AnalysisJob = async (ctx, number) => {
   const recorded = await ctx.record.results(
     'trigger_remote_wrapper',
     pmts.length ? path.dirname(pmts[0].file) : null,
-    pmts.map((x) => ({
-      port: x.port,
-      serial: x.serial,
-      pmt: x.pmt,
-      name: darkRateGoalpost(x.trigger, x.temperatureC),
-      value: x.meanHz,
-      detail: { stdHz: x.stdHz, medianHz: x.medianHz, windows: x.windows, temperatureC: x.temperatureC, entry: x.entry, file: x.file },
-    })),
+    pmts.map((x) =>
+      resultRow(x, darkRateGoalpost(x.trigger, x.temperatureC), {
+        value: x.meanHz,
+        detail: { stdHz: x.stdHz, medianHz: x.medianHz, windows: x.windows, temperatureC: x.temperatureC, entry: x.entry, file: x.file },
+      }),
+    ),
     { replace: true },
   );
   const count = (v: string) => recorded.filter((r) => r.verdict === v).length;

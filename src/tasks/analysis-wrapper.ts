@@ -63,14 +63,7 @@ export const kind: TaskKind<P> = {
       });
 
     const r = await analyseGainOfRun(ctx, number, 'analysis_wrapper');
-    for (const f of r.failures)
-      ctx.emit({
-        level: 'warn',
-        kind: 'analysis.gain.pmt-failed',
-        message: `analysis_wrapper: ${f.error}`,
-        audience: 'channel',
-        data: { port: f.port, pmt: f.pmt },
-      });
+    warnFailedPmts(ctx, r.failures);
     const valid = r.pmts.filter((x) => !x.problem).length;
     ctx.progress(1, `PMTs with a valid HV at 1e7 Gain: ${valid} / ${ctx.modules.length * 2}`);
     if (r.failures.length)
@@ -85,10 +78,9 @@ export const kind: TaskKind<P> = {
   },
 };
 
-async function gainCheck(ctx: TaskContext, number: EntryNumber) {
-  if (!ctx.modules.length) throw new Error('analysis_wrapper: the run has no active modules');
-  const r = await analyseGainChecks(ctx, number, 'analysis_wrapper');
-  for (const f of r.failures)
+/** Each PMT the analysis could not use, as its own warning (the task then fails naming them all). */
+function warnFailedPmts(ctx: TaskContext, failures: Array<{ port: number; pmt: string; error: string }>): void {
+  for (const f of failures)
     ctx.emit({
       level: 'warn',
       kind: 'analysis.gain.pmt-failed',
@@ -96,6 +88,12 @@ async function gainCheck(ctx: TaskContext, number: EntryNumber) {
       audience: 'channel',
       data: { port: f.port, pmt: f.pmt },
     });
+}
+
+async function gainCheck(ctx: TaskContext, number: EntryNumber) {
+  if (!ctx.modules.length) throw new Error('analysis_wrapper: the run has no active modules');
+  const r = await analyseGainChecks(ctx, number, 'analysis_wrapper');
+  warnFailedPmts(ctx, r.failures);
   if (r.failures.length)
     throw new Error(
       `analysis_wrapper (gain_check): ${r.failures.length} PMT(s) without a usable check (${r.pmts.length} analysed): ${r.failures.map((f) => f.error).join('; ')}`,

@@ -1,6 +1,7 @@
 import { CAMERA_NUMBERS, DeggCameras, type CameraNumber } from '../lab/iceboot/cameras.js';
+import type { RecordedResult } from '../records/results.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { eachModule, failureLog, type FailureLog, type ModuleFailure } from './module-jobs.js';
+import { eachModule, type FailureLog, type ModuleFailure, measurementFailures } from './module-jobs.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
 /**
@@ -105,7 +106,7 @@ export async function eachCameraModule(
   o: { task: string; short: string; entry: string; jobs: number; comment: string },
   fn: (m: ActiveModule) => Promise<void>,
 ): Promise<FailureLog> {
-  const log = failureLog(ctx, { kind: `measure.${o.short}.module-failed`, task: o.task, verb: 'was not measured' });
+  const log = measurementFailures(ctx, o.short, o.task);
   await eachModule(
     ctx,
     modules,
@@ -126,3 +127,32 @@ export const failedCameraRows = (failures: ModuleFailure[], name: string) =>
   failures.flatMap((f) =>
     CAMERA_NUMBERS.map((cam) => ({ port: f.port, serial: f.serial, pmt: cameraColumn(cam), name, value: null, failed: f.error })),
   );
+
+/** A measured camera's result row: its value, why it failed (when it did) and the detail. */
+export interface CameraRow {
+  value: number | null;
+  failed?: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Records the camera tasks' results under `task`: the measured modules sorted by port, a row `name`
+ * per camera (from `row`), then the failed modules' rows. Returns each camera's judged row.
+ */
+export async function recordCameraResults<C extends { camera: CameraNumber }>(
+  ctx: TaskContext,
+  o: { task: string; dir: string; name: string },
+  measured: Array<{ port: number; serial: string; cameras: C[] }>,
+  failures: ModuleFailure[],
+  row: (c: C) => CameraRow,
+): Promise<(port: number, cam: CameraNumber) => RecordedResult | undefined> {
+  measured.sort((a, b) => a.port - b.port);
+  const rows = [
+    ...measured.flatMap((r) =>
+      r.cameras.map((c) => ({ port: r.port, serial: r.serial, pmt: cameraColumn(c.camera), name: o.name, ...row(c) })),
+    ),
+    ...failedCameraRows(failures, o.name),
+  ];
+  const recorded = await ctx.record.results(o.task, o.dir, rows);
+  return (port, cam) => recorded.find((x) => x.port === port && x.pmt === cameraColumn(cam));
+}

@@ -1,8 +1,12 @@
 import { waveformCharges } from '../analysis/visibility.js';
+import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
+import type { SpeFit } from '../analysis/gaussian-fit.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { measureBaseline } from './pmt-baseline.js';
+import type { PmtName } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
+import { pmtFileAttrs } from './pmt-json.js';
 
 /**
  * The pieces of the online gain measurement (measure_gain_online.py, original-system.md §6.3)
@@ -77,45 +81,80 @@ export async function acquire(
   if (configuration === 'chargestamp') return acquireStamps(s, ch, events, ctx, firstBlockOnly, baselineAdc, thresholdAdc);
   const charges: number[] = [];
   const amps: number[] = [];
+  const read = await readBlocks(ctx, s, ch, events, firstBlockOnly, async (ts, rate) => {
+    const b = await s.readWaveformBlock(GAIN.blockBytes, {
+      expectChannel: ch,
+      expectSamples: GAIN.samples,
+      timeoutMs: GAIN.blockTimeoutMs,
+    });
+    if (!b.count) return false;
+    const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
+    for (let i = 0; i < b.count && ts.length < events; i++) {
+      charges.push(q[i]);
+      ts.push(b.timestamp[i]);
+      let max = -Infinity;
+      const off = i * GAIN.samples;
+      for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
+      amps.push(max - baselineAdc);
+    }
+    rate.block(b.timestamp[0], b.timestamp[b.count - 1], b.count);
+    return true;
+  });
+  return {
+    charges: Float64Array.from(charges),
+    amplitudesAdc: Float64Array.from(amps),
+    timestampsTicks: Float64Array.from(read.ts),
+    rateHz: read.rateHz,
+    baselineAdc,
+    thresholdAdc,
+  };
+}
+
+/**
+ * The trigger rate counted within blocks only: (records − 1) over the span of each block's
+ * timestamps, summed, since the gaps between reads are not live time.
+ */
+function liveRate() {
+  let ticks = 0;
+  let records = 0;
+  return {
+    /** a block's first and last timestamp (240 MHz ticks) and how many records it spans */
+    block(first: number, last: number, n: number) {
+      if (n > 1) {
+        ticks += last - first;
+        records += n - 1;
+      }
+    },
+    hz: () => (ticks > 0 ? records / (ticks / 240e6) : 0),
+  };
+}
+
+type LiveRate = ReturnType<typeof liveRate>;
+
+/**
+ * Reads blocks with `read` until it has kept `events` timestamps in `ts` (only the first block that
+ * counts with `firstBlockOnly`; `read` says whether its block counts and adds it to `rate`), then
+ * disables the channel's triggers, also on an error.
+ */
+async function readBlocks(
+  ctx: Pick<TaskContext, 'signal'>,
+  s: IcebootSession,
+  ch: PmtChannel,
+  events: number,
+  firstBlockOnly: boolean,
+  read: (ts: number[], rate: LiveRate) => Promise<boolean>,
+): Promise<{ ts: number[]; rateHz: number }> {
   const ts: number[] = [];
-  let liveTicks = 0;
-  let liveRecords = 0;
+  const rate = liveRate();
   try {
     while (ts.length < events) {
       ctx.signal.throwIfAborted();
-      const b = await s.readWaveformBlock(GAIN.blockBytes, {
-        expectChannel: ch,
-        expectSamples: GAIN.samples,
-        timeoutMs: GAIN.blockTimeoutMs,
-      });
-      if (!b.count) continue;
-      const q = waveformCharges(b.adc, b.count, GAIN.samples, baselineAdc);
-      for (let i = 0; i < b.count && ts.length < events; i++) {
-        charges.push(q[i]);
-        ts.push(b.timestamp[i]);
-        let max = -Infinity;
-        const off = i * GAIN.samples;
-        for (let k = 0; k < GAIN.samples; k++) if (b.adc[off + k] > max) max = b.adc[off + k];
-        amps.push(max - baselineAdc);
-      }
-      if (b.count > 1) {
-        liveTicks += b.timestamp[b.count - 1] - b.timestamp[0];
-        liveRecords += b.count - 1;
-      }
-      if (firstBlockOnly) break;
+      if ((await read(ts, rate)) && firstBlockOnly) break;
     }
   } finally {
     await s.disableTriggers(ch);
   }
-  const rateHz = liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0;
-  return {
-    charges: Float64Array.from(charges),
-    amplitudesAdc: Float64Array.from(amps),
-    timestampsTicks: Float64Array.from(ts),
-    rateHz,
-    baselineAdc,
-    thresholdAdc,
-  };
+  return { ts, rateHz: rate.hz() };
 }
 
 /**
@@ -134,42 +173,53 @@ async function acquireStamps(
   thresholdAdc: number,
 ): Promise<Acquisition> {
   const charges: number[] = [];
-  const ts: number[] = [];
-  let liveTicks = 0;
-  let liveRecords = 0;
-  try {
-    while (ts.length < events) {
-      ctx.signal.throwIfAborted();
-      const b = await s.readChargeBlock(14 * Math.min(GAIN.stampsPerBlock, events - ts.length), 10, 15, GAIN.blockTimeoutMs);
-      const first = ts.length;
-      for (let i = 0; i < b.count; i++) {
-        if (b.flags[i] || b.channel[i] !== ch) continue;
-        charges.push(b.chargePc[i]);
-        ts.push(b.timestamp[i]);
-      }
-      if (ts.length - first > 1) {
-        liveTicks += ts[ts.length - 1] - ts[first];
-        liveRecords += ts.length - first - 1;
-      }
-      if (firstBlockOnly) break;
+  const read = await readBlocks(ctx, s, ch, events, firstBlockOnly, async (ts, rate) => {
+    const b = await s.readChargeBlock(14 * Math.min(GAIN.stampsPerBlock, events - ts.length), 10, 15, GAIN.blockTimeoutMs);
+    const first = ts.length;
+    for (let i = 0; i < b.count; i++) {
+      if (b.flags[i] || b.channel[i] !== ch) continue;
+      charges.push(b.chargePc[i]);
+      ts.push(b.timestamp[i]);
     }
-  } finally {
-    await s.disableTriggers(ch);
-  }
+    rate.block(ts[first], ts[ts.length - 1], ts.length - first);
+    return true;
+  });
   return {
     charges: Float64Array.from(charges),
     amplitudesAdc: new Float64Array(0),
-    timestampsTicks: Float64Array.from(ts),
-    rateHz: liveTicks > 0 ? liveRecords / (liveTicks / 240e6) : 0,
+    timestampsTicks: Float64Array.from(read.ts),
+    rateHz: read.rateHz,
     baselineAdc,
     thresholdAdc,
   };
 }
 
+/** Where a point was taken: the module, the PMT, its HV; `channel` only where the caller's file has it (the gain check's). */
+export interface PointAt {
+  m: ActiveModule;
+  pmt: PmtName;
+  pmtSerial: string;
+  channel?: PmtChannel;
+  hvVolts: number;
+  /** lab time of the point (ms) */
+  timeMs: number;
+}
+
 /** One HV point's raw data: `<PMT>_<HV>V.hdf5` (layout in docs/raw-data.md). */
-export function writePoint(file: string, a: Acquisition, attrs: Record<string, string | number>): Promise<void> {
+export function writePoint(file: string, a: Acquisition, at: PointAt): Promise<void> {
   return writeHdf5(file, {
-    attrs: { ...attrs, charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm' },
+    attrs: {
+      ...pmtFileAttrs(at.m, at.pmt, at.pmtSerial),
+      ...(at.channel === undefined ? {} : { channel: at.channel }),
+      hv_volts: at.hvVolts,
+      dac: GAIN.dac,
+      samples: GAIN.samples,
+      baseline_adc: a.baselineAdc,
+      threshold_adc: a.thresholdAdc,
+      trigger_rate_hz: a.rateHz,
+      time: new Date(at.timeMs).toISOString(),
+      charge_window: 'samples 13..28, pC = sum(adc - baseline) * 0.075 mV / 240 MHz / 36.96 ohm',
+    },
     datasets: {
       charge_pc: { data: a.charges, attrs: { units: 'pC' } },
       // charge stamps carry no amplitude
@@ -177,6 +227,42 @@ export function writePoint(file: string, a: Acquisition, attrs: Record<string, s
       timestamp_ticks: { data: a.timestampsTicks, attrs: { units: '240 MHz FPGA clock ticks' } },
     },
   });
+}
+
+/** One SPE point of a gain scan or check: the gain from the charge fit at an HV. */
+export interface SpePoint {
+  hvVolts: number;
+  gain: number;
+  gainError: number;
+  peakPc: number;
+  sigmaPc: number;
+  baselineAdc: number;
+  thresholdAdc: number;
+  rateHz: number;
+  events: number;
+  /** fitted SPE amplitude in ADC counts above the baseline, NaN when the fit failed */
+  peakHeightAdc: number;
+  file: string;
+}
+
+/** A usable SPE fit: converged, to a finite positive gain. */
+export const speConverged = (spe: SpeFit) => spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
+
+/** The point of acquisition `a` at `hvVolts` with its SPE fit `spe` (written to `file`). */
+export function spePoint(hvVolts: number, a: Acquisition, spe: SpeFit, file: string): SpePoint {
+  return {
+    hvVolts,
+    gain: spe.gain,
+    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
+    peakPc: spe.peakPc,
+    sigmaPc: spe.sigmaPc,
+    baselineAdc: a.baselineAdc,
+    thresholdAdc: a.thresholdAdc,
+    rateHz: a.rateHz,
+    events: a.charges.length,
+    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
+    file,
+  };
 }
 
 /**

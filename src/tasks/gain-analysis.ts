@@ -5,9 +5,10 @@ import { type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
 import { GAIN } from './gain-acquire.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
-import { pmtSection, pmtSerialOf, PMTS, where, type PmtName } from './pmt-json.js';
+import { pmtSection, pmtSerialOf, PMTS, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { TaskRecord } from '../records/task-record.js';
 import type { ActiveModule, TaskContext } from './types.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * The offline gain analysis over a recorded gain scan (analyze_gain.analysis_wrapper): reads the
@@ -16,11 +17,7 @@ import type { ActiveModule, TaskContext } from './types.js';
  * entry and the PMT section, as the original did. Used by analysis_wrapper and by the gain job of
  * trigger_remote_wrapper.
  */
-export interface PmtGainAnalysis {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtGainAnalysis extends PmtIdentity {
   key: string;
   folder: string;
   files: number;
@@ -186,27 +183,20 @@ export async function analyseGainOfRun(
     kind,
     folders.length === 1 ? folders[0] : null,
     pmts.flatMap((r) => {
-      const at = { port: r.port, serial: r.serial, pmt: r.pmt };
       const a = r.analysis;
       return [
-        {
-          ...at,
-          name: 'gain.hv1e7',
+        resultRow(r, 'gain.hv1e7', {
           value: a.hvAt1e7Volts,
           detail: { error: a.hvAt1e7ErrorVolts, points: a.points.length, method: a.hvMethod, entry: r.key, folder: r.folder },
-        },
-        {
-          ...at,
-          name: 'gain.spe_peak_height',
+        }),
+        resultRow(r, 'gain.spe_peak_height', {
           value: a.spePeakHeight.volts * 1e3,
           detail: { method: a.spePeakHeight.method, entry: r.key },
-        },
-        {
-          ...at,
-          name: 'gain.fit_exponent',
+        }),
+        resultRow(r, 'gain.fit_exponent', {
           value: a.fit.exponent,
           detail: { error: a.fit.exponentError, normA: a.fit.normA, entry: r.key },
-        },
+        }),
       ];
     }),
     { replace: opts.replace },

@@ -5,6 +5,7 @@ import { readHdf5 } from '../store/hdf5.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
 import { pmtSection, PMTS, where } from './pmt-json.js';
 import type { TaskContext } from './types.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * `analysis_wrapper` with mode `gain_check`: the gain at the set HV re-derived from the files of a
@@ -64,14 +65,9 @@ export async function analyseGainChecks(ctx: TaskContext, number: EntryNumber, k
     kind,
     null,
     pmts.flatMap((r) =>
-      r.gains.map((g, i) => ({
-        port: r.port,
-        serial: r.serial,
-        pmt: r.pmt,
-        name: 'gain.check',
-        value: g,
-        detail: { check: i, hvVolts: r.hvVolts, entry: r.key, analysis: 'gain_check' },
-      })),
+      r.gains.map((g, i) =>
+        resultRow(r, 'gain.check', { value: g, detail: { check: i, hvVolts: r.hvVolts, entry: r.key, analysis: 'gain_check' } }),
+      ),
     ),
   );
   return { pmts, failures };

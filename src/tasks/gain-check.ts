@@ -4,27 +4,12 @@ import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import { fitPeakHeightAdc } from '../analysis/gain-offline.js';
-import { acquire, GAIN, setHvAndWait, writePoint, type GainConfiguration } from './gain-acquire.js';
+import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type GainConfiguration, type SpePoint } from './gain-acquire.js';
 import { configName, type GainParams } from './measure-gain.js';
-import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
-
-/** One SPE point at the HV the PMT is at: its gain from the charge fit. */
-export interface SpePoint {
-  hvVolts: number;
-  gain: number;
-  gainError: number;
-  peakPc: number;
-  sigmaPc: number;
-  baselineAdc: number;
-  thresholdAdc: number;
-  rateHz: number;
-  events: number;
-  peakHeightAdc: number;
-  file: string;
-}
+import { resultRow } from './result-rows.js';
 
 /**
  * Acquires `events` SPE waveforms on one channel at its present HV (as one point of the gain
@@ -44,44 +29,16 @@ export async function speAtHv(
   const pmt = PMTS[ch];
   const a = await acquire(s, ch, m, events, ctx, false, configuration);
   const spe = fitSpe(a.charges);
-  await writePoint(file, a, {
-    degg: m.serial,
-    port: m.port,
-    pmt,
-    pmt_serial: await pmtSerialOf(ctx.ws, m, pmt),
-    channel: ch,
-    hv_volts: hvVolts,
-    dac: GAIN.dac,
-    samples: GAIN.samples,
-    baseline_adc: a.baselineAdc,
-    threshold_adc: a.thresholdAdc,
-    trigger_rate_hz: a.rateHz,
-    time: new Date(ctx.ws.clock.now()).toISOString(),
-  });
-  if (!(spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain)))
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
+  await writePoint(file, a, { m, pmt, pmtSerial, channel: ch, hvVolts, timeMs: ctx.ws.clock.now() });
+  if (!speConverged(spe))
     throw new Error(
       `${where(m, pmt)}: the SPE fit at ${hvVolts.toFixed(0)} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`,
     );
-  return {
-    hvVolts,
-    gain: spe.gain,
-    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
-    peakPc: spe.peakPc,
-    sigmaPc: spe.sigmaPc,
-    baselineAdc: a.baselineAdc,
-    thresholdAdc: a.thresholdAdc,
-    rateHz: a.rateHz,
-    events: a.charges.length,
-    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
-    file,
-  };
+  return spePoint(hvVolts, a, spe, file);
 }
 
-interface CheckRow {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+interface CheckRow extends PmtIdentity {
   channel: PmtChannel;
   hvVolts: number;
   checks: SpePoint[];
@@ -125,14 +82,9 @@ async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]):
     'measure_gain',
     folder,
     rows.flatMap((r) =>
-      r.checks.map((c, i) => ({
-        port: r.port,
-        serial: r.serial,
-        pmt: r.pmt,
-        name: 'gain.check',
-        value: c.gain,
-        detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz },
-      })),
+      r.checks.map((c, i) =>
+        resultRow(r, 'gain.check', { value: c.gain, detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz } }),
+      ),
     ),
   );
 }

@@ -7,10 +7,11 @@ import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSerialOf, where, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * `measure_baseline` (measure_pmt_baseline.py, original-system.md §6.2): per PMT 50 software-
@@ -68,11 +69,7 @@ export async function swWaveforms(
   return { adc, timestamps };
 }
 
-export interface PmtBaseline {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtBaseline extends PmtIdentity {
   channel: PmtChannel;
   dac: number;
   hvVolts: number;
@@ -96,10 +93,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
       const file = path.join(dir, `${pmtSerial}.hdf5`);
       await writeHdf5(file, {
         attrs: {
-          degg: m.serial,
-          port: m.port,
-          pmt,
-          pmt_serial: pmtSerial,
+          ...pmtFileAttrs(m, pmt, pmtSerial),
           channel: ch,
           hv_volts: hvVolts,
           dac: p.dac_value,
@@ -137,10 +131,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
         (doc[pmt] as Record<string, unknown>).BaselineFilename = file;
       });
       out.push({
-        port: m.port,
-        serial: m.serial,
-        pmt,
-        pmtSerial,
+        ...pmtIdentity(m, pmt, pmtSerial),
         channel: ch,
         dac: p.dac_value,
         hvVolts,
@@ -156,11 +147,10 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
 
 /** the goalposts are for DAC 30000; at another DAC the mean is recorded without a verdict */
 function resultRows(x: PmtBaseline): ResultInput[] {
-  const base = { port: x.port, serial: x.serial, pmt: x.pmt };
   const detail = { dac: x.dac, hvVolts: x.hvVolts, samples: BASELINE.samples * BASELINE.waveforms };
   return [
-    { ...base, name: x.dac === BASELINE.standardDac ? 'baseline.mean' : 'baseline.mean_other_dac', value: x.meanAdc, detail },
-    { ...base, name: 'baseline.std', value: x.stdAdc, detail },
+    resultRow(x, x.dac === BASELINE.standardDac ? 'baseline.mean' : 'baseline.mean_other_dac', { value: x.meanAdc, detail }),
+    resultRow(x, 'baseline.std', { value: x.stdAdc, detail }),
   ];
 }
 
@@ -177,7 +167,7 @@ export const kind = {
     if (!modules.length) throw new Error('measure_baseline: the run has no active modules');
     const dir = newDataDir(ws.home.dataDir, 'baseline', ws.clock.now());
     const pmts: PmtBaseline[] = [];
-    const log = failureLog(ctx, { kind: 'measure.baseline.module-failed', task: 'measure_baseline', verb: 'was not measured' });
+    const log = measurementFailures(ctx, 'baseline', 'measure_baseline');
     let done = 0;
     const onFail = async (m: ActiveModule) => ctx.progress(++done / modules.length, `${m.serial}: failed`);
     await eachModule(ctx, modules, { jobs: p.n_jobs, log, onFail }, async (m) => {

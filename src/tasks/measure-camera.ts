@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DarkNoiseAccumulator, type DarkNoiseResult } from '../analysis/camera-darknoise.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { type RecordedResult, type ResultInput } from '../records/results.js';
+import { type RecordedResult } from '../records/results.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,
@@ -20,13 +20,12 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import {
   CAMERA,
-  cameraColumn,
   cameraFailure,
   cameraSetting,
   fileSafe,
   hvOffForCameras,
   eachCameraModule,
-  failedCameraRows,
+  recordCameraResults,
   laserOff,
   majorityCameraId,
   setUpCamera,
@@ -355,37 +354,26 @@ export const kind = {
         ctx.progress(frames / total, `${m.serial}: ${3 - bad}/3 cameras measured`);
       },
     );
-    measured.sort((a, b) => a.port - b.port);
-    const rows: ResultInput[] = [
-      ...measured.flatMap((r) =>
-        r.cameras.map((c) => ({
-          port: r.port,
-          serial: r.serial,
-          pmt: cameraColumn(c.camera),
-          name: 'camera.dark_rate',
-          value: c.darkRateAdu,
-          ...(c.error ? { failed: c.error } : {}),
-          detail: {
-            cameraId: c.cameraId,
-            setting: DARK_RATE_SETTING,
-            settings: c.settings.map((x) => ({
-              gain: x.gain,
-              exposureMs: x.exposureMs,
-              frames: x.frames,
-              pedestalAdu: x.pedestalAdu,
-              darkNoiseAdu: x.darkNoiseAdu,
-              temporalNoiseAdu: x.temporalNoiseAdu,
-              hotPixels: x.hotPixels.map((h) => [h.row, h.col]),
-            })),
-          },
+    const judged = await recordCameraResults(ctx, { task: 'measure_camera', dir, name: 'camera.dark_rate' }, measured, failures, (c) => ({
+      value: c.darkRateAdu,
+      ...(c.error ? { failed: c.error } : {}),
+      detail: {
+        cameraId: c.cameraId,
+        setting: DARK_RATE_SETTING,
+        settings: c.settings.map((x) => ({
+          gain: x.gain,
+          exposureMs: x.exposureMs,
+          frames: x.frames,
+          pedestalAdu: x.pedestalAdu,
+          darkNoiseAdu: x.darkNoiseAdu,
+          temporalNoiseAdu: x.temporalNoiseAdu,
+          hotPixels: x.hotPixels.map((h) => [h.row, h.col]),
         })),
-      ),
-      ...failedCameraRows(failures, 'camera.dark_rate'),
-    ];
-    const recorded = await ctx.record.results('measure_camera', dir, rows);
+      },
+    }));
     for (const r of measured)
       for (const c of r.cameras) {
-        const row = recorded.find((x) => x.port === r.port && x.pmt === cameraColumn(c.camera));
+        const row = judged(r.port, c.camera);
         c.verdict = row?.verdict;
         c.reason = row?.reason;
       }

@@ -7,11 +7,12 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
 import { HV_RAMP_S, startMonitoring } from './monitor-common.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_spe` (alias `dt`; measure_dt.py, original-system.md §6.5): `n_events` dark charge
@@ -26,11 +27,7 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
-export interface PmtDeltaT {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtDeltaT extends PmtIdentity {
   channel: PmtChannel;
   hvVolts: number;
   baselineAdc: number;
@@ -68,10 +65,7 @@ export async function deltaTOfPmt(
   const temperatureC = (t0 + (await s.temperatureC())) / 2;
   const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   await writeDeltaT(file, data, {
-    degg: m.serial,
-    port: m.port,
-    pmt,
-    pmt_serial: pmtSerial,
+    ...pmtFileAttrs(m, pmt, pmtSerial),
     channel: ch,
     hv_volts: hvVolts,
     dac: SCALER.dac,
@@ -146,18 +140,10 @@ export const kind = {
     });
     if (!out.length) throw new Error(`measure_spe measured no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.channel - b.channel);
-    await ctx.record.results(
-      'measure_spe',
-      dir,
-      out.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'dt.rate',
-        value: x.data.analysis.rateHz,
-        detail: { correlatedFraction: x.data.analysis.correlatedFraction, temperatureC: x.temperatureC, events: x.data.analysis.events },
-      })),
-    );
+    await recordResultRows(ctx, 'measure_spe', dir, out, 'dt.rate', (x) => ({
+      value: x.data.analysis.rateHz,
+      detail: { correlatedFraction: x.data.analysis.correlatedFraction, temperatureC: x.temperatureC, events: x.data.analysis.events },
+    }));
     return {
       folder: dir,
       trigger,

@@ -8,10 +8,11 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { hvSetPoint, pmtSection, pmtSerialOf, where } from './pmt-json.js';
+import { hvSetPoint, pmtSection, pmtSerialOf, where, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog, hvUpEach, laserOff, type ModuleFailure } from './module-jobs.js';
+import { eachModule, hvUpEach, laserOff, type ModuleFailure, measurementFailures } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_baseline_flasher` (measure_flasher_caltrig_chargestamp.py, original-system.md §6.9):
@@ -147,10 +148,7 @@ async function writeFlasherFile(ctx: TaskContext, m: ActiveModule, d: FlasherDat
   const meanPe = Float64Array.from(leds.flatMap((l) => l.lightPe.map((x) => x + darkStats.meanPe)));
   await writeHdf5(file, {
     attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt: 'LowerPmt',
-      pmt_serial: pmtSerial,
+      ...pmtFileAttrs(m, 'LowerPmt', pmtSerial),
       channel: 0,
       hv_volts: hvVolts,
       dac: FLASHER.dac,
@@ -288,7 +286,7 @@ export const kind = {
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_baseline_flasher: the run has no active modules');
     await laserOff(ctx);
-    const log = failureLog(ctx, { kind: 'measure.flasher.module-failed', task: 'measure_baseline_flasher', verb: 'was not measured' });
+    const log = measurementFailures(ctx, 'flasher', 'measure_baseline_flasher');
     const { failures, fail } = log;
     ctx.progress(0, `lower PMT HV on ${modules.length} D-Eggs`);
     await hvUpEach(ctx, modules, FLASHER.hvRampS, fail, (s, m) => lowerHvUp(ws, s, m));
@@ -309,31 +307,25 @@ export const kind = {
     });
     if (!results.length) throw new Error(`measure_baseline_flasher measured no module: ${log.summary()}`);
     results.sort((a, b) => a.port - b.port);
-    await ctx.record.results(
-      'measure_baseline_flasher',
-      dir,
-      results.map((r) => ({
-        port: r.port,
-        serial: r.serial,
-        pmt: 'LowerPmt',
-        name: 'flasher.leds_working',
-        value: r.working,
-        detail: {
-          darkLevelPe: r.dark.meanPe,
-          gain: r.gainNote,
-          events: p.n_events,
-          notWorking: r.leds.filter((l) => !l.works).map((l) => l.led),
-          leds: r.leds.map((l) => ({
-            led: l.led,
-            mask: l.mask,
-            works: l.works,
-            topLightPe: l.lightPe[l.lightPe.length - 1],
-            slopePePerKiloBias: l.slopePePerKiloBias,
-            reason: l.reason,
-          })),
-        },
-      })),
-    );
+    // the flasher is seen by the lower PMT: its row is on that PMT
+    const onLowerPmt = results.map((r) => ({ ...r, pmt: 'LowerPmt' }));
+    await recordResultRows(ctx, 'measure_baseline_flasher', dir, onLowerPmt, 'flasher.leds_working', (r) => ({
+      value: r.working,
+      detail: {
+        darkLevelPe: r.dark.meanPe,
+        gain: r.gainNote,
+        events: p.n_events,
+        notWorking: r.leds.filter((l) => !l.works).map((l) => l.led),
+        leds: r.leds.map((l) => ({
+          led: l.led,
+          mask: l.mask,
+          works: l.works,
+          topLightPe: l.lightPe[l.lightPe.length - 1],
+          slopePePerKiloBias: l.slopePePerKiloBias,
+          reason: l.reason,
+        })),
+      },
+    }));
     return flasherSummary(p, dir, results, failures);
   },
 } satisfies TaskKind<P>;

@@ -9,13 +9,14 @@ import { nextKey } from '../records/entries.js';
 import { type DocStore } from '../records/json-docs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
-import { fitPeakHeightAdc, spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
-import { acquire, GAIN, setHvAndWait, writePoint, GAIN_QUANTITIES } from './gain-acquire.js';
+import { spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
+import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type SpePoint, GAIN_QUANTITIES } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 export { GAIN } from './gain-acquire.js';
 
@@ -48,26 +49,7 @@ const params = z.object({
 export type GainParams = z.infer<typeof params>;
 type P = GainParams;
 
-export interface ScanPointRecord {
-  hvVolts: number;
-  gain: number;
-  gainError: number;
-  peakPc: number;
-  sigmaPc: number;
-  baselineAdc: number;
-  thresholdAdc: number;
-  rateHz: number;
-  events: number;
-  /** fitted SPE amplitude in ADC counts above the baseline, NaN when the fit failed */
-  peakHeightAdc: number;
-  file: string;
-}
-
-export interface PmtGainResult {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtGainResult extends PmtIdentity {
   channel: PmtChannel;
   reason: ScanDoneReason;
   hv1e7GainVolts: number;
@@ -76,7 +58,7 @@ export interface PmtGainResult {
   spePeakHeightVolts: number;
   spePeakHeightMethod: 'amplitude-fit' | 'charge';
   baselineAdc: number;
-  points: ScanPointRecord[];
+  points: SpePoint[];
   warnings: string[];
   key: string;
 }
@@ -87,7 +69,7 @@ interface ScanState {
   pmtSerial: string;
   startHvVolts: number;
   hvVolts: number;
-  points: ScanPointRecord[];
+  points: SpePoint[];
   lowRateHvs: number[];
   done: { reason: ScanDoneReason; hvAt1e7Volts: number; fit: PowerLawFit } | null;
   error: string | null;
@@ -156,37 +138,12 @@ async function scanPoint(
     return;
   }
   const file = path.join(dir, `${x.pmtSerial}_${x.hvVolts}V.hdf5`);
-  await writePoint(file, a, {
-    degg: m.serial,
-    port: m.port,
-    pmt: x.pmt,
-    pmt_serial: x.pmtSerial,
-    hv_volts: x.hvVolts,
-    dac: GAIN.dac,
-    samples: GAIN.samples,
-    baseline_adc: a.baselineAdc,
-    threshold_adc: a.thresholdAdc,
-    trigger_rate_hz: a.rateHz,
-    time: new Date(ctx.ws.clock.now()).toISOString(),
-  });
-  const ok = spe.fit.converged && spe.gain > 0 && Number.isFinite(spe.gain);
-  if (!ok) {
+  await writePoint(file, a, { m, pmt: x.pmt, pmtSerial: x.pmtSerial, hvVolts: x.hvVolts, timeMs: ctx.ws.clock.now() });
+  if (!speConverged(spe)) {
     x.error = `${where(m, x.pmt)}: the SPE fit at ${x.hvVolts} V did not converge (peak ${spe.peakPc.toFixed(3)} pC, median ${spe.medianPc.toFixed(3)} pC)`;
     return;
   }
-  x.points.push({
-    hvVolts: x.hvVolts,
-    gain: spe.gain,
-    gainError: Number.isFinite(spe.gainError) ? spe.gainError : 0,
-    peakPc: spe.peakPc,
-    sigmaPc: spe.sigmaPc,
-    baselineAdc: a.baselineAdc,
-    thresholdAdc: a.thresholdAdc,
-    rateHz: a.rateHz,
-    events: a.charges.length,
-    peakHeightAdc: fitPeakHeightAdc(a.amplitudesAdc),
-    file,
-  });
+  x.points.push(spePoint(x.hvVolts, a, spe, file));
   onPoint(`${where(m, x.pmt)}: gain ${(spe.gain / 1e7).toFixed(3)}e7 at ${x.hvVolts} V (${a.rateHz.toFixed(0)} Hz)`);
   const gp: GainPoint[] = x.points.map((q) => ({ hvVolts: q.hvVolts, gain: q.gain, gainError: q.gainError }));
   const step = nextScanHv(gp, { startHvVolts: x.startHvVolts });
@@ -294,10 +251,7 @@ async function record(ctx: TaskContext, p: P, m: ActiveModule, dir: string, x: S
         data: { port: m.port },
       });
   return {
-    port: m.port,
-    serial: m.serial,
-    pmt: x.pmt,
-    pmtSerial: x.pmtSerial,
+    ...pmtIdentity(m, x.pmt, x.pmtSerial),
     channel: x.ch,
     reason: done.reason,
     hv1e7GainVolts: hv,
@@ -344,19 +298,14 @@ async function recordGain(ctx: TaskContext, folder: string, pmts: PmtGainResult[
   await ctx.record.results(
     'measure_gain',
     folder,
-    pmts.flatMap((x) => {
-      const at = { port: x.port, serial: x.serial, pmt: x.pmt };
-      return [
-        {
-          ...at,
-          name: 'gain.hv1e7',
-          value: x.hv1e7GainVolts,
-          detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
-        },
-        { ...at, name: 'gain.spe_peak_height', value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } },
-        { ...at, name: 'gain.fit_exponent', value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } },
-      ];
-    }),
+    pmts.flatMap((x) => [
+      resultRow(x, 'gain.hv1e7', {
+        value: x.hv1e7GainVolts,
+        detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
+      }),
+      resultRow(x, 'gain.spe_peak_height', { value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } }),
+      resultRow(x, 'gain.fit_exponent', { value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } }),
+    ]),
   );
 }
 

@@ -7,10 +7,11 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { monitorFailureLog, HV_RAMP_S, hvToSetPoints } from './monitor-common.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
 import { iniInt, iniNumber } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_hv` (utils/hv_check.py, "hvTest", original-system.md §6.12): each PMT's HV swept
@@ -29,11 +30,7 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
-interface Sweep {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+interface Sweep extends PmtIdentity {
   setPointV: number;
   worstStdV: number;
   worstAtV: number;
@@ -94,10 +91,7 @@ async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string)
       const file = path.join(dir, `${pmtSerial}.hdf5`);
       await writeHdf5(file, {
         attrs: {
-          degg: m.serial,
-          port: m.port,
-          pmt,
-          pmt_serial: pmtSerial,
+          ...pmtFileAttrs(m, pmt, pmtSerial),
           channel: ch,
           hv1e7_volts: centre[ch],
           span_volts: p.span_volts,
@@ -155,18 +149,10 @@ export const kind = {
     });
     if (!out.length) throw new Error(`measure_hv swept no PMT: ${log.summary()}`);
     out.sort((a, b) => a.port - b.port || a.pmt.localeCompare(b.pmt));
-    await ctx.record.results(
-      'measure_hv',
-      dir,
-      out.map((x) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'hv.readback_std',
-        value: x.worstStdV,
-        detail: { atVolts: x.worstAtV, maxDeviationV: x.maxDeviationV },
-      })),
-    );
+    await recordResultRows(ctx, 'measure_hv', dir, out, 'hv.readback_std', (x) => ({
+      value: x.worstStdV,
+      detail: { atVolts: x.worstAtV, maxDeviationV: x.maxDeviationV },
+    }));
     return { folder: dir, pmts: out, failures: log.failures };
   },
 } satisfies TaskKind<P>;

@@ -15,10 +15,11 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures, type FailureLog } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_linearity` (measure_linearity.py, original-system.md §6.6): the laser at 100 Hz through
@@ -74,11 +75,7 @@ interface PmtState {
   points: SettingPoint[];
 }
 
-export interface PmtLinearity {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtLinearity extends PmtIdentity {
   hvVolts: number;
   baselineAdc: number;
   chargeRatio200Pe: number;
@@ -134,10 +131,7 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   const file = path.join(dir, `${x.pmtSerial}_${strengthName(transmission)}.hdf5`);
   await writeHdf5(file, {
     attrs: {
-      degg: x.m.serial,
-      port: x.m.port,
-      pmt: x.pmt,
-      pmt_serial: x.pmtSerial,
+      ...pmtFileAttrs(x.m, x.pmt, x.pmtSerial),
       channel: x.ch,
       hv_volts: x.hvVolts,
       dac: LASER.dac,
@@ -167,8 +161,6 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
   });
   return { transmission, filters: [s0, s1], thresholdAdc, charge, file };
 }
-
-type FailureLog = ReturnType<typeof failureLog>;
 
 /** baselines with the laser off, at the DAC of the measurement */
 async function linearityBaselines(ctx: TaskContext, p: P, modules: ActiveModule[], log: FailureLog, states: PmtState[]): Promise<void> {
@@ -234,10 +226,7 @@ async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtSt
     x.pmt,
   );
   const out: PmtLinearity = {
-    port: x.m.port,
-    serial: x.m.serial,
-    pmt: x.pmt,
-    pmtSerial: x.pmtSerial,
+    ...pmtIdentity(x.m, x.pmt, x.pmtSerial),
     hvVolts: x.hvVolts,
     baselineAdc: x.baselineAdc,
     chargeRatio200Pe: r.ratioAtPe,
@@ -257,22 +246,14 @@ async function analysePmtLinearity(ctx: TaskContext, p: P, dir: string, x: PmtSt
 }
 
 async function recordLinearityResults(ctx: TaskContext, dir: string, pmts: PmtLinearity[]): Promise<void> {
-  await ctx.record.results(
-    'measure_linearity',
-    dir,
-    pmts.map((x) => ({
-      port: x.port,
-      serial: x.serial,
-      pmt: x.pmt,
-      name: 'linearity.charge_ratio_200pe',
-      value: Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe : null,
-      detail: {
-        pePerTransmission: x.pePerTransmission,
-        points: x.points.map((pt) => ({ t: pt.transmission, observedPe: pt.observedPe, expectedPe: pt.expectedPe })),
-      },
-      ...(Number.isFinite(x.chargeRatio200Pe) ? {} : { notMeasured: `expected PE never reached ${LINEARITY_REFERENCE_PE}` }),
-    })),
-  );
+  await recordResultRows(ctx, 'measure_linearity', dir, pmts, 'linearity.charge_ratio_200pe', (x) => ({
+    value: Number.isFinite(x.chargeRatio200Pe) ? x.chargeRatio200Pe : null,
+    detail: {
+      pePerTransmission: x.pePerTransmission,
+      points: x.points.map((pt) => ({ t: pt.transmission, observedPe: pt.observedPe, expectedPe: pt.expectedPe })),
+    },
+    ...(Number.isFinite(x.chargeRatio200Pe) ? {} : { notMeasured: `expected PE never reached ${LINEARITY_REFERENCE_PE}` }),
+  }));
 }
 
 export const kind = {
@@ -286,12 +267,7 @@ export const kind = {
     const ws = ctx.ws;
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('measure_linearity: the run has no active modules');
-    const log = failureLog(ctx, {
-      kind: 'measure.linearity.module-failed',
-      task: 'measure_linearity',
-      verb: 'was not measured',
-      once: true,
-    });
+    const log = measurementFailures(ctx, 'linearity', 'measure_linearity', { once: true });
     const { failures, fail } = log;
     const failed = log.has;
     const dir = newDataDir(ws.home.dataDir, 'linearity', ws.clock.now());

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { judgePattern, patternFrame, type PatternFrame } from '../analysis/camera-pattern.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
-import { type RecordedResult, type ResultInput } from '../records/results.js';
+import { type RecordedResult } from '../records/results.js';
 import {
   CAMERA_HEIGHT,
   CAMERA_NUMBERS,
@@ -19,13 +19,12 @@ import { writeHdf5 } from '../store/hdf5.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import {
   CAMERA,
-  cameraColumn,
   cameraFailure,
   cameraSetting,
   fileSafe,
   hvOffForCameras,
   eachCameraModule,
-  failedCameraRows,
+  recordCameraResults,
   laserOff,
   majorityCameraId,
   setUpCamera,
@@ -186,27 +185,15 @@ export const kind = {
         measured.push({ port: m.port, serial: m.serial, cameras, key });
       },
     );
-    measured.sort((a, b) => a.port - b.port);
-    const rows: ResultInput[] = [
-      ...measured.flatMap((r) =>
-        r.cameras.map((c) => ({
-          port: r.port,
-          serial: r.serial,
-          pmt: cameraColumn(c.camera),
-          name: 'camera.pattern',
-          value: c.pass === null ? null : c.pass ? 1 : 0,
-          ...(c.error ? { failed: c.error } : c.pass ? {} : { failed: c.reason }),
-          detail: {
-            cameraId: c.cameraId,
-            frames: c.frames.map(({ image: _i, ...f }) => f),
-          },
-        })),
-      ),
-      ...failedCameraRows(failures, 'camera.pattern'),
-    ];
-    const recorded = await ctx.record.results('measure_pattern', dir, rows);
-    for (const r of measured)
-      for (const c of r.cameras) c.verdict = recorded.find((x) => x.port === r.port && x.pmt === cameraColumn(c.camera))?.verdict;
+    const judged = await recordCameraResults(ctx, { task: 'measure_pattern', dir, name: 'camera.pattern' }, measured, failures, (c) => ({
+      value: c.pass === null ? null : c.pass ? 1 : 0,
+      ...(c.error ? { failed: c.error } : c.pass ? {} : { failed: c.reason }),
+      detail: {
+        cameraId: c.cameraId,
+        frames: c.frames.map(({ image: _i, ...f }) => f),
+      },
+    }));
+    for (const r of measured) for (const c of r.cameras) c.verdict = judged(r.port, c.camera)?.verdict;
     return { folder: dir, modules: measured, failures };
   },
 } satisfies TaskKind<P>;

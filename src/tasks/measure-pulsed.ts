@@ -20,9 +20,9 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
 import { hvUpAll, LASER, laserBaseline, readLaserShots, strengthName, withLaserLab } from './laser-lab.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures } from './module-jobs.js';
 import { iniChoice, iniInt, iniNumber, iniText } from './values.js';
 
 /**
@@ -78,11 +78,7 @@ export function pulsedThreshold(strength: number): number {
   return hit[1];
 }
 
-export interface PmtPulsed {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtPulsed extends PmtIdentity {
   hvVolts: number;
   baselineAdc: number;
   thresholdAdc: number;
@@ -178,10 +174,7 @@ async function writePulsedFile(ctx: TaskContext, p: P, x: PulsedFile): Promise<v
   const col = (get: (f: DoublePulseEvent) => number) => Float64Array.from(fits, (f) => (f ? get(f) : NaN));
   await writeHdf5(x.file, {
     attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt: x.pmt,
-      pmt_serial: x.pmtSerial,
+      ...pmtFileAttrs(m, x.pmt, x.pmtSerial),
       channel: x.ch,
       hv_volts: x.hvVolts,
       dac: LASER.dac,
@@ -271,10 +264,7 @@ async function measurePmt(
   // in a long burst the first two pulses are pulled by the third: the separation is the train's spacing
   const summary = droop ? { ...double, separationNs: trainSpacingNs, separationMedianNs: trainSpacingNs, separationStdNs: NaN } : double;
   return {
-    port: m.port,
-    serial: m.serial,
-    pmt,
-    pmtSerial,
+    ...pmtIdentity(m, pmt, pmtSerial),
     hvVolts,
     baselineAdc,
     thresholdAdc,
@@ -386,12 +376,7 @@ export const kind = {
     if (!modules.length) throw new Error('measure_pulsed_waveform: the run has no active modules');
     const strength = p.strength0 * p.strength1;
     pulsedThreshold(strength);
-    const log = failureLog(ctx, {
-      kind: 'measure.pulsed.module-failed',
-      task: 'measure_pulsed_waveform',
-      verb: 'was not measured',
-      once: true,
-    });
+    const log = measurementFailures(ctx, 'pulsed', 'measure_pulsed_waveform', { once: true });
     const { failures, fail } = log;
     const dir = newDataDir(ws.home.dataDir, p.mode === 'double' ? 'double_pulse' : 'burst_pulse', ws.clock.now());
     const pmts: Array<Omit<PmtPulsed, 'key'>> = [];

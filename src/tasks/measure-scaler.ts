@@ -6,7 +6,7 @@ import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSection, type PmtName } from './pmt-json.js';
+import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import {
   darkRateGoalpost,
   hvUp,
@@ -18,8 +18,9 @@ import {
   DARK_RATE_QUANTITIES,
 } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog, hvUpEach, laserOff } from './module-jobs.js';
+import { eachModule, hvUpEach, laserOff, measurementFailures } from './module-jobs.js';
 import { iniBool, iniInt, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 export { darkRateGoalpost, SCALER } from './scaler-windows.js';
 
@@ -62,11 +63,7 @@ export interface AltThresholdRate {
   file: string;
 }
 
-export interface PmtDarkRate {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtDarkRate extends PmtIdentity {
   channel: PmtChannel;
   hvVolts: number;
   baselineAdc: number;
@@ -177,10 +174,7 @@ async function altThresholdRates(
       `${pmtSerial}_${x.setting.pe}pe${x.setting.shiftAdc ? `${x.setting.shiftAdc > 0 ? '+' : ''}${x.setting.shiftAdc}adc` : ''}.hdf5`,
     );
     await writeSeries(altFile, x.counts[ch], ax.rates, {
-      degg: m.serial,
-      port: m.port,
-      pmt,
-      pmt_serial: pmtSerial,
+      ...pmtFileAttrs(m, pmt, pmtSerial),
       period_us: SCALER.periodUs,
       deadtime_cycles: SCALER.deadtimeCycles,
       trigger: r.trigger,
@@ -263,8 +257,7 @@ async function pmtDarkRate(ctx: TaskContext, p: P, m: ActiveModule, dir: string,
   const periodS = SCALER.periodUs / 1e6;
   const { trigger, thresholds, hv, baselines, counts, temps } = r;
   const pmt = PMTS[ch];
-  const sn = (await pmtSection(ctx.ws, m.jsonFile, pmt)).SerialNumber;
-  const pmtSerial = typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
+  const pmtSerial = await pmtSerialOf(ctx.ws, m, pmt);
   const a = analyseScaler(counts[ch], periodS, SCALER.deadtimeCycles);
   if (trigger === 'fir' && a.medianCount > SCALER.maxFirMedianCount)
     throw new Error(
@@ -272,10 +265,7 @@ async function pmtDarkRate(ctx: TaskContext, p: P, m: ActiveModule, dir: string,
     );
   const file = path.join(dir, `${pmtSerial}.hdf5`);
   await writeSeries(file, counts[ch], a.rates, {
-    degg: m.serial,
-    port: m.port,
-    pmt,
-    pmt_serial: pmtSerial,
+    ...pmtFileAttrs(m, pmt, pmtSerial),
     period_us: SCALER.periodUs,
     deadtime_cycles: SCALER.deadtimeCycles,
     trigger,
@@ -289,10 +279,7 @@ async function pmtDarkRate(ctx: TaskContext, p: P, m: ActiveModule, dir: string,
   const w = darkRateWarning(temps.mainboardC, trigger);
   const key = await addScalerEntry(ctx, p, m, dir, ch, r, a, alt, file);
   return {
-    port: m.port,
-    serial: m.serial,
-    pmt,
-    pmtSerial,
+    ...pmtIdentity(m, pmt, pmtSerial),
     channel: ch,
     hvVolts: hv[ch],
     baselineAdc: baselines[ch],
@@ -363,22 +350,16 @@ async function recordScalerResults(ctx: TaskContext, dir: string, trigger: Trigg
     'measure_scaler',
     dir,
     pmts.flatMap((x) => [
-      {
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: darkRateGoalpost(trigger, x.mainboardTempC),
+      resultRow(x, darkRateGoalpost(trigger, x.mainboardTempC), {
         value: x.meanHz,
         detail: { stdHz: x.stdHz, temperatureC: x.mainboardTempC, thresholdAdc: x.thresholdAdc, windows: x.windows },
-      },
-      ...x.alt.map((a) => ({
-        port: x.port,
-        serial: x.serial,
-        pmt: x.pmt,
-        name: 'darkrate.alt_threshold',
-        value: a.meanHz,
-        detail: { stdHz: a.stdHz, pe: a.pe, shiftAdc: a.shiftAdc, thresholdAdc: a.thresholdAdc, temperatureC: x.mainboardTempC },
-      })),
+      }),
+      ...x.alt.map((a) =>
+        resultRow(x, 'darkrate.alt_threshold', {
+          value: a.meanHz,
+          detail: { stdHz: a.stdHz, pe: a.pe, shiftAdc: a.shiftAdc, thresholdAdc: a.thresholdAdc, temperatureC: x.mainboardTempC },
+        }),
+      ),
     ]),
   );
 }
@@ -419,7 +400,7 @@ export const kind = {
     // the laser off: dark means dark
     await laserOff(ctx);
 
-    const log = failureLog(ctx, { kind: 'measure.scaler.module-failed', task: 'measure_scaler', verb: 'was not measured' });
+    const log = measurementFailures(ctx, 'scaler', 'measure_scaler');
     const { failures, fail } = log;
 
     if (!p.no_hv) {

@@ -30,6 +30,7 @@ import { hvSetPoint, PMTS } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import { iniInt, iniText } from './values.js';
+import { recordResultRows } from './result-rows.js';
 
 /**
  * `measure_stf` (measure_stf.py, original-system.md §6.11). The original ran the external Simple
@@ -75,6 +76,15 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
+/** an item whose reading ended in error `e` */
+const failedItem = (name: string, e: unknown, limit: string): StfItem => ({
+  item: name,
+  status: 'fail',
+  reading: `error: ${(e as Error).message}`,
+  value: null,
+  limit,
+});
+
 /** runs one reading; a driver error becomes a failed item that names it (an abort stays an abort) */
 async function item(signal: AbortSignal, name: string, limit: string, fn: () => Promise<StfItem | StfItem[]>): Promise<StfItem[]> {
   try {
@@ -82,7 +92,7 @@ async function item(signal: AbortSignal, name: string, limit: string, fn: () => 
     return Array.isArray(r) ? r : [r];
   } catch (e) {
     if (signal.aborted) throw e;
-    return [{ item: name, status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit }];
+    return [failedItem(name, e, limit)];
   }
 }
 
@@ -171,14 +181,7 @@ async function hvStep(
   } catch (e) {
     rethrowUnlessModuleFault(ctx, e);
     for (const ch of [0, 1] as const)
-      if (!items.some((i) => i.item === `hv_ch${ch}`))
-        items.push({
-          item: `hv_ch${ch}`,
-          status: 'fail',
-          reading: `error: ${(e as Error).message}`,
-          value: null,
-          limit: `${setPoints[ch]} V`,
-        });
+      if (!items.some((i) => i.item === `hv_ch${ch}`)) items.push(failedItem(`hv_ch${ch}`, e, `${setPoints[ch]} V`));
   }
   return hvOk;
 }
@@ -203,13 +206,7 @@ async function swTriggerStep(ctx: TaskContext, s: IcebootSession, m: ActiveModul
       items.push(rangeItem(`baseline_ch${ch}`, b, lo, hi, 'ADC'));
     } catch (e) {
       rethrowUnlessModuleFault(ctx, e);
-      items.push({
-        item: `sw_trigger_ch${ch}`,
-        status: 'fail',
-        reading: `error: ${(e as Error).message}`,
-        value: null,
-        limit: `${STF.swWaveforms} waveforms`,
-      });
+      items.push(failedItem(`sw_trigger_ch${ch}`, e, `${STF.swWaveforms} waveforms`));
       items.push(skipped(`baseline_ch${ch}`, 'no waveforms'));
     }
   }
@@ -247,13 +244,7 @@ async function darkRateStep(
     rethrowUnlessModuleFault(ctx, e);
     for (const ch of live)
       if (!items.some((i) => i.item === `dark_rate_ch${ch}`))
-        items.push({
-          item: `dark_rate_ch${ch}`,
-          status: 'fail',
-          reading: `error: ${(e as Error).message}`,
-          value: null,
-          limit: `≥ ${STF_LIMITS.minDarkRateHz} Hz`,
-        });
+        items.push(failedItem(`dark_rate_ch${ch}`, e, `≥ ${STF_LIMITS.minDarkRateHz} Hz`));
   } finally {
     for (const ch of live) await s.disableTriggers(ch).catch(() => undefined);
   }
@@ -423,7 +414,7 @@ export const kind = {
       } catch (e) {
         rethrowUnlessModuleFault(ctx, e);
         items = [
-          { item: 'communication', status: 'fail', reading: `error: ${(e as Error).message}`, value: null, limit: 'the module answers' },
+          failedItem('communication', e, 'the module answers'),
           ...SESSION_ITEMS.map((name) => skipped(name, 'the module does not answer')),
         ];
       }
@@ -447,17 +438,10 @@ export const kind = {
     out.sort((a, b) => a.port - b.port);
     if (out.every((r) => r.items.every((i) => i.item === 'communication' || i.item === 'interlocks' || i.status === 'skipped')))
       throw new Error(`measure_stf: no module answered: ${out.map((r) => `${r.serial}: ${r.items[0].reading}`).join('; ')}`);
-    await ctx.record.results(
-      'measure_stf',
-      dir,
-      out.map((r) => ({
-        port: r.port,
-        serial: r.serial,
-        name: 'stf.failed_items',
-        value: r.failedItems.length,
-        detail: { failed: r.failedItems, items: r.items },
-      })),
-    );
+    await recordResultRows(ctx, 'measure_stf', dir, out, 'stf.failed_items', (r) => ({
+      value: r.failedItems.length,
+      detail: { failed: r.failedItems, items: r.items },
+    }));
     return {
       folder: dir,
       passed: out.filter((r) => r.passed).length,

@@ -66,6 +66,13 @@ export function failureLog(ctx: TaskContext, o: FailureLogOptions): FailureLog {
   };
 }
 
+/**
+ * A measurement's failure log: the warn event `measure.<short>.module-failed`, `<task>: <serial>
+ * (port N) was not measured: <error>`; with `once`, a module's first failure only.
+ */
+export const measurementFailures = (ctx: TaskContext, short: string, task: string, o: { once?: boolean } = {}) =>
+  failureLog(ctx, { kind: `measure.${short}.module-failed`, task, verb: 'was not measured', ...o });
+
 /** The function generator's output off (the laser dark). */
 export async function laserOff(ctx: TaskContext): Promise<void> {
   const fg = await FunctionGenerator.connect(ctx.ws.station.function_generator.address);

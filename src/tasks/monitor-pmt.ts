@@ -3,9 +3,9 @@ import path from 'node:path';
 import { analyseScaler, scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { ADC_VOLTS } from '../analysis/visibility.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import type { SpePoint } from './gain-check.js';
+import type { SpePoint } from './gain-acquire.js';
 import { deltaTOfPmt, quarterPeThreshold, type PmtDeltaT } from './measure-dt.js';
-import { PMTS, pmtSerialOf } from './pmt-json.js';
+import { PMTS, pmtSerialOf, pmtFileAttrs } from './pmt-json.js';
 import { readScalerWindows, SCALER, setTrigger, writeSeries } from './scaler-windows.js';
 import type { ActiveModule, TaskContext } from './types.js';
 
@@ -47,10 +47,7 @@ export async function darkSteps(
   const a = analyseScaler(counts, SCALER.periodUs / 1e6, SCALER.deadtimeCycles);
   const scalerFile = path.join(o.dir, `${pmtSerial}_scaler_${o.tag}.hdf5`);
   await writeSeries(scalerFile, counts, a.rates, {
-    degg: m.serial,
-    port: m.port,
-    pmt,
-    pmt_serial: pmtSerial,
+    ...pmtFileAttrs(m, pmt, pmtSerial),
     channel: ch,
     period_us: SCALER.periodUs,
     deadtime_cycles: SCALER.deadtimeCycles,

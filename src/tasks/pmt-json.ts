@@ -10,6 +10,30 @@ import type { ActiveModule } from './types.js';
 export const PMTS = ['LowerPmt', 'UpperPmt'] as const;
 export type PmtName = (typeof PMTS)[number];
 
+/** Which PMT a per-PMT result is about: its module (port, serial), its name in the module's document, its serial. */
+export interface PmtIdentity {
+  port: number;
+  serial: string;
+  pmt: PmtName;
+  pmtSerial: string;
+}
+
+/** PMT `pmt` (serial `pmtSerial`) of module `m`, as a per-PMT result names it. */
+export const pmtIdentity = (m: Pick<ActiveModule, 'port' | 'serial'>, pmt: PmtName, pmtSerial: string): PmtIdentity => ({
+  port: m.port,
+  serial: m.serial,
+  pmt,
+  pmtSerial,
+});
+
+/** How a raw HDF5 file of one PMT names it (its first attributes): the module's serial and port, the PMT and its serial. */
+export const pmtFileAttrs = (m: Pick<ActiveModule, 'serial' | 'port'>, pmt: PmtName, pmtSerial: string) => ({
+  degg: m.serial,
+  port: m.port,
+  pmt,
+  pmt_serial: pmtSerial,
+});
+
 /** HV when the module file has no HV1e7Gain yet (the original's default). */
 export const DEFAULT_HV_VOLTS = 1500;
 

@@ -9,13 +9,14 @@ import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { hvUpAll, withLaserLab } from './laser-lab.js';
 import { measureBaseline } from './pmt-baseline.js';
-import { hvSetPoint, PMTS, pmtSerialOf, type PmtName } from './pmt-json.js';
+import { hvSetPoint, PMTS, pmtSerialOf, type PmtName, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import { rounds } from './rounds.js';
 import { newBoard, recordBlock, TIMING, type Board } from './timing-acquire.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
-import { eachModule, failureLog } from './module-jobs.js';
+import { eachModule, measurementFailures, type FailureLog } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniNumber, iniText } from './values.js';
+import { resultRow } from './result-rows.js';
 
 /**
  * `run_timing` (timing/get_offset.py, original-system.md §6.8): the laser at 500 Hz through filter
@@ -61,11 +62,7 @@ type P = z.infer<typeof params>;
 type Q = P & { n_events: number; n_blocks: number };
 const resolved = (p: P): Q => ({ ...p, n_events: p.n_events ?? TIMING.eventsPerBlock, n_blocks: p.n_blocks ?? TIMING.blocks });
 
-export interface PmtTiming extends TimingSpread {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface PmtTiming extends TimingSpread, PmtIdentity {
   hvVolts: number;
   baselineAdc: number;
   thresholdAdc: number;
@@ -97,7 +94,6 @@ function tabletopIcm(st: Station, stationFile: string): { address: string; devic
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-type FailureLog = ReturnType<typeof failureLog>;
 type Baselines = Map<string, { baselineAdc: number; hvVolts: number }>;
 
 /** baselines at DAC 30000 with the laser off */
@@ -164,7 +160,6 @@ async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTimin
     'run_timing',
     dir,
     pmts.flatMap((x) => {
-      const at = { port: x.port, serial: x.serial, pmt: x.pmt };
       const detail = {
         events: x.events,
         outside: x.outside,
@@ -173,9 +168,9 @@ async function recordTimingResults(ctx: TaskContext, dir: string, pmts: PmtTimin
         clockDriftPpm: x.clockDriftPpm,
       };
       return [
-        { ...at, name: 'timing.offset', value: x.offsetNs, detail },
-        { ...at, name: 'timing.spe_resolution', value: x.speTimeResolutionNs, detail },
-        { ...at, name: 'timing.tts', value: x.pmtTimingResolutionNs, detail },
+        resultRow(x, 'timing.offset', { value: x.offsetNs, detail }),
+        resultRow(x, 'timing.spe_resolution', { value: x.speTimeResolutionNs, detail }),
+        resultRow(x, 'timing.tts', { value: x.pmtTimingResolutionNs, detail }),
       ];
     }),
   );
@@ -205,7 +200,7 @@ export const kind = {
     const filters = filterPair(st, p.f_strength);
     const modules = [...ctx.modules];
     if (!modules.length) throw new Error('run_timing: the run has no active modules');
-    const log = failureLog(ctx, { kind: 'measure.timing.module-failed', task: 'run_timing', verb: 'was not measured', once: true });
+    const log = measurementFailures(ctx, 'timing', 'run_timing', { once: true });
     const { failures, fail } = log;
     const failed = log.has;
     const dir = newDataDir(ws.home.dataDir, 'tts', ws.clock.now());
@@ -317,10 +312,7 @@ async function writePmtTiming(ctx: TaskContext, p: Q, filters: [number, number],
   const m = b.m!;
   await writeHdf5(c.file, {
     attrs: {
-      degg: m.serial,
-      port: m.port,
-      pmt: c.pmt,
-      pmt_serial: c.pmtSerial,
+      ...pmtFileAttrs(m, c.pmt, c.pmtSerial),
       channel: c.ch,
       hv_volts: c.hvVolts,
       dac: TIMING.dac,
@@ -438,10 +430,7 @@ async function analysePmt(
   warnNoLaser(ctx, c);
   return {
     ...spread,
-    port: m.port,
-    serial: m.serial,
-    pmt,
-    pmtSerial,
+    ...pmtIdentity(m, pmt, pmtSerial),
     hvVolts,
     baselineAdc,
     thresholdAdc,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type DocStore } from '../records/json-docs.js';
 import { RunStoppedByOperator } from './manual-input.js';
 import { GAIN } from './gain-acquire.js';
-import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
+import { pmtSection, pmtSerialOf, PMTS, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskKind } from './types.js';
 import { iniBool } from './values.js';
 
@@ -16,11 +16,7 @@ import { iniBool } from './values.js';
 const params = z.object({ verbose: iniBool(true) });
 type P = z.infer<typeof params>;
 
-export interface InvalidGain {
-  port: number;
-  serial: string;
-  pmt: PmtName;
-  pmtSerial: string;
+export interface InvalidGain extends PmtIdentity {
   value: unknown;
   why: string;
 }
