@@ -3,6 +3,7 @@ import { eventRow } from '../notify/store-sink.js';
 import type { FatEvent } from '../station/events.js';
 import type { ActiveModule, TaskContext } from '../tasks/types.js';
 import { TaskRecord } from '../records/task-record.js';
+import { LabPlugs } from '../station/lab-plugs.js';
 
 /**
  * A task context for running one task kind outside a schedule (`fat measure ...`): the same
@@ -25,6 +26,7 @@ export interface StandaloneOptions {
 export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskContext & { flush(): Promise<void> } {
   const record = new TaskRecord(ws, { runId: o.run.id, taskId: null }).declare(o.kind, o.quantities);
   const signal = o.signal ?? new AbortController().signal;
+  const lab = new LabPlugs(ws.station);
   const modules = [...o.modules];
   const pending: Array<Promise<unknown>> = [];
   const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => {
@@ -49,11 +51,13 @@ export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskCont
         if (undeclared) emit({ level: 'error', kind: 'result.undeclared', message: undeclared, audience: 'people' });
         if (!signal.aborted) await record.commitAlone();
       } finally {
+        for (const problem of await lab.close()) emit({ level: 'error', kind: 'lab.teardown', message: problem, audience: 'people' });
         await Promise.all(pending);
       }
     },
     ws,
     record,
+    lab,
     run: o.run,
     modules,
     task: { id: 0, index: -1, section: `standalone ${o.kind}`, kind: o.kind, attempt: 1 },

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Workspace } from '../station/workspace.js';
 import { supersedeTaskEntries } from '../records/entries.js';
 import { TaskRecord } from '../records/task-record.js';
+import { LabPlugs } from '../station/lab-plugs.js';
 import { RunStoppedByOperator } from '../tasks/manual-input.js';
 import type { ActiveModule, TaskContext, TaskKind } from '../tasks/types.js';
 import type { FatEvent } from '../station/events.js';
@@ -102,6 +103,7 @@ export function contextFor(
   return {
     ws,
     record: new TaskRecord(ws, { runId: scope.run.id, taskId: t.id || null }),
+    lab: new LabPlugs(ws.station),
     run: scope.run,
     modules: scope.modules,
     task: { id: t.id, index: t.idx, section: t.section, kind: t.kind, attempt },
@@ -250,5 +252,17 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, err);
   } finally {
     clearInterval(watchdog);
+    await tearDownLab(scope, ctx);
   }
+}
+
+/** The task's instruments torn down, whatever way it ended; a laser that would not turn off is an alert. */
+async function tearDownLab(scope: RunScope, ctx: TaskContext): Promise<void> {
+  for (const problem of await ctx.lab.close())
+    scope.emit({
+      level: 'error',
+      kind: 'lab.teardown',
+      message: `[${ctx.task.index}] ${ctx.task.section}: ${problem}`,
+      audience: 'people',
+    });
 }

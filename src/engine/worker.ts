@@ -14,6 +14,7 @@ import { ANALYSES, runAnalysisJob, type AnalysisJobResult, type AnalysisName } f
 import { parseEntryNumber } from '../tasks/measurement-entries.js';
 import type { TaskContext } from '../tasks/types.js';
 import { TaskRecord } from '../records/task-record.js';
+import { LabPlugs } from '../station/lab-plugs.js';
 
 /**
  * `fat worker`: takes analysis jobs from the queue and runs them as the master would have run them
@@ -189,9 +190,12 @@ async function jobContext(
         .catch(() => undefined),
     );
   };
+  // an analysis uses no instrument; were one asked for, it is closed with the job
+  const lab = new LabPlugs(ws.station);
   const ctx: TaskContext = {
     ws,
     record: new TaskRecord(ws, { runId: run.id, taskId: task.id }),
+    lab,
     run: { id: run.id, number: run.run_number, runFile: run.run_file },
     modules,
     task: { id: task.id, index: task.idx, section: task.section, kind: task.kind, attempt: task.attempts },
@@ -202,5 +206,5 @@ async function jobContext(
     prompt: () => Promise.reject(new Error(`job ${jobId}: an analysis job cannot ask a person`)),
     excludeModule: () => Promise.reject(new Error(`job ${jobId}: an analysis job cannot exclude a module`)),
   };
-  return { ctx, flush: async () => void (await Promise.all(pending.splice(0))) };
+  return { ctx, flush: async () => void (await Promise.all([...pending.splice(0), lab.close()])) };
 }

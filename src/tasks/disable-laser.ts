@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import type { TaskKind } from './types.js';
 
 /** `disable_laser`: the function generator's output off, so the laser stops firing. */
@@ -14,13 +13,9 @@ export const kind: TaskKind<z.infer<typeof params>> = {
   actsOnLab: true,
   estimateS: () => 5,
   async run(ctx) {
-    const fg = await FunctionGenerator.connect(ctx.ws.station.function_generator.address);
-    try {
-      await fg.disableOutput();
-      if (await fg.outputOn()) throw new Error(`function generator at ${fg.address} still reports its output on after output1:state off`);
-    } finally {
-      await fg.close();
-    }
+    const fg = await ctx.lab.functionGenerator();
+    await fg.disableOutput();
+    if (await fg.outputOn()) throw new Error(`function generator at ${fg.address} still reports its output on after output1:state off`);
     return { laser: 'off' };
   },
 };

@@ -1,7 +1,6 @@
 import type { WaveformBlock } from '../lab/iceboot/decode.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import { FilterWheel } from '../lab/instruments/filter-wheel.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import type { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { gateBlock, type BlockGate } from '../analysis/laser-charge.js';
 import { measureBaseline } from './pmt-baseline.js';
 import { hvSetPoint, PMTS } from './pmt-json.js';
@@ -39,15 +38,12 @@ export interface LaserLab {
   fire(hz: number, burst: number): Promise<void>;
 }
 
-/** Runs `fn` with the generator and wheels connected; the laser is off before and after, also on error. */
+/** Runs `fn` with the generator and wheels (the task's plugs); the laser is off before and after, also on error. */
 export async function withLaserLab<T>(ctx: TaskContext, fn: (lab: LaserLab) => Promise<T>): Promise<T> {
-  const st = ctx.ws.station;
-  const fg = await FunctionGenerator.connect(st.function_generator.address);
-  const wheels: FilterWheel[] = [];
+  const fg = await ctx.lab.functionGenerator();
   try {
     await fg.disableOutput();
-    for (const [i, w] of st.filter_wheels.entries())
-      wheels.push(await FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths }));
+    const wheels = await ctx.lab.filterWheels();
     return await fn({
       fg,
       setFilters: async (s0, s1) => {
@@ -62,14 +58,12 @@ export async function withLaserLab<T>(ctx: TaskContext, fn: (lab: LaserLab) => P
       },
     });
   } finally {
-    // the laser must not stay on: try each step even if an earlier one failed
+    // the laser must not stay on: try each step even if an earlier one failed (the engine closes the connections)
     const off = await fg.disableOutput().then(
       () => null,
       (e: unknown) => e as Error,
     );
     await fg.setBurst(null).catch(() => undefined);
-    await fg.close().catch(() => undefined);
-    await Promise.all(wheels.map((w) => w.close().catch(() => undefined)));
     if (off)
       ctx.emit({
         level: 'error',

@@ -4,7 +4,7 @@ import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, 
 import { newDataDir } from '../station/data-dirs.js';
 import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import { Thermometer } from '../lab/instruments/thermometer.js';
+import type { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
 import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import {
@@ -318,7 +318,7 @@ async function measureModule(
 
 async function connectThermometer(ctx: TaskContext): Promise<Thermometer | null> {
   try {
-    return await Thermometer.connect(ctx.ws.station.thermometer.address);
+    return await ctx.lab.thermometer();
   } catch (e) {
     ctx.emit({
       level: 'warn',
@@ -419,15 +419,11 @@ export const kind = {
       if (windows % 50 === 0 || windows === totalWindows) ctx.progress(windows / totalWindows, `${windows}/${totalWindows} scaler windows`);
     };
     const pmts: PmtDarkRate[] = [];
-    try {
-      await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
-        const r = await measureModule(ctx, p, m, dir, thermometer, onWindow);
-        pmts.push(...r);
-        reportRates(ctx, trigger, r, windows / totalWindows);
-      });
-    } finally {
-      await thermometer?.close();
-    }
+    await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
+      const r = await measureModule(ctx, p, m, dir, thermometer, onWindow);
+      pmts.push(...r);
+      reportRates(ctx, trigger, r, windows / totalWindows);
+    });
 
     if (!pmts.length) throw new Error(`measure_scaler measured no module: ${log.summary()}`);
     pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);

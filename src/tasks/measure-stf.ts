@@ -21,7 +21,7 @@ import { withSession } from '../station/module-link.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
+import { laserOff } from './module-jobs.js';
 import { wirePairOf } from '../lab/station.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { rounds } from './rounds.js';
@@ -327,12 +327,7 @@ async function interlocksItem(ctx: TaskContext, m: ActiveModule): Promise<StfIte
 /** the function generator's output off, and the freezer air temperature (null when it cannot be read) */
 async function stfPrepare(ctx: TaskContext): Promise<number | null> {
   const ws = ctx.ws;
-  const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
-  try {
-    await fg.disableOutput();
-  } finally {
-    await fg.close();
-  }
+  await laserOff(ctx);
   let airC: number | null = null;
   try {
     airC = await freezerAirC(ws);

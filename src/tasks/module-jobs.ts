@@ -1,5 +1,4 @@
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { withSession } from '../station/module-link.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
@@ -75,12 +74,7 @@ export const measurementFailures = (ctx: TaskContext, short: string, task: strin
 
 /** The function generator's output off (the laser dark). */
 export async function laserOff(ctx: TaskContext): Promise<void> {
-  const fg = await FunctionGenerator.connect(ctx.ws.station.function_generator.address);
-  try {
-    await fg.disableOutput();
-  } finally {
-    await fg.close();
-  }
+  await (await ctx.lab.functionGenerator()).disableOutput();
 }
 
 export interface EachModuleOptions {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { FreezerController } from '../lab/instruments/freezer.js';
 import { freezerAirC } from '../station/freezer-air.js';
 import { iniBool, iniNumber } from './values.js';
 import type { TaskKind } from './types.js';
@@ -52,15 +51,11 @@ export const kind: TaskKind<P> = {
     const sp = target(p);
     const st = ctx.ws.station;
     if (st.freezer.mode === 'controller' && st.freezer.address) {
-      const f = await FreezerController.connect(st.freezer.address);
-      try {
-        await f.setSetpoint(sp);
-        const back = await f.setpoint();
-        if (Math.abs(back - sp) > 0.05)
-          throw new Error(`freezer controller at ${f.address} reports set point ${back} °C after being set to ${sp} °C`);
-      } finally {
-        await f.close();
-      }
+      const f = await ctx.lab.freezer();
+      await f.setSetpoint(sp);
+      const back = await f.setpoint();
+      if (Math.abs(back - sp) > 0.05)
+        throw new Error(`freezer controller at ${f.address} reports set point ${back} °C after being set to ${sp} °C`);
       ctx.emit({ level: 'info', kind: 'freezer.setpoint', message: `freezer set point changed to ${sp} °C`, audience: 'channel' });
     } else {
       const a = await ctx.prompt('freezer', `Set the freezer to ${sp} °C by hand ("Set" and the arrows), then answer yes.`);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskRecord } from '../records/task-record.js';
+import type { LabPlugs } from '../station/lab-plugs.js';
 import type { FatEvent } from '../station/events.js';
 
 /**
@@ -29,6 +30,11 @@ export interface TaskContext {
    * the task's end in one transaction, or not at all when the task is interrupted
    */
   record: TaskRecord;
+  /**
+   * The lab's shared instruments (function generator, filter wheels, thermometer, freezer),
+   * connected on first use and torn down by the engine when the task ends, the laser off first
+   */
+  lab: LabPlugs;
   run: { id: number; number: number; runFile: string };
   /** modules still in the run (not excluded) */
   modules: ActiveModule[];

@@ -44,6 +44,8 @@ export const TEST_PORTS = {
   // test/e2e/measure-scaler.test.ts: 25600..25699, 26600..26616, 26834
   measureScaler: 25600,
   masterConditions: 2200,
+  // test/station/lab-plugs.test.ts: peripherals only (6925..6940, 8134)
+  labPlugs: 6900,
   dryRun: 4100,
   // test/e2e/measure-gain.test.ts: 4300..4399, 5300..5316, 5534
   measureGain: 4300,
