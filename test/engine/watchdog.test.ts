@@ -1,14 +1,11 @@
-import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { VirtualClock } from '../../src/clock/clock.js';
-import { createSchedule, scheduleTasks } from '../../src/engine/journal.js';
 import { answerPrompt, openPromptOf } from '../../src/engine/prompts.js';
-import { runTask, WATCHDOG_POLL_MS, type RunScope } from '../../src/engine/task-runner.js';
-import type { FatEvent } from '../../src/station/events.js';
+import { runTask, WATCHDOG_POLL_MS } from '../../src/engine/task-runner.js';
 import type { TaskKind } from '../../src/tasks/types.js';
 import { waitFor } from '../helpers/master.js';
-import { tempWorkspace } from '../notify/workspace.js';
+import { oneTaskScope } from '../helpers/one-task.js';
 
 /** A task that stays silent far past its estimate raises one alert; one waiting for a person raises none. */
 describe('watchdog', () => {
@@ -18,32 +15,9 @@ describe('watchdog', () => {
   });
 
   async function setup(kind: TaskKind) {
-    const { ws, runId, dir } = await tempWorkspace(null);
-    closers.push(() => ws.close());
-    fs.writeFileSync(`${dir}/run.json`, JSON.stringify({ comment: 'x', date: '2026-03-01' }));
-    const sid = await createSchedule(ws, {
-      runId,
-      masterKey: 'MasterFAT_00',
-      configPath: 'x.ini',
-      configHash: 'h',
-      archivedPath: 'x_0.ini',
-      tasks: [{ index: 0, section: 'k_0', kind: kind.name, params: {}, runBackup: false, estimateS: 60 }],
-    });
-    const [task] = await scheduleTasks(ws, sid);
-    const events: FatEvent[] = [];
-    const ac = new AbortController();
-    const scope: RunScope = {
-      ws,
-      run: { id: runId, number: 42, runFile: `${dir}/run.json` },
-      masterKey: 'MasterFAT_00',
-      modules: [],
-      emit: (e) => events.push({ ...e, timeMs: ws.clock.now(), runId }),
-      interactive: false,
-      signal: ac.signal,
-      recovering: false,
-      watchdogFactor: 2,
-    };
-    return { ws, clock: ws.clock as VirtualClock, task, events, ac, scope };
+    const one = await oneTaskScope(kind);
+    closers.push(one.close);
+    return { ...one, clock: one.ws.clock as VirtualClock };
   }
 
   it('alerts once when a task makes no progress for longer than its estimate allows, not a flood', async () => {

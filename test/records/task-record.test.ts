@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createSchedule, scheduleTasks } from '../../src/engine/journal.js';
-import { runTask, type RunScope } from '../../src/engine/task-runner.js';
-import { insertDocs, readDoc, updateDoc } from '../../src/records/json-docs.js';
+import { runTask } from '../../src/engine/task-runner.js';
+import { readDoc, updateDoc } from '../../src/records/json-docs.js';
 import type { TaskContext, TaskKind } from '../../src/tasks/types.js';
-import { tempWorkspace } from '../notify/workspace.js';
+import { oneTaskScope } from '../helpers/one-task.js';
 
 /**
  * A task's entries and results reach the store with the task's end, in one transaction: while it
@@ -20,38 +18,12 @@ describe('the record of a task', () => {
   });
 
   async function setup(kind: TaskKind) {
-    const { ws, runId, dir } = await tempWorkspace(null);
-    closers.push(() => ws.close());
-    const runFile = path.join(dir, 'run.json');
-    const moduleFile = path.join(dir, 'DEgg2026-1-001.json');
-    await insertDocs(ws.db, ws.station.name, [
-      { path: runFile, doc: { comment: 'x', date: '2026-03-01' }, runId },
-      { path: moduleFile, doc: { LowerPmt: {}, UpperPmt: {} }, runId },
-    ]);
-    const sid = await createSchedule(ws, {
-      runId,
-      masterKey: 'MasterFAT_00',
-      configPath: 'x.ini',
-      configHash: 'h',
-      archivedPath: 'x_0.ini',
-      tasks: [{ index: 0, section: 'k_0', kind: kind.name, params: {}, runBackup: false, estimateS: 60 }],
-    });
-    const [task] = await scheduleTasks(ws, sid);
-    const ac = new AbortController();
-    const scope: RunScope = {
-      ws,
-      run: { id: runId, number: 42, runFile },
-      masterKey: 'MasterFAT_00',
-      modules: [{ port: 5000, serial: 'DEgg2026-1-001', wirePair: 0, jsonFile: moduleFile }],
-      emit: () => undefined,
-      interactive: false,
-      signal: ac.signal,
-      recovering: false,
-      watchdogFactor: 2,
-    };
+    const one = await oneTaskScope(kind, ['DEgg2026-1-001']);
+    closers.push(one.close);
+    const { ws, runId, task } = one;
     const results = () => ws.db.selectFrom('results').select(['name', 'value', 'verdict']).where('run_id', '=', runId).execute();
     const taskRow = () => ws.db.selectFrom('tasks').select(['state']).where('id', '=', task.id).executeTakeFirstOrThrow();
-    return { ws, task, kind, scope, ac, moduleFile, runFile, results, taskRow };
+    return { ...one, kind, moduleFile: one.scope.modules[0].jsonFile, results, taskRow };
   }
 
   const kindOf = (run: (ctx: TaskContext) => Promise<Record<string, unknown> | void>): TaskKind => ({
