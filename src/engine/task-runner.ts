@@ -50,6 +50,8 @@ export interface RunScope {
   signal: AbortSignal;
   recovering: boolean;
   watchdogFactor: number;
+  /** how often the watchdog looks, in wall milliseconds (default WATCHDOG_POLL_MS) */
+  watchdogPollMs?: number;
 }
 
 /** how often the watchdog looks (wall time) */
@@ -172,10 +174,23 @@ async function supersedeEarlierEntries(scope: RunScope, ctx: TaskContext, t: Sel
     });
 }
 
-/** A kind that records a quantity it does not declare: one alert for the expert. */
-function reportUndeclared(scope: RunScope, record: TaskRecord): void {
-  const note = record.undeclaredNote();
+/**
+ * An attempt that ran to its end (done or failed): its state in the run file's MasterFAT entry, then
+ * the task's end and its record in one transaction, then the documents' files. A kind that recorded
+ * a quantity it does not declare raises one alert for the expert.
+ */
+async function endWithRecord(
+  scope: RunScope,
+  ctx: TaskContext,
+  t: Selectable<TaskTable>,
+  state: 'done' | 'failed',
+  outcome: { result?: unknown; error?: string; trace?: string },
+): Promise<void> {
+  const note = ctx.record.undeclaredNote();
   if (note) scope.emit({ level: 'error', kind: 'result.undeclared', message: note, audience: 'people' });
+  await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, state === 'done' ? 1 : 0));
+  await finishTask(scope.ws, t.id, state, scope.ws.clock.now(), { ...outcome, record: ctx.record });
+  await ctx.record.exportDocs();
 }
 
 export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {
@@ -203,7 +218,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
       message: `[${t.idx}] ${t.section} has made no progress for ${Math.round((ws.clock.now() - lastProgressLab) / 60000)} min (estimate ${Math.round(t.estimate_s / 60)} min): check the master (\`fat status\`); if it hangs, stop it with Ctrl+C and restart with --recover`,
       audience: 'people',
     });
-  }, WATCHDOG_POLL_MS);
+  }, scope.watchdogPollMs ?? WATCHDOG_POLL_MS);
   watchdog.unref();
 
   const ctx = contextFor(
@@ -222,10 +237,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     // a scan that resumes its own folder (measure_gain resume = True) builds on what came before
     if (attempt > 1 && (params as { resume?: unknown }).resume !== true) await supersedeEarlierEntries(scope, ctx, t, attempt);
     const result = await kind.run(ctx, params);
-    reportUndeclared(scope, ctx.record);
-    await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, 1));
-    await finishTask(ws, t.id, 'done', ws.clock.now(), { result: result ?? {}, record: ctx.record });
-    await ctx.record.exportDocs();
+    await endWithRecord(scope, ctx, t, 'done', { result: result ?? {} });
     scope.emit({
       level: 'info',
       kind: 'task.done',
@@ -243,11 +255,8 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
     }
     const err = namedDiskFull(e, ws.home.dataDir) as Error;
     const trace = (e as Error).stack ?? String(e);
-    reportUndeclared(scope, ctx.record);
     // a failed task keeps what it measured before it failed, with its state 0 in the run file
-    await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, 0));
-    await finishTask(ws, t.id, 'failed', ws.clock.now(), { error: err.message, trace, record: ctx.record });
-    await ctx.record.exportDocs();
+    await endWithRecord(scope, ctx, t, 'failed', { error: err.message, trace });
     if (e instanceof RunStoppedByOperator) throw e;
     throw new TaskFailed(t.section, `[${t.idx}] ${t.section} failed: ${err.message}`, trace, err);
   } finally {

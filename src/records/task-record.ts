@@ -27,7 +27,7 @@ export class TaskRecord {
   /** the quantities the task's kind declares (unset: not checked) */
   private declared: { kind: string; names: ReadonlySet<string> } | undefined;
   /** result names recorded that the kind does not declare: a fault of icefat, reported by the engine */
-  readonly undeclared = new Set<string>();
+  private readonly undeclared = new Set<string>();
 
   constructor(
     private readonly ws: Workspace,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { VirtualClock } from '../../src/clock/clock.js';
 import { answerPrompt, openPromptOf } from '../../src/engine/prompts.js';
-import { runTask, WATCHDOG_POLL_MS } from '../../src/engine/task-runner.js';
+import { runTask } from '../../src/engine/task-runner.js';
 import type { TaskKind } from '../../src/tasks/types.js';
 import { waitFor } from '../helpers/master.js';
 import { oneTaskScope } from '../helpers/one-task.js';
@@ -14,9 +14,15 @@ describe('watchdog', () => {
     for (const c of closers) await c();
   });
 
+  /** the watchdog looks this often here (5 s in a master), so that several of its looks pass quickly */
+  const POLL_MS = 50;
+  /** ten of the watchdog's looks: what it would do, it has done by then */
+  const tenPolls = () => new Promise((r) => setTimeout(r, 10 * POLL_MS));
+
   async function setup(kind: TaskKind) {
     const one = await oneTaskScope(kind);
     closers.push(one.close);
+    one.scope.watchdogPollMs = POLL_MS;
     return { ...one, clock: one.ws.clock as VirtualClock };
   }
 
@@ -33,8 +39,8 @@ describe('watchdog', () => {
     const running = runTask(scope, task, hang).catch((e: Error) => e);
     await waitFor('the task to start', () => events.some((e) => e.kind === 'task.start'));
     await clock.advance(3 * 3600_000); // three lab hours of silence against a one-minute estimate
-    await waitFor('the stall alert', () => events.some((e) => e.kind === 'task.stalled'), 3 * WATCHDOG_POLL_MS);
-    await new Promise((r) => setTimeout(r, WATCHDOG_POLL_MS + 500)); // one more watchdog poll: still one alert
+    await waitFor('the stall alert', () => events.some((e) => e.kind === 'task.stalled'));
+    await tenPolls(); // more looks of the watchdog: still one alert
     const stalls = events.filter((e) => e.kind === 'task.stalled');
     expect(stalls).toHaveLength(1);
     expect(stalls[0].audience).toBe('people');
@@ -59,7 +65,7 @@ describe('watchdog', () => {
     const running = runTask(scope, task, ask);
     await waitFor('the prompt', () => events.some((e) => e.kind === 'prompt.open'));
     await clock.advance(12 * 3600_000); // the shifter is asleep for twelve lab hours
-    await new Promise((r) => setTimeout(r, WATCHDOG_POLL_MS + 500));
+    await tenPolls();
     expect(events.filter((e) => e.kind === 'task.stalled')).toHaveLength(0);
     const p = await openPromptOf(ws);
     await answerPrompt(ws, p!.id, { answer: 'yes', reason: null, answeredBy: 'test', via: 'cli' });
