@@ -2,14 +2,21 @@ import { FilterWheel } from '../lab/instruments/filter-wheel.js';
 import { FreezerController } from '../lab/instruments/freezer.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
+import type { IcebootSession } from '../lab/iceboot/session.js';
 import type { Station } from '../lab/station.js';
+import { withSession } from './module-link.js';
 
 /**
- * The lab's shared instruments, handed to a task (OpenHTF's plugs): each is connected when the task
- * first asks for it, kept for the rest of the task, and torn down in one place when the task ends
- * (`close`, called by the engine whatever way the task ended): the function generator's output
- * off first (the laser must never stay on after a task), then every connection closed. A failed
- * connection is not kept, so the task may ask again.
+ * The lab's instruments, handed to a task (OpenHTF's plugs) and torn down in one place when the
+ * task ends (`close`, called by the engine whatever way the task ended): the function generator's
+ * output off first (the laser must never stay on after a task), then every connection closed.
+ * - The shared peripherals (function generator, filter wheels, thermometer, freezer) are connected
+ *   when the task first asks for one and kept for the rest of the task. A failed connection is not
+ *   kept, so the task may ask again.
+ * - A D-Egg is reached through `module(port, fn)`: an iceboot session of its own for `fn` (the
+ *   mainboard's port takes one client at a time, and a module that fails must not hold up the
+ *   others), closed when `fn` ends; one still open when the task ends (a stop in the middle of a
+ *   word) is closed by `close`.
  */
 export class LabPlugs {
   private fg?: Promise<FunctionGenerator>;
@@ -17,7 +24,21 @@ export class LabPlugs {
   private thermo?: Promise<Thermometer>;
   private fridge?: Promise<FreezerController>;
 
+  private readonly sessions = new Set<IcebootSession>();
+
   constructor(private readonly station: Station) {}
+
+  /** Runs `fn` on an iceboot session of the D-Egg at DomNet port `port`, closed when `fn` ends. */
+  module<T>(port: number, fn: (s: IcebootSession) => Promise<T>): Promise<T> {
+    return withSession(this.station.daq_host, port, async (s) => {
+      this.sessions.add(s);
+      try {
+        return await fn(s);
+      } finally {
+        this.sessions.delete(s);
+      }
+    });
+  }
 
   functionGenerator(): Promise<FunctionGenerator> {
     return (this.fg ??= this.kept(FunctionGenerator.connect(this.station.function_generator.address), () => (this.fg = undefined)));
@@ -41,6 +62,16 @@ export class LabPlugs {
 
   thermometer(): Promise<Thermometer> {
     return (this.thermo ??= this.kept(Thermometer.connect(this.station.thermometer.address), () => (this.thermo = undefined)));
+  }
+
+  /** Both PMTs of the D-Egg at `port` to 0 V and their HV disabled (a set point it refuses does not stop the disable). */
+  hvOff(port: number): Promise<void> {
+    return this.module(port, async (s) => {
+      for (const ch of [0, 1] as const) {
+        await s.setHV(ch, 0).catch(() => undefined);
+        await s.disableHV(ch);
+      }
+    });
   }
 
   freezer(): Promise<FreezerController> {
@@ -80,7 +111,10 @@ export class LabPlugs {
       ...(thermo ? [thermo] : []),
       ...(fridge ? [fridge] : []),
     ];
-    await Promise.all(all.map((x) => x.close().catch(() => undefined)));
+    // a session still open is in the middle of a word: its socket is dropped, not asked to restore its log state
+    const open = [...this.sessions].map((s) => ({ close: () => s.closeTransport() }));
+    this.sessions.clear();
+    await Promise.all([...all, ...open].map((x) => x.close().catch(() => undefined)));
     return problems;
   }
 

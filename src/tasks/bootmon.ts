@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { newDataDir } from '../station/data-dirs.js';
-import { enableInterlocks, powerCycle, verifyModule, withSession, type ModuleCheck } from '../station/module-link.js';
+import { enableInterlocks, powerCycle, verifyModule, type ModuleCheck } from '../station/module-link.js';
 import { IcmClient } from '../lab/icm-client.js';
 import { wirePairOf } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -43,16 +43,7 @@ interface BootOutcome {
 }
 
 async function hvOff(ctx: TaskContext): Promise<void> {
-  await Promise.all(
-    ctx.modules.map((m) =>
-      withSession(ctx.ws.station.daq_host, m.port, async (s) => {
-        for (const ch of [0, 1] as const) {
-          await s.setHV(ch, 0);
-          await s.disableHV(ch);
-        }
-      }).catch(() => undefined),
-    ),
-  );
+  await Promise.all(ctx.modules.map((m) => ctx.lab.hvOff(m.port).catch(() => undefined)));
   ctx.progress(0, `HV set to 0 - waiting ${HV_RAMP_S} s`);
   await ctx.ws.clock.sleep(HV_RAMP_S * 1000, ctx.signal);
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { withSession } from '../station/module-link.js';
 import { type ResultInput } from '../records/results.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { CAMERA_NUMBERS, DeggCameras } from '../lab/iceboot/cameras.js';
@@ -35,7 +34,7 @@ export const kind: TaskKind<z.infer<typeof params>> = {
       const standby: Array<string | null> = [];
       let off: string | null = null;
       try {
-        await withSession(ws.station.daq_host, m.port, async (s) => {
+        await ctx.lab.module(m.port, async (s) => {
           const cams = new DeggCameras(s);
           for (const cam of CAMERA_NUMBERS) {
             standby[cam - 1] = await cams.setSensorStandby(cam, true).then(

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fitSpe } from '../analysis/gaussian-fit.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type GainConfiguration, type SpePoint } from './gain-acquire.js';
@@ -104,7 +103,7 @@ export async function runGainCheck(ctx: TaskContext, p: GainParams) {
   await runLanes(wirePairLanes(ctx.modules), p.n_jobs, async (m) => {
     ctx.signal.throwIfAborted();
     try {
-      await withSession(ws.station.daq_host, m.port, async (s) => {
+      await ctx.lab.module(m.port, async (s) => {
         const hv = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
         await setHvAndWait(
           ctx,

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { baselineStats } from '../analysis/baseline.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -80,7 +79,7 @@ export interface PmtBaseline extends PmtIdentity {
 }
 
 async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<PmtBaseline[]> {
-  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     const out: PmtBaseline[] = [];
     for (const ch of [0, 1] as const) {
       const pmt = PMTS[ch];

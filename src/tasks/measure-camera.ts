@@ -4,7 +4,6 @@ import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { DarkNoiseAccumulator, type DarkNoiseResult } from '../analysis/camera-darknoise.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { type RecordedResult } from '../records/results.js';
 import {
   CAMERA_HEIGHT,
@@ -260,7 +259,7 @@ async function measureModule(
   dir: string,
   onFrame: () => void,
 ): Promise<Omit<ModuleSummary, 'key'>> {
-  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     const { rampedDown } = await hvOffForCameras(ctx, s, m);
     const temperatureC = await s.temperatureC();
     const cameras: CameraSummary[] = [];

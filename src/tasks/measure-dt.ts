@@ -2,7 +2,6 @@ import type { DocStore } from '../records/json-docs.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { scalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
-import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
@@ -115,7 +114,7 @@ export const kind = {
     const { log, dir, todo } = await startMonitoring(ctx, 'measure_spe', 'delta_t');
     const out: PmtDeltaT[] = [];
     await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
-      await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+      await ctx.lab.module(m.port, async (s) => {
         for (const ch of [0, 1] as const) {
           const pmt = PMTS[ch];
           const x = await deltaTOfPmt(

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { chargeStats, FLASHER_BIASES, FLASHER_LEDS, judgeLed, ledMask, type ChargeStats, type LedVerdict } from '../analysis/flasher.js';
 import { SPE_CHARGE_PC_AT_1E7 } from '../analysis/visibility.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -208,7 +207,7 @@ async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: strin
   const at = where(m, 'LowerPmt');
   const known = Number((await pmtSection(ctx.ws, m.jsonFile, 'LowerPmt')).HV1e7Gain ?? -1) > 0;
   const gainNote = known ? 'HV at HV1e7Gain: 1.602 pC per PE' : 'HV1e7Gain unknown: gain assumed 1e7 (1.602 pC per PE)';
-  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     const hvVolts = (await s.hvReadback(0)).hvVolts;
     // without HV the PMT sees no LED at all: that is an HV fault, not twelve dead LEDs
     if (!(hvVolts > FLASHER.hvOnVolts))

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { fitSpe, type SpeFit } from '../analysis/gaussian-fit.js';
 import { lowRateAction, nextScanHv, scanStartHv, type GainPoint, type PowerLawFit, type ScanDoneReason } from '../analysis/gain.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { nextKey } from '../records/entries.js';
 import { type DocStore } from '../records/json-docs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
@@ -188,7 +187,7 @@ async function measureModule(
   dir: string,
   onPoint: (note: string) => void,
 ): Promise<{ results: PmtGainResult[]; errors: string[] }> {
-  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     const scans = await initScans(ctx, m);
     const active = () => scans.filter((x) => !x.done && !x.error);
     while (active().length) {

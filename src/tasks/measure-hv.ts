@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { meanStd } from '../analysis/monitoring.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -72,7 +71,7 @@ async function sweepSteps(
 }
 
 async function sweepModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string): Promise<Sweep[]> {
-  return withSession(ctx.ws.station.daq_host, m.port, async (s: IcebootSession) => {
+  return ctx.lab.module(m.port, async (s: IcebootSession) => {
     const centre = (await Promise.all(PMTS.map((pmt) => hvSetPoint(ctx.ws, m.jsonFile, pmt)))).map(Math.round);
     const { nSteps, set, v, i, t } = await sweepSteps(ctx, p, s, centre);
     for (const ch of [0, 1] as PmtChannel[]) await s.setHV(ch, centre[ch]);

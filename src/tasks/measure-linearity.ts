@@ -10,7 +10,6 @@ import {
 } from '../analysis/linearity.js';
 import { waveformCharges } from '../analysis/visibility.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
@@ -165,7 +164,7 @@ async function measureSetting(ctx: TaskContext, p: P, x: PmtState, s: IcebootSes
 /** baselines with the laser off, at the DAC of the measurement */
 async function linearityBaselines(ctx: TaskContext, p: P, modules: ActiveModule[], log: FailureLog, states: PmtState[]): Promise<void> {
   await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
-    await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+    await ctx.lab.module(m.port, async (s) => {
       const mine: PmtState[] = [];
       for (const ch of [0, 1] as const) {
         const pmt = PMTS[ch];
@@ -285,7 +284,7 @@ export const kind = {
         await lab.setFilters(s0, s1);
         const todo = modules.filter((m) => !failed(m) && states.some((x) => x.m.port === m.port));
         await eachModule(ctx, todo, { jobs: p.n_jobs, log }, async (m) => {
-          await withSession(ws.station.daq_host, m.port, async (s) => {
+          await ctx.lab.module(m.port, async (s) => {
             for (const x of states.filter((y) => y.m.port === m.port)) {
               const pt = await measureSetting(ctx, p, x, s, i, dir);
               x.points.push(pt);

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { judgePattern, patternFrame, type PatternFrame } from '../analysis/camera-pattern.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { type RecordedResult } from '../records/results.js';
 import {
   CAMERA_HEIGHT,
@@ -156,7 +155,7 @@ export const kind = {
       modules,
       { task: 'measure_pattern', short: 'pattern', entry: 'camera_pattern', jobs: p.n_jobs, comment: p.comment },
       async (m) => {
-        const cameras = await withSession(ws.station.daq_host, m.port, async (s) => {
+        const cameras = await ctx.lab.module(m.port, async (s) => {
           await hvOffForCameras(ctx, s, m);
           const temperatureC = await s.temperatureC();
           const out: PatternCamera[] = [];

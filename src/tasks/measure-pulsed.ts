@@ -14,7 +14,6 @@ import {
 } from '../analysis/double-pulse.js';
 import { median } from '../analysis/dark-rate.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { type ResultInput } from '../records/results.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -389,14 +388,14 @@ export const kind = {
       const todo = () => log.without(modules);
       // baselines with the laser off, then the bursts
       await eachModule(ctx, todo(), { jobs: p.n_jobs, log }, async (m) => {
-        await withSession(ws.station.daq_host, m.port, async (s) => {
+        await ctx.lab.module(m.port, async (s) => {
           baselines.set(m.port, [await laserBaseline(s, 0, m), await laserBaseline(s, 1, m)]);
         });
       });
       await lab.fire(LASER.laserHz, p.mode === 'double' ? 2 : p.bursts);
       const total = todo().length * 2;
       await eachModule(ctx, todo(), { jobs: p.n_jobs, log }, async (m) => {
-        await withSession(ws.station.daq_host, m.port, async (s) => {
+        await ctx.lab.module(m.port, async (s) => {
           for (const ch of [0, 1] as const) {
             const r = await measurePmt(ctx, p, s, m, ch, baselines.get(m.port)![ch], strength, dir);
             pmts.push(r);

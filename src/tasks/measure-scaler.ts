@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { analyseScaler, darkRateWarning, scalerThreshold, type ScalerThreshold, type TriggerType } from '../analysis/dark-rate.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import type { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
@@ -308,7 +307,7 @@ async function measureModule(
   thermometer: Thermometer | null,
   onWindow: () => void,
 ): Promise<PmtDarkRate[]> {
-  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     const r = await readModule(ctx, p, m, s, thermometer, onWindow);
     const out: PmtDarkRate[] = [];
     for (const ch of [0, 1] as const) out.push(await pmtDarkRate(ctx, p, m, dir, ch, r));

@@ -17,7 +17,6 @@ import {
 } from '../analysis/stf.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { freezerAirC } from '../station/freezer-air.js';
-import { withSession } from '../station/module-link.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
@@ -287,7 +286,7 @@ async function restoreHvStep(
 async function testModule(ctx: TaskContext, m: ActiveModule, airC: number | null): Promise<StfItem[]> {
   const ws = ctx.ws;
   const sleep = (s: number) => ws.clock.sleep(s * 1000, ctx.signal);
-  return withSession(ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     const items: StfItem[] = [];
     items.push(await communicationStep(ctx, s));
     await sensorSteps(ctx, s, airC, items);

@@ -1,5 +1,4 @@
 import type { IcebootSession } from '../lab/iceboot/session.js';
-import { withSession } from '../station/module-link.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
 import type { ActiveModule, TaskContext } from './types.js';
@@ -122,10 +121,12 @@ export async function hvUpEach(
 ): Promise<void> {
   const ramped = await Promise.all(
     modules.map((m) =>
-      withSession(ctx.ws.station.daq_host, m.port, (s) => up(s, m)).catch((e: unknown) => {
-        fail(m, e);
-        return false;
-      }),
+      ctx.lab
+        .module(m.port, (s) => up(s, m))
+        .catch((e: unknown) => {
+          fail(m, e);
+          return false;
+        }),
     ),
   );
   if (ramped.some(Boolean)) {

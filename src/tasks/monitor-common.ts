@@ -1,7 +1,6 @@
 import type { TriggerType } from '../analysis/dark-rate.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { type ResultInput } from '../records/results.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { eachModule, failureLog, hvUpEach, laserOff, type FailureLog } from './module-jobs.js';
@@ -80,9 +79,7 @@ export async function monitorRounds(
   fn: (s: IcebootSession, m: ActiveModule, i: number) => Promise<void>,
 ): Promise<void> {
   for (let i = 0; i < o.maxI; i++)
-    await eachModule(ctx, mon.todo, { jobs: o.jobs, log: mon.log }, (m) =>
-      withSession(ctx.ws.station.daq_host, m.port, (s) => fn(s, m, i)),
-    );
+    await eachModule(ctx, mon.todo, { jobs: o.jobs, log: mon.log }, (m) => ctx.lab.module(m.port, (s) => fn(s, m, i)));
 }
 
 /** How constant_monitor and slowmon end: refuse when no PMT was monitored, record the rows, the summary. */

@@ -10,7 +10,6 @@ import {
   type DarkRateSummary,
   type HvCheck,
 } from '../analysis/monitoring.js';
-import { withSession } from '../station/module-link.js';
 import { type ResultInput } from '../records/results.js';
 import type { PmtChannel } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -97,7 +96,7 @@ async function readModule(ctx: TaskContext, p: P, m: ActiveModule): Promise<Read
   const baselines = new Float64Array(p.n_repeat * 2);
   const counts = [new Uint32Array(n), new Uint32Array(n)];
   const t0 = ctx.ws.clock.now();
-  await withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  await ctx.lab.module(m.port, async (s) => {
     for (let r = 0; r < p.n_repeat; r++) {
       ctx.signal.throwIfAborted();
       for (let i = 0; i < ONLINE_MON.readsPerRepeat; i++) {

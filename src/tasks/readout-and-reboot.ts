@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import type { TaskRecord } from '../records/task-record.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import { iniNumber, iniText } from './values.js';
@@ -20,7 +19,7 @@ type P = z.infer<typeof params>;
 const SETTLE_MS = 3000;
 
 async function readoutOnce(ctx: TaskContext, m: ActiveModule, reboot: boolean, csv: string): Promise<number> {
-  return withSession(ctx.ws.station.daq_host, m.port, async (s) => {
+  return ctx.lab.module(m.port, async (s) => {
     await ctx.ws.clock.sleep(SETTLE_MS, ctx.signal);
     let reflashes = 0;
     if (reboot) {

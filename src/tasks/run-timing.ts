@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { shotDifferencesNs, timingSpread, type TimingSpread } from '../analysis/timing.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { withSession } from '../station/module-link.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
 import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
@@ -98,9 +97,8 @@ type Baselines = Map<string, { baselineAdc: number; hvVolts: number }>;
 
 /** baselines at DAC 30000 with the laser off */
 async function timingBaselines(ctx: TaskContext, p: Q, modules: ActiveModule[], log: FailureLog, baselines: Baselines): Promise<void> {
-  const st = ctx.ws.station;
   await eachModule(ctx, log.without(modules), { jobs: p.n_jobs, log }, async (m) => {
-    await withSession(st.daq_host, m.port, async (s) => {
+    await ctx.lab.module(m.port, async (s) => {
       for (const ch of [0, 1] as const) {
         const baselineAdc = await measureBaseline(s, ch, m, TIMING);
         const hvVolts = (await s.hvReadback(ch)).hvVolts || (await hvSetPoint(ctx.ws, m.jsonFile, PMTS[ch]));

@@ -46,6 +46,8 @@ export const TEST_PORTS = {
   masterConditions: 2200,
   // test/station/lab-plugs.test.ts: peripherals only (6925..6940, 8134)
   labPlugs: 6900,
+  // test/station/lab-plugs.test.ts, D-Egg sessions: a whole lab (8200..8299, 9200..9216, 9434)
+  labPlugsModules: 8200,
   dryRun: 4100,
   // test/e2e/measure-gain.test.ts: 4300..4399, 5300..5316, 5534
   measureGain: 4300,

@@ -8,6 +8,7 @@ import type { SimContext } from '../../src/sim/context.js';
 import { FaultSet } from '../../src/sim/faults.js';
 import { LabState } from '../../src/sim/lab-state.js';
 import { simPorts } from '../../src/sim/layout.js';
+import { startSimLab, type SimLab } from '../../src/sim/lab.js';
 import { startPeripherals } from '../../src/sim/peripherals/index.js';
 import { LabPlugs } from '../../src/station/lab-plugs.js';
 import { ensureHome } from '../../src/station/workspace.js';
@@ -65,5 +66,66 @@ describe('the lab plugs of a task', () => {
     expect(await lab.close()).toEqual([]);
     const noFreezer = new LabPlugs({ ...station, freezer: { mode: 'manual' } });
     await expect(noFreezer.freezer()).rejects.toThrow('the station file names no freezer controller ([freezer] address)');
+  });
+});
+
+/**
+ * A task's D-Egg sessions: each `module` call has a session of its own, closed when it ends (the
+ * port takes the next client at once); one left waiting on a mute module when the task ends is
+ * dropped by the teardown, so the task's end is not held up by the reply timeout.
+ */
+describe('the D-Egg sessions of a task', () => {
+  const base = TEST_PORTS.labPlugsModules;
+  let sim: SimLab;
+  let station: ReturnType<typeof loadStation>;
+  beforeAll(async () => {
+    sim = await startSimLab({ seed: 3, basePort: base, timeScale: 1000, domnet: 'auto' });
+    const home = ensureHome(fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-plugs-modules-')), { seed: 3, basePort: base, timeScale: 1000 });
+    station = loadStation(home.stationFile);
+  });
+  afterAll(async () => sim?.close());
+
+  it('runs a function on a session of its own, closed when it ends', async () => {
+    const lab = new LabPlugs(station);
+    const port = sim.ports.mainboard(0, 0);
+    const first = await lab.module(port, async (s) => ({ fpga: s.info.fpgaVersion, temperature: await s.temperatureC() }));
+    expect(first.fpga).toBe(station.expected.fpga_version);
+    expect(Number.isFinite(first.temperature)).toBe(true);
+    // the port is free again: two more sessions one after the other, and two modules side by side
+    const again = await Promise.all([
+      lab.module(port, async (s) => s.info.boardName),
+      lab.module(sim.ports.mainboard(0, 1), async (s) => s.info.boardName),
+    ]);
+    expect(again).toEqual(['DEgg', 'DEgg']);
+    await expect(lab.module(port, async () => Promise.reject(new Error('the measurement failed')))).rejects.toThrow(
+      'the measurement failed',
+    );
+    expect(await lab.module(port, async (s) => s.info.boardType)).toBe(113);
+    expect(await lab.close()).toEqual([]);
+  });
+
+  it('drops a session still waiting on its module when the task ends', async () => {
+    const lab = new LabPlugs(station);
+    const port = sim.ports.mainboard(1, 0);
+    let waiting!: () => void;
+    const asked = new Promise<void>((r) => (waiting = r));
+    const work = lab.module(port, async (s) => {
+      sim.ctx.faults.add({ kind: 'dead-module', target: String(port) });
+      const reply = s.temperatureC();
+      waiting();
+      return reply;
+    });
+    const outcome = work.then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
+    await asked;
+    await lab.close();
+    const message = await outcome;
+    sim.ctx.faults.remove('dead-module', String(port));
+    expect(message).not.toBe('answered');
+    expect(message).not.toMatch(/within \d+ ms/); // not the reply timeout: the teardown ended it
+    // the module is reachable again once healthy
+    expect(await new LabPlugs(station).module(port, async (s) => s.info.boardType)).toBe(113);
   });
 });
