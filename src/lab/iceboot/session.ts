@@ -101,7 +101,7 @@ export class IcebootSession extends IcebootConsole {
     await this.boot(opts.bootTimeoutMs ?? 3000, 1);
     // a bootloader banner may come in pieces; whatever trails the first prompt is not a reply
     await this.quiet(50);
-    await this.loose('true setecho', 1000);
+    await this.loose('true setecho', REPLY_TIMEOUT_MS);
     await this.quiet(20);
     const log = (await this.cmd('disableLogOutput')).trim();
     await this.settle(100);
