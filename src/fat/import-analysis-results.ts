@@ -1,5 +1,6 @@
 import { darkRateGoalpost } from '../tasks/scaler-windows.js';
 import { isObject, readNumber, type Json, type ReadProblem } from './import-json.js';
+import { GAIN_QUANTITY } from '../tasks/gain-acquire.js';
 
 /**
  * The original's analysis results: the files its analyses wrote for the test-results database
@@ -55,7 +56,7 @@ const MAPPINGS: Record<string, Mapping> = {
     const t = required(data, 'temperature', where, problems, 'the dark rate (its temperature chooses the goalpost)');
     return t === undefined ? undefined : value(darkRateGoalpost('fir', t), 'Hz')(data, where, problems);
   },
-  'pmt-hv-at-1e7-gain': value('gain.hv1e7', 'V'),
+  'pmt-hv-at-1e7-gain': value(GAIN_QUANTITY.hv1e7, 'V'),
   'pmt-observed-charge-over-ideal-charge-at-200pe': value('linearity.charge_ratio_200pe', ''),
   'pmt-observed-current-over-ideal-current-at-10mA': value('linearity.current_ratio_10ma', ''),
   'double-pulse-separation': value('double_pulse.separation', 'ns'),

@@ -1,4 +1,5 @@
 import { isObject, readNumber, type Json, type ReadProblem } from './import-json.js';
+import { GAIN_QUANTITY } from '../tasks/gain-acquire.js';
 
 /**
  * The quantities a D-Egg JSON file of the original records (original-system.md §4.3, §6), as
@@ -45,13 +46,13 @@ export function deggQuantities(doc: Json): { quantities: Quantity[]; problems: O
     const sec = doc[pmt];
     if (!isObject(sec)) continue;
     const at = `${pmt}.`;
-    const hv = readNumber(sec, 'HV1e7Gain', at, problems, 'gain.hv1e7');
+    const hv = readNumber(sec, 'HV1e7Gain', at, problems, GAIN_QUANTITY.hv1e7);
     if (hv !== undefined && hv > 0)
-      quantities.push({ name: 'gain.hv1e7', pmt, value: hv, units: 'V', entry: `${at}HV1e7Gain`, detail: {} });
-    const spe = readNumber(sec, 'SPEPeakHeight', at, problems, 'gain.spe_peak_height');
+      quantities.push({ name: GAIN_QUANTITY.hv1e7, pmt, value: hv, units: 'V', entry: `${at}HV1e7Gain`, detail: {} });
+    const spe = readNumber(sec, 'SPEPeakHeight', at, problems, GAIN_QUANTITY.speHeight);
     if (spe !== undefined && spe > 0)
       quantities.push({
-        name: 'gain.spe_peak_height',
+        name: GAIN_QUANTITY.speHeight,
         pmt,
         value: spe * 1e3,
         units: 'mV',
@@ -65,7 +66,7 @@ export function deggQuantities(doc: Json): { quantities: Quantity[]; problems: O
         if (v !== undefined) quantities.push({ name, pmt, value: v, units, entry: `${at}${e.key}`, detail: { key, ...detail } });
       };
       if (e.name === 'GainMeasurement') {
-        add('gain.fit_exponent', 'GainFitExp', '');
+        add(GAIN_QUANTITY.fitExponent, 'GainFitExp', '');
         add('gain.fit_norm', 'GainFitNorm', '');
         add('baseline.mean', 'Baseline', 'ADC', { dac: 30000 });
       } else if (e.name === 'DarkrateScalerMeasurement') {

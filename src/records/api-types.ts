@@ -221,14 +221,22 @@ export interface RunDetail {
 
 // ---- modules: GET /api/modules, GET /api/modules/:serial, GET /api/modules/:serial/spe ------------
 
+/** A headline quantity of a module (src/views/headlines.ts): its latest value per PMT. */
+export interface HeadlineValues {
+  key: string;
+  title: string;
+  units: string;
+  /** by PMT name; a PMT never measured is absent, not zero */
+  perPmt: Partial<Record<string, number>>;
+}
+
 /**
- * A tile of the dashboard's grid of a run's D-Eggs: per module its port, state, verdict, and the
- * latest HV at gain 1e7 and dark rate of each PMT and mainboard temperature the results recorded.
- * A quantity never measured is absent, not zero.
+ * A tile of the dashboard's grid of a run's D-Eggs: per module its port, state, verdict, the
+ * latest value of each headline quantity (HV at gain 1e7, dark rate, SPE height) per PMT, and
+ * the latest mainboard temperature the results recorded.
  */
 export interface ModuleTile extends JudgedModule {
-  hv1e7Volts: Partial<Record<string, number>>;
-  darkRateHz: Partial<Record<string, number>>;
+  headlines: HeadlineValues[];
   temperatureC: number | null;
   temperatureAt: string | null;
 }

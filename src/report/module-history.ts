@@ -3,6 +3,9 @@ import { shownRun } from '../station/runs.js';
 import { numberIn } from '../views/module-grid.js';
 import type { ModuleHistory, ResultRecord } from '../records/api-types.js';
 import { moduleData, runInfo } from './report-data.js';
+import { headline, isHeadline } from '../views/headlines.js';
+
+const DARK_RATE = headline('darkRate');
 
 /**
  * One D-Egg across every run of the station and the runs imported from the original system
@@ -38,7 +41,7 @@ export async function moduleHistory(ws: Workspace, serial: string): Promise<Modu
     out.runs.push(data);
     for (const r of data.results) {
       const t = numberIn(r.detail, 'temperatureC');
-      if (r.pmt && r.value !== null && t !== undefined && /^darkrate(_adc)?\./.test(r.name))
+      if (r.pmt && r.value !== null && t !== undefined && isHeadline(DARK_RATE, r.name))
         out.darkVsTemperature.push({ run: run.run_number, pmt: r.pmt, temperatureC: t, rateHz: r.value, at: r.createdAt });
       if (r.pmt && r.name.startsWith('linearity.')) {
         const points = linearityPoints(r);

@@ -3,6 +3,9 @@ import { darkRateChartOption, gainChartOption, goalpostChartOption, type BandMar
 import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge, withUnits } from './html.js';
 import type { ModuleData, ResultRecord } from '../records/api-types.js';
+import { headline, isHeadline } from '../views/headlines.js';
+
+const DARK_RATE = headline('darkRate');
 
 /**
  * The report of one module in one run, as a self-contained HTML page: identity, verdict and why,
@@ -78,7 +81,7 @@ function plots(m: ModuleData, gp: Goalposts): string {
   if (entries.length) out.push(`<p>gain scans from the D-Egg JSON file: ${esc(entries.join('; '))}</p>`);
   for (const n of m.gainNotes) out.push(`<p class="note">${esc(n)}</p>`);
   const latest = m.results.filter((r) => !r.superseded);
-  const dark = latest.filter((r) => r.name.startsWith('darkrate') && r.value !== null);
+  const dark = latest.filter((r) => isHeadline(DARK_RATE, r.name) && r.value !== null);
   if (dark.length) {
     const names = [...new Set(dark.map((r) => r.name))];
     const limit = names.length === 1 ? gp.entries.get(names[0])?.high : undefined;

@@ -6,20 +6,15 @@ import { renderSvg } from './svg.js';
 import { esc, fmtNumber, page, plot, table, verdictBadge } from './html.js';
 import { OUTLIER_MADS, findOutliers, type Outlier } from './outliers.js';
 import { PMTS } from './report-data.js';
+import { HEADLINES, headline, isHeadline } from '../views/headlines.js';
 
 /**
  * The run summary: every module of a run side by side (verdict, HV at 1e7, dark rate and SPE
  * height per PMT), each quantity checked against the batch for outliers, with the reason.
  */
 const SHORT = { LowerPmt: 'L', UpperPmt: 'U' } as const;
-const isDark = (name: string) => name.startsWith('darkrate');
-
-/** the columns of the side-by-side table: a quantity of one PMT */
-const COLUMNS = [
-  { title: 'HV at 1e7', match: (n: string) => n === 'gain.hv1e7' },
-  { title: 'dark rate', match: isDark },
-  { title: 'SPE height', match: (n: string) => n === 'gain.spe_peak_height' },
-] as const;
+const HV1E7 = headline('hv1e7');
+const DARK_RATE = headline('darkRate');
 
 export interface RunSummaryInput {
   run: RunInfo;
@@ -47,13 +42,13 @@ export function runOutliers(results: readonly ResultRecord[]): Outlier<ResultRec
 
 function sideBySide(inp: RunSummaryInput, outlierIds: Set<number>): string {
   const latest = inp.results.filter((r) => !r.superseded);
-  const head = ['port', 'D-Egg', 'state', 'verdict', ...COLUMNS.flatMap((c) => PMTS.map((p) => `${c.title} ${SHORT[p]}`)), 'why'];
+  const head = ['port', 'D-Egg', 'state', 'verdict', ...HEADLINES.flatMap((c) => PMTS.map((p) => `${c.title} ${SHORT[p]}`)), 'why'];
   const cls: string[] = [];
   const rows = inp.modules.map((m) => {
     const mine = latest.filter((r) => r.serial === m.serial);
-    const cells = COLUMNS.flatMap((c) =>
+    const cells = HEADLINES.flatMap((h) =>
       PMTS.map((p) => {
-        const r = mine.filter((x) => x.pmt === p && c.match(x.name)).sort((a, b) => b.id - a.id)[0];
+        const r = mine.filter((x) => x.pmt === p && isHeadline(h, x.name)).sort((a, b) => b.id - a.id)[0];
         if (!r) return '–';
         const text = `${esc(fmtNumber(r.value))}${r.units ? ` ${esc(r.units)}` : ''}`;
         return outlierIds.has(r.id) ? `<span class="outlier" title="outlier of the batch">⚑ ${text}</span>` : text;
@@ -75,9 +70,9 @@ function sideBySide(inp: RunSummaryInput, outlierIds: Set<number>): string {
 
 function batchPlots(inp: RunSummaryInput, outlierIds: Set<number>): string {
   const latest = inp.results.filter((r) => !r.superseded && r.value !== null);
-  const bars = (match: (n: string) => boolean) =>
+  const bars = (h: typeof HV1E7) =>
     latest
-      .filter((r) => match(r.name) && r.pmt)
+      .filter((r) => isHeadline(h, r.name) && r.pmt)
       .sort((a, b) => a.port - b.port || String(a.pmt).localeCompare(String(b.pmt)))
       .map((r) => ({
         label: `${r.serial} ${SHORT[r.pmt as keyof typeof SHORT] ?? r.pmt}`,
@@ -85,7 +80,7 @@ function batchPlots(inp: RunSummaryInput, outlierIds: Set<number>): string {
         flagged: outlierIds.has(r.id),
       }));
   const out: string[] = [];
-  const hv = bars((n) => n === 'gain.hv1e7');
+  const hv = bars(HV1E7);
   if (hv.length)
     out.push(
       plot(
@@ -95,9 +90,9 @@ function batchPlots(inp: RunSummaryInput, outlierIds: Set<number>): string {
         }),
       ),
     );
-  const dark = bars(isDark);
+  const dark = bars(DARK_RATE);
   if (dark.length) {
-    const names = [...new Set(latest.filter((r) => isDark(r.name)).map((r) => r.name))];
+    const names = [...new Set(latest.filter((r) => isHeadline(DARK_RATE, r.name)).map((r) => r.name))];
     const limit = names.length === 1 ? inp.goalposts.entries.get(names[0])?.high : undefined;
     out.push(plot(renderSvg(darkRateChartOption(`Run ${inp.run.runNumber}: dark rate per PMT`, dark, limit), { width: 760, height: 380 })));
   }

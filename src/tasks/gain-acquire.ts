@@ -14,8 +14,14 @@ import { pmtFileAttrs } from './pmt-json.js';
  * waveforms at baseline + 25 ADC, the SPE amplitude fit, the HDF5 of one point and the HV
  * set-and-settle.
  */
-/** What a gain scan and its analysis record (a check records `gain.check`). */
-export const GAIN_QUANTITIES = ['gain.hv1e7', 'gain.spe_peak_height', 'gain.fit_exponent', 'gain.check'];
+/** What a gain scan and its analysis record (a check records `gain.check`), by their goalpost names. */
+export const GAIN_QUANTITY = {
+  hv1e7: 'gain.hv1e7',
+  speHeight: 'gain.spe_peak_height',
+  fitExponent: 'gain.fit_exponent',
+  check: 'gain.check',
+} as const;
+export const GAIN_QUANTITIES = Object.values(GAIN_QUANTITY);
 
 export const GAIN = {
   samples: 128,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { analyseGainScan, type GainPointData, type GainScanAnalysis } from '../analysis/gain-offline.js';
 import { type DocStore } from '../records/json-docs.js';
 import { readHdf5 } from '../store/hdf5.js';
-import { GAIN } from './gain-acquire.js';
+import { GAIN, GAIN_QUANTITY } from './gain-acquire.js';
 import { describeNumber, pickEntry, type EntryNumber } from './measurement-entries.js';
 import { pmtSection, pmtSerialOf, PMTS, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { TaskRecord } from '../records/task-record.js';
@@ -185,15 +185,15 @@ export async function analyseGainOfRun(
     pmts.flatMap((r) => {
       const a = r.analysis;
       return [
-        resultRow(r, 'gain.hv1e7', {
+        resultRow(r, GAIN_QUANTITY.hv1e7, {
           value: a.hvAt1e7Volts,
           detail: { error: a.hvAt1e7ErrorVolts, points: a.points.length, method: a.hvMethod, entry: r.key, folder: r.folder },
         }),
-        resultRow(r, 'gain.spe_peak_height', {
+        resultRow(r, GAIN_QUANTITY.speHeight, {
           value: a.spePeakHeight.volts * 1e3,
           detail: { method: a.spePeakHeight.method, entry: r.key },
         }),
-        resultRow(r, 'gain.fit_exponent', {
+        resultRow(r, GAIN_QUANTITY.fitExponent, {
           value: a.fit.exponent,
           detail: { error: a.fit.exponentError, normA: a.fit.normA, entry: r.key },
         }),

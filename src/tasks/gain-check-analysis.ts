@@ -6,6 +6,7 @@ import { describeNumber, pickEntry, type EntryNumber } from './measurement-entri
 import { pmtSection, PMTS, where } from './pmt-json.js';
 import type { TaskContext } from './types.js';
 import { resultRow } from './result-rows.js';
+import { GAIN_QUANTITY } from './gain-acquire.js';
 
 /**
  * `analysis_wrapper` with mode `gain_check`: the gain at the set HV re-derived from the files of a
@@ -66,7 +67,7 @@ export async function analyseGainChecks(ctx: TaskContext, number: EntryNumber, k
     null,
     pmts.flatMap((r) =>
       r.gains.map((g, i) =>
-        resultRow(r, 'gain.check', { value: g, detail: { check: i, hvVolts: r.hvVolts, entry: r.key, analysis: 'gain_check' } }),
+        resultRow(r, GAIN_QUANTITY.check, { value: g, detail: { check: i, hvVolts: r.hvVolts, entry: r.key, analysis: 'gain_check' } }),
       ),
     ),
   );

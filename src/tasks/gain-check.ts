@@ -3,7 +3,17 @@ import { fitSpe } from '../analysis/gaussian-fit.js';
 import { newDataDir } from '../station/data-dirs.js';
 import { runLanes, wirePairLanes } from '../station/wire-pair-jobs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
-import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type GainConfiguration, type SpePoint } from './gain-acquire.js';
+import {
+  acquire,
+  GAIN,
+  setHvAndWait,
+  speConverged,
+  spePoint,
+  writePoint,
+  type GainConfiguration,
+  type SpePoint,
+  GAIN_QUANTITY,
+} from './gain-acquire.js';
 import { configName, type GainParams } from './measure-gain.js';
 import { hvSetPoint, PMTS, pmtSerialOf, where, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext } from './types.js';
@@ -82,7 +92,7 @@ async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]):
     folder,
     rows.flatMap((r) =>
       r.checks.map((c, i) =>
-        resultRow(r, 'gain.check', { value: c.gain, detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz } }),
+        resultRow(r, GAIN_QUANTITY.check, { value: c.gain, detail: { check: i, hvVolts: c.hvVolts, peakPc: c.peakPc, rateHz: c.rateHz } }),
       ),
     ),
   );

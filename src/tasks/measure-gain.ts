@@ -9,7 +9,17 @@ import { type DocStore } from '../records/json-docs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { spePeakHeightAt1e7 } from '../analysis/gain-offline.js';
-import { acquire, GAIN, setHvAndWait, speConverged, spePoint, writePoint, type SpePoint, GAIN_QUANTITIES } from './gain-acquire.js';
+import {
+  acquire,
+  GAIN,
+  setHvAndWait,
+  speConverged,
+  spePoint,
+  writePoint,
+  type SpePoint,
+  GAIN_QUANTITIES,
+  GAIN_QUANTITY,
+} from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
@@ -298,12 +308,12 @@ async function recordGain(ctx: TaskContext, folder: string, pmts: PmtGainResult[
     'measure_gain',
     folder,
     pmts.flatMap((x) => [
-      resultRow(x, 'gain.hv1e7', {
+      resultRow(x, GAIN_QUANTITY.hv1e7, {
         value: x.hv1e7GainVolts,
         detail: { error: x.hv1e7GainErrorVolts, points: x.points.length, end: x.reason },
       }),
-      resultRow(x, 'gain.spe_peak_height', { value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } }),
-      resultRow(x, 'gain.fit_exponent', { value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } }),
+      resultRow(x, GAIN_QUANTITY.speHeight, { value: x.spePeakHeightVolts * 1e3, detail: { method: x.spePeakHeightMethod } }),
+      resultRow(x, GAIN_QUANTITY.fitExponent, { value: x.fit.exponent, detail: { error: x.fit.exponentError, normA: x.fit.normA } }),
     ]),
   );
 }

@@ -5,7 +5,7 @@ import type { TriggerType } from '../analysis/dark-rate.js';
 import { TARGET_GAIN } from '../analysis/gain.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
-import { setHvAndWait, type SpePoint } from './gain-acquire.js';
+import { setHvAndWait, type SpePoint, GAIN_QUANTITY } from './gain-acquire.js';
 import { speAtHv } from './gain-check.js';
 import { finishMonitoring, monitorRounds, startMonitoring, type MonitorRound } from './monitor-common.js';
 import { darkSteps, thresholdFrom, type DarkSteps } from './monitor-pmt.js';
@@ -170,7 +170,7 @@ async function checkPmt(
   const key = await addCheckEntry(ctx, p, m, pmt, { dir, i, c, after, d, pressureHpa, temperatureC: (temperatureC + tempAfterC) / 2 });
   const t = (temperatureC + tempAfterC) / 2;
   a.rows.push(
-    { ...at, name: 'gain.check', value: after.gain, detail: { hvVolts: c.hvNew, hvBefore: c.hvBefore, temperatureC: t } },
+    { ...at, name: GAIN_QUANTITY.check, value: after.gain, detail: { hvVolts: c.hvNew, hvBefore: c.hvBefore, temperatureC: t } },
     { ...at, name: darkRateGoalpost(trigger, t), value: d.darkRateHz, detail: { temperatureC: t, iteration: i } },
     { ...at, name: 'dt.rate', value: d.dt.data.analysis.rateHz, detail: { temperatureC: t } },
   );
@@ -193,7 +193,7 @@ async function checkPmt(
 export const kind: TaskKind<P> = {
   name: 'slowmon',
   summary: 'gain-scan monitoring while the temperature changes (new HV at 1e7, scalers, delta-t)',
-  quantities: ['dt.rate', 'gain.check', 'monitor.pressure', ...DARK_RATE_QUANTITIES],
+  quantities: ['dt.rate', GAIN_QUANTITY.check, 'monitor.pressure', ...DARK_RATE_QUANTITIES],
   params,
   positional: ['max_i', 'n_jobs', 'use_fir', 'verbose'],
   listed: false,

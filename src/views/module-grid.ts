@@ -2,12 +2,13 @@ import type { Workspace } from '../station/workspace.js';
 import { findRun, latestRun } from '../station/runs.js';
 import { parseJson } from '../store/open.js';
 import type { ModuleTile, ResultRecord } from '../records/api-types.js';
-import { latestPerQuantity, verdictOfRows } from '../records/verdicts.js';
+import { verdictOfRows } from '../records/verdicts.js';
+import { latestHeadlines } from './headlines.js';
 
 /**
  * The dashboard's grid of a run's D-Eggs (GET /api/modules): per module its port, state, verdict,
- * and the latest HV at gain 1e7 and dark rate of each PMT and mainboard temperature the results
- * recorded. A quantity never measured is absent, not zero.
+ * the latest value of each headline quantity per PMT (src/views/headlines.ts) and the latest
+ * mainboard temperature the results recorded. A quantity never measured is absent, not zero.
  */
 export function numberIn(detail: Record<string, unknown>, key: string): number | undefined {
   const v = detail[key];
@@ -19,15 +20,6 @@ type TileRow = Pick<ResultRecord, 'id' | 'pmt' | 'name' | 'value' | 'verdict' | 
 
 function tileOf(m: { port: number; degg_serial: string; state: string; state_reason: string | null }, rows: TileRow[]): ModuleTile {
   const v = verdictOfRows(rows);
-  const latest = latestPerQuantity(rows);
-  const hv1e7Volts: Partial<Record<string, number>> = {};
-  const darkRateHz: Partial<Record<string, number>> = {};
-  for (const r of latest) {
-    if (r.value === null || !r.pmt) continue;
-    if (r.name === 'gain.hv1e7') hv1e7Volts[r.pmt] = r.value;
-  }
-  // the latest dark rate of each PMT, whichever temperature band it was judged in
-  for (const r of rows) if (r.value !== null && r.pmt && /^darkrate(_adc)?\./.test(r.name)) darkRateHz[r.pmt] = r.value;
   let temperatureC: number | null = null;
   let temperatureAt: string | null = null;
   for (const r of rows) {
@@ -43,8 +35,7 @@ function tileOf(m: { port: number; degg_serial: string; state: string; state_rea
     stateReason: m.state_reason,
     verdict: v.verdict,
     reasons: v.reasons,
-    hv1e7Volts,
-    darkRateHz,
+    headlines: latestHeadlines(rows),
     temperatureC,
     temperatureAt,
   };

@@ -272,8 +272,11 @@ describe('an imported home, through the fat binary and the read API', () => {
           modules: [
             {
               verdict: 'marginal',
-              hv1e7Volts: { LowerPmt: 1423.8542437195745, UpperPmt: 1291.5276230146176 },
-              darkRateHz: { UpperPmt: 2712.4 },
+              headlines: [
+                { key: 'hv1e7', perPmt: { LowerPmt: 1423.8542437195745, UpperPmt: 1291.5276230146176 } },
+                { key: 'darkRate', perPmt: { UpperPmt: 2712.4 } },
+                { key: 'speHeight' },
+              ],
             },
           ],
         });

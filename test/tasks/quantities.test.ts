@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GOALPOSTS, loadGoalposts } from '../../src/records/goalposts-file.js';
 import { catalogue, kindsOf } from '../../src/tasks/catalogue.js';
+import { HEADLINES } from '../../src/views/headlines.js';
 
 /**
  * Each kind declares the quantities it records, by goalpost name; the goalposts file gives them
@@ -39,5 +40,14 @@ describe('the quantities the task kinds declare', () => {
       expect.arrayContaining(['darkrate.cold', 'darkrate_adc.warm', 'darkrate.alt_threshold']),
     );
     for (const k of kinds.filter((x) => x.housekeeping && x.name !== 'bootmon')) expect(k.quantities, k.name).toBeUndefined();
+  });
+
+  it('the headline quantities (dashboard tile, run summary) are declared quantities, in their goalposts units', () => {
+    const declared = new Set(kinds.flatMap((k) => k.quantities ?? []));
+    for (const h of HEADLINES)
+      for (const name of h.names) {
+        expect(declared.has(name), `${h.key}: ${name}`).toBe(true);
+        expect(goalposts.entries.get(name)?.units, `${h.key}: ${name}`).toBe(h.units);
+      }
   });
 });

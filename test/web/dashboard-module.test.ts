@@ -58,7 +58,7 @@ describe('dashboard: reading pages after a gain scan', () => {
     const tiles = page.getByTestId('module-tile');
     await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(16);
     const first = tiles.filter({ hasText: hv[0].degg_serial });
-    expect(await first.textContent()).toContain(`HV@1e7: ${Number(hv[0].value.toPrecision(4))} /`);
+    expect(await first.textContent()).toContain(`HV at 1e7: ${Number(hv[0].value.toPrecision(4))} /`);
 
     await first.click();
     await expect.poll(() => new URL(page.url()).hash).toBe(`#/module/${hv[0].degg_serial}`);

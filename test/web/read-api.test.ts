@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEnv } from '../../src/web/auth.js';
 import { mountDashboard } from '../../src/web/static.js';
 import { seedRun } from './seed-run.js';
+import type { HeadlineValues } from '../../src/records/api-types.js';
 import { servedHome, type ServedHome } from './server-home.js';
 
 /**
@@ -29,11 +30,30 @@ describe('read API of the dashboard', () => {
     const r = await get('/api/modules');
     expect(r.status).toBe(200);
     expect(r.body.run).toBe(1);
-    const m = r.body.modules as Array<Record<string, unknown>>;
-    expect(m.map((x) => [x.serial, x.verdict, (x.darkRateHz as Record<string, number>).LowerPmt, x.temperatureC])).toEqual([
+    const m = r.body.modules as Array<{ serial: string; verdict: string; temperatureC: number; headlines: HeadlineValues[] }>;
+    const dark = (x: (typeof m)[number]) => x.headlines.find((h) => h.key === 'darkRate')!;
+    expect(m.map((x) => [x.serial, x.verdict, dark(x).perPmt.LowerPmt, x.temperatureC])).toEqual([
       ['DEgg2026-1-001', 'pass', 900, -40.5],
       ['DEgg2026-1-002', 'fail', 9000, -39.5],
     ]);
+    expect(m[0].headlines.map((h) => `${h.title} [${h.units}]`)).toEqual(['HV at 1e7 [V]', 'dark rate [Hz]', 'SPE height [mV]']);
+    expect(m[0].headlines.find((h) => h.key === 'hv1e7')!.perPmt).toEqual({});
+  });
+
+  it('GET /api/modules: the dark rate tile is the 0.25 PE rate, not a later rate at an alternative threshold', async () => {
+    const row = await h.ws.db.selectFrom('results').selectAll().where('degg_serial', '=', 'DEgg2026-1-001').executeTakeFirstOrThrow();
+    const { id: _id, ...rest } = row;
+    await h.ws.db
+      .insertInto('results')
+      .values({ ...rest, name: 'darkrate.alt_threshold', value: 123, verdict: 'info' })
+      .execute();
+    try {
+      const r = await get('/api/modules');
+      const tile = (r.body.modules as Array<{ serial: string; headlines: HeadlineValues[] }>).find((x) => x.serial === 'DEgg2026-1-001')!;
+      expect(tile.headlines.find((x) => x.key === 'darkRate')!.perPmt).toEqual({ LowerPmt: 900 });
+    } finally {
+      await h.ws.db.deleteFrom('results').where('name', '=', 'darkrate.alt_threshold').execute();
+    }
   });
 
   it('GET /api/modules/:serial: the module in every run, dark rate against temperature; an unknown one is a 404', async () => {

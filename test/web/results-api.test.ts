@@ -25,7 +25,7 @@ describe('fat serve: results of a run', () => {
   it('GET /api/results?module=S has its result rows; an unknown module is 404 naming it', async () => {
     const r = await fetch(`${h.server.url}/api/results?module=DEgg2026-1-002`);
     const body = (await r.json()) as { results: Array<{ name: string; verdict: string }> };
-    expect(body.results.map((x) => [x.name, x.verdict])).toEqual([['darkrate.scaler', 'fail']]);
+    expect(body.results.map((x) => [x.name, x.verdict])).toEqual([['darkrate.cold', 'fail']]);
     const bad = await fetch(`${h.server.url}/api/results?module=DEgg-nope`);
     expect(bad.status).toBe(404);
     expect(((await bad.json()) as { error: string }).error).toContain('"DEgg-nope" is not in run 1');

@@ -54,7 +54,7 @@ export async function seedRun(ws: Workspace): Promise<void> {
         port: 5000 + i,
         degg_serial: serial,
         pmt: 'LowerPmt',
-        name: 'darkrate.scaler',
+        name: 'darkrate.cold',
         value: i === 0 ? 900 : 9000,
         verdict: i === 0 ? 'pass' : 'fail',
         goalposts_version: 'v1',

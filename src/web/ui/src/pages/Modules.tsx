@@ -4,7 +4,7 @@ import { useEvents } from '../events';
 import { fmtNum, verdictClass } from '../format';
 import type { ModulesAnswer } from '../types';
 
-/** The D-Eggs of the latest run as a grid: port, serial, state, HV at 1e7, temperature, dark rate, verdict. */
+/** The D-Eggs of the latest run as a grid: port, serial, verdict, state, the headline quantities (HV at 1e7, dark rate, SPE height), temperature. */
 export function Modules() {
   const live = useEvents(5);
   const [grid, setGrid] = useState<ModulesAnswer | null>(null);
@@ -37,12 +37,11 @@ export function Modules() {
               state: {m.state}
               {m.stateReason ? ` (${m.stateReason})` : ''}
             </div>
-            <div>
-              HV@1e7: {fmtNum(m.hv1e7Volts.LowerPmt)} / {fmtNum(m.hv1e7Volts.UpperPmt)} V
-            </div>
-            <div>
-              dark rate: {fmtNum(m.darkRateHz.LowerPmt)} / {fmtNum(m.darkRateHz.UpperPmt)} Hz
-            </div>
+            {m.headlines.map((h) => (
+              <div key={h.key} data-testid={`headline-${h.key}`}>
+                {h.title}: {fmtNum(h.perPmt.LowerPmt)} / {fmtNum(h.perPmt.UpperPmt)} {h.units}
+              </div>
+            ))}
             <div>temperature: {m.temperatureC === null ? '–' : `${m.temperatureC.toFixed(1)} °C`}</div>
           </a>
         ))}
