@@ -1,6 +1,6 @@
 import { analyseLaserSync, type LaserSyncResult } from '../../analysis/laser-sync.js';
 import { IcebootSession } from '../../lab/iceboot/session.js';
-import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
+import { LabPlugs } from '../../station/lab-plugs.js';
 import { IcebootError } from '../../lab/iceboot/errors.js';
 import type { CheckItem } from '../../records/check-results.js';
 import type { Workspace } from '../../station/workspace.js';
@@ -60,9 +60,10 @@ export async function checkLaserFrequency(
   frequencyHz: number,
   progress: (l: string) => void = () => {},
 ): Promise<LaserFreqResult> {
-  const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
+  const lab = new LabPlugs(ws.station);
   const attempts: LaserFreqAttempt[] = [];
   try {
+    const fg = await lab.functionGenerator();
     await fg.setShape('SQU');
     await fg.setAmplitude(3);
     await fg.setFrequency(frequencyHz);
@@ -77,8 +78,8 @@ export async function checkLaserFrequency(
         );
     }
   } finally {
-    await fg.disableOutput().catch(() => undefined);
-    await fg.close();
+    // the laser off, then the connection closed
+    for (const problem of await lab.close()) progress(problem);
   }
   const last = attempts[attempts.length - 1];
   const pass = Boolean(last.seen?.pass);

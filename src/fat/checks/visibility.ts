@@ -1,10 +1,8 @@
 import { analyseVisibility, meanBaseline, MIN_EFFICIENCY, waveformCharges, type VisibilityResult } from '../../analysis/visibility.js';
 import type { IcebootSession, PmtChannel } from '../../lab/iceboot/session.js';
-import { FilterWheel } from '../../lab/instruments/filter-wheel.js';
-import { FunctionGenerator } from '../../lab/instruments/function-generator.js';
 import type { CheckItem } from '../../records/check-results.js';
 import type { Workspace } from '../../station/workspace.js';
-import { withSession } from '../../station/module-link.js';
+import { LabPlugs } from '../../station/lab-plugs.js';
 import { addEntry } from '../../records/entries.js';
 import { hvSetPoint, PMTS } from '../../tasks/pmt-json.js';
 import { wirePairLanes, runLanes } from '../../station/wire-pair-jobs.js';
@@ -106,18 +104,16 @@ export async function checkVisibility(
   modules: VisibilityModule[],
   opts: { jobs: number; events: number; comment: string; progress?: (l: string) => void },
 ): Promise<{ pmts: PmtVisibility[]; failures: Array<{ port: number; serial: string; error: string }>; items: CheckItem[] }> {
-  const host = ws.station.daq_host;
   const progress = opts.progress ?? (() => {});
-  const wheels = await Promise.all(
-    ws.station.filter_wheels.map((w, i) => FilterWheel.connect(w.address, { name: `filter wheel ${i}`, strengths: w.strengths })),
-  );
-  const fg = await FunctionGenerator.connect(ws.station.function_generator.address);
+  const lab = new LabPlugs(ws.station);
   const pmts: PmtVisibility[] = [];
   const failures: Array<{ port: number; serial: string; error: string }> = [];
   try {
+    const wheels = await lab.filterWheels();
     await Promise.all(wheels.map((w, i) => w.setStrength(VISIBILITY.filters[i])));
-    await raiseHv(ws, modules, failures, progress);
+    await raiseHv(ws, lab, modules, failures, progress);
     await ws.clock.sleep(VISIBILITY.hvRampS * 1000);
+    const fg = await lab.functionGenerator();
     await fg.setShape('SQU');
     await fg.setAmplitude(3);
     await fg.setFrequency(VISIBILITY.laserHz);
@@ -126,7 +122,7 @@ export async function checkVisibility(
     const todo = modules.filter((m) => !failures.some((f) => f.port === m.port));
     await runLanes(wirePairLanes(todo), opts.jobs, async (m) => {
       try {
-        await withSession(host, m.port, async (s) => {
+        await lab.module(m.port, async (s) => {
           for (const ch of [0, 1] as const) {
             const r = await acquire(ws, s, m, ch, opts.events);
             pmts.push(r);
@@ -139,9 +135,8 @@ export async function checkVisibility(
       }
     });
   } finally {
-    await fg.disableOutput().catch(() => undefined);
-    await fg.close();
-    await Promise.all(wheels.map((w) => w.close()));
+    // the laser off first, then every connection closed
+    for (const problem of await lab.close()) progress(problem);
   }
 
   pmts.sort((a, b) => a.port - b.port || a.channel - b.channel);
@@ -153,16 +148,24 @@ export async function checkVisibility(
 type Failure = { port: number; serial: string; error: string };
 
 /** HV up on every module at once (then one ramp wait, instead of one wait per module); a module that fails is noted. */
-async function raiseHv(ws: Workspace, modules: VisibilityModule[], failures: Failure[], progress: (l: string) => void): Promise<void> {
+async function raiseHv(
+  ws: Workspace,
+  lab: LabPlugs,
+  modules: VisibilityModule[],
+  failures: Failure[],
+  progress: (l: string) => void,
+): Promise<void> {
   progress(`setting HV on ${modules.length} D-Eggs and waiting ${VISIBILITY.hvRampS} s for the ramp`);
   await Promise.all(
     modules.map((m) =>
-      withSession(ws.station.daq_host, m.port, async (s) => {
-        for (const ch of [0, 1] as const) {
-          await s.enableHV(ch);
-          await s.setHV(ch, await hvSetPoint(ws, m.jsonFile, PMTS[ch]));
-        }
-      }).catch((e: Error) => failures.push({ port: m.port, serial: m.serial, error: e.message })),
+      lab
+        .module(m.port, async (s) => {
+          for (const ch of [0, 1] as const) {
+            await s.enableHV(ch);
+            await s.setHV(ch, await hvSetPoint(ws, m.jsonFile, PMTS[ch]));
+          }
+        })
+        .catch((e: Error) => failures.push({ port: m.port, serial: m.serial, error: e.message })),
     ),
   );
 }
