@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Workspace } from '../station/workspace.js';
 import { stationStatus } from '../engine/status.js';
@@ -8,6 +9,7 @@ import { AnswerError, answerOpenPrompt } from '../engine/answer-open.js';
 import { ResultsError, resultsReport } from '../views/results-report.js';
 import { requireUser, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { eventsStream } from './events-sse.js';
+import { responseCache } from './response-cache.js';
 import { resolveHomeFile } from './files.js';
 import { metricsText } from './metrics.js';
 import { mountReadApi } from './read-api.js';
@@ -40,6 +42,16 @@ export interface AppOptions {
   trustProxy?: boolean;
 }
 
+/**
+ * The read endpoints answered from memory until the store changes (response-cache.ts). The status
+ * also depends on the clock (the master's heartbeat, ages, the ETA): kept one second at most.
+ */
+const STORE_ONLY = /^\/api\/(modules(\/[^/]+)?|results|runs(\/[^/]+)?|environment)$/;
+function cachedFor(path: string): number | undefined {
+  if (path === '/api/status') return 1000;
+  return STORE_ONLY.test(path) ? Infinity : undefined;
+}
+
 /** Failed logins: 5 per account and 20 per address in 15 minutes, then a pause until the oldest leaves the window. */
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
@@ -59,6 +71,8 @@ export function createApp(ws: Workspace, opts: AppOptions = {}) {
     return c.json({ error: `${c.req.method} ${c.req.path} failed: ${err.message}` }, 500);
   });
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+
+  app.use('/api/*', responseCache(ws.db as unknown as Kysely<unknown>, { ttlMs: cachedFor }));
 
   app.get('/api/status', async (c) => c.json((await stationStatus(ws)) satisfies Status));
 
