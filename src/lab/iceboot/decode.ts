@@ -52,14 +52,17 @@ interface Layout {
   step: number;
 }
 
-const LAYOUTS: Record<number, Layout> = {
-  0x80: { first: 7, step: 2 },
-  0x81: { first: 13, step: 1 },
-  0x82: { first: 17, step: 1 },
-  0x90: { first: 6, step: 2 },
-  0x91: { first: 8, step: 2 },
-  0x92: { first: 8, step: 2 },
-};
+const LAYOUT_OF_VERSION: Array<[number, Layout]> = [
+  [0x80, { first: 7, step: 2 }],
+  [0x81, { first: 13, step: 1 }],
+  [0x82, { first: 17, step: 1 }],
+  [0x90, { first: 6, step: 2 }],
+  [0x91, { first: 8, step: 2 }],
+  [0x92, { first: 8, step: 2 }],
+];
+
+/** indexed by the version byte (a dense array: an object keyed 0x80.. is a slow dictionary lookup per record) */
+const LAYOUTS: Array<Layout | undefined> = Array.from({ length: 256 }, (_, v) => LAYOUT_OF_VERSION.find(([k]) => k === v)?.[1]);
 
 function layoutOf(version: number): Layout | undefined {
   return LAYOUTS[version];
