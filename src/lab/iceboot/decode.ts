@@ -90,9 +90,9 @@ class Columns {
   adcOffset: Uint32Array;
   readonly adc: Uint16Array;
   readonly thresholdFlags: Uint8Array;
-  /** adc and thresholdFlags two samples per element, for the pair loops (little-endian hosts) */
+  /** adc two samples per element and thresholdFlags four, for flaggedQuads (little-endian hosts) */
   readonly adcPairs: Uint32Array;
-  readonly flagPairs: Uint16Array;
+  readonly flagQuads: Uint32Array;
   count = 0;
   /** samples so far */
   total = 0;
@@ -111,7 +111,7 @@ class Columns {
     this.adc = new Uint16Array(Buffer.allocUnsafeSlow(bytes & ~1).buffer);
     this.thresholdFlags = new Uint8Array(Buffer.allocUnsafeSlow(bytes >>> 1).buffer);
     this.adcPairs = new Uint32Array(this.adc.buffer, 0, this.adc.length >>> 1);
-    this.flagPairs = new Uint16Array(this.thresholdFlags.buffer, 0, this.thresholdFlags.length >>> 1);
+    this.flagQuads = new Uint32Array(this.thresholdFlags.buffer, 0, this.thresholdFlags.length >>> 2);
   }
 
   /** Room for one more record; returns its index. */
@@ -164,23 +164,25 @@ function flaggedSamples(dv: DataView, p: number, stride: number, adc: Uint16Arra
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * flaggedSamples for consecutive words, two at a time: one 32-bit read, and one write each to
- * Uint32 and Uint16 views of the outputs, whose pairs are in host order (so: little-endian hosts).
+ * flaggedSamples for consecutive words, four at a time: two 32-bit reads, two 32-bit writes of
+ * sample pairs and one of four flags, through Uint32 views of the outputs whose lanes are in host
+ * order (so: little-endian hosts only).
  */
-function flaggedPairs(dv: DataView, p: number, c: Columns, o: number, end: number): void {
-  const { adc, thresholdFlags: flags, adcPairs, flagPairs } = c;
-  if (o & 1) {
+function flaggedQuads(dv: DataView, p: number, c: Columns, o: number, end: number): void {
+  const { adc, thresholdFlags: flags, adcPairs, flagQuads } = c;
+  for (; o & 3 && o < end; o++, p += 2) {
     const s = dv.getUint16(p, true);
     adc[o] = s >>> 2;
-    flags[o++] = (s >>> 1) & 1;
-    p += 2;
+    flags[o] = (s >>> 1) & 1;
   }
-  for (; o + 1 < end; o += 2, p += 4) {
+  for (; o + 3 < end; o += 4, p += 8) {
     const x = dv.getUint32(p, true);
+    const y = dv.getUint32(p + 4, true);
     adcPairs[o >>> 1] = (x >>> 2) & 0x3fff3fff;
-    flagPairs[o >>> 1] = ((x >>> 1) & 1) | ((x >>> 9) & 0x100);
+    adcPairs[(o >>> 1) + 1] = (y >>> 2) & 0x3fff3fff;
+    flagQuads[o >>> 2] = ((x >>> 1) & 1) | ((x >>> 9) & 0x100) | ((y << 15) & 0x10000) | ((y << 7) & 0x1000000);
   }
-  if (o < end) {
+  for (; o < end; o++, p += 2) {
     const s = dv.getUint16(p, true);
     adc[o] = s >>> 2;
     flags[o] = (s >>> 1) & 1;
@@ -235,7 +237,7 @@ function decodeRecord(dv: DataView, at: number, nWords: number, c: Columns): voi
   if (v === 0x82) {
     c.timestamp[r] = ((w2 >>> 6) & 3) + w5 * 4 + w4 * 2 ** 18 + w3 * 2 ** 34;
     c.chargeStamp[r] = dv.getUint16(p + 14, true) + dv.getUint16(p + 12, true) * TWO16;
-    if (littleEndianHost) flaggedPairs(dv, p + 2 * l.first, c, o, end);
+    if (littleEndianHost) flaggedQuads(dv, p + 2 * l.first, c, o, end);
     else flaggedSamples(dv, p + 2 * l.first, 2, c.adc, c.thresholdFlags, o, end);
   } else if (v === 0x81) {
     c.timestamp[r] = w5 + w4 * TWO16 + w3 * TWO32;
