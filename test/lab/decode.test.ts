@@ -136,6 +136,92 @@ describe('decodeWaveformBlock', () => {
     );
   });
 
+  it('matches a word-by-word decode on mixed records, blocks split at odd word offsets and any byte offset', () => {
+    let seed = 99;
+    const rand = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * n);
+    const adcs = (n: number) => Array.from({ length: n }, () => rand(16384));
+    const flagsOf = (n: number) => Array.from({ length: n }, () => rand(2));
+    const make = [
+      (n: number) => v82(rand(2), BigInt(rand(2 ** 30)) * 4096n, adcs(n), flagsOf(n), rand(2 ** 32)),
+      (n: number) => v81(rand(2), BigInt(rand(2 ** 30)) * 256n, adcs(n)),
+      (n: number) => v80(rand(2), BigInt(rand(2 ** 30)), adcs(n), flagsOf(n)),
+      (n: number) => [
+        0x9000 | rand(2),
+        n,
+        rand(8),
+        rand(65536),
+        rand(65536),
+        rand(65536),
+        ...adcs(n).flatMap((a) => [0xf000 | (a & 0xfff), 0xdead]),
+        0,
+        0,
+      ],
+    ];
+    // blocks of 400 bytes holding 1-3 records of 1-9 samples each: sample words start at odd and even words
+    const blockBytes = 400;
+    const blocks: Uint8Array[] = [];
+    for (let b = 0; b < 12; b++) {
+      const recs = Array.from({ length: 1 + rand(3) }, () => make[rand(make.length)](1 + rand(9)));
+      blocks.push(block(recs, blockBytes));
+    }
+    const bytes = Buffer.concat(blocks);
+
+    // the original client's walk, one word at a time
+    const want = {
+      channel: [] as number[],
+      version: [] as number[],
+      timestamp: [] as number[],
+      adc: [] as number[],
+      flags: [] as number[],
+    };
+    for (let start = 0; start < bytes.length; start += blockBytes) {
+      for (let at = start; at + 4 < start + blockBytes;) {
+        const n = bytes.readUInt32LE(at);
+        if (n === 0) break;
+        const w = Array.from({ length: n }, (_, i) => bytes.readUInt16LE(at + 4 + 2 * i));
+        const v = w[0] >> 8;
+        want.channel.push(w[0] & 0xff);
+        want.version.push(v);
+        const [w2, w3, w4, w5] = [w[2], w[3], w[4], w[5]].map(BigInt);
+        if (v === 0x82) want.timestamp.push(Number(((w2 >> 6n) & 3n) | (w5 << 2n) | (w4 << 18n) | (w3 << 34n)));
+        else if (v === 0x90) want.timestamp.push(Number(((w2 >> 2n) & 1n) | (w5 << 1n) | (w4 << 17n) | (w3 << 33n)));
+        else want.timestamp.push(Number(w5 | (w4 << 16n) | (w3 << 32n)));
+        const [first, step] = v === 0x82 ? [17, 1] : v === 0x81 ? [13, 1] : v === 0x80 ? [7, 2] : [6, 2];
+        for (let i = first; i < n - 2; i += step) {
+          want.adc.push(v === 0x90 ? w[i] & 0xfff : w[i] >> 2);
+          want.flags.push(v === 0x82 || v === 0x80 ? (w[i] >> 1) & 1 : 0);
+        }
+        at += 4 + 2 * n;
+      }
+    }
+
+    for (const shift of [0, 1, 2, 3]) {
+      const host = Buffer.alloc(bytes.length + shift, 0xff);
+      bytes.copy(host, shift);
+      const b = decodeWaveformBlock(host.subarray(shift), blockBytes);
+      expect(b.count).toBe(want.version.length);
+      expect(Array.from(b.version)).toEqual(want.version);
+      expect(Array.from(b.channel)).toEqual(want.channel);
+      expect(Array.from(b.timestamp)).toEqual(want.timestamp);
+      expect(Array.from(b.adc)).toEqual(want.adc);
+      expect(Array.from(b.thresholdFlags)).toEqual(want.flags);
+      expect(b.adcOffset[b.count]).toBe(want.adc.length);
+      expect(b.samplesPerRecord).toBe(-1);
+      // the columns may be views of larger buffers: nothing past the samples is left over from elsewhere
+      expect(new Uint16Array(b.adc.buffer, b.adc.byteOffset + b.adc.byteLength).every((x) => x === 0)).toBe(true);
+      expect(new Uint8Array(b.thresholdFlags.buffer, b.thresholdFlags.byteOffset + b.thresholdFlags.byteLength).every((x) => x === 0)).toBe(
+        true,
+      );
+    }
+    expect(new Set(want.version)).toEqual(new Set([0x80, 0x81, 0x82, 0x90]));
+  });
+
+  it('names the record whose length word announces less than its header', () => {
+    expect(() => decodeWaveformBlock(block([[0x8200, 0, 0, 0, 0, 0, 0, 0]]))).toThrow(
+      /waveform record at byte 0 has 8 words, fewer than the 17-word header of version 0x82/,
+    );
+  });
+
   it('returns an empty result for an all-zero block', () => {
     const b = decodeWaveformBlock(new Uint8Array(66000));
     expect(b.count).toBe(0);
