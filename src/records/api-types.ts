@@ -295,6 +295,8 @@ export interface ModuleData extends JudgedModule {
  */
 export interface ModuleHistory {
   serial: string;
+  /** which runs this answer holds: `limit` (null: all) from the `offset`-th newest of `total` */
+  page: { offset: number; limit: number | null; total: number };
   runs: ModuleData[];
   darkVsTemperature: Array<{ run: number; pmt: string; temperatureC: number; rateHz: number; at: string }>;
   linearity: Array<{ run: number; pmt: string; at: string; points: Array<{ expectedPe: number; observedPe: number }> }>;

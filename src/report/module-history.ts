@@ -11,7 +11,8 @@ const DARK_RATE = headline('darkRate');
  * One D-Egg across every run of the station and the runs imported from the original system
  * (GET /api/modules/:serial): per run what a report shows (identity, results, verdict, gain scan
  * curves), and the series its plots need: dark rate against mainboard temperature, linearity
- * points, and the sensor readings over time.
+ * points, and the sensor readings over time. A page (`?limit=N&offset=K`) holds `limit` runs from
+ * the `offset`-th newest, with their series; `page.total` says how many runs there are.
  */
 function linearityPoints(r: ResultRecord): Array<{ expectedPe: number; observedPe: number }> {
   const pts = r.detail.points;
@@ -22,7 +23,13 @@ function linearityPoints(r: ResultRecord): Array<{ expectedPe: number; observedP
     .map((p) => ({ expectedPe: p.expectedPe as number, observedPe: p.observedPe as number }));
 }
 
-export async function moduleHistory(ws: Workspace, serial: string): Promise<ModuleHistory | null> {
+/** A page of a history: `limit` runs from the `offset`-th newest (all of them when no limit). */
+export interface HistoryPage {
+  offset?: number;
+  limit?: number;
+}
+
+export async function moduleHistory(ws: Workspace, serial: string, page: HistoryPage = {}): Promise<ModuleHistory | null> {
   // the station's runs and the original's imported ones (runs.ts, scope 'shown'), newest first
   const runs = await ws.db
     .selectFrom('runs')
@@ -34,8 +41,17 @@ export async function moduleHistory(ws: Workspace, serial: string): Promise<Modu
     .orderBy('runs.run_number', 'desc')
     .execute();
   if (!runs.length) return null;
-  const out: ModuleHistory = { serial, runs: [], darkVsTemperature: [], linearity: [], sensors: [] };
-  for (const run of runs) {
+  const offset = page.offset ?? 0;
+  const shown = runs.slice(offset, page.limit === undefined ? undefined : offset + page.limit);
+  const out: ModuleHistory = {
+    serial,
+    page: { offset, limit: page.limit ?? null, total: runs.length },
+    runs: [],
+    darkVsTemperature: [],
+    linearity: [],
+    sensors: [],
+  };
+  for (const run of shown) {
     const data = await moduleData(ws, runInfo(ws, run), serial);
     if (!data) continue;
     out.runs.push(data);

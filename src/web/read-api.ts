@@ -5,7 +5,7 @@ import { moduleGrid } from '../views/module-grid.js';
 import { runDetail, runList } from '../views/run-overview.js';
 import { findRun } from '../station/runs.js';
 import { runResults, runVerdicts } from '../records/verdicts.js';
-import { moduleHistory } from '../report/module-history.js';
+import { moduleHistory, type HistoryPage } from '../report/module-history.js';
 import { currentGoalposts, runInfo } from '../report/report-data.js';
 import { runSummaryHtml } from '../report/run-summary.js';
 import { speHistograms } from '../report/spe-histograms.js';
@@ -44,7 +44,15 @@ export function mountReadApi(app: Hono<AuthEnv>, ws: Workspace): void {
 
   app.get('/api/modules/:serial', async (c) => {
     const serial = c.req.param('serial');
-    const h = await moduleHistory(ws, serial);
+    const page: HistoryPage = {};
+    for (const key of ['limit', 'offset'] as const) {
+      const raw = c.req.query(key);
+      if (raw === undefined) continue;
+      if (!/^\d{1,6}$/.test(raw) || (key === 'limit' && raw === '0'))
+        return c.json({ error: `?${key}=${raw}: expected a whole number of runs${key === 'limit' ? ' from 1' : ''}` }, 400);
+      page[key] = Number(raw);
+    }
+    const h = await moduleHistory(ws, serial, page);
     if (!h) return c.json({ error: `D-Egg ${serial} is in no run of station ${ws.station.name}` }, 404);
     return c.json(h satisfies ModuleHistory);
   });

@@ -96,6 +96,44 @@ describe('read API of the dashboard', () => {
     expect(r.body.bands).toEqual({ humidityMaxPct: 60, freezerBandC: 5, resumeAfterS: 600 });
     expect((r.body.mainboard as unknown[]).length).toBe(2);
   });
+
+  it('GET /api/modules/:serial?limit=N&offset=K: a page of runs, newest first, with the total; a bad page says so', async () => {
+    const second = await h.ws.db
+      .insertInto('runs')
+      .values({
+        station: h.ws.station.name,
+        run_number: 2,
+        comment: 'retest',
+        date: '2026-12-01',
+        operator: 'bob',
+        run_file: '/nowhere/run_00002.json',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const m = await h.ws.db.selectFrom('modules').selectAll().where('degg_serial', '=', 'DEgg2026-1-002').executeTakeFirstOrThrow();
+    const { id: _id, ...mod } = m;
+    await h.ws.db
+      .insertInto('modules')
+      .values({ ...mod, run_id: second.id })
+      .execute();
+    const runsOf = (b: Record<string, unknown>) => (b.runs as Array<{ run: { runNumber: number } }>).map((r) => r.run.runNumber);
+    const all = await get('/api/modules/DEgg2026-1-002');
+    expect(runsOf(all.body)).toEqual([2, 1]);
+    expect(all.body.page).toEqual({ offset: 0, limit: null, total: 2 });
+    const first = await get('/api/modules/DEgg2026-1-002?limit=1');
+    expect(runsOf(first.body)).toEqual([2]);
+    expect(first.body.page).toEqual({ offset: 0, limit: 1, total: 2 });
+    // the older page carries that run's series (the dark rate of run 1)
+    const older = await get('/api/modules/DEgg2026-1-002?limit=1&offset=1');
+    expect(runsOf(older.body)).toEqual([1]);
+    expect(older.body.darkVsTemperature).toEqual([expect.objectContaining({ run: 1, rateHz: 9000 })]);
+    expect(runsOf((await get('/api/modules/DEgg2026-1-002?offset=5')).body)).toEqual([]);
+    for (const bad of ['limit=0', 'limit=-1', 'limit=ten', 'offset=1e3']) {
+      const r = await get(`/api/modules/DEgg2026-1-002?${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(String(r.body.error)).toContain(`?${bad}`);
+    }
+  });
 });
 
 describe('serving the built dashboard', () => {
