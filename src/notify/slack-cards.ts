@@ -67,8 +67,8 @@ export function openCardBlocks(text: string, p: PromptRow): KnownBlock[] {
 export function answeredLine(p: PromptRow): string {
   if (p.via === 'closed') return `Closed by icefat at ${p.answered_at}: ${p.reason ?? 'not needed any more'}`;
   const how = VIA[p.via ?? ''] ?? `(${p.via ?? '?'})`;
-  const what = p.answer === 'no' ? `*no* (the run stops): ${p.reason ?? '-'}` : '*yes*';
-  return `Answered ${what} by ${p.answered_by ?? 'someone'} ${how} at ${p.answered_at}`;
+  const line = `Answered *${p.answer ?? '?'}* by ${p.answered_by ?? 'someone'} ${how} at ${p.answered_at}`;
+  return p.answer === 'no' ? `${line}; the run stops: ${p.reason ?? 'no reason given'}` : line;
 }
 
 export function answeredCardBlocks(text: string, p: PromptRow): KnownBlock[] {
