@@ -290,6 +290,10 @@ export class SlackSender {
     const key = `icefat:${this.ws.station.name}:${row.id}`;
     // a card's update is an edit: doing it twice is harmless, so no look in the history
     const found = row.maybe_sent && row.card !== 'prompt-answered' ? await this.alreadyThere(row.target, key, row) : undefined;
+    // a card must not come twice, even when the master dies between Slack's "ok" and our "sent":
+    // marked before it goes, the next sender looks for it in the channel first
+    if (!found && row.card === 'prompt' && !row.maybe_sent)
+      await this.ws.db.updateTable('outbox').set({ maybe_sent: 1 }).where('id', '=', row.id).execute();
     const outcome: Outcome = found ?? (row.card === 'prompt-answered' ? await this.updateCard(row) : await this.send(row, key));
     const attempts = row.attempts + 1;
     const now = this.now();

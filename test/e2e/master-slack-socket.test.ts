@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { labWithHome } from '../helpers/fat-cli.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../helpers/fake-slack.js';
 import { attachSocketMode, buttonClick, type FakeSocketMode } from '../helpers/fake-slack-socket.js';
-import { openPrompt, query, setupRun, spawnFat, waitFor, writeSchedule } from '../helpers/master.js';
+import { openPrompt, query, setupRun, spawnFat as spawn, waitFor, writeSchedule, type Background } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -53,6 +53,20 @@ describe('fat master takes prompts and operator actions from Slack (Socket Mode)
     );
   }, 90_000);
   afterAll(async () => Promise.all([env?.close(), socket?.close(), slack?.close()]), 30_000);
+  // a test that fails with its master still running must not leave the station held for the next
+  const masters: Background[] = [];
+  const spawnFat = (...args: Parameters<typeof spawn>) => {
+    const m = spawn(...args);
+    masters.push(m);
+    return m;
+  };
+  afterEach(async () => {
+    for (const m of masters.splice(0))
+      if (m.child.exitCode === null && m.child.signalCode === null) {
+        m.child.kill('SIGKILL');
+        await m.done;
+      }
+  });
 
   it('a click answers the prompt and the master goes on; others are refused; it reconnects; /fat pause and resume', async () => {
     const ini = writeSchedule(env.dir, 'socket', [
@@ -187,4 +201,72 @@ describe('fat master takes prompts and operator actions from Slack (Socket Mode)
       /Answered \*no\* by alice \(UALICE\) in Slack at [^;]+; the run stops: the freezer is still defrosting/,
     );
   }, 240_000);
+
+  it("a message shortcut aborts the run after asking why; a non-operator's shortcut is refused", async () => {
+    slack.views.length = 0;
+    const ini = writeSchedule(env.dir, 'socket-abort', [
+      { name: 'wait_time_0', task: 'wait_time', pause: 3000 },
+      { name: 'wait_time_1', task: 'wait_time', pause: 60 },
+    ]);
+    // the run stopped with a "no" before: a new schedule for it starts with --from
+    const master = spawnFat(env.dir, ['master', ini, '--from', '0'], slackEnv());
+    const connections = socket.connections;
+    await socket.waitForConnection(connections + 1, 60_000);
+    await waitFor('the wait running', () => query(env.dir, "select 1 from tasks where section = 'wait_time_0' and state = 'running'")[0]);
+    const shortcut = (callback: string, user: { id: string; name: string }) => ({
+      type: 'message_action',
+      callback_id: callback,
+      user: { id: user.id, name: user.name },
+      trigger_id: `trigger-${callback}-${user.id}`,
+      channel: { id: 'C1' },
+      message: { text: 'freezer alarm: door open', ts: '1.0' },
+    });
+    await socket.send('interactive', shortcut('fat_resume', MALLORY));
+    await ephemeralTo(MALLORY.id, 'Only members of <!subteam^SOPS>');
+    await socket.send('interactive', shortcut('fat_abort', ALICE));
+    const form = await waitFor('the reason form', () => slack.views.find((v) => v.trigger_id === 'trigger-fat_abort-UALICE'));
+    const view = form.view as { callback_id: string; private_metadata: string; blocks: Array<{ element?: { initial_value?: string } }> };
+    expect(view.blocks[0].element?.initial_value).toBe('freezer alarm: door open');
+    const ack = await socket.send('interactive', {
+      type: 'view_submission',
+      user: { id: ALICE.id, username: ALICE.name, name: ALICE.name },
+      view: {
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata,
+        state: { values: { reason: { reason: { type: 'plain_text_input', value: 'freezer alarm: door open' } } } },
+      },
+    });
+    expect(ack).toEqual({});
+    await ephemeralTo(ALICE.id, 'alice (UALICE) (in Slack) aborted run 1: freezer alarm: door open');
+    const r = await master.done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toContain('aborted by alice (UALICE): freezer alarm: door open');
+    expect(query(env.dir, "select requested_by, via, reason from operator_requests where action = 'abort'")).toEqual([
+      { requested_by: 'alice (UALICE)', via: 'slack', reason: 'freezer alarm: door open' },
+    ]);
+  }, 180_000);
+
+  it('with Slack unreachable the prompt is answered with fat answer, and its card, queued, is sent later already answered', async () => {
+    slack.messages.length = 0;
+    const ini = writeSchedule(env.dir, 'socket-down', [
+      { name: 'manual_input_0', task: 'manual_input', message: 'Nobody in Slack?' },
+      { name: 'wait_time_0', task: 'wait_time', pause: 60 },
+    ]);
+    const master = spawnFat(env.dir, ['master', ini, '--from', '0'], { ...slackEnv(), SLACK_API_URL: 'http://127.0.0.1:1/api/' });
+    await waitFor('the prompt', () => openPrompt(env.dir)?.message === 'Nobody in Slack?', 60_000);
+    const cli = await env.run(['answer', 'yes'], { FAT_OPERATOR: 'bob' });
+    expect(cli.code, cli.stderr).toBe(0);
+    const r = await master.done;
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    expect(out).toContain("cannot reach Slack's Socket Mode");
+    expect(out).toContain('Schedule Completed');
+    expect(query(env.dir, "select count(*) n from outbox where card = 'prompt' and state = 'pending'")).toEqual([{ n: 1 }]);
+
+    const flushed = await env.run(['notify', 'flush', '--timeout', '30'], slackEnv());
+    expect(flushed.code, flushed.stdout + flushed.stderr).toBe(0);
+    const card = cards().find((c) => c.text.includes('Nobody in Slack?'));
+    expect(card?.blocks?.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(card?.blocks)).toContain('Answered *yes* by bob with `fat answer`');
+  }, 180_000);
 });
