@@ -42,6 +42,9 @@ const quietLogger: Logger = {
 /** apps.connections.open answers that a restart with another token fixes, not a retry */
 const FATAL = new Set(['invalid_auth', 'not_authed', 'not_allowed_token_type', 'token_revoked', 'account_inactive', 'missing_scope']);
 
+/** how long close() waits for the connection to end */
+const CLOSE_WAIT_MS = 3000;
+
 /** a connection that opens but never says hello is given up after this long */
 const HELLO_TIMEOUT_MS = 20_000;
 
@@ -88,8 +91,10 @@ export class SlackLink {
   async close(): Promise<void> {
     this.closing = true;
     this.wake?.();
-    await this.current?.disconnect().catch(() => undefined);
-    await this.loop;
+    const stopped = Promise.all([this.current?.disconnect().catch(() => undefined), this.loop]);
+    // a connection attempt stuck in the network must not hold up a service stop
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((r) => (t = setTimeout(r, CLOSE_WAIT_MS)))]).finally(() => clearTimeout(t));
     await Promise.all([...this.pending]);
   }
 
