@@ -21,8 +21,12 @@ const KEEP_OLD_CHUNKS_MS = 24 * 3600_000;
 
 // Not bundled: native addons (better-sqlite3, zeromq, serialport), packages that find files next
 // to their own code at run time (h5wasm's WebAssembly, pino's worker transports, Playwright) and
-// ECharts, which only reports and the dashboard's charts load.
+// ECharts, which only reports and the dashboard's charts load; and Slack's Socket Mode client with
+// undici (its WebSocket), which only a master with [slack] socket_mode loads, and whose bundled code
+// TypeScript's check of bin/fat.js's import cannot read (class private fields used from static methods).
 const EXTERNAL = [
+  '@slack/socket-mode',
+  'undici',
   'better-sqlite3',
   'zeromq',
   'serialport',

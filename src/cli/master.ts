@@ -60,7 +60,7 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
             test: Boolean(opts.test),
             interactive,
             signal: ac.signal,
-            notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber }),
+            notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber, slack: { interactive: true } }),
             askReason: interactive
               ? () =>
                   String((ac.signal.reason as Error | undefined)?.message).includes('SIGTERM')

@@ -18,7 +18,7 @@ export interface ActionRequest {
   target?: string | null;
   reason?: string | null;
   by: string;
-  via: 'cli' | 'web' | 'api';
+  via: 'cli' | 'web' | 'api' | 'slack';
 }
 
 export interface ActionResult {
@@ -40,7 +40,7 @@ export class OperatorActionError extends Error {
 
 export const NEEDS_REASON: ReadonlySet<OperatorAction> = new Set(['pause', 'abort', 'exclude']);
 
-const HOW = { cli: 'from the command line', web: 'in the browser', api: 'through the API' } as const;
+const HOW = { cli: 'from the command line', web: 'in the browser', api: 'through the API', slack: 'in Slack' } as const;
 
 async function findModule(ws: Workspace, runId: number, runNumber: number, target: string) {
   const rows = await ws.db.selectFrom('modules').selectAll().where('run_id', '=', runId).orderBy('port').execute();

@@ -107,8 +107,26 @@ export const stationSchema = z
         token_file: z.string().optional(),
         /** wall seconds one Slack API call may take before it counts as lost */
         timeout_s: z.number().positive().max(300).default(15),
+        /** prompts with Yes/No buttons and operator actions answered in Slack over Socket Mode (an app token: $SLACK_APP_TOKEN or app_token_file) */
+        socket_mode: z.boolean().default(false),
+        app_token_file: z.string().optional(),
+        /** who may answer and pause, resume or abort from Slack: members of this user group (S...) and these user ids (U...) */
+        operators_group: z
+          .string()
+          .regex(/^S[A-Z0-9]+$/, 'a Slack user group id like S0123ABCD (not its @handle)')
+          .optional(),
+        operators: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD (not a name)')).default([]),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        if (s.socket_mode && !s.operators_group && s.operators.length === 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['socket_mode'],
+            message:
+              'socket_mode = true needs operators_group = "S..." or operators = ["U...", ...]: only they may answer prompts and pause, resume or abort in Slack',
+          });
+      })
       .optional(),
     /** suspenders: the master pauses between tasks while a reading is out of its band */
     conditions: z

@@ -44,6 +44,7 @@ export const AUTO_EVENT_KINDS = [
   'prompt.answered',
   'prompt.answer-cli',
   'prompt.answer-web',
+  'prompt.answer-slack',
 ] as const;
 
 function authorOf(kind: string, message: string, data: Record<string, unknown>): string {

@@ -4,6 +4,8 @@ import { createRunLogSink, runLogPath } from './runlog-sink.js';
 import { scrub } from './scrub.js';
 import { readSlackConfig, type SlackConfig, type SlackConfigEnv } from './slack-config.js';
 import { enqueueSlack, outboxBacklog } from './slack-outbox.js';
+import { hasCard, queueCardUpdate } from './slack-cards.js';
+import type { SlackLink } from './slack-link.js';
 import { SlackSender, type SlackSenderOptions } from './slack-sender.js';
 import { createStoreSink } from './store-sink.js';
 import { createLogbookSink } from './logbook-sink.js';
@@ -29,6 +31,12 @@ export interface NotifierOptions {
         env?: SlackConfigEnv;
         /** false: only queue (another process, the master, sends); default true */
         send?: boolean;
+        /**
+         * the master: with [slack] socket_mode and an app token, prompts get a card with Yes/No
+         * buttons and the Socket Mode link takes clicks and /fat commands (default false)
+         */
+        interactive?: boolean;
+        link?: { backoff?: { initialMs?: number; maxMs?: number } };
         sender?: Omit<SlackSenderOptions, 'token' | 'onProblem'>;
       };
   /** where a failing sink is reported (default process.stderr) */
@@ -46,6 +54,7 @@ export interface Notifier {
   close(opts?: { flushMs?: number }): Promise<void>;
   readonly slack: SlackConfig;
   readonly sender: SlackSender | null;
+  readonly link: SlackLink | null;
   readonly runLogFile: string | null;
 }
 
@@ -62,7 +71,9 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
   const slack: SlackConfig = slackOpts
     ? (slackOpts.config ?? readSlackConfig(ws.station, { baseDir: ws.home.dir, ...slackOpts.env }))
     : { state: 'off', note: 'Slack is off for this command' };
-  const secrets = slack.state === 'on' ? [slack.token] : [];
+  const secrets = slack.state === 'on' ? [slack.token, ...(slack.socket ? [slack.socket.appToken] : [])] : [];
+  // cards with buttons only where someone takes the clicks: the master, with Socket Mode configured
+  const socket = slack.state === 'on' && slackOpts?.interactive && slackOpts.send !== false ? slack.socket : undefined;
 
   const lanes: Lane[] = [];
   const add = (name: string, sink: EventSink) => lanes.push({ name, sink, tail: Promise.resolve(), broken: false });
@@ -82,7 +93,12 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
       async emit(e) {
         if (e.audience !== 'channel' && e.audience !== 'people') return;
         if (e.kind.startsWith('slack.')) return; // reports about Slack itself would loop
-        await enqueueSlack(ws, e.runId, e);
+        const promptId = typeof e.data?.promptId === 'number' ? e.data.promptId : undefined;
+        // a prompt gets one card; a restarted master announcing it again sends plain text
+        const card =
+          socket && e.kind === 'prompt.open' && promptId !== undefined && !(await hasCard(ws, promptId)) ? { promptId } : undefined;
+        await enqueueSlack(ws, e.runId, e, Date.now(), card);
+        if (socket && e.kind === 'prompt.answered' && promptId !== undefined) await queueCardUpdate(ws, e.runId, promptId, e.message);
         sender?.kick();
       },
     });
@@ -132,10 +148,26 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
       audience: 'log',
     });
   sender?.start();
+  let link: SlackLink | null = null;
+  if (socket && slack.state === 'on') {
+    // loaded only here: the Socket Mode client (undici's WebSocket) is the master's alone
+    const { SlackLink } = await import('./slack-link.js');
+    link = new SlackLink(ws, {
+      socket,
+      botToken: slack.token,
+      apiUrl: slackOpts?.sender?.apiUrl ?? slack.apiUrl,
+      requestTimeoutMs: (ws.station.slack?.timeout_s ?? 15) * 1000,
+      ...(slackOpts?.link?.backoff ? { backoff: slackOpts.link.backoff } : {}),
+      onProblem: (level, message) => emit({ level, kind: 'slack.socket', message, timeMs: ws.clock.now(), runId, audience: 'log' }),
+    });
+    link.start();
+  }
 
   let closed = false;
   let closing: Promise<void> | null = null;
   async function close(flushMs: number): Promise<void> {
+    // no more clicks: what they answered is in the store, and its card update in the outbox
+    await link?.close();
     await Promise.all(lanes.map((l) => l.tail));
     if (sender) {
       if (flushMs > 0) await sender.flush(flushMs);
@@ -175,6 +207,7 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
     },
     slack,
     sender,
+    link,
     runLogFile,
   };
 }

@@ -51,13 +51,15 @@ export function slackTargets(slack: Workspace['station']['slack'], e: FatEvent):
 
 /**
  * Queues the event's Slack messages (nothing for log-only events or a station without Slack).
- * Returns the new outbox ids, in the order they must go out.
+ * Returns the new outbox ids, in the order they must go out. With `card`, the channel's message is
+ * that prompt's card with Yes/No buttons (slack-cards.ts) instead of plain text.
  */
 export async function enqueueSlack(
   ws: Pick<Workspace, 'db' | 'station'>,
   runId: number | null,
   e: FatEvent,
   nowMs: number = Date.now(),
+  card?: { promptId: number },
 ): Promise<number[]> {
   const targets = slackTargets(ws.station.slack, e);
   if (targets.length === 0) return [];
@@ -79,6 +81,7 @@ export async function enqueueSlack(
           state: 'pending',
           attempts: 0,
           next_attempt_at: now,
+          ...(card && target === 'channel' ? { card: 'prompt' as const, prompt_id: card.promptId } : {}),
         })
         .returning('id')
         .executeTakeFirstOrThrow();

@@ -11,6 +11,7 @@ import {
 import type { Workspace } from '../station/workspace.js';
 import { nowIso } from '../store/open.js';
 import { scrub } from './scrub.js';
+import { answeredCardBlocks, openCardBlocks, postedCard, promptOfCard } from './slack-cards.js';
 import type { Level } from '../station/events.js';
 
 /**
@@ -50,7 +51,7 @@ export interface SlackSenderOptions {
 }
 
 type Outcome =
-  | { kind: 'sent' }
+  | { kind: 'sent'; channel?: string; ts?: string }
   | { kind: 'rate'; retryAfterMs: number; error: string }
   | { kind: 'retry'; error: string }
   | { kind: 'auth'; error: string }
@@ -73,6 +74,10 @@ const PERMANENT = new Set([
   'restricted_action',
   'too_many_attachments',
   'messages_tab_disabled',
+  // a prompt card's update: the message is gone or can no longer be edited
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
 ]);
 /** fixed by a new token and a restart: keep the messages until then */
 const AUTH = new Set([
@@ -95,6 +100,16 @@ const quietLogger: Logger = {
   setLevel() {},
   getLevel: () => LogLevel.ERROR,
   setName() {},
+};
+
+type Row = {
+  id: number;
+  target: string;
+  text: string;
+  attempts: number;
+  maybe_sent: number;
+  card: 'prompt' | 'prompt-answered' | null;
+  prompt_id: number | null;
 };
 
 export class SlackSender {
@@ -246,7 +261,7 @@ export class SlackSender {
     const station = this.ws.station.name;
     const heads = await this.ws.db
       .selectFrom('outbox')
-      .select(['id', 'target', 'text', 'attempts', 'next_attempt_at', 'maybe_sent'])
+      .select(['id', 'target', 'text', 'attempts', 'next_attempt_at', 'maybe_sent', 'card', 'prompt_id'])
       .where('id', 'in', (eb) =>
         eb
           .selectFrom('outbox')
@@ -271,17 +286,29 @@ export class SlackSender {
     return 0;
   }
 
-  private async attempt(row: { id: number; target: string; text: string; attempts: number; maybe_sent: number }): Promise<void> {
+  private async attempt(row: Row): Promise<void> {
     const key = `icefat:${this.ws.station.name}:${row.id}`;
-    const outcome =
-      row.maybe_sent && (await this.alreadyThere(row.target, key, row))
-        ? { kind: 'sent' as const }
-        : await this.send(row.target, row.text, key);
+    // a card's update is an edit: doing it twice is harmless, so no look in the history
+    const found = row.maybe_sent && row.card !== 'prompt-answered' ? await this.alreadyThere(row.target, key, row) : undefined;
+    // a card must not come twice, even when the master dies between Slack's "ok" and our "sent":
+    // marked before it goes, the next sender looks for it in the channel first
+    if (!found && row.card === 'prompt' && !row.maybe_sent)
+      await this.ws.db.updateTable('outbox').set({ maybe_sent: 1 }).where('id', '=', row.id).execute();
+    const outcome: Outcome = found ?? (row.card === 'prompt-answered' ? await this.updateCard(row) : await this.send(row, key));
     const attempts = row.attempts + 1;
     const now = this.now();
     const update = this.ws.db.updateTable('outbox').where('id', '=', row.id);
     if (outcome.kind === 'sent') {
-      await update.set({ state: 'sent', attempts, sent_at: nowIso(now), last_error: null, maybe_sent: 0 }).execute();
+      await update
+        .set({
+          state: 'sent',
+          attempts,
+          sent_at: nowIso(now),
+          last_error: null,
+          maybe_sent: 0,
+          ...(outcome.ts ? { slack_channel: outcome.channel ?? null, slack_ts: outcome.ts } : {}),
+        })
+        .execute();
       if (this.failing) {
         this.failing = false;
         this.problem('info', 'Slack takes messages again; the outbox is being sent in order', null);
@@ -320,15 +347,35 @@ export class SlackSender {
     }
   }
 
-  private async send(target: string, text: string, key: string): Promise<Outcome> {
+  private async send(row: Row, key: string): Promise<Outcome> {
     try {
-      const channel = await this.channelOf(target);
-      await this.client.chat.postMessage({
+      const channel = await this.channelOf(row.target);
+      const prompt = row.card === 'prompt' && row.prompt_id !== null ? await promptOfCard(this.ws, row.prompt_id) : undefined;
+      const r = await this.client.chat.postMessage({
         channel,
-        text,
+        text: row.text,
+        ...(prompt ? { blocks: prompt.answered_at ? answeredCardBlocks(row.text, prompt) : openCardBlocks(row.text, prompt) } : {}),
         unfurl_links: false,
         unfurl_media: false,
         metadata: { event_type: 'icefat_message', event_payload: { key } },
+      });
+      return { kind: 'sent', channel: r.channel ?? channel, ts: r.ts };
+    } catch (e) {
+      return this.classify(e);
+    }
+  }
+
+  /** The prompt's card, told who answered and how; its buttons go (nothing to do when no card was posted). */
+  private async updateCard(row: Row): Promise<Outcome> {
+    try {
+      const card = row.prompt_id === null ? undefined : await postedCard(this.ws, row.prompt_id);
+      const prompt = row.prompt_id === null ? undefined : await promptOfCard(this.ws, row.prompt_id);
+      if (!card?.slack_channel || !card.slack_ts || !prompt) return { kind: 'sent' };
+      await this.client.chat.update({
+        channel: card.slack_channel,
+        ts: card.slack_ts,
+        text: card.text,
+        blocks: answeredCardBlocks(card.text, prompt),
       });
       return { kind: 'sent' };
     } catch (e) {
@@ -340,21 +387,23 @@ export class SlackSender {
     return target === 'channel' ? Promise.resolve(this.channel) : this.dmChannel(target.slice('dm:'.length));
   }
 
-  /** Whether a message with this key is in the conversation already (false when the history cannot be read). */
-  private async alreadyThere(target: string, key: string, row: { id: number }): Promise<boolean> {
+  /** The message with this key if it is in the conversation already (undefined also when the history cannot be read). */
+  private async alreadyThere(target: string, key: string, row: { id: number }): Promise<Outcome | undefined> {
     try {
       const created = await this.ws.db.selectFrom('outbox').select('created_at').where('id', '=', row.id).executeTakeFirstOrThrow();
+      const channel = await this.channelOf(target);
       const r = await this.client.conversations.history({
-        channel: await this.channelOf(target),
+        channel,
         oldest: String(Date.parse(created.created_at) / 1000 - 60),
         include_all_metadata: true,
         limit: 200,
       });
       // the SDK types the payload as {}: read our key from it as a plain record
-      return (r.messages ?? []).some((m) => (m.metadata?.event_payload as Record<string, unknown> | undefined)?.key === key);
+      const m = (r.messages ?? []).find((x) => (x.metadata?.event_payload as Record<string, unknown> | undefined)?.key === key);
+      return m ? { kind: 'sent', channel, ts: m.ts } : undefined;
     } catch (e) {
       this.problem('warn', `Slack history could not be read to avoid a duplicate (${this.classify(e).error}); sending again`, 'history');
-      return false;
+      return undefined;
     }
   }
 

@@ -24,7 +24,7 @@ export interface OperatorStatus {
     target: string | null;
     reason: string | null;
     by: string;
-    via: 'cli' | 'web' | 'api';
+    via: 'cli' | 'web' | 'api' | 'slack';
     requestedAt: string;
   }>;
 }

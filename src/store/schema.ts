@@ -183,6 +183,12 @@ export interface OutboxTable {
   last_error: string | null;
   /** 1: the last attempt may have reached Slack (no answer came); look in the history before sending again */
   maybe_sent: Generated<number>;
+  /** a prompt's card with Yes/No buttons ('prompt') or its update once answered ('prompt-answered'); null: plain text */
+  card: 'prompt' | 'prompt-answered' | null;
+  prompt_id: number | null;
+  /** where the message landed in Slack (a card is updated there later) */
+  slack_channel: string | null;
+  slack_ts: string | null;
 }
 
 export interface BackupTable {
@@ -270,7 +276,7 @@ export interface OperatorRequestTable {
   target: string | null;
   reason: string | null;
   requested_by: string;
-  via: 'cli' | 'web' | 'api';
+  via: 'cli' | 'web' | 'api' | 'slack';
   requested_at: string;
   /** null while pending */
   handled_at: string | null;

@@ -100,4 +100,6 @@ export const TEST_PORTS = {
   originalSchedule: 22500,
   // test/e2e/master-disk-full.test.ts: 4200..4299, 5200..5216, 5434
   masterDiskFull: 4200,
+  // test/e2e/master-slack-socket.test.ts: 6600..6699, 7600..7616, 7834
+  masterSlackSocket: 6600,
 } as const;

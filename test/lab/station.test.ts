@@ -32,6 +32,22 @@ describe('station file', () => {
     expect(() => loadStation(f)).toThrow(/function_generator\.address: .*tcp:\/\/host:port/);
   });
 
+  it('Slack buttons need their operators, named by Slack id', () => {
+    const base = simStationToml({ seed: 1, basePort: 5000, timeScale: 1 }) + '\n[slack]\nchannel = "C1"\nsocket_mode = true\n';
+    expect(() => loadStation(tmpFile(base))).toThrow(
+      /slack\.socket_mode: socket_mode = true needs operators_group = "S\.\.\." or operators/,
+    );
+    expect(() => loadStation(tmpFile(base + 'operators = ["alice"]\n'))).toThrow(/slack\.operators\.0: a Slack user id like U0123ABCD/);
+    expect(() => loadStation(tmpFile(base + 'operators_group = "@fat-shifters"\n'))).toThrow(
+      /slack\.operators_group: a Slack user group id/,
+    );
+    expect(loadStation(tmpFile(base + 'operators_group = "S0FAT"\noperators = ["U1EXPERT"]\n')).slack).toMatchObject({
+      socket_mode: true,
+      operators_group: 'S0FAT',
+      operators: ['U1EXPERT'],
+    });
+  });
+
   it('an unknown key is refused rather than silently ignored', () => {
     const f = tmpFile(simStationToml({ seed: 1, basePort: 5000, timeScale: 1 }) + '\ntime_scael = 3\n');
     expect(() => loadStation(f)).toThrow(/time_scael|Unrecognized key/);

@@ -129,7 +129,13 @@ describe('Slack outbox rows', () => {
 });
 
 describe('Slack configuration', () => {
-  const station = (slack?: { token_file?: string }) =>
+  const station = (slack?: {
+    token_file?: string;
+    socket_mode?: boolean;
+    app_token_file?: string;
+    operators?: string[];
+    operators_group?: string;
+  }) =>
     ({ name: 's', slack: slack ? { channel: 'C1', shifter: '', expert: '', ...slack } : undefined }) as unknown as Parameters<
       typeof readSlackConfig
     >[0];
@@ -158,6 +164,29 @@ describe('Slack configuration', () => {
       note: 'Slack is off: set SLACK_BOT_TOKEN or slack.token_file',
     });
     expect(readSlackConfig(station(), { env: { SLACK_BOT_TOKEN: 'x' } }).state).toBe('off');
+  });
+
+  it('Socket Mode takes the app token from SLACK_APP_TOKEN or app_token_file; without one the buttons are off and it says so', () => {
+    const socket = { socket_mode: true, operators: ['U1'], operators_group: 'S1' };
+    const on = readSlackConfig(station(socket), { env: { SLACK_BOT_TOKEN: 'xoxb-b', SLACK_APP_TOKEN: 'xapp-a' } });
+    expect(on).toMatchObject({
+      state: 'on',
+      socket: { appToken: 'xapp-a', source: '$SLACK_APP_TOKEN', operators: ['U1'], operatorsGroup: 'S1' },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-app-'));
+    fs.writeFileSync(path.join(dir, 'app-token'), 'xapp-file\n', { mode: 0o600 });
+    const fromFile = readSlackConfig(station({ ...socket, app_token_file: 'app-token' }), {
+      env: { SLACK_BOT_TOKEN: 'xoxb-b' },
+      baseDir: dir,
+    });
+    expect(fromFile).toMatchObject({ state: 'on', socket: { appToken: 'xapp-file', source: path.join(dir, 'app-token') } });
+    const none = readSlackConfig(station(socket), { env: { SLACK_BOT_TOKEN: 'xoxb-b' } });
+    expect(none).toMatchObject({ state: 'on', token: 'xoxb-b' });
+    expect(none.state === 'on' && none.socket).toBe(undefined);
+    expect(none.state === 'on' && none.note).toMatch(/Slack buttons are off .*set SLACK_APP_TOKEN or slack\.app_token_file/);
+    // no Socket Mode without socket_mode, whatever the environment holds
+    const off = readSlackConfig(station({}), { env: { SLACK_BOT_TOKEN: 'xoxb-b', SLACK_APP_TOKEN: 'xapp-a' } });
+    expect(off.state === 'on' && off.socket).toBe(undefined);
   });
 
   it('refuses a token file inside the icefat repository', () => {
