@@ -58,11 +58,49 @@ export interface Notifier {
   readonly runLogFile: string | null;
 }
 
+/**
+ * The Slack lane: what the channel and the people should see, queued in the outbox for the sender
+ * (`kick`). With cards (Socket Mode), a prompt gets one card with buttons, updated once answered;
+ * a restarted master announcing the same prompt again sends plain text.
+ */
+function slackOutboxSink(ws: Workspace, cards: boolean, kick: () => void): EventSink {
+  return {
+    async emit(e) {
+      if (e.audience !== 'channel' && e.audience !== 'people') return;
+      if (e.kind.startsWith('slack.')) return; // reports about Slack itself would loop
+      const promptId = typeof e.data?.promptId === 'number' ? e.data.promptId : undefined;
+      const card = cards && e.kind === 'prompt.open' && promptId !== undefined && !(await hasCard(ws, promptId)) ? { promptId } : undefined;
+      await enqueueSlack(ws, e.runId, e, Date.now(), card);
+      if (cards && e.kind === 'prompt.answered' && promptId !== undefined) await queueCardUpdate(ws, e.runId, promptId, e.message);
+      kick();
+    },
+  };
+}
+
 interface Lane {
   name: string;
   sink: EventSink;
   tail: Promise<void>;
   broken: boolean;
+}
+
+/** Hands an event to every lane, each in its own order; a lane that fails is switched off and reported once. */
+function dispatch(lanes: Lane[], ev: FatEvent, report: (lane: Lane, err: unknown) => void): void {
+  for (const lane of lanes) {
+    lane.tail = lane.tail.then(async () => {
+      if (lane.broken) return;
+      try {
+        await lane.sink.emit(ev);
+      } catch (err) {
+        lane.broken = true;
+        try {
+          report(lane, err);
+        } catch {
+          // nowhere left to report to
+        }
+      }
+    });
+  }
 }
 
 export async function createNotifier(ws: Workspace, runId: number | null, opts: NotifierOptions = {}): Promise<Notifier> {
@@ -89,19 +127,10 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
 
   let sender: SlackSender | null = null;
   if (slack.state === 'on' && slackOpts) {
-    add('Slack outbox', {
-      async emit(e) {
-        if (e.audience !== 'channel' && e.audience !== 'people') return;
-        if (e.kind.startsWith('slack.')) return; // reports about Slack itself would loop
-        const promptId = typeof e.data?.promptId === 'number' ? e.data.promptId : undefined;
-        // a prompt gets one card; a restarted master announcing it again sends plain text
-        const card =
-          socket && e.kind === 'prompt.open' && promptId !== undefined && !(await hasCard(ws, promptId)) ? { promptId } : undefined;
-        await enqueueSlack(ws, e.runId, e, Date.now(), card);
-        if (socket && e.kind === 'prompt.answered' && promptId !== undefined) await queueCardUpdate(ws, e.runId, promptId, e.message);
-        sender?.kick();
-      },
-    });
+    add(
+      'Slack outbox',
+      slackOutboxSink(ws, Boolean(socket), () => sender?.kick()),
+    );
     if (slackOpts.send !== false) {
       sender = new SlackSender(ws, {
         ...slackOpts.sender,
@@ -118,23 +147,11 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
     // a token pasted into a message or caught in a trace must not reach any sink
     const ev: FatEvent = { ...e, runId: e.runId ?? runId, message: scrub(e.message, secrets) };
     if (e.detail) ev.detail = scrub(e.detail, secrets);
-    for (const lane of lanes) {
-      lane.tail = lane.tail.then(async () => {
-        if (lane.broken) return;
-        try {
-          await lane.sink.emit(ev);
-        } catch (err) {
-          lane.broken = true;
-          try {
-            stderr(
-              `icefat: the ${lane.name} of the run's events failed and is off until the master restarts: ${scrub((err as Error)?.message ?? String(err), secrets)}\n`,
-            );
-          } catch {
-            // nowhere left to report to
-          }
-        }
-      });
-    }
+    dispatch(lanes, ev, (lane, err) =>
+      stderr(
+        `icefat: the ${lane.name} of the run's events failed and is off until the master restarts: ${scrub((err as Error)?.message ?? String(err), secrets)}\n`,
+      ),
+    );
   }
 
   const note = slack.note;
