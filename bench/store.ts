@@ -4,9 +4,10 @@
  * fresh PostgreSQL database, then
  *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
  *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 rows),
- *    each written by `recordResults` (one transaction of multi-row INSERTs, as the task kinds
- *    write them) plus the event the task emits, into the running task of the latest run;
- *    samples per second;
+ *    each written by `recordResults` (judgeResults, then insertResults in one transaction, as a
+ *    task's record is judged and committed: store/bulk-insert.ts) plus the event the task emits,
+ *    into the running task of the latest run; samples per second, and this process's CPU time per
+ *    batch (the wall time also holds the server's work, fsyncs and other processes' load);
  *  - the module-history query of the module page (GET /api/modules/:serial,
  *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
  *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
@@ -170,6 +171,7 @@ async function measure(store: Store, runs: number, batches: number) {
     const r = rng(7);
     let samples = 0;
     const batchMs: number[] = [];
+    const cpu0 = process.cpuUsage();
     t = performance.now();
     for (let i = 0; i < batches; i++) {
       const rows = monitoringBatch(serials, r, i);
@@ -186,6 +188,7 @@ async function measure(store: Store, runs: number, batches: number) {
       samples += rows.length;
     }
     const insertS = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpu0);
 
     // the module-history query over modules from the whole year, each queried 3 times
     const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
@@ -223,6 +226,7 @@ async function measure(store: Store, runs: number, batches: number) {
         rowsPerBatch: samples / batches,
         samplesPerS: r3(samples / insertS),
         batchMsMedian: r3(median(batchMs)),
+        cpuMsPerBatch: r3((cpu.user + cpu.system) / 1000 / batches),
       },
       moduleHistory: {
         queries: historyMs.length,
@@ -284,6 +288,7 @@ async function main() {
             },
           }
         : {}),
+      loadAverage: os.loadavg().map((x) => r3(x)),
       note: 'same data on both engines (deterministic generator); ratios > 1 for samples/s mean PostgreSQL is faster, > 1 for ms mean it is slower',
     }),
   );

@@ -30,7 +30,7 @@ export interface GoalpostEntry extends Goalpost {
 export interface Goalposts {
   file: string;
   version: string;
-  entries: Map<string, GoalpostEntry>;
+  entries: ReadonlyMap<string, GoalpostEntry>;
 }
 
 export function goalpostsFile(homeDir: string): string {
@@ -38,8 +38,35 @@ export function goalpostsFile(homeDir: string): string {
   return fs.existsSync(own) ? own : DEFAULT_GOALPOSTS;
 }
 
-/** Reads and checks a goalposts file; every problem names the file and the section. */
+/** the files read, each with what its stat said then: a result batch judges against them without reading the file again */
+const loaded = new Map<string, { stamp: string; goalposts: Goalposts }>();
+
+/** a file changed less than this long ago is read again: a second change within the file system's clock tick would not show in its stat */
+const RACY_MS = 2000;
+
+/**
+ * Reads and checks a goalposts file; every problem names the file and the section. A file whose
+ * stat (inode, size, change times) is what it was when last read is not read again, unless it
+ * changed within the last RACY_MS.
+ */
 export function loadGoalposts(file: string): Goalposts {
+  let stamp: string | undefined;
+  try {
+    const st = fs.statSync(file, { bigint: true });
+    if (Date.now() - Number(st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs) > RACY_MS)
+      stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    // read below, which says what is wrong with it
+  }
+  const seen = loaded.get(file);
+  if (seen && stamp && seen.stamp === stamp) return seen.goalposts;
+  const goalposts = readGoalposts(file);
+  if (stamp) loaded.set(file, { stamp, goalposts });
+  else loaded.delete(file);
+  return goalposts;
+}
+
+function readGoalposts(file: string): Goalposts {
   let doc: Record<string, unknown>;
   try {
     doc = parseToml(fs.readFileSync(file, 'utf8'));

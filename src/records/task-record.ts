@@ -1,9 +1,9 @@
-import type { Insertable, Transaction } from 'kysely';
-import type { Database, ResultTable } from '../store/schema.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
 import type { Workspace } from '../station/workspace.js';
 import { nextKey, type PmtName } from './entries.js';
 import { afterDocCommit, changeDoc, exportDoc, readDoc, type JsonDoc } from './json-docs.js';
-import { insertResults, judgeResults, type RecordedResult, type ResultInput } from './results.js';
+import { insertResults, judgeResults, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
 
 type Change = (doc: JsonDoc) => unknown;
 
@@ -21,7 +21,7 @@ type Change = (doc: JsonDoc) => unknown;
 export class TaskRecord {
   private readonly changes = new Map<string, Change[]>();
   private readonly working = new Map<string, JsonDoc>();
-  private readonly rows: Insertable<ResultTable>[] = [];
+  private readonly rows: ResultRow[] = [];
   /** result kinds whose earlier rows of this task are replaced */
   private readonly replaced = new Set<string>();
   /** the quantities the task's kind declares (unset: not checked) */

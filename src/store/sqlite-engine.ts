@@ -55,12 +55,36 @@ function nodeSqlite(): Native | null {
   return native;
 }
 
+/** how many prepared statements a connection keeps (the store's queries are a few dozen texts) */
+const STATEMENT_CACHE = 100;
+
+/**
+ * Prepared statements kept by their SQL text, the least recently used dropped first: Kysely
+ * prepares every query it runs, and preparing costs as much as running an insert of a few rows
+ * (bench/store.ts). A statement being iterated cannot run anything else meanwhile, so `iterate`
+ * (Kysely's streamQuery) always prepares one of its own.
+ */
+function statementCache(prepare: (sql: string) => SqliteStatement): (sql: string) => SqliteStatement {
+  const kept = new Map<string, SqliteStatement>();
+  return (sql) => {
+    let s = kept.get(sql);
+    if (s) kept.delete(sql);
+    else {
+      const st = prepare(sql);
+      s = { reader: st.reader, all: (p) => st.all(p), run: (p) => st.run(p), iterate: (p) => prepare(sql).iterate(p) };
+      if (kept.size >= STATEMENT_CACHE) kept.delete(kept.keys().next().value as string);
+    }
+    kept.set(sql, s);
+    return s;
+  };
+}
+
 function openNative(lib: Native, file: string, mustExist: boolean): SqliteDatabase {
   if (mustExist) requireFile(file);
   const db = new lib.DatabaseSync(file);
   return {
     library: 'node:sqlite',
-    prepare(sql) {
+    prepare: statementCache((sql) => {
       const s = db.prepare(sql);
       return {
         reader: s.columns().length > 0,
@@ -68,7 +92,7 @@ function openNative(lib: Native, file: string, mustExist: boolean): SqliteDataba
         run: (p) => s.run(...(p as Param[])),
         iterate: (p) => s.iterate(...(p as Param[])),
       };
-    },
+    }),
     exec: (sql) => db.exec(sql),
     close: () => db.close(),
     async backupTo(target) {
@@ -83,7 +107,7 @@ function openBetter(file: string, mustExist: boolean): SqliteDatabase {
   const db = new Better(file, { fileMustExist: mustExist });
   return {
     library: 'better-sqlite3',
-    prepare(sql) {
+    prepare: statementCache((sql) => {
       const s = db.prepare(sql);
       return {
         reader: s.reader,
@@ -91,7 +115,7 @@ function openBetter(file: string, mustExist: boolean): SqliteDatabase {
         run: (p) => s.run(...p),
         iterate: (p) => s.iterate(...p),
       };
-    },
+    }),
     exec: (sql) => void db.exec(sql),
     close: () => void db.close(),
     async backupTo(target) {
