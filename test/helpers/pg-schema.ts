@@ -24,8 +24,15 @@ export interface PgSchema {
   drop(): Promise<void>;
 }
 
+/**
+ * The schemas of one `npm test` carry its tag (test/global-setup.ts) and are dropped together when
+ * it ends: kysely's migrator lists the tables of every schema, so a schema dropped while another
+ * file migrates made that file fail ("schema ... does not exist").
+ */
+export const PG_RUN_TAG = process.env.FAT_TEST_PG_RUN;
+
 export async function freshPgSchema(tag: string): Promise<PgSchema> {
-  const name = `t_${tag.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
+  const name = `t_${PG_RUN_TAG ? `${PG_RUN_TAG}_` : ''}${tag.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   try {
     await admin.connect();
@@ -41,6 +48,7 @@ export async function freshPgSchema(tag: string): Promise<PgSchema> {
     name,
     url: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${name}`)}`,
     drop: async () => {
+      if (PG_RUN_TAG) return; // with the run's others, at its end
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       try {
@@ -70,4 +78,20 @@ export async function workspaceOn(url: string, name: string, basePort = 15300): 
     simStationToml({ seed: 1, basePort, timeScale: 1, name }).replace('url = "sqlite:fat.db"', `url = ${JSON.stringify(url)}`),
   );
   return openWorkspace(dir);
+}
+
+/** Drops the schemas of the run tagged `tag` (the global teardown). */
+export async function dropRunSchemas(tag: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+  } catch {
+    return; // no server: nothing was made
+  }
+  try {
+    const { rows } = await c.query<{ name: string }>(`select nspname as name from pg_namespace where nspname like $1`, [`t\\_${tag}\\_%`]);
+    for (const r of rows) await c.query(`drop schema if exists "${r.name}" cascade`);
+  } finally {
+    await c.end();
+  }
 }
