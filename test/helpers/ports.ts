@@ -98,4 +98,8 @@ export const TEST_PORTS = {
   originalSchedule: 22500,
   // test/e2e/master-disk-full.test.ts: 4200..4299, 5200..5216, 5434
   masterDiskFull: 4200,
+  // test/e2e/eta-learned.test.ts: 6200..6299, 7200..7216, 7434; bench/eta.ts ($BENCH_BASE_PORT
+  // default): 6400..6499, 7400..7416, 7634
+  etaLearned: 6200,
+  etaBench: 6400,
 } as const;
