@@ -1,16 +1,20 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
+import { startServer, type RunningServer } from '../../src/web/server.js';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { labWithHome, TEST_ENV } from '../helpers/fat-cli.js';
 import { query, setupRun, spawnFat, waitFor, writeSchedule, type Background, type Section } from '../helpers/master.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
  * The ETA learns from the station's finished runs: after two runs of a schedule on the simulated
- * lab (time scale 50), `fat schedule check`, the start message and `fat status` give the third
- * run's ETA from the median of those runs, and bench/eta.ts, replaying the third run, finds its
- * error smaller than that of the catalogue's fixed estimates.
+ * lab (time scale 50), `fat schedule check`, the start message, `fat status` and the dashboard give
+ * the third run's ETA from the median of those runs, and bench/eta.ts, replaying the third run,
+ * finds its error smaller than that of the catalogue's fixed estimates.
  *
  * A short housekeeping schedule, not the seed's example: one example run takes about 400 s on a
  * loaded machine (test/e2e/example-schedule.test.ts), three would not fit. Its readout_and_reboot
@@ -29,15 +33,33 @@ const BENCH = path.resolve(import.meta.dirname, '../../bench/eta.ts');
 describe('the ETA learned from the station’s finished runs', () => {
   let env: Awaited<ReturnType<typeof labWithHome>>;
   let master: Background | undefined;
+  let ws: Workspace;
+  let server: RunningServer;
+  let browser: TestBrowser;
+  let page: Page;
+  // the text of a part of the dashboard, '' while it is not there (yet)
+  const text = (testId: string) =>
+    page
+      .getByTestId(testId)
+      .textContent({ timeout: 500 })
+      .then((t) => t ?? '')
+      .catch(() => '');
 
   beforeAll(async () => {
     env = await labWithHome(TEST_PORTS.etaLearned, { timeScale: 50 });
     await setupRun(env.run);
-  }, 120_000);
+    ws = await openWorkspace(env.dir);
+    server = await startServer(ws, '127.0.0.1', 0, { pollMs: 200 });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  }, 180_000);
   afterAll(async () => {
     if (master && master.child.exitCode === null) master.child.kill('SIGKILL');
+    await browser?.close();
+    await server?.close();
+    await ws?.close();
     await env?.close();
-  }, 30_000);
+  }, 60_000);
 
   /** the schedule file for run `n` of this home (its run file from the store) */
   function scheduleFor(n: number): string {
@@ -72,10 +94,13 @@ describe('the ETA learned from the station’s finished runs', () => {
     expect(plan.basis).toBe('median of 2–4 runs per task');
     const reboot = plan.tasks[1];
     expect(reboot.learnedS, 'a reboot takes longer than the catalogue says').toBeGreaterThan(reboot.estimateS * 2);
-    const text = await env.run(['schedule', 'check', ini]);
-    expect(text.stdout).toMatch(/\[1\] readout_and_reboot_0 \(readout_and_reboot\)\s+~\d+ min \(median of 4 runs; catalogue ~1 min\)/);
-    expect(text.stdout).toContain("median of 2–4 runs per task; the catalogue's fixed estimates say");
+    const listing = await env.run(['schedule', 'check', ini]);
+    expect(listing.stdout).toMatch(/\[1\] readout_and_reboot_0 \(readout_and_reboot\)\s+~\d+ min \(median of 4 runs; catalogue ~1 min\)/);
+    expect(listing.stdout).toContain("median of 2–4 runs per task; the catalogue's fixed estimates say");
 
+    // the dashboard is open before the master starts, and follows it live
+    await page.goto(`${server.url}/#/now`);
+    await expect.poll(() => text('master'), { timeout: 15_000 }).toContain('master: not running');
     master = spawnFat(env.dir, ['master', ini]);
     // the start message (to Slack and the run log) carries the learned ETA and its basis
     const start = await waitFor(
@@ -88,7 +113,6 @@ describe('the ETA learned from the station’s finished runs', () => {
       60_000,
     );
     expect(start.message).toMatch(/about [^(]+ \(until [^;]+ UTC; median of 2–4 runs per task\)/);
-    // `fat status` while it runs
     await waitFor(
       'the first reboot of run 3 to run',
       () =>
@@ -98,11 +122,20 @@ describe('the ETA learned from the station’s finished runs', () => {
         )[0],
       60_000,
     );
-    const st = await env.run(['status', '--json']);
+    // while it runs (two reboots left, over 20 s): `fat status` and the dashboard's schedule card
+    const [st] = await Promise.all([
+      env.run(['status', '--json']),
+      expect
+        .poll(() => text('eta-basis'), { timeout: 20_000, interval: 200 })
+        .toMatch(/estimates: median of 2–\d runs per task \(the catalogue's fixed estimates say \d+ min\)/),
+      expect.poll(() => text('progress'), { timeout: 20_000, interval: 200 }).toMatch(/left, ETA \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/),
+    ]);
     expect(st.code, st.stderr).toBe(0);
     const status = JSON.parse(st.stdout) as { schedule: { basis: string; remainingS: number; catalogueRemainingS: number } };
-    expect(status.schedule.basis).toMatch(/^median of \d(–\d)? runs?/);
+    expect(status.schedule.basis).toMatch(/^median of 2–\d runs per task$/);
     expect(status.schedule.remainingS).toBeGreaterThan(status.schedule.catalogueRemainingS);
+    const plain = await env.run(['status']);
+    expect(plain.stdout).toMatch(/remaining about .+ \(ETA .+ UTC; median of 2–\d runs per task; the catalogue says .+\)/);
     const done = await master.done;
     expect(done.code, master.output()).toBe(0);
 
