@@ -3,12 +3,12 @@ import type { Workspace } from '../station/workspace.js';
 import { parseJson } from '../store/open.js';
 
 /**
- * How long a task will take, learned from this station's finished tasks: the median of the most
- * recent runs of the same kind with the same parameters, scaled by the catalogue's own dependence
- * on the module count (the median of duration / catalogue estimate, times this task's catalogue
- * estimate; with the same module count that is the median duration itself). Without such runs,
- * the same kind with other parameters, scaled the same way; without any, the catalogue's fixed
- * estimate (TaskKind.estimateS).
+ * How long a task will take, learned from this station's finished tasks (of its latest
+ * RECENT_SCHEDULES schedules): the median of the most recent runs of the same kind with the same
+ * parameters, scaled by the catalogue's own dependence on the module count (the median of
+ * duration / catalogue estimate, times this task's catalogue estimate; with the same module count
+ * that is the median duration itself). Without such runs, the same kind with other parameters,
+ * scaled the same way; without any, the catalogue's fixed estimate (TaskKind.estimateS).
  *
  * The clock: durations are lab time, the journal's started_at and ended_at, written from the
  * clock the run ran on, and the ETA is lab now plus lab time to go, so it is right for the run's
@@ -20,6 +20,9 @@ import { parseJson } from '../store/open.js';
 
 /** how many of the most recent runs of a task make its median */
 export const RECENT_RUNS = 9;
+
+/** how many of the station's latest schedules (that finished a task) are learned from */
+export const RECENT_SCHEDULES = 12;
 
 /** parameters that say something about a task but do not change how long it takes */
 const FREE_TEXT = new Set(['comment']);
@@ -132,22 +135,35 @@ export function basisOf(estimates: readonly LearnedEstimate[]): string {
 }
 
 /**
- * This station's finished tasks on this workspace's clock, newest first; `before` keeps only what
- * was known when task `idx` of schedule `scheduleId` started (earlier schedules, and the tasks
- * of that schedule before it), for replaying a finished run.
+ * This station's finished tasks on this workspace's clock, from its last RECENT_SCHEDULES
+ * schedules that finished any, newest first (a status request reads them: a year of history
+ * would be tens of thousands of rows). `before` keeps only what was known when task `idx` of
+ * schedule `scheduleId` started (earlier schedules, and the tasks of that schedule before it), for
+ * replaying a finished run.
  */
 export async function finishedTasks(ws: Workspace, before?: { scheduleId: number; idx: number }): Promise<FinishedTask[]> {
   const scale = storedScale(ws.clock);
+  let schedules = ws.db
+    .selectFrom('schedules')
+    .innerJoin('runs', 'runs.id', 'schedules.run_id')
+    .select('schedules.id')
+    .where('runs.station', '=', ws.station.name)
+    .where((eb) => eb.or([eb('schedules.clock_scale', '=', scale), eb('schedules.clock_scale', 'is', null)]))
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom('tasks').select('tasks.id').whereRef('tasks.schedule_id', '=', 'schedules.id').where('tasks.state', '=', 'done'),
+      ),
+    );
+  if (before) schedules = schedules.where('schedules.id', '<=', before.scheduleId);
+  const ids = (await schedules.orderBy('schedules.id', 'desc').limit(RECENT_SCHEDULES).execute()).map((r) => r.id);
+  if (!ids.length) return [];
   let q = ws.db
     .selectFrom('tasks')
-    .innerJoin('schedules', 'schedules.id', 'tasks.schedule_id')
-    .innerJoin('runs', 'runs.id', 'schedules.run_id')
     .select(['tasks.schedule_id', 'tasks.idx', 'tasks.kind', 'tasks.params', 'tasks.estimate_s', 'tasks.started_at', 'tasks.ended_at'])
-    .where('runs.station', '=', ws.station.name)
+    .where('tasks.schedule_id', 'in', ids)
     .where('tasks.state', '=', 'done')
     .where('tasks.started_at', 'is not', null)
-    .where('tasks.ended_at', 'is not', null)
-    .where((eb) => eb.or([eb('schedules.clock_scale', '=', scale), eb('schedules.clock_scale', 'is', null)]));
+    .where('tasks.ended_at', 'is not', null);
   if (before)
     q = q.where((eb) =>
       eb.or([

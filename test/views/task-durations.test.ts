@@ -5,7 +5,7 @@ import { createSchedule, endSchedule, finishTask, scheduleTasks, startTask, type
 import { formatStatus, stationStatus } from '../../src/engine/status.js';
 import type { Workspace } from '../../src/station/workspace.js';
 import { replayEta } from '../../src/views/eta-replay.js';
-import { durationModel, RECENT_RUNS } from '../../src/views/task-durations.js';
+import { durationModel, RECENT_RUNS, RECENT_SCHEDULES } from '../../src/views/task-durations.js';
 import { tempWorkspace } from '../notify/workspace.js';
 
 /**
@@ -136,6 +136,11 @@ describe('durations learned from the station’s finished tasks', () => {
     });
     const sid = await plan(runId, t());
     expect((await forecastOf(ws, sid)).forecast.remainingS).toBe(12);
+    // only the latest RECENT_SCHEDULES schedules that finished a task are read: the 5 s one goes
+    for (let i = RECENT_RUNS + 1; i < RECENT_SCHEDULES + 1; i++) await runThrough(await plan(await newRun(), t()), [12]);
+    const later = await durationModel(ws);
+    expect(later.history).toHaveLength(RECENT_SCHEDULES);
+    expect(later.history.map((h) => h.durationS)).not.toContain(5);
   });
 
   it('`fat status` shows the learned ETA, the next person and the basis; a running task counts by its progress', async () => {
