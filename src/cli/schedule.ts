@@ -112,7 +112,7 @@ async function scheduleCheck(cmd: AnyCommand, config: string, opts: { json?: boo
             : `; the catalogue's fixed estimates say ${formatDurationS(fc.catalogueRemainingS)}.`),
         `Started now, it would end around ${formatTime(fc.etaMs)}` +
           (fc.nextPerson
-            ? `; a person is first needed around ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}.`
+            ? `; a person is first needed around ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}${/[.?!]$/.test(fc.nextPerson.what) ? '' : '.'}`
             : home && ok
               ? '; no person is needed before the end.'
               : '.'),

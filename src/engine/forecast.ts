@@ -132,7 +132,7 @@ export async function planForecast(ws: Workspace | undefined, tasks: PlanTask[],
     learned,
     forecast: {
       ...fc,
-      basis: ws ? basisOf(learned) : 'catalogue estimates (no station home here to learn from)',
+      basis: ws ? basisOf(learned) : 'catalogue estimates: no station home here to learn from',
       catalogueRemainingS: tasks.reduce((s, t) => s + t.estimateS, 0),
     } satisfies LearnedForecast,
   };

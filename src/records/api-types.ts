@@ -47,7 +47,7 @@ export interface Status {
     /** lab seconds to go and the lab time of the end, from the station's learned durations */
     remainingS: number;
     eta: string;
-    /** what the learned durations rest on: "median of 6 runs", "catalogue estimates (...)" */
+    /** what the learned durations rest on: "median of 6 runs", "catalogue estimates: ..." */
     basis: string;
     /** lab seconds to go by the catalogue's fixed estimates */
     catalogueRemainingS: number;

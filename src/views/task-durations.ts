@@ -117,12 +117,12 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 /**
  * One line for the estimates of several tasks: "median of 6 runs", "median of 2–4 runs per task;
- * 3 of 10 tasks from the catalogue", "catalogue estimates (no finished runs of these tasks yet)".
+ * 3 of 10 tasks from the catalogue", "catalogue estimates: no finished runs of these tasks on this station yet".
  */
 export function basisOf(estimates: readonly LearnedEstimate[]): string {
   if (!estimates.length) return 'nothing left to estimate';
   const learned = estimates.filter((e) => e.source !== 'catalogue');
-  if (!learned.length) return 'catalogue estimates (no finished runs of these tasks on this station yet)';
+  if (!learned.length) return 'catalogue estimates: no finished runs of these tasks on this station yet';
   const runs = learned.map((e) => e.runs);
   const lo = Math.min(...runs);
   const hi = Math.max(...runs);
