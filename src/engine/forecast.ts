@@ -1,5 +1,5 @@
 import type { Workspace } from '../station/workspace.js';
-import { basisOf, durationModel } from '../views/task-durations.js';
+import { basisOf, durationModel, placesOf } from '../views/task-durations.js';
 import { scheduleTasks } from './journal.js';
 
 /**
@@ -56,7 +56,8 @@ export function forecast(tasks: ForecastTask[], nowMs: number): Forecast {
 export async function forecastOf(ws: Workspace, scheduleId: number) {
   const tasks = await scheduleTasks(ws, scheduleId);
   const model = await durationModel(ws);
-  const learned = tasks.map((t) => model.estimate(t));
+  const places = placesOf(tasks);
+  const learned = tasks.map((t, i) => model.estimate(t, places[i]));
   const now = ws.clock.now();
   const fc = forecast(
     tasks.map((t, i) => ({ ...t, estimate_s: learned[i].estimateS, person: t.person ?? undefined })),
@@ -106,9 +107,10 @@ export interface PlanTask {
  */
 export async function planForecast(ws: Workspace | undefined, tasks: PlanTask[], nowMs: number) {
   const model = ws ? await durationModel(ws) : undefined;
+  const places = placesOf(tasks);
   const learned = tasks.map(
-    (t) =>
-      model?.estimate({ kind: t.kind, params: t.params, estimate_s: t.estimateS }) ?? {
+    (t, i) =>
+      model?.estimate({ kind: t.kind, params: t.params, estimate_s: t.estimateS }, places[i]) ?? {
         estimateS: t.estimateS,
         catalogueS: t.estimateS,
         source: 'catalogue' as const,

@@ -1,6 +1,6 @@
 import type { Workspace } from '../station/workspace.js';
 import { findRun, latestRun } from '../station/runs.js';
-import { DurationModel, finishedTasks, basisOf, type LearnedEstimate } from './task-durations.js';
+import { DurationModel, finishedTasks, basisOf, placesOf, type LearnedEstimate } from './task-durations.js';
 
 /**
  * A finished run replayed: at the start of each of its tasks, the ETA that the learned durations
@@ -47,9 +47,9 @@ export async function replayEta(ws: Workspace, runArg?: string): Promise<EtaRepl
     .orderBy('id', 'desc')
     .executeTakeFirst();
   if (!sched) throw new Error(`run ${run.run_number} of station ${ws.station.name} has no completed schedule to replay`);
-  const tasks = (await ws.db.selectFrom('tasks').selectAll().where('schedule_id', '=', sched.id).orderBy('idx').execute()).filter(
-    (t) => t.state !== 'skipped',
-  );
+  const all = await ws.db.selectFrom('tasks').selectAll().where('schedule_id', '=', sched.id).orderBy('idx').execute();
+  const places = new Map(placesOf(all).map((n, i) => [all[i].id, n]));
+  const tasks = all.filter((t) => t.state !== 'skipped');
   const unfinished = tasks.find((t) => t.state !== 'done' || !t.started_at || !t.ended_at);
   if (unfinished)
     throw new Error(
@@ -57,13 +57,14 @@ export async function replayEta(ws: Workspace, runArg?: string): Promise<EtaRepl
     );
   if (!tasks.length) throw new Error(`run ${run.run_number} (${sched.master_key}) has no finished task to replay`);
   const endMs = Math.max(...tasks.map((t) => Date.parse(t.ended_at!)));
-  const history = await finishedTasks(ws, { scheduleId: sched.id, idx: Number.MAX_SAFE_INTEGER });
+  // learned as the run's own clock would have (not this process's: a dry run's home is read back on wall time)
+  const history = await finishedTasks(ws, { scheduleId: sched.id, idx: Number.MAX_SAFE_INTEGER }, sched.clock_scale);
 
   const boundaries: EtaBoundary[] = [];
   let basisAtStart = '';
   for (const [i, t] of tasks.entries()) {
     const model = new DurationModel(history.filter((h) => h.scheduleId < sched.id || h.idx < t.idx));
-    const ahead: LearnedEstimate[] = tasks.slice(i).map((x) => model.estimate(x));
+    const ahead: LearnedEstimate[] = tasks.slice(i).map((x) => model.estimate(x, places.get(x.id)));
     if (i === 0) basisAtStart = basisOf(ahead);
     const atMs = Date.parse(t.started_at!);
     const realS = (endMs - atMs) / 1000;

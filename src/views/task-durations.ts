@@ -5,7 +5,8 @@ import { parseJson } from '../store/open.js';
 /**
  * How long a task will take, learned from this station's finished tasks (of its latest
  * RECENT_SCHEDULES schedules): the median of the most recent runs of the same kind with the same
- * parameters, scaled by the catalogue's own dependence on the module count (the median of
+ * parameters (at the same place in their schedule when there are such, as the first of two
+ * identical gain scans searches for the HV and the second starts there), scaled by the catalogue's own dependence on the module count (the median of
  * duration / catalogue estimate, times this task's catalogue estimate; with the same module count
  * that is the median duration itself). Without such runs, the same kind with other parameters,
  * scaled the same way; without any, the catalogue's fixed estimate (TaskKind.estimateS).
@@ -33,6 +34,8 @@ export interface FinishedTask {
   kind: string;
   /** durationKey of the task */
   key: string;
+  /** how many tasks of its schedule before it have the same key (the first gain scan finds the HV, the second starts there) */
+  nth: number;
   /** the catalogue's estimate when it was planned (its run's module count) */
   estimateS: number;
   /** lab seconds from start to end of its last attempt */
@@ -62,6 +65,17 @@ export function durationKey(kind: string, params: Record<string, unknown> | stri
   return `${kind} ${JSON.stringify(kept)}`;
 }
 
+/** For tasks in schedule order: how many before each have its durationKey. */
+export function placesOf(tasks: ReadonlyArray<{ kind: string; params: Record<string, unknown> | string }>): number[] {
+  const seen = new Map<string, number>();
+  return tasks.map((t) => {
+    const key = durationKey(t.kind, t.params);
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return n;
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -72,19 +86,27 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** The learned durations of a history of finished tasks, newest first. */
 export class DurationModel {
+  private readonly byPlace = new Map<string, FinishedTask[]>();
   private readonly byKey = new Map<string, FinishedTask[]>();
   private readonly byKind = new Map<string, FinishedTask[]>();
 
   constructor(readonly history: readonly FinishedTask[]) {
     for (const t of history) {
+      push(this.byPlace, `${t.key}#${t.nth}`, t);
       push(this.byKey, t.key, t);
       push(this.byKind, t.kind, t);
     }
   }
 
-  estimate(task: { kind: string; params: Record<string, unknown> | string; estimate_s: number }): LearnedEstimate {
+  /**
+   * `nth` (placesOf): the same task at the same place in its schedule is learned from first, then
+   * the same kind and parameters anywhere.
+   */
+  estimate(task: { kind: string; params: Record<string, unknown> | string; estimate_s: number }, nth?: number): LearnedEstimate {
     const catalogueS = Math.max(0, task.estimate_s);
-    const same = (this.byKey.get(durationKey(task.kind, task.params)) ?? []).slice(0, RECENT_RUNS);
+    const key = durationKey(task.kind, task.params);
+    const placed = nth === undefined ? undefined : this.byPlace.get(`${key}#${nth}`);
+    const same = (placed ?? this.byKey.get(key) ?? []).slice(0, RECENT_RUNS);
     if (same.length) {
       const scalable = catalogueS > 0 && same.every((t) => t.estimateS > 0);
       return {
@@ -139,47 +161,54 @@ export function basisOf(estimates: readonly LearnedEstimate[]): string {
  * schedules that finished any, newest first (a status request reads them: a year of history
  * would be tens of thousands of rows). `before` keeps only what was known when task `idx` of
  * schedule `scheduleId` started (earlier schedules, and the tasks of that schedule before it), for
- * replaying a finished run.
+ * replaying a finished run. `scale`: the clock to learn for (stored form, storedScale); null: any.
  */
-export async function finishedTasks(ws: Workspace, before?: { scheduleId: number; idx: number }): Promise<FinishedTask[]> {
-  const scale = storedScale(ws.clock);
+export async function finishedTasks(
+  ws: Workspace,
+  before?: { scheduleId: number; idx: number },
+  scale: number | null = storedScale(ws.clock),
+): Promise<FinishedTask[]> {
   let schedules = ws.db
     .selectFrom('schedules')
     .innerJoin('runs', 'runs.id', 'schedules.run_id')
     .select('schedules.id')
     .where('runs.station', '=', ws.station.name)
-    .where((eb) => eb.or([eb('schedules.clock_scale', '=', scale), eb('schedules.clock_scale', 'is', null)]))
     .where((eb) =>
       eb.exists(
         eb.selectFrom('tasks').select('tasks.id').whereRef('tasks.schedule_id', '=', 'schedules.id').where('tasks.state', '=', 'done'),
       ),
     );
+  if (scale !== null)
+    schedules = schedules.where((eb) => eb.or([eb('schedules.clock_scale', '=', scale), eb('schedules.clock_scale', 'is', null)]));
   if (before) schedules = schedules.where('schedules.id', '<=', before.scheduleId);
   const ids = (await schedules.orderBy('schedules.id', 'desc').limit(RECENT_SCHEDULES).execute()).map((r) => r.id);
   if (!ids.length) return [];
-  let q = ws.db
+  const rows = await ws.db
     .selectFrom('tasks')
-    .select(['tasks.schedule_id', 'tasks.idx', 'tasks.kind', 'tasks.params', 'tasks.estimate_s', 'tasks.started_at', 'tasks.ended_at'])
-    .where('tasks.schedule_id', 'in', ids)
-    .where('tasks.state', '=', 'done')
-    .where('tasks.started_at', 'is not', null)
-    .where('tasks.ended_at', 'is not', null);
-  if (before)
-    q = q.where((eb) =>
-      eb.or([
-        eb('tasks.schedule_id', '<', before.scheduleId),
-        eb.and([eb('tasks.schedule_id', '=', before.scheduleId), eb('tasks.idx', '<', before.idx)]),
-      ]),
-    );
-  const rows = await q.orderBy('tasks.ended_at', 'desc').orderBy('tasks.id', 'desc').execute();
-  return rows.map((r) => ({
-    scheduleId: r.schedule_id,
-    idx: r.idx,
-    kind: r.kind,
-    key: durationKey(r.kind, r.params),
-    estimateS: r.estimate_s,
-    durationS: Math.max(0, (Date.parse(r.ended_at!) - Date.parse(r.started_at!)) / 1000),
-  }));
+    .select(['id', 'schedule_id', 'idx', 'kind', 'params', 'estimate_s', 'state', 'started_at', 'ended_at'])
+    .where('schedule_id', 'in', ids)
+    .orderBy('schedule_id')
+    .orderBy('idx')
+    .execute();
+  const places = new Map<number, number>();
+  for (const id of ids) {
+    const own = rows.filter((r) => r.schedule_id === id);
+    placesOf(own).forEach((n, i) => places.set(own[i].id, n));
+  }
+  const known = (r: (typeof rows)[number]) =>
+    !before || r.schedule_id < before.scheduleId || (r.schedule_id === before.scheduleId && r.idx < before.idx);
+  return rows
+    .filter((r) => r.state === 'done' && r.started_at && r.ended_at && known(r))
+    .sort((a, b) => (a.ended_at! < b.ended_at! ? 1 : a.ended_at! > b.ended_at! ? -1 : b.id - a.id))
+    .map((r) => ({
+      scheduleId: r.schedule_id,
+      idx: r.idx,
+      kind: r.kind,
+      key: durationKey(r.kind, r.params),
+      nth: places.get(r.id) ?? 0,
+      estimateS: r.estimate_s,
+      durationS: Math.max(0, (Date.parse(r.ended_at!) - Date.parse(r.started_at!)) / 1000),
+    }));
 }
 
 /** The learned durations of this station now. */

@@ -90,13 +90,13 @@ describe('the ETA learned from the station’s finished runs', () => {
       learnedTotalS: number;
       totalS: number;
     };
-    expect(plan.tasks.map((t) => t.basis)).toEqual(['median of 2 runs', 'median of 4 runs', 'median of 2 runs', 'median of 4 runs']);
-    expect(plan.basis).toBe('median of 2–4 runs per task');
+    expect(plan.tasks.map((t) => t.basis)).toEqual(['median of 2 runs', 'median of 2 runs', 'median of 2 runs', 'median of 2 runs']);
+    expect(plan.basis).toBe('median of 2 runs');
     const reboot = plan.tasks[1];
     expect(reboot.learnedS, 'a reboot takes longer than the catalogue says').toBeGreaterThan(reboot.estimateS * 2);
     const listing = await env.run(['schedule', 'check', ini]);
-    expect(listing.stdout).toMatch(/\[1\] readout_and_reboot_0 \(readout_and_reboot\)\s+~\d+ min \(median of 4 runs; catalogue ~1 min\)/);
-    expect(listing.stdout).toContain("median of 2–4 runs per task; the catalogue's fixed estimates say");
+    expect(listing.stdout).toMatch(/\[1\] readout_and_reboot_0 \(readout_and_reboot\)\s+~\d+ min \(median of 2 runs; catalogue ~1 min\)/);
+    expect(listing.stdout).toContain("median of 2 runs; the catalogue's fixed estimates say");
 
     // the dashboard is open before the master starts, and follows it live
     await page.goto(`${server.url}/#/now`);
@@ -112,7 +112,7 @@ describe('the ETA learned from the station’s finished runs', () => {
         )[0],
       60_000,
     );
-    expect(start.message).toMatch(/about [^(]+ \(until [^;]+ UTC; median of 2–4 runs per task\)/);
+    expect(start.message).toMatch(/about [^(]+ \(until [^;]+ UTC; median of 2 runs\)/);
     await waitFor(
       'the first reboot of run 3 to run',
       () =>
@@ -127,15 +127,15 @@ describe('the ETA learned from the station’s finished runs', () => {
       env.run(['status', '--json']),
       expect
         .poll(() => text('eta-basis'), { timeout: 20_000, interval: 200 })
-        .toMatch(/estimates: median of 2–\d runs per task \(the catalogue's fixed estimates say \d+ min\)/),
+        .toMatch(/estimates: median of 2 runs \(the catalogue's fixed estimates say \d+ min\)/),
       expect.poll(() => text('progress'), { timeout: 20_000, interval: 200 }).toMatch(/left, ETA \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/),
     ]);
     expect(st.code, st.stderr).toBe(0);
     const status = JSON.parse(st.stdout) as { schedule: { basis: string; remainingS: number; catalogueRemainingS: number } };
-    expect(status.schedule.basis).toMatch(/^median of 2–\d runs per task$/);
+    expect(status.schedule.basis).toBe('median of 2 runs');
     expect(status.schedule.remainingS).toBeGreaterThan(status.schedule.catalogueRemainingS);
     const plain = await env.run(['status']);
-    expect(plain.stdout).toMatch(/remaining about .+ \(ETA .+ UTC; median of 2–\d runs per task; the catalogue says .+\)/);
+    expect(plain.stdout).toMatch(/remaining about .+ \(ETA .+ UTC; median of 2 runs; the catalogue says .+\)/);
     const done = await master.done;
     expect(done.code, master.output()).toBe(0);
 
@@ -152,7 +152,7 @@ describe('the ETA learned from the station’s finished runs', () => {
       atStart: { learnedErrorS: number; catalogueErrorS: number };
       basisAtStart: string;
     };
-    expect(bench).toMatchObject({ run: 3, boundaries: 4, basisAtStart: 'median of 2–4 runs per task' });
+    expect(bench).toMatchObject({ run: 3, boundaries: 4, basisAtStart: 'median of 2 runs' });
     expect(bench.learnedMeanAbsErrorS, stdout).toBeLessThan(bench.catalogueMeanAbsErrorS);
     expect(Math.abs(bench.atStart.learnedErrorS), stdout).toBeLessThan(Math.abs(bench.atStart.catalogueErrorS));
   }, 400_000);

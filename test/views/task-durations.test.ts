@@ -86,6 +86,24 @@ describe('durations learned from the station’s finished tasks', () => {
     expect(forecast.etaMs).toBe(clock.now() + 450_000);
   });
 
+  it('the same task at the same place in its schedule first: the first of two gain scans searches for the HV', async () => {
+    await home();
+    const gains = () => [
+      task(0, 'measure_gain', 852, { n_jobs: 4, comment: 'gain 1' }),
+      task(1, 'measure_gain', 852, { n_jobs: 4, comment: 'gain 2' }),
+    ];
+    await runThrough(await plan(await newRun(), gains()), [1400, 800]);
+    await runThrough(await plan(await newRun(), gains()), [1600, 820]);
+    const sid = await plan(await newRun(), [...gains(), task(2, 'measure_gain', 852, { n_jobs: 4, comment: 'gain 3' })]);
+    const { learned } = await forecastOf(ws, sid);
+    // the third has no place of its own: the four runs of these parameters anywhere
+    expect(learned.map((l) => [l.estimateS, l.basis])).toEqual([
+      [1500, 'median of 2 runs'],
+      [810, 'median of 2 runs'],
+      [(820 + 1400) / 2, 'median of 4 runs'],
+    ]);
+  });
+
   it('scales with the module count as the catalogue does, and learns from other parameters when it must', async () => {
     const runId = await home();
     // planned for 8 modules (catalogue 100 s), it took 200 s
@@ -181,8 +199,8 @@ describe('durations learned from the station’s finished tasks', () => {
     await runThrough(third, [75, 2100, 75], 10);
     const r = await replayEta(ws);
     expect(r.run).toBe(runNumber);
-    expect(r.basisAtStart).toBe('median of 2–4 runs per task');
-    // at the start: learned 75 + 2100 + 75 = 2250 (the wait_time has four runs: 70, 70, 80, 80), real 2250 + the two 10 s gaps
+    expect(r.basisAtStart).toBe('median of 2 runs');
+    // at the start: learned 75 + 2100 + 75 = 2250, real 2250 + the two 10 s gaps
     expect(r.boundaries[0]).toMatchObject({ index: 0, realS: 2270, learnedS: 2250, catalogueS: 1120, learnedErrorS: -20 });
     expect(r.boundaries.map((b) => b.index)).toEqual([0, 1, 2]);
     expect(r.learnedMeanAbsErrorS).toBeLessThan(r.catalogueMeanAbsErrorS / 10);
