@@ -57,14 +57,27 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
 }
 
 async function scheduleCheck(cmd: AnyCommand, config: string, opts: { json?: boolean }): Promise<void> {
-  const { catalogue } = await import('../tasks/catalogue.js');
+  const { catalogue, findKind } = await import('../tasks/catalogue.js');
   const { checkSchedule, estimateSchedule, formatDurationS, formatProblem, groupWarnings } = await import('../fat/schedule/parse.js');
+  const { planForecast, formatTime } = await import('../engine/forecast.js');
   const cat = catalogue();
   const r = checkSchedule(config, cat);
-  const modules = r.schedule.constants.runFile ? await modulesOfRunFile(cmd, r.schedule.constants.runFile) : undefined;
-  const nModules = modules ?? DEFAULT_MODULES;
-  const est = estimateSchedule(r.schedule, cat, nModules);
   const s = r.schedule;
+  // checking a schedule must not create a home folder as a side effect
+  const home = fs.existsSync(path.join(homeDir(cmd), 'station.toml'));
+  const plan = async (ws: Workspace | undefined) => {
+    const modules = ws && s.constants.runFile ? await modulesOfRunFile(ws, s.constants.runFile) : undefined;
+    const nModules = modules ?? DEFAULT_MODULES;
+    const est = estimateSchedule(s, cat, nModules);
+    const tasks = s.tasks.map((t, i) => ({
+      ...t,
+      estimateS: est.tasks[i].estimateS,
+      // the parameters are the kind's only when the schedule is valid
+      person: ws && !r.problems.length ? findKind(cat, t.kind)?.needsPerson?.(t.params, ws) : undefined,
+    }));
+    return { modules, nModules, est, ...(await planForecast(ws, tasks, ws ? ws.clock.now() : Date.now())) };
+  };
+  const { modules, nModules, est, learned, forecast: fc } = home ? await withWorkspace(cmd, plan) : await plan(undefined);
   const ok = r.problems.length === 0;
   emit(
     opts.json,
@@ -75,8 +88,12 @@ async function scheduleCheck(cmd: AnyCommand, config: string, opts: { json?: boo
       hash: s.hash,
       constants: s.constants,
       modules: nModules,
-      tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS })),
+      tasks: s.tasks.map((t, i) => ({ ...t, estimateS: est.tasks[i].estimateS, learnedS: learned[i].estimateS, basis: learned[i].basis })),
       totalS: est.totalS,
+      learnedTotalS: fc.remainingS,
+      basis: fc.basis,
+      etaIfStartedNow: new Date(fc.etaMs).toISOString(),
+      nextPerson: fc.nextPerson ? { ...fc.nextPerson, at: new Date(fc.nextPerson.atMs).toISOString() } : null,
       problems: r.problems.map((p) => ({ ...p, text: formatProblem(p) })),
       warnings: s.warnings.map((w) => ({ ...w, text: formatProblem(w) })),
     },
@@ -86,9 +103,19 @@ async function scheduleCheck(cmd: AnyCommand, config: string, opts: { json?: boo
         `Schedule ${config} (${s.format} format, ${s.tasks.length} tasks, run file ${s.constants.runFile || '?'}):`,
         ...s.tasks.map(
           (t, i) =>
-            `  [${String(t.index).padStart(width)}] ${t.section} (${t.kind})${t.runBackup ? ' +backup' : ''}  ~${formatDurationS(est.tasks[i].estimateS)}`,
+            `  [${String(t.index).padStart(width)}] ${t.section} (${t.kind})${t.runBackup ? ' +backup' : ''}  ~${formatDurationS(learned[i].estimateS)}` +
+            (learned[i].source === 'catalogue' ? '' : ` (${learned[i].basis}; catalogue ~${formatDurationS(learned[i].catalogueS)})`),
         ),
-        `Total: about ${formatDurationS(est.totalS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}.`,
+        `Total: about ${formatDurationS(fc.remainingS)} for ${nModules} modules${modules === undefined ? ' (run not in this station’s store; 16 assumed)' : ''}: ${fc.basis}` +
+          (fc.remainingS === fc.catalogueRemainingS
+            ? '.'
+            : `; the catalogue's fixed estimates say ${formatDurationS(fc.catalogueRemainingS)}.`),
+        `Started now, it would end around ${formatTime(fc.etaMs)}` +
+          (fc.nextPerson
+            ? `; a person is first needed around ${formatTime(fc.nextPerson.atMs)} for [${fc.nextPerson.idx}] ${fc.nextPerson.what}${/[.?!]$/.test(fc.nextPerson.what) ? '' : '.'}`
+            : home && ok
+              ? '; no person is needed before the end.'
+              : '.'),
       ];
       if (s.warnings.length)
         lines.push(
@@ -131,13 +158,9 @@ async function moduleCount(ws: Workspace, runId: number): Promise<number> {
 }
 
 /** Active modules of the run whose JSON the schedule names, when this station's store knows it. */
-async function modulesOfRunFile(cmd: AnyCommand, runFile: string): Promise<number | undefined> {
-  // checking a schedule must not create a home folder as a side effect
-  if (!fs.existsSync(path.join(homeDir(cmd), 'station.toml'))) return undefined;
-  return withWorkspace(cmd, async (ws) => {
-    // two stations on one database may well have the same run file path, each on its own PC
-    const { ownRunId } = await import('../station/runs.js');
-    const runId = await ownRunId(ws, 'run_file', runFile);
-    return runId === undefined ? undefined : moduleCount(ws, runId);
-  });
+async function modulesOfRunFile(ws: Workspace, runFile: string): Promise<number | undefined> {
+  // two stations on one database may well have the same run file path, each on its own PC
+  const { ownRunId } = await import('../station/runs.js');
+  const runId = await ownRunId(ws, 'run_file', runFile);
+  return runId === undefined ? undefined : moduleCount(ws, runId);
 }

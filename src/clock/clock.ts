@@ -20,6 +20,11 @@ export interface Clock {
   readonly scale: number;
 }
 
+/** A clock's scale as the store keeps it with a schedule: lab seconds per wall second, 0 for virtual time. */
+export function storedScale(clock: Clock): number {
+  return Number.isFinite(clock.scale) ? clock.scale : 0;
+}
+
 function abortError(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
   return r instanceof Error ? r : new Error(typeof r === 'string' ? r : 'aborted');

@@ -2,6 +2,7 @@ import type { TaskRecord } from '../records/task-record.js';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskState } from '../store/schema.js';
 import { nowIso } from '../store/open.js';
+import { storedScale } from '../clock/clock.js';
 
 /**
  * The durable journal of a schedule: every task's state, attempts, times, errors and traces live
@@ -38,6 +39,7 @@ export async function createSchedule(
         config_path: s.configPath,
         config_hash: s.configHash,
         archived_path: s.archivedPath,
+        clock_scale: storedScale(ws.clock),
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -316,7 +316,7 @@ async function announceStart(m: Session, scope: RunScope): Promise<void> {
   m.emit({
     level: 'info',
     kind: 'run.start',
-    message: `Executing FAT Master Script - Time is now: ${formatTime(ws.clock.now())}; run ${m.run.run_number}, ${scope.modules.length} D-Eggs, ${fc.total - fc.done} tasks to go, about ${formatDuration(fc.remainingS)} (until ${formatTime(fc.etaMs)})`,
+    message: `Executing FAT Master Script - Time is now: ${formatTime(ws.clock.now())}; run ${m.run.run_number}, ${scope.modules.length} D-Eggs, ${fc.total - fc.done} tasks to go, about ${formatDuration(fc.remainingS)} (until ${formatTime(fc.etaMs)}; ${fc.basis})`,
     detail: [
       ' -- D-Egg IDs:',
       ...scope.modules.map((x) => `${x.port}: ${x.serial}`),

@@ -55,6 +55,8 @@ export async function stationStatus(ws: Workspace): Promise<Status> {
           total: fc!.forecast.total,
           remainingS: fc!.forecast.remainingS,
           eta: new Date(fc!.forecast.etaMs).toISOString(),
+          basis: fc!.forecast.basis,
+          catalogueRemainingS: fc!.forecast.catalogueRemainingS,
           current: current
             ? {
                 index: current.idx,
@@ -98,7 +100,10 @@ export function formatStatus(s: Status): string[] {
       out.push(
         `  now: [${sc.current.index}] ${sc.current.section} (${sc.current.kind}) ${(100 * sc.current.progress).toFixed(0)}% ${sc.current.note}`,
       );
-    if (sc.state !== 'completed') out.push(`  remaining about ${formatDuration(sc.remainingS)} (ETA ${formatTime(Date.parse(sc.eta))})`);
+    if (sc.state !== 'completed')
+      out.push(
+        `  remaining about ${formatDuration(sc.remainingS)} (ETA ${formatTime(Date.parse(sc.eta))}; ${sc.basis}; the catalogue says ${formatDuration(sc.catalogueRemainingS)})`,
+      );
     for (const f of sc.failed) out.push(`  FAILED: [${f.index}] ${f.section}: ${f.error}`);
     if (sc.nextPerson)
       out.push(`  a person is next needed around ${formatTime(sc.nextPerson.atMs)} for [${sc.nextPerson.idx}] ${sc.nextPerson.what}`);

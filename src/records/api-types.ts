@@ -44,8 +44,13 @@ export interface Status {
     endReason: string | null;
     done: number;
     total: number;
+    /** lab seconds to go and the lab time of the end, from the station's learned durations */
     remainingS: number;
     eta: string;
+    /** what the learned durations rest on: "median of 6 runs", "catalogue estimates: ..." */
+    basis: string;
+    /** lab seconds to go by the catalogue's fixed estimates */
+    catalogueRemainingS: number;
     current: { index: number; section: string; kind: string; progress: number; note: string; startedAt: string | null } | null;
     failed: Array<{ index: number; section: string; error: string | null }>;
     nextPerson: { idx: number; section: string; what: string; atMs: number; at: string } | null;

@@ -95,6 +95,8 @@ export interface ScheduleTable {
   created_at: CreatedAt;
   ended_at: string | null;
   end_reason: string | null;
+  /** lab seconds per wall second of the clock it ran on; 0: virtual time; null: not recorded (before 0011) */
+  clock_scale: number | null;
 }
 
 export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

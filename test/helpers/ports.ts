@@ -102,4 +102,8 @@ export const TEST_PORTS = {
   masterDiskFull: 4200,
   // test/e2e/master-slack-socket.test.ts: 6600..6699, 7600..7616, 7834
   masterSlackSocket: 6600,
+  // test/e2e/eta-learned.test.ts: 6200..6299, 7200..7216, 7434; bench/eta.ts ($BENCH_BASE_PORT
+  // default): 6400..6499, 7400..7416, 7634
+  etaLearned: 6200,
+  etaBench: 6400,
 } as const;

@@ -10,6 +10,7 @@ import * as m0008 from './0008_task_person.js';
 import * as m0009 from './0009_outbox_maybe_sent.js';
 import * as m0010 from './0010_json_docs.js';
 import * as m0011 from './0011_slack_prompt_cards.js';
+import * as m0012 from './0012_schedule_clock_scale.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -25,5 +26,6 @@ export const migrationProvider: MigrationProvider = {
     '0009_outbox_maybe_sent': m0009,
     '0010_json_docs': m0010,
     '0011_slack_prompt_cards': m0011,
+    '0012_schedule_clock_scale': m0012,
   }),
 };

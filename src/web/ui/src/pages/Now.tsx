@@ -189,6 +189,11 @@ function ScheduleCard({ sc, schedule }: { sc: ScheduleStatus; schedule: RunDetai
           <span className="muted">no person needed for the rest of the schedule</span>
         )}
       </p>
+      {sc.state !== 'completed' && (
+        <p className="muted" data-testid="eta-basis">
+          estimates: {sc.basis} (the catalogue's fixed estimates say {fmtDuration(sc.catalogueRemainingS)})
+        </p>
+      )}
       {sc.failed.map((f) => (
         <p key={f.index} className="fail">
           FAILED [{f.index}] {f.section}: {f.error}
