@@ -9,6 +9,7 @@ import * as m0007 from './0007_postgres_and_import.js';
 import * as m0008 from './0008_task_person.js';
 import * as m0009 from './0009_outbox_maybe_sent.js';
 import * as m0010 from './0010_json_docs.js';
+import * as m0011 from './0011_preflight.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -23,5 +24,6 @@ export const migrationProvider: MigrationProvider = {
     '0008_task_person': m0008,
     '0009_outbox_maybe_sent': m0009,
     '0010_json_docs': m0010,
+    '0011_preflight': m0011,
   }),
 };
