@@ -98,4 +98,8 @@ export const TEST_PORTS = {
   originalSchedule: 22500,
   // test/e2e/master-disk-full.test.ts: 4200..4299, 5200..5216, 5434
   masterDiskFull: 4200,
+  // test/e2e/preflight.test.ts, preflight-tmux.test.ts: 5800..5899, 6800..6816, 7034 and
+  // 9100..9199, 10100..10116, 10334 (checked against every range above and their offsets)
+  preflight: 5800,
+  preflightTmux: 9100,
 } as const;
