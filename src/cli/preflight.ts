@@ -30,12 +30,13 @@ export function registerPreflight(program: Command<[], { home?: string }>): void
     .option('--restart', 'start a new walk (and a new run) instead of picking up the unfinished one')
     .option('-y, --yes', 'unattended: every confirmation is yes (the laser power supply is on), a failed step ends the walk')
     .option('--json', 'print JSON at the end (progress goes to stderr)')
-    .action(async (opts, cmd) =>
-      withWorkspace(cmd, async (ws) => {
-        const interactive = !opts.yes;
-        if (interactive && !(process.stdin.isTTY && process.stdout.isTTY))
-          throw new CliError('fat preflight asks questions on a terminal; run it in one, or unattended with --yes (and --comment TEXT)', 2);
-        if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`, 2);
+    .action(async (opts, cmd) => {
+      const interactive = !opts.yes;
+      if (opts.json && interactive) throw new CliError('--json is for scripts, which answer no questions: add --yes', 2);
+      if (interactive && !(process.stdin.isTTY && process.stdout.isTTY))
+        throw new CliError('fat preflight asks questions on a terminal; run it in one, or unattended with --yes (and --comment TEXT)', 2);
+      if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`, 2);
+      await withWorkspace(cmd, async (ws) => {
         const { terminalFace, unattendedFace } = await import('./preflight-face.js');
         const out = opts.json ? (s: string) => process.stderr.write(s + '\n') : (s: string) => process.stdout.write(s + '\n');
         const face = interactive ? await terminalFace() : unattendedFace(out);
@@ -54,8 +55,8 @@ export function registerPreflight(program: Command<[], { home?: string }>): void
         const summary = await walk(ws, face, options, Boolean(opts.restart));
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         if (!summary.ok) throw new CliError(`preflight stopped at "${summary.stoppedAt?.title}": ${summary.stoppedAt?.message}`);
-      }),
-    );
+      });
+    });
 }
 
 async function walk(ws: Workspace, face: Face, opts: PreflightOptions, restart: boolean) {
