@@ -4,6 +4,8 @@ import { TEST_PORTS } from '../helpers/ports.js';
 import { openWorkspace } from '../../src/station/workspace.js';
 import { newRunForm } from '../../src/views/new-run-form.js';
 import { processAlive } from '../../src/fat/domnet-supervisor.js';
+import { startServer } from '../../src/web/server.js';
+import { launchBrowser } from '../helpers/browser.js';
 
 const base = TEST_PORTS.preflight;
 const FIBRE = `${base + 9}/1`;
@@ -110,6 +112,21 @@ describe('fat preflight, unattended', () => {
         .executeTakeFirstOrThrow();
       expect(entry.text).toContain('**Laser power supply on:** yes');
       expect(entry.text).toContain('schedules/run_00001.ini');
+
+      // the same checklist in the browser
+      const server = await startServer(ws, '127.0.0.1', 0);
+      const b = await launchBrowser();
+      try {
+        const p = await b.newPage();
+        await p.goto(`${server.url}/#/new-run/1`);
+        const rows = p.getByTestId('form-preflight').locator('tbody tr');
+        await expect.poll(() => rows.count()).toBe(10);
+        expect(await rows.nth(4).textContent()).toContain('All 32 PMTs see the laser.');
+        expect(await rows.nth(9).textContent()).toMatch(/OK.*the master is running detached/);
+      } finally {
+        await b.close();
+        await server.close();
+      }
     } finally {
       await ws.close();
     }
