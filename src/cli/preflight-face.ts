@@ -12,7 +12,8 @@ export interface Face {
   step: (n: number, step: PreflightStep) => void;
   line: (text: string) => void;
   result: (r: StepResult) => void;
-  failure: (step: PreflightStep, message: string) => void;
+  /** a failed step: what it found and what to check (after a Ctrl+C at a question: only that) */
+  failure: (step: PreflightStep, message: string, cancelled: boolean) => void;
   note: (text: string, title: string) => void;
   end: (text: string) => void;
   retry: (step: PreflightStep) => Promise<boolean>;
@@ -21,6 +22,14 @@ export interface Face {
   confirmMissing: (missing: Array<{ port: number; error: string }>) => Promise<boolean>;
   /** the pre-filled Start New Run entry: posted (with the person's remarks) or not */
   confirmEntry: (markdown: string) => Promise<{ post: boolean; remarks: string }>;
+}
+
+/** Ctrl+C at a question: the walk ends at this step at once (no retry offered); a rerun picks up here. */
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled at the terminal; `fat preflight` picks up at this step next time');
+    this.name = 'Cancelled';
+  }
 }
 
 const mark = { pass: 'OK', warn: 'WARNING', fail: 'FAILED' } as const;
@@ -33,7 +42,7 @@ export function unattendedFace(out: (s: string) => void): Face {
     step: (n, s) => out(`\n=== ${n}. ${s.title}  (${s.command})`),
     line: (t) => out(`  ${t}`),
     result: (r) => out(`  [${mark[r.state]}] ${r.message}`),
-    failure: (s, m) => out(`\nStopped at "${s.title}": ${m}\nWhat to check: ${s.advice}`),
+    failure: (s) => out(`\nStopped at "${s.title}".\nWhat to check: ${s.advice}`),
     note: (t, title) => out(`--- ${title}\n${t}\n---`),
     end: (t) => out(`\n${t}`),
     retry: () => Promise.resolve(false),
@@ -48,7 +57,7 @@ export function unattendedFace(out: (s: string) => void): Face {
 export async function terminalFace(): Promise<Face> {
   const p = await import('@clack/prompts');
   function answer<T>(v: T | symbol): T {
-    if (typeof v === 'symbol') throw new Error('cancelled at the terminal; `fat preflight` picks up here next time');
+    if (typeof v === 'symbol') throw new Cancelled();
     return v;
   }
   return {
@@ -56,8 +65,9 @@ export async function terminalFace(): Promise<Face> {
     begin: (t) => p.intro(t),
     step: (n, s) => p.log.step(`${n}. ${s.title}  (${s.command})`),
     line: (t) => p.log.message(t),
-    result: (r) => (r.state === 'pass' ? p.log.success(r.message) : r.state === 'warn' ? p.log.warn(r.message) : p.log.error(r.message)),
-    failure: (s, m) => p.note(`${m}\n\nWhat to check: ${s.advice}`, `Stopped at: ${s.title}`),
+    // a failure is shown by `failure`, with what to check
+    result: (r) => (r.state === 'pass' ? p.log.success(r.message) : r.state === 'warn' ? p.log.warn(r.message) : undefined),
+    failure: (s, m, cancelled) => (cancelled ? p.log.error(m) : p.note(`${m}\n\nWhat to check: ${s.advice}`, `Stopped at: ${s.title}`)),
     note: (t, title) => p.note(t, title),
     end: (t) => p.outro(t),
     retry: async (s) => answer<boolean>(await p.confirm({ message: `Retry "${s.title}" now?`, initialValue: true })),

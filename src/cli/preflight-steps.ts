@@ -61,7 +61,9 @@ export const RUNNERS: Record<PreflightStepKey, (c: StepContext) => Promise<Outco
         .map((i) => `DomNet ${i.index} (${i.tty}, ports ${i.basePort}-${i.basePort + 3}): ${i.error ?? i.state}`),
       ...r.modules.filter((m) => !m.ok).map((m) => `D-Egg on port ${m.port}: ${m.message}`),
     ];
-    return r.ok ? pass(r.summary, { summary: r.summary }) : fail(`${r.summary}: ${bad.join('; ')}`, { summary: r.summary, problems: bad });
+    return r.ok
+      ? pass(r.summary, { summary: r.summary })
+      : fail([`${r.summary}:`, ...bad].join('\n'), { summary: r.summary, problems: bad });
   },
 
   run: async ({ ws, walk, face, opts }) => {
@@ -95,7 +97,7 @@ export const RUNNERS: Record<PreflightStepKey, (c: StepContext) => Promise<Outco
     const run = await walkRun(c);
     const { items, failed } = await peripheralsChecked(ws, run);
     for (const i of items.filter((x) => x.verdict !== 'info')) face.line(formatItem(i).trim());
-    if (failed.length) return fail(`peripheral check(s) FAILED: ${failed.map((f) => `${f.subject}: ${f.message}`).join('; ')}`);
+    if (failed.length) return fail(['peripheral check(s) FAILED:', ...failed.map((f) => `${f.subject}: ${f.message}`)].join('\n'));
     const on = await face.laserPowerSupplyOn();
     if (!on) return fail('the laser power supply is not confirmed on');
     const coldest = await coldestOfSchedule(c, run.run_file);
@@ -125,7 +127,7 @@ export const RUNNERS: Record<PreflightStepKey, (c: StepContext) => Promise<Outco
       progress: c.face.line,
     });
     if (r.failed.length)
-      return fail(r.failed.map((f) => `${f.subject}: ${f.message}`).join('; '), { failed: r.failed.map((f) => f.subject) });
+      return fail(r.failed.map((f) => `${f.subject}: ${f.message}`).join('\n'), { failed: r.failed.map((f) => f.subject) });
     return pass(`All ${r.pmts.length} PMTs see the laser.`, { pmts: r.pmts.length });
   },
 

@@ -75,16 +75,18 @@ async function walk(ws: Workspace, face: Face, opts: PreflightOptions, restart: 
     for (;;) {
       face.step(i + 1, step);
       let outcome;
+      let cancelled = false;
       try {
         outcome = await RUNNERS[step.key]({ ws, walk: w, face, opts });
       } catch (e) {
+        cancelled = (e as Error).name === 'Cancelled';
         outcome = { state: 'fail' as const, message: (e as Error).message, data: {} };
       }
       const r = await recordStep(ws, w, { step: step.key, ...outcome });
       face.result(r);
       if (r.state !== 'fail') break;
-      face.failure(step, r.message);
-      if (await face.retry(step).catch(() => false)) continue;
+      face.failure(step, r.message, cancelled);
+      if (!cancelled && (await face.retry(step).catch(() => false))) continue;
       stoppedAt = { step: step.key, title: step.title, message: r.message, advice: step.advice };
       break;
     }
