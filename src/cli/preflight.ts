@@ -63,6 +63,13 @@ async function walk(ws: Workspace, face: Face, opts: PreflightOptions, restart: 
   const { beginWalk, endWalk, recordStep } = await import('../fat/preflight/journal.js');
   const { PREFLIGHT_STEPS } = await import('../fat/preflight/steps.js');
   const { RUNNERS } = await import('./preflight-steps.js');
+  // its first step restarts DomNet, which would cut a running master off its D-Eggs
+  const { leaseHolder } = await import('../engine/lease.js');
+  const holder = await leaseHolder(ws);
+  if (holder && !holder.dead)
+    throw new CliError(
+      `a master (${holder.holder}, since ${holder.acquired_at}) is driving station ${ws.station.name}: the preflight prepares a new run, so end that one first (\`fat status\`, \`fat abort --reason ...\`)`,
+    );
   const w = await beginWalk(ws, opts.operator, restart);
   face.begin(`fat preflight: the Quick Check list on station ${ws.station.name}`);
   if (w.resumed) {

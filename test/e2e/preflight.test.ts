@@ -97,8 +97,15 @@ describe('fat preflight, unattended', () => {
     expect(second.stderr).toContain('--- fat status');
     expect(second.stderr).toMatch(/The master runs\. A person is next needed around .* for \[\d+\] /);
 
+    // while that master runs, another preflight (whose first step restarts DomNet) is refused
+    const third = await env.run(['preflight', '--yes', '--comment', 'next batch']);
+    expect(third.code).toBe(1);
+    expect(third.stderr).toMatch(/a master \(.*\) is driving station .*: the preflight prepares a new run, so end that one first/);
+    expect(processAlive(master.pid)).toBe(true);
+
     const ws = await openWorkspace(env.dir);
     try {
+      expect(await ws.db.selectFrom('preflights').select('state').execute()).toEqual([{ state: 'done' }]);
       expect(await ws.db.selectFrom('runs').select('run_number').execute()).toEqual([{ run_number: 1 }]);
       // the dashboard's Start New Run page: the checklist with each step's result, the failed try replaced
       const form = await newRunForm(ws, '1');
