@@ -32,20 +32,11 @@ export function registerCheck(program: Command<[], { home?: string }>): void {
 }
 
 async function checkPeripheralsCommand(ws: Workspace, opts: { json?: boolean }): Promise<void> {
-  const { formatItem, recordChecks, recordEvent } = await import('../records/check-results.js');
+  const { formatItem } = await import('../records/check-results.js');
   const { latestRun } = await import('../station/runs.js');
+  const { peripheralsChecked } = await import('../fat/checks/recorded.js');
   const run = await latestRun(ws);
-  const { checkPeripherals } = await import('../fat/checks/peripherals.js');
-  const items = await checkPeripherals(ws, (ms) => ws.clock.sleep(ms));
-  await recordChecks(ws, run?.id ?? null, items);
-  const failed = items.filter((i) => i.verdict === 'fail');
-  await recordEvent(
-    ws,
-    run?.id ?? null,
-    failed.length ? 'warn' : 'info',
-    'check.peripherals',
-    `peripherals: ${items.length - failed.length}/${items.length} OK`,
-  );
+  const { items, failed } = await peripheralsChecked(ws, run);
   emit(opts.json, { ok: !failed.length, run: run?.run_number ?? null, items }, () => [
     `Peripherals check${run ? ` (run ${run.run_number})` : ''}:`,
     ...items.map(formatItem),
@@ -55,15 +46,12 @@ async function checkPeripheralsCommand(ws: Workspace, opts: { json?: boolean }):
 }
 
 async function checkLaserFreqCommand(ws: Workspace, opts: { freq?: number; json?: boolean }): Promise<void> {
-  const { formatItem, recordChecks, recordEvent } = await import('../records/check-results.js');
+  const { formatItem } = await import('../records/check-results.js');
   const { latestRun } = await import('../station/runs.js');
+  const { laserFreqChecked } = await import('../fat/checks/recorded.js');
   const freq = opts.freq ?? ws.station.laser.frequency_hz;
   if (!(freq > 0 && freq <= 10000)) throw new CliError(`--freq must be between 0 and 10000 Hz, got ${freq}`);
-  const run = await latestRun(ws);
-  const { checkLaserFrequency } = await import('../fat/checks/laser-freq.js');
-  const r = await checkLaserFrequency(ws, freq, (l) => process.stderr.write(l + '\n'));
-  await recordChecks(ws, run?.id ?? null, [r.item]);
-  await recordEvent(ws, run?.id ?? null, r.pass ? 'info' : 'warn', 'check.laser-freq', r.item.message);
+  const r = await laserFreqChecked(ws, await latestRun(ws), freq, (l) => process.stderr.write(l + '\n'));
   emit(opts.json, r, () => formatItem(r.item));
   if (!r.pass) throw new CliError('laser frequency check failed');
 }
@@ -76,37 +64,30 @@ interface VisibilityOptions {
 }
 
 async function checkVisibilityCommand(ws: Workspace, runArg: string | undefined, comment: string, opts: VisibilityOptions): Promise<void> {
-  const { formatItem, provenance, recordChecks, recordEvent } = await import('../records/check-results.js');
-  const { activeRunModules, findRun, latestRun } = await import('../station/runs.js');
+  const { formatItem } = await import('../records/check-results.js');
+  const { findRun, latestRun } = await import('../station/runs.js');
+  const { visibilityChecked } = await import('../fat/checks/recorded.js');
   if (opts.jobs < 1 || opts.jobs > 16) throw new CliError(`--jobs must be 1..16, got ${opts.jobs}`);
   if (opts.events < 10) throw new CliError(`--events must be at least 10, got ${opts.events}`);
-  const { gitGuard } = await import('../fat/checks/git-guard.js');
-  const { checkVisibility } = await import('../fat/checks/visibility.js');
-  const git = gitGuard(ws, Boolean(opts.force));
   const run = runArg === undefined ? await latestRun(ws) : await findRun(ws, runArg);
   if (!run) throw new CliError('there is no run yet: create one with `fat run new --comment TEXT`');
-  const modules = await activeRunModules(ws, run.id);
-  if (!modules.length) throw new CliError(`run ${run.run_number} has no active modules`);
-  if (git.forced) process.stderr.write('warning: running with uncommitted changes (--force); the git state is recorded with the results\n');
-  const r = await checkVisibility(ws, modules, {
-    jobs: opts.jobs,
-    events: opts.events,
-    comment,
-    progress: (l) => process.stderr.write(l + '\n'),
-  });
-  await recordChecks(ws, run.id, r.items, { ...provenance(ws), git });
-  const failed = r.items.filter((i) => i.verdict === 'fail');
-  await recordEvent(
-    ws,
-    run.id,
-    failed.length ? 'warn' : 'info',
-    'check.visibility',
-    `visibility: ${r.items.length - failed.length}/${r.items.length} OK`,
-  );
-  emit(opts.json, { run: run.run_number, git, ...r }, () => [
+  let r;
+  try {
+    r = await visibilityChecked(ws, run, {
+      jobs: opts.jobs,
+      events: opts.events,
+      comment,
+      force: Boolean(opts.force),
+      progress: (l) => process.stderr.write(l + '\n'),
+    });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const { git, pmts, items, failures, failed } = r;
+  emit(opts.json, { run: run.run_number, git, pmts, failures, items }, () => [
     `Laser visibility, run ${run.run_number}:`,
-    ...r.items.map(formatItem),
-    failed.length ? `${failed.length} PMT(s) or module(s) FAILED` : `All ${r.pmts.length} PMTs see the laser.`,
+    ...items.map(formatItem),
+    failed.length ? `${failed.length} PMT(s) or module(s) FAILED` : `All ${pmts.length} PMTs see the laser.`,
   ]);
   if (failed.length) throw new CliError(`laser visibility check failed for ${failed.map((f) => f.subject).join('; ')}`);
 }

@@ -9,8 +9,9 @@ import { CliError } from './common.js';
 import { intOption, numberOption } from './parse.js';
 
 /**
- * `fat demo`: the simulated lab in-process, a fresh home folder, and every step of the shifter's
- * checklist run through the real `fat` commands, exactly as a shifter would type them.
+ * `fat demo`: the simulated lab in-process, a fresh home folder, and the shifter's checklist run
+ * through the real `fat preflight` (which ends with the master started as a service on a short
+ * FAT), exactly as a shifter would type it; the master's prompt is answered from a second terminal.
  */
 export function registerDemo(program: Command<[], { home?: string }>): void {
   program
@@ -27,36 +28,37 @@ export function registerDemo(program: Command<[], { home?: string }>): void {
       say(`home folder: ${dir}\n`);
       const failed: string[] = [];
       try {
-        const steps: Array<[string, string[]]> = [
-          ['1-2. Start the four DomNet instances and check that every D-Egg answers', ['setup']],
-          ['3. New run number and module records (create_configs.py)', ['run', 'new', '--comment', 'icefat demo batch, room temperature']],
-          ['4. Are all peripherals working? (simple_check.py)', ['check', 'peripherals']],
-          ['   Laser sync seen by the tabletop board (check_laser_freq.py)', ['check', 'laser-freq', '--freq', '100']],
-          [
-            '   Can every PMT see the laser? (check_laser_visibility.py)',
-            ['check', 'visibility', '1', 'demo visibility', '-j', '4', '--events', '300', '--force'],
-          ],
-          [
-            '5. Room-temperature gain scan before the master (measure_gain_online.py)',
-            ['measure', 'gain', '-j', '4', '--events', '1500', '--comment', 'room temperature'],
-          ],
-        ];
-        for (const [title, args] of steps) {
-          say(`\n=== ${title}\n$ fat ${args.map(quote).join(' ')}`);
-          const code = await runFat(dir, args);
-          if (code !== 0) failed.push(`fat ${args.join(' ')}`);
-        }
-
         // the master on a short FAT: the seed's example schedule with fewer events per measurement
         const schedule = path.join(dir, 'demo_schedule.ini');
         fs.writeFileSync(schedule, demoSchedule(path.join(dir, 'json/run/run_00001.json')));
-        say(`\n=== The master script (fat_master.py), on ${schedule}\n$ fat schedule check ${schedule}`);
-        if ((await runFat(dir, ['schedule', 'check', schedule])) !== 0) failed.push('fat schedule check');
-        say(`\n$ fat master ${schedule}      (the shifter's screen; a second terminal answers its prompt)`);
-        // the simulated lab of a demo: uncommitted changes of the checkout do not matter here
-        const master = runFat(dir, ['master', schedule, '--allow-dirty']);
-        await answerWhenAsked(dir);
-        if ((await master) !== 0) failed.push('fat master');
+        // the shifter's first command: the whole checklist, then the master as a service; the
+        // simulated lab of a demo does not mind uncommitted changes of the checkout
+        const args = [
+          'preflight',
+          '--yes',
+          '--comment',
+          'icefat demo batch, room temperature',
+          '--schedule',
+          schedule,
+          '--freq',
+          '100',
+          '--visibility-events',
+          '300',
+          '--gain-events',
+          '1500',
+          '--allow-dirty',
+        ];
+        say(`\n=== The Quick Check list, then the master script (fat_master.py) on ${schedule}\n$ fat ${args.map(quote).join(' ')}`);
+        if ((await runFat(dir, args)) !== 0) failed.push('fat preflight');
+        else {
+          const log = path.join(dir, 'logs/master_run_00001.log');
+          say(`\n=== The master's output (${log}); a second terminal answers its prompt`);
+          const stop = followLog(log);
+          await answerWhenAsked(dir);
+          const state = await masterEnded(dir);
+          stop();
+          if (state !== 'completed') failed.push(`fat master (schedule ${state ?? 'not started'})`);
+        }
         say('\n$ fat status');
         await runFat(dir, ['status']);
         say('\n=== Verdicts against the goalposts (config/goalposts.toml)\n$ fat results');
@@ -150,14 +152,7 @@ function demoSchedule(runFile: string): string {
 async function answerWhenAsked(home: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     await new Promise((r) => setTimeout(r, 500));
-    const out = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, 'status', '--json'], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('exit', () => resolve(text));
-    });
+    const out = await fatOutput(home, ['status', '--json']);
     let status: { prompt: unknown; master: unknown } | undefined;
     try {
       status = JSON.parse(out) as { prompt: unknown; master: unknown };
@@ -173,6 +168,53 @@ async function answerWhenAsked(home: string): Promise<void> {
     if (!status.master && i > 20) return;
   }
 }
+/** Prints what is appended to `file` until the returned function is called (and once more then). */
+function followLog(file: string): () => void {
+  let at = 0;
+  const show = () => {
+    if (!fs.existsSync(file)) return;
+    const size = fs.statSync(file).size;
+    if (size <= at) return;
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(size - at);
+    fs.readSync(fd, buf, 0, buf.length, at);
+    fs.closeSync(fd);
+    at = size;
+    process.stdout.write(buf);
+  };
+  const timer = setInterval(show, 300);
+  return () => {
+    clearInterval(timer);
+    show();
+  };
+}
+
+/** Waits until no master holds the station any more (the short FAT has ended); the schedule's state then. */
+async function masterEnded(home: string): Promise<string | undefined> {
+  for (let i = 0; i < 3600; i++) {
+    const out = await fatOutput(home, ['status', '--json']);
+    try {
+      const s = JSON.parse(out) as { master: unknown; schedule: { state: string } | null };
+      if (!s.master) return s.schedule?.state;
+    } catch {
+      // a status read while the store is busy: look again
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return 'still running after 30 min';
+}
+
+function fatOutput(home: string, args: string[]): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('exit', () => resolve(text));
+  });
+}
+
 const quote = (a: string) => (/\s/.test(a) ? `"${a}"` : a);
 
 function runFat(home: string, args: string[], quiet = false): Promise<number> {

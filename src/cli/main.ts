@@ -11,6 +11,7 @@ const control = () => import('./control.js').then((m) => m.registerControl);
 const COMMANDS: Array<[string[], () => Promise<Register>]> = [
   [['demo'], () => import('./demo.js').then((m) => m.registerDemo)],
   [['sim'], () => import('./sim.js').then((m) => m.registerSim)],
+  [['preflight'], () => import('./preflight.js').then((m) => m.registerPreflight)],
   [['setup'], () => import('./setup.js').then((m) => m.registerSetup)],
   [['run'], () => import('./run.js').then((m) => m.registerRun)],
   [['check'], () => import('./check.js').then((m) => m.registerCheck)],

@@ -13,14 +13,16 @@ export interface MeasureOutcome {
 /**
  * Runs one task kind on the active modules of a run, outside a schedule (`fat measure ...`): the
  * same parameters, records and results as under the master. Progress lines go to stderr
- * (`quiet` drops notes that only tick a counter); Ctrl+C aborts the measurement cleanly.
+ * (`quiet` drops notes that only tick a counter; `say` prints them); Ctrl+C aborts the measurement
+ * cleanly. `fat preflight` runs its gain scan and analysis through it too.
  */
-async function runMeasurement<P extends Record<string, unknown>>(
+export async function runMeasurement<P extends Record<string, unknown>>(
   ws: Workspace,
   runArg: string | undefined,
   kind: TaskKind<P>,
   raw: Record<string, unknown>,
   quiet: RegExp | undefined,
+  say: (line: string) => void = (l) => process.stderr.write(l + '\n'),
 ): Promise<MeasureOutcome> {
   const { standaloneContext } = await import('../engine/standalone.js');
   const { activeRunModules, findRun, latestRun } = await import('../station/runs.js');
@@ -44,7 +46,7 @@ async function runMeasurement<P extends Record<string, unknown>>(
     onProgress: (f, note) => {
       if (note === lastNote || quiet?.test(note)) return;
       lastNote = note;
-      process.stderr.write(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}\n`);
+      say(`[${(100 * f).toFixed(0).padStart(3)}%] ${note}`);
     },
   });
   try {

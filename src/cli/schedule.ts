@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Workspace } from '../station/workspace.js';
-import { scheduleTemplate, TEMPLATE_NAMES } from '../fat/schedule/templates.js';
+import { TEMPLATE_NAMES } from '../fat/schedule/templates.js';
 import { CliError, emit, homeDir, withWorkspace, type AnyCommand } from './common.js';
 
 /** Modules assumed when the run file is not known to the store. */
@@ -25,23 +25,28 @@ export function registerSchedule(program: Command<[], { home?: string }>): void 
     .option('--json', 'print JSON')
     .action(async (runArg, config, opts, cmd) =>
       withWorkspace(cmd, async (ws) => {
-        const { catalogue } = await import('../tasks/catalogue.js');
-        const { checkSchedule, estimateSchedule, formatDurationS } = await import('../fat/schedule/parse.js');
-        const out = path.resolve(config);
-        if (fs.existsSync(out) && !opts.force) throw new CliError(`${config} already exists; use --force to overwrite it`);
+        const { formatDurationS } = await import('../fat/schedule/parse.js');
+        const { writeSchedule } = await import('../fat/schedule/create.js');
         const run = await resolveRun(ws, runArg);
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        const tmp = `${out}.tmp-${process.pid}`;
-        fs.writeFileSync(tmp, scheduleTemplate(opts.template, run.runFile, { hv: opts.hv, verbose: opts.verbose }));
-        fs.renameSync(tmp, out);
-        const r = checkSchedule(out, catalogue());
-        const est = estimateSchedule(r.schedule, catalogue(), run.modules);
+        let written;
+        try {
+          written = writeSchedule(config, opts.template, run.runFile, {
+            hv: opts.hv,
+            verbose: opts.verbose,
+            overwrite: opts.force,
+            modules: run.modules,
+          });
+        } catch (e) {
+          if ((e as Error).name === 'ScheduleError') throw e;
+          throw new CliError((e as Error).message);
+        }
+        const { file: out, schedule, totalS } = written;
         emit(
           opts.json,
-          { file: out, template: opts.template, hv: opts.hv, runFile: run.runFile, tasks: r.schedule.tasks.length, totalS: est.totalS },
+          { file: out, template: opts.template, hv: opts.hv, runFile: run.runFile, tasks: schedule.tasks.length, totalS },
           () => [
             `Wrote the ${opts.template} schedule${opts.hv ? '' : ' without HV'} for ${run.number === undefined ? run.runFile : `run ${run.number}`} to ${out}:`,
-            `  ${r.schedule.tasks.length} tasks, about ${formatDurationS(est.totalS)} for ${run.modules} modules.`,
+            `  ${schedule.tasks.length} tasks, about ${formatDurationS(totalS)} for ${run.modules} modules.`,
             `Check it with: fat schedule check ${config}`,
           ],
         );

@@ -383,6 +383,14 @@ export interface NewRunForm {
   checks: Array<{ check: string; subject: string; verdict: string; message: string; at: string }>;
   schedule: { file: string; archived: string; sha256: string; masterKey: string; state: string } | null;
   shifters: string[];
+  /** the run's `fat preflight` walk: every step of the Quick Check list with its latest result (none: not reached) */
+  preflight: {
+    state: 'walking' | 'failed' | 'done';
+    operator: string;
+    startedAt: string;
+    endedAt: string | null;
+    steps: Array<{ step: string; title: string; state: 'pass' | 'warn' | 'fail' | null; message: string | null; at: string | null }>;
+  } | null;
 }
 
 // ---- logging in: POST /api/login, GET /api/me -----------------------------------------------------

@@ -357,7 +357,34 @@ export interface JsonDocTable {
   exported: Generated<number>;
 }
 
+/** One walk of `fat preflight` through the seed's Quick Check list. */
+export interface PreflightTable {
+  id: Id;
+  station: string;
+  /** the run its `run new` step made (NULL before that step passed) */
+  run_id: number | null;
+  operator: string;
+  started_at: string;
+  state: 'walking' | 'failed' | 'done';
+  ended_at: string | null;
+}
+
+/** The result of one step of a walk; a retried step has one row per try. */
+export interface PreflightStepTable {
+  id: Id;
+  preflight_id: number;
+  /** the step's key (src/fat/preflight/steps.ts) */
+  step: string;
+  state: 'pass' | 'warn' | 'fail';
+  message: string;
+  /** what the step found or decided, as JSON */
+  data: string;
+  at: string;
+}
+
 export interface Database {
+  preflights: PreflightTable;
+  preflight_steps: PreflightStepTable;
   json_docs: JsonDocTable;
   copy_ledger: CopyLedgerTable;
   imported_entries: ImportedEntryTable;

@@ -2,6 +2,8 @@ import type { Workspace } from '../station/workspace.js';
 import type { LogbookEntry, NewRunForm } from '../records/api-types.js';
 import { LogbookError, postEntry } from '../logbook/entries.js';
 import { findRun, latestRun } from '../station/runs.js';
+import { walkOfRun } from '../fat/preflight/journal.js';
+import { PREFLIGHT_STEPS } from '../fat/preflight/steps.js';
 
 /**
  * The seed's "Start New Run" logbook form, filled in from the store: run number, date and comment
@@ -60,6 +62,7 @@ export async function newRunForm(ws: Workspace, runArg?: string): Promise<NewRun
       ...authors.map((a) => a.author),
     ]),
   ].filter(Boolean);
+  const walk = await walkOfRun(ws, run.id);
   return {
     station: ws.station.name,
     run: run.run_number,
@@ -78,6 +81,18 @@ export async function newRunForm(ws: Workspace, runArg?: string): Promise<NewRun
         }
       : null,
     shifters,
+    preflight: walk
+      ? {
+          state: walk.state,
+          operator: walk.operator,
+          startedAt: walk.startedAt,
+          endedAt: walk.endedAt,
+          steps: PREFLIGHT_STEPS.map((s) => {
+            const r = walk.results.find((x) => x.step === s.key);
+            return { step: s.key, title: s.title, state: r?.state ?? null, message: r?.message ?? null, at: r?.at ?? null };
+          }),
+        }
+      : null,
   };
 }
 

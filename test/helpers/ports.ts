@@ -106,4 +106,8 @@ export const TEST_PORTS = {
   // default): 6400..6499, 7400..7416, 7634
   etaLearned: 6200,
   etaBench: 6400,
+  // test/e2e/preflight.test.ts, preflight-tmux.test.ts: 5800..5899, 6800..6816, 7034 and
+  // 9100..9199, 10100..10116, 10334 (checked against every range above and their offsets)
+  preflight: 5800,
+  preflightTmux: 9100,
 } as const;

@@ -11,6 +11,7 @@ import * as m0009 from './0009_outbox_maybe_sent.js';
 import * as m0010 from './0010_json_docs.js';
 import * as m0011 from './0011_slack_prompt_cards.js';
 import * as m0012 from './0012_schedule_clock_scale.js';
+import * as m0013 from './0013_preflight.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -27,5 +28,6 @@ export const migrationProvider: MigrationProvider = {
     '0010_json_docs': m0010,
     '0011_slack_prompt_cards': m0011,
     '0012_schedule_clock_scale': m0012,
+    '0013_preflight': m0013,
   }),
 };

@@ -34,6 +34,7 @@ export function NewRun({ params }: PageProps) {
     <form data-testid="new-run-form" onSubmit={(e) => void submit(e)}>
       <h2>Start New Run: run {form.run}</h2>
       <RunFacts form={form} />
+      <FormPreflight form={form} />
       <FormModules form={form} />
       <FormChecks form={form} />
       <section className="card" style={{ display: 'grid', gap: '0.4em', maxWidth: '760px' }}>
@@ -95,6 +96,42 @@ function RunFacts({ form }: { form: NewRunForm }) {
           </tr>
         </tbody>
       </table>
+    </section>
+  );
+}
+
+/** The `fat preflight` walk of this run: each step of the Quick Check list with its result. */
+function FormPreflight({ form }: { form: NewRunForm }) {
+  const p = form.preflight;
+  return (
+    <section className="card">
+      <h2>
+        Quick Check list (fat preflight){' '}
+        {p ? (
+          <span className={p.state === 'done' ? 'pass' : p.state === 'failed' ? 'fail' : 'info'}>
+            ({p.state === 'done' ? 'done' : p.state === 'failed' ? 'stopped' : 'walking'}, by {p.operator})
+          </span>
+        ) : (
+          <span className="muted">(not walked for this run: `fat preflight`)</span>
+        )}
+      </h2>
+      {p && (
+        <table data-testid="form-preflight">
+          <TableHead columns={['#', 'Step', 'Result', 'What it found']} />
+          <tbody>
+            {p.steps.map((s, i) => (
+              <tr key={s.step} data-step={s.step}>
+                <td>{i + 1}</td>
+                <td>{s.title}</td>
+                <td className={s.state ?? 'muted'}>
+                  {s.state === 'pass' ? 'OK' : s.state === 'warn' ? 'warning' : s.state === 'fail' ? 'FAILED' : 'not reached'}
+                </td>
+                <td>{s.message ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }
