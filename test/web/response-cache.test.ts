@@ -1,4 +1,7 @@
+import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { responseCache } from '../../src/web/response-cache.js';
 import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 import { startServer, type RunningServer } from '../../src/web/server.js';
 import type { HeadlineValues } from '../../src/records/api-types.js';
@@ -90,5 +93,76 @@ describe.each<Engine>(['sqlite', 'postgres'])('cached read answers (%s)', (engin
       .execute();
     const r = await get('/api/runs/2');
     expect(r.status).toBe(200);
+  });
+});
+
+/**
+ * While one request makes an answer, the others for the same address and store wait for it
+ * instead of making it again (eight dashboards after a commit make one answer, not eight); when
+ * only an answer's time ran out (the status), they get the last one meanwhile.
+ */
+describe('one answer made at a time', () => {
+  let store: { url: string; drop(): Promise<void> };
+  let ws: Workspace;
+  beforeAll(async () => {
+    store = await freshStore('sqlite', 'response-cache-flight');
+    ws = await workspaceOn(store.url, 'flight');
+  });
+  afterAll(async () => {
+    await ws?.close();
+    await store?.drop();
+  });
+
+  function appWith(ttlMs: number) {
+    let made = 0;
+    let release: () => void = () => undefined;
+    let gate = Promise.resolve();
+    const app = new Hono();
+    app.use('/x', responseCache(ws.db as unknown as Kysely<unknown>, { ttlMs: () => ttlMs }));
+    app.get('/x', async (c) => {
+      made++;
+      await gate;
+      return c.json({ made });
+    });
+    return {
+      get: () => Promise.resolve(app.request('/x')),
+      made: () => made,
+      hold: () => {
+        gate = new Promise<void>((r) => (release = r));
+      },
+      release: () => release(),
+    };
+  }
+
+  it('requests that come while the answer is made wait for it', async () => {
+    const a = appWith(Infinity);
+    a.hold();
+    const answers = Array.from({ length: 8 }, () => a.get());
+    await expect.poll(() => a.made()).toBe(1);
+    a.release();
+    const bodies = await Promise.all(
+      answers.map(async (r) => ((await r).status === 200 ? ((await (await r).json()) as { made: number }).made : -1)),
+    );
+    expect(bodies).toEqual(Array(8).fill(1));
+    expect(a.made()).toBe(1);
+    // a commit: the next request makes it again, once
+    await ws.db
+      .insertInto('runs')
+      .values({ station: ws.station.name, run_number: 7, comment: 'c', date: '2026-12-06', operator: 'o', run_file: '/x.json' })
+      .execute();
+    const after = await Promise.all(Array.from({ length: 4 }, () => a.get()));
+    expect(await Promise.all(after.map(async (r) => ((await r.json()) as { made: number }).made))).toEqual([2, 2, 2, 2]);
+  });
+
+  it('when only its time ran out, the last answer is given while the next is made', async () => {
+    const a = appWith(0);
+    expect(((await (await a.get()).json()) as { made: number }).made).toBe(1);
+    a.hold();
+    const making = a.get();
+    await expect.poll(() => a.made()).toBe(2);
+    // meanwhile: the last answer, at once
+    expect(((await (await a.get()).json()) as { made: number }).made).toBe(1);
+    a.release();
+    expect(((await (await making).json()) as { made: number }).made).toBe(2);
   });
 });
