@@ -2,7 +2,7 @@ import { FilterWheel } from '../lab/instruments/filter-wheel.js';
 import { FreezerController } from '../lab/instruments/freezer.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
-import type { IcebootSession } from '../lab/iceboot/session.js';
+import { IcebootSession } from '../lab/iceboot/session.js';
 import type { Station } from '../lab/station.js';
 import { withSession } from './module-link.js';
 
@@ -16,7 +16,8 @@ import { withSession } from './module-link.js';
  * - A D-Egg is reached through `module(port, fn)`: an iceboot session of its own for `fn` (the
  *   mainboard's port takes one client at a time, and a module that fails must not hold up the
  *   others), closed when `fn` ends; one still open when the task ends (a stop in the middle of a
- *   word) is closed by `close`.
+ *   word) is closed by `close`. A measurement that holds several boards open at once takes them
+ *   with `held`, closed by the task or by `close`.
  */
 export class LabPlugs {
   private fg?: Promise<FunctionGenerator>;
@@ -25,6 +26,7 @@ export class LabPlugs {
   private fridge?: Promise<FreezerController>;
 
   private readonly sessions = new Set<IcebootSession>();
+  private readonly heldOpen = new Set<IcebootSession>();
 
   constructor(private readonly station: Station) {}
 
@@ -62,6 +64,20 @@ export class LabPlugs {
 
   thermometer(): Promise<Thermometer> {
     return (this.thermo ??= this.kept(Thermometer.connect(this.station.thermometer.address), () => (this.thermo = undefined)));
+  }
+
+  /**
+   * An iceboot session kept for the rest of the task, for a measurement that holds several boards
+   * open at once (run_timing): the D-Egg at DomNet port `port`, or a board at `tcp://host:port`
+   * (the tabletop board). Closed by the task or, at the latest, by the teardown.
+   */
+  async held(where: number | string, name: string): Promise<IcebootSession> {
+    const s =
+      typeof where === 'number'
+        ? await IcebootSession.open(this.station.daq_host, where, { name })
+        : await IcebootSession.openAddress(where, { name });
+    this.heldOpen.add(s);
+    return s;
   }
 
   /** Both PMTs of the D-Egg at `port` to 0 V and their HV disabled (a set point it refuses does not stop the disable). */
@@ -114,6 +130,9 @@ export class LabPlugs {
     // a session still open is in the middle of a word: its socket is dropped, not asked to restore its log state
     const open = [...this.sessions].map((s) => ({ close: () => s.closeTransport() }));
     this.sessions.clear();
+    // the held ones the task has not closed itself (closing twice does nothing)
+    open.push(...this.heldOpen);
+    this.heldOpen.clear();
     await Promise.all([...all, ...open].map((x) => x.close().catch(() => undefined)));
     return problems;
   }

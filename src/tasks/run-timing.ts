@@ -2,7 +2,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { shotDifferencesNs, timingSpread, type TimingSpread } from '../analysis/timing.js';
 import { newDataDir } from '../station/data-dirs.js';
-import { IcebootSession } from '../lab/iceboot/session.js';
 import { ICM_FIELD_HUB_DEVICE, IcmClient } from '../lab/icm-client.js';
 import { ConfigError, wirePairOf, type Station } from '../lab/station.js';
 import { writeHdf5 } from '../store/hdf5.js';
@@ -123,7 +122,7 @@ async function openModuleBoards(
       .filter((x) => !log.has(x))
       .map(async (m) => {
         try {
-          const s = await IcebootSession.open(st.daq_host, m.port, { name: `D-Egg ${m.serial}` });
+          const s = await ctx.lab.held(m.port, `D-Egg ${m.serial}`);
           const { address, icmPort } = wirePairOf(st, m.port);
           const [t0, t1] = [0, 1].map((ch) => Math.round(baselines.get(`${m.port}/${ch}`)!.baselineAdc + TIMING.thresholdOverBaselineAdc));
           const icm = icmAt(`tcp://${st.daq_host}:${icmPort}`);
@@ -214,7 +213,7 @@ export const kind = {
         await hvUpAll(ctx, modules, fail);
         await timingBaselines(ctx, p, modules, log, baselines);
 
-        const tt = await IcebootSession.openAddress(st.tabletop.address, { name: 'tabletop board' });
+        const tt = await ctx.lab.held(st.tabletop.address, 'tabletop board');
         tabletop = newBoard({
           m: null,
           s: tt,

@@ -104,6 +104,19 @@ describe('the D-Egg sessions of a task', () => {
     expect(await lab.close()).toEqual([]);
   });
 
+  it('keeps a held session for the task, closed by the teardown if the task did not', async () => {
+    const lab = new LabPlugs(station);
+    const port = sim.ports.mainboard(2, 0);
+    const held = await lab.held(port, 'D-Egg held');
+    expect(Number.isFinite(await held.temperatureC())).toBe(true);
+    // other modules meanwhile, through sessions of their own
+    expect(await lab.module(sim.ports.mainboard(2, 1), async (s) => s.info.boardType)).toBe(113);
+    expect(Number.isFinite(await held.temperatureC())).toBe(true);
+    await lab.close();
+    await expect(held.temperatureC()).rejects.toThrow();
+    expect(await new LabPlugs(station).module(port, async (s) => s.info.boardType)).toBe(113);
+  });
+
   it('drops a session still waiting on its module when the task ends', async () => {
     const lab = new LabPlugs(station);
     const port = sim.ports.mainboard(1, 0);
