@@ -1,11 +1,12 @@
 import { SocketModeClient } from '@slack/socket-mode';
-import { LogLevel, WebAPIPlatformError, WebClient, type Logger } from '@slack/web-api';
+import { WebAPIPlatformError, WebClient } from '@slack/web-api';
 import type { Workspace } from '../station/workspace.js';
 import type { Level } from '../station/events.js';
 import { scrub } from './scrub.js';
 import type { SlackSocketConfig } from './slack-config.js';
 import { handleInteractive, handleSlashCommand, type Ack, type InteractionScope } from './slack-interactions.js';
 import { SlackOperators } from './slack-operators.js';
+import { quietLogger } from './slack-sender.js';
 
 /**
  * The master's Socket Mode connection to Slack: button clicks, modals, message shortcuts and slash
@@ -28,16 +29,6 @@ export interface SlackLinkOptions {
   /** a problem or a change worth a log line (scrubbed of both tokens) */
   onProblem: (level: Level, message: string) => void;
 }
-
-const quietLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 /** apps.connections.open answers that a restart with another token fixes, not a retry */
 const FATAL = new Set(['invalid_auth', 'not_authed', 'not_allowed_token_type', 'token_revoked', 'account_inactive', 'missing_scope']);

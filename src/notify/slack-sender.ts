@@ -92,7 +92,8 @@ const AUTH = new Set([
 ]);
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
-const quietLogger: Logger = {
+/** the Slack SDKs' own logging off: what matters is reported through onProblem, scrubbed of tokens */
+export const quietLogger: Logger = {
   debug() {},
   info() {},
   warn() {},
