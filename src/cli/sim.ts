@@ -13,6 +13,7 @@ export function registerSim(program: Command<[], { home?: string }>): void {
     .description('serve the simulated lab on loopback until Ctrl+C')
     .option('--seed <n>', 'the same seed gives the same lab', intOption('--seed'))
     .option('--time-scale <x>', 'lab time runs X times faster than wall time', numberOption('--time-scale'))
+    .option('--virtual-time', 'lab time jumps ahead whenever everything waits; a master follows it on the clock port (base + 98)')
     .option('--base-port <p>', 'moves every port (default 5000)', intOption('--base-port'))
     .option(
       '--fault <kind[:target]>',
@@ -134,6 +135,7 @@ function formatTruth(truth: unknown): string {
 interface SimStartOptions {
   seed?: number;
   timeScale?: number;
+  virtualTime?: boolean;
   basePort?: number;
   fault: Fault[];
   domnet: string;
@@ -150,14 +152,16 @@ async function simStart(dir: string, opts: SimStartOptions): Promise<void> {
   const seed = opts.seed ?? 1;
   const basePort = opts.basePort ?? 5000;
   const timeScale = opts.timeScale ?? 1;
-  const warnings = await simStationWarnings(stationFile, fresh, seed, basePort, timeScale);
+  const virtualTime = opts.virtualTime === true;
+  if (virtualTime && opts.timeScale !== undefined) throw new CliError('--virtual-time and --time-scale exclude each other: virtual time has no fixed scale');
+  const warnings = await simStationWarnings(stationFile, fresh, seed, basePort, virtualTime ? undefined : timeScale);
   // the lab first: one that cannot start leaves no station file pointing at it
-  const lab = await startSimLab({ seed, basePort, timeScale, faults: opts.fault, domnet: opts.domnet });
-  const home = ensureHome(dir, { seed, basePort, timeScale });
+  const lab = await startSimLab({ seed, basePort, timeScale, virtualTime, faults: opts.fault, domnet: opts.domnet });
+  const home = ensureHome(dir, { seed, basePort, timeScale, virtualTime });
   if (!fs.existsSync(home.registryFile)) fs.writeFileSync(home.registryFile, registryToml(simRegistry(lab.truth)));
   const p = lab.ports;
   const lines = [
-    `Simulated FAT lab, seed ${seed}, lab time x${timeScale}, on 127.0.0.1 (home ${home.dir})`,
+    `Simulated FAT lab, seed ${seed}, ${virtualTime ? `virtual lab time (its clock on ${p.clock})` : `lab time x${timeScale}`}, on 127.0.0.1 (home ${home.dir})`,
     ...[0, 1, 2, 3].map(
       (wp) =>
         `  DomNet ${wp}: D-Eggs on ${p.mainboard(wp, 0)}-${p.mainboard(wp, 3)}, ICM ${p.icm(wp)}${opts.domnet === 'auto' ? '' : ' (opened by `fat setup`)'}`,
@@ -184,7 +188,8 @@ async function simStationWarnings(
   fresh: boolean,
   seed: number,
   basePort: number,
-  timeScale: number,
+  /** undefined: virtual time */
+  timeScale: number | undefined,
 ): Promise<string[]> {
   const { loadStation } = await import('../lab/station.js');
   const warnings: string[] = [];
@@ -195,7 +200,12 @@ async function simStationWarnings(
         `note: ${stationFile} describes the lab with seed ${station.sim.seed} on base port ${station.sim.base_port}; this lab runs with seed ${seed} on ${basePort}`,
       );
     }
-    if (station.clock.time_scale !== timeScale) {
+    const clockPort = `tcp://127.0.0.1:${basePort + 98}`;
+    if (timeScale === undefined && station.clock.lab_clock !== clockPort) {
+      warnings.push(`note: ${stationFile} has no clock.lab_clock = "${clockPort}": a master there keeps its own time, not this lab's`);
+    } else if (timeScale !== undefined && station.clock.lab_clock) {
+      warnings.push(`note: ${stationFile} follows a virtual lab clock (clock.lab_clock); this lab runs at x${timeScale}: remove lab_clock`);
+    } else if (timeScale !== undefined && station.clock.time_scale !== timeScale) {
       warnings.push(
         `note: ${stationFile} has clock.time_scale = ${station.clock.time_scale}; this lab runs at ${timeScale}: set them equal so waits agree`,
       );

@@ -25,7 +25,7 @@ export function storedScale(clock: Clock): number {
   return Number.isFinite(clock.scale) ? clock.scale : 0;
 }
 
-function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
   return r instanceof Error ? r : new Error(typeof r === 'string' ? r : 'aborted');
 }
@@ -87,6 +87,8 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private timers: Timer[] = [];
   private autoTimer: NodeJS.Immediate | undefined;
+  private readonly watchers = new Set<(t: number) => void>();
+  private holds = 0;
 
   /** With `autoAdvance`, time jumps to the next due timer as soon as the event loop is idle. */
   constructor(
@@ -129,12 +131,24 @@ export class VirtualClock implements Clock {
       const next = this.timers[0];
       if (!next || next.at > target) break;
       this.timers.shift();
-      this.t = next.at;
+      this.moveTo(next.at);
       next.resolve();
       // let the woken task run up to its next wait before looking again
       await new Promise((r) => setImmediate(r));
     }
-    this.t = target;
+    this.moveTo(target);
+  }
+
+  /** Calls `fn` with the new lab time whenever it moves (a clock served to another process, clock-link.ts). */
+  onAdvance(fn: (t: number) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private moveTo(t: number): void {
+    if (t === this.t) return;
+    this.t = t;
+    for (const fn of this.watchers) fn(t);
   }
 
   /** Number of sleepers waiting on this clock. */
@@ -142,13 +156,30 @@ export class VirtualClock implements Clock {
     return this.timers.length;
   }
 
+  /**
+   * Keeps auto-advance from moving lab time until the returned release is called: a process that
+   * follows this clock has just been woken and gets to act (send its next command, start its next
+   * wait) at that lab time, as a woken task in this process would before the next timer.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.scheduleAuto();
+    };
+  }
+
   private scheduleAuto(): void {
-    if (!this.autoAdvance || this.autoTimer) return;
+    if (!this.autoAdvance || this.autoTimer || this.holds > 0 || !this.timers.length) return;
     this.autoTimer = setImmediate(() => {
       this.autoTimer = undefined;
+      if (this.holds > 0) return;
       const next = this.timers.shift();
       if (!next) return;
-      this.t = Math.max(this.t, next.at);
+      this.moveTo(Math.max(this.t, next.at));
       next.resolve();
       if (this.timers.length) this.scheduleAuto();
     });

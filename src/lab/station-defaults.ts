@@ -7,14 +7,16 @@ import { REPO_ROOT } from '../util/repo-root.js';
  * (src/sim/layout.ts) the way a real station file matches the cabling of a real lab.
  */
 
-export function simStationToml(opts: { seed: number; basePort: number; timeScale: number; name?: string }): string {
+export function simStationToml(opts: { seed: number; basePort: number; timeScale: number; virtualTime?: boolean; name?: string }): string {
   const b = opts.basePort;
   const host = '127.0.0.1';
   const control = `${host}:${b + 99}`;
   const station = {
     name: opts.name ?? 'sim-station',
     daq_host: host,
-    clock: { time_scale: opts.timeScale, origin: new Date().toISOString() },
+    clock: opts.virtualTime
+      ? { time_scale: 1, lab_clock: `tcp://${host}:${b + 98}` }
+      : { time_scale: opts.timeScale, origin: new Date().toISOString() },
     store: { url: 'sqlite:fat.db' },
     domnet: {
       program: [process.execPath, path.join(REPO_ROOT, 'bin/fat.js'), 'sim', 'domnet'],

@@ -35,6 +35,14 @@ export const stationSchema = z
         time_scale: z.number().positive().default(1),
         /** when lab time and wall time were equal (ISO); lab time runs time_scale times faster since */
         origin: z.iso.datetime({ offset: true }).optional(),
+        /**
+         * Virtual time: the simulated lab started with `fat sim start --virtual-time` keeps lab
+         * time and serves it here (tcp://host:port, its base port + 98); time_scale is then unused
+         */
+        lab_clock: z
+          .string()
+          .regex(/^tcp:\/\/[^:/]+:\d+\/?$/, 'the simulated lab\'s clock port like tcp://127.0.0.1:5098')
+          .optional(),
       })
       .strict()
       .default({ time_scale: 1 }),

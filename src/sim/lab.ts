@@ -1,4 +1,5 @@
-import { ScaledClock, type Clock } from '../clock/clock.js';
+import { ScaledClock, VirtualClock, type Clock } from '../clock/clock.js';
+import { serveClock } from '../clock/clock-link.js';
 import type { SimContext } from './context.js';
 import { startControlServer } from './control-server.js';
 import { startIcmServer } from './domnet/icm-server.js';
@@ -15,6 +16,11 @@ export interface SimLabOptions {
   seed?: number;
   /** lab seconds per wall second (ignored when `clock` is given) */
   timeScale?: number;
+  /**
+   * Virtual time: lab time jumps to the next wait whenever everything waits, and is served on the
+   * clock port to a master in another process (clock-link.ts). Ignored when `clock` is given.
+   */
+  virtualTime?: boolean;
   clock?: Clock;
   basePort?: number;
   faults?: Fault[];
@@ -47,7 +53,8 @@ const LAB_HOLDER = 'lab';
  * can start and stop labs many times in one process.
  */
 export async function startSimLab(opts: SimLabOptions = {}): Promise<SimLab> {
-  const clock = opts.clock ?? new ScaledClock(opts.timeScale ?? 1);
+  const virtualClock = !opts.clock && opts.virtualTime ? new VirtualClock(Date.now(), true) : undefined;
+  const clock = opts.clock ?? virtualClock ?? new ScaledClock(opts.timeScale ?? 1);
   checkBasePort(opts.basePort ?? 5000);
   const ports = simPorts(opts.basePort ?? 5000);
   const seed = opts.seed ?? 1;
@@ -97,6 +104,10 @@ export async function startSimLab(opts: SimLabOptions = {}): Promise<SimLab> {
     const peripherals = await startPeripherals(ctx);
     closers.push(() => peripherals.close());
     if (opts.domnet === 'auto') for (const w of wirePairs) await w.hold(LAB_HOLDER);
+    if (virtualClock) {
+      const served = await serveClock(virtualClock, ports.clock, ctx.host);
+      closers.push(() => served.close());
+    }
     const control = await startControlServer({ ctx, truth, wirePairs });
     closers.push(() => control.close());
   } catch (err) {

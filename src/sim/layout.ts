@@ -46,6 +46,8 @@ export const simPorts = (base = 5000) => ({
   thermometer: base + 32,
   humidity: (i: number) => base + 33 + i,
   freezer: base + 40,
+  /** the lab's virtual clock, served to a master in another process (`fat sim start --virtual-time`) */
+  clock: base + 98,
   /** HTTP control of the simulator: truth, faults, DomNet attach (used by the stand-in `domnet`) */
   control: base + 99,
 });
@@ -69,6 +71,7 @@ export function probePorts(base: number): number[] {
     p.humidity(0),
     p.humidity(1),
     p.freezer,
+    p.clock,
     p.control,
   ];
 }

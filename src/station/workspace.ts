@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ScaledClock, type Clock } from '../clock/clock.js';
+import { abortError, ScaledClock, type Clock } from '../clock/clock.js';
+import { LabClock } from '../clock/clock-link.js';
 import { loadStation, type Station } from '../lab/station.js';
 import { simStationToml } from '../lab/station-defaults.js';
 import { openStore, type Db } from '../store/open.js';
@@ -45,7 +46,7 @@ export function homePaths(dir: string): Home {
  */
 export function ensureHome(
   dir: string,
-  sim: { seed: number; basePort: number; timeScale: number } = { seed: 1, basePort: 5000, timeScale: 1 },
+  sim: { seed: number; basePort: number; timeScale: number; virtualTime?: boolean } = { seed: 1, basePort: 5000, timeScale: 1 },
 ): Home {
   const home = homePaths(dir);
   for (const d of [home.dir, home.jsonDir, home.dataDir, home.logsDir]) makeDir(d);
@@ -79,6 +80,7 @@ export async function openWorkspace(dir: string, clock?: Clock): Promise<Workspa
   const home = ensureHome(dir);
   const station = loadStation(home.stationFile);
   const db = await openStore(storeUrl(home, station));
+  const labTime = clock ?? (await stationClock(station));
   await db
     .insertInto('stations')
     .values({ name: station.name })
@@ -88,7 +90,31 @@ export async function openWorkspace(dir: string, clock?: Clock): Promise<Workspa
     home,
     station,
     db,
-    clock: clock ?? new ScaledClock(station.clock.time_scale, station.clock.origin ? Date.parse(station.clock.origin) : Date.now()),
-    close: () => db.destroy(),
+    clock: labTime,
+    close: async () => {
+      if (labTime !== clock && labTime instanceof LabClock) labTime.close();
+      await db.destroy();
+    },
   };
+}
+
+/**
+ * The station's lab time: wall time run `clock.time_scale` times faster, or the virtual time of a
+ * simulated lab in another process (`clock.lab_clock`). When that lab is not up, lab time stands
+ * at the wall clock and any wait fails naming the lab's clock port: reading the store still works.
+ */
+export async function stationClock(station: Station): Promise<Clock> {
+  const link = station.clock.lab_clock;
+  if (!link) return new ScaledClock(station.clock.time_scale, station.clock.origin ? Date.parse(station.clock.origin) : Date.now());
+  const url = new URL(link);
+  try {
+    return await LabClock.connect(Number(url.port), url.hostname);
+  } catch (e) {
+    const why = e as Error;
+    return {
+      scale: Number.POSITIVE_INFINITY,
+      now: () => Date.now(),
+      sleep: (_ms, signal) => Promise.reject(signal?.aborted ? abortError(signal) : why),
+    };
+  }
 }
