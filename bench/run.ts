@@ -17,7 +17,7 @@ const benches = fs
 let failed = 0;
 for (const file of benches) {
   // each benchmark in its own process, so one's garbage and JIT state cannot slow another
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, file), ...process.argv.slice(2)], {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, file), ...process.argv.slice(2)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24,
