@@ -110,4 +110,7 @@ export const TEST_PORTS = {
   // 9100..9199, 10100..10116, 10334 (checked against every range above and their offsets)
   preflight: 5800,
   preflightTmux: 9100,
+  // test/e2e/virtual-time-master.test.ts: a lab process at 18600 (18600..18699, 19600..19616,
+  // 19834; its clock at 18698), checked against every range above and their offsets
+  virtualTimeMaster: 18600,
 } as const;
