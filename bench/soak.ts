@@ -49,9 +49,9 @@ function sections(ini: string): Section[] {
   const out: Section[] = [];
   for (const line of ini.split('\n')) {
     const head = /^\[(.+)\]$/.exec(line);
-    if (head) out.push({ name: head[1]!, kind: '', body: [] });
+    if (head) out.push({ name: head[1], kind: '', body: [] });
     else if (out.length) {
-      const cur = out[out.length - 1]!;
+      const cur = out[out.length - 1];
       const kind = /^task = (\w+)$/.exec(line)?.[1];
       if (kind) cur.kind = kind;
       const key = /^(\w+) = /.exec(line)?.[1];
@@ -83,10 +83,10 @@ async function startMaster(home: string, args: string[]): Promise<{ child: Child
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
+      if (m) resolve(m[1]);
     });
     void exited.then((code) => reject(new Error(`fat master exited with ${code} before its inspector listened:\n${err}`)));
   });
@@ -98,8 +98,8 @@ class Inspector {
   private seq = 0;
   private readonly waiting = new Map<number, (r: unknown) => void>();
   private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as { id?: number; result?: unknown };
+    ws.on('message', (d: Buffer) => {
+      const m = JSON.parse(d.toString()) as { id?: number; result?: unknown };
       if (m.id !== undefined) this.waiting.get(m.id)?.(m.result);
     });
   }

@@ -49,7 +49,7 @@ function firstTasks(lines: string[], n: number): string[] {
   if (end < 0) return lines;
   // back to the section header of the task that is cut
   let cut = end;
-  while (cut > 0 && !lines[cut]!.startsWith('[')) cut--;
+  while (cut > 0 && !lines[cut].startsWith('[')) cut--;
   return lines.slice(0, cut);
 }
 

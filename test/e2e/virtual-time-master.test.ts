@@ -46,7 +46,7 @@ describe('a master on the virtual time of a simulated lab in another process', (
       query<{ state: string; progress: number }>(home, "select state, progress from tasks where section = 'measure_scaler_0'")[0];
     await waitFor(
       'the scaler measurement under way',
-      () => first.child.exitCode !== null || (scalerRunning()?.state === 'running' && scalerRunning()!.progress > 0),
+      () => first.child.exitCode !== null || (scalerRunning()?.state === 'running' && scalerRunning().progress > 0),
       90_000,
       20,
     );
@@ -67,11 +67,11 @@ describe('a master on the virtual time of a simulated lab in another process', (
     expect(tasks.map((t) => [t.section, t.state, t.done])).toEqual(SCHEDULE.map((s) => [s.name, 'done', 1]));
     // the waits took exactly their lab time: the master's clock is the lab's
     const labS = (t: (typeof tasks)[number]) => (Date.parse(t.ended_at) - Date.parse(t.started_at)) / 1000;
-    expect(labS(tasks[0]!)).toBe(2 * DAY_S);
-    expect(labS(tasks[2]!)).toBe(DAY_S);
+    expect(labS(tasks[0])).toBe(2 * DAY_S);
+    expect(labS(tasks[2])).toBe(DAY_S);
     // and the killed master's pending waits did not move lab time on: the whole run spans the
     // waits and the two scaler attempts, not another day
-    const spanS = (Date.parse(tasks[3]!.ended_at) - Date.parse(tasks[0]!.started_at)) / 1000;
+    const spanS = (Date.parse(tasks[3].ended_at) - Date.parse(tasks[0].started_at)) / 1000;
     expect(spanS).toBeGreaterThan(3 * DAY_S);
     expect(spanS).toBeLessThan(3 * DAY_S + 3600);
   }, 300_000);
