@@ -97,7 +97,16 @@ async function main() {
   // the master's heap after a full GC every 100 tasks (at the start of task 100, 200, ...)
   const heap: Array<{ task: number; heapMB: number }> = [];
   let started = 0;
-  const onEvent = (e: { kind: string }) => {
+  // where the master's peak memory rose: the growth of its peak RSS during each task, by kind
+  const peakRise = new Map<string, number>();
+  let current = '';
+  let peakBefore = process.resourceUsage().maxRSS;
+  const onEvent = (e: { kind: string; message?: string }) => {
+    if (e.kind !== 'task.start' && e.kind !== 'task.done') return;
+    const peak = process.resourceUsage().maxRSS;
+    if (current && peak > peakBefore) peakRise.set(current, Math.max(peakRise.get(current) ?? 0, peak - peakBefore));
+    peakBefore = peak;
+    current = e.kind === 'task.start' ? (/\((\w+)\)$/.exec(e.message ?? '')?.[1] ?? '?') : '';
     if (e.kind !== 'task.start' || ++started % 100 !== 0) return;
     gc();
     heap.push({ task: started, heapMB: mb(process.memoryUsage().heapUsed) });
@@ -132,6 +141,12 @@ async function main() {
       masterPeakRssMB: mb(process.resourceUsage().maxRSS * 1024),
       labPeakRssMB: r.labUsage ? Number(r.labUsage.peakRssMB.toFixed(1)) : null,
       masterHeapAfterGcMB: heap,
+      masterPeakRiseMBByKind: Object.fromEntries(
+        [...peakRise]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([k, kb]) => [k, mb(kb * 1024)]),
+      ),
       heapSlopeLast500MBper100Tasks: last500.length >= 2 ? Number((slope(last500) * 100).toFixed(2)) : null,
       labDays: Number((r.totalLabS / 86400).toFixed(2)),
       estimateDays: Number((r.totalEstimateS / 86400).toFixed(2)),
