@@ -105,7 +105,7 @@ export function contextFor(
   return {
     ws,
     record: new TaskRecord(ws, { runId: scope.run.id, taskId: t.id || null }),
-    lab: new LabPlugs(ws.station),
+    lab: new LabPlugs(ws.station, ws.clock),
     run: scope.run,
     modules: scope.modules,
     task: { id: t.id, index: t.idx, section: t.section, kind: t.kind, attempt },

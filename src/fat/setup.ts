@@ -70,7 +70,7 @@ export async function runSetup(ws: Workspace, progress: (line: string) => void =
     for (const [d, why] of await enableInterlocks(host, i.icmPort, n)) interlockFailures.set(i.basePort + d, why);
   }
   const ports = modulePorts(ws.station).filter((p) => up.some((i) => p >= i.basePort && p < i.basePort + n));
-  const modules = (await Promise.all(ports.map((p) => verifyModule(host, p, ws.station.expected.fpga_version)))).map((m) => {
+  const modules = (await Promise.all(ports.map((p) => verifyModule(host, p, ws.station.expected.fpga_version, ws.clock)))).map((m) => {
     const why = interlockFailures.get(m.port);
     return why && m.ok ? { ...m, ok: false, message: `answers, but its interlocks could not be enabled: ${why}` } : m;
   });
