@@ -110,4 +110,6 @@ export const TEST_PORTS = {
   // 9100..9199, 10100..10116, 10334 (checked against every range above and their offsets)
   preflight: 5800,
   preflightTmux: 9100,
+  // test/lab/iceboot-wall-waits.test.ts: a lab, then a dry run's lab, at 8700 (8700..8799, 9700..9716, 9934)
+  wallWaits: 8700,
 } as const;
