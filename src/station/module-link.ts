@@ -75,31 +75,36 @@ export async function enableInterlocks(host: string, icmPort: number, devices: n
  */
 export async function verifyModule(host: string, port: number, expectedFpga: number, clock: Clock = realClock): Promise<ModuleCheck> {
   try {
-    return await withSession(host, port, async (s) => {
-      let fpga = s.info.fpgaVersion;
-      const flashErrors: string[] = [];
-      while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
-        try {
-          await s.flashConfigureFPGA();
-          fpga = await s.fpgaVersion();
-          if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
-        } catch (e) {
-          flashErrors.push((e as Error).message);
+    return await withSession(
+      host,
+      port,
+      async (s) => {
+        let fpga = s.info.fpgaVersion;
+        const flashErrors: string[] = [];
+        while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
+          try {
+            await s.flashConfigureFPGA();
+            fpga = await s.fpgaVersion();
+            if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
+          } catch (e) {
+            flashErrors.push((e as Error).message);
+          }
         }
-      }
-      const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
-      const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
-      if (fpga !== expectedFpga) {
-        const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
-        return {
-          ...base,
-          ok: false,
-          message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
-        };
-      }
-      const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
-      return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
-    }, clock);
+        const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
+        const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
+        if (fpga !== expectedFpga) {
+          const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
+          return {
+            ...base,
+            ok: false,
+            message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
+          };
+        }
+        const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
+        return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
+      },
+      clock,
+    );
   } catch (e) {
     return { port, ok: false, message: (e as Error).message };
   }
@@ -115,16 +120,21 @@ export async function moduleStatus(host: string, port: number, expectedFpga: num
   const check = await verifyModule(host, port, expectedFpga, clock);
   if (!check.ok) return check;
   try {
-    return await withSession(host, port, async (s) => {
-      const temperatureC = await s.temperatureC();
-      const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
-      return {
-        ...check,
-        temperatureC,
-        hvVolts,
-        message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V`,
-      };
-    }, clock);
+    return await withSession(
+      host,
+      port,
+      async (s) => {
+        const temperatureC = await s.temperatureC();
+        const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
+        return {
+          ...check,
+          temperatureC,
+          hvVolts,
+          message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V`,
+        };
+      },
+      clock,
+    );
   } catch (e) {
     return { ...check, ok: false, message: (e as Error).message };
   }
