@@ -75,6 +75,8 @@ export abstract class StreamTransport implements Transport {
     if (this.waiter) return Promise.reject(new Error(`${this.address}: a read is already in progress`));
     return new Promise<Buffer>((resolve, reject) => {
       let timer: NodeJS.Timeout;
+      // wall: a watchdog against a silent peer, cleared when the reply is complete (a reply timeout
+      // on a virtual clock would fire at once: the clock jumps whenever something sleeps)
       const arm = () => {
         clearTimeout(timer);
         timer = setTimeout(() => finish(new TransportTimeout(this.address, timeoutMs, this.buf)), timeoutMs);
