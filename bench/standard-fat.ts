@@ -8,8 +8,9 @@
  * down, because the original's counts are a few hundred million simulated waveforms (hours of CPU
  * on a 2-core machine). Each scaled parameter is printed next to the original's value.
  *
- * Reported: wall time, lab time (days), their ratio, the number of tasks per final state, the
- * slowest task kinds, and the peak memory of the process (master and simulated lab together).
+ * Reported: wall time, CPU time of the process (from before the lab starts) and their ratio, lab
+ * time (days), lab/wall, the number of tasks per final state, the slowest task kinds, and the peak
+ * memory of the process (master and simulated lab together).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -53,7 +54,10 @@ async function main() {
     });
   fs.writeFileSync(file, lines.join('\n'));
 
+  const cpu0 = process.cpuUsage();
   const r = await dryRun(file, { seed: 5 });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const states: Record<string, number> = {};
   const byKind = new Map<string, { n: number; labS: number }>();
   for (const t of r.tasks) {
@@ -72,6 +76,8 @@ async function main() {
       outcome: r.outcome,
       states,
       wallS: Number(r.wallS.toFixed(1)),
+      cpuS: Number(cpuS.toFixed(1)),
+      wallToCpu: Number((r.wallS / cpuS).toFixed(2)),
       labDays: Number((r.totalLabS / 86400).toFixed(2)),
       estimateDays: Number((r.totalEstimateS / 86400).toFixed(2)),
       labToWallRatio: Math.round(r.totalLabS / r.wallS),
