@@ -148,7 +148,10 @@ function demoSchedule(runFile: string): string {
   ].join('\n');
 }
 
-/** Plays the second terminal: waits for the master's prompt, then answers it with `fat answer yes`. */
+/**
+ * Plays the second terminal: waits for the master's prompt, then answers it with `fat answer yes`.
+ * (The demo's looks here and below are wall time: they poll other processes for a person watching.)
+ */
 async function answerWhenAsked(home: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     await new Promise((r) => setTimeout(r, 500));

@@ -42,6 +42,7 @@ export async function acquireLease(ws: Workspace): Promise<Lease> {
         `Stop it first, or wait: a master that died releases the station by itself.`,
     );
   }
+  // wall: other processes judge the holder by its heartbeat's age in wall time; in the background
   const timer = setInterval(() => {
     void ws.db
       .updateTable('leases')

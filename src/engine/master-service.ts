@@ -116,6 +116,7 @@ async function waitForMaster(
     if (code !== undefined)
       throw new MasterStartError(`the master exited at start (code ${code}) before it began the run: see ${log}\n${tail(log)}`);
     if (Date.now() > until) throw new MasterStartError(`the master did not begin the run within ${timeoutMs / 1000} s: see ${log}`);
+    // wall: a master process starting up (a real process, whatever clock it then runs on)
     await new Promise((r) => setTimeout(r, 250));
   }
 }

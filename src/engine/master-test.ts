@@ -36,7 +36,9 @@ export async function testSchedule(
   });
 
   const modules = await activeRunModules(ws, run.id);
-  const checks = await Promise.all(modules.map((m) => verifyModule(ws.station.daq_host, m.port, ws.station.expected.fpga_version)));
+  const checks = await Promise.all(
+    modules.map((m) => verifyModule(ws.station.daq_host, m.port, ws.station.expected.fpga_version, ws.clock)),
+  );
   checks.forEach((c, i) => {
     reportFlashes(emit, modules[i], c);
     if (!c.ok)

@@ -288,7 +288,9 @@ async function checkConnectivity(m: Session): Promise<RunScope> {
     recovering: m.recovering,
     watchdogFactor: ws.station.master.watchdog_factor,
   };
-  const checks = await Promise.all(modules.map((x) => verifyModule(ws.station.daq_host, x.port, ws.station.expected.fpga_version)));
+  const checks = await Promise.all(
+    modules.map((x) => verifyModule(ws.station.daq_host, x.port, ws.station.expected.fpga_version, ws.clock)),
+  );
   checks.forEach((c, i) => reportFlashes(emit, modules[i], c));
   const dead = checks.filter((c) => !c.ok);
   if (dead.length) {

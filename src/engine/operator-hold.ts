@@ -47,7 +47,10 @@ function abortFor(h: Hold, r: OperatorRequest): void {
   if (!h.stop.signal.aborted) h.stop.abort(new OperatorAbort(r));
 }
 
-/** A task that honours the signal (waits, scans) stops at its next safe point; the rest at the end. */
+/**
+ * A task that honours the signal (waits, scans) stops at its next safe point; the rest at the end.
+ * Wall time: people ask in wall time, and the look runs in the background, never holding a task up.
+ */
 function watchForAborts(h: Hold): ReturnType<typeof setInterval> {
   const { ws, run } = h.scope;
   let looking = false;

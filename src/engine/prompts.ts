@@ -116,6 +116,7 @@ export async function waitForAnswer(
       const a = await readAnswer(ws, promptId);
       if (a) return a;
       signal.throwIfAborted();
+      // wall: a person answers in wall time (a dry run answers before it asks, and never polls)
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   } finally {

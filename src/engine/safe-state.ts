@@ -14,7 +14,7 @@ export interface SafeStateReport {
 }
 
 export async function bringToSafeState(ws: Workspace, ports: number[]): Promise<SafeStateReport> {
-  const lab = new LabPlugs(ws.station);
+  const lab = new LabPlugs(ws.station, ws.clock);
   const problems: string[] = [];
   let laserOff: boolean | null = null;
   let hv: SafeStateReport['hv'] = 'kept';

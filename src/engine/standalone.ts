@@ -26,7 +26,7 @@ export interface StandaloneOptions {
 export function standaloneContext(ws: Workspace, o: StandaloneOptions): TaskContext & { flush(): Promise<void> } {
   const record = new TaskRecord(ws, { runId: o.run.id, taskId: null }).declare(o.kind, o.quantities);
   const signal = o.signal ?? new AbortController().signal;
-  const lab = new LabPlugs(ws.station);
+  const lab = new LabPlugs(ws.station, ws.clock);
   const modules = [...o.modules];
   const pending: Array<Promise<unknown>> = [];
   const emit = (e: Omit<FatEvent, 'timeMs' | 'runId'>) => {

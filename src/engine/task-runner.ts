@@ -105,7 +105,7 @@ export function contextFor(
   return {
     ws,
     record: new TaskRecord(ws, { runId: scope.run.id, taskId: t.id || null }),
-    lab: new LabPlugs(ws.station),
+    lab: new LabPlugs(ws.station, ws.clock),
     run: scope.run,
     modules: scope.modules,
     task: { id: t.id, index: t.idx, section: t.section, kind: t.kind, attempt },
@@ -209,6 +209,7 @@ export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: T
   let alerted = false;
   let waitingForPerson = false;
   const limitMs = Math.max(600, t.estimate_s * scope.watchdogFactor) * 1000;
+  // a wall-time look at lab time in the background: it never holds the task up
   const watchdog = setInterval(() => {
     if (alerted || waitingForPerson || ws.clock.now() - lastProgressLab < limitMs) return;
     alerted = true;

@@ -191,7 +191,7 @@ async function jobContext(
     );
   };
   // an analysis uses no instrument; were one asked for, it is closed with the job
-  const lab = new LabPlugs(ws.station);
+  const lab = new LabPlugs(ws.station, ws.clock);
   const ctx: TaskContext = {
     ws,
     record: new TaskRecord(ws, { runId: run.id, taskId: task.id }),

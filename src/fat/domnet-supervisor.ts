@@ -83,6 +83,7 @@ export async function runSupervisor(station: Station, statusFile: string, log: (
     children.set(i.index, child);
     i.pid = child.pid;
     i.report = [];
+    // wall: a watchdog on a real DomNet process's start, cleared when it reports
     const reportTimer = setTimeout(() => {
       if (i.state !== 'starting' && i.state !== 'restarting') return;
       i.state = 'failed';
@@ -128,6 +129,7 @@ export async function runSupervisor(station: Station, statusFile: string, log: (
         i.restarts++;
         i.error = `exited (${signal ?? `code ${code}`}); restarting`;
         save();
+        // wall: the restart delay of a real process
         setTimeout(() => !status.stopped && start(i), RESTART_DELAY_MS);
       } else {
         save();

@@ -103,7 +103,7 @@ export async function createRun(
 async function probeModules(ws: Workspace) {
   const host = ws.station.daq_host;
   const ports = servedPorts(ws);
-  const probes = await Promise.allSettled(ports.map((p) => readIdentity(host, p)));
+  const probes = await Promise.allSettled(ports.map((p) => readIdentity(host, p, ws.clock)));
   const found: ModuleIdentity[] = [];
   const missing: Array<{ port: number; error: string }> = [];
   probes.forEach((r, i) =>

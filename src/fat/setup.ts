@@ -26,6 +26,7 @@ export async function stopSupervisor(ws: Workspace, timeoutMs = 5000): Promise<b
   if (!st || !processAlive(st.supervisorPid)) return false;
   process.kill(st.supervisorPid, 'SIGTERM');
   const until = Date.now() + timeoutMs;
+  // wall: a real process exiting
   while (processAlive(st.supervisorPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   if (processAlive(st.supervisorPid)) process.kill(st.supervisorPid, 'SIGKILL');
   return true;
@@ -53,6 +54,7 @@ async function waitForReports(ws: Workspace, pid: number): Promise<SupervisorSta
       throw new Error(
         `DomNet instances did not report within ${ws.station.domnet.start_timeout_s + 10} s: see ${path.join(ws.home.logsDir, 'domnet.log')}`,
       );
+    // wall: real DomNet processes starting
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -70,7 +72,7 @@ export async function runSetup(ws: Workspace, progress: (line: string) => void =
     for (const [d, why] of await enableInterlocks(host, i.icmPort, n)) interlockFailures.set(i.basePort + d, why);
   }
   const ports = modulePorts(ws.station).filter((p) => up.some((i) => p >= i.basePort && p < i.basePort + n));
-  const modules = (await Promise.all(ports.map((p) => verifyModule(host, p, ws.station.expected.fpga_version)))).map((m) => {
+  const modules = (await Promise.all(ports.map((p) => verifyModule(host, p, ws.station.expected.fpga_version, ws.clock)))).map((m) => {
     const why = interlockFailures.get(m.port);
     return why && m.ok ? { ...m, ok: false, message: `answers, but its interlocks could not be enabled: ${why}` } : m;
   });

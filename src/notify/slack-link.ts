@@ -176,6 +176,7 @@ export class SlackLink {
     );
   }
 
+  /** wall: the reconnect backoff towards Slack, a real service; a background loop */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -204,6 +205,7 @@ function describe(e: unknown): string {
   return [err.original?.message ?? err.message ?? String(e), cause].filter(Boolean).join(': ').slice(0, 300);
 }
 
+/** wall: a watchdog against a silent Slack, cleared when it answers */
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
   return Promise.race([

@@ -204,6 +204,7 @@ export class SlackSender {
         if ((await this.pending()) === 0) return true;
         if (Date.now() >= deadline) return false;
         this.kick();
+        // wall: the outbox drains to Slack, a real service, also when the lab is simulated
         await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
       }
     } finally {
@@ -241,6 +242,7 @@ export class SlackSender {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
+      // wall: polling and backoff towards Slack (its rate limits are in real time); a background loop
       const t = setTimeout(done, ms);
       function done() {
         clearTimeout(t);

@@ -2,6 +2,7 @@ import { FilterWheel } from '../lab/instruments/filter-wheel.js';
 import { FreezerController } from '../lab/instruments/freezer.js';
 import { FunctionGenerator } from '../lab/instruments/function-generator.js';
 import { Thermometer } from '../lab/instruments/thermometer.js';
+import { realClock, type Clock } from '../clock/clock.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import type { Station } from '../lab/station.js';
 import { withSession } from './module-link.js';
@@ -28,18 +29,27 @@ export class LabPlugs {
   private readonly sessions = new Set<IcebootSession>();
   private readonly heldOpen = new Set<IcebootSession>();
 
-  constructor(private readonly station: Station) {}
+  /** `clock`: the one the iceboot sessions' idle waits go through (the workspace's) */
+  constructor(
+    private readonly station: Station,
+    private readonly clock: Clock = realClock,
+  ) {}
 
   /** Runs `fn` on an iceboot session of the D-Egg at DomNet port `port`, closed when `fn` ends. */
   module<T>(port: number, fn: (s: IcebootSession) => Promise<T>): Promise<T> {
-    return withSession(this.station.daq_host, port, async (s) => {
-      this.sessions.add(s);
-      try {
-        return await fn(s);
-      } finally {
-        this.sessions.delete(s);
-      }
-    });
+    return withSession(
+      this.station.daq_host,
+      port,
+      async (s) => {
+        this.sessions.add(s);
+        try {
+          return await fn(s);
+        } finally {
+          this.sessions.delete(s);
+        }
+      },
+      this.clock,
+    );
   }
 
   functionGenerator(): Promise<FunctionGenerator> {
@@ -74,8 +84,8 @@ export class LabPlugs {
   async held(where: number | string, name: string): Promise<IcebootSession> {
     const s =
       typeof where === 'number'
-        ? await IcebootSession.open(this.station.daq_host, where, { name })
-        : await IcebootSession.openAddress(where, { name });
+        ? await IcebootSession.open(this.station.daq_host, where, { name, clock: this.clock })
+        : await IcebootSession.openAddress(where, { name, clock: this.clock });
     this.heldOpen.add(s);
     return s;
   }

@@ -1,3 +1,4 @@
+import { realClock, type Clock } from '../clock/clock.js';
 import { IcebootSession } from '../lab/iceboot/session.js';
 import { IcmClient } from '../lab/icm-client.js';
 
@@ -13,7 +14,8 @@ export interface ModuleIdentity {
 
 /**
  * The few things the checklist asks of a module or an ICM, each in its own short session, so a
- * module that fails cannot hold up the others.
+ * module that fails cannot hold up the others. `clock` is the one the sessions' idle waits go
+ * through (the workspace's; on a dry run's virtual clock they take no wall time).
  */
 export const UNCONFIGURED_FPGA = 65535;
 /** flashes of an unconfigured or wrong FPGA before giving up, as the original's reflash_fpga */
@@ -30,8 +32,13 @@ export interface ModuleCheck {
   flashErrors?: string[];
 }
 
-export async function withSession<T>(host: string, port: number, fn: (s: IcebootSession) => Promise<T>): Promise<T> {
-  const s = await IcebootSession.open(host, port);
+export async function withSession<T>(
+  host: string,
+  port: number,
+  fn: (s: IcebootSession) => Promise<T>,
+  clock: Clock = realClock,
+): Promise<T> {
+  const s = await IcebootSession.open(host, port, { clock });
   try {
     return await fn(s);
   } finally {
@@ -66,33 +73,38 @@ export async function enableInterlocks(host: string, icmPort: number, devices: n
  * Does the module answer, with a configured FPGA of the expected version? If not, it is flashed
  * (up to FLASH_ATTEMPTS times, until the FPGA reads back the expected version).
  */
-export async function verifyModule(host: string, port: number, expectedFpga: number): Promise<ModuleCheck> {
+export async function verifyModule(host: string, port: number, expectedFpga: number, clock: Clock = realClock): Promise<ModuleCheck> {
   try {
-    return await withSession(host, port, async (s) => {
-      let fpga = s.info.fpgaVersion;
-      const flashErrors: string[] = [];
-      while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
-        try {
-          await s.flashConfigureFPGA();
-          fpga = await s.fpgaVersion();
-          if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
-        } catch (e) {
-          flashErrors.push((e as Error).message);
+    return await withSession(
+      host,
+      port,
+      async (s) => {
+        let fpga = s.info.fpgaVersion;
+        const flashErrors: string[] = [];
+        while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
+          try {
+            await s.flashConfigureFPGA();
+            fpga = await s.fpgaVersion();
+            if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
+          } catch (e) {
+            flashErrors.push((e as Error).message);
+          }
         }
-      }
-      const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
-      const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
-      if (fpga !== expectedFpga) {
-        const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
-        return {
-          ...base,
-          ok: false,
-          message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
-        };
-      }
-      const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
-      return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
-    });
+        const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
+        const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
+        if (fpga !== expectedFpga) {
+          const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
+          return {
+            ...base,
+            ok: false,
+            message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
+          };
+        }
+        const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
+        return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
+      },
+      clock,
+    );
   } catch (e) {
     return { port, ok: false, message: (e as Error).message };
   }
@@ -104,20 +116,25 @@ export interface ModuleStatus extends ModuleCheck {
 }
 
 /** The status check of one module (the original's degg_check + get_info): answers, FPGA, temperature, HV. */
-export async function moduleStatus(host: string, port: number, expectedFpga: number): Promise<ModuleStatus> {
-  const check = await verifyModule(host, port, expectedFpga);
+export async function moduleStatus(host: string, port: number, expectedFpga: number, clock: Clock = realClock): Promise<ModuleStatus> {
+  const check = await verifyModule(host, port, expectedFpga, clock);
   if (!check.ok) return check;
   try {
-    return await withSession(host, port, async (s) => {
-      const temperatureC = await s.temperatureC();
-      const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
-      return {
-        ...check,
-        temperatureC,
-        hvVolts,
-        message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V`,
-      };
-    });
+    return await withSession(
+      host,
+      port,
+      async (s) => {
+        const temperatureC = await s.temperatureC();
+        const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
+        return {
+          ...check,
+          temperatureC,
+          hvVolts,
+          message: `${check.message}, ${temperatureC.toFixed(1)} °C, HV ${hvVolts.map((v) => v.toFixed(0)).join('/')} V`,
+        };
+      },
+      clock,
+    );
   } catch (e) {
     return { ...check, ok: false, message: (e as Error).message };
   }
@@ -142,13 +159,18 @@ export async function powerCycle(host: string, icmPort: number, address: number,
   }
 }
 
-export async function readIdentity(host: string, port: number): Promise<ModuleIdentity> {
-  return withSession(host, port, async (s) => ({
+export async function readIdentity(host: string, port: number, clock: Clock = realClock): Promise<ModuleIdentity> {
+  return withSession(
+    host,
     port,
-    icmId: await s.icmId(),
-    fpgaVersion: s.info.fpgaVersion,
-    softwareVersion: s.info.softwareVersion,
-    flashId: await s.flashId(),
-    mainboardId: await s.mainboardId(),
-  }));
+    async (s) => ({
+      port,
+      icmId: await s.icmId(),
+      fpgaVersion: s.info.fpgaVersion,
+      softwareVersion: s.info.softwareVersion,
+      flashId: await s.flashId(),
+      mainboardId: await s.mainboardId(),
+    }),
+    clock,
+  );
 }

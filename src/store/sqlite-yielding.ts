@@ -41,6 +41,7 @@ async function whenUnlocked<T>(file: string, sql: string, run: () => Promise<T>)
     } catch (e) {
       if (!isLockedError(e)) throw e;
       if (Date.now() - started > LOCK_WAIT_MS) throw new StoreLockedError(file, Date.now() - started, sql);
+      // wall: the lock is held by another process (a real one, whatever clock this one runs on)
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }

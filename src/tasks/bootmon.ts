@@ -58,7 +58,7 @@ async function rebootModule(ctx: TaskContext, m: ActiveModule): Promise<BootOutc
     ctx.signal.throwIfAborted();
     try {
       await powerCycle(host, icmPort, address, (ms) => ctx.ws.clock.sleep(ms, ctx.signal));
-      const c = await verifyModule(host, m.port, expected);
+      const c = await verifyModule(host, m.port, expected, ctx.ws.clock);
       if (c.ok) return { m, attempts: attempt, failedAttempts, ok: true, fpgaVersion: c.fpgaVersion ?? -1, message: c.message };
       message = c.message;
     } catch (e) {
@@ -109,7 +109,7 @@ async function coldBoot(ctx: TaskContext, p: P): Promise<BootOutcome[]> {
     let failedAttempts = 0;
     let last: ModuleCheck = { port: m.port, ok: false, message: 'not checked' };
     for (let attempt = 0; attempt <= COLDBOOT_RETRIES; attempt++) {
-      last = await verifyModule(st.daq_host, m.port, st.expected.fpga_version);
+      last = await verifyModule(st.daq_host, m.port, st.expected.fpga_version, ctx.ws.clock);
       if (last.ok) break;
       failedAttempts++;
       await ctx.ws.clock.sleep(RETRY_WAIT_MS, ctx.signal);

@@ -49,7 +49,7 @@ export async function checkModules(
   await Promise.all(
     ctx.modules.map(async (m) => {
       if (reboot) await cycle(ctx, m).catch(() => undefined);
-      let s = await moduleStatus(host, m.port, expected);
+      let s = await moduleStatus(host, m.port, expected, ctx.ws.clock);
       reportFlashes(emit, m, s);
       let cycled = reboot;
       if (!s.ok) {
@@ -62,7 +62,7 @@ export async function checkModules(
         });
         try {
           await cycle(ctx, m);
-          s = await moduleStatus(host, m.port, expected);
+          s = await moduleStatus(host, m.port, expected, ctx.ws.clock);
           reportFlashes(emit, m, s);
         } catch (e) {
           s = { ...s, ok: false, message: (e as Error).message };

@@ -113,4 +113,6 @@ export const TEST_PORTS = {
   // test/e2e/virtual-time-master.test.ts: a lab process at 18600 (18600..18699, 19600..19616,
   // 19834; its clock at 18698), checked against every range above and their offsets
   virtualTimeMaster: 18600,
+  // test/lab/iceboot-wall-waits.test.ts: a lab, then a dry run's lab, at 8700 (8700..8799, 9700..9716, 9934)
+  wallWaits: 8700,
 } as const;

@@ -31,7 +31,7 @@ export interface LaserFreqResult {
 }
 
 async function oneAttempt(ws: Workspace, frequencyHz: number, attempt: number): Promise<LaserFreqAttempt> {
-  const s = await IcebootSession.openAddress(ws.station.tabletop.address, { name: 'tabletop board' });
+  const s = await IcebootSession.openAddress(ws.station.tabletop.address, { name: 'tabletop board', clock: ws.clock });
   try {
     for (const ch of [0, 1] as const) {
       await s.setBaselineDac(ch, DAC_BASELINE);
@@ -60,7 +60,7 @@ export async function checkLaserFrequency(
   frequencyHz: number,
   progress: (l: string) => void = () => {},
 ): Promise<LaserFreqResult> {
-  const lab = new LabPlugs(ws.station);
+  const lab = new LabPlugs(ws.station, ws.clock);
   const attempts: LaserFreqAttempt[] = [];
   try {
     const fg = await lab.functionGenerator();

@@ -105,7 +105,7 @@ export async function checkVisibility(
   opts: { jobs: number; events: number; comment: string; progress?: (l: string) => void },
 ): Promise<{ pmts: PmtVisibility[]; failures: Array<{ port: number; serial: string; error: string }>; items: CheckItem[] }> {
   const progress = opts.progress ?? (() => {});
-  const lab = new LabPlugs(ws.station);
+  const lab = new LabPlugs(ws.station, ws.clock);
   const pmts: PmtVisibility[] = [];
   const failures: Array<{ port: number; serial: string; error: string }> = [];
   try {

@@ -1,3 +1,4 @@
+import { realClock, type Clock } from '../../clock/clock.js';
 import { TransportClosed, TransportTimeout, type Transport } from '../transport/transport.js';
 import { IcebootError, showReply } from './errors.js';
 
@@ -5,7 +6,11 @@ import { IcebootError, showReply } from './errors.js';
  * The iceboot console framing (iceboot-protocol.md §2.2-2.3) over one device port.
  *
  * Each line sent comes back as: its echo (the exact bytes sent, `\r\n` included), the output, then
- * the prompt `\r\n> `. Reads time out on silence (wall time), not on total duration.
+ * the prompt `\r\n> `. Reads time out on silence (wall time), not on total duration: a reply timeout
+ * is a watchdog against a dead peer and never delays a healthy exchange. The idle waits of the
+ * procedure (the settle and quiet periods of the session open, the silence after `reboot`) always
+ * elapse on a healthy path, so they go through the clock the console is given: wall time on a real
+ * lab, no wall time at all on a dry run's virtual clock.
  *
  * Unlike the original Python client, a timeout or a malformed reply marks the console "dirty":
  * before the next command it waits for the late reply's prompt (or for the line to go quiet) and
@@ -21,6 +26,8 @@ export interface ConsoleOptions {
   name?: string;
   /** how long a resynchronisation waits for a late reply's prompt (wall ms); default 1000 */
   resyncMs?: number;
+  /** the clock of the idle waits (settle, quiet periods, the silence after `reboot`); default the wall clock */
+  clock?: Clock;
 }
 
 const endsWith = (b: Buffer, tail: Buffer): boolean => b.length >= tail.length && b.subarray(b.length - tail.length).equals(tail);
@@ -37,6 +44,7 @@ export class IcebootConsole {
   readonly module: string;
   private dirty = false;
   private readonly resyncMs: number;
+  private readonly clock: Clock;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -45,6 +53,7 @@ export class IcebootConsole {
   ) {
     this.module = `${opts.name ?? 'D-Egg'} at ${transport.address}`;
     this.resyncMs = opts.resyncMs ?? 1000;
+    this.clock = opts.clock ?? realClock;
   }
 
   get address(): string {
@@ -141,15 +150,16 @@ export class IcebootConsole {
 
   /**
    * Sends a line and swallows the silence that follows (`reboot` never returns a prompt): waits
-   * `waitMs`, then throws away whatever the module printed meanwhile. Returns that text.
+   * `waitMs` (on the console's clock: the time the module takes to restart), then throws away
+   * whatever the module printed meanwhile. Returns that text.
    */
   sendExpectingSilence(line: string, waitMs: number): Promise<string> {
     return this.exclusive(async () => {
       const shown = withoutEol(line);
       await this.send(Buffer.from(shown + EOL, 'latin1'), shown);
-      await new Promise((r) => setTimeout(r, waitMs));
+      await this.clock.sleep(waitMs);
       if (this.transport.closed) throw this.readFailure(new TransportClosed(this.address, Buffer.alloc(0)), shown, waitMs);
-      return (await this.transport.drain(50)).toString('latin1');
+      return (await this.transport.drain(50, this.clock)).toString('latin1');
     });
   }
 
@@ -167,17 +177,20 @@ export class IcebootConsole {
     });
   }
 
-  /** Discards pending input after `settleMs` of wall time (the session-open drain). */
+  /** Discards pending input after `settleMs` on the console's clock (the session-open drain). */
   async settle(settleMs: number): Promise<void> {
     await this.exclusive(async () => {
-      await new Promise((r) => setTimeout(r, settleMs));
+      await this.clock.sleep(settleMs);
       await this.transport.drain(0);
     });
   }
 
-  /** Discards input until the line has been quiet for `idleMs` (after words whose output may come in pieces). */
+  /**
+   * Discards input until the line has been quiet for `idleMs` on the console's clock (after words
+   * whose output may come in pieces).
+   */
   async quiet(idleMs: number): Promise<void> {
-    await this.exclusive(() => this.transport.drain(idleMs));
+    await this.exclusive(() => this.transport.drain(idleMs, this.clock));
   }
 
   async closeTransport(): Promise<void> {
@@ -264,7 +277,7 @@ export class IcebootConsole {
     } catch {
       // silence or a closed port: either way nothing stale is left to read
     }
-    if (!this.transport.closed) await this.transport.drain(50);
+    if (!this.transport.closed) await this.transport.drain(50, this.clock);
     this.dirty = false;
   }
 

@@ -1,3 +1,4 @@
+import { realClock, type Clock } from '../../clock/clock.js';
 import { TransportClosed, TransportTimeout, type Transport } from './transport.js';
 
 interface Waiter {
@@ -12,7 +13,8 @@ interface Waiter {
 export abstract class StreamTransport implements Transport {
   private buf: Buffer = Buffer.alloc(0);
   private waiter: Waiter | undefined;
-  private lastData = Date.now();
+  /** chunks received so far (a drain sees whether the line stayed quiet) */
+  private chunks = 0;
   closed = false;
 
   protected constructor(readonly address: string) {}
@@ -22,7 +24,7 @@ export abstract class StreamTransport implements Transport {
 
   protected onData(chunk: Buffer): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    this.lastData = Date.now();
+    this.chunks++;
     this.waiter?.check();
   }
 
@@ -51,11 +53,18 @@ export abstract class StreamTransport implements Transport {
     return this.wait(() => (this.buf.length >= n ? n : undefined), timeoutMs);
   }
 
-  async drain(idleMs: number): Promise<Buffer> {
+  async drain(idleMs: number, clock: Clock = realClock): Promise<Buffer> {
+    // quiet: no chunk for `idleMs` of the clock, counted from the call or the last chunk seen since
+    let seen = this.chunks;
+    let since = clock.now();
     for (;;) {
-      const quietFor = Date.now() - this.lastData;
+      const quietFor = clock.now() - since;
       if (quietFor >= idleMs || this.closed) break;
-      await new Promise((r) => setTimeout(r, idleMs - quietFor));
+      await clock.sleep(idleMs - quietFor);
+      if (this.chunks !== seen) {
+        seen = this.chunks;
+        since = clock.now();
+      }
     }
     const out = this.buf;
     this.buf = Buffer.alloc(0);
@@ -66,6 +75,8 @@ export abstract class StreamTransport implements Transport {
     if (this.waiter) return Promise.reject(new Error(`${this.address}: a read is already in progress`));
     return new Promise<Buffer>((resolve, reject) => {
       let timer: NodeJS.Timeout;
+      // wall: a watchdog against a silent peer, cleared when the reply is complete (a reply timeout
+      // on a virtual clock would fire at once: the clock jumps whenever something sleeps)
       const arm = () => {
         clearTimeout(timer);
         timer = setTimeout(() => finish(new TransportTimeout(this.address, timeoutMs, this.buf)), timeoutMs);

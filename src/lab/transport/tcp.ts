@@ -17,6 +17,7 @@ export class TcpTransport extends StreamTransport {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });
       socket.setNoDelay(true);
+      // wall: a watchdog against a peer that never accepts, cleared on connect
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`${address}: connection not accepted within ${timeoutMs} ms`));

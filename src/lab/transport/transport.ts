@@ -1,3 +1,5 @@
+import type { Clock } from '../../clock/clock.js';
+
 /**
  * A byte-stream connection to an instrument: a TCP socket or a serial port. Drivers write commands
  * and read replies through the same small surface, so a driver does not care whether its
@@ -14,8 +16,11 @@ export interface Transport {
   readUntil(done: (buf: Buffer) => number, timeoutMs: number): Promise<Buffer>;
   /** Reads exactly `n` bytes. */
   readExactly(n: number, timeoutMs: number): Promise<Buffer>;
-  /** Discards everything that arrives until the line has been quiet for `idleMs`. */
-  drain(idleMs: number): Promise<Buffer>;
+  /**
+   * Discards everything that arrives until the line has been quiet for `idleMs` of `clock` (an idle
+   * wait of the procedure, not a watchdog; default the wall clock).
+   */
+  drain(idleMs: number, clock?: Clock): Promise<Buffer>;
   close(): Promise<void>;
   readonly closed: boolean;
 }

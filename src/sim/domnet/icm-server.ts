@@ -69,6 +69,7 @@ function canBind(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** wall: the simulator's teardown waiting for libzmq's thread to free the port (an OS resource) */
 async function waitUntilBindable(host: string, port: number, timeoutMs = 2000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await canBind(host, port)) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));

@@ -441,6 +441,7 @@ export class MainboardSim {
     }
     if (!reply) return;
     if (this.faultOn('garbage-module')) reply = Buffer.concat([garbage(this.rng), reply]);
+    // wall, and only under this fault: a slow reply is measured against the client's wall-time reply timeout
     if (this.faultOn('slow-module')) await new Promise((r) => setTimeout(r, SLOW_REPLY_WALL_MS));
     if (socket.destroyed || connSignal.aborted) return;
     this.txReplies++;

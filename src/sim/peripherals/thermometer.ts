@@ -6,7 +6,10 @@ import { listen, wallMs, type RunningServer } from './wire.js';
  * A simulated Lutron TM-947SD 4-channel thermometer with its RS-232 output on, behind a
  * serial-to-Ethernet server. It talks without being asked: one 16-byte data word per channel in
  * turn, each channel about once a lab second, but never slower than one word per 250 ms of wall
- * time so a reader on a slow clock is not starved.
+ * time so a reader on a slow clock is not starved. The stream is paced in wall time (it runs
+ * whether or not anyone reads, so it cannot sleep on a virtual clock without making that clock
+ * tick forever): on virtual time every 10 ms tick sends a whole round of four words, so a reader
+ * waits one tick for all four channels, not four.
  *
  * Data word (Lutron's "16 digits data stream"):
  *   byte 0      0x02 start
@@ -43,6 +46,7 @@ export function startThermometer(ctx: SimContext): Promise<RunningServer> {
   const rng = Rng.derive(ctx.seed, 'thermometer');
   const reading = (channel: number) => ctx.lab.freezer.temperatureC() + TM947_CHANNEL_OFFSETS_C[channel - 1] + rng.normal(0, NOISE_C);
   const intervalMs = Math.min(MAX_WORD_WALL_MS, Math.max(MIN_WORD_WALL_MS, wallMs(ctx.clock, WORD_LAB_MS)));
+  const wordsPerTick = Number.isFinite(ctx.clock.scale) ? 1 : 4;
 
   return listen(ctx.host, ctx.ports.thermometer, 'thermometer', (socket) => {
     let channel = rng.int(1, 4);
@@ -55,8 +59,10 @@ export function startThermometer(ctx: SimContext): Promise<RunningServer> {
         socket.write(pending);
         pending = undefined;
       }
-      channel = (channel % 4) + 1;
-      socket.write(tm947Frame(channel, reading(channel)));
+      for (let i = 0; i < wordsPerTick; i++) {
+        channel = (channel % 4) + 1;
+        socket.write(tm947Frame(channel, reading(channel)));
+      }
     };
     const timer = setInterval(tick, intervalMs);
     socket.on('close', () => clearInterval(timer));

@@ -70,6 +70,7 @@ export function wallMs(clock: Clock, labMs: number): number {
   return Number.isFinite(clock.scale) ? labMs / clock.scale : 0;
 }
 
+/** A physical delay in wall time (from `wallMs`: 0 on a virtual clock, so no wait there). */
 export function wallSleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
