@@ -4,6 +4,7 @@ import { latestSchedule } from '../engine/journal.js';
 import { latestRun } from '../station/runs.js';
 import { parseJson } from '../store/open.js';
 import { openEventStreams } from './events-sse.js';
+import { mergeSamples, sampleRows } from '../records/samples.js';
 
 /**
  * GET /metrics in the Prometheus text format: tasks of the latest schedule by state, module states
@@ -27,14 +28,17 @@ class Exposition {
 }
 
 async function temperatures(ws: Workspace, runId: number): Promise<Array<[Record<string, string>, number]>> {
-  const rows = await ws.db
+  const results = await ws.db
     .selectFrom('results')
-    .select(['degg_serial', 'detail'])
+    .select(['id', 'degg_serial', 'detail'])
     .where('run_id', '=', runId)
     .where('detail', 'like', '%temperatureC%')
     .orderBy('id', 'desc')
     .limit(200)
     .execute();
+  // the newest 32 rows of samples: every module's newest commit (up to 16 modules), newest first after the merge's reverse
+  const samples = (await sampleRows(ws.db, { runId, containing: 'temperatureC', newest: 32 })).reverse();
+  const rows = mergeSamples(results.reverse(), samples).reverse();
   const seen = new Map<string, number>();
   for (const r of rows) {
     if (seen.has(r.degg_serial)) continue;
