@@ -78,8 +78,50 @@ export async function insertSamples(db: Db | Transaction<Database>, values: read
   await bulkInsert(db, 'monitoring_samples', SAMPLE_COLUMNS, rows);
 }
 
-/** A sample read back as a result row, with its place among the results (`after`: the newest result id when it was committed). */
-export type SampleRow = Selectable<ResultTable> & { after: number };
+/**
+ * A sample read back as a result row, with its place among the results (`after`: the newest result
+ * id when it was committed). Its detail is parsed once (`parsedDetail`); the text is made only
+ * for a reader that asks for it.
+ */
+export type SampleRow = Selectable<ResultTable> & { after: number; parsedDetail: Record<string, unknown> };
+
+class Sample {
+  private text: string | undefined;
+  constructor(
+    readonly id: number,
+    readonly station: string,
+    readonly run_id: number,
+    readonly task_id: number | null,
+    readonly kind: string,
+    readonly port: number,
+    readonly degg_serial: string,
+    readonly pmt: string | null,
+    readonly name: string,
+    readonly value: number | null,
+    readonly units: string,
+    readonly verdict: ResultRow['verdict'],
+    readonly reason: string,
+    readonly goalposts_version: string,
+    readonly folder: string | null,
+    readonly provenance: string,
+    readonly created_at: string,
+    readonly after: number,
+    readonly parsedDetail: Record<string, unknown>,
+  ) {}
+  get detail(): string {
+    return (this.text ??= JSON.stringify(this.parsedDetail));
+  }
+}
+
+/** True for a sample read back by `sampleRows`, false for a row of `results`. */
+export function isSample(r: object): r is SampleRow {
+  return r instanceof Sample;
+}
+
+/** The detail of a result row or a sample, parsed. */
+export function detailOf(r: Pick<Selectable<ResultTable>, 'detail' | 'id'>, what = 'results.detail'): Record<string, unknown> {
+  return r instanceof Sample ? r.parsedDetail : parseJson<Record<string, unknown>>(r.detail, `${what} of result ${r.id}`);
+}
 
 export interface SampleQuery {
   runId?: number;
@@ -90,39 +132,45 @@ export interface SampleQuery {
   containing?: string;
   /** the newest rows first, at most this many rows (of up to a few hundred samples each) */
   newest?: number;
-  /** false: each detail is read as '{}' (for a reader that needs only the verdicts) */
-  detail?: boolean;
 }
 
-function unpack(r: Selectable<MonitoringSampleTable>, withDetail: boolean): SampleRow[] {
+function unpack(r: Selectable<MonitoringSampleTable>): SampleRow[] {
   const what = `monitoring_samples.samples of row ${r.id}`;
   const list = parseJson<unknown>(r.samples, what);
   if (!Array.isArray(list)) throw new Error(`corrupt ${what}: not an array`);
   return list.map((x, i) => {
-    if (!Array.isArray(x) || x.length !== 7 || typeof x[1] !== 'string' || (x[2] !== null && typeof x[2] !== 'number'))
+    if (
+      !Array.isArray(x) ||
+      x.length !== 7 ||
+      typeof x[1] !== 'string' ||
+      (x[2] !== null && typeof x[2] !== 'number') ||
+      typeof x[6] !== 'object' ||
+      x[6] === null ||
+      Array.isArray(x[6])
+    )
       throw new Error(`corrupt ${what}: sample ${i} is not [pmt, name, value, units, verdict, reason, detail]`);
     const [pmt, name, value, units, verdict, reason, detail] = x as Packed;
-    return {
-      id: -(Number(r.id) * ID_SPAN + i + 1),
-      station: r.station,
-      run_id: r.run_id,
-      task_id: r.task_id,
-      kind: r.kind,
-      port: r.port,
-      degg_serial: r.degg_serial,
+    return new Sample(
+      -(Number(r.id) * ID_SPAN + i + 1),
+      r.station,
+      r.run_id,
+      r.task_id,
+      r.kind,
+      r.port,
+      r.degg_serial,
       pmt,
       name,
       value,
       units,
       verdict,
       reason,
-      goalposts_version: r.goalposts_version,
-      folder: r.folder,
-      detail: withDetail ? JSON.stringify(detail ?? {}) : '{}',
-      provenance: r.provenance,
-      created_at: r.created_at,
-      after: r.last_result_id === null ? 0 : Number(r.last_result_id),
-    };
+      r.goalposts_version,
+      r.folder,
+      r.provenance,
+      r.created_at,
+      r.last_result_id === null ? 0 : Number(r.last_result_id),
+      detail,
+    );
   });
 }
 
@@ -137,7 +185,7 @@ export async function sampleRows(db: Db, q: SampleQuery): Promise<SampleRow[]> {
   s = q.newest !== undefined ? s.orderBy('id', 'desc').limit(q.newest) : s.orderBy('id');
   const out: SampleRow[] = [];
   for (const r of await s.execute()) {
-    const u = unpack(r, q.detail !== false);
+    const u = unpack(r);
     if (q.newest !== undefined) u.reverse();
     for (const x of u) out.push(x);
   }

@@ -2,7 +2,7 @@ import { moduleVerdict, type NamedJudgement, type Verdict } from '../analysis/go
 import { parseJson } from '../store/open.js';
 import type { ModuleReport, ModuleVerdict, Provenance, ResultRecord } from './api-types.js';
 import type { Workspace } from '../station/workspace.js';
-import { mergeSamples, sampleRows } from './samples.js';
+import { detailOf, mergeSamples, sampleRows } from './samples.js';
 
 /**
  * A module's verdict for a run: the worst of its latest result per (PMT, quantity), so a re-run or
@@ -59,6 +59,13 @@ export async function runResults(ws: Workspace, runId: number, serial?: string):
   if (serial) q = q.where('degg_serial', '=', serial);
   const [results, samples] = await Promise.all([q.orderBy('id').execute(), sampleRows(ws.db, { runId, serial })]);
   const rows = mergeSamples(results, samples);
+  // the rows of one module and batch share their provenance text: parsed once (and shared)
+  const provenances = new Map<string, Partial<Provenance>>();
+  const provenanceOf = (r: (typeof rows)[number]) => {
+    let p = provenances.get(r.provenance);
+    if (!p) provenances.set(r.provenance, (p = parseJson<Partial<Provenance>>(r.provenance, `results.provenance of result ${r.id}`)));
+    return p;
+  };
   const out: ResultRecord[] = rows.map((r) => ({
     id: Number(r.id),
     taskId: r.task_id,
@@ -73,8 +80,8 @@ export async function runResults(ws: Workspace, runId: number, serial?: string):
     reason: r.reason,
     goalpostsVersion: r.goalposts_version,
     folder: r.folder,
-    detail: parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`),
-    provenance: parseJson<Partial<Provenance>>(r.provenance, `results.provenance of result ${r.id}`),
+    detail: detailOf(r),
+    provenance: provenanceOf(r),
     createdAt: r.created_at,
     superseded: false,
   }));
@@ -108,7 +115,7 @@ export async function runVerdicts(ws: Workspace, runId: number): Promise<ModuleR
       .where('run_id', '=', runId)
       .orderBy('id')
       .execute(),
-    sampleRows(ws.db, { runId, detail: false }),
+    sampleRows(ws.db, { runId }),
   ]);
   const rows = mergeSamples(results, samples);
   const bySerial = new Map<string, Array<{ id: number; pmt: string | null; name: string; verdict: Verdict | 'info'; reason: string }>>();

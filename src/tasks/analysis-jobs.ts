@@ -251,7 +251,7 @@ function recordedJob(analysis: keyof typeof RECORDED): AnalysisJob {
       .where('kind', 'in', spec.kinds)
       .orderBy('id')
       .execute();
-    const samples = await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds, detail: false });
+    const samples = await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds });
     const rows = mergeSamples(results, samples).map((r) => ({
       degg_serial: r.degg_serial,
       pmt: r.pmt,

@@ -1,9 +1,8 @@
 import type { Workspace } from '../station/workspace.js';
 import { findRun, latestRun } from '../station/runs.js';
-import { parseJson } from '../store/open.js';
 import type { ModuleTile, ResultRecord } from '../records/api-types.js';
 import { verdictOfRows } from '../records/verdicts.js';
-import { mergeSamples, sampleRows } from '../records/samples.js';
+import { detailOf, isSample, mergeSamples, sampleRows } from '../records/samples.js';
 import { latestHeadlines } from './headlines.js';
 
 /**
@@ -71,8 +70,8 @@ export async function moduleGrid(ws: Workspace, runArg?: string): Promise<{ run:
       reason: r.reason,
       createdAt: r.created_at,
     };
-    if (r.detail.includes('temperatureC'))
-      row.temperatureC = numberIn(parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`), 'temperatureC');
+    if (isSample(r) ? 'temperatureC' in r.parsedDetail : r.detail.includes('temperatureC'))
+      row.temperatureC = numberIn(detailOf(r), 'temperatureC');
     const list = bySerial.get(r.degg_serial);
     if (list) list.push(row);
     else bySerial.set(r.degg_serial, [row]);
