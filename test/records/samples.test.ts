@@ -5,6 +5,9 @@ import { runResults, runVerdicts } from '../../src/records/verdicts.js';
 import { sampleRows } from '../../src/records/samples.js';
 import { copyStore, sourceName } from '../../src/store/copy.js';
 import { openStore } from '../../src/store/open.js';
+import { moduleGrid } from '../../src/views/module-grid.js';
+import { environment } from '../../src/views/environment.js';
+import { metricsText } from '../../src/web/metrics.js';
 import type { Workspace } from '../../src/station/workspace.js';
 import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 
@@ -55,6 +58,12 @@ async function store(engine: Engine, tag: string): Promise<{ ws: Workspace; runI
 const A = { port: 0, serial: 'DEgg-A', pmt: 'LowerPmt' };
 const B = { port: 1, serial: 'DEgg-B', pmt: 'LowerPmt' };
 
+/** Until the workspace's clock has moved on, so rows written next carry a later time than those before. */
+async function nextTick(ws: Workspace): Promise<void> {
+  const t = ws.clock.now();
+  while (ws.clock.now() === t) await new Promise((r) => setImmediate(r));
+}
+
 /** A result before the samples, the samples of a constant_monitor (two iterations), a result after them. */
 async function measureAroundSamples(ws: Workspace, runId: number): Promise<void> {
   await recordResults(ws, { runId, taskId: null, kind: 'measure_scaler', folder: '/data/scaler' }, [
@@ -68,9 +77,11 @@ async function measureAroundSamples(ws: Workspace, runId: number): Promise<void>
       { ...B, name: 'dt.rate', value: 30000, detail: { correlatedFraction: 0.05 } },
       { port: 0, serial: 'DEgg-A', name: 'monitor.pressure', value: iteration ? null : 450, detail: { iteration } },
     );
+  await nextTick(ws);
   const record = new TaskRecord(ws, { runId, taskId: null });
   await record.samples('constant_monitor', '/data/constant_monitor', samples);
   await record.commitAlone();
+  await nextTick(ws);
   await recordResults(ws, { runId, taskId: null, kind: 'measure_dt', folder: '/data/dt' }, [{ ...B, name: 'dt.rate', value: 2600 }]);
 }
 
@@ -112,6 +123,18 @@ describe.each<Engine>(['sqlite', 'postgres'])('monitoring samples on %s', (engin
       ['DEgg-A', 'fail'],
       ['DEgg-B', 'pass'],
     ]);
+  });
+
+  it("the dashboard's grid, the environment and /metrics take the mainboard temperature of the samples", async () => {
+    const { ws, runId } = await store(engine, 'temps');
+    await measureAroundSamples(ws, runId);
+    const tileA = (await moduleGrid(ws))?.modules.find((m) => m.serial === 'DEgg-A');
+    expect(tileA?.temperatureC).toBe(-30);
+    expect((await environment(ws)).mainboard.map((m) => [m.serial, m.temperatureC])).toEqual([
+      ['DEgg-A', -31],
+      ['DEgg-A', -30],
+    ]);
+    expect(await metricsText(ws)).toMatch(/^fat_last_temperature_celsius\{serial="DEgg-A"\} -30$/m);
   });
 
   it('a packed row that is not samples is an error naming it', async () => {
