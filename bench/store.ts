@@ -3,11 +3,13 @@
  * bench/lib/year-of-runs.ts, ~110 k result rows) written into a fresh SQLite file and into a
  * fresh PostgreSQL database, then
  *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
- *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 rows),
- *    each written by `recordResults` (judgeResults, then insertResults in one transaction, as a
- *    task's record is judged and committed: store/bulk-insert.ts) plus the event the task emits,
- *    into the running task of the latest run; samples per second, and this process's CPU time per
- *    batch (the wall time also holds the server's work, fsyncs and other processes' load);
+ *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 samples),
+ *    each staged on a `TaskRecord` with `samples` and committed (judged, then one packed row per
+ *    module: records/samples.ts), as constant_monitor records them (tasks/monitor-common.ts),
+ *    plus the event the task emits, into the running task of the latest run; samples per second,
+ *    and this process's CPU time per batch (the wall time also holds the server's work, fsyncs and
+ *    other processes' load). The reference, batch for batch in turn with them: the same batches as
+ *    result rows (`recordResults`: a row per sample in `results`), deleted again afterwards;
  *  - the module-history query of the module page (GET /api/modules/:serial,
  *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
  *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
@@ -27,6 +29,7 @@ import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { ensureHome, openWorkspace, type Workspace } from '../src/station/workspace.js';
 import { recordResults } from '../src/records/results.js';
+import { TaskRecord } from '../src/records/task-record.js';
 import { latestRun } from '../src/station/runs.js';
 import { moduleHistory } from '../src/report/module-history.js';
 import { runResults } from '../src/records/verdicts.js';
@@ -153,7 +156,7 @@ async function measure(store: Store, runs: number, batches: number) {
   const clock = new HandClock(Date.now());
   const ws = await openWorkspace(store.dir, clock);
   try {
-    let t = performance.now();
+    const t = performance.now();
     const year = await fillYear(ws, clock, runs);
     const fillS = (performance.now() - t) / 1000;
 
@@ -169,26 +172,57 @@ async function measure(store: Store, runs: number, batches: number) {
     const serials = Array.from({ length: MODULES_PER_RUN }, (_, p) => serialOf(runs - 1, p));
     const sink = createStoreSink(ws);
     const r = rng(7);
-    let samples = 0;
-    const batchMs: number[] = [];
-    const cpu0 = process.cpuUsage();
-    t = performance.now();
-    for (let i = 0; i < batches; i++) {
-      const rows = monitoringBatch(serials, r, i);
-      const b0 = performance.now();
-      await recordResults(ws, { runId: run.id, taskId: Number(task.id), kind: 'constant_monitor', folder: '/data/constant_monitor' }, rows);
-      await sink.emit({
-        level: 'info',
-        kind: 'task.progress',
-        message: `constant_monitor: iteration ${i}`,
-        timeMs: clock.now(),
-        runId: run.id,
-      });
-      batchMs.push(performance.now() - b0);
-      samples += rows.length;
-    }
-    const insertS = (performance.now() - t) / 1000;
-    const cpu = process.cpuUsage(cpu0);
+    // the samples are made before the clock starts: what is timed is the store's work, not the generator's
+    const made = Array.from({ length: batches }, (_, i) => monitoringBatch(serials, r, i));
+    const taskId = Number(task.id);
+    const folder = '/data/constant_monitor';
+    const asSamples = async (rows: (typeof made)[number]) => {
+      const record = new TaskRecord(ws, { runId: run.id, taskId });
+      await record.samples('constant_monitor', folder, rows);
+      await record.commitAlone();
+    };
+    const asResultRows = async (rows: (typeof made)[number]) => {
+      await recordResults(ws, { runId: run.id, taskId, kind: 'constant_monitor', folder }, rows);
+    };
+    const ways = { samples: asSamples, resultRows: asResultRows };
+    const spent = Object.fromEntries(
+      Object.keys(ways).map((k) => [k, { wallMs: 0, cpuUs: 0, batchMs: [] as number[], samples: 0 }]),
+    ) as Record<keyof typeof ways, { wallMs: number; cpuUs: number; batchMs: number[]; samples: number }>;
+    for (let i = 0; i < batches; i++)
+      for (const [way, write] of Object.entries(ways) as Array<[keyof typeof ways, (rows: (typeof made)[number]) => Promise<void>]>) {
+        const rows = made[i];
+        const c0 = process.cpuUsage();
+        const b0 = performance.now();
+        await write(rows);
+        await sink.emit({
+          level: 'info',
+          kind: 'task.progress',
+          message: `constant_monitor: iteration ${i}`,
+          timeMs: clock.now(),
+          runId: run.id,
+        });
+        const ms = performance.now() - b0;
+        const c = process.cpuUsage(c0);
+        const x = spent[way];
+        x.wallMs += ms;
+        x.cpuUs += c.user + c.system;
+        x.batchMs.push(ms);
+        x.samples += rows.length;
+      }
+    const figures = (x: (typeof spent)[keyof typeof spent]) => ({
+      batches,
+      rowsPerBatch: x.samples / batches,
+      samplesPerS: r3(x.samples / (x.wallMs / 1000)),
+      batchMsMedian: r3(median(x.batchMs)),
+      cpuMsPerBatch: r3(x.cpuUs / 1000 / batches),
+    });
+    // the reference's rows go again, so the queries below read the store as the monitoring task leaves it
+    await ws.db
+      .deleteFrom('results')
+      .where('run_id', '=', run.id)
+      .where('task_id', '=', taskId)
+      .where('kind', '=', 'constant_monitor')
+      .execute();
 
     // the module-history query over modules from the whole year, each queried 3 times
     const picks = Array.from({ length: 40 }, (_, i) => serialOf(Math.floor((i * runs) / 40), (i * 5) % MODULES_PER_RUN));
@@ -217,16 +251,22 @@ async function measure(store: Store, runs: number, batches: number) {
       .selectFrom('results')
       .select((e) => e.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
+    const packed = await ws.db
+      .selectFrom('monitoring_samples')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return {
       engine: store.engine,
       resultRows: Number(total.n),
+      monitoringSampleRows: Number(packed.n),
       fill: { seconds: r3(fillS), rowsPerS: r3(year.results / fillS) },
       monitoringInserts: {
-        batches,
-        rowsPerBatch: samples / batches,
-        samplesPerS: r3(samples / insertS),
-        batchMsMedian: r3(median(batchMs)),
-        cpuMsPerBatch: r3((cpu.user + cpu.system) / 1000 / batches),
+        ...figures(spent.samples),
+        asResultRows: figures(spent.resultRows),
+        samplesOverResultRows: {
+          samplesPerS: Number((spent.resultRows.wallMs / spent.samples.wallMs).toFixed(2)),
+          cpuMsPerBatch: Number((spent.samples.cpuUs / spent.resultRows.cpuUs).toFixed(2)),
+        },
       },
       moduleHistory: {
         queries: historyMs.length,

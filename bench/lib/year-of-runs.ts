@@ -1,7 +1,8 @@
 /**
  * A year of FAT runs in a store, written through the code paths the master uses (runs and modules
  * rows as `fat run new` stores them, the journal's `createSchedule`, `recordResults` once per task
- * as the task kinds call it, events through the store sink), without running the simulator.
+ * as the task kinds call it, constant_monitor's samples as monitoring samples through its
+ * `TaskRecord`, events through the store sink), without running the simulator.
  *
  * Every run tests 16 D-Eggs; four of them were tested in the run before (re-tests), so a module's
  * history spans one or two runs. Per module and run there are about 270 result rows: the gain,
@@ -13,6 +14,7 @@ import type { Clock } from '../../src/clock/clock.js';
 import type { Workspace } from '../../src/station/workspace.js';
 import { createSchedule, type PlannedTask } from '../../src/engine/journal.js';
 import { recordResults, type ResultInput } from '../../src/records/results.js';
+import { TaskRecord } from '../../src/records/task-record.js';
 import { deggFilePath, freshDeggJson, runFilePath, runJsonBody } from '../../src/records/run-files.js';
 import type { RegistryEntry } from '../../src/station/registry.js';
 import { createStoreSink } from '../../src/notify/store-sink.js';
@@ -291,7 +293,14 @@ export async function fillYear(ws: Workspace, clock: HandClock, runs = 26, seed 
       await emit(runId, 'info', 'task.start', `[${t.index}] ${t.section} started`);
       const rows: ResultInput[] = [];
       for (let i = 0; i < t.iterations; i++) rows.push(...taskRows(t.kind, mods, r, i));
-      const recorded = await recordResults(ws, { runId, taskId, kind: t.kind, folder: `/data/${t.kind}/${date}` }, rows);
+      const folder = `/data/${t.kind}/${date}`;
+      let recorded;
+      if (t.kind === 'constant_monitor') {
+        // as the kind records them (tasks/monitor-common.ts): monitoring samples, committed with the task
+        const record = new TaskRecord(ws, { runId, taskId });
+        recorded = await record.samples(t.kind, folder, rows);
+        await record.commitAlone();
+      } else recorded = await recordResults(ws, { runId, taskId, kind: t.kind, folder }, rows);
       results += recorded.length;
       for (const x of recorded.filter((y) => y.verdict === 'fail').slice(0, 3))
         await emit(runId, 'warn', `${t.kind}.out-of-range`, `${t.kind}: ${x.serial} ${x.pmt ?? ''} ${x.reason}`, { port: x.port });

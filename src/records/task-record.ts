@@ -4,12 +4,13 @@ import type { Workspace } from '../station/workspace.js';
 import { nextKey, type PmtName } from './entries.js';
 import { afterDocCommit, changeDoc, exportDoc, readDoc, type JsonDoc } from './json-docs.js';
 import { insertResults, judgeResults, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
+import { insertSamples } from './samples.js';
 
 type Change = (doc: JsonDoc) => unknown;
 
 /**
  * What one attempt of a task puts on record: entries and changes in the run and D-Egg documents,
- * and its judged result rows. A kind stages them through its context while it runs (`entry`,
+ * its judged result rows and its monitoring samples (records/samples.ts). A kind stages them through its context while it runs (`entry`,
  * `update`, `results`); the engine commits them with the task's end in one transaction (`commit`)
  * and exports the documents after it (`exportDocs`). An attempt that is interrupted commits
  * nothing, so the store never holds half a measurement; its raw files stay in their folder.
@@ -22,6 +23,8 @@ export class TaskRecord {
   private readonly changes = new Map<string, Change[]>();
   private readonly working = new Map<string, JsonDoc>();
   private readonly rows: ResultRow[] = [];
+  /** judged rows stored as monitoring samples */
+  private readonly sampled: ResultRow[] = [];
   /** result kinds whose earlier rows of this task are replaced */
   private readonly replaced = new Set<string>();
   /** the quantities the task's kind declares (unset: not checked) */
@@ -74,29 +77,45 @@ export class TaskRecord {
    * `replace`, the task's earlier rows of `kind` go (an analysis that runs again leaves one set).
    */
   async results(kind: string, folder: string | null, rows: ResultInput[], o: { replace?: boolean } = {}): Promise<RecordedResult[]> {
-    for (const r of rows) if (this.declared && !this.declared.names.has(r.name)) this.undeclared.add(r.name);
-    const { values, judged } = await judgeResults(this.ws, { ...this.origin, kind, folder }, rows);
+    const { values, judged } = await this.judge(kind, folder, rows);
     if (o.replace && this.origin.taskId) this.replaced.add(kind);
-    this.rows.push(...values);
+    for (const v of values) this.rows.push(v);
     return judged;
+  }
+
+  /**
+   * As `results`, for the samples a monitoring task takes over and over: judged the same, stored
+   * packed per module (records/samples.ts), read back among the results.
+   */
+  async samples(kind: string, folder: string | null, rows: ResultInput[]): Promise<RecordedResult[]> {
+    const { values, judged } = await this.judge(kind, folder, rows);
+    for (const v of values) this.sampled.push(v);
+    return judged;
+  }
+
+  private judge(kind: string, folder: string | null, rows: ResultInput[]) {
+    for (const r of rows) if (this.declared && !this.declared.names.has(r.name)) this.undeclared.add(r.name);
+    return judgeResults(this.ws, { ...this.origin, kind, folder }, rows);
   }
 
   /** Writes everything staged inside `tx` (the transaction that also ends the task). */
   async commit(tx: Transaction<Database>): Promise<void> {
     for (const [file, changes] of this.changes) await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)));
     for (const kind of this.replaced)
-      await tx
-        .deleteFrom('results')
-        .where('run_id', '=', this.origin.runId)
-        .where('task_id', '=', this.origin.taskId)
-        .where('kind', '=', kind)
-        .execute();
+      for (const table of ['results', 'monitoring_samples'] as const)
+        await tx
+          .deleteFrom(table)
+          .where('run_id', '=', this.origin.runId)
+          .where('task_id', '=', this.origin.taskId)
+          .where('kind', '=', kind)
+          .execute();
     await insertResults(tx, this.rows);
+    await insertSamples(tx, this.sampled);
   }
 
   /** Outside the engine (`fat measure`, analysis jobs): commits in a transaction of its own and exports. */
   async commitAlone(): Promise<void> {
-    if (!this.changes.size && !this.rows.length && !this.replaced.size) return;
+    if (!this.changes.size && !this.rows.length && !this.sampled.length && !this.replaced.size) return;
     await this.ws.db.transaction().execute((tx) => this.commit(tx));
     await this.exportDocs();
   }

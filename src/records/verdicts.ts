@@ -2,6 +2,7 @@ import { moduleVerdict, type NamedJudgement, type Verdict } from '../analysis/go
 import { parseJson } from '../store/open.js';
 import type { ModuleReport, ModuleVerdict, Provenance, ResultRecord } from './api-types.js';
 import type { Workspace } from '../station/workspace.js';
+import { detailOf, mergeSamples, sampleRows } from './samples.js';
 
 /**
  * A module's verdict for a run: the worst of its latest result per (PMT, quantity), so a re-run or
@@ -10,15 +11,14 @@ import type { Workspace } from '../station/workspace.js';
  * only: a run imported from the original before its analysis) is "not judged", never a failure.
  */
 
-/** The latest row per (PMT, quantity) of one module's rows (ordered by id). */
-export function latestPerQuantity<T extends { id: number; pmt: string | null; name: string }>(rows: readonly T[]): T[] {
-  const by = new Map<string, T>();
-  for (const r of rows) {
-    const k = `${r.pmt ?? ''}\u0000${r.name}`;
-    const prev = by.get(k);
-    if (!prev || r.id > prev.id) by.set(k, r);
-  }
-  return [...by.values()].sort((a, b) => a.id - b.id);
+/**
+ * The latest row per (PMT, quantity) of one module's rows, given in the order they were committed
+ * (results by id, monitoring samples among them: records/samples.ts), in that order.
+ */
+export function latestPerQuantity<T extends { pmt: string | null; name: string }>(rows: readonly T[]): T[] {
+  const by = new Map<string, number>();
+  rows.forEach((r, i) => by.set(`${r.pmt ?? ''}\u0000${r.name}`, i));
+  return [...by.values()].sort((a, b) => a - b).map((i) => rows[i]);
 }
 
 /** The verdict of one module from all its rows in a run. */
@@ -53,11 +53,19 @@ export function verdictCounts(modules: readonly { verdict: ModuleVerdict }[]) {
   return counts;
 }
 
-/** Every result row of a run (optionally of one module), oldest first, with `superseded` set. */
+/** Every result row of a run (optionally of one module), monitoring samples among them, oldest first, with `superseded` set. */
 export async function runResults(ws: Workspace, runId: number, serial?: string): Promise<ResultRecord[]> {
   let q = ws.db.selectFrom('results').selectAll().where('run_id', '=', runId);
   if (serial) q = q.where('degg_serial', '=', serial);
-  const rows = await q.orderBy('id').execute();
+  const [results, samples] = await Promise.all([q.orderBy('id').execute(), sampleRows(ws.db, { runId, serial })]);
+  const rows = mergeSamples(results, samples);
+  // the rows of one module and batch share their provenance text: parsed once (and shared)
+  const provenances = new Map<string, Partial<Provenance>>();
+  const provenanceOf = (r: (typeof rows)[number]) => {
+    let p = provenances.get(r.provenance);
+    if (!p) provenances.set(r.provenance, (p = parseJson<Partial<Provenance>>(r.provenance, `results.provenance of result ${r.id}`)));
+    return p;
+  };
   const out: ResultRecord[] = rows.map((r) => ({
     id: Number(r.id),
     taskId: r.task_id,
@@ -72,8 +80,8 @@ export async function runResults(ws: Workspace, runId: number, serial?: string):
     reason: r.reason,
     goalpostsVersion: r.goalposts_version,
     folder: r.folder,
-    detail: parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`),
-    provenance: parseJson<Partial<Provenance>>(r.provenance, `results.provenance of result ${r.id}`),
+    detail: detailOf(r),
+    provenance: provenanceOf(r),
     createdAt: r.created_at,
     superseded: false,
   }));
@@ -84,8 +92,8 @@ export async function runResults(ws: Workspace, runId: number, serial?: string):
     else bySerial.set(r.serial, [r]);
   }
   for (const list of bySerial.values()) {
-    const latest = new Set(latestPerQuantity(list).map((r) => r.id));
-    for (const r of list) r.superseded = !latest.has(r.id);
+    const latest = new Set(latestPerQuantity(list));
+    for (const r of list) r.superseded = !latest.has(r);
   }
   return out;
 }
@@ -100,11 +108,16 @@ export async function runVerdicts(ws: Workspace, runId: number): Promise<ModuleR
     .execute();
   // only the columns a verdict needs: reading and parsing every row's detail and provenance JSON
   // made this most of the time of GET /api/results on a run with monitoring samples (bench/api.ts)
-  const rows = await ws.db
-    .selectFrom('results')
-    .select(['id', 'degg_serial', 'pmt', 'name', 'verdict', 'reason'])
-    .where('run_id', '=', runId)
-    .execute();
+  const [results, samples] = await Promise.all([
+    ws.db
+      .selectFrom('results')
+      .select(['id', 'degg_serial', 'pmt', 'name', 'verdict', 'reason'])
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute(),
+    sampleRows(ws.db, { runId }),
+  ]);
+  const rows = mergeSamples(results, samples);
   const bySerial = new Map<string, Array<{ id: number; pmt: string | null; name: string; verdict: Verdict | 'info'; reason: string }>>();
   for (const r of rows) {
     let list = bySerial.get(r.degg_serial);

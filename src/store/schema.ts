@@ -237,6 +237,30 @@ export interface ResultTable {
   created_at: CreatedAt;
 }
 
+/**
+ * The samples of one module from one commit of a monitoring task (records/samples.ts): each
+ * judged like a result, packed in `samples`, read back as results.
+ */
+export interface MonitoringSampleTable {
+  id: Id;
+  station: string;
+  run_id: number;
+  task_id: number | null;
+  kind: string;
+  port: number;
+  degg_serial: string;
+  folder: string | null;
+  goalposts_version: string;
+  /** JSON, as results.provenance */
+  provenance: string;
+  /** lab time of the judgement, as results.created_at */
+  created_at: string;
+  /** JSON: [[pmt, name, value, units, verdict, reason, detail], ...] in the order measured */
+  samples: string;
+  /** the newest results.id when these were committed (null: none yet): their place among the results */
+  last_result_id: number | null;
+}
+
 /** A person of the web API; the password is kept as a scrypt hash with its salt. */
 export interface UserTable {
   id: Id;
@@ -396,6 +420,7 @@ export interface Database {
   sessions: SessionTable;
   api_tokens: ApiTokenTable;
   results: ResultTable;
+  monitoring_samples: MonitoringSampleTable;
   schedules: ScheduleTable;
   tasks: TaskTable;
   task_attempts: TaskAttemptTable;

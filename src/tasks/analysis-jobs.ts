@@ -8,6 +8,7 @@ import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
 import type { ActiveModule, TaskContext } from './types.js';
 import { resultRow } from './result-rows.js';
+import { mergeSamples, sampleRows } from '../records/samples.js';
 
 /**
  * The analysis jobs behind `trigger_remote_wrapper`. The original copied the data to a remote
@@ -243,13 +244,23 @@ function recordedJob(analysis: keyof typeof RECORDED): AnalysisJob {
           entries: found,
         },
       );
-    const rows = await ctx.ws.db
+    const results = await ctx.ws.db
       .selectFrom('results')
-      .select(['degg_serial', 'pmt', 'name', 'value', 'units', 'verdict', 'reason'])
+      .select(['id', 'degg_serial', 'pmt', 'name', 'value', 'units', 'verdict', 'reason'])
       .where('run_id', '=', ctx.run.id)
       .where('kind', 'in', spec.kinds)
       .orderBy('id')
       .execute();
+    const samples = await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds });
+    const rows = mergeSamples(results, samples).map((r) => ({
+      degg_serial: r.degg_serial,
+      pmt: r.pmt,
+      name: r.name,
+      value: r.value,
+      units: r.units,
+      verdict: r.verdict,
+      reason: r.reason,
+    }));
     const judged = rows.filter((r) => r.verdict !== 'info');
     const count = (v: string) => judged.filter((r) => r.verdict === v).length;
     return {

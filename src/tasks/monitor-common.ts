@@ -82,7 +82,7 @@ export async function monitorRounds(
     await eachModule(ctx, mon.todo, { jobs: o.jobs, log: mon.log }, (m) => ctx.lab.module(m.port, (s) => fn(s, m, i)));
 }
 
-/** How constant_monitor and slowmon end: refuse when no PMT was monitored, record the rows, the summary. */
+/** How constant_monitor and slowmon end: refuse when no PMT was monitored, record the rows (as monitoring samples), the summary. */
 export async function finishMonitoring(
   ctx: TaskContext,
   task: string,
@@ -91,6 +91,6 @@ export async function finishMonitoring(
   pmts: Array<Record<string, unknown>>,
 ) {
   if (!pmts.length) throw new Error(`${task} monitored no PMT: ${mon.log.summary()}`);
-  await ctx.record.results(task, mon.dir, rows);
+  await ctx.record.samples(task, mon.dir, rows);
   return { folder: mon.dir, pmts, failures: mon.log.failures };
 }

@@ -2,6 +2,7 @@ import type { Workspace } from '../station/workspace.js';
 import { numberIn } from './module-grid.js';
 import { parseJson } from '../store/open.js';
 import type { Environment } from '../records/api-types.js';
+import { detailOf, mergeSamples, sampleRows } from '../records/samples.js';
 
 /**
  * The freezer and the air around the modules over time (GET /api/environment), from what the
@@ -96,7 +97,7 @@ async function addConditionEvents(ws: Workspace, out: Environment): Promise<void
   }
 }
 
-/** The mainboard temperatures recorded with the results. */
+/** The mainboard temperatures recorded with the results and the monitoring samples. */
 async function addMainboardTemperatures(ws: Workspace, out: Environment): Promise<void> {
   const results = await ws.db
     .selectFrom('results')
@@ -106,9 +107,13 @@ async function addMainboardTemperatures(ws: Workspace, out: Environment): Promis
     .orderBy('id', 'desc')
     .limit(LIMIT)
     .execute();
+  // a row of samples holds a module's samples of one commit: the newest LIMIT rows hold more than LIMIT samples
+  const samples = (await sampleRows(ws.db, { station: ws.station.name, containing: 'temperatureC', newest: LIMIT }))
+    .filter((x) => 'temperatureC' in x.parsedDetail)
+    .reverse();
   const seen = new Set<string>();
-  for (const r of results.reverse()) {
-    const t = numberIn(parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`), 'temperatureC');
+  for (const r of mergeSamples(results.reverse(), samples).slice(-LIMIT)) {
+    const t = numberIn(detailOf(r), 'temperatureC');
     // both PMTs of a module carry the same mainboard reading: one point per module and time
     const key = `${r.degg_serial}\u0000${r.created_at}`;
     if (t === undefined || seen.has(key)) continue;

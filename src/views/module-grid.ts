@@ -1,8 +1,8 @@
 import type { Workspace } from '../station/workspace.js';
 import { findRun, latestRun } from '../station/runs.js';
-import { parseJson } from '../store/open.js';
 import type { ModuleTile, ResultRecord } from '../records/api-types.js';
 import { verdictOfRows } from '../records/verdicts.js';
+import { detailOf, isSample, mergeSamples, sampleRows } from '../records/samples.js';
 import { latestHeadlines } from './headlines.js';
 
 /**
@@ -52,12 +52,13 @@ export async function moduleGrid(ws: Workspace, runArg?: string): Promise<{ run:
     .orderBy('port')
     .execute();
   // only the columns a tile needs (bench/api.ts: parsing every row's provenance was most of the time)
-  const rows = await ws.db
+  const results = await ws.db
     .selectFrom('results')
     .select(['id', 'degg_serial', 'pmt', 'name', 'value', 'verdict', 'reason', 'created_at', 'detail'])
     .where('run_id', '=', run.id)
     .orderBy('id')
     .execute();
+  const rows = mergeSamples(results, await sampleRows(ws.db, { runId: run.id }));
   const bySerial = new Map<string, TileRow[]>();
   for (const r of rows) {
     const row: TileRow = {
@@ -69,8 +70,8 @@ export async function moduleGrid(ws: Workspace, runArg?: string): Promise<{ run:
       reason: r.reason,
       createdAt: r.created_at,
     };
-    if (r.detail.includes('temperatureC'))
-      row.temperatureC = numberIn(parseJson<Record<string, unknown>>(r.detail, `results.detail of result ${r.id}`), 'temperatureC');
+    if (isSample(r) ? 'temperatureC' in r.parsedDetail : r.detail.includes('temperatureC'))
+      row.temperatureC = numberIn(detailOf(r), 'temperatureC');
     const list = bySerial.get(r.degg_serial);
     if (list) list.push(row);
     else bySerial.set(r.degg_serial, [row]);

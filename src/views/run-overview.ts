@@ -144,9 +144,9 @@ async function runFiles(ws: Workspace, runId: number): Promise<RunDetail['files'
   const folders = await ws.db
     .selectFrom('results')
     .select('folder')
-    .distinct()
     .where('run_id', '=', runId)
     .where('folder', 'is not', null)
+    .union((eb) => eb.selectFrom('monitoring_samples').select('folder').where('run_id', '=', runId).where('folder', 'is not', null))
     .execute();
   return [
     ...modules.map((m) => ({

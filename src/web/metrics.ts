@@ -2,8 +2,8 @@ import type { Workspace } from '../station/workspace.js';
 import { backupLag } from '../engine/backup.js';
 import { latestSchedule } from '../engine/journal.js';
 import { latestRun } from '../station/runs.js';
-import { parseJson } from '../store/open.js';
 import { openEventStreams } from './events-sse.js';
+import { detailOf, mergeSamples, sampleRows } from '../records/samples.js';
 
 /**
  * GET /metrics in the Prometheus text format: tasks of the latest schedule by state, module states
@@ -27,18 +27,21 @@ class Exposition {
 }
 
 async function temperatures(ws: Workspace, runId: number): Promise<Array<[Record<string, string>, number]>> {
-  const rows = await ws.db
+  const results = await ws.db
     .selectFrom('results')
-    .select(['degg_serial', 'detail'])
+    .select(['id', 'degg_serial', 'detail'])
     .where('run_id', '=', runId)
     .where('detail', 'like', '%temperatureC%')
     .orderBy('id', 'desc')
     .limit(200)
     .execute();
+  // a row of samples is one module's commit: the newest 32 rows hold the newest samples of every module
+  const samples = (await sampleRows(ws.db, { runId, containing: 'temperatureC', newest: 32 })).reverse();
+  const rows = mergeSamples(results.reverse(), samples).reverse();
   const seen = new Map<string, number>();
   for (const r of rows) {
     if (seen.has(r.degg_serial)) continue;
-    const t = parseJson<{ temperatureC?: unknown }>(r.detail, `detail of a result of ${r.degg_serial}`).temperatureC;
+    const t = detailOf(r).temperatureC;
     if (typeof t === 'number') seen.set(r.degg_serial, t);
   }
   return [...seen].map(([serial, t]) => [{ serial }, t]);

@@ -12,6 +12,8 @@ import * as m0010 from './0010_json_docs.js';
 import * as m0011 from './0011_slack_prompt_cards.js';
 import * as m0012 from './0012_schedule_clock_scale.js';
 import * as m0013 from './0013_preflight.js';
+import * as m0014 from './0014_results_run_index.js';
+import * as m0015 from './0015_monitoring_samples.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -29,5 +31,7 @@ export const migrationProvider: MigrationProvider = {
     '0011_slack_prompt_cards': m0011,
     '0012_schedule_clock_scale': m0012,
     '0013_preflight': m0013,
+    '0014_results_run_index': m0014,
+    '0015_monitoring_samples': m0015,
   }),
 };
