@@ -1,0 +1,165 @@
+/**
+ * A station on the virtual time of a simulated lab in a process of its own, for the benchmarks
+ * that measure `fat master` as a shifter runs it: the compiled binary in a process of its own (so
+ * its memory is its own, and no TypeScript loader thread of tsx is counted), followed through its
+ * inspector (heap after a full GC) and the store (tasks done, prompts to answer).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { startLabProcess, type LabProcess } from '../../src/sim/lab-process.js';
+import { firstFreeBase } from '../../src/sim/layout.js';
+import { processUsage } from '../../src/util/proc-usage.js';
+
+const fatBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/fat.js');
+
+export interface VirtualStation {
+  home: string;
+  lab: LabProcess;
+  runFile: string;
+  fat(...args: string[]): string;
+  /** a read-only look at the station's store (undefined before the master made it) */
+  count(sqlWhere: string): number;
+  close(): Promise<void>;
+}
+
+export async function virtualStation(name: string, seed: number): Promise<VirtualStation> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `icefat-bench-${name}-`));
+  const basePort = await firstFreeBase(Array.from({ length: 20 }, (_, i) => 27000 + i * 250));
+  if (basePort === undefined) throw new Error('no free ports for the simulated lab between 27000 and 32000');
+  const lab = await startLabProcess({ home, seed, basePort });
+  const fat = (...args: string[]) => execFileSync(process.execPath, [fatBin, '--home', home, ...args], { encoding: 'utf8' });
+  const run = JSON.parse(fat('run', 'new', '--comment', name, '--json')) as { runFile: string };
+  let db: Database.Database | undefined;
+  return {
+    home,
+    lab,
+    runFile: run.runFile,
+    fat,
+    count: (where) => {
+      try {
+        db ??= new Database(path.join(home, 'fat.db'), { readonly: true });
+        return (db.prepare(`select count(*) as n from ${where}`).get() as { n: number }).n;
+      } catch {
+        return 0;
+      }
+    },
+    close: async () => {
+      db?.close();
+      await lab.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** a minimal Chrome DevTools Protocol client */
+export class Inspector {
+  private seq = 0;
+  private readonly waiting = new Map<number, (r: unknown) => void>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (d: Buffer) => {
+      const m = JSON.parse(d.toString()) as { id?: number; result?: unknown };
+      if (m.id !== undefined) this.waiting.get(m.id)?.(m.result);
+    });
+  }
+
+  static connect(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Inspector(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  private call<T>(method: string): Promise<T> {
+    const id = ++this.seq;
+    this.ws.send(JSON.stringify({ id, method }));
+    return new Promise((resolve) => this.waiting.set(id, (r) => resolve(r as T)));
+  }
+
+  /** the heap after a full GC, MB */
+  async heapAfterGc(): Promise<number> {
+    await this.call('HeapProfiler.collectGarbage');
+    const u = await this.call<{ usedSize: number }>('Runtime.getHeapUsage');
+    return Number((u.usedSize / 1048576).toFixed(1));
+  }
+
+  close(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.terminate();
+  }
+}
+
+export interface MasterRun {
+  /** heap after GC every 100 tasks done */
+  heap: Array<{ task: number; heapMB: number }>;
+  cpuS: number;
+  peakRssMB: number;
+  /** it was killed (`killAfter` tasks were done) */
+  killed: boolean;
+  prompts: number;
+}
+
+/**
+ * `fat master ARGS` with its inspector on a port the kernel picks, until it exits (or is killed
+ * with SIGKILL once `killAfter` tasks are done); open prompts are answered yes, as the dry run does.
+ */
+export async function runMaster(st: VirtualStation, args: string[], killAfter?: number): Promise<MasterRun> {
+  const child: ChildProcess = spawn(process.execPath, ['--inspect=127.0.0.1:0', fatBin, '--home', st.home, 'master', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let err = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`fat master exited before its inspector listened:\n${err}`)));
+  });
+  const inspector = await Inspector.connect(url);
+  const out: MasterRun = { heap: [], cpuS: 0, peakRssMB: 0, killed: false, prompts: 0 };
+  const done = () => st.count("tasks where state = 'done'");
+  let next = Math.floor(done() / 100) * 100 + 100;
+  let ended = false;
+  void exited.then(() => (ended = true));
+  while (!ended) {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 250))]);
+    if (ended) break;
+    const usage = processUsage(child.pid!);
+    if (usage) Object.assign(out, { cpuS: usage.cpuS, peakRssMB: Number(usage.peakRssMB.toFixed(1)) });
+    const n = done();
+    if (n >= next) {
+      out.heap.push({ task: n, heapMB: await inspector.heapAfterGc() });
+      next = Math.floor(n / 100) * 100 + 100;
+    }
+    if (st.count('prompts where answered_at is null') > 0) {
+      out.prompts++;
+      st.fat('answer', 'yes');
+    }
+    // an open inspector session keeps a finished master alive: let go once its schedule has ended
+    if (st.count("schedules where state <> 'active'") > 0) inspector.close();
+    if (killAfter !== undefined && n >= killAfter) {
+      child.kill('SIGKILL');
+      out.killed = true;
+      await exited;
+    }
+  }
+  inspector.close();
+  return out;
+}
+
+/** least-squares slope of the heap over tasks, MB per 100 tasks */
+export function heapSlope(points: Array<{ task: number; heapMB: number }>): number | null {
+  if (points.length < 2) return null;
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.task, 0) / n;
+  const my = points.reduce((s, p) => s + p.heapMB, 0) / n;
+  const sxy = points.reduce((s, p) => s + (p.task - mx) * (p.heapMB - my), 0);
+  const sxx = points.reduce((s, p) => s + (p.task - mx) ** 2, 0);
+  return Number(((sxy / sxx) * 100).toFixed(2));
+}
