@@ -3,32 +3,78 @@
  * engine (journal transactions, run-file updates, events to the store and run log) against the
  * simulated lab, compared with the original's per-task bookkeeping (load, update and rewrite the
  * run JSON, as fat_master.run_schedule did after every task) measured in Python on the same
- * machine in the same run. Also the peak memory of the master process. The whole standard
- * schedule is bench/standard-fat.ts.
+ * machine in the same run. Also the peak memory of the master: the simulated lab runs in a
+ * process of its own (`fat sim start`), so this process holds the master alone; the lab's peak is
+ * reported beside it. The whole standard schedule is bench/standard-fat.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const N = Number(process.argv.find((a) => a.startsWith('--tasks='))?.slice(8) ?? 200);
+const FAT = fileURLToPath(new URL('../bin/fat.js', import.meta.url));
+
+/** `fat sim start` in a child process; resolves once it serves (it prints "Press Ctrl+C to stop."). */
+async function startLabProcess(home: string, basePort: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [FAT, '--home', home, 'sim', 'start', '--seed', '3', '--base-port', String(basePort), '--time-scale', '1000', '--domnet', 'auto'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the simulated lab did not start within 120 s:\n${out}`)), 120_000);
+    const seen = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Press Ctrl+C to stop.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the simulated lab exited (${code}) before it served:\n${out}`));
+    });
+  });
+  return child;
+}
+
+/** The peak resident memory of a live process, from /proc (VmHWM), in MB; undefined elsewhere. */
+function peakRssOf(pid: number | undefined): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stopLabProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
+}
 
 async function main() {
-  const { startSimLab } = await import('../src/sim/lab.js');
-  const { openWorkspace, ensureHome } = await import('../src/station/workspace.js');
-  const { registryToml } = await import('../src/station/registry.js');
-  const { simRegistry } = await import('../src/fat/sim-registry.js');
+  const { openWorkspace } = await import('../src/station/workspace.js');
   const { createRun } = await import('../src/fat/run-new.js');
   const { runMaster } = await import('../src/engine/master.js');
   const { createNotifier } = await import('../src/notify/index.js');
 
   const basePort = Number(process.env.BENCH_BASE_PORT ?? 28000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-engine-'));
-  ensureHome(dir, { seed: 3, basePort, timeScale: 1000 });
-  const lab = await startSimLab({ seed: 3, basePort, timeScale: 1000, domnet: 'auto' });
-  const ws = await openWorkspace(dir);
+  // the lab writes the station and registry files of the home, as for a person trying icefat out
+  const lab = await startLabProcess(dir, basePort);
+  const ws = await openWorkspace(dir).catch(async (e: unknown) => {
+    await stopLabProcess(lab);
+    throw e;
+  });
   try {
-    fs.writeFileSync(ws.home.registryFile, registryToml(simRegistry(lab.truth)));
     const run = await createRun(ws, { comment: 'engine bench' });
     const ini = ['[constants]', `run_file = ${run.runFile}`, ''];
     for (let i = 0; i < N; i++) ini.push(`[wait_time_${i}]`, 'task = wait_time', 'pause = 0', '');
@@ -62,6 +108,7 @@ print(json.dumps({'seconds': time.perf_counter() - t0}))`;
     fs.copyFileSync(run.runFile, copy);
     const ref = JSON.parse(execFileSync('python3', ['-c', py, copy, String(N)], { encoding: 'utf8' })) as { seconds: number };
 
+    const labPeak = peakRssOf(lab.pid);
     const perTaskMs = totalMs / N;
     const refPerTaskMs = (ref.seconds * 1000) / N;
     console.log(
@@ -72,12 +119,15 @@ print(json.dumps({'seconds': time.perf_counter() - t0}))`;
         referencePerTaskMs: Number(refPerTaskMs.toFixed(3)),
         ratio: Number((perTaskMs / refPerTaskMs).toFixed(2)),
         note: 'icefat per task: journal transactions, run-file rewrite, events to store and run log, conditions check (2 humidity reads) and backup queue; reference: the original rewriting the run JSON once per task',
-        peakRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+        masterPeakRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+        labPeakRssMB: labPeak === undefined ? null : Number(labPeak.toFixed(1)),
+        rssNote: 'master: this process (the engine run through tsx, which compiles the TypeScript here); lab: `fat sim start` in a child process',
       }),
     );
   } finally {
     await ws.close();
-    await lab.close();
+    await stopLabProcess(lab);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
