@@ -3,11 +3,13 @@
  * engine (journal transactions, run-file updates, events to the store and run log) against the
  * simulated lab, compared with the original's per-task bookkeeping (load, update and rewrite the
  * run JSON, as fat_master.run_schedule did after every task) measured in Python on the same
- * machine in the same run. Also the peak memory of the master: the simulated lab runs in a
- * process of its own (`fat sim start`), so this process holds the master alone; the lab's peak is
- * reported beside it. The whole standard schedule is bench/standard-fat.ts.
+ * machine in the same run. Also the peak memory of the master: the master runs in a process of its
+ * own from a compiled bundle (bench/lib/engine-master.ts, built here with esbuild as `fat` is), and
+ * the simulated lab in another (`fat sim start`), whose peak is reported beside it. The whole
+ * standard schedule is bench/standard-fat.ts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { build } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,41 @@ import { fileURLToPath } from 'node:url';
 
 const N = Number(process.argv.find((a) => a.startsWith('--tasks='))?.slice(8) ?? 200);
 const FAT = fileURLToPath(new URL('../bin/fat.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * bench/lib/engine-master.ts compiled to one file under dist/ (so its packages resolve from the
+ * repository's node_modules); packages stay outside the bundle.
+ */
+async function buildMaster(): Promise<string> {
+  const outfile = path.join(ROOT, 'dist', 'bench', 'engine-master.mjs');
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['bench/lib/engine-master.ts'],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+interface MasterResult {
+  totalMs: number;
+  state: string;
+  message: string;
+  peakRssMB: number;
+}
+
+function runMasterProcess(bundle: string, home: string, ini: string): MasterResult {
+  const out = execFileSync(process.execPath, [bundle, home, ini], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error(`the master printed no result:\n${out}`);
+  return JSON.parse(line) as MasterResult;
+}
 
 /** `fat sim start` in a child process; resolves once it serves (it prints "Press Ctrl+C to stop."). */
 async function startLabProcess(home: string, basePort: number): Promise<ChildProcess> {
@@ -63,35 +100,23 @@ async function stopLabProcess(child: ChildProcess): Promise<void> {
 async function main() {
   const { openWorkspace } = await import('../src/station/workspace.js');
   const { createRun } = await import('../src/fat/run-new.js');
-  const { runMaster } = await import('../src/engine/master.js');
-  const { createNotifier } = await import('../src/notify/index.js');
+  const bundle = await buildMaster();
 
   const basePort = Number(process.env.BENCH_BASE_PORT ?? 28000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-engine-'));
   // the lab writes the station and registry files of the home, as for a person trying icefat out
   const lab = await startLabProcess(dir, basePort);
-  const ws = await openWorkspace(dir).catch(async (e: unknown) => {
-    await stopLabProcess(lab);
-    throw e;
-  });
   try {
-    const run = await createRun(ws, { comment: 'engine bench' });
+    const ws = await openWorkspace(dir);
+    const run = await createRun(ws, { comment: 'engine bench' }).finally(() => ws.close());
     const ini = ['[constants]', `run_file = ${run.runFile}`, ''];
     for (let i = 0; i < N; i++) ini.push(`[wait_time_${i}]`, 'task = wait_time', 'pause = 0', '');
     const file = path.join(dir, 'bench.ini');
     fs.writeFileSync(file, ini.join('\n'));
 
-    const t0 = performance.now();
-    const outcome = await runMaster(ws, {
-      configPath: file,
-      recover: false,
-      force: false,
-      interactive: false,
-      signal: new AbortController().signal,
-      notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber, console: false, slack: false }),
-    });
-    const totalMs = performance.now() - t0;
-    if (outcome.state !== 'completed') throw new Error(`the bench schedule did not complete: ${outcome.message}`);
+    const master = runMasterProcess(bundle, dir, file);
+    if (master.state !== 'completed') throw new Error(`the bench schedule did not complete: ${master.message}`);
+    const totalMs = master.totalMs;
 
     // the original's bookkeeping per task, on a run file of the same size, in Python
     const py = `
@@ -119,13 +144,12 @@ print(json.dumps({'seconds': time.perf_counter() - t0}))`;
         referencePerTaskMs: Number(refPerTaskMs.toFixed(3)),
         ratio: Number((perTaskMs / refPerTaskMs).toFixed(2)),
         note: 'icefat per task: journal transactions, run-file rewrite, events to store and run log, conditions check (2 humidity reads) and backup queue; reference: the original rewriting the run JSON once per task',
-        masterPeakRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+        masterPeakRssMB: Number(master.peakRssMB.toFixed(1)),
         labPeakRssMB: labPeak === undefined ? null : Number(labPeak.toFixed(1)),
-        rssNote: 'master: this process (the engine run through tsx, which compiles the TypeScript here); lab: `fat sim start` in a child process',
+        rssNote: 'peak RSS of each process: the master (compiled, as fat runs) and the simulated lab (`fat sim start`) run apart',
       }),
     );
   } finally {
-    await ws.close();
     await stopLabProcess(lab);
     fs.rmSync(dir, { recursive: true, force: true });
   }
