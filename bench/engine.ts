@@ -46,8 +46,10 @@ interface MasterResult {
   peakRssMB: number;
 }
 
+/** $BENCH_MASTER_NODE_ARGS go to the master's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 function runMasterProcess(bundle: string, home: string, ini: string): MasterResult {
-  const out = execFileSync(process.execPath, [bundle, home, ini], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const out = execFileSync(process.execPath, [...nodeArgs, bundle, home, ini], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (!line) throw new Error(`the master printed no result:\n${out}`);
   return JSON.parse(line) as MasterResult;

@@ -78,6 +78,32 @@ export async function scheduleTasks(ws: Workspace, scheduleId: number) {
   return ws.db.selectFrom('tasks').selectAll().where('schedule_id', '=', scheduleId).orderBy('idx').execute();
 }
 
+/** The task the master runs next: the first pending one, or undefined when none is left. */
+export async function nextPendingTask(ws: Workspace, scheduleId: number) {
+  return ws.db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .where('state', '=', 'pending')
+    .orderBy('idx')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The last task of `kind` before index `beforeIdx` that is done, or undefined. */
+export async function lastDoneBefore(ws: Workspace, scheduleId: number, kind: string, beforeIdx: number) {
+  return ws.db
+    .selectFrom('tasks')
+    .select(['idx', 'params'])
+    .where('schedule_id', '=', scheduleId)
+    .where('kind', '=', kind)
+    .where('state', '=', 'done')
+    .where('idx', '<', beforeIdx)
+    .orderBy('idx', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** After a crash: a task left `running` was interrupted; its attempt is superseded and it runs again. */
 export async function supersedeInterrupted(ws: Workspace, scheduleId: number): Promise<number> {
   return ws.db.transaction().execute(async (tx) => {
