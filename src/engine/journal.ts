@@ -199,14 +199,12 @@ export async function markSkippedBefore(ws: Workspace, scheduleId: number, fromI
 
 export async function startTask(ws: Workspace, taskId: number, labNowMs: number): Promise<number> {
   return ws.db.transaction().execute(async (tx) => {
-    const t = await tx.selectFrom('tasks').select(['attempts']).where('id', '=', taskId).executeTakeFirstOrThrow();
-    const attempt = t.attempts + 1;
     const at = nowIso(labNowMs);
-    await tx
+    const { attempts: attempt } = await tx
       .updateTable('tasks')
-      .set({
+      .set((eb) => ({
         state: 'running',
-        attempts: attempt,
+        attempts: eb('attempts', '+', 1),
         started_at: at,
         ended_at: null,
         progress: 0,
@@ -214,9 +212,10 @@ export async function startTask(ws: Workspace, taskId: number, labNowMs: number)
         progress_at: at,
         error: null,
         trace: null,
-      })
+      }))
       .where('id', '=', taskId)
-      .execute();
+      .returning('attempts')
+      .executeTakeFirstOrThrow();
     await tx.insertInto('task_attempts').values({ task_id: taskId, attempt, started_at: at }).execute();
     return attempt;
   });

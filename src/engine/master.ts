@@ -73,6 +73,11 @@ export interface MasterOutcome {
 export class MasterError extends Error {}
 
 const DIGEST_MS = 24 * 3600_000;
+/**
+ * How often (lab time) the master tries the backups still queued, besides right after a task that
+ * took one: a failed send waits `backup.retry_s` (minutes) before its next try anyway.
+ */
+const BACKUP_POLL_MS = 60_000;
 
 async function runOfFile(ws: Workspace, runFile: string) {
   const abs = path.resolve(runFile);
@@ -352,6 +357,8 @@ interface Pace {
   previousKind: string | undefined;
   /** the last time the lab conditions were found in band (a check stands for CHECK_STANDS_MS) */
   conditions: ConditionsCheck | undefined;
+  /** when the master last tried the backup queue (lab time) */
+  backupsAt: number | undefined;
 }
 
 /** The loop: the next pending task of the journal until none is left. */
@@ -361,7 +368,13 @@ async function runTasks(m: Session, scope: RunScope): Promise<void> {
   const control = (m.control = operatorControl(scope, stop, m.opts.configPath));
   m.started = true;
   await ws.db.updateTable('schedules').set({ ended_at: null, end_reason: null }).where('id', '=', s.id).execute();
-  const pace: Pace = { lastDigest: ws.clock.now(), expectedFreezerC: undefined, previousKind: undefined, conditions: undefined };
+  const pace: Pace = {
+    lastDigest: ws.clock.now(),
+    expectedFreezerC: undefined,
+    previousKind: undefined,
+    conditions: undefined,
+    backupsAt: undefined,
+  };
   for (;;) {
     stop.signal.throwIfAborted();
     // one row per boundary, not the whole journal: the schedule of a FAT has a thousand tasks
@@ -371,13 +384,15 @@ async function runTasks(m: Session, scope: RunScope): Promise<void> {
     await control.atBoundary();
     const kind = findKind(m.cat, next.kind);
     if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
-    pace.expectedFreezerC = freezerTarget(await lastDoneBefore(ws, s.id, 'set_freezer', next.idx)) ?? pace.expectedFreezerC;
+    // the set point to hold changes only when a set_freezer task is done
+    if (pace.previousKind === undefined || pace.previousKind === 'set_freezer')
+      pace.expectedFreezerC = freezerTarget(await lastDoneBefore(ws, s.id, 'set_freezer', next.idx)) ?? pace.expectedFreezerC;
     await beforeTask(m, scope, pace, next, kind);
     await runTaskThroughModuleFaults(scope, next, kind);
     scope.recovering = false;
     pace.previousKind = kind.name;
     if (kind.actsOnLab || kind.asksPerson) pace.conditions = undefined;
-    await afterTask(m, next);
+    await afterTask(m, pace, next);
   }
 }
 
@@ -414,14 +429,15 @@ async function beforeTask(m: Session, scope: RunScope, pace: Pace, next: Selecta
 }
 
 /** The task's backup snapshot, when the schedule asks for one, and the backup queue. */
-async function afterTask(m: Session, done: Selectable<TaskTable>): Promise<void> {
+async function afterTask(m: Session, pace: Pace, done: Selectable<TaskTable>): Promise<void> {
   const { ws, run } = m;
   if (done.run_backup) {
     // the snapshot copies the files: they must hold what the store holds
     await m.exports.flush();
     const snap = await takeSnapshot(ws, { id: run.id, number: run.run_number }, `${done.idx}_${done.section}`);
     await queueBackup(ws, run.id, done.id, snap);
-  }
+  } else if (pace.backupsAt !== undefined && ws.clock.now() - pace.backupsAt < BACKUP_POLL_MS) return;
+  pace.backupsAt = ws.clock.now();
   const b = await processBackups(ws);
   if (b.failed)
     m.emit({
