@@ -51,7 +51,11 @@ interface MasterResult {
 function runMasterProcess(bundle: string, home: string, ini: string): MasterResult {
   const nodeArgs = (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const out = execFileSync(process.execPath, [...nodeArgs, bundle, home, ini], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`the master printed no result:\n${out}`);
   return JSON.parse(line) as MasterResult;
 }
@@ -73,8 +77,8 @@ async function startLabProcess(home: string, basePort: number): Promise<ChildPro
         resolve();
       }
     };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the simulated lab exited (${code}) before it served:\n${out}`));
@@ -94,7 +98,11 @@ async function taskLoopWallMs(home: string, runId: number): Promise<number> {
     const r = await ws.db
       .selectFrom('tasks')
       .innerJoin('schedules', 'schedules.id', 'tasks.schedule_id')
-      .select((eb) => [eb.fn.min('tasks.started_at').as('first'), eb.fn.max('tasks.ended_at').as('last'), eb.fn.max('schedules.clock_scale').as('scale')])
+      .select((eb) => [
+        eb.fn.min('tasks.started_at').as('first'),
+        eb.fn.max('tasks.ended_at').as('last'),
+        eb.fn.max('schedules.clock_scale').as('scale'),
+      ])
       .where('schedules.run_id', '=', runId)
       .executeTakeFirstOrThrow();
     const scale = Number(r.scale);

@@ -187,7 +187,24 @@ async function openSession(ws: Workspace, opts: MasterOptions): Promise<Session>
       audience: 'log',
     }),
   );
-  return { ws, opts, cat, schedule, run, runRef, from, emit, stop, forward, lease, notifier, sched, recovering: false, started: false, exports };
+  return {
+    ws,
+    opts,
+    cat,
+    schedule,
+    run,
+    runRef,
+    from,
+    emit,
+    stop,
+    forward,
+    lease,
+    notifier,
+    sched,
+    recovering: false,
+    started: false,
+    exports,
+  };
 }
 
 async function closeSession(m: Session): Promise<void> {

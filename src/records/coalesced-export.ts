@@ -54,16 +54,16 @@ export class CoalescedExports {
     const files = [...this.pending];
     this.pending.clear();
     this.lastWriteMs = Date.now();
-    let failure: unknown;
+    let failure: Error | undefined;
     for (const file of files) {
       try {
         await exportDoc(this.ws, file);
       } catch (e) {
         this.pending.add(file);
-        failure ??= e;
+        failure ??= e instanceof Error ? e : new Error(String(e));
       }
     }
-    if (failure !== undefined) throw failure;
+    if (failure) throw failure;
   }
 
   /** `flush`, a failure told to `onError` instead of thrown (a pause, a stop: the store has it all). */
