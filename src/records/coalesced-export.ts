@@ -51,6 +51,7 @@ export class CoalescedExports {
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (!this.pending.size) return;
     const files = [...this.pending];
     this.pending.clear();
     this.lastWriteMs = Date.now();

@@ -107,7 +107,7 @@ describe('run log and store', () => {
       },
       transformResult: (a) => Promise.resolve(a.result),
     };
-    const n = await createNotifier({ ...ws, db: ws.db.withPlugin(counting) } as typeof ws, runId, {
+    const n = await createNotifier({ ...ws, db: ws.db.withPlugin(counting) }, runId, {
       console: false,
       runLog: false,
       slack: false,
