@@ -393,6 +393,10 @@ async function runTasks(m: Session, scope: RunScope): Promise<void> {
     backupsAt: undefined,
   };
   for (;;) {
+    // a turn of the event loop at every boundary: short tasks that touch no instrument (zero-length
+    // waits) would otherwise keep timers (lease heartbeat, abort watch, exports, event writes) and
+    // Ctrl+C waiting until a task does some I/O
+    await new Promise<void>((resolve) => setImmediate(resolve));
     stop.signal.throwIfAborted();
     // one row per boundary, not the whole journal: the schedule of a FAT has a thousand tasks
     const next = await nextPendingTask(ws, s.id);
