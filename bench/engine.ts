@@ -25,7 +25,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * repository's node_modules); packages stay outside the bundle.
  */
 async function buildMaster(): Promise<string> {
-  const outfile = path.join(ROOT, 'dist', 'bench', 'engine-master.mjs');
+  // one file per bench process: two benches at once must not write each other's bundle
+  const outfile = path.join(ROOT, 'dist', 'bench', `engine-master-${process.pid}.mjs`);
   await build({
     absWorkingDir: ROOT,
     entryPoints: ['bench/lib/engine-master.ts'],
@@ -69,7 +70,10 @@ async function startLabProcess(home: string, basePort: number): Promise<ChildPro
   );
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the simulated lab did not start within 120 s:\n${out}`)), 120_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`the simulated lab did not start within 120 s:\n${out}`));
+    }, 120_000);
     const seen = (b: Buffer) => {
       out += b.toString();
       if (out.includes('Press Ctrl+C to stop.')) {
@@ -138,7 +142,11 @@ async function main() {
   const basePort = Number(process.env.BENCH_BASE_PORT ?? 28000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-bench-engine-'));
   // the lab writes the station and registry files of the home, as for a person trying icefat out
-  const lab = await startLabProcess(dir, basePort);
+  const lab = await startLabProcess(dir, basePort).catch((e: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(bundle, { force: true });
+    throw e;
+  });
   try {
     const ws = await openWorkspace(dir);
     const run = await createRun(ws, { comment: 'engine bench' }).finally(() => ws.close());
@@ -190,6 +198,7 @@ print(json.dumps({'seconds': time.perf_counter() - t0}))`;
   } finally {
     await stopLabProcess(lab);
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(bundle, { force: true });
   }
 }
 
