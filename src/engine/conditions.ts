@@ -11,6 +11,30 @@ import type { FatEvent } from '../station/events.js';
  */
 export const POLL_MS = 60_000;
 
+/**
+ * How long a check that found the conditions in band stands for the next task boundaries (lab
+ * time). The seed's manual asks for status checks of the D-Eggs between measurements (the
+ * status_check task, and the master's own check before each measurement, which this leaves
+ * alone); the lab conditions are icefat's own suspenders, and a paused master reads them once a
+ * POLL_MS too. So boundaries closer together than that (a run of short waits, a dry run at a high
+ * time scale) share one reading of the sensors; a new set point of the freezer, and a task that
+ * acts on the lab or asks a person (who may open the freezer), call for a fresh one.
+ */
+export const CHECK_STANDS_MS = POLL_MS;
+
+/** When the conditions were last found in band, and against which freezer set point. */
+export interface ConditionsCheck {
+  atMs: number;
+  expectedFreezerC: number | undefined;
+}
+
+/** Whether the boundary at lab time `nowMs` needs a reading of the conditions. */
+export function conditionsDue(last: ConditionsCheck | undefined, nowMs: number, expectedFreezerC: number | undefined): boolean {
+  if (!last || last.expectedFreezerC !== expectedFreezerC) return true;
+  const age = nowMs - last.atMs;
+  return age < 0 || age >= CHECK_STANDS_MS;
+}
+
 export interface ConditionReadings {
   problems: string[];
   /** instruments that could not be read (reported, but they do not pause the run) */
@@ -59,7 +83,8 @@ export async function holdForConditions(
   expectedFreezerC: number | undefined,
   emit: (e: Omit<FatEvent, 'timeMs' | 'runId'>) => void,
   signal: AbortSignal,
-  onPause: (paused: string | null) => void = () => {},
+  /** told when the master starts and stops waiting (it writes pending files before the wait) */
+  onPause: (paused: string | null) => void | Promise<void> = () => {},
 ): Promise<void> {
   let pausedFor: string | undefined;
   let goodSince: number | undefined;
@@ -92,7 +117,7 @@ export async function holdForConditions(
       goodSince = undefined;
       if (!pausedFor) {
         pausedFor = r.problems.join('; ');
-        onPause(pausedFor);
+        await onPause(pausedFor);
         emit({
           level: 'warn',
           kind: 'conditions.paused',
@@ -110,7 +135,7 @@ export async function holdForConditions(
           message: `Conditions back in band (was: ${pausedFor}); resuming.`,
           audience: 'channel',
         });
-        onPause(null);
+        await onPause(null);
         return;
       }
     }

@@ -78,6 +78,32 @@ export async function scheduleTasks(ws: Workspace, scheduleId: number) {
   return ws.db.selectFrom('tasks').selectAll().where('schedule_id', '=', scheduleId).orderBy('idx').execute();
 }
 
+/** The task the master runs next: the first pending one, or undefined when none is left. */
+export async function nextPendingTask(ws: Workspace, scheduleId: number) {
+  return ws.db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .where('state', '=', 'pending')
+    .orderBy('idx')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The last task of `kind` before index `beforeIdx` that is done, or undefined. */
+export async function lastDoneBefore(ws: Workspace, scheduleId: number, kind: string, beforeIdx: number) {
+  return ws.db
+    .selectFrom('tasks')
+    .select(['idx', 'params'])
+    .where('schedule_id', '=', scheduleId)
+    .where('kind', '=', kind)
+    .where('state', '=', 'done')
+    .where('idx', '<', beforeIdx)
+    .orderBy('idx', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** After a crash: a task left `running` was interrupted; its attempt is superseded and it runs again. */
 export async function supersedeInterrupted(ws: Workspace, scheduleId: number): Promise<number> {
   return ws.db.transaction().execute(async (tx) => {
@@ -173,14 +199,12 @@ export async function markSkippedBefore(ws: Workspace, scheduleId: number, fromI
 
 export async function startTask(ws: Workspace, taskId: number, labNowMs: number): Promise<number> {
   return ws.db.transaction().execute(async (tx) => {
-    const t = await tx.selectFrom('tasks').select(['attempts']).where('id', '=', taskId).executeTakeFirstOrThrow();
-    const attempt = t.attempts + 1;
     const at = nowIso(labNowMs);
-    await tx
+    const { attempts: attempt } = await tx
       .updateTable('tasks')
-      .set({
+      .set((eb) => ({
         state: 'running',
-        attempts: attempt,
+        attempts: eb('attempts', '+', 1),
         started_at: at,
         ended_at: null,
         progress: 0,
@@ -188,9 +212,10 @@ export async function startTask(ws: Workspace, taskId: number, labNowMs: number)
         progress_at: at,
         error: null,
         trace: null,
-      })
+      }))
       .where('id', '=', taskId)
-      .execute();
+      .returning('attempts')
+      .executeTakeFirstOrThrow();
     await tx.insertInto('task_attempts').values({ task_id: taskId, attempt, started_at: at }).execute();
     return attempt;
   });

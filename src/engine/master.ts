@@ -12,7 +12,7 @@ import type { ActiveModule, TaskKind } from '../tasks/types.js';
 import type { TaskTable } from '../store/schema.js';
 import type { FatEvent } from '../station/events.js';
 import { processBackups, queueBackup, takeSnapshot } from './backup.js';
-import { holdForConditions } from './conditions.js';
+import { conditionsDue, holdForConditions, type ConditionsCheck } from './conditions.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import { condensedSchedule } from './listing.js';
 import { testSchedule } from './master-test.js';
@@ -21,8 +21,10 @@ import {
   closeStalePrompts,
   createSchedule,
   endSchedule,
+  lastDoneBefore,
   latestSchedule,
   markSkippedBefore,
+  nextPendingTask,
   reopenFailed,
   resetFrom,
   scheduleTasks,
@@ -30,7 +32,8 @@ import {
 } from './journal.js';
 import { acquireLease } from './lease.js';
 import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from '../records/master-entry.js';
-import { exportPending } from '../records/json-docs.js';
+import { exportPending, readDoc } from '../records/json-docs.js';
+import { CoalescedExports } from '../records/coalesced-export.js';
 import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
 import { markHandled } from './operator-queue.js';
 import { bringToSafeState } from './safe-state.js';
@@ -70,6 +73,11 @@ export interface MasterOutcome {
 export class MasterError extends Error {}
 
 const DIGEST_MS = 24 * 3600_000;
+/**
+ * How often (lab time) the master tries the backups still queued, besides right after a task that
+ * took one: a failed send waits `backup.retry_s` (minutes) before its next try anyway.
+ */
+const BACKUP_POLL_MS = 60_000;
 
 async function runOfFile(ws: Workspace, runFile: string) {
   const abs = path.resolve(runFile);
@@ -114,6 +122,8 @@ interface Session {
   /** the task loop has begun: from here on a refusal is a stop, with the safe state restored */
   started: boolean;
   control?: OperatorControl;
+  /** the run and D-Egg files, written from the store at most once a second while tasks run */
+  exports: CoalescedExports;
 }
 
 export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<MasterOutcome> {
@@ -169,7 +179,32 @@ async function openSession(ws: Workspace, opts: MasterOptions): Promise<Session>
       message: `${exported} JSON file(s) rewritten from the store after an interrupted export`,
       audience: 'log',
     });
-  return { ws, opts, cat, schedule, run, runRef, from, emit, stop, forward, lease, notifier, sched, recovering: false, started: false };
+  const exports = new CoalescedExports(ws, (e) =>
+    emit({
+      level: 'warn',
+      kind: 'docs.export-failed',
+      message: `JSON file(s) not yet written from the store (written later by this master, or by the next): ${(e as Error).message}`,
+      audience: 'log',
+    }),
+  );
+  return {
+    ws,
+    opts,
+    cat,
+    schedule,
+    run,
+    runRef,
+    from,
+    emit,
+    stop,
+    forward,
+    lease,
+    notifier,
+    sched,
+    recovering: false,
+    started: false,
+    exports,
+  };
 }
 
 async function closeSession(m: Session): Promise<void> {
@@ -214,6 +249,8 @@ async function openSchedule(m: Session): Promise<MasterOutcome | undefined> {
   if (opts.recover && sched) await resumeSchedule(m, sched);
   else await freshSchedule(m);
   await closeStalePrompts(ws, run.id, ws.clock.now());
+  // an older home's run file is taken into the store: each task's state in it is staged unread
+  await readDoc(ws, run.run_file);
   return undefined;
 }
 
@@ -287,6 +324,7 @@ async function checkConnectivity(m: Session): Promise<RunScope> {
     signal: m.stop.signal,
     recovering: m.recovering,
     watchdogFactor: ws.station.master.watchdog_factor,
+    exports: m.exports,
   };
   const checks = await Promise.all(
     modules.map((x) => verifyModule(ws.station.daq_host, x.port, ws.station.expected.fpga_version, ws.clock)),
@@ -336,6 +374,10 @@ interface Pace {
   lastDigest: number;
   expectedFreezerC: number | undefined;
   previousKind: string | undefined;
+  /** the last time the lab conditions were found in band (a check stands for CHECK_STANDS_MS) */
+  conditions: ConditionsCheck | undefined;
+  /** when the master last tried the backup queue (lab time) */
+  backupsAt: number | undefined;
 }
 
 /** The loop: the next pending task of the journal until none is left. */
@@ -345,22 +387,35 @@ async function runTasks(m: Session, scope: RunScope): Promise<void> {
   const control = (m.control = operatorControl(scope, stop, m.opts.configPath));
   m.started = true;
   await ws.db.updateTable('schedules').set({ ended_at: null, end_reason: null }).where('id', '=', s.id).execute();
-  const pace: Pace = { lastDigest: ws.clock.now(), expectedFreezerC: undefined, previousKind: undefined };
+  const pace: Pace = {
+    lastDigest: ws.clock.now(),
+    expectedFreezerC: undefined,
+    previousKind: undefined,
+    conditions: undefined,
+    backupsAt: undefined,
+  };
   for (;;) {
+    // a turn of the event loop at every boundary: short tasks that touch no instrument (zero-length
+    // waits) would otherwise keep timers (lease heartbeat, abort watch, exports, event writes) and
+    // Ctrl+C waiting until a task does some I/O
+    await new Promise<void>((resolve) => setImmediate(resolve));
     stop.signal.throwIfAborted();
-    const tasks = await scheduleTasks(ws, s.id);
-    const next = tasks.find((t) => t.state === 'pending');
+    // one row per boundary, not the whole journal: the schedule of a FAT has a thousand tasks
+    const next = await nextPendingTask(ws, s.id);
     if (!next) break;
     // what operators asked for (exclude, include, pause, abort) takes effect here
     await control.atBoundary();
     const kind = findKind(m.cat, next.kind);
     if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
-    pace.expectedFreezerC = freezerTarget(tasks, next.idx) ?? pace.expectedFreezerC;
+    // the set point to hold changes only when a set_freezer task is done
+    if (pace.previousKind === undefined || pace.previousKind === 'set_freezer')
+      pace.expectedFreezerC = freezerTarget(await lastDoneBefore(ws, s.id, 'set_freezer', next.idx)) ?? pace.expectedFreezerC;
     await beforeTask(m, scope, pace, next, kind);
     await runTaskThroughModuleFaults(scope, next, kind);
     scope.recovering = false;
     pace.previousKind = kind.name;
-    await afterTask(m, next);
+    if (kind.actsOnLab || kind.asksPerson) pace.conditions = undefined;
+    await afterTask(m, pace, next);
   }
 }
 
@@ -369,7 +424,10 @@ async function beforeTask(m: Session, scope: RunScope, pace: Pace, next: Selecta
   const { ws, emit } = m;
   const signal = m.stop.signal;
   // tasks that act on the lab (the freezer) or ask a person are never held back by the conditions
-  if (!kind.actsOnLab && !kind.asksPerson) await holdForConditions(ws, pace.expectedFreezerC, emit, signal);
+  if (!kind.actsOnLab && !kind.asksPerson && conditionsDue(pace.conditions, ws.clock.now(), pace.expectedFreezerC)) {
+    await holdForConditions(ws, pace.expectedFreezerC, emit, signal, (paused) => (paused ? m.exports.settle() : undefined));
+    pace.conditions = { atMs: ws.clock.now(), expectedFreezerC: pace.expectedFreezerC };
+  }
   if (!kind.housekeeping) await holdForDiskSpace(ws, emit, signal);
   if (ws.clock.now() - pace.lastDigest >= DIGEST_MS) {
     pace.lastDigest = ws.clock.now();
@@ -394,12 +452,15 @@ async function beforeTask(m: Session, scope: RunScope, pace: Pace, next: Selecta
 }
 
 /** The task's backup snapshot, when the schedule asks for one, and the backup queue. */
-async function afterTask(m: Session, done: Selectable<TaskTable>): Promise<void> {
+async function afterTask(m: Session, pace: Pace, done: Selectable<TaskTable>): Promise<void> {
   const { ws, run } = m;
   if (done.run_backup) {
+    // the snapshot copies the files: they must hold what the store holds
+    await m.exports.flush();
     const snap = await takeSnapshot(ws, { id: run.id, number: run.run_number }, `${done.idx}_${done.section}`);
     await queueBackup(ws, run.id, done.id, snap);
-  }
+  } else if (pace.backupsAt !== undefined && ws.clock.now() - pace.backupsAt < BACKUP_POLL_MS) return;
+  pace.backupsAt = ws.clock.now();
   const b = await processBackups(ws);
   if (b.failed)
     m.emit({
@@ -414,6 +475,7 @@ async function afterTask(m: Session, done: Selectable<TaskTable>): Promise<void>
 async function finishRun(m: Session, scope: RunScope): Promise<MasterOutcome> {
   const { ws, run } = m;
   const s = m.sched!;
+  await m.exports.flush();
   const final = await scheduleTasks(ws, s.id);
   const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
   await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
@@ -448,10 +510,8 @@ async function finishRun(m: Session, scope: RunScope): Promise<MasterOutcome> {
   return { runNumber: run.run_number, state: 'completed', message: 'All actions completed - master script terminating' };
 }
 
-/** The target of the last set_freezer before `idx` that waits for its temperature (the band to hold). */
-function freezerTarget(tasks: Array<{ idx: number; kind: string; params: string; state: string }>, idx: number): number | undefined {
-  const prev = tasks.filter((t) => t.idx < idx && t.kind === 'set_freezer' && t.state === 'done');
-  const last = prev[prev.length - 1];
+/** The target of the last set_freezer done before the next task, if it waits for its temperature (the band to hold). */
+function freezerTarget(last: { params: string } | undefined): number | undefined {
   if (!last) return undefined;
   const p = JSON.parse(last.params) as { fcurrent: number; fdelta: number; wait_reached?: boolean };
   return p.wait_reached === false ? undefined : Number(p.fcurrent) + Number(p.fdelta);
@@ -467,6 +527,8 @@ async function stopRun(m: Session, e: unknown): Promise<MasterOutcome> {
   const { ws, run, emit } = m;
   const aborted = m.stop.signal.reason instanceof OperatorAbort ? m.stop.signal.reason : undefined;
   const { state, reason } = await announceStop(m, e, aborted);
+  // what the store holds is in the files before the master leaves (what fails, the next master writes)
+  await m.exports.settle();
   if (m.sched?.id !== undefined) await endSchedule(ws, m.sched.id, 'stopped', reason, ws.clock.now()).catch(() => undefined);
   // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
   if (state === 'stopped' || state === 'interrupted' || state === 'aborted')

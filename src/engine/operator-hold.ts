@@ -81,6 +81,8 @@ async function holdAtBoundary(h: Hold, configPath: string): Promise<void> {
     }
     const p = await pauseState(ws, run.id);
     if (!p) return;
+    // a paused run's files hold what the store holds
+    await scope.exports?.settle();
     if (!h.announcedPause) {
       // paused before this master started (it crashed or was stopped while paused)
       h.announcedPause = true;

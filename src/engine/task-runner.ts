@@ -12,6 +12,7 @@ import { finishTask, reportProgress, startTask } from './journal.js';
 import { taskStateChange } from '../records/master-entry.js';
 import { answerPrompt, openPrompt, waitForAnswer } from './prompts.js';
 import { namedDiskFull } from '../util/disk-space.js';
+import type { CoalescedExports } from '../records/coalesced-export.js';
 
 /**
  * Runs one task of the journal: marks it running, gives the kind its context (progress, events,
@@ -52,6 +53,8 @@ export interface RunScope {
   watchdogFactor: number;
   /** how often the watchdog looks, in wall milliseconds (default WATCHDOG_POLL_MS) */
   watchdogPollMs?: number;
+  /** the master's coalesced writes of the run and D-Egg files; unset: each task's files are written at its end */
+  exports?: CoalescedExports;
 }
 
 /** how often the watchdog looks (wall time) */
@@ -175,9 +178,10 @@ async function supersedeEarlierEntries(scope: RunScope, ctx: TaskContext, t: Sel
 }
 
 /**
- * An attempt that ran to its end (done or failed): its state in the run file's MasterFAT entry, then
- * the task's end and its record in one transaction, then the documents' files. A kind that recorded
- * a quantity it does not declare raises one alert for the expert.
+ * An attempt that ran to its end (done or failed): its state in the run file's MasterFAT entry and
+ * the task's end and its record in one transaction, then the documents' files (at once, or
+ * coalesced by the master). A kind that recorded a quantity it does not declare raises one alert
+ * for the expert.
  */
 async function endWithRecord(
   scope: RunScope,
@@ -188,9 +192,9 @@ async function endWithRecord(
 ): Promise<void> {
   const note = ctx.record.undeclaredNote();
   if (note) scope.emit({ level: 'error', kind: 'result.undeclared', message: note, audience: 'people' });
-  await ctx.record.update(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, state === 'done' ? 1 : 0));
+  ctx.record.stage(scope.run.runFile, taskStateChange(scope.masterKey, t.idx, t.section, state === 'done' ? 1 : 0));
   await finishTask(scope.ws, t.id, state, scope.ws.clock.now(), { ...outcome, record: ctx.record });
-  await ctx.record.exportDocs();
+  await ctx.record.exportDocs(scope.exports);
 }
 
 export async function runTask(scope: RunScope, t: Selectable<TaskTable>, kind: TaskKind): Promise<unknown> {

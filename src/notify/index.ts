@@ -82,24 +82,41 @@ interface Lane {
   sink: EventSink;
   tail: Promise<void>;
   broken: boolean;
+  /** events waiting for the next call of a sink that takes several at once (`emitMany`) */
+  queue: FatEvent[];
 }
 
-/** Hands an event to every lane, each in its own order; a lane that fails is switched off and reported once. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Hands an event to every lane, each in its own order; a lane that fails is switched off and
+ * reported once. A sink with `emitMany` gets the events of a turn of the event loop together: a
+ * burst of short tasks makes one write to the store, not one per event.
+ */
 function dispatch(lanes: Lane[], ev: FatEvent, report: (lane: Lane, err: unknown) => void): void {
   for (const lane of lanes) {
-    lane.tail = lane.tail.then(async () => {
-      if (lane.broken) return;
-      try {
-        await lane.sink.emit(ev);
-      } catch (err) {
-        lane.broken = true;
-        try {
-          report(lane, err);
-        } catch {
-          // nowhere left to report to
-        }
-      }
-    });
+    if (!lane.sink.emitMany) {
+      lane.tail = lane.tail.then(() => deliver(lane, [ev], report));
+      continue;
+    }
+    lane.queue.push(ev);
+    // the first event queued schedules the call that takes them all
+    if (lane.queue.length === 1) lane.tail = lane.tail.then(nextTurn).then(() => deliver(lane, lane.queue.splice(0), report));
+  }
+}
+
+async function deliver(lane: Lane, events: FatEvent[], report: (lane: Lane, err: unknown) => void): Promise<void> {
+  if (lane.broken) return;
+  try {
+    if (lane.sink.emitMany) await lane.sink.emitMany(events);
+    else for (const e of events) await lane.sink.emit(e);
+  } catch (err) {
+    lane.broken = true;
+    try {
+      report(lane, err);
+    } catch {
+      // nowhere left to report to
+    }
   }
 }
 
@@ -114,7 +131,7 @@ export async function createNotifier(ws: Workspace, runId: number | null, opts: 
   const socket = slack.state === 'on' && slackOpts?.interactive && slackOpts.send !== false ? slack.socket : undefined;
 
   const lanes: Lane[] = [];
-  const add = (name: string, sink: EventSink) => lanes.push({ name, sink, tail: Promise.resolve(), broken: false });
+  const add = (name: string, sink: EventSink) => lanes.push({ name, sink, tail: Promise.resolve(), broken: false, queue: [] });
   if (opts.console !== false) add('console', createConsoleSink(opts.console ?? {}));
   let runLogFile: string | null = null;
   if (opts.runLog !== false) {

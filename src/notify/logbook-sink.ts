@@ -1,6 +1,6 @@
 import type { Workspace } from '../station/workspace.js';
 import { entryKindOf, syncAutoEntries } from '../logbook/auto.js';
-import type { EventSink } from '../station/events.js';
+import type { EventSink, FatEvent } from '../station/events.js';
 
 /**
  * Keeps the logbook's automatic entries current while the master runs: an event that makes an
@@ -11,9 +11,14 @@ import type { EventSink } from '../station/events.js';
  */
 export function createLogbookSink(ws: Workspace): EventSink {
   const sync = () => syncAutoEntries(ws).catch(() => 0);
+  const makesEntry = (e: FatEvent) => entryKindOf(e.kind, e.data ?? {});
   return {
     async emit(e) {
-      if (entryKindOf(e.kind, e.data ?? {})) await sync();
+      if (makesEntry(e)) await sync();
+    },
+    // one turn after its events, like the store's lane, whose write of them comes first: one sync for a burst
+    async emitMany(events) {
+      if (events.some(makesEntry)) await sync();
     },
     async close() {
       await sync();

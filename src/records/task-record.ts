@@ -3,6 +3,7 @@ import type { Database } from '../store/schema.js';
 import type { Workspace } from '../station/workspace.js';
 import { nextKey, type PmtName } from './entries.js';
 import { afterDocCommit, changeDoc, exportDoc, readDoc, type JsonDoc } from './json-docs.js';
+import type { CoalescedExports } from './coalesced-export.js';
 import { insertResults, judgeResults, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
 import { insertSamples } from './samples.js';
 
@@ -54,11 +55,24 @@ export class TaskRecord {
     let doc = this.working.get(file);
     if (!doc) {
       doc = structuredClone(await readDoc(this.ws, file));
+      // changes staged before the working copy existed (`stage`)
+      for (const c of this.changes.get(file) ?? []) c(doc);
       this.working.set(file, doc);
     }
     const out = mutate(doc);
     this.changes.set(file, [...(this.changes.get(file) ?? []), mutate]);
     return out;
+  }
+
+  /**
+   * Stages a change of `file` without reading the document (the engine's state change of the run
+   * file after every task): it is applied at commit, and to the working copy if the task has one.
+   * The document must be in the store already.
+   */
+  stage(file: string, mutate: Change): void {
+    const doc = this.working.get(file);
+    if (doc) mutate(doc);
+    this.changes.set(file, [...(this.changes.get(file) ?? []), mutate]);
   }
 
   /** Adds a measurement entry `<name>_NN` (on a PMT or at the top); returns its key. */
@@ -120,10 +134,11 @@ export class TaskRecord {
     await this.exportDocs();
   }
 
-  /** After the commit: writes the changed documents' files. */
-  async exportDocs(): Promise<void> {
+  /** After the commit: writes the changed documents' files, or hands them to the master's coalesced exports. */
+  async exportDocs(via?: Pick<CoalescedExports, 'changed'>): Promise<void> {
     if (!this.changes.size) return;
     afterDocCommit();
-    for (const file of this.changes.keys()) await exportDoc(this.ws, file);
+    if (via) await via.changed(this.changes.keys());
+    else for (const file of this.changes.keys()) await exportDoc(this.ws, file);
   }
 }

@@ -22,5 +22,10 @@ export interface FatEvent {
 
 export interface EventSink {
   emit(e: FatEvent): void | Promise<void>;
+  /**
+   * A sink that writes several events at once (the store: one statement, one commit) gets, one turn
+   * of the event loop after an event, every event that came meanwhile, in order.
+   */
+  emitMany?(events: FatEvent[]): Promise<void>;
   close?(): Promise<void>;
 }

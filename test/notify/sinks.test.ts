@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/util/repo-root.js';
 import { createConsoleSink, formatConsoleLine } from '../../src/notify/console-sink.js';
@@ -94,6 +95,31 @@ describe('run log and store', () => {
       message: 'gain scan failed',
     });
     expect(JSON.parse(rows[0].data)).toEqual({ task: 3, detail: 'Error: x', audience: 'people' });
+  });
+
+  it('a burst of events in one turn is written in order by one INSERT, and the next turn by another', async () => {
+    const { ws, runId } = await setup(null);
+    let inserts = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (a) => {
+        if (a.node.kind === 'InsertQueryNode' && a.node.into?.table.identifier.name === 'events') inserts++;
+        return a.node;
+      },
+      transformResult: (a) => Promise.resolve(a.result),
+    };
+    const n = await createNotifier({ ...ws, db: ws.db.withPlugin(counting) }, runId, {
+      console: false,
+      runLog: false,
+      slack: false,
+    });
+    for (let i = 0; i < 30; i++) n.emit(ev({ kind: 'burst', message: `b${i}` }));
+    await n.flush(0);
+    expect(inserts).toBe(1);
+    n.emit(ev({ kind: 'burst', message: 'later' }));
+    await n.close();
+    expect(inserts).toBe(2);
+    const rows = await ws.db.selectFrom('events').select('message').where('kind', '=', 'burst').orderBy('id').execute();
+    expect(rows.map((r) => r.message)).toEqual([...Array.from({ length: 30 }, (_, i) => `b${i}`), 'later']);
   });
 
   it('a failing sink is reported once on stderr and the others go on', async () => {

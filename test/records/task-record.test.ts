@@ -115,6 +115,18 @@ describe('the record of a task', () => {
     expect(doc.LowerPmt).toMatchObject({ HV1e7Gain: 1480, GainMeasurement_00: { Folder: '/data/gain' } });
   });
 
+  it('a kind that writes to the run file itself keeps its entry beside the task state the engine stages', async () => {
+    const s = await setup(
+      kindOf(async (ctx) => {
+        await ctx.record.update(ctx.run.runFile, (doc) => (doc.ProbeNote = 'from the task'));
+      }),
+    );
+    await runTask(s.scope, s.task, s.kind);
+    const doc = await readDoc(s.ws, s.runFile);
+    expect(doc).toMatchObject({ ProbeNote: 'from the task', MasterFAT_00: { '[0] k_0': 1 } });
+    expect(JSON.parse(fs.readFileSync(s.runFile, 'utf8'))).toEqual(doc);
+  });
+
   it('a result the kind does not declare is kept, and reported once as a fault of icefat', async () => {
     const s = await setup({ ...kindOf(async (ctx) => void (await stageMeasurement(ctx))), quantities: ['gain.check'] });
     const events: string[] = [];
