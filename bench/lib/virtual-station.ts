@@ -22,8 +22,9 @@ export interface VirtualStation {
   lab: LabProcess;
   runFile: string;
   fat(...args: string[]): string;
-  /** a read-only look at the station's store (undefined before the master made it) */
+  /** a read-only look at the station's store (0 before the master made its tables) */
   count(sqlWhere: string): number;
+  rows<T>(sql: string): T[];
   close(): Promise<void>;
 }
 
@@ -35,6 +36,7 @@ export async function virtualStation(name: string, seed: number): Promise<Virtua
   const fat = (...args: string[]) => execFileSync(process.execPath, [fatBin, '--home', home, ...args], { encoding: 'utf8' });
   const run = JSON.parse(fat('run', 'new', '--comment', name, '--json')) as { runFile: string };
   let db: Database.Database | undefined;
+  const store = () => (db ??= new Database(path.join(home, 'fat.db'), { readonly: true }));
   return {
     home,
     lab,
@@ -42,12 +44,12 @@ export async function virtualStation(name: string, seed: number): Promise<Virtua
     fat,
     count: (where) => {
       try {
-        db ??= new Database(path.join(home, 'fat.db'), { readonly: true });
-        return (db.prepare(`select count(*) as n from ${where}`).get() as { n: number }).n;
+        return (store().prepare(`select count(*) as n from ${where}`).get() as { n: number }).n;
       } catch {
         return 0;
       }
     },
+    rows: <T>(q: string) => store().prepare(q).all() as T[],
     close: async () => {
       db?.close();
       await lab.close();
@@ -117,7 +119,7 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
+      if (m) resolve(m[1]);
     });
     void exited.then(() => reject(new Error(`fat master exited before its inspector listened:\n${err}`)));
   });
