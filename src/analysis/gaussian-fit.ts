@@ -10,6 +10,7 @@
  * The covariance is (JᵀWJ)⁻¹ at the solution.
  */
 import { SPE_BINS, histogram, median, speRangePc } from './histogram.js';
+import { type LeastSquaresProblem, lmder } from './lmder.js';
 
 export interface GaussianParams {
   a: number;
@@ -38,13 +39,12 @@ export interface GaussianFitOptions {
   /** start values; default the original's: highest bin, the supplied `medianX`, 0.35 × that */
   initial?: GaussianParams;
   medianX?: number;
-  /** LM iterations at most (default 60) */
-  maxIterations?: number;
+  /**
+   * function evaluations at most, a Jacobian counting as three (default 800: curve_fit's budget
+   * for its finite-difference MINPACK, 200·(n+1))
+   */
+  maxEvaluations?: number;
 }
-
-/** scipy's curve_fit defaults (MINPACK's ftol and xtol) */
-const FTOL = 1.49012e-8;
-const XTOL = 1.49012e-8;
 
 /** The bins fitted and their weights (1/σ²). */
 interface Bins {
@@ -54,12 +54,100 @@ interface Bins {
 }
 
 /**
- * The weighted sum of squares Σ w (y − f)² at (a, μ, σ), and into `jtj` (the upper triangle of
- * JᵀWJ: 00 01 02 11 12 22) and `jtr` (JᵀW r) the normal equations there.
+ * The residuals √w·(f − y) of a·exp(−½((x−μ)/σ)²) as curve_fit forms them, and their analytic
+ * Jacobian, which reuses the exponentials of the latest residuals when it is asked at their point.
  */
-function normalEquations(b: Bins, a: number, mu: number, s: number, jtj: Float64Array, jtr: Float64Array): number {
+class GaussianResiduals implements LeastSquaresProblem {
+  readonly n = 3;
+  readonly m: number;
+  private readonly sw: Float64Array | null;
+  private readonly e: Float64Array;
+  private ea = NaN;
+  private emu = NaN;
+  private es = NaN;
+
+  constructor(
+    private readonly b: Bins,
+    weighted: boolean,
+  ) {
+    this.m = b.x.length;
+    this.sw = weighted ? b.w.map(Math.sqrt) : null;
+    this.e = new Float64Array(this.m);
+  }
+
+  residuals(p: Float64Array, fvec: Float64Array): void {
+    const { x, y } = this.b;
+    const { e, sw } = this;
+    const a = p[0];
+    const mu = p[1];
+    const s = p[2];
+    for (let i = 0; i < x.length; i++) {
+      const z = (x[i] - mu) / s;
+      const ei = Math.exp(-0.5 * (z * z));
+      e[i] = ei;
+      const r = a * ei - y[i];
+      fvec[i] = sw === null ? r : sw[i] * r;
+    }
+    this.ea = a;
+    this.emu = mu;
+    this.es = s;
+  }
+
+  normalEquations(p: Float64Array, fvec: Float64Array, jtj: Float64Array, jtf: Float64Array): void {
+    const { x } = this.b;
+    const { e, sw, m } = this;
+    const a = p[0];
+    const mu = p[1];
+    const s = p[2];
+    const cached = a === this.ea && mu === this.emu && s === this.es;
+    let s00 = 0;
+    let s01 = 0;
+    let s02 = 0;
+    let s11 = 0;
+    let s12 = 0;
+    let s22 = 0;
+    let g0 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    for (let i = 0; i < m; i++) {
+      const z = (x[i] - mu) / s;
+      const ei = cached ? e[i] : Math.exp(-0.5 * (z * z));
+      // ∂f/∂a, ∂f/∂μ, ∂f/∂σ
+      const j0 = sw === null ? ei : sw[i] * ei;
+      const j1 = (j0 * a * z) / s;
+      const j2 = j1 * z;
+      const f = fvec[i];
+      s00 += j0 * j0;
+      s01 += j0 * j1;
+      s02 += j0 * j2;
+      s11 += j1 * j1;
+      s12 += j1 * j2;
+      s22 += j2 * j2;
+      g0 += j0 * f;
+      g1 += j1 * f;
+      g2 += j2 * f;
+    }
+    jtj[0] = s00;
+    jtj[1] = s01;
+    jtj[2] = s02;
+    jtj[3] = s01;
+    jtj[4] = s11;
+    jtj[5] = s12;
+    jtj[6] = s02;
+    jtj[7] = s12;
+    jtj[8] = s22;
+    jtf[0] = g0;
+    jtf[1] = g1;
+    jtf[2] = g2;
+  }
+}
+
+/**
+ * Into `jtj` (the upper triangle of JᵀWJ: 00 01 02 11 12 22) the normal equations at (a, μ, σ);
+ * returns the weighted sum of squares Σ w (y − f)².
+ */
+function normalEquations(b: Bins, a: number, mu: number, s: number, jtj: Float64Array): number {
   jtj.fill(0);
-  jtr.fill(0);
   let cost = 0;
   for (let i = 0; i < b.x.length; i++) {
     const z = (b.x[i] - mu) / s;
@@ -68,7 +156,6 @@ function normalEquations(b: Bins, a: number, mu: number, s: number, jtj: Float64
     const w = b.w[i];
     const r = b.y[i] - f;
     cost += w * r * r;
-    // ∂f/∂a, ∂f/∂μ, ∂f/∂σ
     const j0 = e;
     const j1 = (f * z) / s;
     const j2 = j1 * z;
@@ -78,19 +165,6 @@ function normalEquations(b: Bins, a: number, mu: number, s: number, jtj: Float64
     jtj[3] += w * j1 * j1;
     jtj[4] += w * j1 * j2;
     jtj[5] += w * j2 * j2;
-    jtr[0] += w * j0 * r;
-    jtr[1] += w * j1 * r;
-    jtr[2] += w * j2 * r;
-  }
-  return cost;
-}
-
-function costAt(b: Bins, a: number, mu: number, s: number): number {
-  let cost = 0;
-  for (let i = 0; i < b.x.length; i++) {
-    const z = (b.x[i] - mu) / s;
-    const r = b.y[i] - a * Math.exp(-0.5 * z * z);
-    cost += b.w[i] * r * r;
   }
   return cost;
 }
@@ -105,55 +179,6 @@ function inverse3(m: ArrayLike<number>): Float64Array | null {
   if (!Number.isFinite(det) || Math.abs(det) < 1e-300) return null;
   const k = 1 / det;
   return Float64Array.of(c00 * k, c01 * k, c02 * k, (a * f - c * c) * k, (b * c - a * e) * k, (a * d - b * b) * k);
-}
-
-/**
- * Levenberg-Marquardt from `p` (changed in place): the damped normal equations
- * (JᵀWJ + λ·diag(JᵀWJ)) δ = JᵀW r, λ down tenfold after a step that lowers the cost and up tenfold
- * after one that does not. Converged, as MINPACK, when a step lowers the cost by less than FTOL
- * of it or moves every parameter by less than XTOL of its size.
- */
-function levenbergMarquardt(b: Bins, p: Float64Array, maxIterations: number): { iterations: number; converged: boolean } {
-  const jtj = new Float64Array(6);
-  const jtr = new Float64Array(3);
-  const damped = new Float64Array(6);
-  let cost = normalEquations(b, p[0], p[1], p[2], jtj, jtr);
-  let lambda = 1e-3;
-  for (let it = 1; it <= maxIterations; it++) {
-    let stepped = false;
-    while (lambda < 1e16) {
-      damped.set(jtj);
-      damped[0] *= 1 + lambda;
-      damped[3] *= 1 + lambda;
-      damped[5] *= 1 + lambda;
-      const inv = inverse3(damped);
-      if (!inv) {
-        lambda *= 10;
-        continue;
-      }
-      const d0 = inv[0] * jtr[0] + inv[1] * jtr[1] + inv[2] * jtr[2];
-      const d1 = inv[1] * jtr[0] + inv[3] * jtr[1] + inv[4] * jtr[2];
-      const d2 = inv[2] * jtr[0] + inv[4] * jtr[1] + inv[5] * jtr[2];
-      const trial = costAt(b, p[0] + d0, p[1] + d1, p[2] + d2);
-      if (!(trial <= cost)) {
-        lambda *= 10;
-        continue;
-      }
-      p[0] += d0;
-      p[1] += d1;
-      p[2] += d2;
-      lambda = Math.max(lambda / 10, 1e-12);
-      const small = (d: number, v: number) => Math.abs(d) <= XTOL * (Math.abs(v) + XTOL);
-      if (cost - trial <= FTOL * cost || (small(d0, p[0]) && small(d1, p[1]) && small(d2, p[2])))
-        return { iterations: it, converged: true };
-      cost = normalEquations(b, p[0], p[1], p[2], jtj, jtr);
-      stepped = true;
-      break;
-    }
-    // no step lowers the cost any more: at the minimum within rounding
-    if (!stepped) return { iterations: it, converged: Number.isFinite(cost) };
-  }
-  return { iterations: maxIterations, converged: false };
 }
 
 /** The bins a fit uses: an empty bin has no Poisson σ to weigh it by, so a χ² fit leaves it out (as ROOT does). */
@@ -197,7 +222,10 @@ export function fitGaussian(xAll: Float64Array, yAll: Float64Array, opts: Gaussi
   if (n < 4 || !(p0.sigma !== 0) || !Number.isFinite(p0.a + p0.mu + p0.sigma)) return fail(p0, 0);
 
   const p = Float64Array.of(p0.a, p0.mu, p0.sigma);
-  const { iterations, converged } = levenbergMarquardt(b, p, opts.maxIterations ?? 60);
+  const lm = lmder(new GaussianResiduals(b, weighting === 'poisson'), p, { maxfev: opts.maxEvaluations ?? 800, jacobianCost: 3 });
+  // curve_fit gives up on MINPACK's info 5-8 (evaluations used up, tolerances out of reach)
+  const converged = lm.info >= 1 && lm.info <= 4;
+  const iterations = lm.njev;
   const [a, mu] = p;
   const sigma = Math.abs(p[2]);
   if (!Number.isFinite(a + mu + sigma) || sigma === 0) return fail({ a, mu, sigma }, iterations);
@@ -209,7 +237,7 @@ export function fitGaussian(xAll: Float64Array, yAll: Float64Array, opts: Gaussi
 /** Neyman's χ² and the parameter errors from (JᵀWJ)⁻¹ at the solution. */
 function errorsAt(b: Bins, a: number, mu: number, sigma: number, weighting: 'poisson' | 'none'): { errors: GaussianParams; chi2: number } {
   const jtj = new Float64Array(6);
-  const rss = normalEquations(b, a, mu, sigma, jtj, new Float64Array(3));
+  const rss = normalEquations(b, a, mu, sigma, jtj);
   let chi2 = 0;
   for (let i = 0; i < b.x.length; i++) {
     if (!(b.y[i] > 0)) continue;

@@ -87,20 +87,92 @@ function selectInPlace(a: Float64Array, k: number): number {
   return a[k];
 }
 
+/** Below this many values the median sorts out by selection alone. */
+const BUCKET_MEDIAN_FROM = 512;
+const BUCKETS = 1024;
+const SAMPLE = 63;
+let bucketCounts = new Int32Array(BUCKETS);
+const sample = new Float64Array(SAMPLE);
+
 /**
- * Median (numpy's: mean of the two middle values for an even count) in expected linear time on
- * a scratch copy; NaN when empty. Pass `scratch` (length ≥ n) to avoid the allocation in loops.
+ * Median (numpy's: mean of the two middle values for an even count) in expected linear time,
+ * NaN when empty or when any value is NaN (as numpy). Pass `scratch` (length ≥ n) to avoid an
+ * allocation in loops. The input is left alone.
+ *
+ * Large arrays go by buckets: a sample sets a range, one pass counts the values into 1024 equal
+ * buckets over it (those outside into the end ones), a second copies out the bucket(s) holding
+ * the middle rank(s), and selection finishes among those few. The bucket of a value is a
+ * monotonic function of it, so the bucket counts give each value's rank exactly.
  */
 export function median(values: ArrayLike<number>, scratch?: Float64Array): number {
   const n = values.length;
   if (n === 0) return NaN;
+  if (n >= BUCKET_MEDIAN_FROM && values instanceof Float64Array) {
+    const m = bucketMedian(values, scratch);
+    if (m !== null) return m;
+  }
   const a = scratch && scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = values[i];
-  const k = n >> 1;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== v) return NaN;
+    a[i] = v;
+  }
+  return middleOf(a, n >> 1, n & 1 ? -1 : (n >> 1) - 1);
+}
+
+/**
+ * The value of rank k of `a` (reordered in place), or, with k1 ≥ 0 (= k − 1), the mean of the
+ * values of ranks k1 and k.
+ */
+function middleOf(a: Float64Array, k: number, k1: number): number {
   const upper = selectInPlace(a, k);
-  if (n & 1) return upper;
+  if (k1 < 0) return upper;
   // after selection everything in a[0..k) is ≤ a[k]: the lower middle is their maximum
   let lower = -Infinity;
   for (let i = 0; i < k; i++) if (a[i] > lower) lower = a[i];
   return 0.5 * (lower + upper);
+}
+
+/** The median by buckets (see `median`); null when the sample gives no finite range. */
+function bucketMedian(v: Float64Array, scratch?: Float64Array): number | null {
+  const n = v.length;
+  // range: a strided sample's 4th lowest to 4th highest (about its 6th to 94th percentiles)
+  const stride = Math.floor(n / SAMPLE);
+  for (let i = 0; i < SAMPLE; i++) sample[i] = v[i * stride];
+  sample.sort();
+  const lo = sample[3];
+  const hi = sample[SAMPLE - 4];
+  const scale = BUCKETS / (hi - lo);
+  if (!(hi > lo) || !Number.isFinite(scale) || !Number.isFinite(lo)) return null;
+
+  if (bucketCounts.length !== BUCKETS) bucketCounts = new Int32Array(BUCKETS);
+  const counts = bucketCounts;
+  counts.fill(0);
+  const last = BUCKETS - 1;
+  for (let i = 0; i < n; i++) {
+    const t = (v[i] - lo) * scale;
+    if (t >= 0) counts[t < BUCKETS ? t | 0 : last]++;
+    else if (t < 0) counts[0]++;
+    else return NaN; // a NaN anywhere
+  }
+  // buckets of the ranks k1 = k − 1 (n even) and k
+  const k = n >> 1;
+  const k1 = n & 1 ? k : k - 1;
+  let below = 0;
+  let b1 = 0;
+  while (below + counts[b1] <= k1) below += counts[b1++];
+  let b2 = b1;
+  let upTo = below + counts[b1];
+  while (upTo <= k) upTo += counts[++b2];
+  const size = upTo - below;
+
+  const a = scratch && scratch.length >= size ? scratch : new Float64Array(size);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    const t = (x - lo) * scale;
+    const b = t >= 0 ? (t < BUCKETS ? t | 0 : last) : 0;
+    if (b >= b1 && b <= b2) a[j++] = x;
+  }
+  return middleOf(a.subarray(0, size), k - below, n & 1 ? -1 : k1 - below);
 }
