@@ -9,7 +9,7 @@
  * a general fitter (ml-levenberg-marquardt, used before, would be the choice for a general model).
  * The covariance is (JᵀWJ)⁻¹ at the solution.
  */
-import { SPE_BINS, histogram, median, speRangePc } from './histogram.js';
+import { speHistogram } from './spe-histogram.js';
 import { type LeastSquaresProblem, lmder } from './lmder.js';
 
 export interface GaussianParams {
@@ -230,7 +230,8 @@ export function fitGaussian(xAll: Float64Array, yAll: Float64Array, opts: Gaussi
   const sigma = Math.abs(p[2]);
   if (!Number.isFinite(a + mu + sigma) || sigma === 0) return fail({ a, mu, sigma }, iterations);
   const { errors, chi2 } = errorsAt(b, a, mu, sigma, weighting);
-  const covOk = Number.isFinite(errors.a + errors.mu + errors.sigma) && errors.a > 0 && errors.mu > 0 && errors.sigma > 0;
+  // a curve met exactly has errors of 0 (curve_fit's covariance scaled by a residual variance of 0)
+  const covOk = Number.isFinite(errors.a + errors.mu + errors.sigma) && errors.a >= 0 && errors.mu >= 0 && errors.sigma >= 0;
   return { a, mu, sigma, errors, chi2, ndf, converged: converged && covOk, iterations };
 }
 
@@ -294,9 +295,9 @@ export interface SpeFit {
  * `scratch` (length ≥ charges) spares the median's copy when called in a loop.
  */
 export function fitSpe(chargesPc: Float64Array, opts: Omit<GaussianFitOptions, 'medianX'> & { scratch?: Float64Array } = {}): SpeFit {
-  const med = median(chargesPc, opts.scratch);
-  const hi = speRangePc(med);
-  const h = histogram(chargesPc, SPE_BINS, 0, hi);
+  const h = speHistogram(chargesPc, opts.scratch);
+  const med = h.median;
+  const hi = h.hi;
   const fit = fitGaussian(h.centres, h.counts, { weighting: 'none', ...opts, medianX: med });
   const toGain = 1e-12 / ELEMENTARY_CHARGE_C;
   return {

@@ -21,12 +21,9 @@ export function histogram(values: ArrayLike<number>, bins: number, lo: number, h
   if (!(bins > 0) || !Number.isInteger(bins)) throw new Error(`histogram needs a positive whole number of bins, got ${bins}`);
   if (!(hi > lo)) throw new Error(`histogram range must have hi > lo, got [${lo}, ${hi}]`);
   const counts = new Float64Array(bins);
-  const centres = new Float64Array(bins);
-  const edges = new Float64Array(bins + 1);
+  const edges = binEdges(bins, lo, hi);
   const width = (hi - lo) / bins;
-  for (let i = 0; i <= bins; i++) edges[i] = lo + i * width;
-  edges[bins] = hi;
-  for (let i = 0; i < bins; i++) centres[i] = 0.5 * (edges[i] + edges[i + 1]);
+  const centres = binCentres(edges);
   const scale = bins / (hi - lo);
   let outside = 0;
   for (let j = 0; j < values.length; j++) {
@@ -43,6 +40,22 @@ export function histogram(values: ArrayLike<number>, bins: number, lo: number, h
     counts[k]++;
   }
   return { counts, centres, lo, hi, binWidth: width, outside };
+}
+
+/** numpy's edges of `bins` equal bins over [lo, hi] (linspace: lo + i·width, the last one hi itself) */
+export function binEdges(bins: number, lo: number, hi: number): Float64Array {
+  const edges = new Float64Array(bins + 1);
+  const width = (hi - lo) / bins;
+  for (let i = 0; i <= bins; i++) edges[i] = lo + i * width;
+  edges[bins] = hi;
+  return edges;
+}
+
+/** the bins' centres as the original computes them: 0.5·(edges[i] + edges[i+1]) */
+export function binCentres(edges: Float64Array): Float64Array {
+  const centres = new Float64Array(edges.length - 1);
+  for (let i = 0; i < centres.length; i++) centres[i] = 0.5 * (edges[i] + edges[i + 1]);
+  return centres;
 }
 
 /** The original's SPE histogram: 80 bins over 0-6 pC, 0-10 pC when the median is above 2.5 pC, 0-14 pC from 4 pC. */
@@ -117,16 +130,16 @@ export function median(values: ArrayLike<number>, scratch?: Float64Array): numbe
     if (v !== v) return NaN;
     a[i] = v;
   }
-  return middleOf(a, n >> 1, n & 1 ? -1 : (n >> 1) - 1);
+  return middleOf(a, n >> 1, (n & 1) === 0);
 }
 
 /**
- * The value of rank k of `a` (reordered in place), or, with k1 ≥ 0 (= k − 1), the mean of the
- * values of ranks k1 and k.
+ * The value of rank k (0-based) of `a`, reordered in place; with `meanWithBelow` the mean of the
+ * values of ranks k − 1 and k (the median of an even count).
  */
-function middleOf(a: Float64Array, k: number, k1: number): number {
+export function middleOf(a: Float64Array, k: number, meanWithBelow: boolean): number {
   const upper = selectInPlace(a, k);
-  if (k1 < 0) return upper;
+  if (!meanWithBelow) return upper;
   // after selection everything in a[0..k) is ≤ a[k]: the lower middle is their maximum
   let lower = -Infinity;
   for (let i = 0; i < k; i++) if (a[i] > lower) lower = a[i];
@@ -174,5 +187,5 @@ function bucketMedian(v: Float64Array, scratch?: Float64Array): number | null {
     const b = t >= 0 ? (t < BUCKETS ? t | 0 : last) : 0;
     if (b >= b1 && b <= b2) a[j++] = x;
   }
-  return middleOf(a.subarray(0, size), k - below, n & 1 ? -1 : k1 - below);
+  return middleOf(a.subarray(0, size), k - below, (n & 1) === 0);
 }
