@@ -10,7 +10,8 @@
  * The covariance is (JᵀWJ)⁻¹ at the solution.
  */
 import { speHistogram } from './spe-histogram.js';
-import { type LeastSquaresProblem, lmder } from './lmder.js';
+import { type Bins, GaussianResiduals } from './gaussian-residuals.js';
+import { lmder } from './lmder.js';
 
 export interface GaussianParams {
   a: number;
@@ -46,151 +47,33 @@ export interface GaussianFitOptions {
   maxEvaluations?: number;
 }
 
-/** The bins fitted and their weights (1/σ²). */
-interface Bins {
-  x: Float64Array;
-  y: Float64Array;
-  w: Float64Array;
-}
-
 /**
- * The residuals √w·(f − y) of a·exp(−½((x−μ)/σ)²) as curve_fit forms them, and their analytic
- * Jacobian, which reuses the exponentials of the latest residuals when it is asked at their point.
+ * The diagonal of the inverse of the symmetric 3×3 matrix with upper triangle (a b c / d e / f),
+ * or null when it is singular.
  */
-class GaussianResiduals implements LeastSquaresProblem {
-  readonly n = 3;
-  readonly m: number;
-  private readonly sw: Float64Array | null;
-  private readonly e: Float64Array;
-  private ea = NaN;
-  private emu = NaN;
-  private es = NaN;
-
-  constructor(
-    private readonly b: Bins,
-    weighted: boolean,
-  ) {
-    this.m = b.x.length;
-    this.sw = weighted ? b.w.map(Math.sqrt) : null;
-    this.e = new Float64Array(this.m);
-  }
-
-  residuals(p: Float64Array, fvec: Float64Array): void {
-    const { x, y } = this.b;
-    const { e, sw } = this;
-    const a = p[0];
-    const mu = p[1];
-    const s = p[2];
-    for (let i = 0; i < x.length; i++) {
-      const z = (x[i] - mu) / s;
-      const ei = Math.exp(-0.5 * (z * z));
-      e[i] = ei;
-      const r = a * ei - y[i];
-      fvec[i] = sw === null ? r : sw[i] * r;
-    }
-    this.ea = a;
-    this.emu = mu;
-    this.es = s;
-  }
-
-  normalEquations(p: Float64Array, fvec: Float64Array, jtj: Float64Array, jtf: Float64Array): void {
-    const { x } = this.b;
-    const { e, sw, m } = this;
-    const a = p[0];
-    const mu = p[1];
-    const s = p[2];
-    const cached = a === this.ea && mu === this.emu && s === this.es;
-    let s00 = 0;
-    let s01 = 0;
-    let s02 = 0;
-    let s11 = 0;
-    let s12 = 0;
-    let s22 = 0;
-    let g0 = 0;
-    let g1 = 0;
-    let g2 = 0;
-    for (let i = 0; i < m; i++) {
-      const z = (x[i] - mu) / s;
-      const ei = cached ? e[i] : Math.exp(-0.5 * (z * z));
-      // ∂f/∂a, ∂f/∂μ, ∂f/∂σ
-      const j0 = sw === null ? ei : sw[i] * ei;
-      const j1 = (j0 * a * z) / s;
-      const j2 = j1 * z;
-      const f = fvec[i];
-      s00 += j0 * j0;
-      s01 += j0 * j1;
-      s02 += j0 * j2;
-      s11 += j1 * j1;
-      s12 += j1 * j2;
-      s22 += j2 * j2;
-      g0 += j0 * f;
-      g1 += j1 * f;
-      g2 += j2 * f;
-    }
-    jtj[0] = s00;
-    jtj[1] = s01;
-    jtj[2] = s02;
-    jtj[3] = s01;
-    jtj[4] = s11;
-    jtj[5] = s12;
-    jtj[6] = s02;
-    jtj[7] = s12;
-    jtj[8] = s22;
-    jtf[0] = g0;
-    jtf[1] = g1;
-    jtf[2] = g2;
-  }
-}
-
-/**
- * Into `jtj` (the upper triangle of JᵀWJ: 00 01 02 11 12 22) the normal equations at (a, μ, σ);
- * returns the weighted sum of squares Σ w (y − f)².
- */
-function normalEquations(b: Bins, a: number, mu: number, s: number, jtj: Float64Array): number {
-  jtj.fill(0);
-  let cost = 0;
-  for (let i = 0; i < b.x.length; i++) {
-    const z = (b.x[i] - mu) / s;
-    const e = Math.exp(-0.5 * z * z);
-    const f = a * e;
-    const w = b.w[i];
-    const r = b.y[i] - f;
-    cost += w * r * r;
-    const j0 = e;
-    const j1 = (f * z) / s;
-    const j2 = j1 * z;
-    jtj[0] += w * j0 * j0;
-    jtj[1] += w * j0 * j1;
-    jtj[2] += w * j0 * j2;
-    jtj[3] += w * j1 * j1;
-    jtj[4] += w * j1 * j2;
-    jtj[5] += w * j2 * j2;
-  }
-  return cost;
-}
-
-/** The inverse of a symmetric 3×3 matrix (upper triangle 00 01 02 11 12 22), or null when singular. */
-function inverse3(m: ArrayLike<number>): Float64Array | null {
-  const [a, b, c, d, e, f] = [m[0], m[1], m[2], m[3], m[4], m[5]];
+function inverse3(a: number, b: number, c: number, d: number, e: number, f: number): GaussianParams | null {
   const c00 = d * f - e * e;
   const c01 = c * e - b * f;
   const c02 = b * e - c * d;
   const det = a * c00 + b * c01 + c * c02;
   if (!Number.isFinite(det) || Math.abs(det) < 1e-300) return null;
-  const k = 1 / det;
-  return Float64Array.of(c00 * k, c01 * k, c02 * k, (a * f - c * c) * k, (b * c - a * e) * k, (a * d - b * b) * k);
+  return { a: c00 / det, mu: (a * f - c * c) / det, sigma: (a * d - b * b) / det };
 }
 
-/** The bins a fit uses: an empty bin has no Poisson σ to weigh it by, so a χ² fit leaves it out (as ROOT does). */
+/**
+ * The bins a fit uses: all of them unweighted; with Poisson weights the non-empty ones (an empty
+ * bin has no σ to weigh it by, so a χ² fit leaves it out, as ROOT does).
+ */
 function binsOf(x: Float64Array, y: Float64Array, weighting: 'poisson' | 'none'): Bins {
+  if (weighting === 'none') return { x, y, sw: null };
   let m = 0;
-  for (let i = 0; i < y.length; i++) if (weighting === 'none' || y[i] > 0) m++;
-  const b: Bins = { x: new Float64Array(m), y: new Float64Array(m), w: new Float64Array(m) };
+  for (let i = 0; i < y.length; i++) if (y[i] > 0) m++;
+  const b = { x: new Float64Array(m), y: new Float64Array(m), sw: new Float64Array(m) };
   for (let i = 0, j = 0; i < y.length; i++)
-    if (weighting === 'none' || y[i] > 0) {
+    if (y[i] > 0) {
       b.x[j] = x[i];
       b.y[j] = y[i];
-      b.w[j++] = weighting === 'poisson' ? 1 / y[i] : 1;
+      b.sw[j++] = 1 / Math.sqrt(y[i]);
     }
   return b;
 }
@@ -222,36 +105,38 @@ export function fitGaussian(xAll: Float64Array, yAll: Float64Array, opts: Gaussi
   if (n < 4 || !(p0.sigma !== 0) || !Number.isFinite(p0.a + p0.mu + p0.sigma)) return fail(p0, 0);
 
   const p = Float64Array.of(p0.a, p0.mu, p0.sigma);
-  const lm = lmder(new GaussianResiduals(b, weighting === 'poisson'), p, { maxfev: opts.maxEvaluations ?? 800, jacobianCost: 3 });
+  const model = new GaussianResiduals(b);
+  const lm = lmder(model, p, { maxfev: opts.maxEvaluations ?? 800, jacobianCost: 3 });
   // curve_fit gives up on MINPACK's info 5-8 (evaluations used up, tolerances out of reach)
   const converged = lm.info >= 1 && lm.info <= 4;
   const iterations = lm.njev;
   const [a, mu] = p;
   const sigma = Math.abs(p[2]);
   if (!Number.isFinite(a + mu + sigma) || sigma === 0) return fail({ a, mu, sigma }, iterations);
-  const { errors, chi2 } = errorsAt(b, a, mu, sigma, weighting);
+  const { errors, chi2 } = errorsAt(model, b, p, lm.fvec, lm.fnorm);
   // a curve met exactly has errors of 0 (curve_fit's covariance scaled by a residual variance of 0)
   const covOk = Number.isFinite(errors.a + errors.mu + errors.sigma) && errors.a >= 0 && errors.mu >= 0 && errors.sigma >= 0;
   return { a, mu, sigma, errors, chi2, ndf, converged: converged && covOk, iterations };
 }
 
-/** Neyman's χ² and the parameter errors from (JᵀWJ)⁻¹ at the solution. */
-function errorsAt(b: Bins, a: number, mu: number, sigma: number, weighting: 'poisson' | 'none'): { errors: GaussianParams; chi2: number } {
-  const jtj = new Float64Array(6);
-  const rss = normalEquations(b, a, mu, sigma, jtj);
+const jtj = new Float64Array(9);
+const jtf = new Float64Array(3);
+
+/**
+ * Neyman's χ² and the parameter errors from (JᵀWJ)⁻¹ at the solution `p`, where the residuals
+ * √w·(f − y) are `fvec` with norm `fnorm`.
+ */
+function errorsAt(model: GaussianResiduals, b: Bins, p: Float64Array, fvec: Float64Array, fnorm: number): { errors: GaussianParams; chi2: number } {
   let chi2 = 0;
-  for (let i = 0; i < b.x.length; i++) {
-    if (!(b.y[i] > 0)) continue;
-    const z = (b.x[i] - mu) / sigma;
-    const r = b.y[i] - a * Math.exp(-0.5 * z * z);
-    chi2 += (r * r) / b.y[i];
-  }
-  const cov = inverse3(jtj);
+  // weighted, the residuals are (f − y)/√y already
+  if (b.sw) chi2 = fnorm * fnorm;
+  else for (let i = 0; i < b.y.length; i++) if (b.y[i] > 0) chi2 += (fvec[i] * fvec[i]) / b.y[i];
+  model.normalEquations(p, fvec, jtj, jtf);
+  const cov = inverse3(jtj[0], jtj[1], jtj[2], jtj[4], jtj[5], jtj[8]);
   if (!cov) return { errors: { a: NaN, mu: NaN, sigma: NaN }, chi2 }; // the bins do not determine the parameters
   // curve_fit without σ scales the covariance by the residual variance over all fitted bins
-  const scale = weighting === 'none' ? rss / Math.max(b.x.length - 3, 1) : 1;
-  const err = (v: number) => Math.sqrt(v * scale);
-  return { errors: { a: err(cov[0]), mu: err(cov[3]), sigma: err(cov[5]) }, chi2 };
+  const scale = b.sw ? 1 : (fnorm * fnorm) / Math.max(b.x.length - 3, 1);
+  return { errors: { a: Math.sqrt(cov.a * scale), mu: Math.sqrt(cov.mu * scale), sigma: Math.sqrt(cov.sigma * scale) }, chi2 };
 }
 
 /** median of the x values weighted by y, when the raw samples are not at hand */

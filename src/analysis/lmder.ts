@@ -54,6 +54,8 @@ export interface LmderResult {
   njev: number;
   /** ‖f‖ at the solution */
   fnorm: number;
+  /** f at the solution (the first m entries; the workspace's, until its next use) */
+  fvec: Float64Array;
 }
 
 const EPSMCH = 2.220446049250313e-16;
@@ -442,5 +444,5 @@ export function lmder(problem: LeastSquaresProblem, x: Float64Array, opts: Lmder
   }
   ws.fvec = fvec;
   ws.wa4 = wa4;
-  return { info, nfev, njev, fnorm };
+  return { info, nfev, njev, fnorm, fvec };
 }

@@ -42,79 +42,66 @@ function shifted(x: number): number {
   return u > TOP + 0.5 ? TOP + 0.5 : u;
 }
 
-/** the bucket of x: monotonic in x; NaN goes to 0 */
-function bucket(x: number): number {
-  return shifted(x) | 0;
-}
-
-let buckets = new Int32Array(TOP + 1);
+const buckets = new Int32Array(TOP + 1);
 /** the latest charge (index) put into each bucket, and for each charge the one put before it into its bucket */
-let head = new Int32Array(TOP + 1);
+const head = new Int32Array(TOP + 1);
 let next = new Int32Array(0);
-let aside = new Float64Array(64);
+/** the charges set aside (as many as the charges at most) */
+let aside = new Float64Array(0);
 
 /** The SPE histogram of `charges`; `scratch` (length ≥ charges) spares an allocation in loops. */
 export function speHistogram(charges: Float64Array, scratch?: Float64Array): SpeBins {
   const n = charges.length;
-  if (next.length < n) next = new Int32Array(n);
-  if (buckets.length !== TOP + 1) {
-    buckets = new Int32Array(TOP + 1);
-    head = new Int32Array(TOP + 1);
+  if (next.length < n) {
+    next = new Int32Array(n);
+    aside = new Float64Array(n);
   }
-  const counts = buckets;
-  const last = head;
-  const before = next;
-  counts.fill(0);
-  last.fill(-1);
-  let nAside = 0;
-  // the module's constants as locals: the loop then keeps them in registers
-  const grid = GRID;
-  const top = TOP + 0.5;
-  const near = NEAR;
-  const far = 1 - NEAR;
-  for (let i = 0; i < n; i++) {
-    const x = charges[i];
-    let u = x * grid + 1; // as shifted(x), written out for speed
-    u = u < 0.5 ? 0.5 : u;
-    u = u > top ? top : u;
-    const j = u | 0;
-    counts[j]++;
-    before[i] = last[j];
-    last[j] = i;
-    // within rounding of a grid line, or NaN
-    const frac = u - j;
-    if (!(frac > near && frac < far)) {
-      if (nAside === aside.length) {
-        const grown = new Float64Array(2 * aside.length);
-        grown.set(aside);
-        aside = grown;
-      }
-      aside[nAside++] = x;
-    }
-  }
+  const nAside = countIntoBuckets(charges, buckets, head, next, aside);
   let nan = false;
   for (let i = 0; i < nAside; i++) if (aside[i] !== aside[i]) nan = true;
-  const med = n === 0 || nan ? NaN : medianByBuckets(charges, counts, last, before, scratch);
+  const med = n === 0 || nan ? NaN : medianByBuckets(charges, buckets, head, next, scratch);
 
   const hi = speRangePc(med);
   const per = (hi * GRID) / SPE_BINS; // grid buckets per bin: 3, 5 or 7
   const out = new Float64Array(SPE_BINS);
   for (let k = 0, b = 1; k < SPE_BINS; k++) {
     let c = 0;
-    for (let q = 0; q < per; q++) c += counts[b++];
+    for (let q = 0; q < per; q++) c += buckets[b++];
     out[k] = c;
   }
   if (nAside > 0) {
     // the charges set aside leave the bins the grid gave them for those numpy's edges give
     const gridTop = hi * GRID;
     for (let i = 0; i < nAside; i++) {
-      const b = bucket(aside[i]);
+      const b = shifted(aside[i]) | 0;
       if (b >= 1 && b <= gridTop) out[Math.floor((b - 1) / per)]--;
     }
     const exact = histogram(aside.subarray(0, nAside), SPE_BINS, 0, hi);
     for (let k = 0; k < SPE_BINS; k++) out[k] += exact.counts[k];
   }
   return { median: med, hi, counts: out, centres: binCentres(binEdges(SPE_BINS, 0, hi)) };
+}
+
+/**
+ * Pass one: each charge counted into its bucket and threaded onto the bucket's list (`last`,
+ * `before`); those within rounding of a grid line (and NaN) also copied into `aside` (length ≥
+ * charges). Returns how many were set aside.
+ */
+function countIntoBuckets(charges: Float64Array, counts: Int32Array, last: Int32Array, before: Int32Array, aside: Float64Array): number {
+  counts.fill(0);
+  last.fill(-1);
+  let nAside = 0;
+  for (let i = 0; i < charges.length; i++) {
+    const x = charges[i];
+    const u = shifted(x);
+    const j = u | 0;
+    counts[j]++;
+    before[i] = last[j];
+    last[j] = i;
+    const frac = u - j;
+    if (!(frac > NEAR && frac < 1 - NEAR)) aside[nAside++] = x;
+  }
+  return nAside;
 }
 
 /** The median from the bucket counts: select among the charges of the bucket(s) of the middle rank(s). */
