@@ -126,7 +126,13 @@ const jtf = new Float64Array(3);
  * Neyman's χ² and the parameter errors from (JᵀWJ)⁻¹ at the solution `p`, where the residuals
  * √w·(f − y) are `fvec` with norm `fnorm`.
  */
-function errorsAt(model: GaussianResiduals, b: Bins, p: Float64Array, fvec: Float64Array, fnorm: number): { errors: GaussianParams; chi2: number } {
+function errorsAt(
+  model: GaussianResiduals,
+  b: Bins,
+  p: Float64Array,
+  fvec: Float64Array,
+  fnorm: number,
+): { errors: GaussianParams; chi2: number } {
   let chi2 = 0;
   // weighted, the residuals are (f − y)/√y already
   if (b.sw) chi2 = fnorm * fnorm;

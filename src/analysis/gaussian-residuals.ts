@@ -14,7 +14,8 @@ export interface Bins {
 
 /** exp(−½z²) of the latest residuals, shared by all fits (one runs at a time), and whose they are */
 let cache = new Float64Array(128);
-let owner: GaussianResiduals | null = null;
+let owner = 0;
+let instances = 0;
 
 /**
  * On evenly spaced x (bin centres) the exponentials go by blocks of this many: one exp at the
@@ -27,6 +28,8 @@ const BLOCK = 8;
 export class GaussianResiduals implements LeastSquaresProblem {
   readonly n = 3;
   readonly m: number;
+  /** whose exponentials are in the shared cache */
+  private readonly id = ++instances;
   /** the x spacing when x is evenly spaced (within 1e-9 of it), else 0 */
   private readonly step: number;
   /** the parameters the exponentials in `e` belong to */
@@ -94,7 +97,7 @@ export class GaussianResiduals implements LeastSquaresProblem {
     this.ea = a;
     this.emu = mu;
     this.es = s;
-    owner = this;
+    owner = this.id;
   }
 
   /** JᵀJ and Jᵀf at p, reusing the exponentials of the latest residuals when they were at p */
@@ -104,13 +107,13 @@ export class GaussianResiduals implements LeastSquaresProblem {
     const a = p[0];
     const mu = p[1];
     const s = p[2];
-    if (!(owner === this && a === this.ea && mu === this.emu && s === this.es)) {
+    if (!(owner === this.id && a === this.ea && mu === this.emu && s === this.es)) {
       if (cache.length < m) cache = new Float64Array(m);
       this.exponentials(mu, s, cache);
       this.ea = a;
       this.emu = mu;
       this.es = s;
-      owner = this;
+      owner = this.id;
     }
     const w = cache;
     let s00 = 0;

@@ -120,7 +120,16 @@ function enorm(v: Float64Array, from: number, len: number): number {
  * `acnorm` the column norms of J, `ipvt[j]` the column of J in position j. A column that adds
  * nothing (rank deficiency) gets a zero diagonal, as MINPACK's QR gives it.
  */
-function pivotedCholesky(n: number, A: Float64Array, jtf: Float64Array, r: Float64Array, ipvt: Int32Array, rdiag: Float64Array, acnorm: Float64Array, qtf: Float64Array): void {
+function pivotedCholesky(
+  n: number,
+  A: Float64Array,
+  jtf: Float64Array,
+  r: Float64Array,
+  ipvt: Int32Array,
+  rdiag: Float64Array,
+  acnorm: Float64Array,
+  qtf: Float64Array,
+): void {
   for (let j = 0; j < n; j++) {
     acnorm[j] = Math.sqrt(Math.max(0, A[j * n + j]));
     ipvt[j] = j;
@@ -167,8 +176,7 @@ function pivotedCholesky(n: number, A: Float64Array, jtf: Float64Array, r: Float
     r[j + j * n] = rjj;
     rdiag[j] = rjj;
     for (let k = j + 1; k < n; k++) r[j + k * n] = A[j * n + k] / rjj;
-    for (let k = j + 1; k < n; k++)
-      for (let l = j + 1; l < n; l++) A[k * n + l] -= r[j + k * n] * r[j + l * n];
+    for (let k = j + 1; k < n; k++) for (let l = j + 1; l < n; l++) A[k * n + l] -= r[j + k * n] * r[j + l * n];
     // forward substitution Rᵀ·qtf = Pᵀ·Jᵀf, row j
     qtf[j] /= rjj;
     for (let k = j + 1; k < n; k++) qtf[k] -= r[j + k * n] * qtf[j];
@@ -180,7 +188,17 @@ function pivotedCholesky(n: number, A: Float64Array, jtf: Float64Array, r: Float
  * `r` is the upper triangle in the first n rows of an m-row column-major array; its strict lower
  * triangle receives S (with PᵀAᵀAP + PᵀDDP = SᵀS), `sdiag` S's diagonal.
  */
-function qrsolv(n: number, r: Float64Array, ldr: number, ipvt: Int32Array, diag: Float64Array, qtb: Float64Array, x: Float64Array, sdiag: Float64Array, wa: Float64Array): void {
+function qrsolv(
+  n: number,
+  r: Float64Array,
+  ldr: number,
+  ipvt: Int32Array,
+  diag: Float64Array,
+  qtb: Float64Array,
+  x: Float64Array,
+  sdiag: Float64Array,
+  wa: Float64Array,
+): void {
   for (let j = 0; j < n; j++) {
     for (let i = j; i < n; i++) r[i + j * ldr] = r[j + i * ldr];
     x[j] = r[j + j * ldr];
@@ -237,7 +255,20 @@ function qrsolv(n: number, r: Float64Array, ldr: number, ipvt: Int32Array, diag:
  * The Levenberg-Marquardt parameter for trust radius `delta` (MINPACK's lmpar): returns par and
  * leaves the step in `x` (‖D·x‖ within 10% of delta, or par = 0 and ‖D·x‖ ≤ 1.1·delta).
  */
-function lmpar(n: number, r: Float64Array, ldr: number, ipvt: Int32Array, diag: Float64Array, qtb: Float64Array, delta: number, par0: number, x: Float64Array, sdiag: Float64Array, wa1: Float64Array, wa2: Float64Array): number {
+function lmpar(
+  n: number,
+  r: Float64Array,
+  ldr: number,
+  ipvt: Int32Array,
+  diag: Float64Array,
+  qtb: Float64Array,
+  delta: number,
+  par0: number,
+  x: Float64Array,
+  sdiag: Float64Array,
+  wa1: Float64Array,
+  wa2: Float64Array,
+): number {
   let par = par0;
   // the Gauss-Newton direction (a least-squares one when the Jacobian is rank-deficient)
   let nsing = n;
@@ -334,7 +365,8 @@ export function lmder(problem: LeastSquaresProblem, x: Float64Array, opts: Lmder
   const maxfev = opts.maxfev ?? 100 * (n + 1);
   const jacobianCost = opts.jacobianCost ?? 0;
   const factor = opts.factor ?? 100;
-  if (!(ftol >= 0 && xtol >= 0 && gtol >= 0 && maxfev > 0 && factor > 0)) throw new Error('lmder: tolerances must be ≥ 0, maxfev and factor > 0');
+  if (!(ftol >= 0 && xtol >= 0 && gtol >= 0 && maxfev > 0 && factor > 0))
+    throw new Error('lmder: tolerances must be ≥ 0, maxfev and factor > 0');
 
   const ws = (workspace ?? sharedWorkspace).fit(m, n);
   let fvec = ws.fvec;
