@@ -13,7 +13,7 @@
  * histogram, at their steady pace and without their start-up: the reference times its own loop
  * (after its imports and the file read), icefat its loop after one untimed round over all the
  * histograms (V8 compiles the hot functions in the background over the first few hundred fits,
- * the way a long-running FAT engine has them). The two take turns for R rounds (default 3), so
+ * the way a long-running FAT engine has them). The two take turns for R rounds (default 5), so
  * that the load of a shared machine falls on both alike; in each round icefat fits the
  * histograms again and again for as long as the reference's loop took, and each side's best
  * round counts.
@@ -76,7 +76,7 @@ function main(): void {
   const histograms = arg('histograms', 200);
   const perHist = arg('per-hist', 10000);
   const seed = arg('seed', 4242);
-  const rounds = arg('rounds', 3);
+  const rounds = arg('rounds', 5);
   const charges = generate(histograms, perHist, seed);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-spe-bench-'));
   const file = path.join(dir, 'charges.f32');

@@ -47,56 +47,45 @@ export class GaussianResiduals implements LeastSquaresProblem {
     this.step = even ? h : 0;
   }
 
-  /** exp(−½((x−μ)/σ)²) for every x into `e` */
-  private exponentials(mu: number, s: number, e: Float64Array): void {
-    const { x } = this.b;
+  /**
+   * exp(−½((x−μ)/σ)²) for every x into `e`, and with `fvec` the residuals √w·(a·e − y) into it
+   */
+  private exponentials(a: number, mu: number, s: number, e: Float64Array, fvec: Float64Array | null): void {
+    const { x, y, sw } = this.b;
     const { m, step } = this;
-    if (step === 0) {
-      for (let i = 0; i < m; i++) {
-        const z = (x[i] - mu) / s;
-        e[i] = Math.exp(-0.5 * (z * z));
-      }
-      return;
-    }
     const d = step / s;
     const q = Math.exp(-(d * d));
     for (let i0 = 0; i0 < m; i0 += BLOCK) {
       const end = Math.min(i0 + BLOCK, m);
       const z = (x[i0] - mu) / s;
-      let ei = Math.exp(-0.5 * (z * z));
-      let r = Math.exp(-(z * d + 0.5 * d * d));
+      let ei = step === 0 ? 0 : Math.exp(-0.5 * (z * z));
+      let r = step === 0 ? 0 : Math.exp(-(z * d + 0.5 * d * d));
       if (ei === 0 || !Number.isFinite(r) || r === 0) {
-        // far in a tail, where the ratios over- or underflow: one by one
+        // uneven x, or far in a tail where the ratios over- or underflow: one by one
         for (let i = i0; i < end; i++) {
           const zi = (x[i] - mu) / s;
           e[i] = Math.exp(-0.5 * (zi * zi));
         }
-        continue;
-      }
-      for (let i = i0; i < end; i++) {
-        e[i] = ei;
-        ei *= r;
-        r *= q;
-      }
+      } else
+        for (let i = i0; i < end; i++) {
+          e[i] = ei;
+          ei *= r;
+          r *= q;
+        }
+      if (fvec !== null)
+        for (let i = i0; i < end; i++) {
+          const res = a * e[i] - y[i];
+          fvec[i] = sw === null ? res : sw[i] * res;
+        }
     }
   }
 
   residuals(p: Float64Array, fvec: Float64Array): void {
-    const { y, sw } = this.b;
-    const { m } = this;
-    if (cache.length < m) cache = new Float64Array(m);
-    const e = cache;
-    const a = p[0];
-    const mu = p[1];
-    const s = p[2];
-    this.exponentials(mu, s, e);
-    for (let i = 0; i < m; i++) {
-      const r = a * e[i] - y[i];
-      fvec[i] = sw === null ? r : sw[i] * r;
-    }
-    this.ea = a;
-    this.emu = mu;
-    this.es = s;
+    if (cache.length < this.m) cache = new Float64Array(this.m);
+    this.exponentials(p[0], p[1], p[2], cache, fvec);
+    this.ea = p[0];
+    this.emu = p[1];
+    this.es = p[2];
     owner = this.id;
   }
 
@@ -109,7 +98,7 @@ export class GaussianResiduals implements LeastSquaresProblem {
     const s = p[2];
     if (!(owner === this.id && a === this.ea && mu === this.emu && s === this.es)) {
       if (cache.length < m) cache = new Float64Array(m);
-      this.exponentials(mu, s, cache);
+      this.exponentials(a, mu, s, cache, null);
       this.ea = a;
       this.emu = mu;
       this.es = s;
