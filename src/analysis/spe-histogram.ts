@@ -42,6 +42,14 @@ function shifted(x: number): number {
   return u > TOP + 0.5 ? TOP + 0.5 : u;
 }
 
+/** the bin centres of each range, numpy's (6, 10 and 14 pC) */
+const CENTRES = new Map([6, 10, 14].map((hi) => [hi, binCentres(binEdges(SPE_BINS, 0, hi))]));
+function centresOf(hi: number): Float64Array {
+  const c = CENTRES.get(hi);
+  if (!c) throw new Error(`no SPE range up to ${hi} pC`);
+  return c;
+}
+
 const buckets = new Int32Array(TOP + 1);
 /** the latest charge (index) put into each bucket, and for each charge the one put before it into its bucket */
 const head = new Int32Array(TOP + 1);
@@ -63,7 +71,9 @@ export function speHistogram(charges: Float64Array, scratch?: Float64Array): Spe
 
   const hi = speRangePc(med);
   const per = (hi * GRID) / SPE_BINS; // grid buckets per bin: 3, 5 or 7
-  const out = new Float64Array(SPE_BINS);
+  // counts and centres share one buffer: an allocation less per histogram
+  const buffer = new Float64Array(2 * SPE_BINS);
+  const out = buffer.subarray(0, SPE_BINS);
   for (let k = 0, b = 1; k < SPE_BINS; k++) {
     let c = 0;
     for (let q = 0; q < per; q++) c += buckets[b++];
@@ -79,7 +89,9 @@ export function speHistogram(charges: Float64Array, scratch?: Float64Array): Spe
     const exact = histogram(aside.subarray(0, nAside), SPE_BINS, 0, hi);
     for (let k = 0; k < SPE_BINS; k++) out[k] += exact.counts[k];
   }
-  return { median: med, hi, counts: out, centres: binCentres(binEdges(SPE_BINS, 0, hi)) };
+  const centres = buffer.subarray(SPE_BINS);
+  centres.set(centresOf(hi));
+  return { median: med, hi, counts: out, centres };
 }
 
 /**
