@@ -2,14 +2,16 @@
  * Gaussian fits to charge histograms (the original's SPE fit) by Levenberg-Marquardt, and the
  * gain that follows from the fitted peak.
  *
- * Three parameters and an analytic Jacobian: a dedicated Levenberg-Marquardt on typed arrays
- * (Marquardt's scaling of the damping, MINPACK's convergence tests with scipy's default
- * tolerances) solves the 3×3 normal equations directly. It reaches the same minimum as the
- * original's scipy `curve_fit` (bench/spe-fit.ts compares them fit by fit) many times faster than
- * a general fitter (ml-levenberg-marquardt, used before, would be the choice for a general model).
+ * Three parameters and an analytic Jacobian: MINPACK's lmder (lmder.ts) on typed arrays, with
+ * scipy's defaults (ftol = xtol = √ε, gtol = 0, curve_fit's budget of evaluations). It takes the
+ * steps scipy's `curve_fit` takes and stops where it stops, so the fitted values agree with the
+ * original's to ~1e-8 (bench/spe-fit.ts compares them fit by fit), many times faster than a
+ * general fitter (ml-levenberg-marquardt stays the choice for a general model).
  * The covariance is (JᵀWJ)⁻¹ at the solution.
  */
-import { SPE_BINS, histogram, median, speRangePc } from './histogram.js';
+import { speHistogram } from './spe-histogram.js';
+import { type Bins, GaussianResiduals } from './gaussian-residuals.js';
+import { lmder } from './lmder.js';
 
 export interface GaussianParams {
   a: number;
@@ -38,134 +40,40 @@ export interface GaussianFitOptions {
   /** start values; default the original's: highest bin, the supplied `medianX`, 0.35 × that */
   initial?: GaussianParams;
   medianX?: number;
-  /** LM iterations at most (default 60) */
-  maxIterations?: number;
-}
-
-/** scipy's curve_fit defaults (MINPACK's ftol and xtol) */
-const FTOL = 1.49012e-8;
-const XTOL = 1.49012e-8;
-
-/** The bins fitted and their weights (1/σ²). */
-interface Bins {
-  x: Float64Array;
-  y: Float64Array;
-  w: Float64Array;
+  /**
+   * function evaluations at most, a Jacobian counting as three (default 800: curve_fit's budget
+   * for its finite-difference MINPACK, 200·(n+1))
+   */
+  maxEvaluations?: number;
 }
 
 /**
- * The weighted sum of squares Σ w (y − f)² at (a, μ, σ), and into `jtj` (the upper triangle of
- * JᵀWJ: 00 01 02 11 12 22) and `jtr` (JᵀW r) the normal equations there.
+ * The diagonal of the inverse of the symmetric 3×3 matrix with upper triangle (a b c / d e / f),
+ * or null when it is singular.
  */
-function normalEquations(b: Bins, a: number, mu: number, s: number, jtj: Float64Array, jtr: Float64Array): number {
-  jtj.fill(0);
-  jtr.fill(0);
-  let cost = 0;
-  for (let i = 0; i < b.x.length; i++) {
-    const z = (b.x[i] - mu) / s;
-    const e = Math.exp(-0.5 * z * z);
-    const f = a * e;
-    const w = b.w[i];
-    const r = b.y[i] - f;
-    cost += w * r * r;
-    // ∂f/∂a, ∂f/∂μ, ∂f/∂σ
-    const j0 = e;
-    const j1 = (f * z) / s;
-    const j2 = j1 * z;
-    jtj[0] += w * j0 * j0;
-    jtj[1] += w * j0 * j1;
-    jtj[2] += w * j0 * j2;
-    jtj[3] += w * j1 * j1;
-    jtj[4] += w * j1 * j2;
-    jtj[5] += w * j2 * j2;
-    jtr[0] += w * j0 * r;
-    jtr[1] += w * j1 * r;
-    jtr[2] += w * j2 * r;
-  }
-  return cost;
-}
-
-function costAt(b: Bins, a: number, mu: number, s: number): number {
-  let cost = 0;
-  for (let i = 0; i < b.x.length; i++) {
-    const z = (b.x[i] - mu) / s;
-    const r = b.y[i] - a * Math.exp(-0.5 * z * z);
-    cost += b.w[i] * r * r;
-  }
-  return cost;
-}
-
-/** The inverse of a symmetric 3×3 matrix (upper triangle 00 01 02 11 12 22), or null when singular. */
-function inverse3(m: ArrayLike<number>): Float64Array | null {
-  const [a, b, c, d, e, f] = [m[0], m[1], m[2], m[3], m[4], m[5]];
+function inverse3(a: number, b: number, c: number, d: number, e: number, f: number): GaussianParams | null {
   const c00 = d * f - e * e;
   const c01 = c * e - b * f;
   const c02 = b * e - c * d;
   const det = a * c00 + b * c01 + c * c02;
   if (!Number.isFinite(det) || Math.abs(det) < 1e-300) return null;
-  const k = 1 / det;
-  return Float64Array.of(c00 * k, c01 * k, c02 * k, (a * f - c * c) * k, (b * c - a * e) * k, (a * d - b * b) * k);
+  return { a: c00 / det, mu: (a * f - c * c) / det, sigma: (a * d - b * b) / det };
 }
 
 /**
- * Levenberg-Marquardt from `p` (changed in place): the damped normal equations
- * (JᵀWJ + λ·diag(JᵀWJ)) δ = JᵀW r, λ down tenfold after a step that lowers the cost and up tenfold
- * after one that does not. Converged, as MINPACK, when a step lowers the cost by less than FTOL
- * of it or moves every parameter by less than XTOL of its size.
+ * The bins a fit uses: all of them unweighted; with Poisson weights the non-empty ones (an empty
+ * bin has no σ to weigh it by, so a χ² fit leaves it out, as ROOT does).
  */
-function levenbergMarquardt(b: Bins, p: Float64Array, maxIterations: number): { iterations: number; converged: boolean } {
-  const jtj = new Float64Array(6);
-  const jtr = new Float64Array(3);
-  const damped = new Float64Array(6);
-  let cost = normalEquations(b, p[0], p[1], p[2], jtj, jtr);
-  let lambda = 1e-3;
-  for (let it = 1; it <= maxIterations; it++) {
-    let stepped = false;
-    while (lambda < 1e16) {
-      damped.set(jtj);
-      damped[0] *= 1 + lambda;
-      damped[3] *= 1 + lambda;
-      damped[5] *= 1 + lambda;
-      const inv = inverse3(damped);
-      if (!inv) {
-        lambda *= 10;
-        continue;
-      }
-      const d0 = inv[0] * jtr[0] + inv[1] * jtr[1] + inv[2] * jtr[2];
-      const d1 = inv[1] * jtr[0] + inv[3] * jtr[1] + inv[4] * jtr[2];
-      const d2 = inv[2] * jtr[0] + inv[4] * jtr[1] + inv[5] * jtr[2];
-      const trial = costAt(b, p[0] + d0, p[1] + d1, p[2] + d2);
-      if (!(trial <= cost)) {
-        lambda *= 10;
-        continue;
-      }
-      p[0] += d0;
-      p[1] += d1;
-      p[2] += d2;
-      lambda = Math.max(lambda / 10, 1e-12);
-      const small = (d: number, v: number) => Math.abs(d) <= XTOL * (Math.abs(v) + XTOL);
-      if (cost - trial <= FTOL * cost || (small(d0, p[0]) && small(d1, p[1]) && small(d2, p[2])))
-        return { iterations: it, converged: true };
-      cost = normalEquations(b, p[0], p[1], p[2], jtj, jtr);
-      stepped = true;
-      break;
-    }
-    // no step lowers the cost any more: at the minimum within rounding
-    if (!stepped) return { iterations: it, converged: Number.isFinite(cost) };
-  }
-  return { iterations: maxIterations, converged: false };
-}
-
-/** The bins a fit uses: an empty bin has no Poisson σ to weigh it by, so a χ² fit leaves it out (as ROOT does). */
 function binsOf(x: Float64Array, y: Float64Array, weighting: 'poisson' | 'none'): Bins {
+  if (weighting === 'none') return { x, y, sw: null };
   let m = 0;
-  for (let i = 0; i < y.length; i++) if (weighting === 'none' || y[i] > 0) m++;
-  const b: Bins = { x: new Float64Array(m), y: new Float64Array(m), w: new Float64Array(m) };
+  for (let i = 0; i < y.length; i++) if (y[i] > 0) m++;
+  const b = { x: new Float64Array(m), y: new Float64Array(m), sw: new Float64Array(m) };
   for (let i = 0, j = 0; i < y.length; i++)
-    if (weighting === 'none' || y[i] > 0) {
+    if (y[i] > 0) {
       b.x[j] = x[i];
       b.y[j] = y[i];
-      b.w[j++] = weighting === 'poisson' ? 1 / y[i] : 1;
+      b.sw[j++] = 1 / Math.sqrt(y[i]);
     }
   return b;
 }
@@ -197,32 +105,44 @@ export function fitGaussian(xAll: Float64Array, yAll: Float64Array, opts: Gaussi
   if (n < 4 || !(p0.sigma !== 0) || !Number.isFinite(p0.a + p0.mu + p0.sigma)) return fail(p0, 0);
 
   const p = Float64Array.of(p0.a, p0.mu, p0.sigma);
-  const { iterations, converged } = levenbergMarquardt(b, p, opts.maxIterations ?? 60);
+  const model = new GaussianResiduals(b);
+  const lm = lmder(model, p, { maxfev: opts.maxEvaluations ?? 800, jacobianCost: 3 });
+  // curve_fit gives up on MINPACK's info 5-8 (evaluations used up, tolerances out of reach)
+  const converged = lm.info >= 1 && lm.info <= 4;
+  const iterations = lm.njev;
   const [a, mu] = p;
   const sigma = Math.abs(p[2]);
   if (!Number.isFinite(a + mu + sigma) || sigma === 0) return fail({ a, mu, sigma }, iterations);
-  const { errors, chi2 } = errorsAt(b, a, mu, sigma, weighting);
-  const covOk = Number.isFinite(errors.a + errors.mu + errors.sigma) && errors.a > 0 && errors.mu > 0 && errors.sigma > 0;
+  const { errors, chi2 } = errorsAt(model, b, p, lm.fvec, lm.fnorm);
+  // a curve met exactly has errors of 0 (curve_fit's covariance scaled by a residual variance of 0)
+  const covOk = Number.isFinite(errors.a + errors.mu + errors.sigma) && errors.a >= 0 && errors.mu >= 0 && errors.sigma >= 0;
   return { a, mu, sigma, errors, chi2, ndf, converged: converged && covOk, iterations };
 }
 
-/** Neyman's χ² and the parameter errors from (JᵀWJ)⁻¹ at the solution. */
-function errorsAt(b: Bins, a: number, mu: number, sigma: number, weighting: 'poisson' | 'none'): { errors: GaussianParams; chi2: number } {
-  const jtj = new Float64Array(6);
-  const rss = normalEquations(b, a, mu, sigma, jtj, new Float64Array(3));
+const jtj = new Float64Array(9);
+const jtf = new Float64Array(3);
+
+/**
+ * Neyman's χ² and the parameter errors from (JᵀWJ)⁻¹ at the solution `p`, where the residuals
+ * √w·(f − y) are `fvec` with norm `fnorm`.
+ */
+function errorsAt(
+  model: GaussianResiduals,
+  b: Bins,
+  p: Float64Array,
+  fvec: Float64Array,
+  fnorm: number,
+): { errors: GaussianParams; chi2: number } {
   let chi2 = 0;
-  for (let i = 0; i < b.x.length; i++) {
-    if (!(b.y[i] > 0)) continue;
-    const z = (b.x[i] - mu) / sigma;
-    const r = b.y[i] - a * Math.exp(-0.5 * z * z);
-    chi2 += (r * r) / b.y[i];
-  }
-  const cov = inverse3(jtj);
+  // weighted, the residuals are (f − y)/√y already
+  if (b.sw) chi2 = fnorm * fnorm;
+  else for (let i = 0; i < b.y.length; i++) if (b.y[i] > 0) chi2 += (fvec[i] * fvec[i]) / b.y[i];
+  model.normalEquations(p, fvec, jtj, jtf);
+  const cov = inverse3(jtj[0], jtj[1], jtj[2], jtj[4], jtj[5], jtj[8]);
   if (!cov) return { errors: { a: NaN, mu: NaN, sigma: NaN }, chi2 }; // the bins do not determine the parameters
   // curve_fit without σ scales the covariance by the residual variance over all fitted bins
-  const scale = weighting === 'none' ? rss / Math.max(b.x.length - 3, 1) : 1;
-  const err = (v: number) => Math.sqrt(v * scale);
-  return { errors: { a: err(cov[0]), mu: err(cov[3]), sigma: err(cov[5]) }, chi2 };
+  const scale = b.sw ? 1 : (fnorm * fnorm) / Math.max(b.x.length - 3, 1);
+  return { errors: { a: Math.sqrt(cov.a * scale), mu: Math.sqrt(cov.mu * scale), sigma: Math.sqrt(cov.sigma * scale) }, chi2 };
 }
 
 /** median of the x values weighted by y, when the raw samples are not at hand */
@@ -263,12 +183,13 @@ export interface SpeFit {
  * Unweighted by default, as the original's curve_fit: with the pedestal tail under the peak,
  * Poisson (Neyman) weights pull the peak low by a few percent more than plain least squares do,
  * and the unweighted fit reproduces the original's numbers (bench/spe-fit.ts: within 1e-5).
- * `scratch` (length ≥ charges) spares the median's copy when called in a loop.
+ * Median and histogram come from one pass over the charges (spe-histogram.ts);
+ * `scratch` (length ≥ charges) spares an allocation when called in a loop.
  */
 export function fitSpe(chargesPc: Float64Array, opts: Omit<GaussianFitOptions, 'medianX'> & { scratch?: Float64Array } = {}): SpeFit {
-  const med = median(chargesPc, opts.scratch);
-  const hi = speRangePc(med);
-  const h = histogram(chargesPc, SPE_BINS, 0, hi);
+  const h = speHistogram(chargesPc, opts.scratch);
+  const med = h.median;
+  const hi = h.hi;
   const fit = fitGaussian(h.centres, h.counts, { weighting: 'none', ...opts, medianX: med });
   const toGain = 1e-12 / ELEMENTARY_CHARGE_C;
   return {

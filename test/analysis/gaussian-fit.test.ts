@@ -76,6 +76,28 @@ describe('SPE fit (the original per-point gain)', () => {
     expect(r.gainError).toBeGreaterThan(0);
   });
 
+  it("stops where scipy's curve_fit stops: the original method's (a, μ, σ) within 1e-8, in each range (a fit that merely reaches the same minimum misses by more)", () => {
+    // charges: 10% pedestal tail, the rest a Gaussian peak; the expected values are what
+    // spe_fit_reference.py's fit_one (numpy 2.4, scipy 1.17) gives for the same charges
+    const cases = [
+      { seed: 31, peak: 1.6, n: 10000, hi: 6, scipy: [547.8991361330009, 1.5745898177521482, 0.5110447844899397] },
+      { seed: 32, peak: 3.2, n: 5000, hi: 10, scipy: [229.18708334952586, 3.1716601539181024, 1.0149159539898862] },
+      { seed: 33, peak: 5.5, n: 20001, hi: 14, scipy: [743.5619393091209, 5.427755579961625, 1.7584721709844437] },
+    ];
+    for (const c of cases) {
+      const rng = new Rng(c.seed);
+      const q = new Float64Array(c.n);
+      for (let i = 0; i < c.n; i++) q[i] = rng.next() < 0.1 ? rng.exponential(1 / (0.15 * c.peak)) : rng.normal(c.peak, 0.3 * c.peak);
+      const r = fitSpe(q);
+      expect(r.rangePc).toBe(c.hi);
+      expect(r.fit.converged).toBe(true);
+      const [a, mu, sigma] = c.scipy;
+      expect(Math.abs(r.fit.a / a - 1)).toBeLessThan(1e-8);
+      expect(Math.abs(r.fit.mu / mu - 1)).toBeLessThan(1e-8);
+      expect(Math.abs(r.fit.sigma / sigma - 1)).toBeLessThan(1e-8);
+    }
+  });
+
   it('widens the histogram for high gains (median above 2.5 pC, and from 4 pC)', () => {
     expect(fitSpe(gaussianCharges(10000, 3.2, 0.9, 8)).rangePc).toBe(10);
     const high = fitSpe(gaussianCharges(10000, 5, 1.4, 9));

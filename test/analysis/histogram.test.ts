@@ -60,6 +60,22 @@ describe('median', () => {
     for (const c of cases) expect(median(Float64Array.from(c))).toBe(sortedMedian(c));
   });
 
+  it('agrees with sorting where a few values lie far out (large arrays go by buckets over a sampled range)', () => {
+    const rng = new Rng(12);
+    const c = Array.from({ length: 5000 }, () => rng.normal(1.6, 0.5));
+    for (let i = 0; i < 400; i++) c[i * 7] = i % 2 ? 1e300 : -Infinity;
+    expect(median(Float64Array.from(c))).toBe(sortedMedian(c));
+    const steps = Array.from({ length: 4000 }, (_, i) => (i < 2500 ? 0 : i));
+    expect(median(Float64Array.from(steps))).toBe(sortedMedian(steps));
+  });
+
+  it('is NaN when any value is NaN, as numpy', () => {
+    expect(median(Float64Array.from([1, NaN, 3]))).toBeNaN();
+    const big = Float64Array.from({ length: 3000 }, (_, i) => i);
+    big[1234] = NaN;
+    expect(median(big)).toBeNaN();
+  });
+
   it('leaves its input alone, reuses a scratch buffer, and is NaN for nothing', () => {
     const a = Float64Array.from([3, 1, 2, 5]);
     const scratch = new Float64Array(10);
