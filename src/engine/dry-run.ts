@@ -1,16 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { VirtualClock, type Clock } from '../clock/clock.js';
+import { VirtualClock } from '../clock/clock.js';
 import { ensureHome, openWorkspace } from '../station/workspace.js';
 import { registryToml } from '../station/registry.js';
 import { createRun } from '../fat/run-new.js';
-import { createNotifier, type Notifier } from '../notify/index.js';
-import type { FatEvent } from '../station/events.js';
+import { createNotifier } from '../notify/index.js';
 import { simRegistry } from '../fat/sim-registry.js';
 import { startSimLab } from '../sim/lab.js';
-import { startLabProcess } from '../sim/lab-process.js';
-import type { ProcessUsage } from '../util/proc-usage.js';
 import { firstFreeBase } from '../sim/layout.js';
 import { latestSchedule, scheduleTasks } from './journal.js';
 import { runMaster } from './master.js';
@@ -37,8 +34,6 @@ export interface DryRunResult {
   wallS: number;
   outcome: string;
   home: string;
-  /** CPU and peak memory of the lab's own process (with `labProcess`) */
-  labUsage?: ProcessUsage;
 }
 
 /** where a dry run looks for a free lab: FIRST_BASE, FIRST_BASE + STEP, ... below LAST_BASE */
@@ -54,52 +49,16 @@ async function freeBase(pinned?: number): Promise<number> {
   return base;
 }
 
-export interface DryRunOptions {
-  seed?: number;
-  basePort?: number;
-  /**
-   * The simulated lab in a process of its own (sim/lab-process.ts), keeping virtual time for both:
-   * this process is then the master alone (what the benchmarks measure), and the lab has the other
-   * core. Without it the lab runs in this process on one VirtualClock.
-   */
-  labProcess?: boolean;
-  /** sees every event of the run as the master emits it (a benchmark's progress) */
-  onEvent?: (e: FatEvent) => void;
-}
-
-/** A lab for the dry run, and what its process used when it runs in one. */
-interface DryRunLab {
-  registry?: string;
-  usage(): ProcessUsage | undefined;
-  close(): Promise<void>;
-}
-
-async function startDryRunLab(dir: string, seed: number, basePort: number, labProcess: boolean): Promise<{ lab: DryRunLab; clock?: Clock }> {
-  if (labProcess) return { lab: await startLabProcess({ home: dir, seed, basePort }) };
+export async function dryRun(configPath: string, opts: { seed?: number; basePort?: number } = {}): Promise<DryRunResult> {
   const clock = new VirtualClock(Date.now(), true);
-  ensureHome(dir, { seed, basePort, timeScale: 1 });
-  const lab = await startSimLab({ seed, basePort, clock, domnet: 'auto' });
-  return { clock, lab: { registry: registryToml(simRegistry(lab.truth)), usage: () => undefined, close: () => lab.close() } };
-}
-
-function watched(n: Notifier, onEvent?: (e: FatEvent) => void): Notifier {
-  if (!onEvent) return n;
-  const emit = n.emit.bind(n);
-  n.emit = (e) => {
-    emit(e);
-    onEvent(e);
-  };
-  return n;
-}
-
-export async function dryRun(configPath: string, opts: DryRunOptions = {}): Promise<DryRunResult> {
   const basePort = await freeBase(opts.basePort);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-dry-run-'));
-  const { lab, clock } = await startDryRunLab(dir, opts.seed ?? 1, basePort, opts.labProcess === true);
+  ensureHome(dir, { seed: opts.seed ?? 1, basePort, timeScale: 1 });
+  const lab = await startSimLab({ seed: opts.seed ?? 1, basePort, clock, domnet: 'auto' });
   const ws = await openWorkspace(dir, clock);
   const wall0 = Date.now();
   try {
-    if (lab.registry) fs.writeFileSync(ws.home.registryFile, lab.registry);
+    fs.writeFileSync(ws.home.registryFile, registryToml(simRegistry(lab.truth)));
     const run = await createRun(ws, { comment: `dry run of ${configPath}` });
     const outcome = await runMaster(ws, {
       configPath,
@@ -108,7 +67,7 @@ export async function dryRun(configPath: string, opts: DryRunOptions = {}): Prom
       interactive: false,
       dryRun: { runFile: run.runFile, answeredBy: 'dry-run' },
       signal: new AbortController().signal,
-      notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber, console: false, slack: false }).then((n) => watched(n, opts.onEvent)),
+      notifier: (runId, runNumber) => createNotifier(ws, runId, { runNumber, console: false, slack: false }),
     });
     const sched = await latestSchedule(ws, run.runId);
     const tasks = sched ? await scheduleTasks(ws, sched.id) : [];
@@ -127,7 +86,6 @@ export async function dryRun(configPath: string, opts: DryRunOptions = {}): Prom
       wallS: (Date.now() - wall0) / 1000,
       outcome: `${outcome.state}: ${outcome.message}`,
       home: dir,
-      labUsage: lab.usage(),
     };
   } finally {
     await ws.close();
