@@ -15,37 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-/** Per task kind: parameter = [value used here, the original's value] (as bench/standard-fat.ts) */
-const SCALED: Record<string, Record<string, [number, number]>> = {
-  measure_gain: { n_events: [1000, 10000] },
-  measure_scaler: { n_runs: [50, 5000] },
-  measure_linearity: { n_events: [100, 5000] },
-  measure_pulsed_waveform: { n_events: [100, 5000] },
-  measure_baseline_flasher: { n_events: [20, 500] },
-  measure_spe: { n_events: [200, 10000] },
-  slowmon: { n_gain_events: [500, 30000], n_check_events: [500, 20000], n_runs: [20, 1000], n_dt_events: [100, 10000] },
-  constant_monitor: { n_gain_events: [500, 30000], n_runs: [20, 1000], n_dt_events: [100, 10000] },
-  measure_hv: { step_volts: [10, 1], n_reads: [4, 20] },
-  measure_camera: { n_images: [2, 30] },
-};
-
-function scaledSchedule(text: string): string {
-  let scaled: Record<string, [number, number]> | undefined;
-  return text
-    .split('\n')
-    .flatMap((l) => {
-      if (l.startsWith('[')) scaled = undefined;
-      const kind = /^task = (\w+)$/.exec(l)?.[1];
-      if (kind) {
-        scaled = SCALED[kind];
-        return scaled ? [l, ...Object.entries(scaled).map(([k, [v]]) => `${k} = ${v}`)] : [l];
-      }
-      const key = /^(\w+) = /.exec(l)?.[1];
-      return scaled && key && key in scaled ? [] : [l];
-    })
-    .join('\n');
-}
+import { scaledSchedule } from './lib/scaled-schedule.js';
 
 /** the busy loop's result, kept so the loop is not optimised away */
 let sink = 0;

@@ -19,47 +19,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SCALED, scaledSchedule } from './lib/scaled-schedule.js';
 import { heapSlope, runMaster, virtualStation } from './lib/virtual-station.js';
-
-/** Per task kind: parameter = [value used here, the original's value] */
-const SCALED: Record<string, Record<string, [number, number]>> = {
-  measure_gain: { n_events: [1000, 10000] },
-  measure_scaler: { n_runs: [50, 5000] },
-  measure_linearity: { n_events: [100, 5000] },
-  measure_pulsed_waveform: { n_events: [100, 5000] },
-  measure_baseline_flasher: { n_events: [20, 500] },
-  measure_spe: { n_events: [200, 10000] },
-  slowmon: { n_gain_events: [500, 30000], n_check_events: [500, 20000], n_runs: [20, 1000], n_dt_events: [100, 10000] },
-  constant_monitor: { n_gain_events: [500, 30000], n_runs: [20, 1000], n_dt_events: [100, 10000] },
-  measure_hv: { step_volts: [10, 1], n_reads: [4, 20] },
-  measure_camera: { n_images: [2, 30] },
-};
-
-/** the first `n` task sections of an INI schedule, with whatever precedes the first task */
-function firstTasks(lines: string[], n: number): string[] {
-  let seen = 0;
-  const end = lines.findIndex((l) => /^task = /.test(l) && ++seen > n);
-  if (end < 0) return lines;
-  // back to the section header of the task that is cut
-  let cut = end;
-  while (cut > 0 && !lines[cut].startsWith('[')) cut--;
-  return lines.slice(0, cut);
-}
-
-function scaledSchedule(template: string, maxTasks?: number): string {
-  let scaled: Record<string, [number, number]> | undefined;
-  const lines = template.split('\n').flatMap((l) => {
-    if (l.startsWith('[')) scaled = undefined;
-    const kind = /^task = (\w+)$/.exec(l)?.[1];
-    if (kind) {
-      scaled = SCALED[kind];
-      return scaled ? [l, ...Object.entries(scaled).map(([k, [v]]) => `${k} = ${v}`)] : [l];
-    }
-    const key = /^(\w+) = /.exec(l)?.[1];
-    return scaled && key && key in scaled ? [] : [l];
-  });
-  return (maxTasks ? firstTasks(lines, maxTasks) : lines).join('\n');
-}
 
 async function main() {
   const { scheduleTemplate } = await import('../src/fat/schedule/templates.js');
