@@ -168,17 +168,7 @@ function bucketMedian(v: Float64Array, scratch?: Float64Array): number | null {
     else if (t < 0) counts[0]++;
     else return NaN; // a NaN anywhere
   }
-  // buckets of the ranks k1 = k − 1 (n even) and k
-  const k = n >> 1;
-  const k1 = n & 1 ? k : k - 1;
-  let below = 0;
-  let b1 = 0;
-  while (below + counts[b1] <= k1) below += counts[b1++];
-  let b2 = b1;
-  let upTo = below + counts[b1];
-  while (upTo <= k) upTo += counts[++b2];
-  const size = upTo - below;
-
+  const { k, below, b1, b2, size } = middleBuckets(counts, n);
   const a = scratch && scratch.length >= size ? scratch : new Float64Array(size);
   let j = 0;
   for (let i = 0; i < n; i++) {
@@ -188,4 +178,20 @@ function bucketMedian(v: Float64Array, scratch?: Float64Array): number | null {
     if (b >= b1 && b <= b2) a[j++] = x;
   }
   return middleOf(a.subarray(0, size), k - below, (n & 1) === 0);
+}
+
+/**
+ * Of `n` values counted into buckets (in order), the buckets b1..b2 that hold the middle ranks
+ * k1 = k − 1 (n even) and k = n / 2 (rounded down), how many values lie below b1 and in b1..b2.
+ */
+export function middleBuckets(counts: Int32Array, n: number): { k: number; below: number; b1: number; b2: number; size: number } {
+  const k = n >> 1;
+  const k1 = n & 1 ? k : k - 1;
+  let below = 0;
+  let b1 = 0;
+  while (below + counts[b1] <= k1) below += counts[b1++];
+  let b2 = b1;
+  let upTo = below + counts[b1];
+  while (upTo <= k) upTo += counts[++b2];
+  return { k, below, b1, b2, size: upTo - below };
 }

@@ -11,7 +11,7 @@
  * charges of the bucket(s) holding the middle rank(s) gives the exact median: pass one also
  * threads each bucket's charges into a list, so that they are found without a second pass.
  */
-import { SPE_BINS, binCentres, binEdges, histogram, middleOf, speRangePc } from './histogram.js';
+import { SPE_BINS, binCentres, binEdges, histogram, middleBuckets, middleOf, speRangePc } from './histogram.js';
 
 export interface SpeBins {
   /** numpy's median of the charges (NaN when any is NaN) */
@@ -119,15 +119,7 @@ function countIntoBuckets(charges: Float64Array, counts: Int32Array, last: Int32
 /** The median from the bucket counts: select among the charges of the bucket(s) of the middle rank(s). */
 function medianByBuckets(charges: Float64Array, counts: Int32Array, last: Int32Array, before: Int32Array, scratch?: Float64Array): number {
   const n = charges.length;
-  const k = n >> 1;
-  const k1 = n & 1 ? k : k - 1;
-  let below = 0;
-  let b1 = 0;
-  while (below + counts[b1] <= k1) below += counts[b1++];
-  let b2 = b1;
-  let upTo = below + counts[b1];
-  while (upTo <= k) upTo += counts[++b2];
-  const size = upTo - below;
+  const { k, below, b1, b2, size } = middleBuckets(counts, n);
   const a = scratch && scratch.length >= size ? scratch.subarray(0, size) : new Float64Array(size);
   let m = 0;
   for (let b = b1; b <= b2; b++) for (let i = last[b]; i >= 0; i = before[i]) a[m++] = charges[i];
