@@ -123,7 +123,6 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
     });
     void exited.then(() => reject(new Error(`fat master exited before its inspector listened:\n${err}`)));
   });
-  const inspector = await Inspector.connect(url);
   const out: MasterRun = { heap: [], cpuS: 0, peakRssMB: 0, killed: false, prompts: 0 };
   const done = () => st.count("tasks where state = 'done'");
   let next = Math.floor(done() / 100) * 100 + 100;
@@ -136,22 +135,22 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
     if (usage) Object.assign(out, { cpuS: usage.cpuS, peakRssMB: Number(usage.peakRssMB.toFixed(1)) });
     const n = done();
     if (n >= next) {
+      // a session of its own per sample: an open one would keep a master that has ended alive
+      const inspector = await Inspector.connect(url);
       out.heap.push({ task: n, heapMB: await inspector.heapAfterGc() });
+      inspector.close();
       next = Math.floor(n / 100) * 100 + 100;
     }
     if (st.count('prompts where answered_at is null') > 0) {
       out.prompts++;
       st.fat('answer', 'yes');
     }
-    // an open inspector session keeps a finished master alive: let go once its schedule has ended
-    if (st.count("schedules where state <> 'active'") > 0) inspector.close();
     if (killAfter !== undefined && n >= killAfter) {
       child.kill('SIGKILL');
       out.killed = true;
       await exited;
     }
   }
-  inspector.close();
   return out;
 }
 
