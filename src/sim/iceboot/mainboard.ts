@@ -117,6 +117,8 @@ export class MainboardSim {
   txReplies = 0;
   private generation = new AbortController();
   private readonly sockets = new Set<net.Socket>();
+  /** per connection: its signal combined with the current generation's (see lineSignal) */
+  private readonly combined = new WeakMap<AbortSignal, { gen: AbortSignal; signal: AbortSignal }>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -431,7 +433,7 @@ export class MainboardSim {
       return;
     }
     this.rxLines++;
-    const signal = AbortSignal.any([connSignal, this.generation.signal]);
+    const signal = this.lineSignal(connSignal);
     let reply: Buffer | null;
     try {
       reply = await this.execute(line, signal);
@@ -445,6 +447,21 @@ export class MainboardSim {
     if (socket.destroyed || connSignal.aborted) return;
     this.txReplies++;
     socket.write(reply);
+  }
+
+  /**
+   * What aborts a line's work: the client going away or the board restarting. One combined signal
+   * per connection and power cycle, not one per line: on Node 20 every AbortSignal.any() leaves a
+   * WeakRef in its sources' dependant sets for as long as the sources live (the board's generation
+   * lives until the next reboot), which over a FAT's millions of lines was hundreds of MB.
+   */
+  private lineSignal(connSignal: AbortSignal): AbortSignal {
+    const gen = this.generation.signal;
+    const cached = this.combined.get(connSignal);
+    if (cached?.gen === gen) return cached.signal;
+    const signal = AbortSignal.any([connSignal, gen]);
+    this.combined.set(connSignal, { gen, signal });
+    return signal;
   }
 
   /**
