@@ -88,7 +88,24 @@ async function main() {
   let db: Database.Database | undefined;
   let next = every;
   let busy = false;
+  // the highest RSS since the last line (transient buffers show here, not in the heap after GC)
+  let windowRss = 0;
+  // --trace: every new peak of RSS by 50 MB, with the number of tasks done then
+  const trace = process.argv.includes('--trace');
+  let peak = 0;
+  let lastDone = 0;
+  const fast = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    windowRss = Math.max(windowRss, rss);
+    if (trace && rss > peak + 50e6) {
+      peak = rss;
+      const m = process.memoryUsage();
+      console.error(`peak rss ${MB(rss)} MB heap ${MB(m.heapUsed)} external ${MB(m.external)} at ${Date.now() - t0} ms, ${lastDone} tasks done`);
+    }
+  }, 20);
   const sample = (done: number) => {
+    const maxRssMB = MB(Math.max(windowRss, process.memoryUsage.rss()));
+    windowRss = 0;
     gc();
     const m = process.memoryUsage();
     console.log(
@@ -97,6 +114,7 @@ async function main() {
         wallS: Math.round((Date.now() - t0) / 1000),
         heapAfterGcMB: MB(m.heapUsed),
         rssMB: MB(m.rss),
+        windowMaxRssMB: maxRssMB,
         externalMB: MB(m.external),
         arrayBuffersMB: MB(m.arrayBuffers),
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -114,6 +132,7 @@ async function main() {
         db = new Database(f, { readonly: true, fileMustExist: true });
       }
       const done = (db.prepare('select count(*) as c from tasks where ended_at is not null').get() as { c: number }).c;
+      lastDone = done;
       if (done >= next) {
         sample(done);
         for (const s of [...snaps].filter((x) => x <= done)) {
@@ -134,6 +153,7 @@ async function main() {
   sample(0);
   const r = await dryRun(file, { seed: 5 });
   clearInterval(poll);
+  clearInterval(fast);
   db?.close();
   const states: Record<string, number> = {};
   for (const t of r.tasks) states[t.state] = (states[t.state] ?? 0) + 1;

@@ -91,7 +91,9 @@ function retainers(file: string, name: string, depth: number) {
   const desc = (i: number) =>
     `${types[s.nodes[i * w + iType]]} ${s.strings[s.nodes[i * w + iName]].slice(0, 80)} (${s.nodes[i * w + iSize]} B)`;
   const hits: number[] = [];
-  for (let i = 0; i < n && hits.length < 3000; i++) if (s.strings[s.nodes[i * w + iName]] === name) hits.push(i);
+  // NAME* matches names that start with NAME
+  const match = name.endsWith('*') ? (x: string) => x.startsWith(name.slice(0, -1)) : (x: string) => x === name;
+  for (let i = 0; i < n && hits.length < 3000; i++) if (match(s.strings[s.nodes[i * w + iName]])) hits.push(i);
   console.log(`${hits.length} objects named ${name}`);
   // summarise the retainer chains of all hits, then print a few in full
   const chains = new Map<string, number>();

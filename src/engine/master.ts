@@ -346,20 +346,29 @@ async function runTasks(m: Session, scope: RunScope): Promise<void> {
   const pace: Pace = { lastDigest: ws.clock.now(), expectedFreezerC: undefined, previousKind: undefined };
   for (;;) {
     stop.signal.throwIfAborted();
-    const tasks = await scheduleTasks(ws, s.id);
-    const next = tasks.find((t) => t.state === 'pending');
+    const { next, freezerC } = await nextPending(ws, s.id);
     if (!next) break;
     // what operators asked for (exclude, include, pause, abort) takes effect here
     await control.atBoundary();
     const kind = findKind(m.cat, next.kind);
     if (!kind) throw new MasterError(`task kind ${next.kind} of [${next.idx}] is no longer known to icefat`);
-    pace.expectedFreezerC = freezerTarget(tasks, next.idx) ?? pace.expectedFreezerC;
+    pace.expectedFreezerC = freezerC ?? pace.expectedFreezerC;
     await beforeTask(m, scope, pace, next, kind);
     await runTaskThroughModuleFaults(scope, next, kind);
     scope.recovering = false;
     pace.previousKind = kind.name;
     await afterTask(m, next);
   }
+}
+
+/**
+ * The next pending task and the freezer target before it. Apart from the loop, so the journal's
+ * rows (every finished task's result) are not held while the task runs.
+ */
+async function nextPending(ws: Workspace, scheduleId: number): Promise<{ next?: Selectable<TaskTable>; freezerC?: number }> {
+  const tasks = await scheduleTasks(ws, scheduleId);
+  const next = tasks.find((t) => t.state === 'pending');
+  return { next, freezerC: next ? freezerTarget(tasks, next.idx) : undefined };
 }
 
 /** Holds for the lab conditions and disk space, the daily digest, and a status check before a measurement. */

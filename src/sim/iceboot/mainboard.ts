@@ -115,10 +115,15 @@ export class MainboardSim {
   silentSinceBoot = false;
   rxLines = 0;
   txReplies = 0;
-  private generation = new AbortController();
+  /**
+   * Per connected client, what aborts its lines' work: the client going away or the board
+   * restarting (which replaces the controller, so the client's next lines run). Plain controllers,
+   * no AbortSignal.any(): on Node 20 each call leaves a WeakRef in its sources' dependant sets for
+   * as long as the sources live, one per line served, and a dry run of the standard FAT serves
+   * millions of lines.
+   */
+  private readonly work = new Map<net.Socket, AbortController>();
   private readonly sockets = new Set<net.Socket>();
-  /** per connection: its signal combined with the current generation's (see lineSignal) */
-  private readonly combined = new WeakMap<AbortSignal, { gen: AbortSignal; signal: AbortSignal }>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -193,8 +198,10 @@ export class MainboardSim {
   }
 
   private abortWork(): void {
-    this.generation.abort(new Error('mainboard restarted'));
-    this.generation = new AbortController();
+    for (const [socket, c] of this.work) {
+      c.abort(new Error('mainboard restarted'));
+      this.work.set(socket, new AbortController());
+    }
     this.acq.setStreamTransfer(null);
   }
 
@@ -382,6 +389,7 @@ export class MainboardSim {
   attach(socket: net.Socket): void {
     this.sockets.add(socket);
     const conn = new AbortController();
+    this.work.set(socket, new AbortController());
     let pending = Buffer.alloc(0);
     let linesOnThisConnection = 0;
     socket.setNoDelay(true);
@@ -404,6 +412,8 @@ export class MainboardSim {
     const done = () => {
       this.sockets.delete(socket);
       conn.abort(new Error('client disconnected'));
+      this.work.get(socket)?.abort(conn.signal.reason);
+      this.work.delete(socket);
     };
     socket.on('close', done);
     socket.on('error', done);
@@ -433,7 +443,8 @@ export class MainboardSim {
       return;
     }
     this.rxLines++;
-    const signal = this.lineSignal(connSignal);
+    const signal = this.work.get(socket)?.signal;
+    if (!signal) return;
     let reply: Buffer | null;
     try {
       reply = await this.execute(line, signal);
@@ -447,21 +458,6 @@ export class MainboardSim {
     if (socket.destroyed || connSignal.aborted) return;
     this.txReplies++;
     socket.write(reply);
-  }
-
-  /**
-   * What aborts a line's work: the client going away or the board restarting. One combined signal
-   * per connection and power cycle, not one per line: on Node 20 every AbortSignal.any() leaves a
-   * WeakRef in its sources' dependant sets for as long as the sources live (the board's generation
-   * lives until the next reboot), which over a FAT's millions of lines was hundreds of MB.
-   */
-  private lineSignal(connSignal: AbortSignal): AbortSignal {
-    const gen = this.generation.signal;
-    const cached = this.combined.get(connSignal);
-    if (cached?.gen === gen) return cached.signal;
-    const signal = AbortSignal.any([connSignal, gen]);
-    this.combined.set(connSignal, { gen, signal });
-    return signal;
   }
 
   /**
