@@ -3,7 +3,7 @@
  * JavaScript, so nothing but the bundle is loaded: under tsx, importing h5wasm alone costs ~600 MB
  * of RSS that the compiled `fat` never pays):
  *
- *   TMPDIR=$(mktemp -d) MEM_EVERY=50 node --expose-gc --import ./bench/lib/memory-probe.mjs bin/fat.js master X.ini --dry-run
+ *   TMPDIR=$(mktemp -d) MEM_EVERY=50 node --expose-gc --import ./scripts/memory-probe.js bin/fat.js master X.ini --dry-run
  *
  * Every MEM_EVERY finished tasks (read from the dry run's store under $TMPDIR) it collects
  * garbage and prints one JSON line to stderr: heap after GC, RSS, the highest RSS since the line
@@ -40,8 +40,8 @@ function line(done) {
   );
 }
 
-setInterval(() => (windowRss = Math.max(windowRss, process.memoryUsage.rss())), 20).unref();
-setInterval(() => {
+globalThis.setInterval(() => (windowRss = Math.max(windowRss, process.memoryUsage.rss())), 20).unref();
+globalThis.setInterval(() => {
   try {
     if (!db) {
       const home = fs.readdirSync(tmp).find((d) => d.startsWith('icefat-dry-run-'));
