@@ -81,7 +81,16 @@ async function main() {
         const key = /^(\w+) = /.exec(l)?.[1];
         return scaled && key && key in scaled ? [] : [l];
       });
-    fs.writeFileSync(file, lines.join('\n'));
+    // --slice A:B: only tasks A..B-1 of the template (the constants kept)
+    const slice = arg('slice', '');
+    if (slice) {
+      const [a, b] = slice.split(':').map(Number);
+      const text = lines.join('\n');
+      const parts = text.split(/\n(?=\[)/);
+      const head = parts.filter((x) => x.startsWith('[constants]') || !x.startsWith('['));
+      const tasks = parts.filter((x) => x.startsWith('[') && !x.startsWith('[constants]'));
+      fs.writeFileSync(file, [...head, ...tasks.slice(a, b)].join('\n'));
+    } else fs.writeFileSync(file, lines.join('\n'));
   }
 
   const t0 = Date.now();
@@ -90,6 +99,10 @@ async function main() {
   let busy = false;
   // the highest RSS since the last line (transient buffers show here, not in the heap after GC)
   let windowRss = 0;
+  // the highest RSS and heap (before GC) seen while each task kind ran
+  let sinceRss = 0;
+  let sinceHeap = 0;
+  const perKind = new Map<string, { rssMB: number; heapMB: number; idx: number }>();
   // --trace: every new peak of RSS by 50 MB, with the number of tasks done then
   const trace = process.argv.includes('--trace');
   let peak = 0;
@@ -97,6 +110,8 @@ async function main() {
   const fast = setInterval(() => {
     const rss = process.memoryUsage.rss();
     windowRss = Math.max(windowRss, rss);
+    sinceRss = Math.max(sinceRss, rss);
+    sinceHeap = Math.max(sinceHeap, v8.getHeapStatistics().used_heap_size);
     if (trace && rss > peak + 50e6) {
       peak = rss;
       const m = process.memoryUsage();
@@ -133,6 +148,14 @@ async function main() {
       }
       const done = (db.prepare('select count(*) as c from tasks where ended_at is not null').get() as { c: number }).c;
       lastDone = done;
+      const running = db.prepare("select idx, kind from tasks where state = 'running'").get() as { idx: number; kind: string } | undefined;
+      if (running) {
+        const k = perKind.get(running.kind) ?? { rssMB: 0, heapMB: 0, idx: -1 };
+        if (MB(sinceHeap) > k.heapMB) perKind.set(running.kind, { rssMB: Math.max(k.rssMB, MB(sinceRss)), heapMB: MB(sinceHeap), idx: running.idx });
+        else k.rssMB = Math.max(k.rssMB, MB(sinceRss));
+      }
+      sinceRss = 0;
+      sinceHeap = 0;
       if (done >= next) {
         sample(done);
         for (const s of [...snaps].filter((x) => x <= done)) {
@@ -159,6 +182,8 @@ async function main() {
   for (const t of r.tasks) states[t.state] = (states[t.state] ?? 0) + 1;
   sample(r.tasks.length);
   console.log(JSON.stringify({ mode, tasks: r.tasks.length, states, outcome: r.outcome, wallS: Math.round(r.wallS) }));
+  const kinds = [...perKind].sort((a, b) => b[1].heapMB - a[1].heapMB);
+  console.log(JSON.stringify({ peaksWhileRunning: Object.fromEntries(kinds) }));
   fs.rmSync(r.home, { recursive: true, force: true });
   fs.rmSync(tmp, { recursive: true, force: true });
 }
