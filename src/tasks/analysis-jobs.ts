@@ -8,7 +8,7 @@ import { pmtSection, pmtSerialOf, PMTS, type PmtName } from './pmt-json.js';
 import { darkRateGoalpost } from './scaler-windows.js';
 import type { ActiveModule, TaskContext } from './types.js';
 import { resultRow } from './result-rows.js';
-import { mergeSamples, sampleRows } from '../records/samples.js';
+import { sampleRows } from '../records/samples.js';
 
 /**
  * The analysis jobs behind `trigger_remote_wrapper`. The original copied the data to a remote
@@ -244,33 +244,29 @@ function recordedJob(analysis: keyof typeof RECORDED): AnalysisJob {
           entries: found,
         },
       );
-    const results = await ctx.ws.db
+    // counted in the store, not copied into the task's result: the rows are the run's whole
+    // history of these kinds (quick monitoring repeats 221 times in a standard FAT, so copies
+    // grew to 1 MB per result and hundreds of MB per run; `fat results` lists them)
+    const byVerdict = await ctx.ws.db
       .selectFrom('results')
-      .select(['id', 'degg_serial', 'pmt', 'name', 'value', 'units', 'verdict', 'reason'])
+      .select(['verdict', (eb) => eb.fn.countAll<number>().as('n')])
       .where('run_id', '=', ctx.run.id)
       .where('kind', 'in', spec.kinds)
-      .orderBy('id')
+      .groupBy('verdict')
       .execute();
-    const samples = await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds });
-    const rows = mergeSamples(results, samples).map((r) => ({
-      degg_serial: r.degg_serial,
-      pmt: r.pmt,
-      name: r.name,
-      value: r.value,
-      units: r.units,
-      verdict: r.verdict,
-      reason: r.reason,
-    }));
-    const judged = rows.filter((r) => r.verdict !== 'info');
-    const count = (v: string) => judged.filter((r) => r.verdict === v).length;
+    const tally = new Map<string, number>(byVerdict.map((r) => [r.verdict, Number(r.n)]));
+    for (const x of await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds })) tally.set(x.verdict, (tally.get(x.verdict) ?? 0) + 1);
+    const count = (v: string) => tally.get(v) ?? 0;
+    const total = [...tally.values()].reduce((t, n) => t + n, 0);
+    const counts = { pass: count('pass'), marginal: count('marginal'), fail: count('fail'), info: count('info') };
     return {
       analysis,
       status: 'recorded',
-      message: rows.length
-        ? `${analysis}: ${found.length} ${names} entries; ${spec.kinds.join('/')} judged its data when it ran: ${count('pass')} pass, ${count('marginal')} marginal, ${count('fail')} fail, ${rows.length - judged.length} info (see \`fat results\`)`
+      message: total
+        ? `${analysis}: ${found.length} ${names} entries; ${spec.kinds.join('/')} judged its data when it ran: ${counts.pass} pass, ${counts.marginal} marginal, ${counts.fail} fail, ${counts.info} info (see \`fat results\`)`
         : `${analysis}: ${found.length} ${names} entries but no recorded results of ${spec.kinds.join('/')} in this run: icefat has no separate analysis of this data`,
-      problems: rows.length ? [] : [`no results of ${spec.kinds.join('/')} recorded in run ${ctx.run.number}`],
-      detail: { entries: found, results: rows },
+      problems: total ? [] : [`no results of ${spec.kinds.join('/')} recorded in run ${ctx.run.number}`],
+      detail: { entries: found, counts },
     };
   };
 }

@@ -449,6 +449,22 @@ describe('reboot and faults', () => {
     s.close();
   });
 
+  it('a restart cuts short the line the board is working on, and the same client goes on after boot', async () => {
+    const mb = boards[1];
+    const c = await Console.open(BASE + 1);
+    await c.raw('1 setecho');
+    const before = mb.rxLines;
+    const long = c.raw('2000000000 usleep', 0, 10_000); // 2000 s of lab time, 2 s here
+    long.catch(() => undefined);
+    while (mb.rxLines === before) await sleepWall(5);
+    mb.reboot();
+    // the wait never answers (it would, after 2 s, ahead of boot's prompt): the next prompt is
+    // boot's (echo survives the reboot)
+    expect((await c.raw('boot')).toString('latin1')).toBe('boot\r\n\r\n> ');
+    expect(await c.cmd('7 .s drop')).toBe('<1> 7 ');
+    c.close();
+  });
+
   it('a new client replaces the previous one on the device port', async () => {
     const a = await Console.open(BASE + 1);
     const b = await Console.open(BASE + 1);

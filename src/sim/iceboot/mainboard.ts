@@ -115,7 +115,14 @@ export class MainboardSim {
   silentSinceBoot = false;
   rxLines = 0;
   txReplies = 0;
-  private generation = new AbortController();
+  /**
+   * Per connected client, what aborts its lines' work: the client going away or the board
+   * restarting (which replaces the controller, so the client's next lines run). Plain controllers,
+   * no AbortSignal.any(): on Node 20 each call leaves a WeakRef in its sources' dependant sets for
+   * as long as the sources live, one per line served, and a dry run of the standard FAT serves
+   * millions of lines.
+   */
+  private readonly work = new Map<net.Socket, AbortController>();
   private readonly sockets = new Set<net.Socket>();
   private queue: Promise<void> = Promise.resolve();
 
@@ -191,8 +198,10 @@ export class MainboardSim {
   }
 
   private abortWork(): void {
-    this.generation.abort(new Error('mainboard restarted'));
-    this.generation = new AbortController();
+    for (const [socket, c] of this.work) {
+      c.abort(new Error('mainboard restarted'));
+      this.work.set(socket, new AbortController());
+    }
     this.acq.setStreamTransfer(null);
   }
 
@@ -380,6 +389,7 @@ export class MainboardSim {
   attach(socket: net.Socket): void {
     this.sockets.add(socket);
     const conn = new AbortController();
+    this.work.set(socket, new AbortController());
     let pending = Buffer.alloc(0);
     let linesOnThisConnection = 0;
     socket.setNoDelay(true);
@@ -402,6 +412,8 @@ export class MainboardSim {
     const done = () => {
       this.sockets.delete(socket);
       conn.abort(new Error('client disconnected'));
+      this.work.get(socket)?.abort(conn.signal.reason);
+      this.work.delete(socket);
     };
     socket.on('close', done);
     socket.on('error', done);
@@ -431,7 +443,8 @@ export class MainboardSim {
       return;
     }
     this.rxLines++;
-    const signal = AbortSignal.any([connSignal, this.generation.signal]);
+    const signal = this.work.get(socket)?.signal;
+    if (!signal) return;
     let reply: Buffer | null;
     try {
       reply = await this.execute(line, signal);
