@@ -15,19 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import Database from 'better-sqlite3';
-
-const SCALED: Record<string, Record<string, number>> = {
-  measure_gain: { n_events: 1000 },
-  measure_scaler: { n_runs: 50 },
-  measure_linearity: { n_events: 100 },
-  measure_pulsed_waveform: { n_events: 100 },
-  measure_baseline_flasher: { n_events: 20 },
-  measure_spe: { n_events: 200 },
-  slowmon: { n_gain_events: 500, n_check_events: 500, n_runs: 20, n_dt_events: 100 },
-  constant_monitor: { n_gain_events: 500, n_runs: 20, n_dt_events: 100 },
-  measure_hv: { step_volts: 10, n_reads: 4 },
-  measure_camera: { n_images: 2 },
-};
+import { scaledSchedule } from './scaled-schedule.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,19 +56,7 @@ async function main() {
     }
     fs.writeFileSync(file, lines.join('\n') + '\n');
   } else {
-    let scaled: Record<string, number> | undefined;
-    const lines = scheduleTemplate('standard', runFile)
-      .split('\n')
-      .flatMap((l) => {
-        if (l.startsWith('[')) scaled = undefined;
-        const kind = /^task = (\w+)$/.exec(l)?.[1];
-        if (kind) {
-          scaled = SCALED[kind];
-          return scaled ? [l, ...Object.entries(scaled).map(([k, v]) => `${k} = ${v}`)] : [l];
-        }
-        const key = /^(\w+) = /.exec(l)?.[1];
-        return scaled && key && key in scaled ? [] : [l];
-      });
+    const lines = scaledSchedule(scheduleTemplate('standard', runFile)).split('\n');
     // --slice A:B: only tasks A..B-1 of the template (the constants kept)
     const slice = arg('slice', '');
     if (slice) {
