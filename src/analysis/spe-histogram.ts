@@ -51,8 +51,15 @@ function centresOf(hi: number): Float64Array {
 }
 
 const buckets = new Int32Array(TOP + 1);
-/** the latest charge (index) put into each bucket, and for each charge the one put before it into its bucket */
-const head = new Int32Array(TOP + 1);
+/**
+ * Pass one keeps two lanes, even and odd charges, each with counts and lists of its own, summed
+ * after the pass: a run of charges in one bucket then does not make every count and list head
+ * wait for the store before it (near 2x on the pass, bench/spe-fit.ts).
+ */
+const LANE = TOP + 1;
+const laneCounts = new Int32Array(2 * LANE);
+/** per lane, the latest charge (index) put into each bucket; for each charge the one put before it into its bucket and lane */
+const head = new Int32Array(2 * LANE);
 let next = new Int32Array(0);
 /** the charges set aside (as many as the charges at most) */
 let aside = new Float64Array(0);
@@ -64,7 +71,8 @@ export function speHistogram(charges: Float64Array, scratch?: Float64Array): Spe
     next = new Int32Array(n);
     aside = new Float64Array(n);
   }
-  const nAside = countIntoBuckets(charges, buckets, head, next, aside);
+  const nAside = countIntoBuckets(charges, laneCounts, head, next, aside);
+  for (let j = 0; j < LANE; j++) buckets[j] = laneCounts[j] + laneCounts[j + LANE];
   let nan = false;
   for (let i = 0; i < nAside; i++) if (aside[i] !== aside[i]) nan = true;
   const med = n === 0 || nan ? NaN : medianByBuckets(charges, buckets, head, next, scratch);
@@ -95,15 +103,36 @@ export function speHistogram(charges: Float64Array, scratch?: Float64Array): Spe
 }
 
 /**
- * Pass one: each charge counted into its bucket and threaded onto the bucket's list (`last`,
- * `before`); those within rounding of a grid line (and NaN) also copied into `aside` (length ≥
- * charges). Returns how many were set aside.
+ * Pass one: each charge counted into its bucket and threaded onto the bucket's list in its lane
+ * (`counts`, `last`: two lanes of LANE), even charges in lane 0, odd in lane 1; those within
+ * rounding of a grid line (and NaN) also copied into `aside` (length ≥ charges). Returns how many
+ * were set aside.
  */
 function countIntoBuckets(charges: Float64Array, counts: Int32Array, last: Int32Array, before: Int32Array, aside: Float64Array): number {
   counts.fill(0);
   last.fill(-1);
   let nAside = 0;
-  for (let i = 0; i < charges.length; i++) {
+  const n = charges.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const x0 = charges[i];
+    const x1 = charges[i + 1];
+    const u0 = shifted(x0);
+    const u1 = shifted(x1);
+    const j0 = u0 | 0;
+    const j1 = (u1 | 0) + LANE;
+    counts[j0]++;
+    counts[j1]++;
+    before[i] = last[j0];
+    last[j0] = i;
+    before[i + 1] = last[j1];
+    last[j1] = i + 1;
+    const f0 = u0 - j0;
+    const f1 = u1 - (j1 - LANE);
+    if (!(f0 > NEAR && f0 < 1 - NEAR)) aside[nAside++] = x0;
+    if (!(f1 > NEAR && f1 < 1 - NEAR)) aside[nAside++] = x1;
+  }
+  if (i < n) {
     const x = charges[i];
     const u = shifted(x);
     const j = u | 0;
@@ -122,6 +151,7 @@ function medianByBuckets(charges: Float64Array, counts: Int32Array, last: Int32A
   const { k, below, b1, b2, size } = middleBuckets(counts, n);
   const a = scratch && scratch.length >= size ? scratch.subarray(0, size) : new Float64Array(size);
   let m = 0;
-  for (let b = b1; b <= b2; b++) for (let i = last[b]; i >= 0; i = before[i]) a[m++] = charges[i];
+  for (let b = b1; b <= b2; b++)
+    for (const l of [b, b + LANE]) for (let i = last[l]; i >= 0; i = before[i]) a[m++] = charges[i];
   return middleOf(a, k - below, (n & 1) === 0);
 }
