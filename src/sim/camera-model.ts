@@ -1,3 +1,4 @@
+import { normalTable } from './normal-table.js';
 import { Rng } from './rng.js';
 import type { CameraTruth } from './truth-types.js';
 
@@ -71,57 +72,10 @@ export interface Exposure {
   lit: boolean;
 }
 
-/**
- * Standard normal deviates for a frame's 1.3 million pixels, two per random 32-bit number: the
- * 65536 quantiles of the normal distribution, rescaled so that their variance is exactly 1 (the
- * table ends near ±4σ, which no FAT criterion reaches: hot pixels are called at 5σ). Box-Muller
- * per pixel took most of a frame's 200 ms.
- */
-let normalTable: Float64Array | undefined;
-function normals(): Float64Array {
-  if (normalTable) return normalTable;
-  const n = 65536;
-  const t = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const p = (k + 0.5) / n;
-    // Φ(z) = p by bisection on the complementary error function
-    let lo = -6;
-    let hi = 6;
-    for (let it = 0; it < 40; it++) {
-      const mid = (lo + hi) / 2;
-      if (0.5 * erfc(-mid / Math.SQRT2) < p) lo = mid;
-      else hi = mid;
-    }
-    t[k] = (lo + hi) / 2;
-  }
-  const sd = Math.sqrt(t.reduce((a, z) => a + z * z, 0) / n);
-  for (let k = 0; k < n; k++) t[k] /= sd;
-  return (normalTable = t);
-}
-
-/** erfc with |error| < 1.2e-7 (Numerical Recipes' erfcc) */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
 /** One frame as the camera sends it: 1312 x 993 little-endian uint16, 12-bit values shifted left by 4. */
 export function renderImage(c: CameraTruth, e: Exposure, rng: Rng): Buffer {
-  const z = normals();
+  // two deviates per random number (normal-table.ts)
+  const z = normalTable();
   const g = gainFactor(e.gainTenthsDb);
   const t = e.exposureMs / 1000;
   const dark = c.darkCurrentAduPerS * t;

@@ -231,6 +231,9 @@ export class Acquisition {
       const v = (this.views[ch] = this.host.view(ch));
       const train = this.trains[ch];
       train.clear();
+      // a channel not read out makes no triggers: its pulses would go unseen
+      const idx = s.channels.indexOf(ch);
+      if (idx < 0) continue;
       addDarkPulses(train, rng, from, to, v.darkRateHz / 240e6, v.peakAdcPerPe, v.speResolution);
       if (laser.firing) this.addLaser(train, v, laser, from, to);
       if (cal && v.flasherMeanPe > 0) {
@@ -246,15 +249,14 @@ export class Acquisition {
           );
         }
       }
-      const idx = s.channels.indexOf(ch);
-      if (idx >= 0 && (s.kind === 'threshold' || s.kind === 'fir')) {
+      if (s.kind === 'threshold' || s.kind === 'fir') {
         const excess = this.excessFor(s, ch, v);
         // the baseline itself crosses a threshold set within a few sigma of it
         const noiseRate = Math.min(2e5, 60e6 * normalTail(excess / Math.max(0.1, v.noiseAdc))) / 240e6;
         if (noiseRate * 240e6 > 0.1) addNoiseCrossings(train, rng, from, to, noiseRate, Math.max(0, excess));
       }
       train.sort();
-      if (idx >= 0) this.channelTriggers(s, ch, v, cal, laser, from, to, out);
+      this.channelTriggers(s, ch, v, cal, laser, from, to, out);
     }
     out.sort((a, b) => a.startTick - b.startTick);
     return out;

@@ -1,5 +1,6 @@
 import { doubled } from '../../util/grow.js';
 import { ADC_MAX, drawDarkAmplitudePe, multiPeAmplitude, pulseShape } from '../physics.js';
+import { fillNormal } from '../normal-table.js';
 import type { Rng } from '../rng.js';
 
 /**
@@ -26,19 +27,65 @@ export class PulseTrain {
     this.n++;
   }
 
+  /** the buffers the last sort merged out of, kept for the next */
+  private spareTick = new Float64Array(0);
+  private spareAmp = new Float64Array(0);
+
+  /**
+   * Orders the pulses by tick, stably. Each source appends its pulses in time order, or nearly
+   * (jitter can swap neighbours), so the train is a few ascending runs: they are merged pairwise
+   * (a natural merge sort), in O(n log runs) and without a comparator call per pair, which a
+   * general sort of an index took (most of the lab's time in a monitoring loop, bench/standard-fat.ts).
+   */
   sort(): void {
-    const idx = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) idx[i] = i;
-    const t = this.tick;
-    idx.sort((a, b) => t[a] - t[b]);
-    const nt = new Float64Array(this.tick.length);
-    const na = new Float64Array(this.amp.length);
-    for (let i = 0; i < this.n; i++) {
-      nt[i] = t[idx[i]];
-      na[i] = this.amp[idx[i]];
+    const n = this.n;
+    let t = this.tick;
+    let a = this.amp;
+    let runs: number[] = [0];
+    for (let i = 1; i < n; i++) if (t[i] < t[i - 1]) runs.push(i);
+    if (runs.length === 1) return;
+    if (this.spareTick.length < t.length) {
+      this.spareTick = new Float64Array(t.length);
+      this.spareAmp = new Float64Array(t.length);
     }
-    this.tick = nt;
-    this.amp = na;
+    let dt = this.spareTick;
+    let da = this.spareAmp;
+    while (runs.length > 1) {
+      const merged: number[] = [];
+      for (let k = 0; k < runs.length; k += 2) {
+        const lo = runs[k];
+        const mid = k + 1 < runs.length ? runs[k + 1] : n;
+        const hi = k + 2 < runs.length ? runs[k + 2] : n;
+        merged.push(lo);
+        let i = lo;
+        let j = mid;
+        let o = lo;
+        while (i < mid && j < hi) {
+          if (t[j] < t[i]) {
+            dt[o] = t[j];
+            da[o++] = a[j++];
+          } else {
+            dt[o] = t[i];
+            da[o++] = a[i++];
+          }
+        }
+        for (; i < mid; i++, o++) {
+          dt[o] = t[i];
+          da[o] = a[i];
+        }
+        for (; j < hi; j++, o++) {
+          dt[o] = t[j];
+          da[o] = a[j];
+        }
+      }
+      runs = merged;
+      [t, dt] = [dt, t];
+      [a, da] = [da, a];
+    }
+    this.tick = t;
+    this.amp = a;
+    this.spareTick = dt;
+    this.spareAmp = da;
   }
 
   /** index of the first pulse at or after `tick` */
@@ -113,7 +160,7 @@ export function renderWindow(
   noiseAdc: number,
   rng: Rng,
 ): void {
-  for (let i = 0; i < n; i++) out[i] = baselineAdc + rng.normal(0, noiseAdc);
+  fillNormal(out, n, baselineAdc, noiseAdc, rng);
   const first = train.lowerBound(startTick - 12);
   const endTick = startTick + n + 12;
   for (let p = first; p < train.n && train.tick[p] < endTick; p++) {
