@@ -100,5 +100,25 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect((await readDoc(ws, f)).RunNote).toBe('after the crash');
       expect(onDisk(f).RunNote).toBe('after the crash');
     });
+
+    it('a read sees every change, also one made by another process (a row written behind this one); what it returns cannot be changed', async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-003.json');
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { LowerPmt: { HV1e7Gain: 1400 }, UpperPmt: {} }, runId: 7 }]);
+      const first = await readDoc(ws, f);
+      expect(await readDoc(ws, f)).toEqual(first);
+      // readers share the parsed document: changing it throws instead of changing it for them
+      expect(() => ((first.LowerPmt as Record<string, unknown>).HV1e7Gain = 1)).toThrow(TypeError);
+      await updateDoc(ws, f, (d) => void ((d.LowerPmt as Record<string, unknown>).HV1e7Gain = 1450));
+      expect(((await readDoc(ws, f)).LowerPmt as Record<string, unknown>).HV1e7Gain).toBe(1450);
+      // another process's change: only the row, at a new version
+      const row = await stored(ws, f);
+      await ws.db
+        .updateTable('json_docs')
+        .set({ body: JSON.stringify({ LowerPmt: { HV1e7Gain: 1500 }, UpperPmt: {} }), version: row.version + 1 })
+        .where('path', '=', f)
+        .execute();
+      expect(((await peekDoc(ws, f))!.LowerPmt as Record<string, unknown>).HV1e7Gain).toBe(1500);
+      expect(((await readDoc(ws, f)).LowerPmt as Record<string, unknown>).HV1e7Gain).toBe(1500);
+    });
   });
 }

@@ -80,6 +80,13 @@ export interface Trigger {
   startTick: number;
 }
 
+/**
+ * Pulses are drawn a chunk of lab time at a time, the first chunk of a read short and each next
+ * one twice as long up to CHUNK_TICKS: a read that stops at its first trigger (readDEggWfmStream,
+ * one waveform per command) then draws about as much as it uses, not 100 ms of dark pulses for
+ * the first 0.2 ms (most of the simulated lab's time in a FAT, bench/standard-fat.ts).
+ */
+const FIRST_CHUNK_TICKS = TICKS_PER_MS;
 const CHUNK_TICKS = 100 * TICKS_PER_MS;
 /** a read returns what the FPGA buffered, but not more than this much history */
 const BACKLOG_TICKS = 1000 * TICKS_PER_MS;
@@ -168,11 +175,13 @@ export class Acquisition {
     const now = this.host.nowTick();
     let cursor = Math.max(this.cursorTick, now - BACKLOG_TICKS, this.stream?.armTick ?? 0);
     let lastTrigger = cursor;
+    let chunk = FIRST_CHUNK_TICKS;
     while (more) {
       signal?.throwIfAborted();
       const s = this.stream;
       const from = cursor;
-      const to = cursor + CHUNK_TICKS;
+      const to = cursor + chunk;
+      chunk = Math.min(CHUNK_TICKS, 2 * chunk);
       let endTick = to;
       for (const t of s ? this.candidatesIn(s, from, to) : []) {
         if (t.startTick < this.deadUntil[t.ch]) continue;
