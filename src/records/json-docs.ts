@@ -33,11 +33,13 @@ export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
  * half a megabyte that took milliseconds to fetch and parse (a sixth of the master's CPU time,
  * bench/standard-fat.ts). A read fetches the body only when the store's version is not the one
  * parsed. Shared between readers, so deep-frozen: a reader that changes one fails loudly instead
- * of changing what the next reader sees. Few are kept, and `forgetParsedDocs` drops them all
- * (the engine, after each task: a document changes with nearly every task).
+ * of changing what the next reader sees. Only the two latest are kept, for the reads of one
+ * module's document in a row (more held ~1.5 MB each through a task: the master's heap grew with
+ * the documents, bench/standard-fat.ts), and `forgetParsedDocs` drops them (the engine, after each
+ * task: a document changes with nearly every task).
  */
 const parsed = new Map<string, { version: number; doc: JsonDoc }>();
-const PARSED_KEPT = 20;
+const PARSED_KEPT = 2;
 
 export function forgetParsedDocs(): void {
   parsed.clear();
