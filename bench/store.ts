@@ -13,12 +13,16 @@
  *    statement), into a task of the latest run. The master never commits a monitoring iteration
  *    of its own nor an event per iteration: a task's samples, all its iterations, commit with its
  *    end. Left out: the task's entries in the D-Egg documents (what the documents cost, not the
- *    samples), and that the master does not wait for the event (the lane writes it while the next
+ *    samples), a year's task attempts (the generator ends its tasks without the journal; closing
+ *    an attempt reads them by task, migration 0016), and that the master does not wait for the event (the lane writes it while the next
  *    task begins): here it is waited for, batch after batch. Samples per second, and this
  *    process's CPU time per batch (the wall time also holds the server's work, fsyncs and other
  *    processes' load). The reference, batch for batch in turn with them: the same batches as
  *    result rows (`TaskRecord.results`, the INSERT of `recordResults`: a row per sample in
- *    `results`), committed and announced the same way, deleted again afterwards;
+ *    `results`), committed and announced the same way, deleted again afterwards; and in turn with
+ *    both, the same task's end and event with nothing measured (`taskEndAlone`): what of a batch is
+ *    not the samples' (the task's row with its result, ~7 kB of summary, and the event, which
+ *    carries the result again);
  *  - the module-history query of the module page (GET /api/modules/:serial,
  *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
  *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
@@ -194,7 +198,8 @@ async function measure(store: Store, runs: number, batches: number) {
     const serials = Array.from({ length: MODULES_PER_RUN }, (_, p) => serialOf(runs - 1, p));
     // the store lane of the master's notifier writes a turn's events with this (notify/index.ts)
     const sink = createStoreSink(ws);
-    if (!sink.emitMany) throw new Error('bench/store.ts: the store sink no longer writes events together (emitMany)');
+    const emitMany = sink.emitMany?.bind(sink);
+    if (!emitMany) throw new Error('bench/store.ts: the store sink no longer writes events together (emitMany)');
     const r = rng(7);
     // the samples are made before the clock starts: what is timed is the store's work, not the generator's
     const made = Array.from({ length: batches }, (_, i) => monitoringBatch(serials, r, i));
@@ -205,7 +210,7 @@ async function measure(store: Store, runs: number, batches: number) {
     const endTask = async (record: TaskRecord, b: Batch) => {
       const result = { folder, pmts: b.pmts, failures: [] };
       await finishTask(ws, taskId, 'done', clock.now(), { result, record });
-      await sink.emitMany?.([
+      await emitMany([
         {
           level: 'info',
           kind: 'task.done',
@@ -227,7 +232,9 @@ async function measure(store: Store, runs: number, batches: number) {
       await record.results('constant_monitor', folder, b.rows);
       await endTask(record, b);
     };
-    const ways = { samples: asSamples, resultRows: asResultRows };
+    // what the task's end and its event cost without anything measured: the part of a batch that is not the samples'
+    const taskEndAlone = (b: Batch) => endTask(new TaskRecord(ws, { runId: run.id, taskId }), b);
+    const ways = { samples: asSamples, resultRows: asResultRows, taskEndAlone };
     const spent = Object.fromEntries(
       Object.keys(ways).map((k) => [k, { wallMs: 0, cpuUs: 0, batchMs: [] as number[], samples: 0 }]),
     ) as Record<keyof typeof ways, { wallMs: number; cpuUs: number; batchMs: number[]; samples: number }>;
@@ -244,7 +251,7 @@ async function measure(store: Store, runs: number, batches: number) {
         x.wallMs += ms;
         x.cpuUs += c.user + c.system;
         x.batchMs.push(ms);
-        x.samples += b.rows.length;
+        if (way !== 'taskEndAlone') x.samples += b.rows.length;
       }
     const figures = (x: (typeof spent)[keyof typeof spent]) => ({
       batches,
@@ -300,6 +307,11 @@ async function measure(store: Store, runs: number, batches: number) {
       monitoringInserts: {
         ...figures(spent.samples),
         asResultRows: figures(spent.resultRows),
+        taskEndAlone: {
+          batchMsMedian: r3(median(spent.taskEndAlone.batchMs)),
+          msPerBatch: r3(spent.taskEndAlone.wallMs / batches),
+          cpuMsPerBatch: r3(spent.taskEndAlone.cpuUs / 1000 / batches),
+        },
         samplesOverResultRows: {
           samplesPerS: Number((spent.resultRows.wallMs / spent.samples.wallMs).toFixed(2)),
           cpuMsPerBatch: Number((spent.samples.cpuUs / spent.resultRows.cpuUs).toFixed(2)),
