@@ -2,14 +2,27 @@
  * The store on both engines, with the same data: a year of runs (26 runs of
  * bench/lib/year-of-runs.ts, ~110 k result rows) written into a fresh SQLite file and into a
  * fresh PostgreSQL database, then
- *  - monitoring inserts: batches shaped like one iteration of constant_monitor over 16 D-Eggs
- *    (per PMT the SPE charge, the dark rate and the Δt rate, per module the pressure: 112 samples),
- *    each staged on a `TaskRecord` with `samples` and committed (judged, then one packed row per
- *    module: records/samples.ts), as constant_monitor records them (tasks/monitor-common.ts),
- *    plus the event the task emits, into the running task of the latest run; samples per second,
- *    and this process's CPU time per batch (the wall time also holds the server's work, fsyncs and
- *    other processes' load). The reference, batch for batch in turn with them: the same batches as
- *    result rows (`recordResults`: a row per sample in `results`), deleted again afterwards;
+ *  - monitoring inserts: batches shaped like constant_monitor over 16 D-Eggs (per PMT the SPE
+ *    charge, the dark rate and the Δt rate, per module the pressure: 112 samples), each recorded
+ *    the way the master records a monitoring task of one iteration (max_i = 1, as most of the
+ *    standard FAT's): the task begun (journal.startTask, not timed), then, timed, its samples staged
+ *    on its `TaskRecord` (`samples`: judged, then one packed row per module, records/samples.ts,
+ *    as tasks/monitor-common.ts stages them), committed with the task's end and its result in one
+ *    transaction (journal.finishTask, as engine/task-runner.ts ends a task), and its `task.done`
+ *    event written as the notifier's store lane writes it (`emitMany` of the store sink, its own
+ *    statement), into a task of the latest run. The master never commits a monitoring iteration
+ *    of its own nor an event per iteration: a task's samples, all its iterations, commit with its
+ *    end. Left out: the task's entries in the D-Egg documents (what the documents cost, not the
+ *    samples), a year's task attempts (the generator ends its tasks without the journal; closing
+ *    an attempt reads them by task, migration 0016), and that the master does not wait for the event (the lane writes it while the next
+ *    task begins): here it is waited for, batch after batch. Samples per second, and this
+ *    process's CPU time per batch (the wall time also holds the server's work, fsyncs and other
+ *    processes' load). The reference, batch for batch in turn with them: the same batches as
+ *    result rows (`TaskRecord.results`, the INSERT of `recordResults`: a row per sample in
+ *    `results`), committed and announced the same way, deleted again afterwards; and in turn with
+ *    both, the same task's end and event with nothing measured (`taskEndAlone`): what of a batch is
+ *    not the samples' (the task's row with its result, ~7 kB of summary, and the event, which
+ *    carries the result again);
  *  - the module-history query of the module page (GET /api/modules/:serial,
  *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
  *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
@@ -28,7 +41,7 @@ import path from 'node:path';
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { ensureHome, openWorkspace, type Workspace } from '../src/station/workspace.js';
-import { recordResults } from '../src/records/results.js';
+import { finishTask, startTask } from '../src/engine/journal.js';
 import { TaskRecord } from '../src/records/task-record.js';
 import { latestRun } from '../src/station/runs.js';
 import { moduleHistory } from '../src/report/module-history.js';
@@ -100,22 +113,35 @@ const median = (xs: number[]) => {
 };
 const r3 = (x: number) => Number(x.toPrecision(3));
 
-/** One iteration of constant_monitor over the run's 16 modules, as it records them. */
+/** One iteration of constant_monitor over the run's 16 modules: the rows it records and the summary it returns. */
 function monitoringBatch(serials: string[], r: ReturnType<typeof rng>, iteration: number) {
   const rows = [];
+  const pmts = [];
   for (const [port, serial] of serials.entries()) {
     for (const pmt of ['LowerPmt', 'UpperPmt']) {
       const at = { port, serial, pmt };
       const temperatureC = r.around(-30, 5);
+      const hvVolts = 1500;
+      const peakPc = r.around(1.6, 0.15);
+      const darkRateHz = r.around(2000, 800);
       rows.push(
-        { ...at, name: 'monitor.spe_charge', value: r.around(1.6, 0.15), detail: { hvVolts: 1500, gain: 1e7, iteration } },
-        { ...at, name: 'darkrate.cold', value: r.around(2000, 800), detail: { temperatureC, iteration } },
+        { ...at, name: 'monitor.spe_charge', value: peakPc, detail: { hvVolts, gain: 1e7, iteration } },
+        { ...at, name: 'darkrate.cold', value: darkRateHz, detail: { temperatureC, iteration } },
         { ...at, name: 'dt.rate', value: r.around(2500, 800), detail: { correlatedFraction: 0.05 } },
       );
+      pmts.push({
+        ...at,
+        iteration,
+        hvVolts,
+        temperatureC,
+        peakPc,
+        darkRateHz,
+        key: `AdvancedMonitoring_${String(iteration).padStart(2, '0')}`,
+      });
     }
     rows.push({ port, serial, name: 'monitor.pressure', value: r.around(450, 50), detail: { iteration } });
   }
-  return rows;
+  return { rows, pmts };
 }
 
 /**
@@ -160,54 +186,72 @@ async function measure(store: Store, runs: number, batches: number) {
     const year = await fillYear(ws, clock, runs);
     const fillS = (performance.now() - t) / 1000;
 
-    // monitoring inserts into the running task of the latest run
+    // monitoring tasks: the running task of the latest run, begun again for every batch
     const run = (await latestRun(ws))!;
     const task = await ws.db
       .selectFrom('tasks')
       .innerJoin('schedules', 'schedules.id', 'tasks.schedule_id')
-      .select('tasks.id')
+      .select(['tasks.id', 'tasks.idx', 'tasks.section'])
       .where('schedules.run_id', '=', run.id)
       .where('tasks.state', '=', 'running')
       .executeTakeFirstOrThrow();
     const serials = Array.from({ length: MODULES_PER_RUN }, (_, p) => serialOf(runs - 1, p));
+    // the store lane of the master's notifier writes a turn's events with this (notify/index.ts)
     const sink = createStoreSink(ws);
+    const emitMany = sink.emitMany?.bind(sink);
+    if (!emitMany) throw new Error('bench/store.ts: the store sink no longer writes events together (emitMany)');
     const r = rng(7);
     // the samples are made before the clock starts: what is timed is the store's work, not the generator's
     const made = Array.from({ length: batches }, (_, i) => monitoringBatch(serials, r, i));
     const taskId = Number(task.id);
     const folder = '/data/constant_monitor';
-    const asSamples = async (rows: (typeof made)[number]) => {
+    type Batch = (typeof made)[number];
+    /** the task's end as engine/task-runner.ts makes it: its record with its end, then its task.done event */
+    const endTask = async (record: TaskRecord, b: Batch) => {
+      const result = { folder, pmts: b.pmts, failures: [] };
+      await finishTask(ws, taskId, 'done', clock.now(), { result, record });
+      await emitMany([
+        {
+          level: 'info',
+          kind: 'task.done',
+          message: `[${task.idx}] ${task.section} done`,
+          audience: 'log',
+          data: { taskId, result },
+          timeMs: clock.now(),
+          runId: run.id,
+        },
+      ]);
+    };
+    const asSamples = async (b: Batch) => {
       const record = new TaskRecord(ws, { runId: run.id, taskId });
-      await record.samples('constant_monitor', folder, rows);
-      await record.commitAlone();
+      await record.samples('constant_monitor', folder, b.rows);
+      await endTask(record, b);
     };
-    const asResultRows = async (rows: (typeof made)[number]) => {
-      await recordResults(ws, { runId: run.id, taskId, kind: 'constant_monitor', folder }, rows);
+    const asResultRows = async (b: Batch) => {
+      const record = new TaskRecord(ws, { runId: run.id, taskId });
+      await record.results('constant_monitor', folder, b.rows);
+      await endTask(record, b);
     };
-    const ways = { samples: asSamples, resultRows: asResultRows };
+    // what the task's end and its event cost without anything measured: the part of a batch that is not the samples'
+    const taskEndAlone = (b: Batch) => endTask(new TaskRecord(ws, { runId: run.id, taskId }), b);
+    const ways = { samples: asSamples, resultRows: asResultRows, taskEndAlone };
     const spent = Object.fromEntries(
       Object.keys(ways).map((k) => [k, { wallMs: 0, cpuUs: 0, batchMs: [] as number[], samples: 0 }]),
     ) as Record<keyof typeof ways, { wallMs: number; cpuUs: number; batchMs: number[]; samples: number }>;
     for (let i = 0; i < batches; i++)
-      for (const [way, write] of Object.entries(ways) as Array<[keyof typeof ways, (rows: (typeof made)[number]) => Promise<void>]>) {
-        const rows = made[i];
+      for (const [way, write] of Object.entries(ways) as Array<[keyof typeof ways, (b: Batch) => Promise<void>]>) {
+        const b = made[i];
+        await startTask(ws, taskId, clock.now());
         const c0 = process.cpuUsage();
         const b0 = performance.now();
-        await write(rows);
-        await sink.emit({
-          level: 'info',
-          kind: 'task.progress',
-          message: `constant_monitor: iteration ${i}`,
-          timeMs: clock.now(),
-          runId: run.id,
-        });
+        await write(b);
         const ms = performance.now() - b0;
         const c = process.cpuUsage(c0);
         const x = spent[way];
         x.wallMs += ms;
         x.cpuUs += c.user + c.system;
         x.batchMs.push(ms);
-        x.samples += rows.length;
+        if (way !== 'taskEndAlone') x.samples += b.rows.length;
       }
     const figures = (x: (typeof spent)[keyof typeof spent]) => ({
       batches,
@@ -263,6 +307,11 @@ async function measure(store: Store, runs: number, batches: number) {
       monitoringInserts: {
         ...figures(spent.samples),
         asResultRows: figures(spent.resultRows),
+        taskEndAlone: {
+          batchMsMedian: r3(median(spent.taskEndAlone.batchMs)),
+          msPerBatch: r3(spent.taskEndAlone.wallMs / batches),
+          cpuMsPerBatch: r3(spent.taskEndAlone.cpuUs / 1000 / batches),
+        },
         samplesOverResultRows: {
           samplesPerS: Number((spent.resultRows.wallMs / spent.samples.wallMs).toFixed(2)),
           cpuMsPerBatch: Number((spent.samples.cpuUs / spent.resultRows.cpuUs).toFixed(2)),

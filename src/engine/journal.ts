@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { TaskRecord } from '../records/task-record.js';
+import { engineOf } from '../store/dialect.js';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskState } from '../store/schema.js';
 import { nowIso } from '../store/open.js';
@@ -232,24 +234,27 @@ export async function finishTask(
   await ws.db.transaction().execute(async (tx) => {
     // what the task measured commits with its end, or not at all
     await outcome.record?.commit(tx);
-    await tx
-      .updateTable('tasks')
-      .set({
-        state,
-        ended_at: state === 'pending' ? null : at,
-        progress: state === 'done' ? 1 : undefined,
-        error: outcome.error ?? null,
-        trace: outcome.trace ?? null,
-        result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
-      })
-      .where('id', '=', taskId)
-      .execute();
-    await tx
-      .updateTable('task_attempts')
-      .set({ outcome: outcome.attemptOutcome ?? state, ended_at: at, error: outcome.error ?? null })
-      .where('task_id', '=', taskId)
-      .where('outcome', '=', 'running')
-      .execute();
+    const task = {
+      state,
+      ended_at: state === 'pending' ? null : at,
+      progress: state === 'done' ? 1 : undefined,
+      error: outcome.error ?? null,
+      trace: outcome.trace ?? null,
+      result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+    };
+    const attempt = { outcome: outcome.attemptOutcome ?? state, ended_at: at, error: outcome.error ?? null };
+    if (engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres') {
+      // one statement, one round trip to the server: the attempt's end rides with the task's
+      await tx
+        .with('attempt', (q) => q.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', 'running'))
+        .updateTable('tasks')
+        .set(task)
+        .where('id', '=', taskId)
+        .execute();
+      return;
+    }
+    await tx.updateTable('tasks').set(task).where('id', '=', taskId).execute();
+    await tx.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', 'running').execute();
   });
 }
 

@@ -1,7 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Db } from '../store/open.js';
 import { parseJson } from '../store/open.js';
-import { bulkInsert, type BulkColumn } from '../store/bulk-insert.js';
+import { bulkInsert, type BulkColumn, type ComputedColumn } from '../store/bulk-insert.js';
 import type { Database, MonitoringSampleTable, ResultTable } from '../store/schema.js';
 import type { ResultRow } from './results.js';
 
@@ -27,8 +27,15 @@ const SAMPLE_COLUMNS = [
   { name: 'provenance', pgType: 'text' },
   { name: 'created_at', pgType: 'text' },
   { name: 'samples', pgType: 'text' },
-  { name: 'last_result_id', pgType: 'integer' },
 ] as const satisfies ReadonlyArray<BulkColumn & { name: keyof MonitoringSampleTable }>;
+
+/**
+ * The newest result when the samples are committed, read by the INSERT itself (inside the
+ * transaction, like a query before it, without a round trip of its own).
+ */
+const LAST_RESULT_ID = [{ name: 'last_result_id', sql: '(select max(id) from results)' }] as const satisfies ReadonlyArray<
+  ComputedColumn & { name: keyof MonitoringSampleTable }
+>;
 
 /** one packed sample: [pmt, name, value, units, verdict, reason, detail] */
 type Packed = [string | null, string, number | null, string, ResultRow['verdict'], string, Record<string, unknown>];
@@ -36,30 +43,49 @@ type Packed = [string | null, string, number | null, string, ResultRow['verdict'
 /** The samples' place among the ids of a row: a sample's id is -(row id * ID_SPAN + its index + 1). */
 const ID_SPAN = 2 ** 20;
 
+/** Whether two judged rows go into one packed row: the same module and origin. */
+const samePackedRow = (a: ResultRow, b: ResultRow) =>
+  a.port === b.port &&
+  a.degg_serial === b.degg_serial &&
+  a.kind === b.kind &&
+  a.folder === b.folder &&
+  a.task_id === b.task_id &&
+  a.created_at === b.created_at &&
+  a.provenance === b.provenance &&
+  a.goalposts_version === b.goalposts_version &&
+  a.station === b.station &&
+  a.run_id === b.run_id;
+
+/** One sample as packed text; its detail is already JSON text (judgeResults), spliced in, not parsed and written again. */
+function packed(v: ResultRow): string {
+  // the value is finite or null (judgeResults), which JSON writes as it is
+  const head = JSON.stringify([v.pmt, v.name, v.value, v.units, v.verdict, v.reason]);
+  return `${head.slice(0, -1)},${v.detail}]`;
+}
+
 /**
  * Inserts judged rows (`judgeResults`) as monitoring samples with `db` (a transaction, to commit
  * them with what else belongs to them): one row per module and origin, in the order given.
  */
 export async function insertSamples(db: Db | Transaction<Database>, values: readonly ResultRow[]): Promise<void> {
   if (!values.length) return;
-  const groups = new Map<string, ResultRow[]>();
+  // the rows of a module in a batch share their origin: looked up by port, split where it differs
+  const groups: ResultRow[][] = [];
+  const byPort = new Map<number, ResultRow[][]>();
   for (const v of values) {
-    const key = `${v.port}\u0000${v.degg_serial}\u0000${v.kind}\u0000${v.folder ?? ''}\u0000${v.task_id ?? ''}\u0000${v.created_at}\u0000${v.provenance}\u0000${v.goalposts_version}`;
-    const g = groups.get(key);
+    let mine = byPort.get(v.port);
+    if (!mine) byPort.set(v.port, (mine = []));
+    const g = mine.find((x) => samePackedRow(x[0], v));
     if (g) g.push(v);
-    else groups.set(key, [v]);
+    else {
+      mine.push([v]);
+      groups.push(mine[mine.length - 1]);
+    }
   }
-  for (const g of groups.values())
+  for (const g of groups)
     if (g.length >= ID_SPAN) throw new Error(`monitoring samples: ${g.length} samples of one module in one commit, at most ${ID_SPAN - 1}`);
-  const newest = await sql<{ m: number | string | null }>`select max(id) as m from results`.execute(db);
-  const last = newest.rows[0]?.m === null || newest.rows[0]?.m === undefined ? null : Number(newest.rows[0].m);
-  const rows = [...groups.values()].map((g) => {
+  const rows = groups.map((g) => {
     const f = g[0];
-    // the detail is already JSON text (judgeResults): spliced in, not parsed and written again
-    const packed = g.map(
-      (v) =>
-        `[${JSON.stringify(v.pmt)},${JSON.stringify(v.name)},${v.value === null ? 'null' : JSON.stringify(v.value)},${JSON.stringify(v.units)},${JSON.stringify(v.verdict)},${JSON.stringify(v.reason)},${v.detail}]`,
-    );
     return [
       f.station,
       f.run_id,
@@ -71,11 +97,10 @@ export async function insertSamples(db: Db | Transaction<Database>, values: read
       f.goalposts_version,
       f.provenance,
       f.created_at,
-      `[${packed.join(',')}]`,
-      last,
+      `[${g.map(packed).join(',')}]`,
     ];
   });
-  await bulkInsert(db, 'monitoring_samples', SAMPLE_COLUMNS, rows);
+  await bulkInsert(db, 'monitoring_samples', SAMPLE_COLUMNS, rows, LAST_RESULT_ID);
 }
 
 /**

@@ -92,6 +92,14 @@ describe.each(['sqlite', 'postgres'] as const)('insertResults on %s', (engine) =
     expect(await stored(ws, runId)).toEqual(all);
   });
 
+  it('stores a value every row shares in each row (sent once on PostgreSQL), and rows alike in every column each', async () => {
+    const { ws, runId } = await workspace(engine);
+    const shared = Array.from({ length: 40 }, (_, i) => ({ ...row(runId, i), reason: TEXTS[2], value: NUMBERS[0], folder: null }));
+    const alike = Array.from({ length: 3 }, () => row(runId, 8));
+    for (const rows of [shared, alike, [row(runId, 9)]]) await ws.db.transaction().execute((tx) => insertResults(tx, rows));
+    expect(await stored(ws, runId)).toEqual([...shared, ...alike, row(runId, 9)]);
+  });
+
   it('leaves nothing of a batch whose row fails late in it (past the first statement on SQLite)', async () => {
     const { ws, runId } = await workspace(engine);
     const rows = Array.from({ length: 1200 }, (_, i) => row(runId, i));
