@@ -114,7 +114,9 @@ describe('measure_baseline and measure_baseline_flasher on the simulated lab', (
         expect(Math.abs(l.slopePePerKiloBias / truth.pePerKiloBias[l.led - 1] - 1), `${x.serial} LED ${l.led}`).toBeLessThan(0.15);
         const top = 0x5000 + 1024 * 9;
         const expected = (truth.pePerKiloBias[l.led - 1] * (top - truth.biasThreshold)) / 1024;
-        expect(Math.abs(l.lightPe[9] / expected - 1), `${x.serial} LED ${l.led} at the top bias`).toBeLessThan(0.15);
+        // 40 flashes a point: the mean light scatters by ~4% (Poisson and SPE width; the 192 LEDs
+        // deviate 3% on average, the largest of them 10-15%), so 15% failed about one CI run in 30
+        expect(Math.abs(l.lightPe[9] / expected - 1), `${x.serial} LED ${l.led} at the top bias`).toBeLessThan(0.2);
       }
       const entry = (deggJson(env.dir, x.serial).LowerPmt as Record<string, Record<string, unknown>>).FlasherCheck_00;
       expect(entry).toMatchObject({
