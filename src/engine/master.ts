@@ -32,7 +32,7 @@ import {
 } from './journal.js';
 import { acquireLease } from './lease.js';
 import { archiveConfig, nextMasterKey, setMasterFields, writeMasterEntry } from '../records/master-entry.js';
-import { exportPending, forgetParsedDocs, readDoc } from '../records/json-docs.js';
+import { exportPending, readDoc } from '../records/json-docs.js';
 import { CoalescedExports } from '../records/coalesced-export.js';
 import { dropPending, dropStaleAborts, OperatorAbort, operatorControl, type OperatorControl } from './operator-hold.js';
 import { markHandled } from './operator-queue.js';
@@ -454,8 +454,6 @@ async function beforeTask(m: Session, scope: RunScope, pace: Pace, next: Selecta
 /** The task's backup snapshot, when the schedule asks for one, and the backup queue. */
 async function afterTask(m: Session, pace: Pace, done: Selectable<TaskTable>): Promise<void> {
   const { ws, run } = m;
-  // the next task reads documents this one changed; between tasks they would only hold memory
-  forgetParsedDocs();
   if (done.run_backup) {
     // the snapshot copies the files: they must hold what the store holds
     await m.exports.flush();

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { engineOf } from '../store/dialect.js';
 import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
@@ -22,53 +22,20 @@ export interface DocStore {
 
 export type JsonDoc = Record<string, unknown>;
 
-/** The document, from the store (taking in the file when the store does not have it yet); shared and frozen: copy it to change it. */
+/** The document, from the store (taking in the file when the store does not have it yet). */
 export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
   return (await storedDoc(ws, file)) ?? adopt(ws, file);
 }
 
-/**
- * Documents as last parsed, by station and path, with their version: a task reads a D-Egg's
- * document once per PMT and quantity (serial, HV, SPE height), and by the end of a FAT each is
- * half a megabyte that took milliseconds to fetch and parse (a sixth of the master's CPU time,
- * bench/standard-fat.ts). A read fetches the body only when the store's version is not the one
- * parsed. Shared between readers, so deep-frozen: a reader that changes one fails loudly instead
- * of changing what the next reader sees. Only the two latest are kept, for the reads of one
- * module's document in a row (more held ~1.5 MB each through a task: the master's heap grew with
- * the documents, bench/standard-fat.ts), and `forgetParsedDocs` drops them (the engine, after each
- * task: a document changes with nearly every task).
- */
-const parsed = new Map<string, { version: number; doc: JsonDoc }>();
-const PARSED_KEPT = 2;
-
-export function forgetParsedDocs(): void {
-  parsed.clear();
-}
-
-function deepFreeze<T>(x: T): T {
-  if (x && typeof x === 'object' && !Object.isFrozen(x)) {
-    Object.freeze(x);
-    for (const v of Object.values(x)) deepFreeze(v);
-  }
-  return x;
-}
-
-/** The document as the store has it (shared and frozen: copy it to change it), or undefined. */
+/** The document as the store has it, or undefined. */
 async function storedDoc(ws: DocStore, file: string): Promise<JsonDoc | undefined> {
-  const key = `${ws.station.name}\u0000${file}`;
-  const known = parsed.get(key);
   const row = await ws.db
     .selectFrom('json_docs')
-    .select(['version', sql<string | null>`case when version = ${known?.version ?? -1} then null else body end`.as('body')])
+    .select('body')
     .where('station', '=', ws.station.name)
     .where('path', '=', file)
     .executeTakeFirst();
-  if (!row) return undefined;
-  parsed.delete(key);
-  const doc = row.body === null && known ? known.doc : deepFreeze(JSON.parse(row.body as string) as JsonDoc);
-  if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value as string);
-  parsed.set(key, { version: Number(row.version), doc });
-  return doc;
+  return row ? (JSON.parse(row.body) as JsonDoc) : undefined;
 }
 
 /**

@@ -101,13 +101,11 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect(onDisk(f).RunNote).toBe('after the crash');
     });
 
-    it('a read sees every change, also one made by another process (a row written behind this one); what it returns cannot be changed', async () => {
+    it('a read sees every change, also one made by another process (a row written behind this one)', async () => {
       const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-003.json');
       await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { LowerPmt: { HV1e7Gain: 1400 }, UpperPmt: {} }, runId: 7 }]);
       const first = await readDoc(ws, f);
       expect(await readDoc(ws, f)).toEqual(first);
-      // readers share the parsed document: changing it throws instead of changing it for them
-      expect(() => ((first.LowerPmt as Record<string, unknown>).HV1e7Gain = 1)).toThrow(TypeError);
       await updateDoc(ws, f, (d) => void ((d.LowerPmt as Record<string, unknown>).HV1e7Gain = 1450));
       expect(((await readDoc(ws, f)).LowerPmt as Record<string, unknown>).HV1e7Gain).toBe(1450);
       // another process's change: only the row, at a new version
