@@ -132,14 +132,22 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
     await Promise.race([exited, new Promise((r) => setTimeout(r, 250))]);
     if (ended) break;
     const usage = processUsage(child.pid!);
-    if (usage) Object.assign(out, { cpuS: usage.cpuS, peakRssMB: Number(usage.peakRssMB.toFixed(1)) });
+    if (usage) out.cpuS = usage.cpuS;
+    // a master that is ending (a zombie) has no VmHWM any more: keep the last one read
+    if (usage && Number.isFinite(usage.peakRssMB)) out.peakRssMB = Number(usage.peakRssMB.toFixed(1));
     const n = done();
     if (n >= next) {
-      // a session of its own per sample: an open one would keep a master that has ended alive
-      const inspector = await Inspector.connect(url);
+      // a session of its own per sample: an open one would keep a master that has ended alive;
+      // a master that ends meanwhile (its last task was the sample's) has no heap left to sample
+      next = Math.floor(n / 100) * 100 + 100;
+      const inspector = await Inspector.connect(url).catch(async (e: unknown) => {
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (ended) return undefined;
+        throw e;
+      });
+      if (!inspector) break;
       out.heap.push({ task: n, heapMB: await inspector.heapAfterGc() });
       inspector.close();
-      next = Math.floor(n / 100) * 100 + 100;
     }
     if (st.count('prompts where answered_at is null') > 0) {
       out.prompts++;

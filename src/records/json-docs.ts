@@ -24,18 +24,86 @@ export type JsonDoc = Record<string, unknown>;
 
 /** The document, from the store (taking in the file when the store does not have it yet). */
 export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
-  return (await storedDoc(ws, file)) ?? adopt(ws, file);
+  return (await readDocVersion(ws, file)).doc;
+}
+
+/** A document (a fresh copy the caller may change) and the version it is. */
+export interface VersionedDoc {
+  doc: JsonDoc;
+  version: number;
+}
+
+/** As `readDoc`, with the version read (a file taken in is version 1). */
+export async function readDocVersion(ws: DocStore, file: string): Promise<VersionedDoc> {
+  return (await storedDoc(ws, file)) ?? { doc: await adopt(ws, file), version: 1 };
 }
 
 /** The document as the store has it, or undefined. */
-async function storedDoc(ws: DocStore, file: string): Promise<JsonDoc | undefined> {
+async function storedDoc(ws: DocStore, file: string): Promise<VersionedDoc | undefined> {
   const row = await ws.db
     .selectFrom('json_docs')
-    .select('body')
+    .select(['body', 'version'])
     .where('station', '=', ws.station.name)
     .where('path', '=', file)
     .executeTakeFirst();
-  return row ? (JSON.parse(row.body) as JsonDoc) : undefined;
+  return row ? { doc: JSON.parse(row.body) as JsonDoc, version: row.version } : undefined;
+}
+
+/**
+ * A small part of a document that is read far more often than the document changes (a PMT's
+ * serial and HV set point, read by every task that measures): `of` derives it from the document.
+ * Each process keeps a view's value per document version, so a read costs one indexed lookup of
+ * the version instead of a parse of the whole document (a D-Egg document grows to ~0.5 MB over a
+ * FAT). `of` must return plain values, not parts of the document, so that nothing large is kept.
+ */
+export interface DocView<V> {
+  of: (doc: JsonDoc) => V;
+}
+
+interface ViewedDoc {
+  version: number;
+  values: Map<DocView<unknown>, unknown>;
+}
+
+/** views per store (a test may open a new store at the same paths), per document; the oldest go beyond VIEWED_DOCS */
+const viewed = new WeakMap<object, Map<string, ViewedDoc>>();
+const VIEWED_DOCS = 256;
+
+function viewsOf(ws: DocStore): Map<string, ViewedDoc> {
+  let m = viewed.get(ws.db);
+  if (!m) viewed.set(ws.db, (m = new Map()));
+  return m;
+}
+
+/** `view` of the document's current version (any process's change is seen: the version is read each time). */
+export async function viewDoc<V>(ws: DocStore, file: string, view: DocView<V>): Promise<V> {
+  const views = viewsOf(ws);
+  const row = await ws.db
+    .selectFrom('json_docs')
+    .select('version')
+    .where('station', '=', ws.station.name)
+    .where('path', '=', file)
+    .executeTakeFirst();
+  const known = views.get(file);
+  if (row && known?.version === row.version && known.values.has(view)) return known.values.get(view) as V;
+  const { doc, version } = await readDocVersion(ws, file);
+  const value = view.of(doc);
+  const entry = known?.version === version ? known : { version, values: new Map() };
+  entry.values.set(view, value);
+  views.delete(file);
+  views.set(file, entry);
+  if (views.size > VIEWED_DOCS) views.delete(views.keys().next().value!);
+  return value;
+}
+
+/** After a commit that made `version` of a document: its views follow, without reading it again. */
+export function committedDoc(ws: DocStore, file: string, { doc, version }: VersionedDoc): void {
+  const views = viewsOf(ws);
+  const known = views.get(file);
+  if (!known || known.version >= version) return;
+  const values = new Map<DocView<unknown>, unknown>();
+  for (const view of known.values.keys()) values.set(view, view.of(doc));
+  views.set(file, { version, values });
 }
 
 /**
@@ -43,7 +111,7 @@ async function storedDoc(ws: DocStore, file: string): Promise<JsonDoc | undefine
  * (without taking it in), or undefined when there is neither.
  */
 export async function peekDoc(ws: DocStore, file: string): Promise<JsonDoc | undefined> {
-  return (await storedDoc(ws, file)) ?? (fs.existsSync(file) ? readJsonFile(file) : undefined);
+  return (await storedDoc(ws, file))?.doc ?? (fs.existsSync(file) ? readJsonFile(file) : undefined);
 }
 
 /** A file written before documents lived in the store becomes the document, unchanged. */
@@ -84,29 +152,46 @@ export async function insertDocs(
  */
 export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
   await readDoc(ws, file); // takes in an older home's file first
-  const out = await ws.db.transaction().execute((tx) => changeDoc(tx, ws, file, mutate));
+  let out: T | undefined;
+  const made = await ws.db.transaction().execute((tx) => changeDoc(tx, ws, file, (doc) => void (out = mutate(doc))));
+  committedDoc(ws, file, made);
   afterDocCommit();
   await exportDoc(ws, file);
-  return out;
+  return out as T;
 }
 
 /**
- * Changes a document inside the transaction `tx` (the row locked on PostgreSQL). The document
+ * Changes a document inside the transaction `tx` (the row locked on PostgreSQL) and returns the
+ * version it made (pass it to `committedDoc` once the transaction has committed). The document
  * must be in the store already (`readDoc` takes in an older home's file); export it after commit.
+ *
+ * `applied`: a copy read at some version with `mutate` already applied to it. When the stored
+ * document is still that version, the copy is stored as it is; when someone changed the document
+ * since, `mutate` is applied again to the stored one, so their change is kept.
  */
-export async function changeDoc<T>(tx: Transaction<Database>, ws: DocStore, file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
-  let q = tx.selectFrom('json_docs').select(['body', 'version']).where('station', '=', ws.station.name).where('path', '=', file);
-  if (engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres') q = q.forUpdate();
-  const row = await q.executeTakeFirstOrThrow();
-  const doc = JSON.parse(row.body) as JsonDoc;
-  const result = mutate(doc);
+export async function changeDoc(
+  tx: Transaction<Database>,
+  ws: DocStore,
+  file: string,
+  mutate: (doc: JsonDoc) => void,
+  applied?: VersionedDoc,
+): Promise<VersionedDoc> {
+  const at = tx.selectFrom('json_docs').where('station', '=', ws.station.name).where('path', '=', file);
+  const locked = engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
+  const { version } = await (locked ? at.select('version').forUpdate() : at.select('version')).executeTakeFirstOrThrow();
+  let doc: JsonDoc;
+  if (applied?.version === version) doc = applied.doc;
+  else {
+    doc = JSON.parse((await at.select('body').executeTakeFirstOrThrow()).body) as JsonDoc;
+    mutate(doc);
+  }
   await tx
     .updateTable('json_docs')
-    .set({ body: JSON.stringify(doc), version: row.version + 1 })
+    .set({ body: JSON.stringify(doc), version: version + 1 })
     .where('station', '=', ws.station.name)
     .where('path', '=', file)
     .execute();
-  return result;
+  return { doc, version: version + 1 };
 }
 
 /** Exports of one file run one after another, each writing the latest version. */

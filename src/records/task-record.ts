@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Workspace } from '../station/workspace.js';
 import { nextKey, type PmtName } from './entries.js';
-import { afterDocCommit, changeDoc, exportDoc, readDoc, type JsonDoc } from './json-docs.js';
+import { afterDocCommit, changeDoc, committedDoc, exportDoc, readDocVersion, type JsonDoc, type VersionedDoc } from './json-docs.js';
 import type { CoalescedExports } from './coalesced-export.js';
 import { insertResults, judgeResults, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
 import { insertSamples } from './samples.js';
@@ -17,12 +17,17 @@ type Change = (doc: JsonDoc) => unknown;
  * nothing, so the store never holds half a measurement; its raw files stay in their folder.
  *
  * A staged change is applied at once to a working copy (so an entry's key and what the task
- * reads back are known while it runs) and applied again to the stored document at commit, so a
- * change someone else committed meanwhile (an operator's exclusion) is kept.
+ * reads back are known while it runs). At commit the working copy is stored as it is when the
+ * document is still the version it was read at; when someone else committed a change meanwhile
+ * (an operator's exclusion), the staged changes are applied again to the stored document, so
+ * theirs is kept.
  */
 export class TaskRecord {
   private readonly changes = new Map<string, Change[]>();
-  private readonly working = new Map<string, JsonDoc>();
+  /** the working copies (read at a version, with the staged changes applied) */
+  private readonly working = new Map<string, VersionedDoc>();
+  /** the versions the commit made, for `committedDoc` after it */
+  private readonly made = new Map<string, VersionedDoc>();
   private readonly rows: ResultRow[] = [];
   /** judged rows stored as monitoring samples */
   private readonly sampled: ResultRow[] = [];
@@ -52,14 +57,14 @@ export class TaskRecord {
 
   /** Changes the document of `file` (in place); returns what `mutate` returns. */
   async update<T>(file: string, mutate: (doc: JsonDoc) => T): Promise<T> {
-    let doc = this.working.get(file);
-    if (!doc) {
-      doc = structuredClone(await readDoc(this.ws, file));
+    let copy = this.working.get(file);
+    if (!copy) {
+      copy = await readDocVersion(this.ws, file);
       // changes staged before the working copy existed (`stage`)
-      for (const c of this.changes.get(file) ?? []) c(doc);
-      this.working.set(file, doc);
+      for (const c of this.changes.get(file) ?? []) c(copy.doc);
+      this.working.set(file, copy);
     }
-    const out = mutate(doc);
+    const out = mutate(copy.doc);
     this.changes.set(file, [...(this.changes.get(file) ?? []), mutate]);
     return out;
   }
@@ -70,8 +75,8 @@ export class TaskRecord {
    * The document must be in the store already.
    */
   stage(file: string, mutate: Change): void {
-    const doc = this.working.get(file);
-    if (doc) mutate(doc);
+    const copy = this.working.get(file);
+    if (copy) mutate(copy.doc);
     this.changes.set(file, [...(this.changes.get(file) ?? []), mutate]);
   }
 
@@ -114,7 +119,8 @@ export class TaskRecord {
 
   /** Writes everything staged inside `tx` (the transaction that also ends the task). */
   async commit(tx: Transaction<Database>): Promise<void> {
-    for (const [file, changes] of this.changes) await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)));
+    for (const [file, changes] of this.changes)
+      this.made.set(file, await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)), this.working.get(file)));
     for (const kind of this.replaced)
       for (const table of ['results', 'monitoring_samples'] as const)
         await tx
@@ -137,6 +143,7 @@ export class TaskRecord {
   /** After the commit: writes the changed documents' files, or hands them to the master's coalesced exports. */
   async exportDocs(via?: Pick<CoalescedExports, 'changed'>): Promise<void> {
     if (!this.changes.size) return;
+    for (const [file, made] of this.made) committedDoc(this.ws, file, made);
     afterDocCommit();
     if (via) await via.changed(this.changes.keys());
     else for (const file of this.changes.keys()) await exportDoc(this.ws, file);

@@ -6,7 +6,7 @@ import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import { rounds } from './rounds.js';
 import { acquireDeltaT, writeDeltaT, type DeltaTData } from './dt-acquire.js';
 import { HV_RAMP_S, startMonitoring } from './monitor-common.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
+import { PMTS, pmtFields, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtFileAttrs } from './pmt-json.js';
 import { SCALER, scalerBaseline } from './scaler-windows.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule } from './module-jobs.js';
@@ -37,7 +37,7 @@ export interface PmtDeltaT extends PmtIdentity {
 
 /** The 0.25 PE threshold from the PMT's SPEPeakHeight, as for the scalers. */
 export async function quarterPeThreshold(ws: DocStore, m: ActiveModule, pmt: PmtName): Promise<number> {
-  const spe = Number((await pmtSection(ws, m.jsonFile, pmt)).SPEPeakHeight ?? -1);
+  const spe = Number((await pmtFields(ws, m.jsonFile, pmt)).SPEPeakHeight ?? -1);
   try {
     return scalerThreshold(spe).thresholdAdc;
   } catch (e) {

@@ -7,7 +7,7 @@ import { newDataDir } from '../station/data-dirs.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
 import { rounds } from './rounds.js';
-import { hvSetPoint, pmtSection, pmtSerialOf, where, pmtFileAttrs } from './pmt-json.js';
+import { pmtFields, hvSetPoint, pmtSerialOf, where, pmtFileAttrs } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, hvUpEach, laserOff, type ModuleFailure, measurementFailures } from './module-jobs.js';
 import { iniInt, iniText } from './values.js';
@@ -205,7 +205,7 @@ async function addFlasherEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: str
 
 async function measureModule(ctx: TaskContext, p: P, m: ActiveModule, dir: string, onSetting: () => void): Promise<ModuleFlasher> {
   const at = where(m, 'LowerPmt');
-  const known = Number((await pmtSection(ctx.ws, m.jsonFile, 'LowerPmt')).HV1e7Gain ?? -1) > 0;
+  const known = Number((await pmtFields(ctx.ws, m.jsonFile, 'LowerPmt')).HV1e7Gain ?? -1) > 0;
   const gainNote = known ? 'HV at HV1e7Gain: 1.602 pC per PE' : 'HV1e7Gain unknown: gain assumed 1e7 (1.602 pC per PE)';
   return ctx.lab.module(m.port, async (s) => {
     const hvVolts = (await s.hvReadback(0)).hvVolts;

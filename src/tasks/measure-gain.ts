@@ -21,7 +21,7 @@ import {
   GAIN_QUANTITY,
 } from './gain-acquire.js';
 import { runGainCheck } from './gain-check.js';
-import { PMTS, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtIdentity } from './pmt-json.js';
+import { PMTS, pmtFields, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
@@ -89,7 +89,7 @@ interface ScanState {
 async function initScans(ctx: TaskContext, m: ActiveModule): Promise<ScanState[]> {
   const scans: ScanState[] = [];
   for (const [ch, pmt] of PMTS.entries()) {
-    const stored = Number((await pmtSection(ctx.ws, m.jsonFile, pmt)).HV1e7Gain ?? -1);
+    const stored = Number((await pmtFields(ctx.ws, m.jsonFile, pmt)).HV1e7Gain ?? -1);
     const start = scanStartHv(stored);
     scans.push({
       ch: ch as PmtChannel,

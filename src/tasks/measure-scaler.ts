@@ -5,7 +5,7 @@ import { newDataDir } from '../station/data-dirs.js';
 import type { IcebootSession, PmtChannel } from '../lab/iceboot/session.js';
 import type { Thermometer } from '../lab/instruments/thermometer.js';
 import { rounds } from './rounds.js';
-import { PMTS, pmtSection, pmtSerialOf, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
+import { PMTS, pmtFields, pmtSerialOf, type PmtIdentity, pmtFileAttrs, pmtIdentity } from './pmt-json.js';
 import {
   darkRateGoalpost,
   hvUp,
@@ -106,7 +106,7 @@ interface ModuleReadings {
 
 async function moduleThresholds(ctx: TaskContext, m: ActiveModule): Promise<{ spes: number[]; thresholds: ScalerThreshold[] }> {
   const spes: number[] = [];
-  for (const pmt of PMTS) spes.push(Number((await pmtSection(ctx.ws, m.jsonFile, pmt)).SPEPeakHeight ?? -1));
+  for (const pmt of PMTS) spes.push(Number((await pmtFields(ctx.ws, m.jsonFile, pmt)).SPEPeakHeight ?? -1));
   const thresholds: ScalerThreshold[] = PMTS.map((pmt, ch) => {
     const spe = spes[ch];
     try {

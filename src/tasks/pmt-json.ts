@@ -1,4 +1,4 @@
-import { readDoc, type DocStore } from '../records/json-docs.js';
+import { readDoc, viewDoc, type DocStore, type DocView } from '../records/json-docs.js';
 import type { ActiveModule } from './types.js';
 
 /**
@@ -41,14 +41,30 @@ export async function pmtSection(ws: DocStore, jsonFile: string, pmt: PmtName): 
   return ((await readDoc(ws, jsonFile))[pmt] as Record<string, unknown> | undefined) ?? {};
 }
 
+/** The plain (non-object) fields of a PMT section: SerialNumber, HV1e7Gain, SPEPeakHeight, ..., without its measurement entries. */
+type PmtFields = Readonly<Record<string, string | number | boolean | null>>;
+
+const pmtFieldsView: DocView<Record<PmtName, PmtFields>> = {
+  of: (doc) => {
+    const fields = (section: unknown): PmtFields =>
+      Object.freeze(Object.fromEntries(Object.entries(section && typeof section === 'object' ? section : {}).filter(([, v]) => v === null || typeof v !== 'object')));
+    return { LowerPmt: fields(doc.LowerPmt), UpperPmt: fields(doc.UpperPmt) };
+  },
+};
+
+/** The PMT section's plain fields (a read of the version only, while the document is unchanged: `viewDoc`). */
+export async function pmtFields(ws: DocStore, jsonFile: string, pmt: PmtName): Promise<PmtFields> {
+  return (await viewDoc(ws, jsonFile, pmtFieldsView))[pmt];
+}
+
 export async function pmtSerialOf(ws: DocStore, m: ActiveModule, pmt: PmtName): Promise<string> {
-  const sn = (await pmtSection(ws, m.jsonFile, pmt)).SerialNumber;
+  const sn = (await pmtFields(ws, m.jsonFile, pmt)).SerialNumber;
   return typeof sn === 'string' && sn ? sn : `${m.serial}-${pmt}`;
 }
 
 /** The PMT's HV at gain 1e7 from its document, or the default when it has none. */
 export async function hvSetPoint(ws: DocStore, jsonFile: string, pmt: PmtName): Promise<number> {
-  const hv = Number((await pmtSection(ws, jsonFile, pmt)).HV1e7Gain ?? -1);
+  const hv = Number((await pmtFields(ws, jsonFile, pmt)).HV1e7Gain ?? -1);
   return hv > 0 ? hv : DEFAULT_HV_VOLTS;
 }
 

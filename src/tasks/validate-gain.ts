@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type DocStore } from '../records/json-docs.js';
 import { RunStoppedByOperator } from './manual-input.js';
 import { GAIN } from './gain-acquire.js';
-import { pmtSection, pmtSerialOf, PMTS, type PmtName, type PmtIdentity } from './pmt-json.js';
+import { pmtFields, pmtSerialOf, PMTS, type PmtName, type PmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskKind } from './types.js';
 import { iniBool } from './values.js';
 
@@ -31,7 +31,7 @@ export async function invalidGains(ws: DocStore, modules: readonly ActiveModule[
       let value: unknown;
       let why: string | null;
       try {
-        value = (await pmtSection(ws, m.jsonFile, pmt)).HV1e7Gain;
+        value = (await pmtFields(ws, m.jsonFile, pmt)).HV1e7Gain;
         const v = typeof value === 'number' ? value : Number.NaN;
         why =
           value === undefined

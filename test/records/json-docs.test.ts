@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../src/station/workspace.js';
 import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/records/run-files.js';
 import { addEntry, supersedeTaskEntries } from '../../src/records/entries.js';
-import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc } from '../../src/records/json-docs.js';
+import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc, viewDoc, type JsonDoc } from '../../src/records/json-docs.js';
+import { hvSetPoint, pmtSerialOf } from '../../src/tasks/pmt-json.js';
 import type { Engine } from '../../src/store/dialect.js';
 import { freshStore, workspaceOn } from '../helpers/pg-schema.js';
 
@@ -117,6 +118,43 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
         .execute();
       expect(((await peekDoc(ws, f))!.LowerPmt as Record<string, unknown>).HV1e7Gain).toBe(1500);
       expect(((await readDoc(ws, f)).LowerPmt as Record<string, unknown>).HV1e7Gain).toBe(1500);
+    });
+
+    it("a PMT's serial and HV set point follow every committed change, this process's and another's, and never a rolled-back one", async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-004.json');
+      const m = { jsonFile: f, serial: 'DEgg2026-1-004', port: 5004 } as Parameters<typeof pmtSerialOf>[1];
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { LowerPmt: { SerialNumber: 'SQ0401', HV1e7Gain: 1400 }, UpperPmt: {} }, runId: 7 }]);
+      expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual(['SQ0401', 1400, 1500]);
+      await updateDoc(ws, f, (d) => void ((d.LowerPmt as JsonDoc).HV1e7Gain = 1450));
+      expect(await hvSetPoint(ws, f, 'LowerPmt')).toBe(1450);
+      await expect(
+        updateDoc(ws, f, (d) => {
+          (d.LowerPmt as JsonDoc).HV1e7Gain = 1999;
+          throw new Error('interrupted');
+        }),
+      ).rejects.toThrow('interrupted');
+      expect(await hvSetPoint(ws, f, 'LowerPmt')).toBe(1450);
+      // another process: only the row changes, at the next version
+      const row = await stored(ws, f);
+      await ws.db
+        .updateTable('json_docs')
+        .set({ body: JSON.stringify({ LowerPmt: { SerialNumber: 'SQ0499', HV1e7Gain: 1520 }, UpperPmt: { HV1e7Gain: 1390 } }), version: row.version + 1 })
+        .where('path', '=', f)
+        .execute();
+      expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual(['SQ0499', 1520, 1390]);
+    });
+
+    it('a view is derived once per version: reads of an unchanged document do not derive it again, a committed change derives it from the changed document', async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-005.json');
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { Note: 'a', LowerPmt: {}, UpperPmt: {} }, runId: 7 }]);
+      const seen: unknown[] = [];
+      const note = { of: (d: JsonDoc) => (seen.push(d.Note), d.Note) };
+      expect([await viewDoc(ws, f, note), await viewDoc(ws, f, note), await viewDoc(ws, f, note)]).toEqual(['a', 'a', 'a']);
+      expect(seen).toEqual(['a']);
+      await updateDoc(ws, f, (d) => void (d.Note = 'b'));
+      expect(seen).toEqual(['a', 'b']); // from the committed document, before any read
+      expect(await viewDoc(ws, f, note)).toBe('b');
+      expect(seen).toEqual(['a', 'b']);
     });
   });
 }
