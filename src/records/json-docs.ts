@@ -156,7 +156,7 @@ export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: Jso
   const made = await ws.db.transaction().execute((tx) => changeDoc(tx, ws, file, (doc) => void (out = mutate(doc))));
   committedDoc(ws, file, made);
   afterDocCommit();
-  await exportDoc(ws, file);
+  await exportDoc(ws, file, made);
   return out as T;
 }
 
@@ -197,19 +197,20 @@ export async function changeDoc(
 /** Exports of one file run one after another, each writing the latest version. */
 const chains = new Map<string, Promise<void>>();
 
-/** Writes the file from the store when the store has a newer version than the file. */
-export function exportDoc(ws: DocStore, file: string): Promise<void> {
+/**
+ * Writes the file from the store when the store has a newer version than the file. `committed`:
+ * the document as this process committed it; when that is still the newest version, it is
+ * written without reading the document back.
+ */
+export function exportDoc(ws: DocStore, file: string, committed?: VersionedDoc): Promise<void> {
   const next = (chains.get(file) ?? Promise.resolve())
     .catch(() => undefined)
     .then(async () => {
-      const row = await ws.db
-        .selectFrom('json_docs')
-        .select(['body', 'version', 'exported'])
-        .where('station', '=', ws.station.name)
-        .where('path', '=', file)
-        .executeTakeFirst();
+      const at = ws.db.selectFrom('json_docs').where('station', '=', ws.station.name).where('path', '=', file);
+      const row = await at.select(['version', 'exported']).executeTakeFirst();
       if (!row || row.exported >= row.version) return;
-      writeJsonAtomic(file, JSON.parse(row.body));
+      // a body read after the version may be newer still: `exported` then stays behind it, and the next export writes it
+      writeJsonAtomic(file, committed?.version === row.version ? committed.doc : JSON.parse((await at.select('body').executeTakeFirstOrThrow()).body));
       await ws.db
         .updateTable('json_docs')
         .set({ exported: row.version })

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../src/station/workspace.js';
 import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/records/run-files.js';
 import { addEntry, supersedeTaskEntries } from '../../src/records/entries.js';
-import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc, viewDoc, type JsonDoc } from '../../src/records/json-docs.js';
+import { changeDoc, exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc, viewDoc, type JsonDoc } from '../../src/records/json-docs.js';
 import { hvSetPoint, pmtSerialOf } from '../../src/tasks/pmt-json.js';
 import type { Engine } from '../../src/store/dialect.js';
 import { freshStore, workspaceOn } from '../helpers/pg-schema.js';
@@ -142,6 +142,21 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
         .where('path', '=', f)
         .execute();
       expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual(['SQ0499', 1520, 1390]);
+    });
+
+    it('an export given the document as committed writes the newest version: that document while it is the newest, else the stored one', async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-006.json');
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { n: 1 }, runId: 7 }]);
+      const commit = (n: number) => ws.db.transaction().execute((tx) => changeDoc(tx, ws, f, (d) => void (d.n = n)));
+      const second = await commit(2);
+      await exportDoc(ws, f, second);
+      expect(onDisk(f)).toEqual({ n: 2 });
+      const third = await commit(3);
+      // another process commits after this one, before the export
+      await ws.db.updateTable('json_docs').set({ body: JSON.stringify({ n: 4, by: 'the other' }), version: third.version + 1 }).where('path', '=', f).execute();
+      await exportDoc(ws, f, third);
+      expect(onDisk(f)).toEqual({ n: 4, by: 'the other' });
+      expect(await stored(ws, f)).toMatchObject({ version: 4, exported: 4 });
     });
 
     it('a view is derived once per version: reads of an unchanged document do not derive it again, a committed change derives it from the changed document', async () => {
