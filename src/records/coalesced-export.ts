@@ -1,4 +1,4 @@
-import { exportDoc, type DocStore, type VersionedDoc } from './json-docs.js';
+import { exportDoc, type DocStore } from './json-docs.js';
 
 /**
  * The master's exports of the run and D-Egg files, coalesced: a document whose change has committed
@@ -22,8 +22,7 @@ import { exportDoc, type DocStore, type VersionedDoc } from './json-docs.js';
 export const EXPORT_INTERVAL_MS = 1000;
 
 export class CoalescedExports {
-  /** files to write, with the document as this process committed it when it is known */
-  private readonly pending = new Map<string, VersionedDoc | undefined>();
+  private readonly pending = new Set<string>();
   private lastWriteMs = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -34,9 +33,9 @@ export class CoalescedExports {
     private readonly intervalMs = EXPORT_INTERVAL_MS,
   ) {}
 
-  /** Documents whose change has committed (`committed`: as this process committed them): written now, or within the interval. */
-  async changed(files: Iterable<string>, committed?: ReadonlyMap<string, VersionedDoc>): Promise<void> {
-    for (const f of files) this.pending.set(f, committed?.get(f));
+  /** Documents whose change has committed: written now, or within the interval. */
+  async changed(files: Iterable<string>): Promise<void> {
+    for (const f of files) this.pending.add(f);
     if (!this.pending.size) return;
     const waitMs = this.lastWriteMs + this.intervalMs - Date.now();
     if (waitMs <= 0) return this.flush();
@@ -57,11 +56,11 @@ export class CoalescedExports {
     this.pending.clear();
     this.lastWriteMs = Date.now();
     let failure: Error | undefined;
-    for (const [file, committed] of files) {
+    for (const file of files) {
       try {
-        await exportDoc(this.ws, file, committed);
+        await exportDoc(this.ws, file);
       } catch (e) {
-        if (!this.pending.has(file)) this.pending.set(file, committed);
+        this.pending.add(file);
         failure ??= e instanceof Error ? e : new Error(String(e));
       }
     }

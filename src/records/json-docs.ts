@@ -4,7 +4,7 @@ import { engineOf } from '../store/dialect.js';
 import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
 import { readJsonFile } from '../util/json-file.js';
-import { writeJsonAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * The original system's run and D-Egg JSON documents, kept in the store. The store is the truth:
@@ -21,6 +21,15 @@ export interface DocStore {
 }
 
 export type JsonDoc = Record<string, unknown>;
+
+/**
+ * A document's text as the original's files have it (json.dump with indent 4), which is also how
+ * the store keeps it: an export writes the body as it is, without parsing it again.
+ */
+const docText = (doc: JsonDoc): string => JSON.stringify(doc, null, 4);
+
+/** A body in that layout (an older icefat stored bodies compact: `{"`); `{}` is the same in both. */
+const inFileLayout = (body: string): boolean => body[1] === '\n' || body === '{}';
 
 /** The document, from the store (taking in the file when the store does not have it yet). */
 export async function readDoc(ws: DocStore, file: string): Promise<JsonDoc> {
@@ -119,7 +128,7 @@ async function adopt(ws: DocStore, file: string): Promise<JsonDoc> {
   const doc = readJsonFile(file);
   await ws.db
     .insertInto('json_docs')
-    .values({ station: ws.station.name, path: file, run_id: null, body: JSON.stringify(doc), version: 1, exported: 1 })
+    .values({ station: ws.station.name, path: file, run_id: null, body: docText(doc), version: 1, exported: 1 })
     .onConflict((oc) => oc.columns(['station', 'path']).doNothing())
     .execute();
   return doc;
@@ -135,7 +144,7 @@ export async function insertDocs(
   docs: Array<{ path: string; doc: JsonDoc; runId: number }>,
 ) {
   for (const d of docs) {
-    const body = JSON.stringify(d.doc);
+    const body = docText(d.doc);
     await db
       .insertInto('json_docs')
       .values({ station, path: d.path, run_id: d.runId, body, version: 1, exported: 0 })
@@ -156,7 +165,7 @@ export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: Jso
   const made = await ws.db.transaction().execute((tx) => changeDoc(tx, ws, file, (doc) => void (out = mutate(doc))));
   committedDoc(ws, file, made);
   afterDocCommit();
-  await exportDoc(ws, file, made);
+  await exportDoc(ws, file);
   return out as T;
 }
 
@@ -187,7 +196,7 @@ export async function changeDoc(
   }
   await tx
     .updateTable('json_docs')
-    .set({ body: JSON.stringify(doc), version: version + 1 })
+    .set({ body: docText(doc), version: version + 1 })
     .where('station', '=', ws.station.name)
     .where('path', '=', file)
     .execute();
@@ -198,11 +207,11 @@ export async function changeDoc(
 const chains = new Map<string, Promise<void>>();
 
 /**
- * Writes the file from the store when the store has a newer version than the file. `committed`:
- * the document as this process committed it; when that is still the newest version, it is
- * written without reading the document back.
+ * Writes the file from the store when the store has a newer version than the file. The body is
+ * stored in the file's layout (`docText`), so it is written as it is; a body stored compact by an
+ * older icefat is laid out first.
  */
-export function exportDoc(ws: DocStore, file: string, committed?: VersionedDoc): Promise<void> {
+export function exportDoc(ws: DocStore, file: string): Promise<void> {
   const next = (chains.get(file) ?? Promise.resolve())
     .catch(() => undefined)
     .then(async () => {
@@ -210,7 +219,8 @@ export function exportDoc(ws: DocStore, file: string, committed?: VersionedDoc):
       const row = await at.select(['version', 'exported']).executeTakeFirst();
       if (!row || row.exported >= row.version) return;
       // a body read after the version may be newer still: `exported` then stays behind it, and the next export writes it
-      writeJsonAtomic(file, committed?.version === row.version ? committed.doc : JSON.parse((await at.select('body').executeTakeFirstOrThrow()).body));
+      const { body } = await at.select('body').executeTakeFirstOrThrow();
+      writeFileAtomic(file, (inFileLayout(body) ? body : docText(JSON.parse(body) as JsonDoc)) + '\n');
       await ws.db
         .updateTable('json_docs')
         .set({ exported: row.version })

@@ -145,7 +145,7 @@ export class TaskRecord {
     if (!this.changes.size) return;
     for (const [file, made] of this.made) committedDoc(this.ws, file, made);
     afterDocCommit();
-    if (via) await via.changed(this.changes.keys(), this.made);
-    else for (const file of this.changes.keys()) await exportDoc(this.ws, file, this.made.get(file));
+    if (via) await via.changed(this.changes.keys());
+    else for (const file of this.changes.keys()) await exportDoc(this.ws, file);
   }
 }

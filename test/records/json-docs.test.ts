@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../src/station/workspace.js';
 import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/records/run-files.js';
 import { addEntry, supersedeTaskEntries } from '../../src/records/entries.js';
-import { changeDoc, exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc, viewDoc, type JsonDoc } from '../../src/records/json-docs.js';
+import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc, viewDoc, type JsonDoc } from '../../src/records/json-docs.js';
 import { hvSetPoint, pmtSerialOf } from '../../src/tasks/pmt-json.js';
 import type { Engine } from '../../src/store/dialect.js';
 import { freshStore, workspaceOn } from '../helpers/pg-schema.js';
@@ -144,19 +144,20 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual(['SQ0499', 1520, 1390]);
     });
 
-    it('an export given the document as committed writes the newest version: that document while it is the newest, else the stored one', async () => {
+    it("the store keeps a document in its file's layout (indent 4), and a body an older icefat stored compact is exported in that layout too", async () => {
       const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-006.json');
-      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { n: 1 }, runId: 7 }]);
-      const commit = (n: number) => ws.db.transaction().execute((tx) => changeDoc(tx, ws, f, (d) => void (d.n = n)));
-      const second = await commit(2);
-      await exportDoc(ws, f, second);
-      expect(onDisk(f)).toEqual({ n: 2 });
-      const third = await commit(3);
-      // another process commits after this one, before the export
-      await ws.db.updateTable('json_docs').set({ body: JSON.stringify({ n: 4, by: 'the other' }), version: third.version + 1 }).where('path', '=', f).execute();
-      await exportDoc(ws, f, third);
-      expect(onDisk(f)).toEqual({ n: 4, by: 'the other' });
-      expect(await stored(ws, f)).toMatchObject({ version: 4, exported: 4 });
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { n: 1, LowerPmt: { HV1e7Gain: 1400 } }, runId: 7 }]);
+      await updateDoc(ws, f, (d) => void (d.n = 2));
+      const layout = JSON.stringify({ n: 2, LowerPmt: { HV1e7Gain: 1400 } }, null, 4);
+      expect((await stored(ws, f)).body).toBe(layout);
+      expect(fs.readFileSync(f, 'utf8')).toBe(layout + '\n');
+      // an older icefat's compact body, at a new version
+      await ws.db.updateTable('json_docs').set({ body: JSON.stringify({ n: 3, by: 'an older icefat' }), version: 3 }).where('path', '=', f).execute();
+      await exportDoc(ws, f);
+      expect(fs.readFileSync(f, 'utf8')).toBe(JSON.stringify({ n: 3, by: 'an older icefat' }, null, 4) + '\n');
+      expect(await stored(ws, f)).toMatchObject({ version: 3, exported: 3 });
+      await updateDoc(ws, f, (d) => void (d.n = 4));
+      expect((await stored(ws, f)).body).toBe(JSON.stringify({ n: 4, by: 'an older icefat' }, null, 4));
     });
 
     it('a view is derived once per version: reads of an unchanged document do not derive it again, a committed change derives it from the changed document', async () => {

@@ -48,35 +48,18 @@ interface CacheEntry {
   sha256: string;
 }
 
-/** The hashes a process knows, per cache file: read from it once, written back at most every CACHE_WRITE_MS. */
-const caches = new Map<string, { entries: Record<string, CacheEntry>; writtenMs: number }>();
-/** wall time between writes of a cache file: a process that dies meanwhile costs the next one only the hashes of the files new since */
-const CACHE_WRITE_MS = 60_000;
-
-function hashCache(cacheFile: string) {
-  let cache = caches.get(cacheFile);
-  if (!cache) {
-    let entries: Record<string, CacheEntry>;
-    try {
-      entries = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, CacheEntry>;
-    } catch {
-      entries = {};
-    }
-    caches.set(cacheFile, (cache = { entries, writtenMs: Number.NEGATIVE_INFINITY }));
-  }
-  return cache;
-}
-
 /**
  * Lists the raw data with sha256. A two-week FAT writes gigabytes and takes dozens of snapshots,
  * so hashes are remembered in `cacheFile` by (path, size, mtime) and only new or changed files
- * are read again. The process keeps them in memory and rewrites the file at most once a minute:
- * a standard FAT's data grows to ~25 k files, and reading and writing their cache at every one
- * of its ~240 snapshots cost more than listing the files. A corrupt or missing cache only costs time.
+ * are read again. A corrupt or missing cache only costs time.
  */
 export async function describeRawData(dataDir: string, cacheFile: string): Promise<RawEntry[]> {
-  const known = hashCache(cacheFile);
-  const cache = known.entries;
+  let cache: Record<string, CacheEntry>;
+  try {
+    cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, CacheEntry>;
+  } catch {
+    cache = {};
+  }
   const next: Record<string, CacheEntry> = {};
   const out: RawEntry[] = [];
   for (const rel of listFiles(dataDir)) {
@@ -92,14 +75,10 @@ export async function describeRawData(dataDir: string, cacheFile: string): Promi
     next[rel] = { size: st.size, mtimeMs: st.mtimeMs, sha256 };
     out.push({ path: rel, size: st.size, sha256, mtime: st.mtime.toISOString() });
   }
-  known.entries = next;
-  if (Date.now() - known.writtenMs >= CACHE_WRITE_MS) {
-    known.writtenMs = Date.now();
-    try {
-      writeFileAtomic(cacheFile, JSON.stringify(next));
-    } catch {
-      // the cache is an optimisation; a snapshot must not fail for it
-    }
+  try {
+    writeFileAtomic(cacheFile, JSON.stringify(next));
+  } catch {
+    // the cache is an optimisation; a snapshot must not fail for it
   }
   return out;
 }
