@@ -80,7 +80,7 @@ const VIEWED_DOCS = 256;
 
 function viewsOf(ws: DocStore): Map<string, ViewedDoc> {
   let m = viewed.get(ws.db);
-  if (!m) viewed.set(ws.db, (m = new Map()));
+  if (!m) viewed.set(ws.db, (m = new Map<string, ViewedDoc>()));
   return m;
 }
 
