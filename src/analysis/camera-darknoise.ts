@@ -51,6 +51,8 @@ export class DarkNoiseAccumulator {
   private readonly hot: Uint16Array;
   private readonly frameMean: number[] = [];
   private readonly frameStd: number[] = [];
+  /** the sums became the result's images (`result`) */
+  private spent = false;
 
   constructor(
     private readonly width: number,
@@ -74,6 +76,7 @@ export class DarkNoiseAccumulator {
   add(frame: Uint16Array): void {
     const { width, cropW, cropH, sum, sumSq, hot } = this;
     const { rows, cols } = this.crop;
+    if (this.spent) throw new Error('dark noise: a frame added after the result was taken');
     if (frame.length !== width * this.height)
       throw new Error(`a frame of ${width} x ${this.height} has ${width * this.height} pixels, got ${frame.length}`);
     let s = 0;
@@ -97,13 +100,20 @@ export class DarkNoiseAccumulator {
       for (let i = (r + rows) * width + cols, end = i + cropW; i < end; i++, k++) if (frame[i] > above) hot[k]++;
   }
 
+  /**
+   * The dark noise of the frames added. The per-pixel means and standard deviations are made in
+   * place of the sums (a camera's pair of images is 20 MB, and the master analyses four cameras
+   * at once), so the accumulator is spent: it takes no more frames and gives no second result.
+   */
   result(): DarkNoiseResult {
     const f = this.frames;
     if (f < 2) throw new Error(`dark noise needs at least 2 frames, got ${f}`);
+    if (this.spent) throw new Error('dark noise: the result of these frames was already taken');
+    this.spent = true;
     const { sum, sumSq, hot, cropW } = this;
     const n = sum.length;
-    const mean = new Float64Array(n);
-    const std = new Float64Array(n);
+    const mean = sum;
+    const std = sumSq;
     let meanSum = 0;
     let stdSum = 0;
     let stdSq = 0;

@@ -8,7 +8,15 @@ import { nowIso } from '../store/open.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseDestination, sendToFolder, sendWithRsync, type Destination } from './backup/destination.js';
 import { listFiles } from './backup/files.js';
-import { describeFiles, describeRawData, MANIFEST, readManifest, type Manifest } from './backup/manifest.js';
+import {
+  describeFiles,
+  describeRawData,
+  MANIFEST,
+  manifestText,
+  RAW_HASH_CACHE,
+  readManifestHead,
+  type Manifest,
+} from './backup/manifest.js';
 
 export { verifySnapshot, type Manifest } from './backup/manifest.js';
 export { parseDestination, type Destination } from './backup/destination.js';
@@ -69,6 +77,26 @@ function safeLabel(label: string): string {
  * (a full disk, say); the caller decides whether that matters.
  */
 export async function takeSnapshot(ws: Workspace, run: { id: number; number: number }, label: string): Promise<Snapshot> {
+  return (await startSnapshot(ws, run, label)).finish();
+}
+
+/** A snapshot whose moment is taken (`startSnapshot`) and whose manifest is still to be written (`finish`). */
+export interface StartedSnapshot {
+  name: string;
+  /**
+   * Describes the raw data listed at the snapshot's moment (reading only new or changed files)
+   * and writes the manifest: from here on the snapshot is complete. Removes the folder and throws
+   * when it cannot.
+   */
+  finish(): Promise<Snapshot>;
+}
+
+/**
+ * The part of a snapshot that must be one moment: the database, the JSON files and which raw
+ * files there are. What takes long, hashing the raw files that are new, is `finish`, which the
+ * master leaves to its backup lane while the next task runs (engine/backup-lane.ts).
+ */
+export async function startSnapshot(ws: Workspace, run: { id: number; number: number }, label: string): Promise<StartedSnapshot> {
   const createdMs = ws.clock.now();
   const base = `${runName(run.number)}_${stamp(createdMs)}_${safeLabel(label)}`;
   const root = stagingDir(ws);
@@ -77,67 +105,71 @@ export async function takeSnapshot(ws: Workspace, run: { id: number; number: num
   for (let k = 2; fs.existsSync(path.join(root, name)); k++) name = `${base}_${k}`;
   const dir = path.join(root, name);
   fs.mkdirSync(dir);
-  try {
-    return await fillSnapshot(ws, run, label, name, dir, createdMs);
-  } catch (e) {
-    // a half-taken snapshot has no manifest and is never sent; remove it so staging stays clean
+  // a half-taken snapshot has no manifest and is never sent; it is removed so staging stays clean
+  const removed = (e: unknown) => {
     fs.rmSync(dir, { recursive: true, force: true });
-    throw e;
+    return e;
+  };
+  let head: Omit<Manifest, 'raw_data'>;
+  let raw: string[];
+  try {
+    const store = await copyStore(ws, dir);
+    copyRunFiles(ws, run.number, dir);
+    head = {
+      format: 'icefat-snapshot/1',
+      station: ws.station.name,
+      run: { id: run.id, number: run.number },
+      label,
+      created_at: nowIso(createdMs),
+      store,
+      files: await describeFiles(dir, (rel) => rel === MANIFEST),
+    };
+    raw = listFiles(ws.home.dataDir);
+  } catch (e) {
+    throw removed(e);
   }
+  return {
+    name,
+    async finish() {
+      try {
+        const described = await describeRawData(ws.home.dataDir, raw, path.join(root, RAW_HASH_CACHE));
+        writeFileAtomic(path.join(dir, MANIFEST), manifestText(head, described.text));
+        return {
+          name,
+          dir,
+          runNumber: run.number,
+          createdAt: head.created_at,
+          files: head.files.length,
+          bytes: head.files.reduce((s, f) => s + f.size, 0),
+          rawFiles: described.count,
+        };
+      } catch (e) {
+        throw removed(e);
+      }
+    },
+  };
 }
 
-async function fillSnapshot(
-  ws: Workspace,
-  run: { id: number; number: number },
-  label: string,
-  name: string,
-  dir: string,
-  createdMs: number,
-): Promise<Snapshot> {
-  const root = stagingDir(ws);
-
+/** The store into the snapshot: a copy of the SQLite file, or a note that PostgreSQL backs itself up. */
+async function copyStore(ws: Workspace, dir: string): Promise<Manifest['store']> {
   const url = storeUrl(ws.home, ws.station);
-  let store: Manifest['store'];
-  if (url.startsWith('postgres')) {
-    store = { kind: 'postgres', note: 'the database is PostgreSQL and is not in this snapshot: back it up with its own tools (pg_dump)' };
-  } else {
-    const source = url.replace(/^sqlite:(\/\/)?/, '');
-    await backupSqlite(source, path.join(dir, DB_FILE));
-    store = { kind: 'sqlite', file: DB_FILE, source };
-  }
+  if (url.startsWith('postgres'))
+    return { kind: 'postgres', note: 'the database is PostgreSQL and is not in this snapshot: back it up with its own tools (pg_dump)' };
+  const source = url.replace(/^sqlite:(\/\/)?/, '');
+  await backupSqlite(source, path.join(dir, DB_FILE));
+  return { kind: 'sqlite', file: DB_FILE, source };
+}
 
-  const rn = runName(run.number);
+/** The run's JSON files, and what a restore needs to make sense of the rest. */
+function copyRunFiles(ws: Workspace, runNumber: number, dir: string): void {
+  const rn = runName(runNumber);
   copyIfPresent(path.join(ws.home.jsonDir, 'run', `${rn}.json`), path.join(dir, 'json', 'run', `${rn}.json`));
   const deggDir = path.join(ws.home.jsonDir, rn);
   for (const rel of listFiles(deggDir)) {
     if (rel.endsWith('.json') && !rel.includes('/')) copyIfPresent(path.join(deggDir, rel), path.join(dir, 'json', rn, rel));
   }
-  // what a restore needs to make sense of the rest
   copyIfPresent(ws.home.stationFile, path.join(dir, 'station.toml'));
   copyIfPresent(ws.home.registryFile, path.join(dir, 'modules.toml'));
-
-  const files = await describeFiles(dir, (rel) => rel === MANIFEST);
-  const raw = await describeRawData(ws.home.dataDir, path.join(root, '.raw-hash-cache.json'));
-  const manifest: Manifest = {
-    format: 'icefat-snapshot/1',
-    station: ws.station.name,
-    run: { id: run.id, number: run.number },
-    label,
-    created_at: nowIso(createdMs),
-    store,
-    files,
-    raw_data: raw,
-  };
-  writeFileAtomic(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
-  return {
-    name,
-    dir,
-    runNumber: run.number,
-    createdAt: manifest.created_at,
-    files: files.length,
-    bytes: files.reduce((s, f) => s + f.size, 0),
-    rawFiles: raw.length,
-  };
 }
 
 /** The JSON exports are replaced by rename, so a copy sees either the old file or the new one. */
@@ -171,7 +203,12 @@ async function backupSqlite(source: string, target: string): Promise<void> {
 }
 
 /** Queues a snapshot for the station's destination; returns the backup's id. */
-export async function queueBackup(ws: Workspace, runId: number | null, taskId: number | null, snapshot: Snapshot): Promise<number> {
+export async function queueBackup(
+  ws: Workspace,
+  runId: number | null,
+  taskId: number | null,
+  snapshot: Pick<Snapshot, 'dir'>,
+): Promise<number> {
   const d = parseDestination(ws.station.backup.destination, ws.home.dir);
   const now = nowIso(ws.clock.now());
   const row = await ws.db
@@ -289,7 +326,7 @@ async function processPass(ws: Workspace, opts: ProcessOptions): Promise<Process
 type Outcome = { ok: true } | { ok: false; error: string; permanent: boolean };
 
 async function sendOne(ws: Workspace, stagingPath: string, destination: string, opts: ProcessOptions): Promise<Outcome> {
-  const manifest = readManifest(stagingPath);
+  const manifest = readManifestHead(stagingPath);
   if (!manifest) {
     const error = fs.existsSync(stagingPath)
       ? `the snapshot in ${stagingPath} has no manifest.json (it was never completed); take a new one`

@@ -11,7 +11,7 @@ import type { Selectable } from 'kysely';
 import type { ActiveModule, TaskKind } from '../tasks/types.js';
 import type { TaskTable } from '../store/schema.js';
 import type { FatEvent } from '../station/events.js';
-import { processBackups, queueBackup, takeSnapshot } from './backup.js';
+import { BackupLane, sweepStaging } from './backup-lane.js';
 import { conditionsDue, holdForConditions, type ConditionsCheck } from './conditions.js';
 import { forecastOf, formatDuration, formatTime } from './forecast.js';
 import { condensedSchedule } from './listing.js';
@@ -124,6 +124,8 @@ interface Session {
   control?: OperatorControl;
   /** the run and D-Egg files, written from the store at most once a second while tasks run */
   exports: CoalescedExports;
+  /** the backup snapshots, finished and sent while the next tasks run */
+  backups: BackupLane;
 }
 
 export async function runMaster(ws: Workspace, opts: MasterOptions): Promise<MasterOutcome> {
@@ -179,6 +181,15 @@ async function openSession(ws: Workspace, opts: MasterOptions): Promise<Session>
       message: `${exported} JSON file(s) rewritten from the store after an interrupted export`,
       audience: 'log',
     });
+  const swept = await sweepStaging(ws);
+  if (swept.removed || swept.queued)
+    emit({
+      level: 'info',
+      kind: 'backup.swept',
+      message: `backup staging after an interrupted master: ${swept.removed} incomplete snapshot(s) removed, ${swept.queued} complete one(s) queued`,
+      audience: 'log',
+    });
+  const backups = new BackupLane(ws, (message) => emit({ level: 'warn', kind: 'backup.failed', message, audience: 'people' }));
   const exports = new CoalescedExports(ws, (e) =>
     emit({
       level: 'warn',
@@ -204,6 +215,7 @@ async function openSession(ws: Workspace, opts: MasterOptions): Promise<Session>
     recovering: false,
     started: false,
     exports,
+    backups,
   };
 }
 
@@ -451,24 +463,16 @@ async function beforeTask(m: Session, scope: RunScope, pace: Pace, next: Selecta
   }
 }
 
-/** The task's backup snapshot, when the schedule asks for one, and the backup queue. */
+/** The task's backup snapshot, when the schedule asks for one, and the backup queue, in the backup lane. */
 async function afterTask(m: Session, pace: Pace, done: Selectable<TaskTable>): Promise<void> {
   const { ws, run } = m;
   if (done.run_backup) {
     // the snapshot copies the files: they must hold what the store holds
     await m.exports.flush();
-    const snap = await takeSnapshot(ws, { id: run.id, number: run.run_number }, `${done.idx}_${done.section}`);
-    await queueBackup(ws, run.id, done.id, snap);
+    await m.backups.snapshot({ id: run.id, number: run.run_number }, done.id, `${done.idx}_${done.section}`);
   } else if (pace.backupsAt !== undefined && ws.clock.now() - pace.backupsAt < BACKUP_POLL_MS) return;
+  else m.backups.poll();
   pace.backupsAt = ws.clock.now();
-  const b = await processBackups(ws);
-  if (b.failed)
-    m.emit({
-      level: 'warn',
-      kind: 'backup.failed',
-      message: `${b.failed} backup(s) could not reach ${ws.station.backup.destination}; queued and retried (${b.pending} pending)`,
-      audience: 'people',
-    });
 }
 
 /** The end: the journal closed, the lab in its safe state, the summary. */
@@ -476,6 +480,7 @@ async function finishRun(m: Session, scope: RunScope): Promise<MasterOutcome> {
   const { ws, run } = m;
   const s = m.sched!;
   await m.exports.flush();
+  await m.backups.drained();
   const final = await scheduleTasks(ws, s.id);
   const unfinished = final.filter((t) => t.state !== 'done' && t.state !== 'skipped');
   await endSchedule(ws, s.id, 'completed', 'all tasks ran', ws.clock.now());
@@ -529,6 +534,7 @@ async function stopRun(m: Session, e: unknown): Promise<MasterOutcome> {
   const { state, reason } = await announceStop(m, e, aborted);
   // what the store holds is in the files before the master leaves (what fails, the next master writes)
   await m.exports.settle();
+  await m.backups.settled();
   if (m.sched?.id !== undefined) await endSchedule(ws, m.sched.id, 'stopped', reason, ws.clock.now()).catch(() => undefined);
   // the schedule stays recoverable: its journal is intact, only the run file records why it stopped
   if (state === 'stopped' || state === 'interrupted' || state === 'aborted')

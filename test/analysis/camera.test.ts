@@ -45,6 +45,9 @@ describe('camera dark noise', () => {
     const total = r.pedestalHist.counts.reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(0.99 * (H - 16) * (W - 3));
     expect(r.pedestalHist.edges).toHaveLength(r.pedestalHist.counts.length + 1);
+    // the sums became the result: no second result, no more frames
+    expect(() => acc.result()).toThrow(/already taken/);
+    expect(() => acc.add(frame(rng, () => 250, 4, hot))).toThrow(/after the result was taken/);
   });
 
   it('needs two frames, and frames of the right size', () => {

@@ -16,6 +16,8 @@ import {
   verifySnapshot,
   type Manifest,
 } from '../../src/engine/backup.js';
+import { BackupLane, sweepStaging } from '../../src/engine/backup-lane.js';
+import { startSnapshot, stagingDir } from '../../src/engine/backup.js';
 import { openWorkspace, type Workspace } from '../../src/station/workspace.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -156,6 +158,104 @@ describe('snapshots', () => {
     // the same second and label twice gives two folders, never one overwritten
     const snap3 = await takeSnapshot(ws, run, 'task 4');
     expect(snap3.name).toBe(`${snap2.name}_2`);
+  });
+});
+
+describe('the raw data of a snapshot', () => {
+  it('is laid out as JSON.stringify lays the manifest out, and a corrupt hash cache costs only time', async () => {
+    const { ws, run, clock } = await workspace();
+    fakeRunFiles(ws);
+    // many files in many folders, one with a tab in its name (hashed every time, never cached)
+    for (let i = 0; i < 300; i++) {
+      const f = path.join(ws.home.dataDir, `mon/${String(i % 7).padStart(2, '0')}/f${i}.dat`);
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, `sample ${i}\n`);
+    }
+    fs.writeFileSync(path.join(ws.home.dataDir, 'mon/odd\tname "q".txt'), 'odd');
+    const first = await takeSnapshot(ws, run, 'a');
+    const text = fs.readFileSync(path.join(first.dir, 'manifest.json'), 'utf8');
+    const m = JSON.parse(text) as Manifest;
+    expect(text).toBe(JSON.stringify(m, null, 2) + '\n');
+    expect(first.rawFiles).toBe(303);
+    expect(m.raw_data.map((f) => f.path)).toEqual([...m.raw_data.map((f) => f.path)].sort());
+    for (const f of m.raw_data) expect(f.sha256).toBe(sha(path.join(ws.home.dataDir, f.path)));
+
+    // garbage in the cache: every file is hashed again, and rightly
+    const cache = path.join(stagingDir(ws), '.raw-hash-cache.tsv');
+    expect(fs.readFileSync(cache, 'utf8').split('\n')).toHaveLength(303); // 302 lines and the end; not the odd name
+    fs.writeFileSync(cache, 'mon/00/f0.dat\t9\t1\tnot-a-hash\n\u0000\u0001garbage');
+    fs.writeFileSync(path.join(ws.home.dataDir, 'mon/00/f0.dat'), 'changed, same mtime?');
+    await clock.advance(1000);
+    const second = await takeSnapshot(ws, run, 'b');
+    const m2 = JSON.parse(fs.readFileSync(path.join(second.dir, 'manifest.json'), 'utf8')) as Manifest;
+    for (const f of m2.raw_data) expect(f.sha256).toBe(sha(path.join(ws.home.dataDir, f.path)));
+    expect(await verifySnapshot(second.dir)).toEqual([]);
+  });
+
+  it('lists the raw files there were at its moment, not those written while it is finished', async () => {
+    const { ws, run } = await workspace();
+    fakeRunFiles(ws);
+    const started = await startSnapshot(ws, run, 'moment');
+    fs.writeFileSync(path.join(ws.home.dataDir, 'gain/20261127_01/later.txt'), 'the next task');
+    const snap = await started.finish();
+    const m = JSON.parse(fs.readFileSync(path.join(snap.dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.raw_data.map((f) => f.path)).toEqual(['gain/20261127_01/DEgg2026-1-001_gain.hdf5', 'gain/20261127_01/notes.txt']);
+  });
+});
+
+describe("the master's backup lane", () => {
+  it('finishes, queues and sends snapshots beside the tasks; one that cannot be taken is a warning and the next one works', async () => {
+    const { ws, run } = await workspace();
+    fakeRunFiles(ws);
+    const dest = tmp('lane-dest');
+    cleanups.push(() => fs.rmSync(dest, { recursive: true, force: true }));
+    setDestination(ws, dest);
+    const warnings: string[] = [];
+    const lane = new BackupLane(ws, (w) => warnings.push(w));
+
+    // staging is a file, not a folder: no snapshot can be taken there
+    fs.writeFileSync(stagingDir(ws), 'in the way');
+    await lane.snapshot(run, 1, '3_measure_gain');
+    await lane.drained();
+    expect(warnings).toEqual([
+      expect.stringMatching(/snapshot after 3_measure_gain could not be taken: .*backups-staging.*the run goes on/),
+    ]);
+    expect(await ws.db.selectFrom('backups').selectAll().execute()).toEqual([]);
+
+    fs.rmSync(stagingDir(ws));
+    await lane.snapshot(run, 2, '4_online_mon');
+    await lane.snapshot(run, 3, '5_online_mon');
+    await lane.drained();
+    expect(warnings).toHaveLength(1);
+    const rows = await ws.db.selectFrom('backups').select(['task_id', 'state']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { task_id: 2, state: 'done' },
+      { task_id: 3, state: 'done' },
+    ]);
+    const sent = fs.readdirSync(path.join(dest, 'run_00007')).sort();
+    expect(sent).toEqual([expect.stringMatching(/_4_online_mon$/), expect.stringMatching(/_5_online_mon$/)]);
+    for (const name of sent) expect(await verifySnapshot(path.join(dest, 'run_00007', name))).toEqual([]);
+  });
+
+  it('after a crash, removes a snapshot left without its manifest and queues one that was complete but not queued', async () => {
+    const { ws, run } = await workspace();
+    fakeRunFiles(ws);
+    const half = await startSnapshot(ws, run, 'half'); // the master died before finish()
+    const whole = await startSnapshot(ws, run, 'whole');
+    const complete = await whole.finish(); // ... or after it, before the queue
+    const queued = await takeSnapshot(ws, run, 'queued');
+    await queueBackup(ws, run.id, 9, queued);
+    fs.writeFileSync(path.join(stagingDir(ws), '.raw-hash-cache.json'), '{}'); // an older icefat's cache
+
+    expect(await sweepStaging(ws)).toEqual({ removed: 1, queued: 1 });
+    expect(fs.existsSync(path.join(stagingDir(ws), half.name))).toBe(false);
+    expect(fs.existsSync(path.join(stagingDir(ws), '.raw-hash-cache.json'))).toBe(false);
+    const rows = await ws.db.selectFrom('backups').select(['snapshot_path', 'task_id']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { snapshot_path: queued.dir, task_id: 9 },
+      { snapshot_path: complete.dir, task_id: null },
+    ]);
+    expect(await sweepStaging(ws)).toEqual({ removed: 0, queued: 0 });
   });
 });
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { copyTreeDurably } from './files.js';
-import { MANIFEST, readManifest, sizeMismatch } from './manifest.js';
+import { MANIFEST, readManifestHead, sizeMismatch } from './manifest.js';
 
 export type Destination = { kind: 'folder'; dir: string; insideHome: boolean } | { kind: 'rsync'; target: string };
 
@@ -49,23 +49,21 @@ export async function sendToFolder(job: SendJob, dest: Extract<Destination, { ki
   const runDir = path.join(dest.dir, job.runDir);
   await fs.promises.mkdir(runDir, { recursive: true });
   const final = path.join(runDir, job.name);
-  const ours = fs.readFileSync(path.join(job.stagingDir, MANIFEST), 'utf8');
+  const ours = path.join(job.stagingDir, MANIFEST);
   if (fs.existsSync(final)) {
     // an earlier attempt renamed the copy into place and then the process died before recording it
-    let theirs = '';
-    try {
-      theirs = fs.readFileSync(path.join(final, MANIFEST), 'utf8');
-    } catch {
-      /* compared below */
-    }
-    if (theirs === ours) return;
+    if (sameContent(ours, path.join(final, MANIFEST))) return;
     throw new Error(`${final} already exists and holds a different snapshot; move it away and the backup will be retried`);
   }
   const partial = `${final}.partial`;
   await fs.promises.rm(partial, { recursive: true, force: true }); // left by a crash: start over
   await copyTreeDurably(job.stagingDir, partial);
-  const manifest = readManifest(partial);
-  const wrong = manifest ? sizeMismatch(partial, manifest) : 'manifest.json is missing';
+  const manifest = readManifestHead(partial);
+  const wrong = !manifest
+    ? 'manifest.json is missing'
+    : fs.statSync(path.join(partial, MANIFEST)).size !== fs.statSync(ours).size
+      ? 'manifest.json has another size than the one in staging'
+      : sizeMismatch(partial, manifest);
   if (wrong) throw new Error(`the copy in ${partial} is incomplete: ${wrong}`);
   await fs.promises.rename(partial, final);
 }
@@ -119,4 +117,13 @@ function rsync(opts: RsyncOptions, args: string[], target: string): Promise<void
       },
     );
   });
+}
+
+/** Whether two files hold the same bytes (false when either cannot be read). */
+function sameContent(a: string, b: string): boolean {
+  try {
+    return fs.statSync(a).size === fs.statSync(b).size && fs.readFileSync(a).equals(fs.readFileSync(b));
+  } catch {
+    return false;
+  }
 }

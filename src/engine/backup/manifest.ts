@@ -42,45 +42,85 @@ export async function describeFiles(dir: string, skip: (rel: string) => boolean 
   return out;
 }
 
-interface CacheEntry {
-  size: number;
-  mtimeMs: number;
-  sha256: string;
+/** raw files stat'ed at once: their stats go to libuv's threads, beside the master's own work */
+const STATS_AT_ONCE = 64;
+
+/**
+ * The hash cache: a line per raw file, `path TAB size TAB mtimeMs TAB sha256`, sorted as
+ * `listFiles` sorts, so it is read alongside the listing without a map of every file.
+ */
+export const RAW_HASH_CACHE = '.raw-hash-cache.tsv';
+
+/** The cache's entries in their order; a line that does not parse is left out (it costs a hash). */
+function* cacheLines(text: string): Generator<{ path: string; size: number; mtimeMs: number; sha256: string }, void, undefined> {
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const f = text.slice(at, end).split('\t');
+    at = end + 1;
+    if (f.length === 4 && /^[0-9a-f]{64}$/.test(f[3])) yield { path: f[0], size: Number(f[1]), mtimeMs: Number(f[2]), sha256: f[3] };
+  }
 }
 
 /**
- * Lists the raw data with sha256. A two-week FAT writes gigabytes and takes dozens of snapshots,
- * so hashes are remembered in `cacheFile` by (path, size, mtime) and only new or changed files
- * are read again. A corrupt or missing cache only costs time.
+ * Lists the raw data with sha256 as the manifest's `raw_data` text (the entries of the JSON
+ * array, laid out as `JSON.stringify(manifest, null, 2)` lays them out): `files` are the raw
+ * files to describe (`listFiles(dataDir)`, taken when the snapshot was). A two-week FAT writes
+ * gigabytes and tens of thousands of files and takes hundreds of snapshots, so hashes are
+ * remembered in `cacheFile` by (path, size, mtime) and only new or changed files are read again;
+ * the files are stat'ed many at a time on libuv's threads, and nothing holds an object per file.
+ * A corrupt or missing cache only costs time.
  */
-export async function describeRawData(dataDir: string, cacheFile: string): Promise<RawEntry[]> {
-  let cache: Record<string, CacheEntry>;
+export async function describeRawData(
+  dataDir: string,
+  files: readonly string[],
+  cacheFile: string,
+): Promise<{ text: string; count: number }> {
+  let text = '';
   try {
-    cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, CacheEntry>;
+    text = fs.readFileSync(cacheFile, 'utf8');
   } catch {
-    cache = {};
+    // no cache yet: every file is hashed
   }
-  const next: Record<string, CacheEntry> = {};
-  const out: RawEntry[] = [];
-  for (const rel of listFiles(dataDir)) {
-    const file = path.join(dataDir, rel);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch {
-      continue; // removed while we walked
+  const cached = cacheLines(text);
+  let hit = cached.next();
+  const entries: string[] = [];
+  const cache: string[] = [];
+  for (let i = 0; i < files.length; i += STATS_AT_ONCE) {
+    const some = files.slice(i, i + STATS_AT_ONCE);
+    const stats = await Promise.all(some.map((rel) => fs.promises.stat(path.join(dataDir, rel)).catch(() => undefined)));
+    for (const [k, rel] of some.entries()) {
+      const st = stats[k];
+      if (!st) continue; // removed since the listing
+      while (!hit.done && hit.value.path < rel) hit = cached.next();
+      const h = hit.done ? undefined : hit.value;
+      const sha256 =
+        h && h.path === rel && h.size === st.size && h.mtimeMs === st.mtimeMs ? h.sha256 : await sha256File(path.join(dataDir, rel));
+      // a name with a tab or a line break is hashed every time rather than cached
+      if (!/[\t\n\r]/.test(rel)) cache.push(`${rel}\t${st.size}\t${st.mtimeMs}\t${sha256}\n`);
+      // a RawEntry as JSON.stringify(manifest, null, 2) writes it
+      entries.push(
+        `    {\n      "path": ${JSON.stringify(rel)},\n      "size": ${st.size},\n      "sha256": "${sha256}",\n      "mtime": "${st.mtime.toISOString()}"\n    }`,
+      );
     }
-    const hit = cache[rel];
-    const sha256 = hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs ? hit.sha256 : await sha256File(file);
-    next[rel] = { size: st.size, mtimeMs: st.mtimeMs, sha256 };
-    out.push({ path: rel, size: st.size, sha256, mtime: st.mtime.toISOString() });
   }
   try {
-    writeFileAtomic(cacheFile, JSON.stringify(next));
+    writeFileAtomic(cacheFile, cache.join(''));
   } catch {
     // the cache is an optimisation; a snapshot must not fail for it
   }
-  return out;
+  return { text: entries.join(',\n'), count: entries.length };
+}
+
+/**
+ * The manifest's text: `JSON.stringify(manifest, null, 2)` with `raw_data` given as the text of
+ * its entries (`describeRawData`), so the list of raw files is never an object per file.
+ */
+export function manifestText(head: Omit<Manifest, 'raw_data'>, rawData: string): string {
+  const text = JSON.stringify({ ...head, raw_data: [] }, null, 2);
+  if (!text.endsWith('"raw_data": []\n}')) throw new Error('manifest: raw_data is not its last field');
+  return rawData ? `${text.slice(0, -4)}[\n${rawData}\n  ]\n}\n` : `${text}\n`;
 }
 
 export function readManifest(dir: string): Manifest | undefined {
@@ -92,10 +132,32 @@ export function readManifest(dir: string): Manifest | undefined {
 }
 
 /**
+ * The manifest without its raw data (which can be tens of thousands of entries): what sending a
+ * snapshot needs. Undefined when the manifest is missing or unreadable.
+ */
+export function readManifestHead(dir: string): Omit<Manifest, 'raw_data'> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, MANIFEST), 'utf8');
+  } catch {
+    return undefined;
+  }
+  // raw_data is the last field (manifestText); an older layout is read whole
+  const at = text.lastIndexOf(',\n  "raw_data": [');
+  try {
+    const head = JSON.parse(at > 0 ? `${text.slice(0, at)}\n}` : text) as Manifest;
+    if (at < 0) delete (head as Partial<Manifest>).raw_data;
+    return head;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Checks a copied snapshot against its manifest by name and size (cheap on a network mount;
  * the sha256 are there for a full check at restore time). Returns what is wrong, or undefined.
  */
-export function sizeMismatch(dir: string, m: Manifest): string | undefined {
+export function sizeMismatch(dir: string, m: Pick<Manifest, 'files'>): string | undefined {
   for (const f of m.files) {
     let size: number;
     try {
