@@ -5,18 +5,9 @@ import type { Workspace } from '../station/workspace.js';
 import { storeUrl } from '../station/workspace.js';
 import { runName } from '../records/run-files.js';
 import { nowIso } from '../store/open.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseDestination, sendToFolder, sendWithRsync, type Destination } from './backup/destination.js';
 import { listFiles } from './backup/files.js';
-import {
-  describeFiles,
-  describeRawData,
-  MANIFEST,
-  manifestText,
-  RAW_HASH_CACHE,
-  readManifestHead,
-  type Manifest,
-} from './backup/manifest.js';
+import { describeFiles, MANIFEST, RAW_HASH_CACHE, readManifestHead, writeManifest, type Manifest } from './backup/manifest.js';
 
 export { verifySnapshot, type Manifest } from './backup/manifest.js';
 export { parseDestination, type Destination } from './backup/destination.js';
@@ -132,8 +123,7 @@ export async function startSnapshot(ws: Workspace, run: { id: number; number: nu
     name,
     async finish() {
       try {
-        const described = await describeRawData(ws.home.dataDir, raw, path.join(root, RAW_HASH_CACHE));
-        writeFileAtomic(path.join(dir, MANIFEST), manifestText(head, described.text));
+        const rawFiles = await writeManifest(dir, head, ws.home.dataDir, raw, path.join(root, RAW_HASH_CACHE));
         return {
           name,
           dir,
@@ -141,7 +131,7 @@ export async function startSnapshot(ws: Workspace, run: { id: number; number: nu
           createdAt: head.created_at,
           files: head.files.length,
           bytes: head.files.reduce((s, f) => s + f.size, 0),
-          rawFiles: described.count,
+          rawFiles,
         };
       } catch (e) {
         throw removed(e);

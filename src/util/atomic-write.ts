@@ -29,3 +29,61 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   const text = JSON.stringify(value, null, 4) + '\n';
   writeFileAtomic(file, text);
 }
+
+/** A file written piece by piece and put in place at once (`writeFileAtomic` for text too long to hold whole). */
+export interface AtomicWriter {
+  write(text: string): Promise<void>;
+  /** flushes, syncs and renames over the target */
+  commit(): Promise<void>;
+  /** drops the temporary file (after a failure) */
+  abort(): Promise<void>;
+}
+
+/** bytes gathered before a write */
+const PIECE = 1 << 16;
+
+export async function openAtomic(file: string): Promise<AtomicWriter> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const fh = await fs.promises.open(tmp, 'w');
+  let parts: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (!parts.length) return;
+    const text = parts.join('');
+    parts = [];
+    size = 0;
+    await fh.write(text);
+  };
+  const failed = async (e: unknown) => {
+    await fh.close().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true });
+    return diskFullOr(e, file, path.dirname(file));
+  };
+  return {
+    async write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size < PIECE) return;
+      try {
+        await flush();
+      } catch (e) {
+        throw await failed(e);
+      }
+    },
+    async commit() {
+      try {
+        await flush();
+        await fh.sync();
+        await fh.close();
+        await fs.promises.rename(tmp, file);
+      } catch (e) {
+        throw await failed(e);
+      }
+    },
+    async abort() {
+      await fh.close().catch(() => undefined);
+      await fs.promises.rm(tmp, { force: true });
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -200,6 +200,33 @@ describe('the raw data of a snapshot', () => {
     const snap = await started.finish();
     const m = JSON.parse(fs.readFileSync(path.join(snap.dir, 'manifest.json'), 'utf8')) as Manifest;
     expect(m.raw_data.map((f) => f.path)).toEqual(['gain/20261127_01/DEgg2026-1-001_gain.hdf5', 'gain/20261127_01/notes.txt']);
+  });
+});
+
+describe('a snapshot on a full disk', () => {
+  it('fails naming the disk, leaves no manifest, no half folder and no temporary file, and keeps the hash cache', async () => {
+    const { ws, run } = await workspace();
+    fakeRunFiles(ws);
+    for (let i = 0; i < 2000; i++) {
+      const f = path.join(ws.home.dataDir, `mon/${i % 10}/sample_${i}.dat`);
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, String(i));
+    }
+    const staging = stagingDir(ws);
+    fs.mkdirSync(staging, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', staging]);
+    cleanups.push(() => execFileSync('umount', ['-l', staging]));
+    await takeSnapshot(ws, run, 'fits'); // the cache is made
+    const cache = fs.readFileSync(path.join(staging, '.raw-hash-cache.tsv'), 'utf8');
+    for (const d of fs.readdirSync(staging)) if (!d.startsWith('.')) fs.rmSync(path.join(staging, d), { recursive: true });
+
+    const started = await startSnapshot(ws, run, 'no room');
+    // the disk fills while the lane hashes: the manifest has no room
+    const free = fs.statfsSync(staging).bavail * fs.statfsSync(staging).bsize;
+    fs.writeFileSync(path.join(staging, 'filler'), Buffer.alloc(free));
+    await expect(started.finish()).rejects.toThrow(/disk full.*backups-staging/i);
+    expect(fs.readdirSync(staging).sort()).toEqual(['.raw-hash-cache.tsv', 'filler']);
+    expect(fs.readFileSync(path.join(staging, '.raw-hash-cache.tsv'), 'utf8')).toBe(cache);
   });
 });
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import readline from 'node:readline';
+import { openAtomic } from '../../util/atomic-write.js';
 import { listFiles, sha256File } from './files.js';
 
 /**
@@ -47,80 +48,87 @@ const STATS_AT_ONCE = 64;
 
 /**
  * The hash cache: a line per raw file, `path TAB size TAB mtimeMs TAB sha256`, sorted as
- * `listFiles` sorts, so it is read alongside the listing without a map of every file.
+ * `listFiles` sorts, so it is read alongside the listing, a line at a time.
  */
 export const RAW_HASH_CACHE = '.raw-hash-cache.tsv';
 
+interface CacheLine {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
 /** The cache's entries in their order; a line that does not parse is left out (it costs a hash). */
-function* cacheLines(text: string): Generator<{ path: string; size: number; mtimeMs: number; sha256: string }, void, undefined> {
-  let at = 0;
-  while (at < text.length) {
-    let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const f = text.slice(at, end).split('\t');
-    at = end + 1;
-    if (f.length === 4 && /^[0-9a-f]{64}$/.test(f[3])) yield { path: f[0], size: Number(f[1]), mtimeMs: Number(f[2]), sha256: f[3] };
+async function* cacheLines(cacheFile: string): AsyncGenerator<CacheLine, void, undefined> {
+  const lines = readline.createInterface({ input: fs.createReadStream(cacheFile), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const f = line.split('\t');
+      if (f.length === 4 && /^[0-9a-f]{64}$/.test(f[3])) yield { path: f[0], size: Number(f[1]), mtimeMs: Number(f[2]), sha256: f[3] };
+    }
+  } catch {
+    // no cache yet, or one that cannot be read: the rest is hashed
+  } finally {
+    lines.close();
   }
 }
 
 /**
- * Lists the raw data with sha256 as the manifest's `raw_data` text (the entries of the JSON
- * array, laid out as `JSON.stringify(manifest, null, 2)` lays them out): `files` are the raw
- * files to describe (`listFiles(dataDir)`, taken when the snapshot was). A two-week FAT writes
- * gigabytes and tens of thousands of files and takes hundreds of snapshots, so hashes are
- * remembered in `cacheFile` by (path, size, mtime) and only new or changed files are read again;
- * the files are stat'ed many at a time on libuv's threads, and nothing holds an object per file.
- * A corrupt or missing cache only costs time.
+ * Writes manifest.json into `dir`: `head`, then the raw data `files` (`listFiles(dataDir)`, taken
+ * at the snapshot's moment) with their sha256, laid out as `JSON.stringify(manifest, null, 2)`
+ * lays it out. A two-week FAT writes gigabytes and tens of thousands of files and takes hundreds
+ * of snapshots, so hashes are remembered in `cacheFile` by (path, size, mtime) and only new or
+ * changed files are read again; the files are stat'ed many at a time on libuv's threads, and the
+ * manifest and the cache are written as they are made, never held whole. A corrupt or missing
+ * cache only costs time. Returns how many raw files the manifest lists.
  */
-export async function describeRawData(
+export async function writeManifest(
+  dir: string,
+  head: Omit<Manifest, 'raw_data'>,
   dataDir: string,
   files: readonly string[],
   cacheFile: string,
-): Promise<{ text: string; count: number }> {
-  let text = '';
+): Promise<number> {
+  const start = JSON.stringify({ ...head, raw_data: [] }, null, 2);
+  if (!start.endsWith('"raw_data": []\n}')) throw new Error('manifest: raw_data is not its last field');
+  const manifest = await openAtomic(path.join(dir, MANIFEST));
+  const cache = await openAtomic(cacheFile);
+  const cached = cacheLines(cacheFile);
   try {
-    text = fs.readFileSync(cacheFile, 'utf8');
-  } catch {
-    // no cache yet: every file is hashed
-  }
-  const cached = cacheLines(text);
-  let hit = cached.next();
-  const entries: string[] = [];
-  const cache: string[] = [];
-  for (let i = 0; i < files.length; i += STATS_AT_ONCE) {
-    const some = files.slice(i, i + STATS_AT_ONCE);
-    const stats = await Promise.all(some.map((rel) => fs.promises.stat(path.join(dataDir, rel)).catch(() => undefined)));
-    for (const [k, rel] of some.entries()) {
-      const st = stats[k];
-      if (!st) continue; // removed since the listing
-      while (!hit.done && hit.value.path < rel) hit = cached.next();
-      const h = hit.done ? undefined : hit.value;
-      const sha256 =
-        h && h.path === rel && h.size === st.size && h.mtimeMs === st.mtimeMs ? h.sha256 : await sha256File(path.join(dataDir, rel));
-      // a name with a tab or a line break is hashed every time rather than cached
-      if (!/[\t\n\r]/.test(rel)) cache.push(`${rel}\t${st.size}\t${st.mtimeMs}\t${sha256}\n`);
-      // a RawEntry as JSON.stringify(manifest, null, 2) writes it
-      entries.push(
-        `    {\n      "path": ${JSON.stringify(rel)},\n      "size": ${st.size},\n      "sha256": "${sha256}",\n      "mtime": "${st.mtime.toISOString()}"\n    }`,
-      );
+    let hit = await cached.next();
+    let count = 0;
+    for (let i = 0; i < files.length; i += STATS_AT_ONCE) {
+      const some = files.slice(i, i + STATS_AT_ONCE);
+      const stats = await Promise.all(some.map((rel) => fs.promises.stat(path.join(dataDir, rel)).catch(() => undefined)));
+      for (const [k, rel] of some.entries()) {
+        const st = stats[k];
+        if (!st) continue; // removed since the listing
+        while (!hit.done && hit.value.path < rel) hit = await cached.next();
+        const h = hit.done ? undefined : hit.value;
+        const sha256 =
+          h && h.path === rel && h.size === st.size && h.mtimeMs === st.mtimeMs ? h.sha256 : await sha256File(path.join(dataDir, rel));
+        // a name with a line break is hashed every time rather than cached
+        if (!/[\t\n\r]/.test(rel)) await cache.write(`${rel}\t${st.size}\t${st.mtimeMs}\t${sha256}\n`);
+        // a RawEntry as JSON.stringify(manifest, null, 2) writes it
+        await manifest.write(
+          `${count++ ? ',\n' : `${start.slice(0, -4)}[\n`}    {\n      "path": ${JSON.stringify(rel)},\n      "size": ${st.size},\n      "sha256": "${sha256}",\n      "mtime": "${st.mtime.toISOString()}"\n    }`,
+        );
+      }
     }
-  }
-  try {
-    writeFileAtomic(cacheFile, cache.join(''));
-  } catch {
+    await manifest.write(count ? '\n  ]\n}\n' : `${start}\n`);
+    await cached.return();
     // the cache is an optimisation; a snapshot must not fail for it
+    await cache.commit().catch(() => undefined);
+    // last: from here on the snapshot is complete
+    await manifest.commit();
+    return count;
+  } catch (e) {
+    await cached.return();
+    await cache.abort();
+    await manifest.abort();
+    throw e;
   }
-  return { text: entries.join(',\n'), count: entries.length };
-}
-
-/**
- * The manifest's text: `JSON.stringify(manifest, null, 2)` with `raw_data` given as the text of
- * its entries (`describeRawData`), so the list of raw files is never an object per file.
- */
-export function manifestText(head: Omit<Manifest, 'raw_data'>, rawData: string): string {
-  const text = JSON.stringify({ ...head, raw_data: [] }, null, 2);
-  if (!text.endsWith('"raw_data": []\n}')) throw new Error('manifest: raw_data is not its last field');
-  return rawData ? `${text.slice(0, -4)}[\n${rawData}\n  ]\n}\n` : `${text}\n`;
 }
 
 export function readManifest(dir: string): Manifest | undefined {
