@@ -84,7 +84,7 @@ export interface StartedSnapshot {
 
 /**
  * The part of a snapshot that must be one moment: the database, the JSON files and which raw
- * files there are. What takes long, hashing the raw files that are new, is `finish`, which the
+ * files there are. What takes long, hashing the copies and the raw files that are new, is `finish`, which the
  * master leaves to its backup lane while the next task runs (engine/backup-lane.ts).
  */
 export async function startSnapshot(ws: Workspace, run: { id: number; number: number }, label: string): Promise<StartedSnapshot> {
@@ -101,20 +101,11 @@ export async function startSnapshot(ws: Workspace, run: { id: number; number: nu
     fs.rmSync(dir, { recursive: true, force: true });
     return e;
   };
-  let head: Omit<Manifest, 'raw_data'>;
+  let store: Manifest['store'];
   let raw: string[];
   try {
-    const store = await copyStore(ws, dir);
+    store = await copyStore(ws, dir);
     copyRunFiles(ws, run.number, dir);
-    head = {
-      format: 'icefat-snapshot/1',
-      station: ws.station.name,
-      run: { id: run.id, number: run.number },
-      label,
-      created_at: nowIso(createdMs),
-      store,
-      files: await describeFiles(dir, (rel) => rel === MANIFEST),
-    };
     raw = listFiles(ws.home.dataDir);
   } catch (e) {
     throw removed(e);
@@ -123,14 +114,25 @@ export async function startSnapshot(ws: Workspace, run: { id: number; number: nu
     name,
     async finish() {
       try {
+        // the copies in staging stay as they are: they are hashed here, beside the next task
+        const files = await describeFiles(dir, (rel) => rel === MANIFEST);
+        const head = {
+          format: 'icefat-snapshot/1' as const,
+          station: ws.station.name,
+          run: { id: run.id, number: run.number },
+          label,
+          created_at: nowIso(createdMs),
+          store,
+          files,
+        };
         const rawFiles = await writeManifest(dir, head, ws.home.dataDir, raw, path.join(root, RAW_HASH_CACHE));
         return {
           name,
           dir,
           runNumber: run.number,
           createdAt: head.created_at,
-          files: head.files.length,
-          bytes: head.files.reduce((s, f) => s + f.size, 0),
+          files: files.length,
+          bytes: files.reduce((s, f) => s + f.size, 0),
           rawFiles,
         };
       } catch (e) {

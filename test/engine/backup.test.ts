@@ -215,7 +215,7 @@ describe('a snapshot on a full disk', () => {
     const staging = stagingDir(ws);
     fs.mkdirSync(staging, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', staging]);
-    cleanups.push(() => execFileSync('umount', ['-l', staging]));
+    cleanups.push(() => void execFileSync('umount', ['-l', staging]));
     await takeSnapshot(ws, run, 'fits'); // the cache is made
     const cache = fs.readFileSync(path.join(staging, '.raw-hash-cache.tsv'), 'utf8');
     for (const d of fs.readdirSync(staging)) if (!d.startsWith('.')) fs.rmSync(path.join(staging, d), { recursive: true });
