@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../station/workspace.js';
-import { processBackups, queueBackup, stagingDir, startSnapshot } from './backup.js';
+import { processBackups, queueBackup, stagingDir, startSnapshot, type StartedSnapshot } from './backup.js';
 import { MANIFEST, readManifestHead } from './backup/manifest.js';
 
 /**
@@ -34,13 +34,18 @@ export class BackupLane {
       this.warn(cannotTake(label, e));
       return;
     }
-    this.tail = started.finish().then(
-      async (snap) => {
-        await queueBackup(this.ws, run.id, taskId, snap);
-        this.poll();
-      },
-      (e: unknown) => this.warn(cannotTake(label, e)),
-    );
+    this.tail = this.finish(started, run.id, taskId, label);
+  }
+
+  private async finish(started: StartedSnapshot, runId: number, taskId: number, label: string): Promise<void> {
+    try {
+      const snap = await started.finish();
+      await queueBackup(this.ws, runId, taskId, snap);
+    } catch (e) {
+      this.warn(cannotTake(label, e));
+      return;
+    }
+    this.poll();
   }
 
   /** Tries the queued backups now, beside the tasks. */
@@ -48,15 +53,15 @@ export class BackupLane {
     this.sending = this.send();
   }
 
-  /** Every snapshot taken is complete and queued (a stop: what is queued is sent by the next master). */
-  settled(): Promise<void> {
-    return this.tail;
-  }
-
-  /** Every snapshot taken is complete, queued and tried once more (the run's end). */
-  async drained(): Promise<void> {
+  /** Every snapshot taken is complete and queued, and the pass over the queue now running has ended (a stop: what is still queued, the next master sends). */
+  async settled(): Promise<void> {
     await this.tail;
     await this.sending;
+  }
+
+  /** As `settled`, and the queue tried once more (the run's end). */
+  async drained(): Promise<void> {
+    await this.settled();
     await this.send();
   }
 

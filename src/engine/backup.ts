@@ -84,8 +84,9 @@ export interface StartedSnapshot {
 
 /**
  * The part of a snapshot that must be one moment: the database, the JSON files and which raw
- * files there are. What takes long, hashing the copies and the raw files that are new, is `finish`, which the
- * master leaves to its backup lane while the next task runs (engine/backup-lane.ts).
+ * files there are. What takes long, hashing the copies and the raw files that are new, is
+ * `finish`, which the master leaves to its backup lane while the next task runs
+ * (engine/backup-lane.ts).
  */
 export async function startSnapshot(ws: Workspace, run: { id: number; number: number }, label: string): Promise<StartedSnapshot> {
   const createdMs = ws.clock.now();
