@@ -53,7 +53,10 @@ export class BackupLane {
     this.sending = this.send();
   }
 
-  /** Every snapshot taken is complete and queued, and the pass over the queue now running has ended (a stop: what is still queued, the next master sends). */
+  /**
+   * Every snapshot taken is complete and queued, and the pass over the queue now running has
+   * ended (a stop: what is still queued, the next master sends).
+   */
   async settled(): Promise<void> {
     await this.tail;
     await this.sending;
