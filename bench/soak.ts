@@ -4,8 +4,8 @@
  * repeated for a simulated week, run by the compiled `fat master` as a process of its own against
  * the simulated lab in another process on virtual time (bench/lib/virtual-station.ts). Every 100
  * tasks the master's heap after a full GC is read through its inspector (HeapProfiler.
- * collectGarbage, Runtime.getHeapUsage); printed with the slope over the last 500 tasks and the
- * master's peak RSS.
+ * collectGarbage, Runtime.getHeapUsage), three times at successive task counts, the least kept
+ * (runMaster says why); printed with the slope over the last 500 tasks and the master's peak RSS.
  *
  * Crash: unless --no-kill, the master is killed with SIGKILL once `--kill-at` (default 40%) of the
  * tasks are done, and `fat master --recover` finishes the run; the bench then checks in the store
@@ -111,7 +111,7 @@ async function main() {
         // the reference: the master's own heap at its first sample, against which the slope is read
         heapSlopeLast500MBper100Tasks: heapSlope(last.heap.filter((h) => h.task > total - 500)),
         scaledParameters: SCALED,
-        note: `the standard template's monitoring loop (${LOOP.join(', ')}) for ${days} lab days (the catalogue's estimate of a loop: ${Math.round(loopS)} s); the compiled fat master and the simulated lab in processes of their own on virtual time; heap after GC read through the master's inspector every 100 tasks, one series per master process (the second is the one started with --recover after the SIGKILL)`,
+        note: `the standard template's monitoring loop (${LOOP.join(', ')}) for ${days} lab days (the catalogue's estimate of a loop: ${Math.round(loopS)} s); the compiled fat master and the simulated lab in processes of their own on virtual time; heap after GC read through the master's inspector every 100 tasks (the least of three samples at successive task counts, each listed in samplesMB), one series per master process (the second is the one started with --recover after the SIGKILL)`,
       }),
     );
     if (!ok) process.exitCode = 1;

@@ -14,7 +14,8 @@
  *
  * Reported: wall time, CPU time of the master and of the lab and wall over their sum, lab time
  * (days) against the schedule's estimate, tasks per final state, the slowest task kinds, the
- * master's peak RSS and its heap after a full GC every 100 tasks with the slope over the last 500,
+ * master's peak RSS and its heap after a full GC every 100 tasks (the least of three samples a task
+ * apart: bench/lib/virtual-station.ts) with the slope over the last 500,
  * and the lab's peak RSS.
  */
 import fs from 'node:fs';

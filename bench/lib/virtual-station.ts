@@ -95,9 +95,18 @@ export class Inspector {
   }
 }
 
+/** heap samples after GC per 100 tasks (`runMaster`) */
+const SAMPLES_PER_MARK = 3;
+
 export interface MasterRun {
-  /** heap after GC every 100 tasks done */
-  heap: Array<{ task: number; heapMB: number }>;
+  /**
+   * The heap after GC every 100 tasks done: `heapMB` is the least of `samplesMB`, taken at three
+   * task counts in a row from the mark. A single sample can land inside a task's working set (a
+   * monitoring task holds the 16 D-Egg documents it adds entries to, ~0.5 MB of JSON each by the
+   * end of the FAT; the backup lane its listing of the raw files), which the next task no longer
+   * holds; the least is what the master keeps from task to task, and a leak raises it too.
+   */
+  heap: Array<{ task: number; heapMB: number; samplesMB: number[] }>;
   cpuS: number;
   peakRssMB: number;
   /** it was killed (`killAfter` tasks were done) */
@@ -126,6 +135,8 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
   const out: MasterRun = { heap: [], cpuS: 0, peakRssMB: 0, killed: false, prompts: 0 };
   const done = () => st.count("tasks where state = 'done'");
   let next = Math.floor(done() / 100) * 100 + 100;
+  /** the mark being sampled, and the task count of its last sample */
+  let mark: { task: number; samplesMB: number[]; at: number } | undefined;
   let ended = false;
   void exited.then(() => (ended = true));
   while (!ended) {
@@ -136,18 +147,26 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
     // a master that is ending (a zombie) has no VmHWM any more: keep the last one read
     if (usage && Number.isFinite(usage.peakRssMB)) out.peakRssMB = Number(usage.peakRssMB.toFixed(1));
     const n = done();
-    if (n >= next) {
+    if (!mark && n >= next) {
+      next = Math.floor(n / 100) * 100 + 100;
+      mark = { task: n, samplesMB: [], at: -1 };
+    }
+    if (mark && n > mark.at) {
       // a session of its own per sample: an open one would keep a master that has ended alive;
       // a master that ends meanwhile (its last task was the sample's) has no heap left to sample
-      next = Math.floor(n / 100) * 100 + 100;
       const inspector = await Inspector.connect(url).catch(async (e: unknown) => {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (ended) return undefined;
         throw e;
       });
       if (!inspector) break;
-      out.heap.push({ task: n, heapMB: await inspector.heapAfterGc() });
+      mark.samplesMB.push(await inspector.heapAfterGc());
+      mark.at = n;
       inspector.close();
+      if (mark.samplesMB.length === SAMPLES_PER_MARK) {
+        out.heap.push({ task: mark.task, heapMB: Math.min(...mark.samplesMB), samplesMB: mark.samplesMB });
+        mark = undefined;
+      }
     }
     if (st.count('prompts where answered_at is null') > 0) {
       out.prompts++;
@@ -159,6 +178,7 @@ export async function runMaster(st: VirtualStation, args: string[], killAfter?: 
       await exited;
     }
   }
+  if (mark?.samplesMB.length) out.heap.push({ task: mark.task, heapMB: Math.min(...mark.samplesMB), samplesMB: mark.samplesMB });
   return out;
 }
 
