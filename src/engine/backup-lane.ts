@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../station/workspace.js';
 import { processBackups, queueBackup, stagingDir, startSnapshot, type StartedSnapshot } from './backup.js';
-import { MANIFEST, readManifestHead } from './backup/manifest.js';
+import { readManifestHead } from './backup/manifest.js';
 
 /**
  * The master's backups, beside its tasks. After a task with `run_backup` the master takes the
@@ -104,7 +104,7 @@ export async function sweepStaging(ws: Workspace): Promise<{ removed: number; qu
   for (const name of names) {
     const dir = path.join(root, name);
     if (known.has(dir)) continue;
-    const head = fs.existsSync(path.join(dir, MANIFEST)) ? readManifestHead(dir) : undefined;
+    const head = readManifestHead(dir);
     if (!head) {
       fs.rmSync(dir, { recursive: true, force: true });
       removed++;

@@ -58,6 +58,15 @@ function fakeRunFiles(ws: Workspace): void {
   put('data/gain/20261127_01/notes.txt', 'hv 1500\n');
 }
 
+/** `n` small raw files over seven folders, mon/00/f0.dat ... (a monitoring task's many outputs) */
+function monitoringFiles(ws: Workspace, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const f = path.join(ws.home.dataDir, `mon/${String(i % 7).padStart(2, '0')}/f${i}.dat`);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, `sample ${i}\n`);
+  }
+}
+
 function setDestination(ws: Workspace, destination: string, retryS = 60): void {
   ws.station.backup = { destination, retry_s: retryS };
 }
@@ -166,11 +175,7 @@ describe('the raw data of a snapshot', () => {
     const { ws, run, clock } = await workspace();
     fakeRunFiles(ws);
     // many files in many folders, one with a tab in its name (hashed every time, never cached)
-    for (let i = 0; i < 300; i++) {
-      const f = path.join(ws.home.dataDir, `mon/${String(i % 7).padStart(2, '0')}/f${i}.dat`);
-      fs.mkdirSync(path.dirname(f), { recursive: true });
-      fs.writeFileSync(f, `sample ${i}\n`);
-    }
+    monitoringFiles(ws, 300);
     fs.writeFileSync(path.join(ws.home.dataDir, 'mon/odd\tname "q".txt'), 'odd');
     const first = await takeSnapshot(ws, run, 'a');
     const text = fs.readFileSync(path.join(first.dir, 'manifest.json'), 'utf8');
@@ -207,11 +212,7 @@ describe('a snapshot on a full disk', () => {
   it('fails naming the disk, leaves no manifest, no half folder and no temporary file, and keeps the hash cache', async () => {
     const { ws, run } = await workspace();
     fakeRunFiles(ws);
-    for (let i = 0; i < 2000; i++) {
-      const f = path.join(ws.home.dataDir, `mon/${i % 10}/sample_${i}.dat`);
-      fs.mkdirSync(path.dirname(f), { recursive: true });
-      fs.writeFileSync(f, String(i));
-    }
+    monitoringFiles(ws, 2000);
     const staging = stagingDir(ws);
     fs.mkdirSync(staging, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', staging]);

@@ -110,7 +110,7 @@ export async function writeManifest(
       const h = hit.done ? undefined : hit.value;
       const sha256 =
         h && h.path === rel && h.size === st.size && h.mtimeMs === st.mtimeMs ? h.sha256 : await sha256File(path.join(dataDir, rel));
-      // a name with a line break is hashed every time rather than cached
+      // a name with a tab or a line break is hashed every time rather than cached
       if (!/[\t\n\r]/.test(rel)) await cache.write(`${rel}\t${st.size}\t${st.mtimeMs}\t${sha256}\n`);
       // a RawEntry as JSON.stringify(manifest, null, 2) writes it
       await manifest.write(
@@ -151,7 +151,7 @@ export function readManifestHead(dir: string): Omit<Manifest, 'raw_data'> | unde
   } catch {
     return undefined;
   }
-  // raw_data is the last field (manifestText); an older layout is read whole
+  // raw_data is the last field (writeManifest); an older layout is read whole
   const at = text.lastIndexOf(',\n  "raw_data": [');
   try {
     const head = JSON.parse(at > 0 ? `${text.slice(0, at)}\n}` : text) as Manifest;
