@@ -66,16 +66,20 @@ async function acquire(ws: Workspace, s: IcebootSession, m: VisibilityModule, ch
   const thresholdAdc = Math.round(baselineAdc + VISIBILITY.thresholdOverBaselineAdc);
   await s.startThresholdTrigStream(ch, thresholdAdc);
 
-  // collect `events` waveforms spanning at least MIN_LASER_SHOTS laser periods, or give up after
-  // three times the lab time the laser needs for them
+  // collect `events` waveforms spanning at least MIN_LASER_SHOTS laser periods, or give up once the
+  // waveforms span three times the time the laser needs for them. That span is the module's own
+  // time (its timestamps): the lab clock may run ahead of a busy host (a time-scaled lab), and a
+  // bright channel's many dark pulses then need more blocks than the lab clock would allow. The
+  // lab clock stops a module whose timestamps do not advance, at ten times that time.
   const ts: number[] = [];
   const charges: number[] = [];
   const blockStarts: number[] = [];
   const minSpanTicks = (MIN_LASER_SHOTS / VISIBILITY.laserHz) * 240e6;
-  const deadline = ws.clock.now() + (3 * Math.max(events, MIN_LASER_SHOTS) * 1000) / VISIBILITY.laserHz;
+  const giveUpS = (3 * Math.max(events, MIN_LASER_SHOTS)) / VISIBILITY.laserHz;
+  const deadline = ws.clock.now() + 10 * giveUpS * 1000;
   let coveredTicks = 0;
   const enough = () => ts.length >= events && coveredTicks >= minSpanTicks;
-  while (!enough() && ws.clock.now() < deadline) {
+  while (!enough() && coveredTicks < giveUpS * 240e6 && ws.clock.now() < deadline) {
     const b = await s.readWaveformBlock(66000, { expectChannel: ch });
     const q = waveformCharges(b.adc, b.count, b.samplesPerRecord > 0 ? b.samplesPerRecord : VISIBILITY.samples, baselineAdc);
     blockStarts.push(ts.length);
