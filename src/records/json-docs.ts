@@ -105,8 +105,32 @@ export async function viewDoc<V>(ws: DocStore, file: string, view: DocView<V>): 
   return value;
 }
 
+/** A version `changeDoc` made; `idle`: its document is held by no one and may be kept parsed (`changeDoc`'s `o.keep`). */
+export interface MadeDoc extends VersionedDoc {
+  idle?: boolean;
+}
+
+/**
+ * Small documents kept parsed between changes, per store: the run file, whose master entry the
+ * engine changes after every task (one key per task, ~50 kB by the end of the standard FAT), would
+ * otherwise be parsed again for each. Such a document is held by no one: `changeDoc` takes it out
+ * while it changes it (a transaction that fails leaves nothing behind) and `committedDoc` puts the
+ * new version back. It is used only while the store still has that version.
+ */
+const idleDocs = new WeakMap<object, Map<string, VersionedDoc>>();
+/** the largest document text kept parsed (a D-Egg document grows to ~0.5 MB: parsed, it would weigh on every GC) */
+const IDLE_DOC_MAX_CHARS = 128 * 1024;
+
+function idleOf(ws: DocStore): Map<string, VersionedDoc> {
+  let m = idleDocs.get(ws.db);
+  if (!m) idleDocs.set(ws.db, (m = new Map<string, VersionedDoc>()));
+  return m;
+}
+
 /** After a commit that made `version` of a document: its views follow, without reading it again. */
-export function committedDoc(ws: DocStore, file: string, { doc, version }: VersionedDoc): void {
+export function committedDoc(ws: DocStore, file: string, made: MadeDoc): void {
+  const { doc, version } = made;
+  if (made.idle) idleOf(ws).set(file, { doc, version });
   const views = viewsOf(ws);
   const known = views.get(file);
   if (!known || known.version >= version) return;
@@ -177,6 +201,9 @@ export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: Jso
  * `applied`: a copy read at some version with `mutate` already applied to it. When the stored
  * document is still that version, the copy is stored as it is; when someone changed the document
  * since, `mutate` is applied again to the stored one, so their change is kept.
+ *
+ * `o.keep`: nothing but `mutate` sees the document, and `mutate` keeps no part of it, so a small
+ * one may stay parsed for the next change once committed (`committedDoc`).
  */
 export async function changeDoc(
   tx: Transaction<Database>,
@@ -184,23 +211,28 @@ export async function changeDoc(
   file: string,
   mutate: (doc: JsonDoc) => void,
   applied?: VersionedDoc,
-): Promise<VersionedDoc> {
+  o: { keep?: boolean } = {},
+): Promise<MadeDoc> {
   const at = tx.selectFrom('json_docs').where('station', '=', ws.station.name).where('path', '=', file);
   const locked = engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
   const { version } = await (locked ? at.select('version').forUpdate() : at.select('version')).executeTakeFirstOrThrow();
+  const idle = idleOf(ws);
+  const kept = idle.get(file);
+  idle.delete(file);
   let doc: JsonDoc;
   if (applied?.version === version) doc = applied.doc;
   else {
-    doc = JSON.parse((await at.select('body').executeTakeFirstOrThrow()).body) as JsonDoc;
+    doc = kept?.version === version ? kept.doc : (JSON.parse((await at.select('body').executeTakeFirstOrThrow()).body) as JsonDoc);
     mutate(doc);
   }
+  const body = docText(doc);
   await tx
     .updateTable('json_docs')
-    .set({ body: docText(doc), version: version + 1 })
+    .set({ body, version: version + 1 })
     .where('station', '=', ws.station.name)
     .where('path', '=', file)
     .execute();
-  return { doc, version: version + 1 };
+  return { doc, version: version + 1, idle: o.keep && !applied && body.length <= IDLE_DOC_MAX_CHARS };
 }
 
 /** Exports of one file run one after another, each writing the latest version. */

@@ -2,7 +2,16 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Workspace } from '../station/workspace.js';
 import { nextKey, type PmtName } from './entries.js';
-import { afterDocCommit, changeDoc, committedDoc, exportDoc, readDocVersion, type JsonDoc, type VersionedDoc } from './json-docs.js';
+import {
+  afterDocCommit,
+  changeDoc,
+  committedDoc,
+  exportDoc,
+  readDocVersion,
+  type JsonDoc,
+  type MadeDoc,
+  type VersionedDoc,
+} from './json-docs.js';
 import type { CoalescedExports } from './coalesced-export.js';
 import { insertResults, judgeResults, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
 import { insertSamples } from './samples.js';
@@ -27,7 +36,7 @@ export class TaskRecord {
   /** the working copies (read at a version, with the staged changes applied) */
   private readonly working = new Map<string, VersionedDoc>();
   /** the versions the commit made, for `committedDoc` after it */
-  private readonly made = new Map<string, VersionedDoc>();
+  private readonly made = new Map<string, MadeDoc>();
   private readonly rows: ResultRow[] = [];
   /** judged rows stored as monitoring samples */
   private readonly sampled: ResultRow[] = [];
@@ -120,7 +129,13 @@ export class TaskRecord {
   /** Writes everything staged inside `tx` (the transaction that also ends the task). */
   async commit(tx: Transaction<Database>): Promise<void> {
     for (const [file, changes] of this.changes)
-      this.made.set(file, await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)), this.working.get(file)));
+      this.made.set(
+        file,
+        // a file only staged to (the engine's task states) is seen by the staged changes alone
+        await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)), this.working.get(file), {
+          keep: !this.working.has(file),
+        }),
+      );
     for (const kind of this.replaced)
       for (const table of ['results', 'monitoring_samples'] as const)
         await tx

@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../src/station/workspace.js';
 import { maxRunNumberOnDisk, runFilePath, runJsonBody } from '../../src/records/run-files.js';
 import { addEntry, supersedeTaskEntries } from '../../src/records/entries.js';
-import { exportDoc, exportPending, insertDocs, peekDoc, readDoc, updateDoc, viewDoc, type JsonDoc } from '../../src/records/json-docs.js';
+import {
+  changeDoc,
+  committedDoc,
+  exportDoc,
+  exportPending,
+  insertDocs,
+  peekDoc,
+  readDoc,
+  updateDoc,
+  viewDoc,
+  type JsonDoc,
+} from '../../src/records/json-docs.js';
 import { hvSetPoint, pmtSerialOf } from '../../src/tasks/pmt-json.js';
 import type { Engine } from '../../src/store/dialect.js';
 import { freshStore, workspaceOn } from '../helpers/pg-schema.js';
@@ -56,7 +67,9 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect(onDisk(f)).toEqual(doc);
       expect(await stored(ws, f)).toMatchObject({ version: 10, exported: 10 });
 
-      expect((await updateDoc(ws, f, (doc) => supersedeTaskEntries(doc, 3, 'cut short'))).sort()).toEqual(keys.map((k) => `LowerPmt.${k}`).sort());
+      expect((await updateDoc(ws, f, (doc) => supersedeTaskEntries(doc, 3, 'cut short'))).sort()).toEqual(
+        keys.map((k) => `LowerPmt.${k}`).sort(),
+      );
       expect((onDisk(f).LowerPmt as Record<string, { Superseded?: string }>).LaserVisibilityMeasurement_03.Superseded).toBe('cut short');
     });
 
@@ -123,8 +136,14 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
     it("a PMT's serial and HV set point follow every committed change, this process's and another's, and never a rolled-back one", async () => {
       const f = path.join(ws.home.jsonDir, 'run_00007', 'DEgg2026-1-004.json');
       const m = { jsonFile: f, serial: 'DEgg2026-1-004', port: 5004 } as Parameters<typeof pmtSerialOf>[1];
-      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { LowerPmt: { SerialNumber: 'SQ0401', HV1e7Gain: 1400 }, UpperPmt: {} }, runId: 7 }]);
-      expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual(['SQ0401', 1400, 1500]);
+      await insertDocs(ws.db, ws.station.name, [
+        { path: f, doc: { LowerPmt: { SerialNumber: 'SQ0401', HV1e7Gain: 1400 }, UpperPmt: {} }, runId: 7 },
+      ]);
+      expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual([
+        'SQ0401',
+        1400,
+        1500,
+      ]);
       await updateDoc(ws, f, (d) => void ((d.LowerPmt as JsonDoc).HV1e7Gain = 1450));
       expect(await hvSetPoint(ws, f, 'LowerPmt')).toBe(1450);
       await expect(
@@ -138,10 +157,17 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       const row = await stored(ws, f);
       await ws.db
         .updateTable('json_docs')
-        .set({ body: JSON.stringify({ LowerPmt: { SerialNumber: 'SQ0499', HV1e7Gain: 1520 }, UpperPmt: { HV1e7Gain: 1390 } }), version: row.version + 1 })
+        .set({
+          body: JSON.stringify({ LowerPmt: { SerialNumber: 'SQ0499', HV1e7Gain: 1520 }, UpperPmt: { HV1e7Gain: 1390 } }),
+          version: row.version + 1,
+        })
         .where('path', '=', f)
         .execute();
-      expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual(['SQ0499', 1520, 1390]);
+      expect([await pmtSerialOf(ws, m, 'LowerPmt'), await hvSetPoint(ws, f, 'LowerPmt'), await hvSetPoint(ws, f, 'UpperPmt')]).toEqual([
+        'SQ0499',
+        1520,
+        1390,
+      ]);
     });
 
     it("the store keeps a document in its file's layout (indent 4), and a body an older icefat stored compact is exported in that layout too", async () => {
@@ -152,7 +178,11 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect((await stored(ws, f)).body).toBe(layout);
       expect(fs.readFileSync(f, 'utf8')).toBe(layout + '\n');
       // an older icefat's compact body, at a new version
-      await ws.db.updateTable('json_docs').set({ body: JSON.stringify({ n: 3, by: 'an older icefat' }), version: 3 }).where('path', '=', f).execute();
+      await ws.db
+        .updateTable('json_docs')
+        .set({ body: JSON.stringify({ n: 3, by: 'an older icefat' }), version: 3 })
+        .where('path', '=', f)
+        .execute();
       await exportDoc(ws, f);
       expect(fs.readFileSync(f, 'utf8')).toBe(JSON.stringify({ n: 3, by: 'an older icefat' }, null, 4) + '\n');
       expect(await stored(ws, f)).toMatchObject({ version: 3, exported: 3 });
@@ -171,6 +201,51 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly Engine[]
       expect(seen).toEqual(['a', 'b']); // from the committed document, before any read
       expect(await viewDoc(ws, f, note)).toBe('b');
       expect(seen).toEqual(['a', 'b']);
+    });
+
+    it("a small document the engine only stages to stays parsed between its changes, and is read again after another process's change or a rolled-back one", async () => {
+      const f = path.join(ws.home.jsonDir, 'run_00007', 'run-kept.json');
+      await insertDocs(ws.db, ws.station.name, [{ path: f, doc: { comment: 'kept' }, runId: 7 }]);
+      const change = async (mutate: (d: JsonDoc) => void, fail = false) => {
+        const made = await ws.db
+          .transaction()
+          .execute(async (tx) => {
+            const m = await changeDoc(tx, ws, f, mutate, undefined, { keep: true });
+            if (fail) throw new Error('the task end failed');
+            return m;
+          })
+          .catch((e: Error) => e.message);
+        if (typeof made !== 'string') committedDoc(ws, f, made);
+        return made;
+      };
+      const task = (k: string, v: number) => (d: JsonDoc) => void (d.MasterFAT_00 = { ...(d.MasterFAT_00 as object), [k]: v });
+      await change(task('[0] a', 1));
+      // the kept copy is used: a body changed behind the version's back (no icefat code does that) is not read
+      await ws.db.updateTable('json_docs').set({ body: '{"comment": "not read"}' }).where('path', '=', f).execute();
+      await change(task('[1] b', 1));
+      expect(JSON.parse((await stored(ws, f)).body)).toEqual({ comment: 'kept', MasterFAT_00: { '[0] a': 1, '[1] b': 1 } });
+      // another process's change moves the version on: the stored document is read, and its change kept
+      await ws.db
+        .updateTable('json_docs')
+        .set((eb) => ({
+          body: JSON.stringify({ comment: 'edited elsewhere', MasterFAT_00: { '[0] a': 1, '[1] b': 1 } }),
+          version: eb('version', '+', 1),
+        }))
+        .where('path', '=', f)
+        .execute();
+      await change(task('[2] c', 0));
+      expect(JSON.parse((await stored(ws, f)).body)).toEqual({
+        comment: 'edited elsewhere',
+        MasterFAT_00: { '[0] a': 1, '[1] b': 1, '[2] c': 0 },
+      });
+      // a change whose transaction fails leaves no trace in the next one
+      expect(await change(task('[3] rolled back', 1), true)).toBe('the task end failed');
+      await change(task('[3] d', 1));
+      expect(JSON.parse((await stored(ws, f)).body)).toEqual({
+        comment: 'edited elsewhere',
+        MasterFAT_00: { '[0] a': 1, '[1] b': 1, '[2] c': 0, '[3] d': 1 },
+      });
+      expect((await stored(ws, f)).version).toBe(6);
     });
   });
 }
