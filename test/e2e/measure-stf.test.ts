@@ -62,7 +62,7 @@ describe('measure_stf on the simulated lab', () => {
     const now = env.lab.ctx.clock.now();
     warm.hv[0].setEnabled(now, true, true);
     warm.hv[0].set(now, true, 1400);
-    await new Promise((r) => setTimeout(r, 100)); // 100 s of lab time: ramped
+    await env.lab.ctx.clock.sleep(100_000); // ramped
     env.lab.ctx.faults.add({ kind: 'dead-hv', target: `${victim.port}/1` });
     // and one module that does not answer at all
     const silent = env.lab.truth.modules[11];
