@@ -6,10 +6,13 @@ import { updateDoc, type DocStore, type JsonDoc } from './json-docs.js';
  */
 export type PmtName = 'LowerPmt' | 'UpperPmt';
 
+/** The key of entry `n` of `name`: `<name>_NN`. */
+export const entryKey = (name: string, n: number): string => `${name}_${String(n).padStart(2, '0')}`;
+
 export function nextKey(target: JsonDoc, name: string): string {
   let n = 0;
-  while (`${name}_${String(n).padStart(2, '0')}` in target) n++;
-  return `${name}_${String(n).padStart(2, '0')}`;
+  while (entryKey(name, n) in target) n++;
+  return entryKey(name, n);
 }
 
 /** Adds the entry to the D-Egg document in the store (and its export); returns its key. */

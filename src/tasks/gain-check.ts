@@ -103,14 +103,14 @@ async function recordChecks(ctx: TaskContext, folder: string, rows: CheckRow[]):
  * (HV1e7Gain), `n_checks` points acquired like one point of the scan; each gives the gain there.
  * One GainMeasurement_NN entry per PMT with mode "check"; the result `gain.check` per check.
  */
-export async function runGainCheck(ctx: TaskContext, p: GainParams) {
+export async function runGainCheck(ctx: TaskContext, p: GainParams, modules: ActiveModule[]) {
   const ws = ctx.ws;
   const folder = newDataDir(ws.home.dataDir, 'gain_online', ws.clock.now());
   const failures: Array<{ port: number; serial: string; error: string }> = [];
   const rows: CheckRow[] = [];
-  const total = ctx.modules.length * 2 * p.n_checks;
+  const total = modules.length * 2 * p.n_checks;
   let done = 0;
-  await runLanes(wirePairLanes(ctx.modules), p.n_jobs, async (m) => {
+  await runLanes(wirePairLanes(modules), p.n_jobs, async (m) => {
     ctx.signal.throwIfAborted();
     try {
       await ctx.lab.module(m.port, async (s) => {

@@ -31,6 +31,7 @@ import {
   turnOffCamera,
   whereCamera,
 } from './camera-common.js';
+import { measuredModules } from './module-jobs.js';
 import { rounds } from './rounds.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
 import { rethrowUnlessModuleFault } from './module-errors.js';
@@ -323,15 +324,7 @@ export const kind = {
   },
   async run(ctx, p) {
     const ws = ctx.ws;
-    const modules = p.test ? [...ctx.modules].sort((a, b) => a.port - b.port).slice(0, 1) : [...ctx.modules];
-    if (!modules.length) throw new Error('measure_camera: the run has no active modules');
-    if (p.test)
-      ctx.emit({
-        level: 'warn',
-        kind: 'measure.camera.test-mode',
-        message: `measure_camera in test mode: only ${modules[0].serial} (port ${modules[0].port}) is measured`,
-        audience: 'channel',
-      });
+    const modules = measuredModules(ctx, 'measure_camera', p.test);
     await laserOff(ctx);
     const dir = newDataDir(ws.home.dataDir, 'camera_darknoise', ws.clock.now());
     const perModule = CAMERA_NUMBERS.length * DARK_SETTINGS.reduce((n, st) => n + framesAt(p, st.exposureMs), 0);

@@ -23,7 +23,7 @@ import {
 import { runGainCheck } from './gain-check.js';
 import { PMTS, pmtFields, pmtSection, pmtSerialOf, where, type PmtName, type PmtIdentity, pmtIdentity } from './pmt-json.js';
 import type { ActiveModule, TaskContext, TaskKind } from './types.js';
-import { eachModule, failureLog, type ModuleFailure } from './module-jobs.js';
+import { eachModule, failureLog, measuredModules, type ModuleFailure } from './module-jobs.js';
 import { iniBool, iniChoice, iniInt, iniText } from './values.js';
 import { resultRow } from './result-rows.js';
 
@@ -50,8 +50,7 @@ const params = z.object({
   configuration: iniChoice(['waveform', 'chargestamp'])
     .default('waveform')
     .describe('SPE charges from waveforms, or from the FPGA charge stamps'),
-  /** the original's trial on the first D-Egg only */
-  test: iniBool(false).refine((v) => !v, "test = True (the original's trial on the first D-Egg only) is not implemented in icefat"),
+  test: iniBool(false).describe('measure only the first module (by port), as the original test mode'),
   /** waveforms per HV point (the original's Events: 10000) */
   n_events: iniInt({ min: 100, max: 1_000_000 }).default(10000).describe('waveforms per HV point'),
 });
@@ -353,12 +352,12 @@ export const kind = {
   // about 6-8 points per PMT, both PMTs of a module together; a point is n_events at ~1 kHz plus the ramp
   // a check is one point per PMT and check at the set HV
   estimateS: (p, m) =>
-    GAIN.hvRampFromOffS + rounds(m, p.n_jobs) * (p.mode === 'scan' ? 7 : p.n_checks) * (GAIN.hvStepWaitS + 2 * (p.n_events / 1000 + 5)),
+    GAIN.hvRampFromOffS +
+    rounds(p.test ? 1 : m, p.n_jobs) * (p.mode === 'scan' ? 7 : p.n_checks) * (GAIN.hvStepWaitS + 2 * (p.n_events / 1000 + 5)),
   async run(ctx, p) {
     const ws = ctx.ws;
-    let modules = [...ctx.modules];
-    if (!modules.length) throw new Error('measure_gain: the run has no active modules');
-    if (p.mode === 'check') return runGainCheck(ctx, p);
+    let modules = measuredModules(ctx, 'measure_gain', p.test);
+    if (p.mode === 'check') return runGainCheck(ctx, p, modules);
 
     // resume: the folder of the latest measurement, skipping modules whose two PMTs have a result there
     let dir: string | null = null;

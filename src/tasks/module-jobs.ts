@@ -72,6 +72,23 @@ export const measurementFailures = (ctx: TaskContext, short: string, task: strin
   failureLog(ctx, { kind: `measure.${short}.module-failed`, task, verb: 'was not measured', ...o });
 
 /** The function generator's output off (the laser dark). */
+/**
+ * The modules a kind measures: every active module, or with `test` (the original's trial mode)
+ * only the first by port, which is said on the channel so that nobody takes the run for complete.
+ */
+export function measuredModules(ctx: TaskContext, task: string, test: boolean): ActiveModule[] {
+  if (!ctx.modules.length) throw new Error(`${task}: the run has no active modules`);
+  if (!test) return [...ctx.modules];
+  const first = [...ctx.modules].sort((a, b) => a.port - b.port)[0];
+  ctx.emit({
+    level: 'warn',
+    kind: `${task.replace('_', '.')}.test-mode`,
+    message: `${task} in test mode: only ${first.serial} (port ${first.port}) is measured`,
+    audience: 'channel',
+  });
+  return [first];
+}
+
 export async function laserOff(ctx: TaskContext): Promise<void> {
   await (await ctx.lab.functionGenerator()).disableOutput();
 }

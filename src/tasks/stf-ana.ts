@@ -1,23 +1,40 @@
 import { z } from 'zod';
 import { summariseStf, type StfModuleResult } from '../analysis/stf.js';
-import type { TaskKind } from './types.js';
+import type { TaskContext, TaskKind } from './types.js';
 import { iniText } from './values.js';
+import { readDoc } from '../records/json-docs.js';
+import { entryKey } from '../records/entries.js';
 
 /**
- * `stf_ana`: the summary of the latest STF of the run, from the store (the results measure_stf
- * recorded): how many modules passed, and which items failed on which module. The original's
- * `(runconfig, stfnumber=None, omit=None)` chose an earlier STF and modules to leave out; icefat
- * takes their default only, and says so at `fat schedule check` for anything else.
+ * `stf_ana`: the summary of an STF of the run, from the store (the results measure_stf recorded):
+ * how many modules passed, and which items failed on which module. The original's
+ * `(runconfig, stfnumber=None, omit=None)`: by default the latest STF of the run; `stfnumber = N`
+ * the STF the D-Egg files record as `STF_NN` (counted from 0, as the files count); `omit` D-Egg
+ * serials left out of the summary (a module known to be broken), written as a list
+ * (`['DEgg2026-1-001', 'DEgg2026-1-002']`) or separated by commas or spaces.
  */
-const onlyNone = (what: string) =>
-  iniText()
-    .default('None')
-    .refine((v) => ['none', ''].includes(v.trim().toLowerCase()), `${what} is not implemented in icefat: leave it None`);
+const isNone = (v: string) => ['none', ''].includes(v.trim().toLowerCase());
 const params = z.object({
-  stfnumber: onlyNone('choosing an STF other than the latest (stfnumber)'),
-  omit: onlyNone('leaving modules out of the summary (omit)'),
+  stfnumber: iniText()
+    .default('None')
+    .transform((v, ctx) => {
+      if (isNone(v)) return undefined;
+      const n = Number(v.trim());
+      if (Number.isInteger(n) && n >= 0 && n < 100) return n;
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected None (the latest STF) or the NN of the D-Egg files' STF_NN entries (0-99), got "${v}"`,
+      });
+      return z.NEVER;
+    }),
+  omit: iniText()
+    .default('None')
+    .transform((v) => (isNone(v) ? [] : (v.match(/[^\s,'"[\]]+/g) ?? []))),
 });
 type P = z.infer<typeof params>;
+
+/** an STF's result rows of one module, or of all when `port` is undefined */
+type StfRow = { id: number; port: number; degg_serial: string; detail: string };
 
 const detailSchema = z.object({
   items: z.array(
@@ -37,28 +54,15 @@ export const kind: TaskKind<P> = {
   params,
   positional: ['stfnumber', 'omit'],
   estimateS: (_p, m) => 30 + 5 * m,
-  async run(ctx) {
-    const db = ctx.ws.db;
-    const latest = await db
-      .selectFrom('results')
-      .select(['folder', 'created_at'])
-      .where('run_id', '=', ctx.run.id)
-      .where('kind', '=', 'measure_stf')
-      .where('name', '=', 'stf.failed_items')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!latest)
-      throw new Error(`stf_ana: run ${ctx.run.number} has no STF results: run measure_stf first (a schedule task, or \`fat measure stf\`)`);
-    const rows = await db
-      .selectFrom('results')
-      .select(['id', 'port', 'degg_serial', 'detail'])
-      .where('run_id', '=', ctx.run.id)
-      .where('kind', '=', 'measure_stf')
-      .where('name', '=', 'stf.failed_items')
-      .where('folder', latest.folder === null ? 'is' : '=', latest.folder)
-      .orderBy('id', 'asc')
-      .execute();
+  async run(ctx, p) {
+    const which = await chosenStf(ctx, p.stfnumber);
+    const omitted = new Set(p.omit);
+    const unknown = [...omitted].filter((s) => !ctx.modules.some((m) => m.serial === s));
+    if (unknown.length)
+      throw new Error(
+        `stf_ana: omit names ${unknown.join(', ')}, not a module of run ${ctx.run.number} (its modules: ${ctx.modules.map((m) => m.serial).join(', ')})`,
+      );
+    const rows = which.rows.filter((r) => !omitted.has(r.degg_serial));
     // a re-run into the same folder never happens (folders are claimed), but keep the newest row per module
     const byPort = new Map<number, StfModuleResult>();
     for (const r of rows) {
@@ -71,13 +75,67 @@ export const kind: TaskKind<P> = {
     }
     const s = summariseStf([...byPort.values()]);
     const lines = s.failing.map((f) => `${f.serial} (port ${f.port}): ${f.items.map((i) => `${i.item} (${i.reading})`).join(', ')}`);
+    const left = omitted.size ? ` (left out: ${[...omitted].join(', ')})` : '';
     ctx.emit({
       level: s.failed ? 'warn' : 'info',
       kind: 'stf.summary',
-      message: `STF of run ${ctx.run.number}: ${s.passed}/${s.modules} modules passed${s.failed ? `; failing: ${lines.join('; ')}` : ''}`,
+      message: `${which.name} of run ${ctx.run.number}: ${s.passed}/${s.modules} modules passed${left}${s.failed ? `; failing: ${lines.join('; ')}` : ''}`,
       audience: 'channel',
-      data: { folder: latest.folder, passed: s.passed, failed: s.failed },
+      data: { folder: which.folder, passed: s.passed, failed: s.failed, omitted: [...omitted] },
     });
-    return { folder: latest.folder, measuredAt: latest.created_at, ...s };
+    return { folder: which.folder, measuredAt: which.measuredAt, omitted: [...omitted], ...s };
   },
 };
+
+const stfRows = (ctx: TaskContext) =>
+  ctx.ws.db
+    .selectFrom('results')
+    .select(['id', 'port', 'degg_serial', 'detail', 'folder', 'created_at'])
+    .where('run_id', '=', ctx.run.id)
+    .where('kind', '=', 'measure_stf')
+    .where('name', '=', 'stf.failed_items');
+
+/**
+ * The STF to summarise and its result rows: the latest of the run, or the one the D-Egg files
+ * record as STF_NN (each module's entry names the folder of its results).
+ */
+async function chosenStf(
+  ctx: TaskContext,
+  n: number | undefined,
+): Promise<{ name: string; folder: string | null; measuredAt: string; rows: StfRow[] }> {
+  if (n === undefined) {
+    const latest = await stfRows(ctx).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (!latest)
+      throw new Error(`stf_ana: run ${ctx.run.number} has no STF results: run measure_stf first (a schedule task, or \`fat measure stf\`)`);
+    const rows = await stfRows(ctx)
+      .where('folder', latest.folder === null ? 'is' : '=', latest.folder)
+      .orderBy('id', 'asc')
+      .execute();
+    return { name: 'STF', folder: latest.folder, measuredAt: latest.created_at, rows };
+  }
+  const key = entryKey('STF', n);
+  const rows: StfRow[] = [];
+  const folders = new Set<string>();
+  let measuredAt = '';
+  const recorded = new Set<string>();
+  for (const m of ctx.modules) {
+    const doc = await readDoc(ctx.ws, m.jsonFile);
+    for (const k of Object.keys(doc)) if (/^STF_\d+$/.test(k)) recorded.add(k);
+    const folder = (doc[key] as { Folder?: unknown } | undefined)?.Folder;
+    if (typeof folder !== 'string') continue;
+    const mine = await stfRows(ctx).where('port', '=', m.port).where('folder', '=', folder).orderBy('id', 'asc').execute();
+    for (const r of mine) rows.push(r);
+    if (mine.length) {
+      folders.add(folder);
+      measuredAt = mine[mine.length - 1].created_at > measuredAt ? mine[mine.length - 1].created_at : measuredAt;
+    }
+  }
+  if (!rows.length) {
+    const have = [...recorded].sort();
+    throw new Error(
+      `stf_ana: no module of run ${ctx.run.number} has results for ${key} (stfnumber = ${n}, counted from 0): ` +
+        (have.length ? `the D-Egg files record ${have.join(', ')}` : 'the run has no STF yet: run measure_stf first'),
+    );
+  }
+  return { name: key, folder: folders.size === 1 ? [...folders][0] : null, measuredAt, rows };
+}

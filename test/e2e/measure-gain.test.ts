@@ -106,4 +106,18 @@ describe('measure_gain on the simulated lab', () => {
     expect((one.charge_pc.value as Float64Array).length).toBe(2000);
     expect(one.amplitude_adc, 'charge stamps carry no amplitude').toBeUndefined();
   }, 150_000);
+
+  it('--test (the original test mode): only the first module by port is scanned, and the shifter is told', async () => {
+    const r = await env.run(['measure', 'gain', '--test', '--events', '2000', '--comment', 'trial', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    const first = [...env.lab.truth.modules].sort((a, b) => a.port - b.port)[0];
+    expect(s.pmts.map((p) => `${p.serial} ${p.pmt}`)).toEqual([`${first.deggSerial} LowerPmt`, `${first.deggSerial} UpperPmt`]);
+    expect(r.stdout + r.stderr).toContain(`measure_gain in test mode: only ${first.deggSerial} (port ${first.port}) is measured`);
+    for (const m of env.lab.truth.modules) {
+      const lower = deggJson(env.dir, m.deggSerial).LowerPmt as Record<string, Record<string, unknown>>;
+      if (m === first) expect(lower.GainMeasurement_02).toMatchObject({ Folder: s.folder, Comment: 'trial' });
+      else expect(lower.GainMeasurement_02, m.deggSerial).toBeUndefined();
+    }
+  }, 150_000);
 });

@@ -8,10 +8,10 @@ import { tempWorkspace } from '../notify/workspace.js';
 
 /**
  * A fresh home (real SQLite store, virtual clock) with one run, its run document, the empty D-Egg
- * documents of `serials` (ports from 5000) and a schedule of one task of `kind`, and the scope the engine runs that task in (`runTask(scope, task, kind)`);
+ * documents of `serials` (ports from 5000) and a schedule of one task of `kind` (with `params`, as the INI gives them), and the scope the engine runs that task in (`runTask(scope, task, kind)`);
  * the events it emits are collected. `close` goes into the test's afterAll.
  */
-export async function oneTaskScope(kind: TaskKind, serials: string[] = []) {
+export async function oneTaskScope(kind: TaskKind, serials: string[] = [], params: Record<string, unknown> = {}) {
   const { ws, runId, dir } = await tempWorkspace(null);
   const runFile = path.join(dir, 'run.json');
   const modules: ActiveModule[] = serials.map((serial, i) => ({
@@ -30,7 +30,7 @@ export async function oneTaskScope(kind: TaskKind, serials: string[] = []) {
     configPath: 'x.ini',
     configHash: 'h',
     archivedPath: 'x_0.ini',
-    tasks: [{ index: 0, section: 'k_0', kind: kind.name, params: {}, runBackup: false, estimateS: 60 }],
+    tasks: [{ index: 0, section: 'k_0', kind: kind.name, params, runBackup: false, estimateS: 60 }],
   });
   const [task] = await scheduleTasks(ws, sid);
   const events: FatEvent[] = [];
