@@ -15,7 +15,7 @@ export function registerMeasure(program: Command<[], { home?: string }>): void {
     name: 'gain',
     description: 'online HV scan of every PMT to gain 1e7 from SPE charge fits (the original measure_gain_online.py)',
     kind: () => import('../tasks/measure-gain.js').then((m) => m.kind),
-    options: ['comment', 'n_events', 'resume', 'configuration'],
+    options: ['comment', 'n_events', 'resume', 'configuration', 'test'],
     lines: (r, run) =>
       r.mode === 'check'
         ? [

@@ -46,11 +46,11 @@ describe('fat measure: the options of each sub-command come from its kind', () =
   it.each([
     [
       ['gain', '-j', '4', '--events', '1500', '--comment', 'scan'],
-      { n_jobs: 4, n_events: 1500, comment: 'scan', resume: false, configuration: 'waveform' },
+      { n_jobs: 4, n_events: 1500, comment: 'scan', resume: false, configuration: 'waveform', test: false },
     ],
     [
-      ['gain', '-r', '--configuration', 'chargestamp'],
-      { n_jobs: 4, n_events: 10000, comment: '', resume: true, configuration: 'chargestamp' },
+      ['gain', '-r', '--configuration', 'chargestamp', '--test'],
+      { n_jobs: 4, n_events: 10000, comment: '', resume: true, configuration: 'chargestamp', test: true },
     ],
     [
       ['scaler', '-j', '2', '--runs', '30'],

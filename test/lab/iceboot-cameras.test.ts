@@ -65,6 +65,9 @@ describe('camera words on a simulated D-Egg', () => {
     // 12-bit values shifted left by 4: the low nibble is always 0
     expect(raw.readUInt16LE(1000) & 0xf).toBe(0);
     const px = cameraPixels(raw);
+    // in place of the bytes: the raw image now holds the pixels
+    expect(px.buffer).toBe(raw.buffer);
+    expect(px[500]).toBe(gunzipSync(gz).readUInt16LE(1000) >> 4);
     const level = truth.blackLevelAdu + (truth.darkCurrentAduPerS * 500) / 1000;
     expect(Math.abs(px.slice(20 * 1312, 30 * 1312).reduce((a, b) => a + b, 0) / (10 * 1312) - level)).toBeLessThan(0.5);
     // the console is still in step after the binary replies

@@ -127,14 +127,17 @@ export class DeggCameras {
   }
 }
 
-/** The 12-bit pixel values of a raw image (row-major, 993 rows of 1312). */
+/**
+ * The 12-bit pixel values of a raw image (row-major, 993 rows of 1312), made in place of its
+ * bytes: `raw` holds the pixels afterwards (a frame is 2.6 MB, and the dark noise reads tens of
+ * frames per camera, four modules at once), so write it out before.
+ */
 export function cameraPixels(raw: Buffer): Uint16Array {
   if (raw.length !== CAMERA_IMAGE_BYTES)
     throw new Error(`a camera image has ${CAMERA_IMAGE_BYTES} bytes (${CAMERA_WIDTH} x ${CAMERA_HEIGHT} x 2), got ${raw.length}`);
   // a typed-array view reads host order: little-endian hosts (x86, ARM) only; an odd offset needs a copy
   const bytes = raw.byteOffset % 2 === 0 ? raw : Buffer.from(raw);
-  const words = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
-  const px = new Uint16Array(words.length);
-  for (let i = 0; i < px.length; i++) px[i] = words[i] >> 4;
+  const px = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+  for (let i = 0; i < px.length; i++) px[i] >>= 4;
   return px;
 }
