@@ -14,12 +14,14 @@ import { entryKey } from '../records/entries.js';
  * (`['DEgg2026-1-001', 'DEgg2026-1-002']`) or separated by commas or spaces.
  */
 const isNone = (v: string) => ['none', ''].includes(v.trim().toLowerCase());
+/** what the schedule stores is parsed again when the task runs: each value also takes its parsed form */
 const params = z.object({
-  stfnumber: iniText()
+  stfnumber: z
+    .union([z.number(), iniText()])
     .default('None')
     .transform((v, ctx) => {
-      if (isNone(v)) return undefined;
-      const n = Number(v.trim());
+      if (typeof v === 'string' && isNone(v)) return undefined;
+      const n = typeof v === 'number' ? v : Number(v.trim());
       if (Number.isInteger(n) && n >= 0 && n < 100) return n;
       ctx.addIssue({
         code: 'custom',
@@ -27,9 +29,10 @@ const params = z.object({
       });
       return z.NEVER;
     }),
-  omit: iniText()
+  omit: z
+    .union([z.array(z.string()), iniText()])
     .default('None')
-    .transform((v) => (isNone(v) ? [] : (v.match(/[^\s,'"[\]]+/g) ?? []))),
+    .transform((v) => (Array.isArray(v) ? v : isNone(v) ? [] : (v.match(/[^\s,'"[\]]+/g) ?? []))),
 });
 type P = z.infer<typeof params>;
 

@@ -91,5 +91,8 @@ describe('stf_ana: which STF, and which modules', () => {
       `expected None (the latest STF) or the NN of the D-Egg files' STF_NN entries (0-99), got "last"`,
     );
     expect(kind.params.parse({})).toEqual({ stfnumber: undefined, omit: [] });
+    // the schedule stores the parsed values, and the task parses them again when it runs
+    const parsed = kind.params.parse({ stfnumber: '1', omit: "['DEgg2026-1-002']" });
+    expect(kind.params.parse(JSON.parse(JSON.stringify(parsed)))).toEqual({ stfnumber: 1, omit: ['DEgg2026-1-002'] });
   });
 });
