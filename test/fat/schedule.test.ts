@@ -297,6 +297,18 @@ describe('the original create_fat_config.py output (test/fixtures/schedules/orig
     ]);
   });
 
+  it('every task parameter, stored as the journal stores it (JSON), parses again to itself when the task runs', () => {
+    const tasks = checkSchedule(reference(), cat).schedule.tasks;
+    const changed = tasks.flatMap((t) => {
+      const stored = JSON.parse(JSON.stringify(t.params)) as unknown;
+      const again = cat.get(t.kind)!.params.safeParse(stored);
+      return again.success && JSON.stringify(again.data) === JSON.stringify(t.params)
+        ? []
+        : [`${t.section}: ${again.success ? JSON.stringify(again.data) : again.error.message}`];
+    });
+    expect(changed).toEqual([]);
+  });
+
   it('expands monitoring_session(comment, reboot=False, n_sets=6) as the original, every set, and names an unknown fragment', () => {
     const f = write(
       'frag.ini',
