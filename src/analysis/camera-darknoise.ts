@@ -7,6 +7,10 @@
  */
 const DARK_CROP = { rows: 16, cols: 3 };
 const HOT_PIXEL_SIGMAS = 5;
+/** the largest 12-bit value */
+const MAX_ADU = 4095;
+/** frames at most: 256 squares of 12-bit values still sum exactly in 32 bits (256 · 4095² < 2³²) */
+export const MAX_DARK_FRAMES = 256;
 
 export interface Histogram {
   /** bin edges, one more than counts */
@@ -46,12 +50,13 @@ export interface DarkNoiseResult {
 export class DarkNoiseAccumulator {
   private readonly cropW: number;
   private readonly cropH: number;
-  private readonly sum: Float64Array;
-  private readonly sumSq: Float64Array;
+  /** per pixel the sums of the values and of their squares, exact integers (MAX_DARK_FRAMES): half the memory of doubles */
+  private readonly sum: Uint32Array;
+  private readonly sumSq: Uint32Array;
   private readonly hot: Uint16Array;
   private readonly frameMean: number[] = [];
   private readonly frameStd: number[] = [];
-  /** the sums became the result's images (`result`) */
+  /** the result was taken (`result`) */
   private spent = false;
 
   constructor(
@@ -63,8 +68,8 @@ export class DarkNoiseAccumulator {
     this.cropH = height - crop.rows;
     if (this.cropW <= 0 || this.cropH <= 0) throw new Error(`a ${width} x ${height} frame has nothing left after the crop`);
     const n = this.cropW * this.cropH;
-    this.sum = new Float64Array(n);
-    this.sumSq = new Float64Array(n);
+    this.sum = new Uint32Array(n);
+    this.sumSq = new Uint32Array(n);
     this.hot = new Uint16Array(n);
   }
 
@@ -79,6 +84,11 @@ export class DarkNoiseAccumulator {
     if (this.spent) throw new Error('dark noise: a frame added after the result was taken');
     if (frame.length !== width * this.height)
       throw new Error(`a frame of ${width} x ${this.height} has ${width * this.height} pixels, got ${frame.length}`);
+    if (this.frames >= MAX_DARK_FRAMES)
+      throw new Error(`dark noise: at most ${MAX_DARK_FRAMES} frames per series (its sums are exact to that)`);
+    let top = 0;
+    for (let i = 0; i < frame.length; i++) if (frame[i] > top) top = frame[i];
+    if (top > MAX_ADU) throw new Error(`dark noise: a frame holds ${top}, above the 12-bit range of a camera pixel (0-${MAX_ADU})`);
     let s = 0;
     let s2 = 0;
     for (let r = 0, k = 0; r < cropH; r++) {
@@ -101,9 +111,10 @@ export class DarkNoiseAccumulator {
   }
 
   /**
-   * The dark noise of the frames added. The per-pixel means and standard deviations are made in
-   * place of the sums (a camera's pair of images is 20 MB, and the master analyses four cameras
-   * at once), so the accumulator is spent: it takes no more frames and gives no second result.
+   * The dark noise of the frames added. The per-pixel means, then the standard deviations, go
+   * through one image of doubles, made here (a camera's frames are summed in 13 MB, and the
+   * master analyses four cameras at once); the accumulator is spent: no more frames, no second
+   * result.
    */
   result(): DarkNoiseResult {
     const f = this.frames;
@@ -112,30 +123,31 @@ export class DarkNoiseAccumulator {
     this.spent = true;
     const { sum, sumSq, hot, cropW } = this;
     const n = sum.length;
-    const mean = sum;
-    const std = sumSq;
+    const image = new Float64Array(n);
     let meanSum = 0;
-    let stdSum = 0;
-    let stdSq = 0;
-    let varSum = 0;
     const hotPixels: HotPixel[] = [];
     for (let k = 0; k < n; k++) {
       const m = sum[k] / f;
-      // sums of 12-bit integers are exact in doubles: no cancellation
-      const ss = Math.max(0, sumSq[k] - sum[k] * m);
-      const sd = Math.sqrt(ss / f);
-      mean[k] = m;
-      std[k] = sd;
+      image[k] = m;
       meanSum += m;
-      stdSum += sd;
-      stdSq += sd * sd;
-      varSum += ss / (f - 1);
       if (hot[k] > f / 2)
         hotPixels.push({ row: Math.floor(k / cropW) + this.crop.rows, col: (k % cropW) + this.crop.cols, frames: hot[k] });
     }
+    const pedestals = distribution(image);
+    let stdSum = 0;
+    let stdSq = 0;
+    let varSum = 0;
+    for (let k = 0; k < n; k++) {
+      // the sums are exact integers: no cancellation
+      const ss = Math.max(0, sumSq[k] - sum[k] * (sum[k] / f));
+      const sd = Math.sqrt(ss / f);
+      image[k] = sd;
+      stdSum += sd;
+      stdSq += sd * sd;
+      varSum += ss / (f - 1);
+    }
     const noise = stdSum / n;
-    const pedestals = distribution(mean);
-    const noises = distribution(std);
+    const noises = distribution(image);
     return {
       frames: f,
       pedestalAdu: meanSum / n,

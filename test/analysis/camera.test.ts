@@ -45,9 +45,46 @@ describe('camera dark noise', () => {
     const total = r.pedestalHist.counts.reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(0.99 * (H - 16) * (W - 3));
     expect(r.pedestalHist.edges).toHaveLength(r.pedestalHist.counts.length + 1);
-    // the sums became the result: no second result, no more frames
+    // the result was taken: no second result, no more frames
     expect(() => acc.result()).toThrow(/already taken/);
     expect(() => acc.add(frame(rng, () => 250, 4, hot))).toThrow(/after the result was taken/);
+  });
+
+  it('sums the full 12-bit range over the most frames exactly: the figures are those of doubles; a 257th frame and a value above 12 bits are refused', () => {
+    const rng = new Rng(3);
+    const acc = new DarkNoiseAccumulator(W, H);
+    const kept = (W - 3) * (H - 16);
+    const sum = new Float64Array(kept);
+    const sumSq = new Float64Array(kept);
+    for (let i = 0; i < 256; i++) {
+      // extremes on most pixels: 4095 squared, 256 times, is the largest sum a pixel can reach
+      const f = frame(rng, (r, c) => ((r + c + i) % 7 === 0 ? 2000 : 4095), 600);
+      acc.add(f);
+      for (let r = 16, k = 0; r < H; r++)
+        for (let c = 3; c < W; c++, k++) {
+          sum[k] += f[r * W + c];
+          sumSq[k] += f[r * W + c] ** 2;
+        }
+    }
+    let meanSum = 0;
+    let stdSum = 0;
+    for (let k = 0; k < kept; k++) {
+      meanSum += sum[k] / 256;
+      stdSum += Math.sqrt(Math.max(0, sumSq[k] - sum[k] * (sum[k] / 256)) / 256);
+    }
+    const r = acc.result();
+    expect(r.pedestalAdu).toBe(meanSum / kept);
+    expect(r.darkNoiseAdu).toBe(stdSum / kept);
+    expect(r.pedestalAdu).toBeGreaterThan(3500);
+
+    const full = new DarkNoiseAccumulator(W, H);
+    for (let i = 0; i < 256; i++) full.add(new Uint16Array(W * H).fill(4095));
+    expect(() => full.add(new Uint16Array(W * H))).toThrow('dark noise: at most 256 frames per series (its sums are exact to that)');
+    expect(full.result().pedestalAdu).toBe(4095);
+    const bad = new DarkNoiseAccumulator(W, H);
+    expect(() => bad.add(new Uint16Array(W * H).fill(65520))).toThrow(
+      'dark noise: a frame holds 65520, above the 12-bit range of a camera pixel (0-4095)',
+    );
   });
 
   it('needs two frames, and frames of the right size', () => {
