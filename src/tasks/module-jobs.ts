@@ -71,7 +71,6 @@ export function failureLog(ctx: TaskContext, o: FailureLogOptions): FailureLog {
 export const measurementFailures = (ctx: TaskContext, short: string, task: string, o: { once?: boolean } = {}) =>
   failureLog(ctx, { kind: `measure.${short}.module-failed`, task, verb: 'was not measured', ...o });
 
-/** The function generator's output off (the laser dark). */
 /**
  * The modules a kind measures: every active module, or with `test` (the original's trial mode)
  * only the first by port, which is said on the channel so that nobody takes the run for complete.
@@ -89,6 +88,7 @@ export function measuredModules(ctx: TaskContext, task: string, test: boolean): 
   return [first];
 }
 
+/** The function generator's output off (the laser dark). */
 export async function laserOff(ctx: TaskContext): Promise<void> {
   await (await ctx.lab.functionGenerator()).disableOutput();
 }

@@ -36,8 +36,8 @@ const params = z.object({
 });
 type P = z.infer<typeof params>;
 
-/** an STF's result rows of one module, or of all when `port` is undefined */
-type StfRow = { id: number; port: number; degg_serial: string; detail: string };
+/** a module's result of an STF (its stf.failed_items row) */
+type StfRow = { id: number; port: number; degg_serial: string; detail: string; folder: string | null; created_at: string };
 
 const detailSchema = z.object({
   items: z.array(
@@ -118,20 +118,13 @@ async function chosenStf(
   }
   const key = entryKey('STF', n);
   const rows: StfRow[] = [];
-  const folders = new Set<string>();
-  let measuredAt = '';
   const recorded = new Set<string>();
   for (const m of ctx.modules) {
     const doc = await readDoc(ctx.ws, m.jsonFile);
     for (const k of Object.keys(doc)) if (/^STF_\d+$/.test(k)) recorded.add(k);
     const folder = (doc[key] as { Folder?: unknown } | undefined)?.Folder;
     if (typeof folder !== 'string') continue;
-    const mine = await stfRows(ctx).where('port', '=', m.port).where('folder', '=', folder).orderBy('id', 'asc').execute();
-    for (const r of mine) rows.push(r);
-    if (mine.length) {
-      folders.add(folder);
-      measuredAt = mine[mine.length - 1].created_at > measuredAt ? mine[mine.length - 1].created_at : measuredAt;
-    }
+    for (const r of await stfRows(ctx).where('port', '=', m.port).where('folder', '=', folder).orderBy('id', 'asc').execute()) rows.push(r);
   }
   if (!rows.length) {
     const have = [...recorded].sort();
@@ -140,5 +133,7 @@ async function chosenStf(
         (have.length ? `the D-Egg files record ${have.join(', ')}` : 'the run has no STF yet: run measure_stf first'),
     );
   }
-  return { name: key, folder: folders.size === 1 ? [...folders][0] : null, measuredAt, rows };
+  const folders = new Set(rows.map((r) => r.folder));
+  const measuredAt = rows.reduce((at, r) => (r.created_at > at ? r.created_at : at), '');
+  return { name: key, folder: folders.size === 1 ? rows[0].folder : null, measuredAt, rows };
 }
