@@ -53,7 +53,7 @@ const detailSchema = z.object({
 
 export const kind: TaskKind<P> = {
   name: 'stf_ana',
-  summary: 'summary of the latest STF results of the run: pass/fail counts, failing items by module',
+  summary: 'summary of an STF of the run (the latest, or stfnumber): pass/fail counts, failing items by module',
   params,
   positional: ['stfnumber', 'omit'],
   estimateS: (_p, m) => 30 + 5 * m,

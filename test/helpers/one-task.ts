@@ -8,8 +8,9 @@ import { tempWorkspace } from '../notify/workspace.js';
 
 /**
  * A fresh home (real SQLite store, virtual clock) with one run, its run document, the empty D-Egg
- * documents of `serials` (ports from 5000) and a schedule of one task of `kind` (with `params`, as the INI gives them), and the scope the engine runs that task in (`runTask(scope, task, kind)`);
- * the events it emits are collected. `close` goes into the test's afterAll.
+ * documents of `serials` (ports from 5000), a schedule of one task of `kind` (with `params`, as
+ * the journal stores them) and the scope the engine runs that task in (`runTask(scope, task,
+ * kind)`); the events it emits are collected. `close` goes into the test's afterAll.
  */
 export async function oneTaskScope(kind: TaskKind, serials: string[] = [], params: Record<string, unknown> = {}) {
   const { ws, runId, dir } = await tempWorkspace(null);

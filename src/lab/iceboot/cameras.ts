@@ -129,8 +129,9 @@ export class DeggCameras {
 
 /**
  * The 12-bit pixel values of a raw image (row-major, 993 rows of 1312), made in place of its
- * bytes: `raw` holds the pixels afterwards (a frame is 2.6 MB, and the dark noise reads tens of
- * frames per camera, four modules at once), so write it out before.
+ * bytes (a frame is 2.6 MB, and the dark noise reads tens of frames per camera, four modules at
+ * once): `raw` is not the image afterwards, so write it out before. (A buffer at an odd offset is
+ * copied first: a typed-array view needs an even one.)
  */
 export function cameraPixels(raw: Buffer): Uint16Array {
   if (raw.length !== CAMERA_IMAGE_BYTES)
