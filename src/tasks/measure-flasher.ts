@@ -195,7 +195,10 @@ async function addFlasherEntry(ctx: TaskContext, p: P, m: ActiveModule, dir: str
       LEDsWorking: working,
       DarkLevelPe: darkStats.meanPe,
       LEDs: Object.fromEntries(
-        leds.map((l) => [String(l.led), { Mask: l.mask, Works: l.works, SlopePePerKiloBias: l.slopePePerKiloBias, Reason: l.reason }]),
+        leds.map((l) => [
+          String(l.led),
+          { Mask: l.mask, Works: l.works, SlopePePerKiloBias: l.slopePePerKiloBias, SlopeErr: l.slopeErr, Reason: l.reason },
+        ]),
       ),
       TaskId: ctx.task.id,
     },
@@ -263,6 +266,7 @@ function flasherSummary(p: P, dir: string, results: ModuleFlasher[], failures: M
         works: l.works,
         lightPe: l.lightPe,
         slopePePerKiloBias: l.slopePePerKiloBias,
+        slopeErr: l.slopeErr,
         reason: l.reason,
       })),
       key: r.key,
@@ -321,6 +325,7 @@ export const kind = {
           works: l.works,
           topLightPe: l.lightPe[l.lightPe.length - 1],
           slopePePerKiloBias: l.slopePePerKiloBias,
+          slopeErr: l.slopeErr,
           reason: l.reason,
         })),
       },
