@@ -60,7 +60,9 @@ function monitoringLoop(all: Section[]): Section[] {
   const i = all.findIndex((s) => /^bootmon_\d+_reboot$/.test(s.name));
   const loop = all.slice(i - 2, i + 4);
   if (i < 2 || loop.map((s) => s.kind).join() !== LOOP.join())
-    throw new Error(`the standard template's monitoring loop is no longer ${LOOP.join(', ')} around its first reboot: update bench/soak.ts`);
+    throw new Error(
+      `the standard template's monitoring loop is no longer ${LOOP.join(', ')} around its first reboot: update bench/soak.ts`,
+    );
   return loop;
 }
 
@@ -73,7 +75,12 @@ async function main() {
   try {
     const loop = monitoringLoop(sections(scheduleTemplate('standard', st.runFile)));
     const ini = (n: number) =>
-      ['[constants]', `run_file = ${st.runFile}`, '', ...Array.from({ length: n }, (_, k) => loop.flatMap((s) => [`[${s.name}_soak${k}]`, ...s.body])).flat()].join('\n');
+      [
+        '[constants]',
+        `run_file = ${st.runFile}`,
+        '',
+        ...Array.from({ length: n }, (_, k) => loop.flatMap((s) => [`[${s.name}_soak${k}]`, ...s.body])).flat(),
+      ].join('\n');
     // how much lab time one loop takes: its catalogue estimate, from `fat schedule check`
     const one = path.join(st.home, 'loop.ini');
     fs.writeFileSync(one, ini(1));
@@ -87,7 +94,9 @@ async function main() {
     const masters: MasterRun[] = [await runMaster(st, [config], killAfter)];
     if (masters[0].killed) masters.push(await runMaster(st, [config, '--recover']));
 
-    const states = Object.fromEntries(st.rows<{ state: string; n: number }>('select state, count(*) as n from tasks group by state').map((t) => [t.state, t.n]));
+    const states = Object.fromEntries(
+      st.rows<{ state: string; n: number }>('select state, count(*) as n from tasks group by state').map((t) => [t.state, t.n]),
+    );
     const notOnce = st.count("tasks t where (select count(*) from task_attempts a where a.task_id = t.id and a.outcome = 'done') <> 1");
     const span = st.rows<{ start: string; end: string }>('select min(started_at) as start, max(ended_at) as end from tasks')[0];
     const ok = states.done === total && notOnce === 0;

@@ -27,7 +27,8 @@ async function main() {
   const { scheduleTemplate } = await import('../src/fat/schedule/templates.js');
   const i = process.argv.indexOf('--tasks');
   const maxTasks = i >= 0 ? Number(process.argv[i + 1]) : undefined;
-  if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0)) throw new Error(`--tasks needs a positive integer, got ${process.argv[i + 1]}`);
+  if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0))
+    throw new Error(`--tasks needs a positive integer, got ${process.argv[i + 1]}`);
 
   const st = await virtualStation('standard-fat', 5);
   try {

@@ -30,12 +30,7 @@ async function main() {
   const mode = process.argv[2] ?? 'online';
   const n = Number(process.argv[3] ?? 100);
   const every = Number(arg('every', '25'));
-  const snaps = new Set(
-    arg('snap', '')
-      .split(',')
-      .filter(Boolean)
-      .map(Number),
-  );
+  const snaps = new Set(arg('snap', '').split(',').filter(Boolean).map(Number));
   const out = arg('out', fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-mem-out-')));
   fs.mkdirSync(out, { recursive: true });
   // the dry run makes its home under os.tmpdir(): a folder of our own, so the poller finds it
@@ -91,7 +86,9 @@ async function main() {
     if (trace && rss > peak + 50e6) {
       peak = rss;
       const m = process.memoryUsage();
-      console.error(`peak rss ${MB(rss)} MB heap ${MB(m.heapUsed)} external ${MB(m.external)} at ${Date.now() - t0} ms, ${lastDone} tasks done`);
+      console.error(
+        `peak rss ${MB(rss)} MB heap ${MB(m.heapUsed)} external ${MB(m.external)} at ${Date.now() - t0} ms, ${lastDone} tasks done`,
+      );
     }
   }, 20);
   const sample = (done: number) => {
@@ -127,7 +124,8 @@ async function main() {
       const running = db.prepare("select idx, kind from tasks where state = 'running'").get() as { idx: number; kind: string } | undefined;
       if (running) {
         const k = perKind.get(running.kind) ?? { rssMB: 0, heapMB: 0, idx: -1 };
-        if (MB(sinceHeap) > k.heapMB) perKind.set(running.kind, { rssMB: Math.max(k.rssMB, MB(sinceRss)), heapMB: MB(sinceHeap), idx: running.idx });
+        if (MB(sinceHeap) > k.heapMB)
+          perKind.set(running.kind, { rssMB: Math.max(k.rssMB, MB(sinceRss)), heapMB: MB(sinceHeap), idx: running.idx });
         else k.rssMB = Math.max(k.rssMB, MB(sinceRss));
       }
       sinceRss = 0;

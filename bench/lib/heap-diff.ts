@@ -52,11 +52,15 @@ function diff(a: string, b: string, top: number) {
   const tot = (g: Map<string, { size: number }>) => [...g.values()].reduce((s, v) => s + v.size, 0);
   console.log(`total self size: ${(tot(ga) / 1e6).toFixed(1)} MB -> ${(tot(gb) / 1e6).toFixed(1)} MB`);
   for (const r of rows.slice(0, top))
-    console.log(`${(r.dsize / 1e6).toFixed(2).padStart(8)} MB ${String(r.dn).padStart(8)} objs   (now ${r.n}, ${(r.size / 1e6).toFixed(2)} MB)  ${r.k}`);
+    console.log(
+      `${(r.dsize / 1e6).toFixed(2).padStart(8)} MB ${String(r.dn).padStart(8)} objs   (now ${r.n}, ${(r.size / 1e6).toFixed(2)} MB)  ${r.k}`,
+    );
   rows.sort((x, y) => y.dn - x.dn);
   console.log('--- by count');
   for (const r of rows.slice(0, top))
-    console.log(`${(r.dsize / 1e6).toFixed(2).padStart(8)} MB ${String(r.dn).padStart(8)} objs   (now ${r.n}, ${(r.size / 1e6).toFixed(2)} MB)  ${r.k}`);
+    console.log(
+      `${(r.dsize / 1e6).toFixed(2).padStart(8)} MB ${String(r.dn).padStart(8)} objs   (now ${r.n}, ${(r.size / 1e6).toFixed(2)} MB)  ${r.k}`,
+    );
 }
 
 /** For a few objects named `name`, the chain of retainers up to `depth` steps. */

@@ -119,9 +119,13 @@ export interface MasterRun {
  * with SIGKILL once `killAfter` tasks are done); open prompts are answered yes, as the dry run does.
  */
 export async function runMaster(st: VirtualStation, args: string[], killAfter?: number): Promise<MasterRun> {
-  const child: ChildProcess = spawn(process.execPath, ['--inspect=127.0.0.1:0', fatBin, '--home', st.home, 'master', '--allow-dirty', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--inspect=127.0.0.1:0', fatBin, '--home', st.home, 'master', '--allow-dirty', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {

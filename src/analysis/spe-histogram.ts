@@ -151,7 +151,6 @@ function medianByBuckets(charges: Float64Array, counts: Int32Array, last: Int32A
   const { k, below, b1, b2, size } = middleBuckets(counts, n);
   const a = scratch && scratch.length >= size ? scratch.subarray(0, size) : new Float64Array(size);
   let m = 0;
-  for (let b = b1; b <= b2; b++)
-    for (const l of [b, b + LANE]) for (let i = last[l]; i >= 0; i = before[i]) a[m++] = charges[i];
+  for (let b = b1; b <= b2; b++) for (const l of [b, b + LANE]) for (let i = last[l]; i >= 0; i = before[i]) a[m++] = charges[i];
   return middleOf(a, k - below, (n & 1) === 0);
 }

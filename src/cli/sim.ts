@@ -153,7 +153,8 @@ async function simStart(dir: string, opts: SimStartOptions): Promise<void> {
   const basePort = opts.basePort ?? 5000;
   const timeScale = opts.timeScale ?? 1;
   const virtualTime = opts.virtualTime === true;
-  if (virtualTime && opts.timeScale !== undefined) throw new CliError('--virtual-time and --time-scale exclude each other: virtual time has no fixed scale');
+  if (virtualTime && opts.timeScale !== undefined)
+    throw new CliError('--virtual-time and --time-scale exclude each other: virtual time has no fixed scale');
   const warnings = await simStationWarnings(stationFile, fresh, seed, basePort, virtualTime ? undefined : timeScale);
   // the lab first: one that cannot start leaves no station file pointing at it
   const lab = await startSimLab({ seed, basePort, timeScale, virtualTime, faults: opts.fault, domnet: opts.domnet });

@@ -136,7 +136,11 @@ export class LabClock implements Clock {
       const clock = new LabClock(socket, where);
       const fail = (why: string) => {
         socket.destroy();
-        reject(new Error(`the simulated lab's clock at ${where} ${why}: start the lab with virtual time first (\`fat sim start --virtual-time\`)`));
+        reject(
+          new Error(
+            `the simulated lab's clock at ${where} ${why}: start the lab with virtual time first (\`fat sim start --virtual-time\`)`,
+          ),
+        );
       };
       let connected = false;
       const timer = setTimeout(() => fail(`did not answer within ${timeoutMs} ms`), timeoutMs);

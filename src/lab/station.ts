@@ -41,7 +41,7 @@ export const stationSchema = z
          */
         lab_clock: z
           .string()
-          .regex(/^tcp:\/\/[^:/]+:\d+\/?$/, 'the simulated lab\'s clock port like tcp://127.0.0.1:5098')
+          .regex(/^tcp:\/\/[^:/]+:\d+\/?$/, "the simulated lab's clock port like tcp://127.0.0.1:5098")
           .optional(),
       })
       .strict()

@@ -255,7 +255,8 @@ function recordedJob(analysis: keyof typeof RECORDED): AnalysisJob {
       .groupBy('verdict')
       .execute();
     const tally = new Map<string, number>(byVerdict.map((r) => [r.verdict, Number(r.n)]));
-    for (const x of await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds })) tally.set(x.verdict, (tally.get(x.verdict) ?? 0) + 1);
+    for (const x of await sampleRows(ctx.ws.db, { runId: ctx.run.id, kinds: spec.kinds }))
+      tally.set(x.verdict, (tally.get(x.verdict) ?? 0) + 1);
     const count = (v: string) => tally.get(v) ?? 0;
     const total = [...tally.values()].reduce((t, n) => t + n, 0);
     const counts = { pass: count('pass'), marginal: count('marginal'), fail: count('fail'), info: count('info') };

@@ -47,7 +47,11 @@ type PmtFields = Readonly<Record<string, string | number | boolean | null>>;
 const pmtFieldsView: DocView<Record<PmtName, PmtFields>> = {
   of: (doc) => {
     const fields = (section: unknown): PmtFields =>
-      Object.freeze(Object.fromEntries(Object.entries(section && typeof section === 'object' ? section : {}).filter(([, v]) => v === null || typeof v !== 'object')));
+      Object.freeze(
+        Object.fromEntries(
+          Object.entries(section && typeof section === 'object' ? section : {}).filter(([, v]) => v === null || typeof v !== 'object'),
+        ),
+      );
     return { LowerPmt: fields(doc.LowerPmt), UpperPmt: fields(doc.UpperPmt) };
   },
 };

@@ -24,7 +24,8 @@ type WfmV82 = [channel: number, tsTicks: number, adc: ArrayLike<number>, nSample
 /** Writes the words of one 0x82 waveform at byte `offset` of `buf` and returns the offset after it. */
 export function writeWfmV82Words(buf: Buffer, offset: number, ...[channel, tsTicks, adc, nSamples, overThreshold]: WfmV82): number {
   const need = 2 * wfmV82Words(nSamples);
-  if (offset < 0 || offset + need > buf.length) throw new RangeError(`a waveform of ${need} bytes does not fit at ${offset} of ${buf.length}`);
+  if (offset < 0 || offset + need > buf.length)
+    throw new RangeError(`a waveform of ${need} bytes does not fit at ${offset} of ${buf.length}`);
   const ts = Math.max(0, Math.floor(tsTicks));
   let o = offset;
   // byte by byte, range checked once above: writeUInt16LE per sample took a fifth of the lab's time
