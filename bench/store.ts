@@ -27,7 +27,8 @@
  *    src/report/module-history.ts: every run of one D-Egg with its results, verdict and gain
  *    curves) and `fat results --module`'s query of one run (runResults); milliseconds per query
  *    over many modules, with each engine's query plans;
- * and the ratio PostgreSQL / SQLite of each figure. SQLite is the in-run reference.
+ * and the ratio PostgreSQL / SQLite of each figure. SQLite is the in-run reference. Both stores are
+ * opened as the master opens its own (SQLite's WAL checkpoints in a worker, store/sqlite-checkpointer.ts).
  *
  * PostgreSQL: $FAT_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test); the benchmark
  * creates a database of its own on that server and drops it at the end. Without a reachable
@@ -180,7 +181,7 @@ async function queryPlans(ws: Workspace, engine: Store['engine'], serial: string
 
 async function measure(store: Store, runs: number, batches: number) {
   const clock = new HandClock(Date.now());
-  const ws = await openWorkspace(store.dir, clock);
+  const ws = await openWorkspace(store.dir, clock, { checkpointInBackground: true });
   try {
     const t = performance.now();
     const year = await fillYear(ws, clock, runs);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Workspace } from '../station/workspace.js';
+import type { StoreOptions } from '../store/open.js';
 
 /** Any commander command: only its global options are read here. */
 export interface AnyCommand {
@@ -13,9 +14,9 @@ export function homeDir(cmd: AnyCommand): string {
 }
 
 /** Runs `fn` with the workspace open and closes it afterwards, whatever happens. */
-export async function withWorkspace<T>(cmd: AnyCommand, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+export async function withWorkspace<T>(cmd: AnyCommand, fn: (ws: Workspace) => Promise<T>, store?: StoreOptions): Promise<T> {
   const { openWorkspace } = await import('../station/workspace.js');
-  const ws = await openWorkspace(homeDir(cmd));
+  const ws = await openWorkspace(homeDir(cmd), undefined, store);
   try {
     return await fn(ws);
   } finally {

@@ -55,7 +55,7 @@ export async function dryRun(configPath: string, opts: { seed?: number; basePort
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'icefat-dry-run-'));
   ensureHome(dir, { seed: opts.seed ?? 1, basePort, timeScale: 1 });
   const lab = await startSimLab({ seed: opts.seed ?? 1, basePort, clock, domnet: 'auto' });
-  const ws = await openWorkspace(dir, clock);
+  const ws = await openWorkspace(dir, clock, { checkpointInBackground: true });
   const wall0 = Date.now();
   try {
     fs.writeFileSync(ws.home.registryFile, registryToml(simRegistry(lab.truth)));

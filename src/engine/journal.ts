@@ -1,10 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TaskRecord } from '../records/task-record.js';
 import { engineOf } from '../store/dialect.js';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskState } from '../store/schema.js';
 import { nowIso } from '../store/open.js';
 import { storedScale } from '../clock/clock.js';
+
+/** `outcome = 'running'` as a literal, which lets SQLite use the partial index of running attempts (migration 0018) */
+const RUNNING = sql.lit('running');
 
 /**
  * The durable journal of a schedule: every task's state, attempts, times, errors and traces live
@@ -120,7 +123,7 @@ export async function supersedeInterrupted(ws: Workspace, scheduleId: number): P
         .updateTable('task_attempts')
         .set({ outcome: 'superseded', ended_at: nowIso() })
         .where('task_id', '=', t.id)
-        .where('outcome', '=', 'running')
+        .where('outcome', '=', RUNNING)
         .execute();
       await tx
         .updateTable('tasks')
@@ -246,7 +249,7 @@ export async function finishTask(
     if (engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres') {
       // one statement, one round trip to the server: the attempt's end rides with the task's
       await tx
-        .with('attempt', (q) => q.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', 'running'))
+        .with('attempt', (q) => q.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', RUNNING))
         .updateTable('tasks')
         .set(task)
         .where('id', '=', taskId)
@@ -254,7 +257,7 @@ export async function finishTask(
       return;
     }
     await tx.updateTable('tasks').set(task).where('id', '=', taskId).execute();
-    await tx.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', 'running').execute();
+    await tx.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', RUNNING).execute();
   });
 }
 

@@ -4,7 +4,7 @@ import { abortError, ScaledClock, type Clock } from '../clock/clock.js';
 import { LabClock } from '../clock/clock-link.js';
 import { loadStation, type Station } from '../lab/station.js';
 import { simStationToml } from '../lab/station-defaults.js';
-import { openStore, type Db } from '../store/open.js';
+import { openStore, type Db, type StoreOptions } from '../store/open.js';
 import { makeDir } from '../util/make-dir.js';
 
 /**
@@ -76,10 +76,10 @@ export interface Workspace {
 }
 
 /** Opens the home folder, its station file and its store (creating what a fresh home lacks). */
-export async function openWorkspace(dir: string, clock?: Clock): Promise<Workspace> {
+export async function openWorkspace(dir: string, clock?: Clock, store: StoreOptions = {}): Promise<Workspace> {
   const home = ensureHome(dir);
   const station = loadStation(home.stationFile);
-  const db = await openStore(storeUrl(home, station));
+  const db = await openStore(storeUrl(home, station), store);
   const labTime = clock ?? (await stationClock(station));
   await db
     .insertInto('stations')

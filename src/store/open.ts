@@ -1,6 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { openSqliteFile, type SqliteDatabase } from './sqlite-engine.js';
 import { YieldingSqliteDialect } from './sqlite-yielding.js';
+import { SAFETY_NET_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { engineOf } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -12,13 +13,22 @@ export type Db = Kysely<Database>;
  *   sqlite:/abs/path/fat.db (or a bare path)   the default, one file in the home folder
  *   postgres://user@host:5432/db                several stations sharing one database
  */
-export async function openStore(url: string): Promise<Db> {
-  const db = url.startsWith('postgres://') || url.startsWith('postgresql://') ? await openPostgres(url) : openSqlite(url);
+export async function openStore(url: string, opts: StoreOptions = {}): Promise<Db> {
+  const db = url.startsWith('postgres://') || url.startsWith('postgresql://') ? await openPostgres(url) : openSqlite(url, opts);
   if (!(await upToDate(db))) await migrate(db);
   return db;
 }
 
-function openSqlite(url: string): Db {
+export interface StoreOptions {
+  /**
+   * For a long-running writer (the master): SQLite's WAL checkpoints in a thread of their own
+   * (sqlite-checkpointer.ts), not inside the commits of this process. PostgreSQL checkpoints in
+   * its own processes anyway.
+   */
+  checkpointInBackground?: boolean;
+}
+
+function openSqlite(url: string, opts: StoreOptions): Db {
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   let sqlite: SqliteDatabase | undefined;
   try {
@@ -33,7 +43,21 @@ function openSqlite(url: string): Db {
     sqlite?.close();
     throw new Error(`cannot open the SQLite store ${file || '(no file named)'}: ${(e as Error).message}`, { cause: e });
   }
-  return new Kysely<Database>({ dialect: new YieldingSqliteDialect({ database: sqlite }, file) });
+  let stopCheckpoints: (() => Promise<void>) | undefined;
+  if (opts.checkpointInBackground) {
+    const db = sqlite;
+    db.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+    // without the worker, SQLite's own checkpoints as usual (its default threshold)
+    const checkpointer = startCheckpointer(file, db.library, () => {
+      try {
+        db.exec('PRAGMA wal_autocheckpoint = 1000');
+      } catch {
+        // closed already
+      }
+    });
+    stopCheckpoints = () => checkpointer.stop();
+  }
+  return new Kysely<Database>({ dialect: new YieldingSqliteDialect({ database: sqlite }, file, stopCheckpoints) });
 }
 
 async function openPostgres(url: string): Promise<Db> {

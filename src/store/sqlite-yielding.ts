@@ -73,10 +73,14 @@ class YieldingDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly file: string,
+    private readonly afterDestroy?: () => Promise<void>,
   ) {}
 
   init = () => this.inner.init();
-  destroy = () => this.inner.destroy();
+  destroy = async () => {
+    await this.inner.destroy();
+    await this.afterDestroy?.();
+  };
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const c = await this.inner.acquireConnection();
@@ -110,14 +114,16 @@ class YieldingDriver implements Driver {
 }
 
 export class YieldingSqliteDialect extends SqliteDialect {
+  /** `afterDestroy`: what else ends with the connection (the checkpoint worker) */
   constructor(
     config: SqliteDialectConfig,
     private readonly file: string,
+    private readonly afterDestroy?: () => Promise<void>,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new YieldingDriver(super.createDriver(), this.file);
+    return new YieldingDriver(super.createDriver(), this.file, this.afterDestroy);
   }
 }

@@ -16,6 +16,7 @@ import * as m0014 from './0014_results_run_index.js';
 import * as m0015 from './0015_monitoring_samples.js';
 import * as m0016 from './0016_task_attempts_task.js';
 import * as m0017 from './0017_json_docs_version.js';
+import * as m0018 from './0018_running_attempt.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -37,5 +38,6 @@ export const migrationProvider: MigrationProvider = {
     '0015_monitoring_samples': m0015,
     '0016_task_attempts_task': m0016,
     '0017_json_docs_version': m0017,
+    '0018_running_attempt': m0018,
   }),
 };
