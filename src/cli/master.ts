@@ -81,7 +81,8 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
             process.off('SIGTERM', onSignal);
           }
         },
-        { checkpointInBackground: true },
+        // a dry run writes to a store of its own (engine/dry-run.ts), which checkpoints in the background itself
+        { checkpointInBackground: !opts.dryRun },
       ),
     );
 }

@@ -1,7 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { openSqliteFile, type SqliteDatabase } from './sqlite-engine.js';
 import { YieldingSqliteDialect } from './sqlite-yielding.js';
-import { SAFETY_NET_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
+import { SAFETY_NET_PAGES, SQLITE_DEFAULT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { engineOf } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -47,10 +47,10 @@ function openSqlite(url: string, opts: StoreOptions): Db {
   if (opts.checkpointInBackground) {
     const db = sqlite;
     db.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-    // without the worker, SQLite's own checkpoints as usual (its default threshold)
+    // without the worker, SQLite's own checkpoints as usual
     const checkpointer = startCheckpointer(file, db.library, () => {
       try {
-        db.exec('PRAGMA wal_autocheckpoint = 1000');
+        db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
       } catch {
         // closed already
       }

@@ -18,6 +18,8 @@ import { Worker } from 'node:worker_threads';
 export const CHECKPOINT_EVERY_MS = 200;
 /** the writer's own automatic checkpoint, in pages of WAL (~40 MB) */
 export const SAFETY_NET_PAGES = 10_000;
+/** SQLite's own threshold (its default), which the writer goes back to when the worker is gone */
+export const SQLITE_DEFAULT_PAGES = 1000;
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');

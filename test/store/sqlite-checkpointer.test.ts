@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Db } from '../../src/store/open.js';
-import { SAFETY_NET_PAGES, startCheckpointer } from '../../src/store/sqlite-checkpointer.js';
+import { SAFETY_NET_PAGES, SQLITE_DEFAULT_PAGES, startCheckpointer } from '../../src/store/sqlite-checkpointer.js';
 import { openSqliteFile } from '../../src/store/sqlite-engine.js';
 import { waitFor } from '../helpers/master.js';
 
@@ -58,7 +58,7 @@ describe('SQLite checkpoints in a worker', () => {
 
   it('without it (every command but the master) the pages stay in the WAL until SQLite checkpoints them itself', async () => {
     const { db: d, file } = await store({});
-    expect(await autocheckpoint(d)).toBe(1000);
+    expect(await autocheckpoint(d)).toBe(SQLITE_DEFAULT_PAGES);
     await write2Mb(d);
     expect(fs.statSync(file).size).toBeLessThan(500_000);
     expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(2_000_000);
