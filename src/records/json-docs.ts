@@ -119,9 +119,10 @@ export interface MadeDoc extends VersionedDoc {
  */
 const idleDocs = new WeakMap<object, Map<string, VersionedDoc>>();
 /**
- * the largest document text kept parsed. A D-Egg document grows to ~0.75 MB: kept parsed too (and
- * their committed text held for the coalesced export instead of read back), the 16 made
- * bench/standard-fat.ts's master ~4-10% faster but its peak RSS 500 MB instead of 360-390 MB.
+ * The largest document text kept parsed: the run file, not a D-Egg document (~0.75 MB each by the
+ * end of the standard FAT). Keeping the 16 D-Egg documents parsed too, and holding their committed
+ * text for the coalesced export instead of reading it back, made bench/standard-fat.ts's master
+ * 4-10% faster but raised its peak RSS from 360-390 MB to 500 MB.
  */
 const IDLE_DOC_MAX_CHARS = 128 * 1024;
 
