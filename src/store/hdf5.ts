@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { diskFullOr } from '../util/disk-space.js';
 import type H5Wasm from 'h5wasm/node';
+import { writeInThread } from './hdf5-writer.js';
 
 /**
  * Raw data files in HDF5 (through h5wasm, the HDF5 C library compiled to WebAssembly), readable by
@@ -42,42 +43,33 @@ function init(): Promise<unknown> {
 
 type Node = InstanceType<typeof H5Wasm.Group>;
 
-function fill(node: Node, g: H5Group): void {
-  for (const [k, v] of Object.entries(g.attrs ?? {})) node.create_attribute(k, v);
+/**
+ * The group as the writer thread gets it: every shape checked against its data, and every typed
+ * array that is a view into a larger buffer copied out (a message copies a view's whole buffer).
+ */
+function checked(g: H5Group): H5Group {
+  const datasets: Record<string, H5Dataset> = {};
   for (const [k, d] of Object.entries(g.datasets ?? {})) {
     const length = d.data.length;
     const shape = d.shape ?? [length];
     if (shape.reduce((a, b) => a * b, 1) !== length)
       throw new Error(`HDF5 dataset ${k}: shape ${shape.join('x')} does not hold ${length} values`);
-    const ds = node.create_dataset({
-      name: k,
-      data: d.data as Parameters<Node['create_dataset']>[0]['data'],
-      shape,
-      ...(length > 4096 && !Array.isArray(d.data) ? { chunks: chunkOf(shape), compression: 'gzip' as const, compression_opts: 4 } : {}),
-    });
-    for (const [ak, av] of Object.entries(d.attrs ?? {})) ds.create_attribute(ak, av);
+    const data = Array.isArray(d.data) || d.data.byteLength === d.data.buffer.byteLength ? d.data : d.data.slice();
+    datasets[k] = { ...d, data };
   }
-  for (const [k, sub] of Object.entries(g.groups ?? {})) fill(node.create_group(k), sub);
+  const groups = Object.fromEntries(Object.entries(g.groups ?? {}).map(([k, sub]) => [k, checked(sub)]));
+  return { attrs: g.attrs, datasets, groups };
 }
 
-/** chunks of about 64k values along the first dimension */
-function chunkOf(shape: number[]): number[] {
-  const row = shape.slice(1).reduce((a, b) => a * b, 1);
-  return [Math.max(1, Math.min(shape[0], Math.floor(65536 / Math.max(1, row)))), ...shape.slice(1)];
-}
-
-/** Writes `root` as the HDF5 file `file` (atomically). */
+/**
+ * Writes `root` as the HDF5 file `file` (atomically), in the writer thread (store/hdf5-writer.ts):
+ * the event loop goes on serving the instruments meanwhile. Datasets longer than 4096 values are
+ * gzipped in chunks of about 64k values.
+ */
 export async function writeHdf5(file: string, root: H5Group): Promise<void> {
-  await init();
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
   try {
-    const f = new h5wasm.File(tmp, 'w');
-    try {
-      fill(f, root);
-    } finally {
-      f.close();
-    }
-    fs.renameSync(tmp, file);
+    await writeInThread(file, tmp, checked(root));
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     // h5wasm reports a full disk as anything but that (a null attribute, an HDF5 trace)

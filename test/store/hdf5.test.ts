@@ -54,6 +54,43 @@ describe('HDF5 raw data', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('bad') || f.startsWith('.bad'))).toEqual([]);
   });
 
+  it('writes in a thread of its own: the event loop turns while a large file is compressed', async () => {
+    await writeHdf5(path.join(dir, 'warm.hdf5'), { attrs: { n: 1 } }); // the thread and h5wasm started
+    // 1 M values gzipped: on the event loop this held every timer and socket until it ended
+    const big = Float64Array.from({ length: 1 << 20 }, (_, i) => Math.sin(i) * 1000);
+    let turns = 0;
+    let writing = true;
+    const turn = () => {
+      turns++;
+      if (writing) setImmediate(turn);
+    };
+    setImmediate(turn);
+    await writeHdf5(path.join(dir, 'big.hdf5'), { datasets: { x: { data: big } } });
+    writing = false;
+    expect(turns).toBeGreaterThan(20);
+    expect((await readHdf5(path.join(dir, 'big.hdf5'))).datasets.x.shape).toEqual([1 << 20]);
+  });
+
+  it('many writes at once each land in their own file; a view of a larger buffer writes only its values', async () => {
+    const whole = Float64Array.from({ length: 100 }, (_, i) => i);
+    const files = Array.from({ length: 24 }, (_, i) => path.join(dir, `many_${i}.hdf5`));
+    await Promise.all(files.map((f, i) => writeHdf5(f, { attrs: { i }, datasets: { v: { data: whole.subarray(i, i + 3) } } })));
+    for (const [i, f] of files.entries()) {
+      const back = await readHdf5(f);
+      expect(back.attrs).toEqual({ i });
+      expect(Array.from(back.datasets.v.value as Float64Array)).toEqual([i, i + 1, i + 2]);
+    }
+  });
+
+  it('a write that fails in the thread names its file, leaves no temporary file, and the next write works', async () => {
+    const missing = path.join(dir, 'no-such-folder', 'x.hdf5');
+    await expect(writeHdf5(missing, { attrs: { n: 1 } })).rejects.toThrow(missing);
+    expect(fs.existsSync(path.dirname(missing))).toBe(false);
+    const after = path.join(dir, 'after-failure.hdf5');
+    await writeHdf5(after, { attrs: { n: 2 } });
+    expect((await readHdf5(after)).attrs).toEqual({ n: 2 });
+  });
+
   it('reading a missing or corrupt file names it', async () => {
     await expect(readHdf5(path.join(dir, 'nope.hdf5'))).rejects.toThrow(`${path.join(dir, 'nope.hdf5')}: no such HDF5 file`);
     const garbage = path.join(dir, 'garbage.hdf5');
