@@ -21,6 +21,9 @@ import { exportDoc, type DocStore } from './json-docs.js';
  */
 export const EXPORT_INTERVAL_MS = 1000;
 
+/** files written at once by a flush (libuv's threads are 4 by default) */
+const EXPORT_LANES = 4;
+
 export class CoalescedExports {
   private readonly pending = new Set<string>();
   private lastWriteMs = Number.NEGATIVE_INFINITY;
@@ -56,14 +59,19 @@ export class CoalescedExports {
     this.pending.clear();
     this.lastWriteMs = Date.now();
     let failure: Error | undefined;
-    for (const file of files) {
-      try {
-        await exportDoc(this.ws, file);
-      } catch (e) {
-        this.pending.add(file);
-        failure ??= e instanceof Error ? e : new Error(String(e));
+    // a few files at a time: their writes and fsyncs overlap on libuv's threads, and no more than
+    // a few document bodies (~0.75 MB each by the end of a FAT) are held at once
+    const lane = async () => {
+      for (let file = files.shift(); file !== undefined; file = files.shift()) {
+        try {
+          await exportDoc(this.ws, file);
+        } catch (e) {
+          this.pending.add(file);
+          failure ??= e instanceof Error ? e : new Error(String(e));
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: EXPORT_LANES }, lane));
     if (failure) throw failure;
   }
 

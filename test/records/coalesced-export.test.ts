@@ -87,6 +87,25 @@ describe('coalesced exports of the JSON files', () => {
     expect(await exportPending(ws)).toBe(0);
   });
 
+  it('a flush of many files writes them a few at a time: one that fails stays pending, every other is written, no temporary file is left', async () => {
+    const exports = new CoalescedExports(ws, () => undefined, 60_000);
+    const docs = await Promise.all(Array.from({ length: 9 }, (_, i) => doc(`many_${i}`)));
+    for (const [i, d] of docs.entries()) await d.commit(100 + i);
+    const blocked = path.join(ws.home.jsonDir, 'blocked_many');
+    fs.writeFileSync(blocked, 'not a folder');
+    const bad = path.join(blocked, 'd.json');
+    await insertDocs(ws.db, ws.station.name, [{ path: bad, doc: { n: 1 }, runId: 1 }]);
+    const files = docs.map((d) => d.f);
+    files.splice(4, 0, bad);
+    await expect(exports.changed(files)).rejects.toThrow(blocked);
+    for (const [i, d] of docs.entries()) expect(onDisk(d.f)).toEqual({ n: 100 + i });
+    expect(fs.readdirSync(ws.home.jsonDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    fs.rmSync(blocked);
+    await exports.flush();
+    expect(onDisk(bad)).toEqual({ n: 1 });
+    expect(await exportPending(ws)).toBe(0);
+  });
+
   it('a change another writer exported meanwhile is not written twice', async () => {
     const exports = new CoalescedExports(ws, () => undefined, 60_000);
     const e = await doc('e');
