@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { openSqliteFile } from '../store/sqlite-engine.js';
+import { sqliteLibrary } from '../store/sqlite-engine.js';
+import { backupSqliteFile } from '../store/sqlite-backup.js';
 import type { Workspace } from '../station/workspace.js';
 import { storeUrl } from '../station/workspace.js';
 import { runName } from '../records/run-files.js';
@@ -149,7 +150,8 @@ async function copyStore(ws: Workspace, dir: string): Promise<Manifest['store']>
   if (url.startsWith('postgres'))
     return { kind: 'postgres', note: 'the database is PostgreSQL and is not in this snapshot: back it up with its own tools (pg_dump)' };
   const source = url.replace(/^sqlite:(\/\/)?/, '');
-  await backupSqlite(source, path.join(dir, DB_FILE));
+  // in a thread of its own: the copy of a two-week store must not hold the instruments' event loop
+  await backupSqliteFile(source, path.join(dir, DB_FILE), sqliteLibrary());
   return { kind: 'sqlite', file: DB_FILE, source };
 }
 
@@ -172,26 +174,6 @@ function copyIfPresent(src: string, dst: string): void {
     fs.copyFileSync(src, dst);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-}
-
-async function backupSqlite(source: string, target: string): Promise<void> {
-  const conn = openSqliteFile(source, { mustExist: true });
-  try {
-    conn.exec('PRAGMA busy_timeout = 5000');
-    // One step for all pages: between steps another connection's write restarts the backup,
-    // and a master that writes progress every second could keep it restarting forever.
-    // In WAL mode the single step holds only a read snapshot; writers are not blocked.
-    await conn.backupTo(target);
-  } finally {
-    conn.close();
-  }
-  // a self-contained file: no -wal beside it at the destination
-  const copy = openSqliteFile(target);
-  try {
-    copy.exec('PRAGMA journal_mode = DELETE');
-  } finally {
-    copy.close();
   }
 }
 

@@ -130,6 +130,11 @@ function requireFile(file: string): void {
   if (!fs.existsSync(file)) throw new Error(`unable to open database file: ${file} does not exist`);
 }
 
+/** The SQLite library this Node uses: 'node:sqlite' or 'better-sqlite3'. */
+export function sqliteLibrary(): string {
+  return nodeSqlite() ? 'node:sqlite' : 'better-sqlite3';
+}
+
 /** Opens `file` with the library this Node should use. */
 export function openSqliteFile(file: string, opts: { mustExist?: boolean } = {}): SqliteDatabase {
   const lib = nodeSqlite();
