@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskFullOr } from '../util/disk-space.js';
-import type H5Wasm from 'h5wasm/node';
-import { writeInThread } from './hdf5-writer.js';
+import { readInThread, writeInThread } from './hdf5-thread.js';
 
 /**
  * Raw data files in HDF5 (through h5wasm, the HDF5 C library compiled to WebAssembly), readable by
@@ -29,20 +28,6 @@ export interface H5Group {
   groups?: Record<string, H5Group>;
 }
 
-// loaded on first use: its WebAssembly takes time and memory that `fat status` and the
-// dashboard's startup need not pay
-let h5wasm: typeof H5Wasm;
-let ready: Promise<unknown> | null = null;
-function init(): Promise<unknown> {
-  ready ??= import('h5wasm/node').then((m) => {
-    h5wasm = m.default;
-    return h5wasm.ready;
-  });
-  return ready;
-}
-
-type Node = InstanceType<typeof H5Wasm.Group>;
-
 /**
  * The group as the writer thread gets it: every shape checked against its data, and every typed
  * array that is a view into a larger buffer copied out (a message copies a view's whole buffer).
@@ -62,7 +47,7 @@ function checked(g: H5Group): H5Group {
 }
 
 /**
- * Writes `root` as the HDF5 file `file` (atomically), in the writer thread (store/hdf5-writer.ts):
+ * Writes `root` as the HDF5 file `file` (atomically), in the HDF5 thread (store/hdf5-thread.ts):
  * the event loop goes on serving the instruments meanwhile. Datasets longer than 4096 values are
  * gzipped in chunks of about 64k values.
  */
@@ -88,21 +73,6 @@ export interface ReadGroup {
   groups: Record<string, ReadGroup>;
 }
 
-function readNode(node: Node): ReadGroup {
-  const out: ReadGroup = { attrs: {}, datasets: {}, groups: {} };
-  for (const [k, a] of Object.entries(node.attrs)) out.attrs[k] = a.value;
-  for (const k of node.keys()) {
-    const e = node.get(k);
-    if (e instanceof h5wasm.Group) out.groups[k] = readNode(e);
-    else if (e instanceof h5wasm.Dataset) {
-      const attrs: Record<string, unknown> = {};
-      for (const [ak, a] of Object.entries(e.attrs)) attrs[ak] = a.value;
-      out.datasets[k] = { value: e.value, shape: e.shape ?? [], attrs };
-    }
-  }
-  return out;
-}
-
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Files written here (and by h5py) start with the HDF5 signature; a user block would move it, icefat writes none. */
@@ -120,16 +90,5 @@ function hasSignature(file: string): boolean {
 export async function readHdf5(file: string): Promise<ReadGroup> {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such HDF5 file`);
   if (!hasSignature(file)) throw new Error(`${file}: not an HDF5 file (no HDF5 signature at its start)`);
-  await init();
-  let f: InstanceType<typeof H5Wasm.File>;
-  try {
-    f = new h5wasm.File(file, 'r');
-  } catch (e) {
-    throw new Error(`${file}: cannot be read as HDF5 (${String(e)})`, { cause: e });
-  }
-  try {
-    return readNode(f);
-  } finally {
-    f.close();
-  }
+  return (await readInThread(file)) as ReadGroup;
 }

@@ -96,5 +96,11 @@ describe('HDF5 raw data', () => {
     const garbage = path.join(dir, 'garbage.hdf5');
     fs.writeFileSync(garbage, 'not an HDF5 file at all');
     await expect(readHdf5(garbage)).rejects.toThrow(`${garbage}: not an HDF5 file (no HDF5 signature at its start)`);
+    // the signature, then garbage: read in the HDF5 thread, which names the file and goes on serving
+    const torn = path.join(dir, 'torn.hdf5');
+    fs.writeFileSync(torn, Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(600, 7)]));
+    await expect(readHdf5(torn)).rejects.toThrow(`${torn}: cannot be read as HDF5`);
+    await writeHdf5(path.join(dir, 'fine.hdf5'), { attrs: { ok: 1 } });
+    expect((await readHdf5(path.join(dir, 'fine.hdf5'))).attrs).toEqual({ ok: 1 });
   });
 });
