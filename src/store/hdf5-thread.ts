@@ -17,10 +17,22 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 let h5wasm;
+let lib;
 const ready = import(workerData.h5wasmUrl).then((m) => {
+  lib = m;
   h5wasm = m.default;
   return h5wasm.ready;
 });
+// The typed arrays' memory of a request, handed back to the event loop with the reply (moved, not
+// copied). This thread allocates next to nothing on its own heap, so V8 would collect the arrays
+// it received only after some 64 MB of them had piled up; the event loop's thread collects young
+// garbage many times a second. h5wasm's own memory stays here.
+function buffersOf(x, out = new Set()) {
+  if (ArrayBuffer.isView(x)) {
+    if (x.buffer instanceof ArrayBuffer && x.buffer !== lib?.Module?.HEAPU8?.buffer) out.add(x.buffer);
+  } else if (x && typeof x === 'object') for (const v of Object.values(x)) buffersOf(v, out);
+  return out;
+}
 function chunkOf(shape) {
   // chunks of about 64k values along the first dimension
   const row = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -83,7 +95,9 @@ function read({ file }) {
 parentPort.on('message', async (m) => {
   try {
     await ready;
-    parentPort.postMessage({ id: m.id, value: m.op === 'read' ? read(m) : write(m) });
+    const value = m.op === 'read' ? read(m) : write(m);
+    const release = [...buffersOf(m.op === 'read' ? value : m.root)];
+    parentPort.postMessage({ id: m.id, value, release }, release);
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: { message: e instanceof Error ? e.message : String(e), code: e?.code } });
   }
