@@ -114,11 +114,20 @@ interface Thread {
   pending: Map<number, Pending>;
 }
 
+/** the thread's young generation (V8's default is sized for a busy main thread) */
+const YOUNG_GENERATION_MB = 4;
+
 let thread: Thread | undefined;
 let lastId = 0;
 
 function startThread(): Thread {
-  const worker = new Worker(WORKER, { eval: true, workerData: { h5wasmUrl: import.meta.resolve('h5wasm/node') } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { h5wasmUrl: import.meta.resolve('h5wasm/node') },
+    // its JavaScript is h5wasm's glue and a few objects per request: a small young generation
+    // keeps the thread's own heap from growing to the event loop's size (the master's peak RSS)
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
   worker.unref();
   const w: Thread = { worker, pending: new Map() };
   worker.on('message', (m: { id: number; value?: unknown; error?: { message: string; code?: string } }) => {
