@@ -4,7 +4,7 @@ import { engineOf } from '../store/dialect.js';
 import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
 import { readJsonFile } from '../util/json-file.js';
-import { writeFileAtomicAsync } from '../util/atomic-write.js';
+import { openAtomic } from '../util/atomic-write.js';
 
 /**
  * The original system's run and D-Egg JSON documents, kept in the store. The store is the truth:
@@ -257,7 +257,10 @@ export function exportDoc(ws: DocStore, file: string): Promise<void> {
       if (!row || row.exported >= row.version) return;
       // a body read after the version may be newer still: `exported` then stays behind it, and the next export writes it
       const { body } = await at.select('body').executeTakeFirstOrThrow();
-      await writeFileAtomicAsync(file, (inFileLayout(body) ? body : docText(JSON.parse(body) as JsonDoc)) + '\n');
+      // written, flushed and renamed on libuv's threads: the event loop goes on meanwhile
+      const out = await openAtomic(file);
+      await out.write((inFileLayout(body) ? body : docText(JSON.parse(body) as JsonDoc)) + '\n');
+      await out.commit();
       await ws.db
         .updateTable('json_docs')
         .set({ exported: row.version })

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
  * 12 (the last for Node 20) wraps its statements in node::ObjectWrap, whose destructor aborts the
  * whole process on Node 24.19 and later when a statement is garbage-collected (nodejs/node#65446);
  * better-sqlite3 13 fixes that but needs Node 22. Both are driven through the one small surface
- * below, which is what Kysely's SqliteDialect and the backup need.
+ * below, which is what Kysely's SqliteDialect needs (a snapshot's copy: sqlite-backup.ts).
  */
 export interface SqliteStatement {
   readonly reader: boolean;
@@ -19,8 +19,6 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   close(): void;
-  /** an online copy of the whole database into `file`, in one step (so writers cannot keep restarting it) */
-  backupTo(file: string): Promise<void>;
   /** 'node:sqlite' or 'better-sqlite3' */
   readonly library: string;
 }
@@ -39,7 +37,6 @@ interface Native {
     exec(sql: string): void;
     close(): void;
   };
-  backup(db: unknown, target: string, opts?: { rate?: number }): Promise<number>;
 }
 
 let native: Native | null | undefined;
@@ -95,10 +92,6 @@ function openNative(lib: Native, file: string, mustExist: boolean): SqliteDataba
     }),
     exec: (sql) => db.exec(sql),
     close: () => db.close(),
-    async backupTo(target) {
-      // a negative rate copies every page in one step
-      await lib.backup(db, target, { rate: -1 });
-    },
   };
 }
 
@@ -118,9 +111,6 @@ function openBetter(file: string, mustExist: boolean): SqliteDatabase {
     }),
     exec: (sql) => void db.exec(sql),
     close: () => void db.close(),
-    async backupTo(target) {
-      await db.backup(target, { progress: () => 0x7fffffff });
-    },
   };
 }
 

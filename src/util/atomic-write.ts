@@ -28,29 +28,6 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 let tmpSeq = 0;
 const tmpName = (file: string) => `${file}.${process.pid}.${++tmpSeq}.tmp`;
 
-/**
- * `writeFileAtomic` with the write, the flush and the rename on libuv's threads: the event loop
- * goes on meanwhile (the master exports D-Egg documents of ~0.75 MB after its tasks, and an fsync
- * can take milliseconds).
- */
-export async function writeFileAtomicAsync(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = tmpName(file);
-  try {
-    const fh = await fs.promises.open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw diskFullOr(e, file, path.dirname(file));
-  }
-}
-
 export function writeJsonAtomic(file: string, value: unknown): void {
   // serialise first: a value that cannot be serialised must never replace a good file
   const text = JSON.stringify(value, null, 4) + '\n';

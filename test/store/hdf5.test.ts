@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHdf5, writeHdf5 } from '../../src/store/hdf5.js';
+import { turnsDuring } from '../helpers/event-loop.js';
 
 /**
  * The raw-data files are HDF5 that other tools read: h5dump (the HDF5 C library, which h5py wraps)
@@ -58,16 +59,7 @@ describe('HDF5 raw data', () => {
     await writeHdf5(path.join(dir, 'warm.hdf5'), { attrs: { n: 1 } }); // the thread and h5wasm started
     // 1 M values gzipped: on the event loop this held every timer and socket until it ended
     const big = Float64Array.from({ length: 1 << 20 }, (_, i) => Math.sin(i) * 1000);
-    let turns = 0;
-    let writing = true;
-    const turn = () => {
-      turns++;
-      if (writing) setImmediate(turn);
-    };
-    setImmediate(turn);
-    await writeHdf5(path.join(dir, 'big.hdf5'), { datasets: { x: { data: big } } });
-    writing = false;
-    expect(turns).toBeGreaterThan(20);
+    expect(await turnsDuring(writeHdf5(path.join(dir, 'big.hdf5'), { datasets: { x: { data: big } } }))).toBeGreaterThan(20);
     expect((await readHdf5(path.join(dir, 'big.hdf5'))).datasets.x.shape).toEqual([1 << 20]);
   });
 

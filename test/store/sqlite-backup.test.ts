@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupSqliteFile } from '../../src/store/sqlite-backup.js';
 import { isFullError, sqliteLibrary } from '../../src/store/sqlite-engine.js';
+import { turnsDuring } from '../helpers/event-loop.js';
 
 /**
  * The copy of the store that every backup snapshot holds (engine/backup.ts) is made in a thread of
@@ -31,17 +32,8 @@ describe('the copy of a SQLite store', () => {
     const source = path.join(dir, 'big.db');
     store(source, 40_000); // ~40 MB
     const target = path.join(dir, 'big-copy.db');
-    let turns = 0;
-    let copying = true;
-    const turn = () => {
-      turns++;
-      if (copying) setImmediate(turn);
-    };
-    setImmediate(turn);
-    await backupSqliteFile(source, target, sqliteLibrary());
-    copying = false;
     // copied on the event loop, it turned about a dozen times (between the backup's own steps)
-    expect(turns).toBeGreaterThan(1000);
+    expect(await turnsDuring(backupSqliteFile(source, target, sqliteLibrary()))).toBeGreaterThan(1000);
     const copy = new SQLite(target, { readonly: true });
     try {
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
