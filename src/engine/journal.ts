@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { TaskRecord } from '../records/task-record.js';
-import { engineOf } from '../store/dialect.js';
 import type { Workspace } from '../station/workspace.js';
 import type { TaskState } from '../store/schema.js';
 import { nowIso } from '../store/open.js';
+import { executeWrites } from '../store/write-set.js';
 import { storedScale } from '../clock/clock.js';
 
 /** `outcome = 'running'` as a literal, which lets SQLite use the partial index of running attempts (migration 0018) */
@@ -235,8 +235,6 @@ export async function finishTask(
 ): Promise<void> {
   const at = nowIso(labNowMs);
   await ws.db.transaction().execute(async (tx) => {
-    // what the task measured commits with its end, or not at all
-    await outcome.record?.commit(tx);
     const task = {
       state,
       ended_at: state === 'pending' ? null : at,
@@ -246,18 +244,12 @@ export async function finishTask(
       result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
     };
     const attempt = { outcome: outcome.attemptOutcome ?? state, ended_at: at, error: outcome.error ?? null };
-    if (engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres') {
-      // one statement, one round trip to the server: the attempt's end rides with the task's
-      await tx
-        .with('attempt', (q) => q.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', RUNNING))
-        .updateTable('tasks')
-        .set(task)
-        .where('id', '=', taskId)
-        .execute();
-      return;
-    }
-    await tx.updateTable('tasks').set(task).where('id', '=', taskId).execute();
-    await tx.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', RUNNING).execute();
+    // what the task measured commits with its end, or not at all; on PostgreSQL in one statement with it
+    await executeWrites(tx, [
+      ...((await outcome.record?.writes(tx)) ?? []),
+      tx.updateTable('task_attempts').set(attempt).where('task_id', '=', taskId).where('outcome', '=', RUNNING),
+      tx.updateTable('tasks').set(task).where('id', '=', taskId),
+    ]);
   });
 }
 

@@ -5,6 +5,7 @@ import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
 import { readJsonFile } from '../util/json-file.js';
 import { openAtomic } from '../util/atomic-write.js';
+import { executeWrites, type Write } from '../store/write-set.js';
 
 /**
  * The original system's run and D-Egg JSON documents, kept in the store. The store is the truth:
@@ -218,6 +219,20 @@ export async function changeDoc(
   applied?: VersionedDoc,
   o: { keep?: boolean } = {},
 ): Promise<MadeDoc> {
+  const { write, ...made } = await docChange(tx, ws, file, mutate, applied, o);
+  await executeWrites(tx, [write]);
+  return made;
+}
+
+/** As `changeDoc`, with the statement that stores the change not yet run: run it in `tx` (`executeWrites`). */
+export async function docChange(
+  tx: Transaction<Database>,
+  ws: DocStore,
+  file: string,
+  mutate: (doc: JsonDoc) => void,
+  applied?: VersionedDoc,
+  o: { keep?: boolean } = {},
+): Promise<MadeDoc & { write: Write }> {
   const at = tx.selectFrom('json_docs').where('station', '=', ws.station.name).where('path', '=', file);
   const locked = engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
   const { version } = await (locked ? at.select('version').forUpdate() : at.select('version')).executeTakeFirstOrThrow();
@@ -231,13 +246,12 @@ export async function changeDoc(
     mutate(doc);
   }
   const body = docText(doc);
-  await tx
+  const write = tx
     .updateTable('json_docs')
     .set({ body, version: version + 1 })
     .where('station', '=', ws.station.name)
-    .where('path', '=', file)
-    .execute();
-  return { doc, version: version + 1, idle: o.keep && !applied && body.length <= IDLE_DOC_MAX_CHARS };
+    .where('path', '=', file);
+  return { doc, version: version + 1, idle: o.keep && !applied && body.length <= IDLE_DOC_MAX_CHARS, write };
 }
 
 /** Exports of one file run one after another, each writing the latest version. */

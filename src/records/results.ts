@@ -2,7 +2,8 @@ import type { Insertable, Transaction } from 'kysely';
 import { judge } from '../analysis/goalposts.js';
 import type { Database, ResultTable } from '../store/schema.js';
 import type { Db } from '../store/open.js';
-import { bulkInsert, type BulkColumn } from '../store/bulk-insert.js';
+import { bulkInsertWrites, type BulkColumn } from '../store/bulk-insert.js';
+import { executeWrites, type Write } from '../store/write-set.js';
 import type { Provenance } from './api-types.js';
 import type { Workspace } from '../station/workspace.js';
 import { gitState, ICEFAT_PATHS } from '../station/git-state.js';
@@ -183,7 +184,12 @@ export async function judgeResults(
  * in as few statements as the engine takes well (store/bulk-insert.ts).
  */
 export async function insertResults(db: Db | Transaction<Database>, values: ResultRow[]): Promise<void> {
-  await bulkInsert(
+  await executeWrites(db, resultWrites(db, values));
+}
+
+/** As `insertResults`, the statements not yet run (`executeWrites`). */
+export function resultWrites(db: Db | Transaction<Database>, values: readonly ResultRow[]): Write[] {
+  return bulkInsertWrites(
     db,
     'results',
     RESULT_COLUMNS,

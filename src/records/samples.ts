@@ -1,7 +1,8 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Db } from '../store/open.js';
 import { parseJson } from '../store/open.js';
-import { bulkInsert, type BulkColumn, type ComputedColumn } from '../store/bulk-insert.js';
+import { bulkInsertWrites, type BulkColumn, type ComputedColumn } from '../store/bulk-insert.js';
+import type { Write } from '../store/write-set.js';
 import type { Database, MonitoringSampleTable, ResultTable } from '../store/schema.js';
 import type { ResultRow } from './results.js';
 
@@ -64,11 +65,13 @@ function packed(v: ResultRow): string {
 }
 
 /**
- * Inserts judged rows (`judgeResults`) as monitoring samples with `db` (a transaction, to commit
- * them with what else belongs to them): one row per module and origin, in the order given.
+ * The statements that insert judged rows (`judgeResults`) as monitoring samples with `db` (a
+ * transaction, to commit them with what else belongs to them; `executeWrites`): one row per module
+ * and origin, in the order given. A sample's place among the results is the newest result id when
+ * the statement runs: results inserted by the same statement (one of PostgreSQL's) are not seen.
  */
-export async function insertSamples(db: Db | Transaction<Database>, values: readonly ResultRow[]): Promise<void> {
-  if (!values.length) return;
+export function sampleWrites(db: Db | Transaction<Database>, values: readonly ResultRow[]): Write[] {
+  if (!values.length) return [];
   // the rows of a module in a batch share their origin: looked up by port, split where it differs
   const groups: ResultRow[][] = [];
   const byPort = new Map<number, ResultRow[][]>();
@@ -100,7 +103,7 @@ export async function insertSamples(db: Db | Transaction<Database>, values: read
       `[${g.map(packed).join(',')}]`,
     ];
   });
-  await bulkInsert(db, 'monitoring_samples', SAMPLE_COLUMNS, rows, LAST_RESULT_ID);
+  return bulkInsertWrites(db, 'monitoring_samples', SAMPLE_COLUMNS, rows, LAST_RESULT_ID);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Workspace } from '../station/workspace.js';
 import { nextKey, type PmtName } from './entries.js';
 import {
   afterDocCommit,
-  changeDoc,
+  docChange,
   committedDoc,
   exportDoc,
   readDocVersion,
@@ -13,8 +13,9 @@ import {
   type VersionedDoc,
 } from './json-docs.js';
 import type { CoalescedExports } from './coalesced-export.js';
-import { insertResults, judgeResults, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
-import { insertSamples } from './samples.js';
+import { judgeResults, resultWrites, type RecordedResult, type ResultInput, type ResultRow } from './results.js';
+import { sampleWrites } from './samples.js';
+import { executeWrites, type Write } from '../store/write-set.js';
 
 type Change = (doc: JsonDoc) => unknown;
 
@@ -128,24 +129,36 @@ export class TaskRecord {
 
   /** Writes everything staged inside `tx` (the transaction that also ends the task). */
   async commit(tx: Transaction<Database>): Promise<void> {
-    for (const [file, changes] of this.changes)
-      this.made.set(
-        file,
-        // a file only staged to (the engine's task states) is seen by the staged changes alone
-        await changeDoc(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)), this.working.get(file), {
-          keep: !this.working.has(file),
-        }),
-      );
+    await executeWrites(tx, await this.writes(tx));
+  }
+
+  /**
+   * The statements that write everything staged, for `executeWrites` in `tx`, after what they need
+   * read in `tx` first: each changed document's version (its row locked on PostgreSQL). On
+   * PostgreSQL they become one statement with whatever else ends the task (engine/journal.ts),
+   * whose parts do not see each other's rows: the samples' place among the results reads the
+   * results table, so a record with both has its results inserted here, before.
+   */
+  async writes(tx: Transaction<Database>): Promise<Write[]> {
+    const out: Write[] = [];
+    for (const [file, changes] of this.changes) {
+      // a file only staged to (the engine's task states) is seen by the staged changes alone
+      const { write, ...made } = await docChange(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)), this.working.get(file), {
+        keep: !this.working.has(file),
+      });
+      this.made.set(file, made);
+      out.push(write);
+    }
     for (const kind of this.replaced)
       for (const table of ['results', 'monitoring_samples'] as const)
-        await tx
-          .deleteFrom(table)
-          .where('run_id', '=', this.origin.runId)
-          .where('task_id', '=', this.origin.taskId)
-          .where('kind', '=', kind)
-          .execute();
-    await insertResults(tx, this.rows);
-    await insertSamples(tx, this.sampled);
+        out.push(
+          tx.deleteFrom(table).where('run_id', '=', this.origin.runId).where('task_id', '=', this.origin.taskId).where('kind', '=', kind),
+        );
+    const results = resultWrites(tx, this.rows);
+    if (results.length && this.sampled.length) await executeWrites(tx, [...out.splice(0), ...results]);
+    else out.push(...results);
+    out.push(...sampleWrites(tx, this.sampled));
+    return out;
   }
 
   /** Outside the engine (`fat measure`, analysis jobs): commits in a transaction of its own and exports. */

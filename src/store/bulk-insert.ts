@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { engineOf } from './dialect.js';
+import { executeWrites, type Write } from './write-set.js';
 import type { Database } from './schema.js';
 
 /**
@@ -70,23 +71,34 @@ export async function bulkInsert(
   rows: ReadonlyArray<readonly unknown[]>,
   computed: readonly ComputedColumn[] = [],
 ): Promise<void> {
+  await executeWrites(db, bulkInsertWrites(db, table, columns, rows, computed));
+}
+
+/** As `bulkInsert`, the statements not yet run (`executeWrites`): none for no rows. */
+export function bulkInsertWrites(
+  db: Kysely<Database> | Transaction<Database>,
+  table: keyof Database,
+  columns: readonly BulkColumn[],
+  rows: ReadonlyArray<readonly unknown[]>,
+  computed: readonly ComputedColumn[] = [],
+): Write[] {
   for (const [i, r] of rows.entries())
     if (r.length !== columns.length)
       throw new Error(`bulkInsert into ${table}: row ${i} has ${r.length} values for ${columns.length} columns`);
-  if (!rows.length) return;
-  if (engineOf(db as unknown as Kysely<unknown>) === 'postgres') {
-    await sql`insert into ${sql.table(table)} (${sql.join([...columns, ...computed].map((c) => sql.ref(c.name)))}) ${pgSelect(columns, rows, computed)}`.execute(
-      db,
-    );
-    return;
-  }
+  if (!rows.length) return [];
+  if (engineOf(db as unknown as Kysely<unknown>) === 'postgres')
+    return [
+      sql`insert into ${sql.table(table)} (${sql.join([...columns, ...computed].map((c) => sql.ref(c.name)))}) ${pgSelect(columns, rows, computed)}`,
+    ];
   const perStatement = Math.max(1, Math.floor(MAX_SQLITE_PARAMETERS / columns.length));
+  const out: Write[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     const parameters: unknown[] = [];
     for (const r of chunk) for (const v of r) parameters.push(v);
-    await db.executeQuery(CompiledQuery.raw(sqliteInsert(db, table, columns, computed, chunk.length), parameters));
+    out.push(CompiledQuery.raw(sqliteInsert(db, table, columns, computed, chunk.length), parameters));
   }
+  return out;
 }
 
 /** The rows as a SELECT: an array per column that varies (unnest), a value for one that does not, the computed columns. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSchedule, finishTask, startTask } from '../../src/engine/journal.js';
 import { recordResults } from '../../src/records/results.js';
 import { TaskRecord } from '../../src/records/task-record.js';
+import { insertDocs, readDocVersion } from '../../src/records/json-docs.js';
 import type { Workspace } from '../../src/station/workspace.js';
 import { freshStore, workspaceOn, type Engine } from '../helpers/pg-schema.js';
 
@@ -107,5 +108,54 @@ describe.each<Engine>(['sqlite', 'postgres'])('the end of a task on %s', (engine
         last_result_id: Number(newest.m),
       },
     ]);
+  });
+});
+
+describe.each<Engine>(['sqlite', 'postgres'])('a task record committed with the task end on %s', (engine) => {
+  async function withDoc(tag: string) {
+    const t = await oneTask(engine, tag);
+    const file = `/nonexistent/${tag}/DEgg-A.json`;
+    await insertDocs(t.ws.db, t.ws.station.name, [{ path: file, doc: { DEggSerialNumber: 'DEgg-A', LowerPmt: {} }, runId: t.runId }]);
+    await startTask(t.ws, t.taskId, Date.UTC(2026, 11, 7, 10));
+    const record = new TaskRecord(t.ws, { runId: t.runId, taskId: t.taskId });
+    const state = async () => ({
+      task: (await t.ws.db.selectFrom('tasks').select('state').where('id', '=', t.taskId).executeTakeFirstOrThrow()).state,
+      doc: await readDocVersion(t.ws, file),
+      results: await t.ws.db.selectFrom('results').select(['id', 'name']).where('task_id', '=', t.taskId).execute(),
+      samples: await t.ws.db
+        .selectFrom('monitoring_samples')
+        .select(['last_result_id', 'samples'])
+        .where('task_id', '=', t.taskId)
+        .execute(),
+    });
+    return { ...t, file, record, state };
+  }
+
+  it('stores the document change, the results and the samples with the end, the samples after the task own results', async () => {
+    const { ws, taskId, file, record, state } = await withDoc('whole');
+    const key = await record.entry(file, 'GainMeasurement', { HV1e7Gain: 1480 }, 'LowerPmt');
+    await record.results('measure_gain', null, [{ port: 0, serial: 'DEgg-A', pmt: 'LowerPmt', name: 'gain.hv1e7', value: 1480 }]);
+    await record.samples('constant_monitor', null, [{ port: 0, serial: 'DEgg-A', name: 'monitor.pressure', value: 450 }]);
+    await finishTask(ws, taskId, 'done', Date.UTC(2026, 11, 7, 11), { record });
+    const s = await state();
+    expect(s.task).toBe('done');
+    expect(s.doc.version).toBe(2);
+    expect((s.doc.doc.LowerPmt as Record<string, unknown>)[key]).toEqual({ HV1e7Gain: 1480 });
+    expect(s.results.map((r) => r.name)).toEqual(['gain.hv1e7']);
+    // a reader places the samples after every result up to last_result_id: this task's own included
+    expect(s.samples.map((r) => ({ after: r.last_result_id, samples: JSON.parse(r.samples) as unknown }))).toEqual([
+      { after: Number(s.results[0].id), samples: [[null, 'monitor.pressure', 450, 'hPa', 'pass', '', {}]] },
+    ]);
+  });
+
+  it('stores nothing of the record and leaves the task running when a part of it fails', async () => {
+    const { ws, taskId, file, record, state } = await withDoc('fails');
+    await record.entry(file, 'GainMeasurement', { HV1e7Gain: 1480 }, 'LowerPmt');
+    // a sample without a module serial: the store refuses the row (NOT NULL), the last part of the write
+    await record.samples('constant_monitor', null, [{ port: 0, serial: null as unknown as string, name: 'monitor.pressure', value: 450 }]);
+    const before = await state();
+    await expect(finishTask(ws, taskId, 'done', Date.UTC(2026, 11, 7, 11), { record })).rejects.toThrow(/degg_serial/);
+    expect(await state()).toEqual(before);
+    expect(before).toMatchObject({ task: 'running', doc: { version: 1 }, results: [], samples: [] });
   });
 });
