@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_HEAP_ARGS } from '../src/util/node-heap.js';
 
 const N = Number(process.argv.find((a) => a.startsWith('--tasks='))?.slice(8) ?? 200);
 if (!Number.isInteger(N) || N < 2) throw new Error(`--tasks=N needs a whole number of at least 2, got ${N}`);
@@ -51,7 +52,10 @@ interface MasterResult {
 /** $BENCH_MASTER_NODE_ARGS go to the master's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 function runMasterProcess(bundle: string, home: string, ini: string): MasterResult {
   const nodeArgs = (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const out = execFileSync(process.execPath, [...nodeArgs, bundle, home, ini], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [...NODE_HEAP_ARGS, ...nodeArgs, bundle, home, ini], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = out
     .trim()
     .split('\n')

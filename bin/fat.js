@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=1000
+// (the V8 heap of src/util/node-heap.ts: NODE_HEAP_ARGS)
 // Runs the compiled CLI (dist/cli, made by `npm ci` through scripts/build.js). When src/ has
 // changed since that build, it is rebuilt first (about a second), so an edit is live at the next
 // `fat` and nothing ever runs stale code; `fat serve` and `fat demo` do the same for the dashboard.

@@ -5,6 +5,7 @@
  * inspector (heap after a full GC) and the store (tasks done, prompts to answer).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { NODE_HEAP_ARGS } from '../../src/util/node-heap.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +34,8 @@ export async function virtualStation(name: string, seed: number): Promise<Virtua
   const basePort = await firstFreeBase(Array.from({ length: 20 }, (_, i) => 27000 + i * 250));
   if (basePort === undefined) throw new Error('no free ports for the simulated lab between 27000 and 32000');
   const lab = await startLabProcess({ home, seed, basePort });
-  const fat = (...args: string[]) => execFileSync(process.execPath, [fatBin, '--home', home, ...args], { encoding: 'utf8' });
+  const fat = (...args: string[]) =>
+    execFileSync(process.execPath, [...NODE_HEAP_ARGS, fatBin, '--home', home, ...args], { encoding: 'utf8' });
   const run = JSON.parse(fat('run', 'new', '--comment', name, '--json')) as { runFile: string };
   let db: Database.Database | undefined;
   const store = () => (db ??= new Database(path.join(home, 'fat.db'), { readonly: true }));
@@ -121,7 +123,7 @@ export interface MasterRun {
 export async function runMaster(st: VirtualStation, args: string[], killAfter?: number): Promise<MasterRun> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--inspect=127.0.0.1:0', fatBin, '--home', st.home, 'master', '--allow-dirty', ...args],
+    ['--inspect=127.0.0.1:0', ...NODE_HEAP_ARGS, fatBin, '--home', st.home, 'master', '--allow-dirty', ...args],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

@@ -6,6 +6,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { checkBasePort, firstFreeBase, simPorts } from '../sim/layout.js';
 import { REPO_ROOT } from '../util/repo-root.js';
 import { CliError } from './common.js';
+import { NODE_HEAP_ARGS } from '../util/node-heap.js';
 import { intOption, numberOption } from './parse.js';
 
 /**
@@ -209,7 +210,7 @@ async function masterEnded(home: string): Promise<string | undefined> {
 
 function fatOutput(home: string, args: string[]): Promise<string> {
   return new Promise<string>((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
+    const child = spawn(process.execPath, [...NODE_HEAP_ARGS, path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let text = '';
@@ -222,7 +223,7 @@ const quote = (a: string) => (/\s/.test(a) ? `"${a}"` : a);
 
 function runFat(home: string, args: string[], quiet = false): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
+    const child = spawn(process.execPath, [...NODE_HEAP_ARGS, path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
       stdio: quiet ? 'ignore' : 'inherit',
       env: { ...process.env, FAT_OPERATOR: process.env.FAT_OPERATOR ?? 'demo-shifter' },
     });

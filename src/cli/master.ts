@@ -2,6 +2,7 @@ import readline from 'node:readline/promises';
 import type { Command } from '@commander-js/extra-typings';
 import { CliError, withWorkspace } from './common.js';
 import { intOption } from './parse.js';
+import { heapWarning } from '../util/node-heap.js';
 
 export function registerMaster(program: Command<[], { home?: string }>): void {
   program
@@ -14,8 +15,10 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
     .option('--dry-run', 'run the whole schedule against a simulated lab on virtual time and print how long each task takes')
     .option('--test', 'check the modules, post the schedule to Slack and record MasterFAT_NN; measure nothing (the original --test)')
     .option('--allow-dirty', 'run even with uncommitted changes in icefat or the station configuration (recorded with the results)')
-    .action(async (config, opts, cmd) =>
-      withWorkspace(
+    .action(async (config, opts, cmd) => {
+      const heap = heapWarning();
+      if (heap) process.stderr.write(`${heap}\n`);
+      return withWorkspace(
         cmd,
         async (ws) => {
           const clash = (['dryRun', 'recover', 'from'] as const).filter((o) => opts[o] !== undefined);
@@ -83,8 +86,8 @@ export function registerMaster(program: Command<[], { home?: string }>): void {
         },
         // a dry run writes to a store of its own (engine/dry-run.ts), which checkpoints in the background itself
         { checkpointInBackground: !opts.dryRun },
-      ),
-    );
+      );
+    });
 }
 
 const flagOf = (o: string) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { NODE_HEAP_ARGS } from '../../src/util/node-heap.js';
 import { registryToml } from '../../src/station/registry.js';
 import { ensureHome } from '../../src/station/workspace.js';
 import { simRegistry } from '../../src/fat/sim-registry.js';
@@ -27,7 +28,7 @@ export const TEST_ENV = { FAT_ALLOW_DIRTY: '1' };
 /** Runs the real `fat` binary against a home folder, as a shifter's terminal would. */
 export function fat(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 150_000): Promise<FatResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
+    const child = spawn(process.execPath, [...NODE_HEAP_ARGS, BIN, '--home', home, ...args], {
       env: { ...process.env, ...TEST_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

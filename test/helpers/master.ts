@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { NODE_HEAP_ARGS } from '../../src/util/node-heap.js';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { TEST_ENV, type FatResult } from './fat-cli.js';
@@ -44,7 +45,7 @@ export interface Background {
 
 /** Starts `fat` without waiting for it (no TTY: the master asks nothing at its terminal). */
 export function spawnFat(home: string, args: string[], env: Record<string, string> = {}): Background {
-  const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
+  const child = spawn(process.execPath, [...NODE_HEAP_ARGS, BIN, '--home', home, ...args], {
     env: { ...process.env, ...TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
