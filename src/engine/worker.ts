@@ -10,6 +10,7 @@ import { eventRow } from '../notify/store-sink.js';
 import type { FatEvent } from '../station/events.js';
 import { ANALYSIS_QUEUE, analysisJobData, openBoss, type AnalysisJobData } from '../store/job-queue.js';
 import type { Db } from '../store/open.js';
+import { executeWrites } from '../store/write-set.js';
 import { ANALYSES, runAnalysisJob, type AnalysisJobResult, type AnalysisName } from '../tasks/analysis-jobs.js';
 import { parseEntryNumber } from '../tasks/measurement-entries.js';
 import type { TaskContext } from '../tasks/types.js';
@@ -117,14 +118,15 @@ export async function runJob(o: Pick<WorkerOptions, 'db' | 'holdMs' | 'log'>, jo
   }
   const result = { ...r, number: d.number, jobId, worker: WORKER_NAME };
   // what the analysis put on record commits with the task's result, then its documents are exported
-  await ws.db.transaction().execute(async (tx) => {
-    await ctx.record.commit(tx);
-    await tx
-      .updateTable('tasks')
-      .set({ result: JSON.stringify(result) })
-      .where('id', '=', d.taskId)
-      .execute();
-  });
+  await ws.db.transaction().execute(async (tx) =>
+    executeWrites(tx, [
+      ...(await ctx.record.writes(tx)),
+      tx
+        .updateTable('tasks')
+        .set({ result: JSON.stringify(result) })
+        .where('id', '=', d.taskId),
+    ]),
+  );
   await ctx.record.exportDocs();
   ctx.emit({
     level: r.problems.length ? 'warn' : 'info',
