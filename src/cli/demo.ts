@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { checkBasePort, firstFreeBase, simPorts } from '../sim/layout.js';
-import { REPO_ROOT } from '../util/repo-root.js';
+import { fatNodeArgs } from '../util/node-heap.js';
 import { CliError } from './common.js';
-import { NODE_HEAP_ARGS } from '../util/node-heap.js';
 import { intOption, numberOption } from './parse.js';
 
 /**
@@ -210,7 +209,7 @@ async function masterEnded(home: string): Promise<string | undefined> {
 
 function fatOutput(home: string, args: string[]): Promise<string> {
   return new Promise<string>((resolve) => {
-    const child = spawn(process.execPath, [...NODE_HEAP_ARGS, path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
+    const child = spawn(process.execPath, fatNodeArgs('--home', home, ...args), {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let text = '';
@@ -223,7 +222,7 @@ const quote = (a: string) => (/\s/.test(a) ? `"${a}"` : a);
 
 function runFat(home: string, args: string[], quiet = false): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...NODE_HEAP_ARGS, path.join(REPO_ROOT, 'bin/fat.js'), '--home', home, ...args], {
+    const child = spawn(process.execPath, fatNodeArgs('--home', home, ...args), {
       stdio: quiet ? 'ignore' : 'inherit',
       env: { ...process.env, FAT_OPERATOR: process.env.FAT_OPERATOR ?? 'demo-shifter' },
     });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../station/workspace.js';
 import { REPO_ROOT } from '../util/repo-root.js';
+import { fatNodeArgs } from '../util/node-heap.js';
 import { latestSchedule } from './journal.js';
 import { leaseHolder } from './lease.js';
 
@@ -54,7 +55,7 @@ export async function startMasterService(
   const log = path.join(ws.home.logsDir, `master_run_${String(runNumber).padStart(5, '0')}.log`);
   fs.mkdirSync(ws.home.logsDir, { recursive: true });
   const fd = fs.openSync(log, 'a');
-  const args = [path.join(REPO_ROOT, 'bin/fat.js'), '--home', ws.home.dir, 'master', path.resolve(config)];
+  const args = fatNodeArgs('--home', ws.home.dir, 'master', path.resolve(config));
   if (opts.allowDirty) args.push('--allow-dirty');
   const child = spawn(process.execPath, args, {
     detached: true,

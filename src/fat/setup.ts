@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../util/repo-root.js';
+import { fatNodeArgs } from '../util/node-heap.js';
 import { modulePorts } from '../lab/station.js';
 import { recordChecks, recordEvent, type CheckItem } from '../records/check-results.js';
 import { processAlive, readSupervisorStatus, type InstanceStatus, type SupervisorStatus } from './domnet-supervisor.js';
@@ -35,7 +35,7 @@ export async function stopSupervisor(ws: Workspace, timeoutMs = 5000): Promise<b
 function startSupervisorProcess(ws: Workspace): number {
   fs.rmSync(ws.home.domnetStatusFile, { force: true });
   const logFd = fs.openSync(path.join(ws.home.logsDir, 'domnet.log'), 'a');
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/fat.js'), '--home', ws.home.dir, 'setup', '--supervise'], {
+  const child = spawn(process.execPath, fatNodeArgs('--home', ws.home.dir, 'setup', '--supervise'), {
     detached: true,
     stdio: ['ignore', logFd, logFd],
   });

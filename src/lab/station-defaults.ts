@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { stringify } from 'smol-toml';
-import { REPO_ROOT } from '../util/repo-root.js';
+import { fatNodeArgs } from '../util/node-heap.js';
 
 /**
  * The station file of icefat's simulated lab. The offsets match the simulator's wiring
@@ -19,7 +18,7 @@ export function simStationToml(opts: { seed: number; basePort: number; timeScale
       : { time_scale: opts.timeScale, origin: new Date().toISOString() },
     store: { url: 'sqlite:fat.db' },
     domnet: {
-      program: [process.execPath, path.join(REPO_ROOT, 'bin/fat.js'), 'sim', 'domnet'],
+      program: [process.execPath, ...fatNodeArgs('sim', 'domnet')],
       config: 'domnet.ini',
       devices_per_wire_pair: 4,
       start_timeout_s: 15,

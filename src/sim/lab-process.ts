@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT } from '../util/repo-root.js';
-import { NODE_HEAP_ARGS } from '../util/node-heap.js';
+import { fatNodeArgs } from '../util/node-heap.js';
 import { processUsage, type ProcessUsage } from '../util/proc-usage.js';
 
 /**
@@ -23,9 +21,9 @@ export interface LabProcess {
 const START_TIMEOUT_MS = 60_000;
 
 export async function startLabProcess(opts: { home: string; seed: number; basePort: number }): Promise<LabProcess> {
-  const args = [path.join(REPO_ROOT, 'bin/fat.js'), '--home', opts.home, 'sim', 'start', '--virtual-time'];
+  const args = fatNodeArgs('--home', opts.home, 'sim', 'start', '--virtual-time');
   args.push('--seed', String(opts.seed), '--base-port', String(opts.basePort), '--domnet', 'auto');
-  const child = spawn(process.execPath, [...NODE_HEAP_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // a lab left behind by a master that ends is of no use to anybody
   const stopOnExit = () => child.kill('SIGTERM');

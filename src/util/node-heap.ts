@@ -1,4 +1,6 @@
+import path from 'node:path';
 import v8 from 'node:v8';
+import { REPO_ROOT } from './repo-root.js';
 
 /**
  * The V8 heap icefat's processes run with. V8 lets the old generation grow to up to 4x what a full
@@ -9,11 +11,16 @@ import v8 from 'node:v8';
  * over the standard FAT (bench/standard-fat.ts), with this limit 376 MB, for the same CPU time.
  *
  * bin/fat.js's first line gives it to every command run as `npx fat` or `bin/fat.js`; whatever runs
- * `node bin/fat.js` passes NODE_HEAP_ARGS (npm run fat, fat demo, deploy/icefat-master@.service,
- * the standard-FAT, soak and engine benchmarks).
+ * `node bin/fat.js` passes NODE_HEAP_ARGS: icefat's own processes through `fatNodeArgs` (the master
+ * started as a service, the DomNet supervisor and instances, the simulated lab, fat demo's
+ * commands), and npm run fat, deploy/icefat-master@.service and the standard-FAT, soak and engine
+ * benchmarks.
  */
 export const HEAP_MB = 1000;
 export const NODE_HEAP_ARGS = [`--max-old-space-size=${HEAP_MB}`];
+
+/** The arguments of `node` that run icefat's `fat` with `args`, with icefat's heap. */
+export const fatNodeArgs = (...args: string[]): string[] => [...NODE_HEAP_ARGS, path.join(REPO_ROOT, 'bin/fat.js'), ...args];
 
 /** A warning for a process started without NODE_HEAP_ARGS (its heap limit far above HEAP_MB), or undefined. */
 export function heapWarning(): string | undefined {

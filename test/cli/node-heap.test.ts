@@ -9,8 +9,8 @@ import { NODE_HEAP_ARGS } from '../../src/util/node-heap.js';
 /**
  * icefat's processes run with the V8 heap of src/util/node-heap.ts (the master's peak memory
  * depends on it): `fat master` started through `bin/fat.js` itself (as `npx fat` starts it), through
- * `npm run fat` and through the systemd unit gets it; one started by a bare `node bin/fat.js` says
- * that it did not.
+ * `npm run fat`, the systemd unit and icefat itself (the master as a service, the lab, DomNet) gets
+ * it; one started by a bare `node bin/fat.js` says that it did not.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/fat.js');
@@ -39,7 +39,12 @@ describe('the V8 heap of icefat processes', () => {
     expect(await masterStderr(process.execPath, [BIN])).toMatch(WARNING);
   });
 
-  it('is given by npm run fat and by the systemd unit', () => {
+  it('is given by every process icefat starts itself (fatNodeArgs), by npm run fat and by the systemd unit', () => {
+    const starters = fs
+      .readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && f !== path.join('util', 'node-heap.ts'))
+      .filter((f) => fs.readFileSync(path.join(ROOT, 'src', f), 'utf8').includes("'bin/fat.js'"));
+    expect(starters).toEqual([]);
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.fat).toBe(`node ${NODE_HEAP_ARGS.join(' ')} bin/fat.js`);
     const unit = fs.readFileSync(path.join(ROOT, 'deploy/icefat-master@.service'), 'utf8');
