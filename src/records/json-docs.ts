@@ -211,16 +211,9 @@ export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: Jso
  * `o.keep`: nothing but `mutate` sees the document, and `mutate` keeps no part of it, so a small
  * one may stay parsed for the next change once committed (`committedDoc`).
  */
-export async function changeDoc(
-  tx: Transaction<Database>,
-  ws: DocStore,
-  file: string,
-  mutate: (doc: JsonDoc) => void,
-  applied?: VersionedDoc,
-  o: { keep?: boolean } = {},
-): Promise<MadeDoc> {
-  const { write, ...made } = await docChange(tx, ws, file, mutate, applied, o);
-  await executeWrites(tx, [write]);
+export async function changeDoc(...args: Parameters<typeof docChange>): Promise<MadeDoc> {
+  const { write, ...made } = await docChange(...args);
+  await executeWrites(args[0], [write]);
   return made;
 }
 
