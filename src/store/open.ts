@@ -3,6 +3,7 @@ import { openSqliteFile, type SqliteDatabase } from './sqlite-engine.js';
 import { YieldingSqliteDialect } from './sqlite-yielding.js';
 import { SAFETY_NET_PAGES, SQLITE_DEFAULT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { engineOf } from './dialect.js';
+import { prepareRepeated } from './pg-prepared.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -67,6 +68,7 @@ async function openPostgres(url: string): Promise<Db> {
   // an idle connection dropped by the server (a restart, a network cut) must not end the process:
   // the pool replaces it, and a query that needed it fails with its own error
   pool.on('error', () => undefined);
+  pool.on('connect', prepareRepeated);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

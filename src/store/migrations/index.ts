@@ -17,6 +17,7 @@ import * as m0015 from './0015_monitoring_samples.js';
 import * as m0016 from './0016_task_attempts_task.js';
 import * as m0017 from './0017_json_docs_version.js';
 import * as m0018 from './0018_running_attempt.js';
+import * as m0019 from './0019_lz4_text.js';
 
 /** Every migration, in order; the same list runs on SQLite and PostgreSQL. */
 export const migrationProvider: MigrationProvider = {
@@ -39,5 +40,6 @@ export const migrationProvider: MigrationProvider = {
     '0016_task_attempts_task': m0016,
     '0017_json_docs_version': m0017,
     '0018_running_attempt': m0018,
+    '0019_lz4_text': m0019,
   }),
 };
