@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { DarkNoiseAccumulator, type DarkNoiseResult } from '../analysis/camera-darknoise.js';
 import { newDataDir } from '../station/data-dirs.js';
@@ -16,7 +17,7 @@ import {
 } from '../lab/iceboot/cameras.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import {
   CAMERA,
   cameraFailure,
@@ -157,6 +158,8 @@ async function writeDarkFile(
   });
 }
 
+const gunzipAsync = promisify(gunzip);
+
 async function darkSetting(
   ctx: TaskContext,
   s: IcebootSession,
@@ -191,10 +194,14 @@ async function darkSetting(
       await cams.capture(cam);
       const gz = await cams.readImageGz(cam);
       const file = `${m.serial}_${fileSafe(id)}_${stamp}_${gain}_${exposureMs}ms_${i}.RAW.gz`;
-      writeFileAtomic(path.join(imagesFolder, file), gz);
+      // kept and unpacked on libuv's threads, side by side
+      const kept = writeFileAtomicAsync(path.join(imagesFolder, file), gz);
+      const unpacked = gunzipAsync(gz);
+      void unpacked.catch(() => undefined); // its failure is reported below, after the file's
+      await kept;
       let raw: Buffer;
       try {
-        raw = gunzipSync(gz);
+        raw = await unpacked;
       } catch (e) {
         throw new Error(`frame ${i} came back as a broken gzip stream (${(e as Error).message}); it is kept as ${file}`, { cause: e });
       }

@@ -15,7 +15,7 @@ import {
 } from '../lab/iceboot/cameras.js';
 import type { IcebootSession } from '../lab/iceboot/session.js';
 import { writeHdf5 } from '../store/hdf5.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import {
   CAMERA,
   cameraFailure,
@@ -82,7 +82,7 @@ async function patternCamera(
       await cams.capture(cam);
       const raw = await cams.readImage(cam);
       const image = `${name}_${exposureMs}ms.RAW`;
-      writeFileAtomic(path.join(imagesFolder, image), raw);
+      await writeFileAtomicAsync(path.join(imagesFolder, image), raw);
       frames.push({ ...patternFrame(cameraPixels(raw), CAMERA_WIDTH, CAMERA_HEIGHT), exposureMs, image });
       onFrame();
     }

@@ -24,6 +24,28 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * As `writeFileAtomic`, written, flushed and renamed on libuv's threads: the event loop (the other
+ * modules' instruments) goes on meanwhile. For the many image files of a camera measurement.
+ */
+export async function writeFileAtomicAsync(file: string, data: Uint8Array): Promise<void> {
+  const tmp = tmpName(file);
+  try {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const fh = await fs.promises.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw diskFullOr(e, file, path.dirname(file));
+  }
+}
+
 /** A sibling name no other write of this process uses at the same time. */
 let tmpSeq = 0;
 const tmpName = (file: string) => `${file}.${process.pid}.${++tmpSeq}.tmp`;
