@@ -209,7 +209,8 @@ export async function updateDoc<T>(ws: DocStore, file: string, mutate: (doc: Jso
  * since, `mutate` is applied again to the stored one, so their change is kept.
  *
  * `o.keep`: nothing but `mutate` sees the document, and `mutate` keeps no part of it, so a small
- * one may stay parsed for the next change once committed (`committedDoc`).
+ * one may stay parsed for the next change once committed (`committedDoc`). `o.version`: the
+ * version `docVersions` read (and locked) in `tx`, so that it is not read again.
  */
 export async function changeDoc(...args: Parameters<typeof docChange>): Promise<MadeDoc> {
   const { write, ...made } = await docChange(...args);
@@ -224,11 +225,11 @@ export async function docChange(
   file: string,
   mutate: (doc: JsonDoc) => void,
   applied?: VersionedDoc,
-  o: { keep?: boolean } = {},
+  o: { keep?: boolean; version?: number } = {},
 ): Promise<MadeDoc & { write: Write }> {
   const at = tx.selectFrom('json_docs').where('station', '=', ws.station.name).where('path', '=', file);
-  const locked = engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
-  const { version } = await (locked ? at.select('version').forUpdate() : at.select('version')).executeTakeFirstOrThrow();
+  const version =
+    o.version ?? (await (lockedRows(ws) ? at.select('version').forUpdate() : at.select('version')).executeTakeFirstOrThrow()).version;
   const idle = idleOf(ws);
   const kept = idle.get(file);
   idle.delete(file);
@@ -245,6 +246,26 @@ export async function docChange(
     .where('station', '=', ws.station.name)
     .where('path', '=', file);
   return { doc, version: version + 1, idle: o.keep && !applied && body.length <= IDLE_DOC_MAX_CHARS, write };
+}
+
+/** Whether a document's row is locked when its version is read for a change (PostgreSQL; SQLite's writer holds the whole store). */
+const lockedRows = (ws: DocStore) => engineOf(ws.db as unknown as Kysely<unknown>) === 'postgres';
+
+/**
+ * The versions of the stored documents among `files`, read in `tx` in one query (for `docChange`'s
+ * `o.version`), their rows locked on PostgreSQL in the order of their paths: a task's end that
+ * changes 16 D-Egg documents and the run file reads them in one round trip instead of 17.
+ */
+export async function docVersions(tx: Transaction<Database>, ws: DocStore, files: readonly string[]): Promise<Map<string, number>> {
+  if (!files.length) return new Map();
+  const q = tx
+    .selectFrom('json_docs')
+    .select(['path', 'version'])
+    .where('station', '=', ws.station.name)
+    .where('path', 'in', files)
+    .orderBy('path');
+  const rows = await (lockedRows(ws) ? q.forUpdate() : q).execute();
+  return new Map(rows.map((r) => [r.path, r.version]));
 }
 
 /** Exports of one file run one after another, each writing the latest version. */

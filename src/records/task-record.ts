@@ -5,6 +5,7 @@ import { nextKey, type PmtName } from './entries.js';
 import {
   afterDocCommit,
   docChange,
+  docVersions,
   committedDoc,
   exportDoc,
   readDocVersion,
@@ -134,17 +135,19 @@ export class TaskRecord {
 
   /**
    * The statements that write everything staged, for `executeWrites` in `tx`, after what they need
-   * read in `tx` first: each changed document's version (its row locked on PostgreSQL). On
+   * read in `tx` first: the changed documents' versions, in one query (their rows locked on PostgreSQL). On
    * PostgreSQL they become one statement with whatever else ends the task (engine/journal.ts),
    * whose parts do not see each other's rows: the samples' place among the results reads the
    * results table, so a record with both has its results inserted here, before.
    */
   async writes(tx: Transaction<Database>): Promise<Write[]> {
     const out: Write[] = [];
+    const versions = await docVersions(tx, this.ws, [...this.changes.keys()]);
     for (const [file, changes] of this.changes) {
       // a file only staged to (the engine's task states) is seen by the staged changes alone
       const { write, ...made } = await docChange(tx, this.ws, file, (doc) => changes.forEach((c) => c(doc)), this.working.get(file), {
         keep: !this.working.has(file),
+        version: versions.get(file),
       });
       this.made.set(file, made);
       out.push(write);
