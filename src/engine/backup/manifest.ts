@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { openAtomic } from '../../util/atomic-write.js';
+import { diskFullOr } from '../../util/disk-space.js';
 import { listFiles, sha256File } from './files.js';
+import { writeRawManifest } from './raw-manifest-thread.js';
 
 /**
  * manifest.json of a snapshot. It is written last: a snapshot folder without it is incomplete
@@ -42,40 +43,11 @@ export async function describeFiles(dir: string, skip: (rel: string) => boolean 
   return out;
 }
 
-/** raw files stat'ed between two turns of the event loop (~0.5 ms), so the master's I/O goes on */
-const STATS_PER_TURN = 64;
-
 /**
- * The hash cache: a line per raw file, `path TAB size TAB mtimeMs TAB sha256`, sorted as
- * `listFiles` sorts, so it is read alongside the listing, a line at a time.
+ * The hash cache of the raw files (engine/backup/raw-manifest-thread.ts): a line per raw file,
+ * `path TAB size TAB mtimeMs TAB sha256`, sorted as `listFiles` sorts.
  */
 export const RAW_HASH_CACHE = '.raw-hash-cache.tsv';
-
-interface CacheLine {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  sha256: string;
-}
-
-/** The cache's entries in their order (one text, no object per line); a line that does not parse is left out (it costs a hash). */
-function* cacheLines(cacheFile: string): Generator<CacheLine, void, undefined> {
-  let text: string;
-  try {
-    text = fs.readFileSync(cacheFile, 'utf8');
-  } catch {
-    return; // no cache yet: every file is hashed
-  }
-  for (let at = 0; at < text.length;) {
-    let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const f = text.slice(at, end).split('\t');
-    at = end + 1;
-    if (f.length === 4 && /^[0-9a-f]{64}$/.test(f[3])) yield { path: f[0], size: Number(f[1]), mtimeMs: Number(f[2]), sha256: f[3] };
-  }
-}
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Writes manifest.json into `dir`: `head`, then the raw data `files` (`listFiles(dataDir)`, taken
@@ -83,8 +55,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * lays it out. A two-week FAT writes gigabytes and tens of thousands of files and takes hundreds
  * of snapshots, so hashes are remembered in `cacheFile` by (path, size, mtime) and only new or
  * changed files are read again; the manifest and the cache are written as they are made, never
- * held whole, and the event loop turns between every few dozen files. A corrupt or missing
- * cache only costs time. Returns how many raw files the manifest lists.
+ * held whole, in a thread of their own (raw-manifest-thread.ts), not on the event loop. A corrupt
+ * or missing cache only costs time. Returns how many raw files the manifest lists.
  */
 export async function writeManifest(
   dir: string,
@@ -95,40 +67,29 @@ export async function writeManifest(
 ): Promise<number> {
   const start = JSON.stringify({ ...head, raw_data: [] }, null, 2);
   if (!start.endsWith('"raw_data": []\n}')) throw new Error('manifest: raw_data is not its last field');
-  const manifest = await openAtomic(path.join(dir, MANIFEST));
-  const cache = await openAtomic(cacheFile);
-  const cached = cacheLines(cacheFile);
+  const target = path.join(dir, MANIFEST);
+  const manifestTmp = `${target}.${process.pid}.tmp`;
+  const cacheTmp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    let hit = cached.next();
-    let count = 0;
-    for (const [i, rel] of files.entries()) {
-      // stat'ed here rather than on libuv's threads: a promise per file cost the main thread 3x more
-      if (i % STATS_PER_TURN === STATS_PER_TURN - 1) await nextTurn();
-      const st = fs.statSync(path.join(dataDir, rel), { throwIfNoEntry: false });
-      if (!st) continue; // removed since the listing
-      while (!hit.done && hit.value.path < rel) hit = cached.next();
-      const h = hit.done ? undefined : hit.value;
-      const sha256 =
-        h && h.path === rel && h.size === st.size && h.mtimeMs === st.mtimeMs ? h.sha256 : await sha256File(path.join(dataDir, rel));
-      // a name with a tab or a line break is hashed every time rather than cached
-      if (!/[\t\n\r]/.test(rel)) await cache.write(`${rel}\t${st.size}\t${st.mtimeMs}\t${sha256}\n`);
-      // a RawEntry as JSON.stringify(manifest, null, 2) writes it
-      await manifest.write(
-        `${count++ ? ',\n' : `${start.slice(0, -4)}[\n`}    {\n      "path": ${JSON.stringify(rel)},\n      "size": ${st.size},\n      "sha256": "${sha256}",\n      "mtime": "${st.mtime.toISOString()}"\n    }`,
-      );
-    }
-    await manifest.write(count ? '\n  ]\n}\n' : `${start}\n`);
-    cached.return();
+    const count = await writeRawManifest({
+      dataDir,
+      files,
+      cacheFile,
+      manifestTmp,
+      cacheTmp,
+      prefix: `${start.slice(0, -4)}[\n`,
+      suffix: '\n  ]\n}\n',
+      empty: `${start}\n`,
+    });
     // the cache is an optimisation; a snapshot must not fail for it
-    await cache.commit().catch(() => undefined);
+    await fs.promises.rename(cacheTmp, cacheFile).catch(() => undefined);
     // last: from here on the snapshot is complete
-    await manifest.commit();
+    await fs.promises.rename(manifestTmp, target);
     return count;
   } catch (e) {
-    cached.return();
-    await cache.abort();
-    await manifest.abort();
-    throw e;
+    await fs.promises.rm(manifestTmp, { force: true });
+    await fs.promises.rm(cacheTmp, { force: true });
+    throw diskFullOr(e, target, dir);
   }
 }
 
