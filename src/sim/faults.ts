@@ -29,6 +29,8 @@ export const FAULT_KINDS = {
     'camera TARGET (port/camera, camera 1-3; a port alone: all three) never answers: initCamera and every later word for it FAIL',
   'garbled-camera-id': 'getCameraID of camera TARGET (port/camera; a port alone: all three) reads back garbled about one time in three',
   'dark-camera-led': 'the LED of camera TARGET (port/camera; a port alone: all three) gives no light: its pattern images stay dark',
+  'corrupt-camera-image':
+    'camera TARGET (port/camera; a port alone: all three) sends its gzipped images (sendGZCameraImage) with the deflate data overwritten: they do not unpack',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHdf5 } from '../../src/store/hdf5.js';
 import { labWithHome } from '../helpers/fat-cli.js';
@@ -209,10 +210,11 @@ describe('the camera tests on the simulated lab', () => {
     expect(Number(/\(0\): ([\d.]+)/.exec(dump)![1])).toBeCloseTo(x.pedestalAdu, 2);
   }, 180_000);
 
+  /** a fault added or removed through the simulator's control port, as `fat sim start --fault KIND:TARGET` adds one */
+  const faults = (body: object) =>
+    fetch(`http://127.0.0.1:${env.lab.ports.control}/faults`, { method: 'POST', body: JSON.stringify(body) }).then((x) => x.status);
+
   it('fat measure pattern: the pattern shows with the light of the truth; the dead camera and a dark LED fail their camera only', async () => {
-    // through the simulator's control port, as `fat sim start --fault dark-camera-led:PORT/3` would
-    const faults = (body: object) =>
-      fetch(`http://127.0.0.1:${env.lab.ports.control}/faults`, { method: 'POST', body: JSON.stringify(body) }).then((x) => x.status);
     expect(await faults({ add: `dark-camera-led:${A().port}/3` })).toBe(200);
     try {
       const r = await env.run(['measure', 'pattern', '--json']);
@@ -274,6 +276,28 @@ describe('the camera tests on the simulated lab', () => {
       expect(a.reasons[0]).toMatch(new RegExp(`^${A().deggSerial} camera3 camera pattern .*: no exposure shows the pattern`));
     } finally {
       expect(await faults({ remove: `dark-camera-led:${A().port}/3` })).toBe(200);
+    }
+  }, 120_000);
+
+  it('fat measure camera: a camera whose gzipped frames do not unpack fails alone, its frame kept on disk as it came', async () => {
+    expect(await faults({ add: `corrupt-camera-image:${A().port}/3` })).toBe(200);
+    try {
+      const r = await env.run(['measure', 'camera', '--images', '2', '--json']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${A().deggSerial} camera 3`);
+      const s = JSON.parse(r.stdout) as CameraRun;
+      const a = s.modules.find((m) => m.port === A().port)!;
+      expect(a.cameras.map((c) => c.verdict)).toEqual(['pass', 'pass', 'fail']);
+      const why = /failed at gain 0, 33 ms: frame 0 came back as a broken gzip stream \((.+)\); it is kept as (\S+\.RAW\.gz);/.exec(
+        a.cameras[2].error ?? '',
+      );
+      expect(why, a.cameras[2].error).not.toBeNull();
+      const kept = path.join(s.folder, `${A().deggSerial}_${A().cameras[2].id}_0_33`, why![2]);
+      const bytes = fs.readFileSync(kept);
+      expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // a gzip stream's start, as sent
+      expect(() => gunzipSync(bytes)).toThrow(why![1]);
+    } finally {
+      expect(await faults({ remove: `corrupt-camera-image:${A().port}/3` })).toBe(200);
     }
   }, 120_000);
 });

@@ -93,10 +93,11 @@ async function sendTime(m: MainboardSim, bytes: number, io: WordIO): Promise<voi
   await m.ctx.clock.sleep((bytes / SERIAL_BYTES_PER_S) * 1000, io.signal);
 }
 
-function capturedImage(m: MainboardSim, io: WordIO, word: string): Buffer {
-  const c = readyCamera(m, popCam(io, word), word);
+function capturedImage(m: MainboardSim, io: WordIO, word: string): { image: Buffer; cam: number } {
+  const cam = popCam(io, word);
+  const c = readyCamera(m, cam, word);
   if (!c.image) throw fail(word);
-  return c.image;
+  return { image: c.image, cam };
 }
 
 export const CAMERA_WORDS: Array<[string, Word]> = [
@@ -166,7 +167,7 @@ export const CAMERA_WORDS: Array<[string, Word]> = [
   [
     'sendCameraImage',
     async (m, io) => {
-      const image = capturedImage(m, io, 'sendCameraImage');
+      const { image } = capturedImage(m, io, 'sendCameraImage');
       await sendTime(m, image.length, io);
       io.printBytes(image);
     },
@@ -174,7 +175,10 @@ export const CAMERA_WORDS: Array<[string, Word]> = [
   [
     'sendGZCameraImage',
     async (m, io) => {
-      const gz = gzipSync(capturedImage(m, io, 'sendGZCameraImage'), { level: 1 });
+      const { image, cam } = capturedImage(m, io, 'sendGZCameraImage');
+      const gz = gzipSync(image, { level: 1 });
+      // past the 10-byte gzip header: the stream arrives whole, framed as ever, and does not unpack
+      if (m.ctx.faults.has('corrupt-camera-image', m.port, `${m.port}/${cam}`)) gz.fill(0xff, 10, 74);
       const parts: Buffer[] = [];
       for (let o = 0; o < gz.length; o += GZ_CHUNK_BYTES) {
         const chunk = gz.subarray(o, Math.min(gz.length, o + GZ_CHUNK_BYTES));
