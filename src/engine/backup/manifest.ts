@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { diskFullOr } from '../../util/disk-space.js';
 import { listFiles, sha256File } from './files.js';
-import { writeRawManifest } from './raw-manifest-thread.js';
+import { writeManifestInThread, type FileEntry } from './manifest-thread.js';
+
+export type { FileEntry };
 
 /**
  * manifest.json of a snapshot. It is written last: a snapshot folder without it is incomplete
@@ -21,71 +23,46 @@ export interface Manifest {
   raw_data: RawEntry[];
 }
 
-export interface FileEntry {
-  path: string;
-  size: number;
-  sha256: string;
-}
-
 export interface RawEntry extends FileEntry {
   mtime: string;
 }
 
 export const MANIFEST = 'manifest.json';
 
-export async function describeFiles(dir: string, skip: (rel: string) => boolean = () => false): Promise<FileEntry[]> {
-  const out: FileEntry[] = [];
-  for (const rel of listFiles(dir)) {
-    if (skip(rel)) continue;
-    const file = path.join(dir, rel);
-    out.push({ path: rel, size: fs.statSync(file).size, sha256: await sha256File(file) });
-  }
-  return out;
-}
-
 /**
- * The hash cache of the raw files (engine/backup/raw-manifest-thread.ts): a line per raw file,
+ * The hash cache of the raw files (engine/backup/manifest-thread.ts): a line per raw file,
  * `path TAB size TAB mtimeMs TAB sha256`, sorted as `listFiles` sorts.
  */
 export const RAW_HASH_CACHE = '.raw-hash-cache.tsv';
 
 /**
- * Writes manifest.json into `dir`: `head`, then the raw data `files` (`listFiles(dataDir)`, taken
- * at the snapshot's moment) with their sha256, laid out as `JSON.stringify(manifest, null, 2)`
- * lays it out. A two-week FAT writes gigabytes and tens of thousands of files and takes hundreds
- * of snapshots, so hashes are remembered in `cacheFile` by (path, size, mtime) and only new or
- * changed files are read again; the manifest and the cache are written as they are made, never
- * held whole, in a thread of their own (raw-manifest-thread.ts), not on the event loop. A corrupt
- * or missing cache only costs time. Returns how many raw files the manifest lists.
+ * Writes manifest.json into `dir`: `head`, the snapshot's own files (everything in `dir`) with
+ * their sha256, then the raw data `files` (`listFiles(dataDir)`, taken at the snapshot's moment)
+ * with theirs, laid out as `JSON.stringify(manifest, null, 2)` lays it out. A two-week FAT writes
+ * gigabytes and tens of thousands of files and takes hundreds of snapshots, so raw files' hashes
+ * are remembered in `cacheFile` by (path, size, mtime) and only new or changed files are read
+ * again; the manifest and the cache are written as they are made, never held whole, in a thread
+ * of their own (manifest-thread.ts), not on the event loop. A corrupt or missing cache only costs
+ * time. Returns the snapshot's own files and how many raw files the manifest lists.
  */
 export async function writeManifest(
   dir: string,
-  head: Omit<Manifest, 'raw_data'>,
+  head: Omit<Manifest, 'files' | 'raw_data'>,
   dataDir: string,
   files: readonly string[],
   cacheFile: string,
-): Promise<number> {
-  const start = JSON.stringify({ ...head, raw_data: [] }, null, 2);
-  if (!start.endsWith('"raw_data": []\n}')) throw new Error('manifest: raw_data is not its last field');
+): Promise<{ files: FileEntry[]; count: number }> {
   const target = path.join(dir, MANIFEST);
   const manifestTmp = `${target}.${process.pid}.tmp`;
   const cacheTmp = `${cacheFile}.${process.pid}.tmp`;
+  const snapshotFiles = listFiles(dir).filter((rel) => rel !== MANIFEST);
   try {
-    const count = await writeRawManifest({
-      dataDir,
-      files,
-      cacheFile,
-      manifestTmp,
-      cacheTmp,
-      prefix: `${start.slice(0, -4)}[\n`,
-      suffix: '\n  ]\n}\n',
-      empty: `${start}\n`,
-    });
+    const made = await writeManifestInThread({ head, snapshotDir: dir, snapshotFiles, dataDir, files, cacheFile, manifestTmp, cacheTmp });
     // the cache is an optimisation; a snapshot must not fail for it
     await fs.promises.rename(cacheTmp, cacheFile).catch(() => undefined);
     // last: from here on the snapshot is complete
     await fs.promises.rename(manifestTmp, target);
-    return count;
+    return made;
   } catch (e) {
     await fs.promises.rm(manifestTmp, { force: true });
     await fs.promises.rm(cacheTmp, { force: true });

@@ -1,12 +1,13 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * The raw data part of a snapshot's manifest, made in a thread of its own: a stat of every raw
- * file (tens of thousands late in a FAT), a sha256 of those new or changed since the hash cache
- * last saw them, and the manifest's and the cache's lines, written as they are made. On the
- * event loop, with a turn every few dozen files, the stats alone took ~25 s of the master's
- * main thread over the standard FAT (bench/standard-fat.ts, profiled), time in which no
- * instrument's reply was read.
+ * A snapshot's manifest, made in a thread of its own: the sha256 of the snapshot's own files (its
+ * copy of the store, hundreds of MB late in a FAT, and the run's JSON), a stat of every raw file
+ * (tens of thousands), a sha256 of those new or changed since the hash cache last saw them, and
+ * the manifest's and the cache's lines, written as they are made. On the event loop (with a turn
+ * every few dozen raw files) the stats took ~25 s of the master's main thread over the standard
+ * FAT and the hashes ~11 s (bench/standard-fat.ts, profiled), time in which no instrument's reply
+ * was read.
  *
  * The thread writes the two files' temporary siblings (`manifestTmp`, `cacheTmp`), each flushed to
  * disk; the caller renames them into place (util/atomic-write.ts's order: the cache first, the
@@ -19,7 +20,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
 const { createHash } = require('node:crypto');
-const { dataDir, files, cacheFile, manifestTmp, cacheTmp, prefix, suffix, empty } = workerData;
+const { dataDir, files, cacheFile, manifestTmp, cacheTmp, head, snapshotDir, snapshotFiles } = workerData;
 
 function* cacheLines() {
   let text;
@@ -78,6 +79,14 @@ function writer(file) {
 
 let manifest, cache;
 try {
+  // the snapshot's own files (the store's copy, the run's JSON), hashed here too: the store's copy is the biggest file of all
+  const own = snapshotFiles.map((rel) => {
+    const file = path.join(snapshotDir, rel);
+    return { path: rel, size: fs.statSync(file).size, sha256: sha256(file) };
+  });
+  const start = JSON.stringify({ ...head, files: own, raw_data: [] }, null, 2);
+  if (!start.endsWith('"raw_data": []\\n}')) throw new Error('manifest: raw_data is not its last field');
+  const prefix = start.slice(0, -4) + '[\\n';
   manifest = writer(manifestTmp);
   cache = writer(cacheTmp);
   const cached = cacheLines();
@@ -99,10 +108,10 @@ try {
         '",\\n      "mtime": "' + st.mtime.toISOString() + '"\\n    }',
     );
   }
-  manifest.write(count ? suffix : empty);
+  manifest.write(count ? '\\n  ]\\n}\\n' : start + '\\n');
   cache.end();
   manifest.end();
-  parentPort.postMessage({ count });
+  parentPort.postMessage({ count, files: own });
 } catch (e) {
   manifest?.close();
   cache?.close();
@@ -110,28 +119,39 @@ try {
 }
 `;
 
-export interface RawManifestJob {
+/** A file of a snapshot as its manifest lists it. */
+export interface FileEntry {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ManifestJob {
+  /** the manifest's fields before `files`, in their order (manifest.ts's `Manifest`) */
+  head: object;
+  /** the snapshot's folder and its own files (paths relative to it, the manifest left out), for `files` */
+  snapshotDir: string;
+  snapshotFiles: readonly string[];
   dataDir: string;
   /** the raw files, as `listFiles(dataDir)` lists them (sorted) */
   files: readonly string[];
   cacheFile: string;
   manifestTmp: string;
   cacheTmp: string;
-  /** the manifest's text before the first raw entry, after the last, and in place of them all when there is none */
-  prefix: string;
-  suffix: string;
-  empty: string;
 }
 
-/** Runs `job` in a thread; resolves with how many raw files the manifest lists, or rejects with the thread's error (its `code` and `path` kept). */
-export function writeRawManifest(job: RawManifestJob): Promise<number> {
+/**
+ * Runs `job` in a thread; resolves with the snapshot's own files as the manifest lists them and how
+ * many raw files it lists, or rejects with the thread's error (its `code` and `path` kept).
+ */
+export function writeManifestInThread(job: ManifestJob): Promise<{ files: FileEntry[]; count: number }> {
   return new Promise((resolve, reject) => {
     // a young generation of 4 MB: the thread's garbage is many short strings, collected often
     const worker = new Worker(WORKER, { eval: true, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let answered = false;
-    worker.once('message', (m: { count: number } | { error: { message: string; code?: string; path?: string } }) => {
+    worker.once('message', (m: { count: number; files: FileEntry[] } | { error: { message: string; code?: string; path?: string } }) => {
       answered = true;
-      if ('count' in m) resolve(m.count);
+      if ('count' in m) resolve(m);
       else reject(Object.assign(new Error(m.error.message), { code: m.error.code, path: m.error.path }));
     });
     worker.once('error', (e) => {
