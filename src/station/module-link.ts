@@ -71,40 +71,39 @@ export async function enableInterlocks(host: string, icmPort: number, devices: n
 
 /**
  * Does the module answer, with a configured FPGA of the expected version? If not, it is flashed
- * (up to FLASH_ATTEMPTS times, until the FPGA reads back the expected version).
+ * (up to FLASH_ATTEMPTS times, until the FPGA reads back the expected version). On an open
+ * session of the module at `port`.
  */
+async function checkOnSession(s: IcebootSession, port: number, expectedFpga: number): Promise<ModuleCheck> {
+  let fpga = s.info.fpgaVersion;
+  const flashErrors: string[] = [];
+  while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
+    try {
+      await s.flashConfigureFPGA();
+      fpga = await s.fpgaVersion();
+      if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
+    } catch (e) {
+      flashErrors.push((e as Error).message);
+    }
+  }
+  const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
+  const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
+  if (fpga !== expectedFpga) {
+    const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
+    return {
+      ...base,
+      ok: false,
+      message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
+    };
+  }
+  const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
+  return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
+}
+
+/** `checkOnSession` on a session of its own; a module that cannot be reached is a failed check. */
 export async function verifyModule(host: string, port: number, expectedFpga: number, clock: Clock = realClock): Promise<ModuleCheck> {
   try {
-    return await withSession(
-      host,
-      port,
-      async (s) => {
-        let fpga = s.info.fpgaVersion;
-        const flashErrors: string[] = [];
-        while (fpga !== expectedFpga && flashErrors.length < FLASH_ATTEMPTS) {
-          try {
-            await s.flashConfigureFPGA();
-            fpga = await s.fpgaVersion();
-            if (fpga !== expectedFpga) flashErrors.push(`FPGA version ${fpga} after flashing`);
-          } catch (e) {
-            flashErrors.push((e as Error).message);
-          }
-        }
-        const flashed = fpga === expectedFpga && fpga !== s.info.fpgaVersion;
-        const base = { port, fpgaVersion: fpga, softwareVersion: s.info.softwareVersion, flashed, flashErrors };
-        if (fpga !== expectedFpga) {
-          const what = fpga === UNCONFIGURED_FPGA ? 'its FPGA stays unconfigured (65535)' : `FPGA version ${fpga}`;
-          return {
-            ...base,
-            ok: false,
-            message: `${what} after ${FLASH_ATTEMPTS} flashes (last: ${flashErrors.at(-1)}), expected ${expectedFpga}: contact an expert`,
-          };
-        }
-        const how = flashed ? ` (flashed${flashErrors.length ? ` after ${flashErrors.length} failed attempt(s)` : ''})` : '';
-        return { ...base, ok: true, message: `answers, FPGA ${fpga}${how}, iceboot ${s.info.softwareVersion}` };
-      },
-      clock,
-    );
+    return await withSession(host, port, (s) => checkOnSession(s, port, expectedFpga), clock);
   } catch (e) {
     return { port, ok: false, message: (e as Error).message };
   }
@@ -117,13 +116,15 @@ export interface ModuleStatus extends ModuleCheck {
 
 /** The status check of one module (the original's degg_check + get_info): answers, FPGA, temperature, HV. */
 export async function moduleStatus(host: string, port: number, expectedFpga: number, clock: Clock = realClock): Promise<ModuleStatus> {
-  const check = await verifyModule(host, port, expectedFpga, clock);
-  if (!check.ok) return check;
+  // one session for both (an open is a dozen commands and three settling waits; before every measurement, for every module)
+  let check: ModuleCheck = { port, ok: false, message: '' };
   try {
     return await withSession(
       host,
       port,
       async (s) => {
+        check = await checkOnSession(s, port, expectedFpga);
+        if (!check.ok) return check;
         const temperatureC = await s.temperatureC();
         const hvVolts: [number, number] = [(await s.hvReadback(0)).hvVolts, (await s.hvReadback(1)).hvVolts];
         return {

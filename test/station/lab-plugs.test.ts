@@ -12,6 +12,7 @@ import { startSimLab, type SimLab } from '../../src/sim/lab.js';
 import { startPeripherals } from '../../src/sim/peripherals/index.js';
 import { LabPlugs } from '../../src/station/lab-plugs.js';
 import { ensureHome } from '../../src/station/workspace.js';
+import { moduleStatus } from '../../src/station/module-link.js';
 import { TEST_PORTS } from '../helpers/ports.js';
 
 /**
@@ -140,5 +141,29 @@ describe('the D-Egg sessions of a task', () => {
     expect(message).not.toMatch(/within \d+ ms/); // not the reply timeout: the teardown ended it
     // the module is reachable again once healthy
     expect(await new LabPlugs(station).module(port, async (s) => s.info.boardType)).toBe(113);
+  });
+
+  it('checks a module in one session: it answers, its FPGA, temperature and HV', async () => {
+    const { mb } = sim.wirePairs[3].modules[0];
+    const port = sim.ports.mainboard(3, 0);
+    // the lines the module is sent, as the mainboard's console receives them
+    const lines: string[] = [];
+    const execute = mb.execute.bind(mb);
+    mb.execute = (line, signal) => {
+      lines.push(line.toString('latin1').trim());
+      return execute(line, signal);
+    };
+    try {
+      const status = await moduleStatus(station.daq_host, port, station.expected.fpga_version);
+      expect(status.ok).toBe(true);
+      expect(status.message).toMatch(/^answers, FPGA \d+, iceboot \d+, -?\d+\.\d °C, HV \d+\/\d+ V$/);
+      expect(Number.isFinite(status.temperatureC)).toBe(true);
+      expect(status.hvVolts).toHaveLength(2);
+      // one session: the board type is asked at every open, and the echo switched on
+      expect(lines.filter((l) => l === 'getBoardType .s drop')).toHaveLength(1);
+      expect(lines.filter((l) => l === 'true setecho')).toHaveLength(1);
+    } finally {
+      mb.execute = execute;
+    }
   });
 });
