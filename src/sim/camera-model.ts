@@ -22,6 +22,9 @@ const CAMERA_MAX_ADU = 4095;
 const CAMERA_DROPPED_ROWS = 16;
 const CAMERA_DROPPED_COLS = 3;
 const PATTERN_SQUARE_PX = 82;
+// renderImage draws the pixels of a square two at a time
+if (PATTERN_SQUARE_PX % 2 || CAMERA_WIDTH % PATTERN_SQUARE_PX)
+  throw new Error('camera-model: the pattern squares must be an even number of pixels wide and tile a row');
 const PATTERN_DARK_FRACTION = 0.05;
 
 /** amplification of a gain setting in units of 0.1 dB */
@@ -83,27 +86,25 @@ export function renderImage(c: CameraTruth, e: Exposure, rng: Rng): Buffer {
   const level = (signal: number) => ({ mean: c.blackLevelAdu + g * signal, sigma: g * Math.sqrt(c.readNoiseAdu ** 2 + signal) });
   const bright = level(dark + light);
   const shade = level(dark + light * PATTERN_DARK_FRACTION);
-  const buf = Buffer.alloc(CAMERA_WIDTH * CAMERA_HEIGHT * 2);
+  // every pixel is written below
+  const buf = Buffer.allocUnsafe(CAMERA_WIDTH * CAMERA_HEIGHT * 2);
   // little-endian hosts (x86, ARM): the typed array writes the wire order
   const px = new Uint16Array(buf.buffer, buf.byteOffset, CAMERA_WIDTH * CAMERA_HEIGHT);
   const pixel = (v: number) => Math.min(CAMERA_MAX_ADU, Math.max(0, Math.round(v))) << 4;
-  const mean = [shade.mean, bright.mean];
-  const sigma = [shade.sigma, bright.sigma];
-  let bits = 0;
+  // a pixel is one of 65536 deviates of one of two levels: its wire value looked up, not computed per pixel
+  const values = [shade, bright].map(({ mean, sigma }) => {
+    const v = new Uint16Array(z.length);
+    for (let k = 0; k < z.length; k++) v[k] = pixel(mean + sigma * z[k]);
+    return v;
+  });
   for (let row = 0, i = 0; row < CAMERA_HEIGHT; row++) {
     for (let col0 = 0; col0 < CAMERA_WIDTH; col0 += PATTERN_SQUARE_PX) {
-      const b = patternSquareIsBright(row, col0) ? 1 : 0;
-      const mu = mean[b];
-      const sd = sigma[b];
-      for (let col = col0, end = Math.min(CAMERA_WIDTH, col0 + PATTERN_SQUARE_PX); col < end; col++, i++) {
-        // two deviates per draw: the low 16 bits, then the high ones
-        let zi: number;
-        if ((i & 1) === 0) {
-          bits = (rng.next() * 4294967296) >>> 0;
-          zi = bits & 0xffff;
-        } else zi = bits >>> 16;
-        const v = Math.round(mu + sd * z[zi]);
-        px[i] = (v < 0 ? 0 : v > CAMERA_MAX_ADU ? CAMERA_MAX_ADU : v) << 4;
+      const v = values[patternSquareIsBright(row, col0) ? 1 : 0];
+      // two deviates per draw, the low 16 bits, then the high ones: a square is an even number of pixels wide
+      for (let col = col0, end = Math.min(CAMERA_WIDTH, col0 + PATTERN_SQUARE_PX); col < end; col += 2, i += 2) {
+        const bits = rng.nextUint32();
+        px[i] = v[bits & 0xffff];
+        px[i + 1] = v[bits >>> 16];
       }
     }
   }

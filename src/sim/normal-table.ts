@@ -34,11 +34,11 @@ export function fillNormal(out: Float64Array, n: number, mean: number, sigma: nu
   const z = normalTable();
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    const bits = (rng.next() * 4294967296) >>> 0;
+    const bits = rng.nextUint32();
     out[i] = mean + sigma * z[bits & 0xffff];
     out[i + 1] = mean + sigma * z[bits >>> 16];
   }
-  if (i < n) out[i] = mean + sigma * z[((rng.next() * 4294967296) >>> 0) & 0xffff];
+  if (i < n) out[i] = mean + sigma * z[rng.nextUint32() & 0xffff];
 }
 
 /** erfc with |error| < 1.2e-7 (Numerical Recipes' erfcc) */

@@ -19,10 +19,15 @@ export class Rng {
 
   /** uniform in [0, 1) */
   next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** the next 32 random bits, as an unsigned integer (`next()` is this over 2^32) */
+  nextUint32(): number {
     let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 0;
   }
 
   uniform(lo: number, hi: number): number {

@@ -1,10 +1,13 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { CAMERA_HEIGHT, CAMERA_WIDTH, renderImage } from '../camera-model.js';
 import { Rng } from '../rng.js';
 import { CTRL2_LID } from './interlocks.js';
 import type { MainboardSim } from './mainboard.js';
 import type { Word, WordIO } from './words.js';
 import { fail } from './words-util.js';
+
+const gzipAsync = promisify(gzip);
 
 /**
  * The camera words (iceboot-protocol.md §3.13) on the mainboard's calibration bus. A camera is
@@ -176,7 +179,9 @@ export const CAMERA_WORDS: Array<[string, Word]> = [
     'sendGZCameraImage',
     async (m, io) => {
       const { image, cam } = capturedImage(m, io, 'sendGZCameraImage');
-      const gz = gzipSync(image, { level: 1 });
+      // on libuv's threads: the lab's other modules are served meanwhile
+      const gz = await gzipAsync(image, { level: 1 });
+      io.signal?.throwIfAborted();
       // past the 10-byte gzip header: the stream arrives whole, framed as ever, and does not unpack
       if (m.ctx.faults.has('corrupt-camera-image', m.port, `${m.port}/${cam}`)) gz.fill(0xff, 10, 74);
       const parts: Buffer[] = [];
