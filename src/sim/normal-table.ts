@@ -41,6 +41,19 @@ export function fillNormal(out: Float64Array, n: number, mean: number, sigma: nu
   if (i < n) out[i] = mean + sigma * z[rng.nextUint32() & 0xffff];
 }
 
+/** As `fillNormal`, each value rounded and held to [0, max] (`fillNormal` then rounding, in one pass) */
+export function fillNormalRounded(out: Float64Array, n: number, mean: number, sigma: number, max: number, rng: Rng): void {
+  const z = normalTable();
+  const rounded = (v: number) => Math.min(max, Math.max(0, Math.round(v)));
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const bits = rng.nextUint32();
+    out[i] = rounded(mean + sigma * z[bits & 0xffff]);
+    out[i + 1] = rounded(mean + sigma * z[bits >>> 16]);
+  }
+  if (i < n) out[i] = rounded(mean + sigma * z[rng.nextUint32() & 0xffff]);
+}
+
 /** erfc with |error| < 1.2e-7 (Numerical Recipes' erfcc) */
 function erfc(x: number): number {
   const z = Math.abs(x);

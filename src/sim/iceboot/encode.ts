@@ -40,15 +40,15 @@ export function writeWfmV82Words(buf: Buffer, offset: number, ...[channel, tsTic
   w(bits(ts, 18, 16));
   w(bits(ts, 2, 16));
   for (let i = 6; i < WFM_V82_HEADER_WORDS; i++) w(0);
-  if (overThreshold)
+  if ((buf.byteOffset + o) % 2 === 0) {
+    // a view of whole words where they are aligned: little-endian hosts (x86, ARM) write the wire order
+    const words = new Uint16Array(buf.buffer, buf.byteOffset + o, nSamples);
+    if (overThreshold) for (let i = 0; i < nSamples; i++) words[i] = ((adc[i] & 0x3fff) << 2) | (overThreshold[i] ? 2 : 0);
+    else for (let i = 0; i < nSamples; i++) words[i] = (adc[i] & 0x3fff) << 2;
+    o += 2 * nSamples;
+  } else
     for (let i = 0; i < nSamples; i++) {
-      const v = ((adc[i] & 0x3fff) << 2) | (overThreshold[i] ? 2 : 0);
-      buf[o++] = v & 0xff;
-      buf[o++] = v >>> 8;
-    }
-  else
-    for (let i = 0; i < nSamples; i++) {
-      const v = (adc[i] & 0x3fff) << 2;
+      const v = ((adc[i] & 0x3fff) << 2) | (overThreshold?.[i] ? 2 : 0);
       buf[o++] = v & 0xff;
       buf[o++] = v >>> 8;
     }

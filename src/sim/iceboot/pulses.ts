@@ -1,6 +1,6 @@
 import { doubled } from '../../util/grow.js';
 import { ADC_MAX, drawDarkAmplitudePe, multiPeAmplitude, pulseShape } from '../physics.js';
-import { fillNormal } from '../normal-table.js';
+import { fillNormal, fillNormalRounded } from '../normal-table.js';
 import type { Rng } from '../rng.js';
 
 /**
@@ -160,9 +160,14 @@ export function renderWindow(
   noiseAdc: number,
   rng: Rng,
 ): void {
-  fillNormal(out, n, baselineAdc, noiseAdc, rng);
   const first = train.lowerBound(startTick - 12);
   const endTick = startTick + n + 12;
+  if (first >= train.n || train.tick[first] >= endTick) {
+    // no pulse near the window (most baseline waveforms): noise and rounding in one pass
+    fillNormalRounded(out, n, baselineAdc, noiseAdc, ADC_MAX, rng);
+    return;
+  }
+  fillNormal(out, n, baselineAdc, noiseAdc, rng);
   for (let p = first; p < train.n && train.tick[p] < endTick; p++) {
     const pos = train.tick[p] - startTick;
     const a = train.amp[p];
