@@ -12,7 +12,7 @@ import { MANIFEST, readManifest, writeManifest } from '../../src/engine/backup/m
  * is made in a thread of its own: the event loop (which reads the instruments' replies) stays free
  * meanwhile, and the manifest lists every file with its size and sha256 as before.
  */
-describe("the raw data manifest's thread", () => {
+describe("a snapshot manifest's thread", () => {
   let dir = '';
   let dataDir = '';
   let files: string[] = [];
